@@ -1,0 +1,17 @@
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture
+def tiny_csv(tmp_path):
+    """Write a CSV file from text and return its path."""
+
+    def write(text: str, name: str = "data.csv", encoding: str = "utf-8"):
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return write
