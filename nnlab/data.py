@@ -1,0 +1,270 @@
+"""The data-set registry and the Dataset every run trains on.
+
+`load_dataset(config)` turns a name (or a CSV file) into train / validation / test arrays:
+shuffled with the run's seed (Keras' `validation_split` would take the last rows unshuffled),
+images scaled to [0, 1], other features standardized with statistics of the training split only,
+regression targets standardized the same way (a loss of 1.0 then means "no better than the mean").
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from sklearn import datasets as sk_datasets
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from nnlab import synthetic
+from nnlab.csv_data import load_csv
+from nnlab.errors import DataError
+
+MNIST_PATH = Path(__file__).resolve().parent.parent / "data" / "mnist.npz"
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+@dataclass(frozen=True)
+class RawData:
+    """What a loader returns, before splitting and scaling."""
+
+    x: np.ndarray
+    y: np.ndarray
+    class_names: tuple[str, ...]  # () for regression
+    feature_names: tuple[str, ...] = ()
+    x_test: np.ndarray | None = None  # for sets with an official test split
+    y_test: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+    task: str = ""  # set by CSV files, whose task is only known after reading them
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    description: str  # one line, for lists and help texts
+    kind: str  # "image", "tabular" or "synthetic"
+    task: str  # "classification" or "regression"
+    load: Callable[..., RawData] = field(repr=False)
+    image_shape: tuple[int, int] | None = None
+    test_split: bool = False  # ships its own test set
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Split, scaled arrays ready for a network, with what the pages need to explain them."""
+
+    name: str
+    title: str
+    task: str
+    x_train: np.ndarray
+    y_train: np.ndarray  # class indices, or standardized values for regression
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    image_shape: tuple[int, int] | None = None
+    scaler: StandardScaler | None = None  # raw features → model inputs (None for images: ÷ 255)
+    target_mean: float = 0.0  # regression: value = standardized × target_std + target_mean
+    target_std: float = 1.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_classes if self.task == "classification" else 1
+
+    @property
+    def chance_accuracy(self) -> float:
+        """Accuracy of always guessing the most common training class: the floor to beat."""
+        if self.task != "classification":
+            return 0.0
+        return float(np.bincount(self.y_train, minlength=self.n_classes).max() / len(self.y_train))
+
+    def to_original_target(self, values: np.ndarray) -> np.ndarray:
+        """Standardized regression outputs back to the target's own units."""
+        return np.asarray(values) * self.target_std + self.target_mean
+
+    def summary(self) -> str:
+        classes = f"{self.n_classes} classes" if self.task == "classification" else "regression"
+        return (
+            f"{self.title}: {len(self.x_train):,} train / {len(self.x_val):,} validation / "
+            f"{len(self.x_test):,} test, {self.n_features} inputs, {classes}"
+        )
+
+
+# --- loaders --------------------------------------------------------------------------------------
+
+def _mnist(_config) -> RawData:
+    if not MNIST_PATH.is_file():
+        raise DataError(f"MNIST file missing: {MNIST_PATH}; it ships with nnlab — restore data/mnist.npz from the repository")
+    with np.load(MNIST_PATH) as archive:
+        return RawData(
+            x=archive["x_train"].reshape(-1, 784), y=archive["y_train"].astype(np.int64),
+            x_test=archive["x_test"].reshape(-1, 784), y_test=archive["y_test"].astype(np.int64),
+            class_names=tuple(str(d) for d in range(10)),
+        )
+
+
+def _fashion_mnist(_config) -> RawData:
+    try:
+        from nnlab.tf_runtime import keras  # only here: the other data sets load without TensorFlow
+
+        with contextlib.redirect_stdout(sys.stderr):  # Keras prints "Downloading …" on stdout
+            (x, y), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
+    except Exception as error:  # Keras raises a bare Exception when the download fails
+        raise DataError(
+            "Fashion-MNIST is not on this computer and could not be downloaded "
+            f"({str(error).splitlines()[0][:120]}). Connect to the internet once, or copy its four "
+            "files into ~/.keras/datasets/fashion-mnist/ (or $KERAS_HOME/datasets/fashion-mnist/)."
+        ) from None
+    return RawData(
+        x=x.reshape(-1, 784), y=y.astype(np.int64), x_test=x_test.reshape(-1, 784),
+        y_test=y_test.astype(np.int64), class_names=FASHION_CLASSES,
+    )
+
+
+def _digits(_config) -> RawData:
+    bunch = sk_datasets.load_digits()
+    # Pixels are 0–16 here; stretched to 0–255 so that images of every set are scaled alike.
+    return RawData(x=bunch.data * (255.0 / 16.0), y=bunch.target.astype(np.int64), class_names=tuple(str(d) for d in range(10)))
+
+
+def _sklearn_table(loader: Callable) -> Callable[..., RawData]:
+    def load(_config) -> RawData:
+        bunch = loader()
+        names = tuple(str(n) for n in getattr(bunch, "target_names", ())) if bunch.target.dtype.kind == "i" else ()
+        y = bunch.target.astype(np.int64 if names else np.float32)
+        return RawData(x=bunch.data, y=y, class_names=names, feature_names=tuple(map(str, bunch.feature_names)))
+
+    return load
+
+
+def _synthetic(name: str) -> Callable[..., RawData]:
+    generate = synthetic.GENERATORS[name]
+
+    def load(config) -> RawData:
+        # The points themselves depend on the seed too, as in the Playground's "regenerate".
+        x, y = generate(config.samples, config.noise, np.random.default_rng(config.seed))
+        classes = synthetic.CLASS_NAMES if y.dtype.kind == "i" else ()
+        return RawData(x=x, y=y if classes else y.astype(np.float32), class_names=classes, feature_names=("x1", "x2"))
+
+    return load
+
+
+def _csv(config) -> RawData:
+    table = load_csv(config.csv_path, config.target, config.task)
+    return RawData(
+        x=table.x, y=table.y, class_names=table.class_names, feature_names=table.feature_names,
+        notes=table.notes, task=table.task,
+    )
+
+
+def _info(name, title, description, kind, task, load, **extra) -> tuple[str, DatasetInfo]:
+    return name, DatasetInfo(name, title, description, kind, task, load, **extra)
+
+
+DATASETS: dict[str, DatasetInfo] = dict([
+    _info("mnist", "MNIST digits", "70,000 handwritten digits, 28×28 pixels: the course exercise.",
+          "image", "classification", _mnist, image_shape=(28, 28), test_split=True),
+    _info("fashion_mnist", "Fashion-MNIST", "70,000 clothing photos in 10 classes, 28×28: harder than MNIST.",
+          "image", "classification", _fashion_mnist, image_shape=(28, 28), test_split=True),
+    _info("digits", "Digits 8×8", "1,797 small handwritten digits from scikit-learn: trains in seconds.",
+          "image", "classification", _digits, image_shape=(8, 8)),
+    _info("breast_cancer", "Breast cancer", "569 tumours, 30 measurements each: malignant or benign.",
+          "tabular", "classification", _sklearn_table(sk_datasets.load_breast_cancer)),
+    _info("wine", "Wine", "178 wines, 13 chemical measurements: which of 3 cultivars.",
+          "tabular", "classification", _sklearn_table(sk_datasets.load_wine)),
+    _info("iris", "Iris", "150 iris flowers, 4 measurements: which of 3 species.",
+          "tabular", "classification", _sklearn_table(sk_datasets.load_iris)),
+    _info("diabetes", "Diabetes", "442 patients, 10 measurements: disease progression after a year (regression).",
+          "tabular", "regression", _sklearn_table(sk_datasets.load_diabetes)),
+    _info("circle", "Circle", "Playground: a blue disc inside an orange ring.", "synthetic", "classification", _synthetic("circle")),
+    _info("xor", "XOR", "Playground: blue in two opposite quadrants; no straight line separates them.",
+          "synthetic", "classification", _synthetic("xor")),
+    _info("gauss", "Two Gaussians", "Playground: two clouds of points, separable by a line.",
+          "synthetic", "classification", _synthetic("gauss")),
+    _info("spiral", "Spiral", "Playground: two interleaved spirals, the hardest 2-D set.",
+          "synthetic", "classification", _synthetic("spiral")),
+    _info("moons", "Two moons", "Two interleaved half circles (scikit-learn).", "synthetic", "classification", _synthetic("moons")),
+    _info("plane", "Plane", "Playground regression: the value rises along the diagonal.", "synthetic", "regression", _synthetic("plane")),
+    _info("multi_gauss", "Multi-Gaussian", "Playground regression: six bumps of +1 and −1.",
+          "synthetic", "regression", _synthetic("multi_gauss")),
+])
+CSV_INFO = DatasetInfo("csv", "Your CSV file", "Your own table: pick the column to predict.", "tabular", "", _csv)
+
+# The RunConfig fields that change the data (and so the cache key of a loaded Dataset).
+DATA_FIELDS = ("dataset", "train_size", "validation_fraction", "test_fraction", "noise", "samples", "csv_path", "target", "task", "seed")
+
+
+def dataset_info(name: str) -> DatasetInfo:
+    return CSV_INFO if name == "csv" else DATASETS[name]
+
+
+def data_key(config) -> tuple:
+    """The settings that decide the data; two configs with the same key train on the same arrays."""
+    return tuple(getattr(config, name) for name in DATA_FIELDS)
+
+
+def load_dataset(config) -> Dataset:
+    info = dataset_info(config.dataset)
+    raw = info.load(config)
+    task = raw.task or info.task
+    classify = task == "classification"
+    notes = list(raw.notes)
+
+    if raw.x_test is not None:
+        x_pool, y_pool, x_test, y_test = raw.x, raw.y, raw.x_test, raw.y_test
+    else:
+        x_pool, x_test, y_pool, y_test = _split(raw.x, raw.y, config.test_fraction, config.seed, classify)
+    x_train, x_val, y_train, y_val = _split(x_pool, y_pool, config.validation_fraction, config.seed, classify)
+    if config.train_size:
+        if config.train_size < len(x_train):
+            x_train, y_train = x_train[: config.train_size], y_train[: config.train_size]  # already shuffled
+        else:
+            notes.append(f"train_size {config.train_size:,} is more than the {len(x_train):,} training examples; all are used")
+    if classify and len(np.unique(y_train)) < 2:
+        raise DataError("the training split holds a single class; raise train_size so that every class appears")
+
+    scaler = None
+    if info.image_shape is not None:
+        scale = lambda a: (np.asarray(a, dtype=np.float32) / 255.0).astype(np.float32)  # noqa: E731
+    else:
+        scaler = StandardScaler().fit(x_train)
+        scale = lambda a: scaler.transform(a).astype(np.float32)  # noqa: E731
+    target_mean, target_std = 0.0, 1.0
+    if not classify:
+        target_mean, target_std = float(np.mean(y_train)), float(np.std(y_train)) or 1.0
+        standardize = lambda v: ((np.asarray(v, dtype=np.float64) - target_mean) / target_std).astype(np.float32)  # noqa: E731
+        y_train, y_val, y_test = standardize(y_train), standardize(y_val), standardize(y_test)
+
+    return Dataset(
+        name=config.dataset, title=info.title, task=task,
+        x_train=scale(x_train), y_train=y_train, x_val=scale(x_val), y_val=y_val, x_test=scale(x_test), y_test=y_test,
+        class_names=raw.class_names if classify else (), feature_names=raw.feature_names,
+        image_shape=info.image_shape, scaler=scaler, target_mean=target_mean, target_std=target_std, notes=tuple(notes),
+    )
+
+
+def _split(x, y, fraction: float, seed: int, classify: bool):
+    """A shuffled split, stratified by class where the class counts allow it."""
+    if classify:
+        try:
+            return train_test_split(x, y, test_size=fraction, random_state=seed, stratify=y)
+        except ValueError:
+            pass  # a class too rare to appear on both sides: fall back to a plain shuffled split
+    try:
+        return train_test_split(x, y, test_size=fraction, random_state=seed)
+    except ValueError as error:
+        raise DataError(f"cannot split {len(x)} examples into two parts: {error}") from None

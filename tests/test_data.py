@@ -1,0 +1,119 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnlab.config import RunConfig
+from nnlab.data import DATASETS, data_key, load_dataset
+from nnlab.errors import DataError
+
+SHARED_KERAS = Path(__file__).resolve().parents[2] / "shared" / "data" / "keras"
+OFFLINE = [name for name in DATASETS if name != "fashion_mnist"]
+
+
+@pytest.mark.parametrize("name", OFFLINE)
+def test_every_data_set_loads_split_and_scaled(name):
+    data = load_dataset(RunConfig(dataset=name, seed=3))
+    assert data.task == DATASETS[name].task
+    assert DATASETS[name].description
+    sizes = [len(data.x_train), len(data.x_val), len(data.x_test)]
+    assert min(sizes) > 0 and [len(data.y_train), len(data.y_val), len(data.y_test)] == sizes
+    assert data.x_train.dtype == np.float32 and data.x_train.shape[1] == data.n_features
+    if data.image_shape:
+        assert 0 <= data.x_train.min() and data.x_train.max() <= 1
+        assert np.prod(data.image_shape) == data.n_features
+    else:  # standardized with the training split's statistics
+        np.testing.assert_allclose(data.x_train.mean(axis=0), 0, atol=1e-4)
+    if data.task == "classification":
+        assert data.y_train.max() < data.n_classes and 0 < data.chance_accuracy < 1
+    else:
+        assert abs(float(data.y_train.mean())) < 1e-4 and data.target_std > 0
+
+
+def test_mnist_keeps_its_test_set_and_shuffles_the_validation_split():
+    data = load_dataset(RunConfig(dataset="mnist", validation_fraction=0.1))
+    assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (54_000, 6_000, 10_000)
+    # Keras' validation_split would take the last 6,000 training images; ours come from everywhere.
+    with np.load(Path(__file__).resolve().parents[1] / "data" / "mnist.npz") as raw:
+        tail = raw["x_train"][-6000:].reshape(6000, -1) / 255.0
+    assert not np.allclose(data.x_val[:50], tail[:50])
+    counts = np.bincount(data.y_val, minlength=10)
+    assert counts.min() > 500  # stratified: every digit is well represented
+
+
+def test_splits_depend_on_the_seed_and_repeat_with_it():
+    a, b, c = (load_dataset(RunConfig(dataset="wine", seed=s)) for s in (1, 1, 2))
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert not np.array_equal(a.x_train, c.x_train)
+
+
+def test_scaling_uses_training_statistics_only():
+    data = load_dataset(RunConfig(dataset="breast_cancer"))
+    raw_train = data.scaler.inverse_transform(data.x_train)
+    np.testing.assert_allclose(data.scaler.mean_, raw_train.mean(axis=0), rtol=1e-4)
+    assert abs(float(data.x_test.mean())) > 1e-6  # the test split is scaled, not re-centred
+
+
+def test_train_size_keeps_a_subset_and_says_when_it_is_too_large():
+    assert len(load_dataset(RunConfig(dataset="mnist", train_size=500)).x_train) == 500
+    data = load_dataset(RunConfig(dataset="iris", train_size=10_000))
+    assert len(data.x_train) == 108 and "all are used" in data.notes[0]
+
+
+def test_synthetic_options_reach_the_generator():
+    small = load_dataset(RunConfig(dataset="spiral", samples=200, test_fraction=0.5))
+    assert len(small.x_train) + len(small.x_val) + len(small.x_test) == 200
+    clean = load_dataset(RunConfig(dataset="circle", noise=0.0))
+    noisy = load_dataset(RunConfig(dataset="circle", noise=0.5))
+    assert not np.array_equal(clean.y_train, noisy.y_train)
+
+
+def test_data_key_ignores_network_settings():
+    assert data_key(RunConfig(hidden=(5,))) == data_key(RunConfig(hidden=(50, 50), epochs=3))
+    assert data_key(RunConfig(seed=1)) != data_key(RunConfig(seed=2))
+
+
+def test_csv_data_set(tiny_csv):
+    rows = "\n".join(f"{i},{i % 3},{'ab'[i % 2]}" for i in range(60))
+    path = tiny_csv("size,kind,letter\n" + rows)
+    data = load_dataset(RunConfig(dataset="csv", csv_path=str(path), target="kind"))
+    assert data.task == "classification" and data.class_names == ("0", "1", "2")
+    assert data.feature_names == ("size",)
+    assert any("letter" in note for note in data.notes)
+
+
+def _load_fashion(keras_home: Path) -> subprocess.CompletedProcess:
+    code = (
+        "from nnlab.config import RunConfig\nfrom nnlab.data import load_dataset\nfrom nnlab.errors import DataError\n"
+        "try:\n    d = load_dataset(RunConfig(dataset='fashion_mnist'))\n    print('OK', d.summary(), d.class_names[9])\n"
+        "except DataError as e:\n    print('DataError', e)\n"
+    )
+    env = {**os.environ, "KERAS_HOME": str(keras_home), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.skipif(not SHARED_KERAS.is_dir(), reason="needs the shared Fashion-MNIST cache")
+def test_fashion_mnist_loads_offline_from_a_keras_cache(tmp_path):
+    shutil.copytree(SHARED_KERAS, tmp_path / "keras")
+    out = _load_fashion(tmp_path / "keras")
+    assert out.stdout.startswith("OK Fashion-MNIST: 54,000 train / 6,000 validation / 10,000 test"), out.stderr
+    assert "Ankle boot" in out.stdout
+
+
+def test_fashion_mnist_without_cache_or_internet_gives_a_clear_message(tmp_path):
+    out = _load_fashion(tmp_path / "empty")
+    if out.stdout.startswith("OK"):
+        pytest.skip("this machine could download Fashion-MNIST")
+    assert out.stdout.startswith("DataError Fashion-MNIST is not on this computer"), out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+
+
+def test_single_class_training_split_is_refused(tiny_csv):
+    rows = "\n".join(f"{i},{'b' if i in (3, 77) else 'a'}" for i in range(100))
+    path = tiny_csv("x,label\n" + rows)
+    with pytest.raises(DataError, match="single class"):
+        load_dataset(RunConfig(dataset="csv", csv_path=str(path), target="label", train_size=10, seed=1))
