@@ -1,0 +1,57 @@
+"""build_model(config, dataset) → a Keras model whose shape is `architecture.layer_specs`."""
+from __future__ import annotations
+
+from nnlab.architecture import LayerSpec, layer_specs
+from nnlab.tf_runtime import keras, tf
+
+
+@keras.saving.register_keras_serializable(package="nnlab", name="gaussian")
+def gaussian(x):
+    """exp(−x²): the lecture's Gaussian activation (not built into Keras)."""
+    return tf.exp(-tf.square(x))
+
+
+def _activation(name: str):
+    return gaussian if name == "gaussian" else name
+
+
+def _regularizer(config):
+    if config.l1 == 0 and config.l2 == 0:
+        return None
+    return keras.regularizers.L1L2(l1=config.l1, l2=config.l2)
+
+
+def _keras_layer(spec: LayerSpec, config, seed: int):
+    if spec.kind == "dense":
+        return keras.layers.Dense(
+            spec.units, activation=_activation(spec.activation), kernel_regularizer=_regularizer(config),
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name=spec.name,
+        )
+    if spec.kind == "batch_norm":
+        return keras.layers.BatchNormalization(name=spec.name)
+    if spec.kind == "activation":
+        return keras.layers.Activation(_activation(spec.activation), name=spec.name)
+    if spec.kind == "dropout":
+        return keras.layers.Dropout(spec.rate, seed=seed, name=spec.name)
+    raise ValueError(f"unknown layer kind {spec.kind!r}")
+
+
+def model_specs(config, dataset) -> list[LayerSpec]:
+    return layer_specs(config, dataset.n_features, dataset.n_outputs, dataset.task)
+
+
+def build_model(config, dataset) -> keras.Model:
+    """A built Sequential model (so count_params works) with seeded initial weights."""
+    specs = model_specs(config, dataset)
+    layers = [keras.Input(shape=(dataset.n_features,), name="inputs")]
+    layers += [_keras_layer(spec, config, seed=config.seed + i) for i, spec in enumerate(specs)]
+    return keras.Sequential(layers, name="nnlab")
+
+
+def layer_table(model: keras.Model) -> list[dict]:
+    """Rows of (layer, output shape, parameters) as Keras reports them, for pages and the CLI."""
+    return [
+        {"layer": layer.name, "type": type(layer).__name__, "output": str(tuple(layer.output.shape[1:])),
+         "params": layer.count_params()}
+        for layer in model.layers
+    ]
