@@ -1,0 +1,153 @@
+"""`python -m nnlab train …` and `python -m nnlab datasets`: the backend without a browser.
+
+Every RunConfig field is a flag (generated from the dataclass, so the two never drift apart).
+Progress goes to stderr, one line per epoch; results to stdout (with --json, one JSON object as the
+last line). A bad setting or file exits with code 2 and one line on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+import sys
+
+from nnlab.config import ACTIVATIONS, ENCODINGS, LOSSES, OPTIMIZERS, TASKS, RunConfig, parse_hidden
+from nnlab.errors import UserError
+
+# Short or lecture-style names for a few fields; the rest are --field-name.
+FLAG_NAMES = {"learning_rate": "--lr", "csv_path": "--csv"}
+CHOICES = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS, "loss": LOSSES, "encoding": ENCODINGS, "task": TASKS}
+HELP = {
+    "hidden": "neurons per hidden layer, comma-separated: '128,64'; '' for no hidden layer",
+    "early_stopping": "patience in epochs (0 = off)",
+    "train_size": "training examples to keep (0 = all)",
+    "csv_path": "your own CSV file (use with --target; sets --dataset csv)",
+    "dataset": "a name from `python -m nnlab datasets`",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        self.exit(2, f"nnlab: {message} (see `python -m nnlab {self.prog.split()[-1]} --help`)\n")
+
+
+def _flag(field: dataclasses.Field) -> str:
+    return FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nnlab", description="Train neural networks on real data, headless.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("datasets", help="list the data sets")
+    train = commands.add_parser("train", help="train one network and report its verdict")
+    for field in dataclasses.fields(RunConfig):
+        kwargs: dict = {"dest": field.name, "default": None, "help": HELP.get(field.name)}
+        if field.type == "bool":
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif field.type.startswith("tuple"):
+            kwargs["type"] = _hidden
+        else:
+            kwargs["type"] = {"int": int, "float": float}.get(field.type, str)
+        if field.name in CHOICES:
+            kwargs["choices"] = list(CHOICES[field.name])
+        train.add_argument(_flag(field), **kwargs)
+    train.add_argument("--config", metavar="FILE", help="start from the settings in a JSON file; flags override them")
+    train.add_argument("--json", action="store_true", help="print the result as one JSON object (last line of stdout)")
+    train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
+    train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return parser
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    try:
+        return parse_hidden(text)
+    except UserError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def config_from_args(args: argparse.Namespace) -> RunConfig:
+    base: dict = {}
+    if args.config:
+        try:
+            with open(args.config, encoding="utf-8") as handle:
+                base = RunConfig.from_json(handle.read()).to_dict()
+        except OSError as error:
+            raise UserError(f"cannot read the settings file {args.config}: {error.strerror}") from None
+    for field in dataclasses.fields(RunConfig):
+        value = getattr(args, field.name)
+        if value is not None:
+            base[field.name] = value
+    if base.get("csv_path") and "dataset" not in base:
+        base["dataset"] = "csv"
+    return RunConfig.from_dict(base)
+
+
+def _epoch_line(row: dict, epochs: int) -> str:
+    parts = [f"epoch {row['epoch']}/{epochs}"]
+    for key, value in row.items():
+        if key in ("epoch", "learning_rate", "seconds"):
+            continue
+        parts.append(f"{key} {value:.2%}" if "accuracy" in key else f"{key} {value:.4g}")
+    parts.append(f"{row['seconds']:.2f} s")
+    return "  ".join(parts)
+
+
+def _summary(result) -> str:
+    test = ", ".join(f"{k} {v:.2%}" if k == "accuracy" else f"{k} {v:.4g}" for k, v in result.test.items())
+    lines = [
+        f"{result.status}: {result.message}",
+        f"test: {test}",
+        f"parameters: {result.params:,}; {result.seconds_per_epoch:.2f} s per epoch",
+        f"verdict: {result.verdict.title} (best epoch {result.verdict.best_epoch}). {result.verdict.explanation}",
+    ]
+    lines += [f"  - {remedy}" for remedy in result.verdict.remedies]
+    return "\n".join(lines)
+
+
+def cmd_datasets() -> int:
+    from nnlab.data import DATASETS
+
+    width = max(map(len, DATASETS))
+    for name, info in DATASETS.items():
+        print(f"{name:<{width}}  {info.task:<14}  {info.description}")
+    print(f"{'csv':<{width}}  {'either':<14}  Your own CSV file: --csv FILE --target COLUMN")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    if args.save_model and not args.save_model.endswith(".keras"):
+        raise UserError(f"--save-model needs a file name ending in .keras, got {args.save_model!r}")
+    from nnlab.data import load_dataset
+
+    dataset = load_dataset(config)
+    from nnlab.train import StopSignal, train  # only now: TensorFlow takes seconds to import
+
+    if not args.quiet:
+        print(dataset.summary(), file=sys.stderr)
+        for note in dataset.notes:
+            print(f"note: {note}", file=sys.stderr)
+    stop = StopSignal()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C stops cleanly and keeps the epochs
+    on_epoch = None if args.quiet else lambda row: print(_epoch_line(row, config.epochs), file=sys.stderr, flush=True)
+    result = train(config, dataset, on_epoch=on_epoch, stop=stop)
+    if args.save_model:
+        try:
+            result.model.save(args.save_model)
+        except OSError as error:
+            raise UserError(f"cannot save the model to {args.save_model}: {error.strerror or error}") from None
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(_summary(result))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return cmd_datasets() if args.command == "datasets" else cmd_train(args)
+    except UserError as error:
+        print(f"nnlab: {error}", file=sys.stderr)
+        return 2

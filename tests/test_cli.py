@@ -1,0 +1,110 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nnlab.cli import main
+from nnlab.config import COURSE_EXERCISE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, timeout=600):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "nnlab", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=ROOT)
+
+
+def test_datasets_lists_every_data_set():
+    out = run_cli("datasets")
+    assert out.returncode == 0
+    names = [line.split()[0] for line in out.stdout.splitlines()]
+    assert {"mnist", "fashion_mnist", "digits", "spiral", "plane", "csv"} <= set(names)
+
+
+def test_train_json_has_every_field_and_progress_goes_to_stderr():
+    out = run_cli("train", "--dataset", "digits", "--hidden", "32", "--epochs", "2", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {"status", "epochs_run", "history", "test", "verdict", "params", "seconds_per_epoch"} <= set(result)
+    assert result["epochs_run"] == 2 and len(result["history"]) == 2
+    assert set(result["test"]) == {"loss", "accuracy"} and result["params"] == 65 * 32 + 33 * 10
+    assert {"kind", "best_epoch", "explanation"} <= set(result["verdict"])
+    assert "epoch 1/2" in out.stderr and "epoch 2/2" in out.stderr
+    assert "I0000" not in out.stderr  # TensorFlow's start-up chatter is held back
+
+
+def test_mnist_with_128_hidden_neurons_reaches_97_percent():
+    out = run_cli("train", "--dataset", "mnist", "--hidden", "128", "--epochs", "3", "--json", "--quiet")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["test"]["accuracy"] >= 0.97
+
+
+def test_course_network_through_the_cli_matches_plain_keras(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from speed import plain_fit
+
+    from nnlab.data import load_dataset
+
+    settings = tmp_path / "course.json"
+    settings.write_text(COURSE_EXERCISE.to_json())
+    out = run_cli("train", "--config", str(settings), "--json", "--quiet")
+    assert out.returncode == 0, out.stderr
+    cli_accuracy = json.loads(out.stdout.strip().splitlines()[-1])["test"]["accuracy"]
+    _, keras_accuracy = plain_fit(COURSE_EXERCISE, load_dataset(COURSE_EXERCISE))
+    assert cli_accuracy > 0.85
+    assert abs(cli_accuracy - keras_accuracy) <= 0.005
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "epochs must be in [1, 1000], got 0"),
+    (["--lr", "-1"], "learning_rate must be in (0, 100], got -1.0"),
+    (["--optimizer", "bfgs"], "invalid choice: 'bfgs'"),
+    (["--hidden", "12,x"], "hidden must be neuron counts"),
+    (["--dataset", "cifar"], "dataset 'cifar' is not one of"),
+    (["--batch-size", "many"], "invalid int value: 'many'"),
+    (["--csv", "/no/such.csv", "--target", "y"], "CSV file not found"),
+    (["--dataset", "csv"], "needs csv_path"),
+    (["--loss", "mse", "--encoding", "label"], "loss 'mse' needs encoding 'one_hot'"),
+    (["--save-model", "model.h5"], "ending in .keras"),
+    (["--config", "/no/such.json"], "cannot read the settings file"),
+])
+def test_bad_settings_exit_2_with_one_clear_line(args, message, capsys):
+    try:
+        code = main(["train", *args])
+    except SystemExit as exit_:  # argparse's own checks (choices, types) exit directly
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_bad_csv_exits_2_without_a_traceback(tmp_path):
+    path = tmp_path / "words.csv"
+    path.write_text("name,label\n" + "\n".join(f"n{i},{i % 2}" for i in range(30)))
+    out = run_cli("train", "--csv", str(path), "--target", "label")
+    assert out.returncode == 2
+    assert out.stderr.strip() == ("nnlab: no numeric feature columns besides the target 'label'; "
+                                  "the network needs numbers as inputs (text columns are left out)")
+
+
+def test_csv_training_and_saving_the_model(tmp_path):
+    path = tmp_path / "xor.csv"
+    rows = [f"{a},{b},{int((a > 0) == (b > 0))}" for a in (-2, -1, 1, 2) for b in (-2, -1.5, -1, 1, 1.5, 2)]
+    path.write_text("a,b,same\n" + "\n".join(rows * 3))
+    model = tmp_path / "xor.keras"
+    out = run_cli("train", "--csv", str(path), "--target", "same", "--hidden", "8", "--epochs", "3",
+                  "--save-model", str(model), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.splitlines()[-1])["config"]["dataset"] == "csv"
+    assert model.stat().st_size > 1000
+
+
+def test_human_summary_names_the_verdict_and_remedies():
+    out = run_cli("train", "--dataset", "spiral", "--hidden", "", "--epochs", "30", "--batch-size", "10", "--lr", "0.03")
+    assert out.returncode == 0, out.stderr
+    assert "verdict: Underfitting" in out.stdout and "More layers or more neurons" in out.stdout
