@@ -1,0 +1,92 @@
+"""nnlab's training loop against the plain `model.fit` a student would write, side by side.
+
+Same network, same initial weights, same train / validation / test arrays, same optimizer, batch
+size and epochs; the two are timed back to back in this one process (so they share TensorFlow's
+thread settings) and alternated over --repeat rounds, each round with its own seed (split, initial
+weights): accuracy differs by a few tenths of a point from seed to seed, so means are compared. Prints seconds per epoch, the throughput
+ratio and test accuracy for each. Targets (issue 2): course network ≥ 3×, 784-128-10 ≥ 2×, test
+accuracy within 0.5 point.
+
+    python bench/speed.py            # both networks, 3 rounds (≈2 minutes on 2 cores)
+    python bench/speed.py --quick    # 1 round, fewer epochs
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nnlab.config import COURSE_EXERCISE, RunConfig  # noqa: E402
+from nnlab.data import load_dataset  # noqa: E402
+from nnlab.model import build_model  # noqa: E402
+from nnlab.tf_runtime import keras  # noqa: E402
+from nnlab.train import encode_targets, make_loss, make_optimizer, train  # noqa: E402
+
+NETWORKS = {
+    "course notebook 784-20-20-20-10, MSE, SGD 0.087, batch 100": (COURSE_EXERCISE, 3.0),
+    "784-128-10, cross-entropy, Adam 0.001, batch 32": (
+        RunConfig(hidden=(128,), optimizer="adam", learning_rate=0.001, batch_size=32, epochs=5), 2.0),
+}
+
+
+def plain_fit(config: RunConfig, dataset) -> tuple[float, float]:
+    """What the course notebook does: compile, fit with validation data, evaluate."""
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, dataset)
+    model.compile(optimizer=make_optimizer(config), loss=make_loss(config, dataset.task), metrics=["accuracy"])
+    y_train = encode_targets(config, dataset, dataset.y_train)
+    y_val = encode_targets(config, dataset, dataset.y_val)
+    started = time.perf_counter()
+    model.fit(dataset.x_train, y_train, batch_size=config.batch_size, epochs=config.epochs,
+              validation_data=(dataset.x_val, y_val), shuffle=True, verbose=0)
+    seconds = time.perf_counter() - started
+    accuracy = model.evaluate(dataset.x_test, encode_targets(config, dataset, dataset.y_test), verbose=0)[1]
+    return seconds / config.epochs, float(accuracy)
+
+
+def nnlab_train(config: RunConfig, dataset) -> tuple[float, float]:
+    started = time.perf_counter()
+    result = train(config, dataset)
+    seconds = time.perf_counter() - started  # model building and compiling included, as for fit
+    return seconds / config.epochs, result.test["accuracy"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one round, 3 epochs each")
+    args = parser.parse_args()
+    rounds = 1 if args.quick else args.repeat
+    failed = []
+    for title, (config, target) in NETWORKS.items():
+        if args.quick:
+            config = dataclasses.replace(config, epochs=3)
+        fit_runs, nnlab_runs = [], []
+        for seed in range(rounds):
+            config = dataclasses.replace(config, seed=seed)
+            dataset = load_dataset(config)
+            fit_runs.append(plain_fit(config, dataset))
+            nnlab_runs.append(nnlab_train(config, dataset))
+        fit_s = statistics.median(s for s, _ in fit_runs)
+        nnlab_s = statistics.median(s for s, _ in nnlab_runs)
+        fit_acc = statistics.mean(a for _, a in fit_runs)
+        nnlab_acc = statistics.mean(a for _, a in nnlab_runs)
+        ratio = fit_s / nnlab_s
+        print(f"\n{title}; {config.epochs} epochs on {len(dataset.x_train):,} examples, {rounds} round(s)")
+        print(f"  plain model.fit : {fit_s:6.3f} s/epoch   test accuracy {fit_acc:.2%}")
+        print(f"  nnlab.train     : {nnlab_s:6.3f} s/epoch   test accuracy {nnlab_acc:.2%}")
+        print(f"  per round (fit / nnlab s/epoch): " + ", ".join(f"{f:.3f} / {m:.3f}" for (f, _), (m, _) in zip(fit_runs, nnlab_runs)))
+        print(f"  throughput ratio: {ratio:.2f}x (target ≥ {target:g}x); accuracy difference "
+              f"{(nnlab_acc - fit_acc) * 100:+.2f} points (target within ±0.5)")
+        if ratio < target or abs(nnlab_acc - fit_acc) > 0.005:
+            failed.append(title)
+    print("\nall targets met" if not failed else f"\ntargets missed: {'; '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
