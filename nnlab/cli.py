@@ -122,7 +122,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nnlab.data import load_dataset
 
     dataset = load_dataset(config)
-    from nnlab.train import StopSignal, train  # only now: TensorFlow takes seconds to import
+    from nnlab.stopping import StopSignal
+    from nnlab.train import train  # only now: TensorFlow takes seconds to import
 
     if not args.quiet:
         print(dataset.summary(), file=sys.stderr)

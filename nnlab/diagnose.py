@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnlab.jsonsafe import json_safe
+
 KINDS = {
     "overfitting": "Overfitting",
     "underfitting": "Underfitting",
@@ -47,7 +49,7 @@ LECTURE_REMEDIES = {
 
 OVERFIT_RISE = 0.10  # validation loss this much above its minimum (and by 2 % of the baseline) …
 OVERFIT_EPOCHS = 2  # … for at least this many epochs after the best one
-OVERFIT_GAP = 0.10  # or train accuracy this far above validation accuracy
+OVERFIT_GAP = 0.10  # or train accuracy (at least LOW_ACCURACY) this far above validation accuracy
 LOW_ACCURACY = 0.90  # train accuracy below this is a poor fit …
 LOW_R2 = 0.80  # … as is, for regression, a train loss above 1 − this (standardized targets)
 IMPROVING = 0.02  # validation loss still falling by this share over the last epochs (and 1 % of baseline)
@@ -71,7 +73,7 @@ class Verdict:
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
         data["title"] = self.title
-        data["gap"] = _finite_or_none(self.gap)
+        data["gap"] = json_safe(self.gap)
         return data
 
 
@@ -125,7 +127,7 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
     rise = val[-1] - val[best - 1]
     meaningful = max(OVERFIT_RISE * abs(val[best - 1]), 0.02 * baseline if baseline else 0.0)
     rising = rise > meaningful and n - best >= OVERFIT_EPOCHS and loss[-1] < loss[best - 1]
-    wide_gap = classify and gap > OVERFIT_GAP
+    wide_gap = classify and gap > OVERFIT_GAP and acc[-1] >= LOW_ACCURACY  # it must fit the training data
     if rising or wide_gap:
         detail = (f"the validation loss was lowest at epoch {best} ({val[best - 1]:.3g}) and has risen to "
                   f"{val[-1]:.3g} while the training loss kept falling" if rising else
@@ -211,7 +213,3 @@ def remedies(kind: str, config) -> list[Remedy]:
 
 def _num(value) -> float:
     return math.nan if value is None else float(value)
-
-
-def _finite_or_none(value: float):
-    return value if math.isfinite(value) else None

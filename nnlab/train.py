@@ -19,7 +19,9 @@ import numpy as np
 from nnlab.config import RunConfig
 from nnlab.data import Dataset, load_dataset
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
+from nnlab.jsonsafe import json_safe
 from nnlab.model import build_model
+from nnlab.stopping import StopSignal
 from nnlab.tf_runtime import keras, tf
 
 STATUSES = ("completed", "stopped", "early_stopped", "diverged")
@@ -49,9 +51,9 @@ class RunResult:
         """Everything but the model, as JSON-ready values (NaN and infinity become None)."""
         return {
             "status": self.status, "message": self.message, "epochs_run": self.epochs_run,
-            "task": self.task, "history": _json_safe(self.history), "test": _json_safe(self.test),
+            "task": self.task, "history": json_safe(self.history), "test": json_safe(self.test),
             "verdict": self.verdict.to_dict(), "params": self.params, "steps": self.steps,
-            "seconds_per_epoch": _json_safe(self.seconds_per_epoch), "config": self.config.to_dict(),
+            "seconds_per_epoch": json_safe(self.seconds_per_epoch), "config": self.config.to_dict(),
         }
 
 
@@ -165,32 +167,6 @@ class _CompiledTraining:
         return mean if self.classify else mean * self.dataset.target_std
 
 
-class StopSignal(threading.Event):
-    """A threading.Event that also reaches into running training loops the moment it is set, so
-    that at most the batch in flight finishes. A plain Event works too, seen within ≈5 ms."""
-
-    def __init__(self):
-        super().__init__()
-        self._flags: list = []
-        self._lock = threading.Lock()
-
-    def attach(self, flag) -> None:
-        with self._lock:
-            self._flags.append(flag)
-            if self.is_set():
-                flag.assign(True)
-
-    def detach(self, flag) -> None:
-        with self._lock:
-            self._flags.remove(flag)
-
-    def set(self) -> None:
-        with self._lock:
-            super().set()
-            for flag in self._flags:
-                flag.assign(True)
-
-
 def _watch_stop(stop: threading.Event, flag, finished: threading.Event) -> None:
     """Carry a plain Event into the compiled loop, which checks the flag before every batch."""
     while not finished.is_set():
@@ -286,13 +262,3 @@ def train(
         seconds_per_epoch=float(np.mean(seconds)) if seconds else math.nan, task=dataset.task,
         steps=int(keras.ops.convert_to_numpy(run.optimizer.iterations)), model=run.model,
     )
-
-
-def _json_safe(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
