@@ -1,0 +1,177 @@
+"""Altair charts built from DataFrames: pure functions, so tests can read their specs.
+
+Colours are chosen to read on light and dark themes alike; train is a solid line, validation dashed.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
+ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
+SPLITS = ["train", "validation"]
+METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error"}
+
+
+def history_frame(history: list[dict] | pd.DataFrame, task: str, run: str = "") -> pd.DataFrame:
+    """The columns the curve charts need, one row per epoch (wide: small chart specs)."""
+    metric = "accuracy" if task == "classification" else "mae"
+    columns = ["epoch", "loss", "val_loss", metric, f"val_{metric}"]
+    frame = pd.DataFrame(history)
+    frame = frame.reindex(columns=columns) if len(frame) else pd.DataFrame(columns=columns)
+    frame["run"] = run
+    return frame
+
+
+def _metric_panel(data: pd.DataFrame, metric: str, epochs: int, best_epoch: int | None,
+                  colour: alt.Color, height: int) -> alt.LayerChart:
+    is_accuracy = metric == "accuracy"
+    title = METRIC_TITLES[metric]
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1]) if is_accuracy else alt.Scale(zero=False),
+              axis=alt.Axis(format="%") if is_accuracy else alt.Axis())
+    x = alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[1, max(2, epochs)]), axis=alt.Axis(tickMinStep=1))
+    lines = alt.Chart(data).transform_fold([metric, f"val_{metric}"], as_=["series", "value"]).transform_calculate(
+        split=f"datum.series == '{metric}' ? 'train' : 'validation'"
+    ).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
+        x=x, y=y, color=colour,
+        strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=SPLITS, range=[[1, 0], [6, 4]]),
+                                  legend=alt.Legend(title=None, orient="bottom")),
+        detail="split:N",
+        tooltip=[alt.Tooltip("run:N"), alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"),
+                 alt.Tooltip("value:Q", format=".2%" if is_accuracy else ".4g", title=title)],
+    )
+    layers = [lines]
+    if best_epoch:
+        best = pd.DataFrame({"epoch": [best_epoch], "label": [f"best validation loss: epoch {best_epoch}"]})
+        layers.append(alt.Chart(best).mark_rule(color="#2ca02c", strokeWidth=2).encode(x="epoch:Q", tooltip=["label:N"]))
+        right_half = best_epoch > max(2, epochs) / 2  # keep the label inside the plot
+        layers.append(alt.Chart(best).mark_text(align="right" if right_half else "left", dx=-4 if right_half else 4,
+                                                baseline="top", color="#2ca02c").encode(
+            x="epoch:Q", y=alt.value(2), text=alt.value(f"best: {best_epoch}")))
+    return alt.layer(*layers).properties(height=height, width="container")
+
+
+def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: int | None = None,
+                    best_epoch: int | None = None, height: int = 260) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """Loss and accuracy (or MAE), for two columns: train solid and validation dashed, the best
+    validation epoch marked. The x axis spans all planned epochs so the curves grow into it."""
+    data = history_frame(history, task, "this run")
+    last = int(data["epoch"].max()) if len(data) else 1
+    colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
+                       legend=alt.Legend(title=None, orient="bottom"))
+    metric = "accuracy" if task == "classification" else "mae"
+    return tuple(_metric_panel(data, m, max(epochs or 0, last), best_epoch, colour, height) for m in ("loss", metric))
+
+
+def compare_charts(runs: list[tuple[str, list[dict] | pd.DataFrame, str]], *, epochs: int | None = None,
+                   height: int = 280) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """Several runs overlaid: one colour per run label, train solid, validation dashed.
+    `runs` holds (label, history, task) triples of one task."""
+    task = runs[0][2] if runs else "classification"
+    data = pd.concat([history_frame(history, task, label) for label, history, _ in runs] or
+                     [history_frame([], task)], ignore_index=True)
+    last = int(data["epoch"].max()) if data["epoch"].notna().any() else 1
+    labels = list(dict.fromkeys(label for label, _, _ in runs))
+    colour = alt.Color("run:N", scale=alt.Scale(domain=labels, scheme="tableau10"),
+                       legend=alt.Legend(title=None, orient="bottom", labelLimit=320))
+    metric = "accuracy" if task == "classification" else "mae"
+    return tuple(_metric_panel(data, m, max(epochs or 0, last), None, colour, height) for m in ("loss", metric))
+
+
+def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:
+    """Heatmap of true vs predicted class with the counts written in."""
+    order = list(dict.fromkeys(table["true"]))
+    base = alt.Chart(table).encode(
+        x=alt.X("predicted:N", sort=order, title="Predicted class"),
+        y=alt.Y("true:N", sort=order, title="True class"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), legend=None),
+        tooltip=["true:N", "predicted:N", "count:Q"],
+    )
+    high = float(table["count"].max()) / 2 if len(table) else 0
+    text = base.mark_text(fontSize=11).encode(
+        text="count:Q", color=alt.condition(alt.datum.count > high, alt.value("white"), alt.value("black")))
+    return alt.layer(cells, text).properties(width="container", height=alt.Step(28) if len(order) > 3 else 160)
+
+
+def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = ()) -> alt.LayerChart:
+    """TensorFlow Playground's picture: the network's output over the plane, and the points."""
+    if task == "classification":
+        colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P",
+                           scale=alt.Scale(domain=[0, 1], range=[ORANGE, "#f7f7f7", BLUE]))
+        point_colour = alt.Color("label:N", scale=alt.Scale(domain=list(class_names), range=[ORANGE, BLUE]), title="class")
+    else:
+        colour = alt.Color("value:Q", title="prediction", scale=alt.Scale(scheme="blueorange", reverse=True))
+        point_colour = alt.Color("label:Q", scale=alt.Scale(scheme="blueorange", reverse=True), legend=None)
+    heat = alt.Chart(grid).mark_rect(opacity=0.75).encode(
+        x=alt.X("x1:Q", title="x1", scale=alt.Scale(nice=False, zero=False)), x2="x1_end:Q",
+        y=alt.Y("x2:Q", title="x2", scale=alt.Scale(nice=False, zero=False)), y2="x2_end:Q",
+        color=colour,
+    )
+    dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=1).encode(
+        x="x1:Q", y="x2:Q", color=point_colour,
+        shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle"])),
+        stroke=alt.value("white"),
+        tooltip=["split:N", "label", alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f")],
+    )
+    return alt.layer(heat, dots).properties(width="container", height=420)
+
+
+def prediction_chart(points: pd.DataFrame) -> alt.LayerChart:
+    """Predicted against true values; the diagonal is a perfect prediction."""
+    low = float(min(points["true"].min(), points["predicted"].min()))
+    high = float(max(points["true"].max(), points["predicted"].max()))
+    dots = alt.Chart(points).mark_circle(size=40, opacity=0.7, color=TRAIN_COLOUR).encode(
+        x=alt.X("true:Q", title="True value", scale=alt.Scale(domain=[low, high])),
+        y=alt.Y("predicted:Q", title="Predicted value", scale=alt.Scale(domain=[low, high])),
+        tooltip=[alt.Tooltip("true:Q", format=".3g"), alt.Tooltip("predicted:Q", format=".3g")],
+    )
+    diagonal = alt.Chart(pd.DataFrame({"true": [low, high], "predicted": [low, high]})).mark_line(
+        color="#999999", strokeDash=[4, 4]).encode(x="true:Q", y="predicted:Q")
+    return alt.layer(diagonal, dots).properties(width="container", height=360)
+
+
+def metric_vs_setting_chart(table: pd.DataFrame, setting: str, metric: str, *, log_x: bool = False,
+                            colour: str | None = None) -> alt.Chart:
+    """A final metric against the value of one setting (sweeps, and the many-runs scatter)."""
+    x_type = "Q" if pd.api.types.is_numeric_dtype(table[setting]) else "N"
+    x = alt.X(f"{setting}:{x_type}", title=setting.replace("_", " "),
+              scale=alt.Scale(type="log") if log_x and x_type == "Q" else alt.Scale(zero=False))
+    y = alt.Y(f"{metric}:Q", title=metric.replace("_", " "), scale=alt.Scale(zero=False))
+    encoding = {"x": x, "y": y, "tooltip": list(table.columns)}
+    if colour:
+        encoding["color"] = alt.Color(f"{colour}:N", title=colour.replace("_", " "))
+    chart = alt.Chart(table).mark_line(point=alt.OverlayMarkDef(size=60), color=TRAIN_COLOUR) if x_type == "Q" and not colour \
+        else alt.Chart(table).mark_circle(size=90)
+    return chart.encode(**encoding).properties(width="container", height=300)
+
+
+def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: str) -> alt.Chart:
+    """TensorBoard's HParams view: each run a line across its settings and result, every axis
+    scaled to 0–1 (the tooltip shows the real values)."""
+    rows = []
+    for index, row in table.reset_index(drop=True).iterrows():
+        for column in columns:
+            rows.append({"run": row["run"], "axis": column, "raw": str(row[column]), "colour": row[colour]})
+    data = pd.DataFrame(rows)
+    for column in columns:
+        values = pd.to_numeric(table[column], errors="coerce")
+        mask = data["axis"] == column
+        if values.notna().all():
+            low, high = float(values.min()), float(values.max())
+            scaled = (values - low) / (high - low) if high > low else values * 0 + 0.5
+        else:  # categories: evenly spaced in sorted order
+            categories = sorted(table[column].astype(str).unique())
+            position = {c: i / max(1, len(categories) - 1) for i, c in enumerate(categories)}
+            scaled = table[column].astype(str).map(position)
+        data.loc[mask, "position"] = list(scaled)
+    colour_type = "Q" if pd.api.types.is_numeric_dtype(table[colour]) else "N"
+    return alt.Chart(data).mark_line(point=True, opacity=0.8).encode(
+        x=alt.X("axis:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("position:Q", axis=None),
+        color=alt.Color(f"colour:{colour_type}", title=colour.replace("_", " "),
+                        scale=alt.Scale(scheme="viridis") if colour_type == "Q" else alt.Scale(scheme="tableau10")),
+        detail="run:N",
+        tooltip=["run:N", "axis:N", alt.Tooltip("raw:N", title="value")],
+    ).properties(width="container", height=320)
