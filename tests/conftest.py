@@ -15,3 +15,12 @@ def tiny_csv(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    """Page tests keep their runs in a temporary, shared store."""
+    folder = tmp_path / "runs"
+    monkeypatch.setenv("NNLAB_RUNS_DIR", str(folder))
+    monkeypatch.setenv("NNLAB_RUNS", "shared")
+    return folder / "shared"

@@ -1,0 +1,83 @@
+"""A student's journey in a real browser: home → a lesson → Train → live curves → Stop."""
+import re
+import time
+
+import pytest
+
+from conftest import open_app, shoot
+
+pytestmark = pytest.mark.browser
+
+
+def _stop(page):
+    """nnlab's Stop button (Streamlit's header has a Stop of its own, for the script)."""
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True)
+
+
+def _epoch_shown(page) -> int:
+    text = page.locator('[data-testid="stProgress"]').first.inner_text(timeout=5_000)
+    found = re.search(r"Epoch (\d+) / (\d+)", text)
+    return int(found.group(1)) if found else 0
+
+
+def test_from_home_to_a_live_chart_in_one_click(server, page):
+    open_app(page, server)
+    page.get_by_text("The course exercise", exact=True).wait_for()
+    shoot(page, "1-home")
+    page.get_by_role("link", name="Open in Train").first.click()
+    page.wait_for_url(re.compile(r"/Train"))
+    page.get_by_text("16,750 parameters").wait_for()
+    assert "learning_rate=0.087" in page.evaluate("location.href")  # the link now carries the settings
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=90_000)
+    seen, pictures = set(), []
+    deadline = time.time() + 120
+    while time.time() < deadline and len(seen) < 3:
+        try:
+            epoch = _epoch_shown(page)
+        except Exception:  # noqa: BLE001 - the progress bar is replaced by the results when done
+            break
+        if epoch and epoch not in seen and _stop(page).is_visible():
+            seen.add(epoch)
+            pictures.append(chart.screenshot())
+            shoot(page, f"2-training-epoch-{epoch}")
+        time.sleep(0.15)
+    assert len(seen) >= 3, f"saw the chart at epochs {sorted(seen)} only while training"
+    assert len(set(pictures)) == len(pictures), "the chart did not change between epochs"
+    page.get_by_text("Trained all 10 epochs.").first.wait_for(timeout=120_000)
+    page.get_by_text("Test accuracy").wait_for()
+    shoot(page, "3-trained")
+
+
+def test_stop_keeps_the_completed_epochs(server, page):
+    open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=300&batch_size=2")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+    deadline = time.time() + 120
+    while _epoch_shown(page) < 4 and time.time() < deadline:
+        time.sleep(0.2)
+    _stop(page).click()
+    message = page.get_by_text(re.compile(r"Stopped by you during epoch \d+; \d+ completed epoch")).first
+    message.wait_for(timeout=60_000)
+    kept = int(re.search(r"; (\d+) completed", message.inner_text()).group(1))
+    assert 3 <= kept < 300
+    page.get_by_text("Test accuracy").wait_for()
+    shoot(page, "4-stopped")
+
+
+def test_a_slider_moved_during_training_does_not_stop_it(server, page):
+    open_app(page, f"{server}/Train?dataset=digits&hidden=32&epochs=300&batch_size=2")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+    while _epoch_shown(page) < 2:
+        time.sleep(0.2)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Dropout").get_by_role("slider")
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    time.sleep(1.5)
+    assert "dropout=0.05" in page.evaluate("location.href")
+    before = _epoch_shown(page)
+    time.sleep(2)
+    assert _epoch_shown(page) > before, "training stopped advancing after the slider moved"
+    _stop(page).click()
+    page.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)

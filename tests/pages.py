@@ -1,0 +1,65 @@
+"""Helpers for the page tests: AppTest on app.py, then switch to a page, as a visitor would."""
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 120  # TensorFlow's import alone takes seconds (DESIGN.md)
+
+
+def open_page(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def widget(at: AppTest, label: str):
+    """The widget with this label, whatever its kind."""
+    for kind in ("slider", "select_slider", "selectbox", "toggle", "number_input", "text_input", "checkbox",
+                 "radio", "multiselect", "text_area"):
+        for element in getattr(at, kind):
+            if element.label == label:
+                return element
+    raise KeyError(f"no widget labelled {label!r}")
+
+
+def button(at: AppTest, label: str):
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def wait_until(at: AppTest, done, timeout: float = 180, poll: float = 0.3) -> None:
+    """Rerun the page (as the browser's polling would) until done(at) is true."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        time.sleep(poll)
+        at.run()
+        if done(at):
+            return
+    raise AssertionError("timed out waiting for the page")
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Each Vega-Lite chart on the page: its spec and its data rows. Streamlit sends the data
+    apart from the spec, as Arrow tables; this puts them back together."""
+    import json
+
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    found = []
+    for chart in at.get("vega_lite_chart"):
+        rows = []
+        for dataset in chart.proto.datasets:
+            rows.extend(convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records"))
+        if chart.proto.data.data:
+            rows.extend(convert_arrow_bytes_to_pandas_df(chart.proto.data.data).to_dict("records"))
+        found.append({"spec": json.loads(chart.proto.spec), "rows": rows})
+    return found

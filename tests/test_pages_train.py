@@ -1,0 +1,148 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nnlab.config import COURSE_EXERCISE
+from nnlab.presets import PRESETS
+from pages import button, charts, open_page, wait_until, widget
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAIN = "pages/1_Train.py"
+
+
+def test_home_renders_the_lessons_without_importing_tensorflow():
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\nat = AppTest.from_file('app.py', default_timeout=30)\n"
+            "at.run()\nassert not at.exception, at.exception\n"
+            "print(len(at.get('page_link')), 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "NNLAB_RUNS": "shared",
+                              "NNLAB_RUNS_DIR": "/tmp/nnlab-home-test"})
+    links, tensorflow, keras = out.stdout.split()
+    assert int(links) >= len(PRESETS) + 13, out.stderr
+    assert (tensorflow, keras) == ("False", "False")
+
+
+def test_home_offers_each_preset(runs_dir):
+    at = open_page()
+    text = " ".join(m.value for m in at.markdown)
+    for preset in PRESETS.values():
+        assert preset.title in text
+
+
+def test_the_course_exercise_preset_fills_the_train_page(runs_dir):
+    at = open_page(TRAIN, preset="course")
+    assert widget(at, "Data set").value == "mnist"
+    assert widget(at, "Hidden layers").value == 3 and widget(at, "Neurons").value == 20
+    assert widget(at, "Activation").value == "relu" and widget(at, "Loss").value == "mse"
+    assert widget(at, "Optimizer").value == "sgd" and widget(at, "Learning rate").value == 0.087
+    assert widget(at, "Batch size").value == 100 and widget(at, "Epochs").value == 10
+    assert "16,750 parameters" in " ".join(m.value for m in at.markdown)
+    # the link now carries the settings instead of the preset's name
+    assert dict(at.query_params) == {"hidden": "20,20,20", "loss": "mse", "optimizer": "sgd",
+                                     "learning_rate": "0.087", "batch_size": "100"}
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_every_preset_gives_its_settings(runs_dir, key):
+    at = open_page(TRAIN, preset=key)
+    config = PRESETS[key].config
+    assert widget(at, "Data set").value == config.dataset
+    assert widget(at, "Hidden layers").value == len(config.hidden)
+    assert widget(at, "Learning rate").value == config.learning_rate
+
+
+def test_settings_survive_the_link_round_trip(runs_dir):
+    link = {"dataset": "spiral", "hidden": "8,4", "activation": "tanh", "dropout": "0.2", "epochs": "7",
+            "batch_norm": "true", "noise": "0.1", "learning_rate": "0.03", "early_stopping": "2"}
+    at = open_page(TRAIN, **link)
+    assert widget(at, "Neurons per layer").value is True
+    assert [widget(at, f"Layer {i} neurons").value for i in (1, 2)] == [8, 4]
+    assert widget(at, "Activation").value == "tanh" and widget(at, "Dropout").value == 0.2
+    assert widget(at, "Batch normalization").value is True and widget(at, "Noise").value == 0.1
+    assert widget(at, "Early stopping").value is True and widget(at, "Patience (epochs)").value == 2
+    assert dict(at.query_params) == link  # written back unchanged: the link is stable
+
+
+def test_a_bad_link_value_is_named_and_the_rest_kept(runs_dir):
+    at = open_page(TRAIN, epochs="7000", dropout="0.5")
+    assert "epochs must be in [1, 1000]" in at.warning[0].value
+    assert widget(at, "Dropout").value == 0.5 and widget(at, "Epochs").value == 10
+
+
+def test_the_parameter_count_follows_the_controls(runs_dir):
+    at = open_page(TRAIN)
+    assert "101,770 parameters" in " ".join(m.value for m in at.markdown)
+    widget(at, "Hidden layers").set_value(0).run()
+    assert "7,850 parameters" in " ".join(m.value for m in at.markdown)  # (784 + 1) × 10
+
+
+def test_short_training_draws_every_epoch_then_the_verdict_and_predictions(runs_dir):
+    at = open_page(TRAIN, dataset="digits", hidden="16", epochs="3")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert job.status == "completed", job.message
+    loss, accuracy = charts(at)[:2]
+    assert [row["epoch"] for row in loss["rows"] if row.get("run") == "this run"] == [1, 2, 3]
+    assert [row["val_accuracy"] for row in accuracy["rows"] if "val_accuracy" in row] == \
+        [row["val_accuracy"] for row in job.history]
+    assert any(s.value.endswith(job.result.verdict.title) for s in at.subheader)
+    assert {"Test loss", "Test accuracy", "Train loss", "Validation loss"} <= {m.label for m in at.metric}
+    table = at.dataframe[-1].value  # the test samples, misclassified first
+    assert "what the network says" in table and table["what the network says"].str.startswith("The machine thinks").all()
+    runs = list(runs_dir.iterdir())
+    assert len(runs) == 1 and json.loads((runs[0] / "run.json").read_text())["status"] == "completed"
+
+
+def test_a_remedy_button_puts_its_settings_into_the_controls(runs_dir):
+    at = open_page(TRAIN, preset="underfitting")
+    widget(at, "Epochs").set_value(15).run()
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    remedy = [b for b in at.button if b.label.startswith("Add a hidden layer")]
+    assert remedy, [b.label for b in at.button]
+    remedy[0].click().run()
+    assert widget(at, "Hidden layers").value == 1 and widget(at, "Neurons").value == 16
+
+
+def test_stop_keeps_the_completed_epochs_and_moving_a_slider_does_not_kill_the_run(runs_dir):
+    at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 2)
+    widget(at, "Dropout").set_value(0.3).run()  # a rerun of the page while training
+    job = at.session_state["train_job"]
+    assert not job.done
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    assert job.status == "stopped" and 2 <= len(job.history) < 300
+    assert "completed epoch" in job.message
+    assert any("since then you changed: dropout" in c.value for c in at.caption)
+
+
+def test_a_bad_csv_upload_shows_its_message_and_the_page_still_works(runs_dir):
+    at = open_page(TRAIN)
+    widget(at, "Data set").set_value("csv").run()
+    words = b"name,label\n" + b"\n".join(b"n%d,%d" % (i, i % 2) for i in range(30))
+    at.file_uploader[0].upload("words.csv", words, "text/csv").run()
+    assert not at.exception
+    assert any("no numeric feature columns" in e.value for e in at.error)
+    widget(at, "Data set").set_value("iris").run()
+    assert not at.error and "Iris" in " ".join(c.value for c in at.caption)
+
+
+def test_a_good_csv_upload_trains(runs_dir):
+    at = open_page(TRAIN, hidden="4", epochs="2")
+    widget(at, "Data set").set_value("csv").run()
+    data = b"a,b,label\n" + b"\n".join(b"%d,%d,%d" % (i, i % 7, i % 2) for i in range(60))
+    at.file_uploader[0].upload("mine.csv", data, "text/csv").run()
+    assert widget(at, "Column to predict").value == "label"
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    assert at.session_state["train_job"].status == "completed"
+
+
+def test_course_exercise_constant_matches_the_preset():
+    assert PRESETS["course"].config == COURSE_EXERCISE
