@@ -1,0 +1,68 @@
+import json
+
+import pandas as pd
+
+from nnlab import charts
+
+HISTORY = [{"epoch": i, "loss": 1 / i, "val_loss": 1.2 / i, "accuracy": 0.5 + i / 100, "val_accuracy": 0.5 + i / 120,
+            "seconds": 0.1, "learning_rate": 0.01} for i in range(1, 6)]
+
+
+def spec(chart) -> dict:
+    return chart.to_dict()
+
+
+def rows(chart) -> list[dict]:
+    data = spec(chart)
+    return [row for values in data.get("datasets", {}).values() for row in values]
+
+
+def test_training_charts_hold_every_epoch_train_solid_and_validation_dashed():
+    loss, accuracy = charts.training_charts(HISTORY, "classification", epochs=20, best_epoch=5)
+    data = rows(loss)
+    assert [row["epoch"] for row in data if "val_loss" in row] == [1, 2, 3, 4, 5]
+    line = spec(loss)["layer"][0]
+    assert line["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [6, 4]]
+    assert line["encoding"]["x"]["scale"]["domain"] == [1, 20]  # the curves grow into the planned epochs
+    assert any(layer["mark"]["type"] == "rule" for layer in spec(loss)["layer"])  # the best epoch
+    assert spec(accuracy)["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+
+
+def test_regression_charts_show_mae():
+    history = [{"epoch": 1, "loss": 1.0, "val_loss": 1.1, "mae": 30.0, "val_mae": 31.0}]
+    _, mae = charts.training_charts(history, "regression")
+    assert spec(mae)["layer"][0]["transform"][0]["fold"] == ["mae", "val_mae"]
+
+
+def test_a_1000_epoch_chart_stays_small():
+    history = [{**HISTORY[0], "epoch": i} for i in range(1, 1001)]
+    size = sum(len(json.dumps(spec(chart))) for chart in charts.training_charts(history, "classification"))
+    assert size < 400_000
+
+
+def test_compare_charts_colour_each_run():
+    loss, _ = charts.compare_charts([("A", HISTORY, "classification"), ("B", HISTORY[:3], "classification")])
+    assert {row["run"] for row in rows(loss)} == {"A", "B"}
+    assert spec(loss)["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["A", "B"]
+
+
+def test_empty_history_draws_an_empty_chart():
+    loss, _ = charts.training_charts([], "classification", epochs=5)
+    assert rows(loss) == [] or all(pd.isna(r.get("epoch")) for r in rows(loss))
+
+
+def test_confusion_boundary_prediction_and_hparam_charts_build():
+    confusion = pd.DataFrame([("0", "0", 5), ("0", "1", 1), ("1", "0", 2), ("1", "1", 7)], columns=["true", "predicted", "count"])
+    assert spec(charts.confusion_chart(confusion))["layer"][0]["mark"]["type"] == "rect"
+    grid = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0.0, 0.0], "x1_end": [1.0, 2.0], "x2_end": [1.0, 1.0], "value": [0.1, 0.9]})
+    points = pd.DataFrame({"x1": [0.5], "x2": [0.5], "label": ["blue"], "split": ["train"]})
+    assert len(spec(charts.boundary_chart(grid, points, "classification", ("orange", "blue")))["layer"]) == 2
+    assert spec(charts.prediction_chart(pd.DataFrame({"true": [1.0, 2.0], "predicted": [1.1, 1.9]})))
+    table = pd.DataFrame({"run": ["a", "b", "c"], "learning_rate": [0.001, 0.01, 0.1], "optimizer": ["adam", "sgd", "adam"],
+                          "val accuracy": [0.9, 0.95, 0.8]})
+    scatter = spec(charts.metric_vs_setting_chart(table, "learning_rate", "val accuracy", log_x=True))
+    assert scatter["encoding"]["x"]["scale"]["type"] == "log"
+    parallel = charts.parallel_coordinates_chart(table, ["learning_rate", "optimizer", "val accuracy"], "val accuracy")
+    positions = {(r["run"], r["axis"]): r["position"] for r in rows(parallel)}
+    assert positions[("a", "learning_rate")] == 0 and positions[("c", "learning_rate")] == 1
+    assert positions[("b", "optimizer")] == 1 and positions[("a", "optimizer")] == 0
