@@ -112,7 +112,7 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
         return _verdict("diverged", best, gap, gap_metric,
                         f"The training loss ends at {loss[-1]:.3g}, worse than a network that knows nothing "
                         f"({baseline:.3g}): the steps overshoot the minimum and the loss blows up.")
-    at_chance = classify and chance is not None and n >= 3 and np.all(acc[1:] <= chance + CHANCE_MARGIN) \
+    at_chance = classify and chance is not None and n >= 5 and np.all(acc[1:] <= chance + CHANCE_MARGIN) \
         and np.all(val_acc[1:] <= chance + CHANCE_MARGIN)
     # A slow start is not divergence: at chance it must also be flat or clearly worse than the baseline.
     flat = (loss[1] - loss[-1]) < 0.02 * abs(loss[1]) if n >= 3 else False

@@ -76,10 +76,13 @@ def test_a_loss_far_above_knowing_nothing_is_divergence():
 
 
 def test_accuracy_stuck_at_chance_is_divergence_but_a_slow_start_is_not():
-    stuck = curve([3.0, 2.9, 3.1, 3.0], [2.8, 3.3, 3.0, 3.1], [0.1, 0.1, 0.11, 0.1], [0.1, 0.09, 0.1, 0.1])
+    chance = [0.1, 0.1, 0.11, 0.1, 0.1, 0.09]
+    stuck = curve([3.0, 2.9, 3.1, 3.0, 2.95, 3.0], [2.8, 3.3, 3.0, 3.1, 3.0, 3.2], chance, chance)
     assert "stuck at chance" in verdict(stuck).explanation
-    slow = curve([2.4, 2.2, 2.0, 1.8], [2.3, 2.1, 1.9, 1.7], [0.1, 0.1, 0.11, 0.1], [0.1, 0.09, 0.1, 0.1])
+    slow = curve([2.4, 2.2, 2.0, 1.8, 1.6, 1.5], [2.3, 2.1, 1.9, 1.7, 1.6, 1.5], chance, chance)
     assert verdict(slow).kind != "diverged"
+    too_short = curve([3.0, 2.9, 3.1], [2.8, 3.3, 3.0], chance[:3], chance[:3])
+    assert verdict(too_short).kind != "diverged"  # three epochs are too few to call it stuck
 
 
 def test_regression_underfits_when_the_loss_stays_near_the_mean():
