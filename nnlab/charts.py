@@ -24,7 +24,7 @@ def history_frame(history: list[dict] | pd.DataFrame, task: str, run: str = "") 
 
 
 def _metric_panel(data: pd.DataFrame, metric: str, epochs: int, best_epoch: int | None,
-                  colour: alt.Color, height: int) -> alt.LayerChart:
+                  colour: alt.Color, height: int, dash_legend: bool = True) -> alt.LayerChart:
     is_accuracy = metric == "accuracy"
     title = METRIC_TITLES[metric]
     y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1]) if is_accuracy else alt.Scale(zero=False),
@@ -35,7 +35,8 @@ def _metric_panel(data: pd.DataFrame, metric: str, epochs: int, best_epoch: int 
     ).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=x, y=y, color=colour,
         strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=SPLITS, range=[[1, 0], [6, 4]]),
-                                  legend=alt.Legend(title=None, orient="bottom")),
+                                  legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2)
+                                  if dash_legend else None),
         detail="split:N",
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"),
                  alt.Tooltip("value:Q", format=".2%" if is_accuracy else ".4g", title=title)],
@@ -58,7 +59,7 @@ def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: in
     data = history_frame(history, task, "this run")
     last = int(data["epoch"].max()) if len(data) else 1
     colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
-                       legend=alt.Legend(title=None, orient="bottom"))
+                       legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2))  # merges with the dash legend
     metric = "accuracy" if task == "classification" else "mae"
     return tuple(_metric_panel(data, m, max(epochs or 0, last), best_epoch, colour, height) for m in ("loss", metric))
 
@@ -75,7 +76,9 @@ def compare_charts(runs: list[tuple[str, list[dict] | pd.DataFrame, str]], *, ep
     colour = alt.Color("run:N", scale=alt.Scale(domain=labels, scheme="tableau10"),
                        legend=alt.Legend(title=None, orient="bottom", labelLimit=320))
     metric = "accuracy" if task == "classification" else "mae"
-    return tuple(_metric_panel(data, m, max(epochs or 0, last), None, colour, height) for m in ("loss", metric))
+    # Vega-Lite draws a line-style legend without colour here (invisible); pages say it in words.
+    return tuple(_metric_panel(data, m, max(epochs or 0, last), None, colour, height, dash_legend=False)
+                 for m in ("loss", metric))
 
 
 def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:

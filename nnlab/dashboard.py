@@ -25,7 +25,7 @@ from nnlab.csv_data import read_csv
 from nnlab.data import DATA_FIELDS, DATASETS, data_key, dataset_info, load_dataset
 from nnlab.diagnose import KINDS, remedies
 from nnlab.errors import UserError
-from nnlab.jobs import TrainingJob
+from nnlab.jobs import SweepJob, TrainingJob
 from nnlab.presets import PRESETS
 from nnlab.runs import RunStore
 
@@ -151,11 +151,9 @@ def store() -> RunStore:
 
 
 def active_run_ids() -> set[str]:
-    ids = set()
-    for value in list(st.session_state.values()):
-        jobs = value if isinstance(value, list) else [value]
-        ids.update(job.run_id for job in jobs if isinstance(job, TrainingJob) and not job.done and job.run_id)
-    return ids
+    """Runs this visitor is training now (their folders say 'running' and must not look cut off)."""
+    return {job.run_id for value in list(st.session_state.values()) for job in jobs_of(value)
+            if not job.done and job.run_id}
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -415,8 +413,13 @@ def network_summary(config: RunConfig, dataset) -> None:
 
 # --- training and the live view -----------------------------------------------------------------
 
+def new_job(config: RunConfig, label: str = "") -> TrainingJob:
+    """A job that trains on the cached data and saves into this visitor's store."""
+    return TrainingJob(config, load_data, store=store(), label=label)
+
+
 def start_job(key: str, config: RunConfig, label: str = "") -> TrainingJob:
-    job = TrainingJob(config, load_data, store=store(), label=label).start()
+    job = new_job(config, label).start()
     st.session_state[key] = job
     return job
 
@@ -466,6 +469,56 @@ def _live_fragment(key: str, was_running: bool, height: int, show_stop: bool) ->
                key=f"{key}_chart")
     elif not job.done:
         st.caption("The first epoch includes compiling the network; the curves appear after it.")
+
+
+def jobs_of(value) -> list[TrainingJob]:
+    """The training jobs held under a session key: one job, a list of them (a race) or a sweep."""
+    if isinstance(value, TrainingJob):
+        return [value]
+    if isinstance(value, SweepJob):
+        return value.jobs
+    if isinstance(value, list):
+        return [job for job in value if isinstance(job, TrainingJob)]
+    return []
+
+
+def several_jobs_panel(key: str, *, height: int = 280) -> None:
+    """Progress of each job under session_state[key] and their curves in one chart, colour per
+    run, redrawn while any of them trains (the Race and Sweep pages)."""
+    jobs = jobs_of(st.session_state.get(key))
+    if not jobs:
+        return
+    was_running = not all(job.done for job in jobs)
+    st.fragment(_several_jobs_fragment, run_every=POLL_SECONDS if was_running else None)(key, was_running, height)
+
+
+def _several_jobs_fragment(key: str, was_running: bool, height: int) -> None:
+    holder = st.session_state[key]
+    jobs = jobs_of(holder)
+    if was_running and all(job.done for job in jobs):
+        st.rerun()
+    if not all(job.done for job in jobs):
+        st.button("Stop", key=f"{key}_stop", type="primary", icon=":material/stop:", on_click=_stop_all, args=(holder,),
+                  help="End every run of this page within one batch; completed epochs are kept.")
+    for job in jobs:
+        epoch, done, total = job.progress
+        fraction = min(1.0, (len(job.history) + (done / total if total and epoch > len(job.history) else 0)) / job.config.epochs)
+        st.progress(fraction, text=f"**{job.label}** · {job_status_line(job)}")
+        if job.status == "failed":
+            st.error(f"{job.label}: {job.message}")
+    started = [job for job in jobs if job.history]
+    if started:
+        task = started[0].dataset.task if started[0].dataset is not None else "classification"
+        st.caption("One colour per run; training solid, validation dashed.")
+        curves(charts.compare_charts([(job.label, list(job.history), task) for job in started],
+                                     epochs=max(job.config.epochs for job in jobs), height=height), key=f"{key}_chart")
+
+
+def _stop_all(holder) -> None:
+    if isinstance(holder, SweepJob):
+        holder.stop()  # also skips the runs not started yet
+    for job in jobs_of(holder):
+        job.stop()
 
 
 def curves(pair, key: str | None = None) -> None:

@@ -1,7 +1,87 @@
+"""Runs: every run kept — sort, filter, rename, delete, export, compare, start again from one."""
 import streamlit as st
 
 from nnlab import dashboard as ui
+from nnlab.errors import UserError
+from nnlab.run_table import runs_frame
 
 ui.page_setup("Runs")
-st.title("Runs")
-st.info("Coming soon.")
+st.title(":material/folder_open: Runs")
+store = ui.store()
+runs, damaged = store.list(active=ui.active_run_ids())
+if not runs:
+    st.info("No runs yet: every run you train on the Train, Race or Sweep page is kept here.")
+    st.page_link(ui.PAGES["train"], label="Train a first network", icon=ui.ICONS["train"])
+by_id = {run.id: run for run in runs}
+table = runs_frame(runs)
+
+if runs:
+    search, datasets, statuses, order = st.columns([3, 2, 2, 2])
+    text = search.text_input("Find", placeholder="a name, data set or optimizer")
+    chosen_sets = datasets.multiselect("Data sets", sorted(table["dataset"].unique()))
+    chosen_status = statuses.multiselect("Status", sorted(table["status"].unique()))
+    sortable = [c for c in ("date", "best val accuracy", "best val mae", "test accuracy", "test mae", "name",
+                            "learning_rate", "seconds") if c in table]
+    sort_by = order.selectbox("Sort by", sortable, help="Or click a column's header.")
+    ascending = sort_by in ("name", "best val mae", "test mae")  # best first; newest first
+    shown = table.sort_values(sort_by, ascending=ascending, kind="stable", na_position="last")
+    if text:
+        shown = shown[shown.astype(str).apply(lambda row: row.str.contains(text, case=False, regex=False)).any(axis=1)]
+    if chosen_sets:
+        shown = shown[shown["dataset"].isin(chosen_sets)]
+    if chosen_status:
+        shown = shown[shown["status"].isin(chosen_status)]
+    st.caption(f"{len(shown)} of {len(table)} runs. Click a column to sort; tick rows to act on them.")
+    picked = st.dataframe(
+        shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
+        column_order=[c for c in shown.columns if c != "id"],
+        column_config={"best val accuracy": st.column_config.NumberColumn(format="percent"),
+                       "test accuracy": st.column_config.NumberColumn(format="percent"),
+                       "learning_rate": st.column_config.NumberColumn("learning rate", format="%g")},
+    )
+    selected = [shown.iloc[i]["id"] for i in picked.selection.rows]
+    st.download_button("Export the table (CSV)", shown.to_csv(index=False), "nnlab-runs.csv", "text/csv",
+                       on_click="ignore", icon=":material/download:")
+
+    actions = st.columns(4)
+    if actions[0].button("Compare", icon=ui.ICONS["compare"], disabled=len(selected) < 2, width="stretch",
+                         help="Tick two or more runs."):
+        st.session_state["compare_ids"] = selected
+        st.switch_page(ui.PAGES["compare"])
+    if actions[1].button("New run from this one", icon=ui.ICONS["train"], disabled=len(selected) != 1,
+                         width="stretch", help="Open the Train page with this run's settings."):
+        ui.set_controls(by_id[selected[0]].config)
+        st.switch_page(ui.PAGES["train"])
+
+    if actions[2].button("Delete…", icon=":material/delete:", disabled=not selected, width="stretch"):
+        st.session_state["delete_pending"] = selected
+    pending = [run_id for run_id in st.session_state.get("delete_pending", []) if run_id in by_id]
+    if pending:
+        with st.container(border=True):
+            st.warning(f"Delete {len(pending)} run(s) and their files? This cannot be undone: "
+                       + ", ".join(by_id[i].label or i for i in pending))
+            yes, no = st.columns(2)
+            if yes.button("Yes, delete", type="primary", width="stretch"):
+                for run_id in pending:
+                    store.delete(run_id)
+                st.session_state.pop("delete_pending")
+                st.rerun()
+            if no.button("Cancel", width="stretch"):
+                st.session_state.pop("delete_pending")
+                st.rerun()
+    if len(selected) == 1:
+        with actions[3].popover("Rename", icon=":material/edit:", width="stretch"):
+            name = st.text_input("Name", value=by_id[selected[0]].label, key=f"rename_{selected[0]}")
+            if st.button("Save name"):
+                try:
+                    store.rename(selected[0], name)
+                except (OSError, UserError) as error:
+                    st.error(f"Could not rename: {error}")
+                else:
+                    st.rerun()
+
+if damaged:
+    with st.expander(f"{len(damaged)} folder(s) in the runs folder could not be read and are skipped"):
+        for item in damaged:
+            st.markdown(f"- `{item.id}`: {item.reason}")
+st.caption(f"Runs are kept as JSON and CSV files in `{store.root}`.")

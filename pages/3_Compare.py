@@ -1,7 +1,81 @@
+"""Compare: two or more runs overlaid, their settings side by side with the differences named."""
+import pandas as pd
 import streamlit as st
 
+from nnlab import charts
 from nnlab import dashboard as ui
+from nnlab.errors import UserError
+from nnlab.run_table import differing_settings, results_frame, runs_frame, settings_frame, unique_labels
 
 ui.page_setup("Compare")
-st.title("Compare")
-st.info("Coming soon.")
+st.title(":material/compare_arrows: Compare")
+store = ui.store()
+runs, _ = store.list(active=ui.active_run_ids())
+if len(runs) < 2:
+    st.info("Compare needs at least two runs: train one, change one setting, train again.")
+    st.page_link(ui.PAGES["train"], label="Train", icon=ui.ICONS["train"])
+    st.stop()
+
+labels = dict(zip((run.id for run in runs), unique_labels(runs)))
+linked = [i for i in st.query_params.get("runs", "").split(",") if i in labels]
+default = [i for i in st.session_state.get("compare_ids", linked) if i in labels] or [run.id for run in runs[:2]]
+ids = st.multiselect("Runs to compare", list(labels), default=default, format_func=labels.get, key="compare_pick")
+st.session_state["compare_ids"] = ids
+if ids:
+    st.query_params["runs"] = ",".join(ids)
+if len(ids) < 2:
+    st.info("Pick two or more runs.")
+    st.stop()
+
+try:
+    chosen = sorted((store.load(i) for i in ids), key=lambda run: run.created)  # oldest first: "before → after"
+except UserError as error:
+    st.error(f"{error}. Pick the runs again.")
+    st.stop()
+names = [labels[run.id] for run in chosen]
+tasks = {run.task for run in chosen}
+if len(tasks) > 1:
+    st.warning("These runs mix classification and regression; only their losses compare.")
+
+settings = settings_frame([run.config for run in chosen], names)
+differ = differing_settings(settings)
+if differ:
+    st.markdown("**What differs:** " + "; ".join(
+        f"{name} " + " → ".join(str(v) for v in settings.loc[name]) for name in differ))
+else:
+    st.markdown("**These runs have identical settings** (differences come from chance alone only if the seeds differ).")
+
+st.subheader("Curves")
+st.caption("One colour per run; training solid, validation dashed.")
+ui.curves(charts.compare_charts([(name, run.history, run.task) for name, run in zip(names, chosen)]), key="compare")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Settings")
+    only_differences = st.toggle("Differences only", value=True)
+    shown = settings.loc[differ] if only_differences and differ else settings
+    st.dataframe(shown.astype(str).style.apply(
+        lambda row: ["background-color: rgba(255, 190, 60, 0.35)" if row.name in differ else "" for _ in row], axis=1),
+        width="stretch")
+with right:
+    st.subheader("Results")
+    st.dataframe(results_frame(chosen, names).astype(str), width="stretch")
+    for name, run in zip(names, chosen):
+        if run.verdict:
+            st.markdown(f"**{name}** — {ui.VERDICT_ICONS.get(run.verdict['kind'], '')} {run.verdict.get('title', '')}: "
+                        f"{run.verdict.get('explanation', '')}")
+
+if len(chosen) >= 3:
+    st.subheader("Settings against results")
+    figures = runs_frame(chosen).filter(regex="^(best val|test) ").reset_index(drop=True)
+    table = pd.concat([settings.T.infer_objects().reset_index(drop=True), figures], axis=1).assign(run=names)
+    choice, result_choice = st.columns(2)
+    setting = choice.selectbox("Setting", differ + [c for c in settings.index if c not in differ], key="scatter_x")
+    result = result_choice.selectbox("Result", list(figures.columns), key="scatter_y")
+    st.altair_chart(charts.metric_vs_setting_chart(table, setting, result, colour="run",
+                                                   log_x=setting in ("learning_rate", "l1", "l2")), width="stretch")
+    st.caption("Each run a line across the settings that differ and its result (as TensorBoard's HParams).")
+    st.altair_chart(charts.parallel_coordinates_chart(table, [*differ, result], result), width="stretch")
+
+st.download_button("Settings and results (CSV)", pd.concat([settings, results_frame(chosen, names)]).to_csv(),
+                   "nnlab-compare.csv", "text/csv", on_click="ignore", icon=":material/download:")

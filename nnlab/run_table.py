@@ -1,0 +1,110 @@
+"""Saved runs as tables: one row per run for the Runs page, one column per run for Compare."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import pandas as pd
+
+from nnlab.config import RunConfig
+from nnlab.diagnose import KINDS
+from nnlab.runs import Run
+
+# The settings shown in the runs table, in order; Compare shows them all.
+KEY_SETTINGS = ("hidden", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "dropout", "l2",
+                "batch_norm", "loss", "train_size")
+
+
+def run_label(run: Run) -> str:
+    """What a run is called in legends: its name, or its data set and time."""
+    if run.label:
+        return run.label
+    return f"{run.config.dataset} {run.created[11:19]} ({run.id[-6:]})"
+
+
+def unique_labels(runs: list[Run]) -> list[str]:
+    """Legend labels, made unique when two runs share a name."""
+    labels, seen = [], {}
+    for run in runs:
+        label = run_label(run)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
+    return labels
+
+
+def runs_frame(runs: list[Run]) -> pd.DataFrame:
+    """One row per run: name, data set, key settings, best validation metric and its epoch, test
+    metric, verdict, status, duration, date."""
+    rows = []
+    for run in runs:
+        best = run.best
+        metric = run.metric
+        row = {
+            "id": run.id, "name": run_label(run), "dataset": run.config.dataset,
+            **{name: _show(getattr(run.config, name)) for name in KEY_SETTINGS},
+            "epochs run": run.epochs_run,
+            f"best val {metric}": best[1] if best else math.nan,
+            "best epoch": best[0] if best else None,
+            "test accuracy": run.test.get("accuracy", math.nan),
+            "test mae": run.test.get("mae", math.nan),
+            "test loss": run.test.get("loss", math.nan),
+            "verdict": KINDS.get(run.verdict.get("kind", ""), ""),
+            "status": run.status,
+            "seconds": round(run.seconds, 1),
+            "date": _local_time(run.created),
+        }
+        rows.append(row)
+    columns = ["id", "name", "dataset", "status", "verdict", "best val accuracy", "best val mae", "best epoch",
+               "test accuracy", "test mae", "test loss", *KEY_SETTINGS, "epochs run", "seconds", "date"]
+    frame = pd.DataFrame(rows, columns=columns)  # a metric the runs lack is a missing value
+    return frame.dropna(axis=1, how="all") if len(frame) else frame
+
+
+def settings_frame(configs: list[RunConfig], labels: list[str]) -> pd.DataFrame:
+    """One row per setting, one column per run (as W&B's run comparer)."""
+    data = {label: {name: _show(value) for name, value in config.to_dict().items()} for label, config in zip(labels, configs)}
+    return pd.DataFrame(data)
+
+
+def differing_settings(frame: pd.DataFrame) -> list[str]:
+    """The settings (rows) whose values are not all equal."""
+    return [name for name, row in frame.iterrows() if row.astype(str).nunique() > 1]
+
+
+def results_frame(runs: list[Run], labels: list[str]) -> pd.DataFrame:
+    """Final figures and verdicts, one column per run."""
+    data = {}
+    for run, label in zip(runs, labels):
+        best = run.best
+        data[label] = {
+            "status": run.status,
+            "epochs run": run.epochs_run,
+            f"best val {run.metric}": _figure(best[1], run.metric) if best else "–",
+            "best epoch": best[0] if best else "–",
+            f"test {run.metric}": _figure(run.test.get(run.metric), run.metric),
+            "test loss": _figure(run.test.get("loss"), "loss"),
+            "verdict": KINDS.get(run.verdict.get("kind", ""), "–"),
+            "parameters": f"{run.params:,}",
+            "training time": f"{run.seconds:.1f} s",
+        }
+    return pd.DataFrame(data)
+
+
+def _figure(value, metric: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{value:.2%}" if metric == "accuracy" else f"{value:.4g}"
+
+
+def _show(value):
+    """Settings as table cells: layer lists as '128, 64' (or 'none')."""
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(str, value)) if value else "none"
+    return value
+
+
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return iso

@@ -1,0 +1,143 @@
+"""AppTest journeys through Runs, Compare, Race and Sweep with real (tiny) training."""
+import pytest
+
+from nnlab.config import RunConfig
+from nnlab.data import load_dataset
+from nnlab.jobs import TrainingJob
+from nnlab.runs import RunStore
+from pages import button, charts, open_page, wait_until, widget
+from test_runs import saved_run
+
+RUNS, COMPARE, RACE, SWEEP = "pages/2_Runs.py", "pages/3_Compare.py", "pages/4_Race.py", "pages/5_Sweep.py"
+
+
+def trained(store: RunStore, label: str, **settings) -> str:
+    job = TrainingJob(RunConfig(dataset="iris", hidden=(8,), epochs=3, **settings), load_dataset, store=store,
+                      label=label)
+    job.run()
+    assert job.status == "completed"
+    return job.run_id
+
+
+def select_rows(at, *rows: int):
+    at.session_state["runs_table"] = {"selection": {"rows": list(rows), "columns": []}}
+    at.run()
+
+
+def test_runs_table_filters_sorts_and_deletes_with_confirmation(runs_dir):
+    store = RunStore(runs_dir)
+    ids = [saved_run(store, dataset=name) for name in ("iris", "wine", "iris")]
+    store.rename(ids[1], "the wine one")
+    at = open_page(RUNS)
+    table = at.dataframe[0].value
+    assert len(table) == 3 and list(table["id"]) == sorted(ids, reverse=True)  # newest first
+    widget(at, "Find").set_value("wine").run()
+    assert list(at.dataframe[0].value["name"]) == ["the wine one"]
+    widget(at, "Find").set_value("").run()
+    at.multiselect[0].set_value(["iris"]).run()
+    assert set(at.dataframe[0].value["dataset"]) == {"iris"}
+    at.multiselect[0].set_value([]).run()
+    widget(at, "Sort by").set_value("name").run()
+    assert list(at.dataframe[0].value["name"]) == sorted(at.dataframe[0].value["name"])
+
+    select_rows(at, 0)
+    button(at, "Delete…").click().run()
+    doomed = at.session_state["delete_pending"]
+    assert "cannot be undone" in at.warning[0].value and len(store.list()[0]) == 3  # nothing gone yet
+    button(at, "Yes, delete").click().run()
+    assert {run.id for run in store.list()[0]} == set(ids) - set(doomed)
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_export_rename_and_new_run_from_this_one(runs_dir):
+    store = RunStore(runs_dir)
+    run_id = saved_run(store, dataset="wine", dropout=0.4, hidden=(12, 6))
+    at = open_page(RUNS)
+    assert at.get("download_button")
+    select_rows(at, 0)
+    at.text_input(key=f"rename_{run_id}").set_value("wide net").run()
+    button(at, "Save name").click().run()
+    assert store.load(run_id).label == "wide net"
+    select_rows(at, 0)
+    button(at, "New run from this one").click().run()
+    at.switch_page("pages/1_Train.py").run()
+    assert widget(at, "Data set").value == "wine" and widget(at, "Dropout").value == 0.4
+    assert [widget(at, f"Layer {i} neurons").value for i in (1, 2)] == [12, 6]
+
+
+def test_damaged_folders_are_named_not_fatal(runs_dir):
+    store = RunStore(runs_dir)
+    saved_run(store)
+    (runs_dir / "not-a-run").mkdir()
+    at = open_page(RUNS)
+    assert len(at.dataframe[0].value) == 1
+    assert any("could not be read" in e.label for e in at.expander)
+
+
+def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
+    store = RunStore(runs_dir)
+    first = trained(store, "plain")
+    second = trained(store, "dropout", dropout=0.3)
+    at = open_page(RUNS)
+    select_rows(at, 0, 1)
+    button(at, "Compare").click().run()
+    at.switch_page(COMPARE).run()  # AppTest does not stay on the page st.switch_page went to
+    assert not at.exception
+    assert any(m.value == "**What differs:** dropout 0.0 → 0.3" for m in at.markdown), [m.value for m in at.markdown]
+    loss = charts(at)[0]
+    for run_id, label in ((first, "plain"), (second, "dropout")):
+        history = store.load(run_id).history
+        assert [r["val_loss"] for r in loss["rows"] if r["run"] == label] == pytest.approx(list(history["val_loss"]))
+    settings = at.dataframe[0].value
+    assert list(settings.index) == ["dropout"]  # differences only
+    widget(at, "Differences only").set_value(False).run()
+    assert len(at.dataframe[0].value) == len(RunConfig().to_dict())
+
+
+def test_compare_many_runs_shows_the_settings_against_results(runs_dir):
+    store = RunStore(runs_dir)
+    for lr in (0.001, 0.01, 0.1):
+        trained(store, f"lr {lr}", learning_rate=lr)
+    at = open_page(COMPARE)
+    at.multiselect[0].set_value([run.id for run in store.list()[0]]).run()
+    assert not at.exception
+    assert len(charts(at)) == 4  # two curve panels, the scatter and the parallel coordinates
+    parallel = charts(at)[3]
+    assert {row["axis"] for row in parallel["rows"]} == {"learning_rate", "best val accuracy"}
+
+
+def test_a_race_of_two_tiny_configurations_saves_two_runs(runs_dir):
+    at = open_page(RACE)
+    for side in ("a_", "b_"):
+        at.selectbox(key=f"{side}dataset").set_value("iris").run()
+        at.slider(key=f"{side}epochs").set_value(3).run()
+    assert any("A and B are the same" in m.value for m in at.markdown)
+    at.slider(key="b_dropout").set_value(0.3).run()
+    assert any(m.value == "**B differs from A in:** dropout 0.0 → 0.3" for m in at.markdown)
+    button(at, "Race").click().run()
+    wait_until(at, lambda at: all(job.done for job in at.session_state["race"]))
+    jobs = at.session_state["race"]
+    assert [job.status for job in jobs] == ["completed", "completed"]
+    loss = charts(at)[0]
+    assert {row["run"] for row in loss["rows"]} == {"A", "B (dropout 0.3)"}
+    assert len(RunStore(runs_dir).list()[0]) == 2
+
+
+def test_a_sweep_of_three_values_completes(runs_dir):
+    at = open_page(SWEEP, dataset="iris", hidden="8", epochs="2")
+    widget(at, "Setting to sweep").set_value("dropout").run()
+    widget(at, "Values, separated by commas").set_value("0, 0.2, 0.5").run()
+    button(at, "Sweep").click().run()
+    wait_until(at, lambda at: at.session_state["sweep"].done)
+    assert [job.status for job in at.session_state["sweep"].jobs] == ["completed"] * 3
+    assert any("Final accuracy against dropout" in s.value for s in at.subheader)
+    table = at.dataframe[0].value
+    assert list(table["dropout"]) == [0.0, 0.2, 0.5]
+    assert len(RunStore(runs_dir).list()[0]) == 3
+
+
+def test_a_sweep_with_a_bad_value_says_which(runs_dir):
+    at = open_page(SWEEP)
+    widget(at, "Values, separated by commas").set_value("0.01, lots").run()
+    assert "'lots' cannot be used" in at.error[0].value
+    assert button(at, "Sweep").disabled
