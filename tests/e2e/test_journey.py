@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import open_app, shoot
+from conftest import ARTIFACTS, open_app, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,15 @@ def test_from_home_to_a_live_chart_in_one_click(server, page):
     page.get_by_text("16,750 parameters").wait_for()
     assert "learning_rate=0.087" in page.evaluate("location.href")  # the link now carries the settings
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=90_000)
+    page.get_by_text("Trained all 10 epochs.").first.wait_for(timeout=120_000)
+    page.get_by_text("Test accuracy").wait_for()
+    shoot(page, "3-trained")
 
+
+def test_the_chart_grows_epoch_by_epoch_while_training(server, page):
+    open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=12&batch_size=1")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     chart.wait_for(timeout=90_000)
     seen, pictures = set(), []
@@ -43,12 +51,10 @@ def test_from_home_to_a_live_chart_in_one_click(server, page):
             seen.add(epoch)
             pictures.append(chart.screenshot())
             shoot(page, f"2-training-epoch-{epoch}")
-        time.sleep(0.15)
+        time.sleep(0.1)
     assert len(seen) >= 3, f"saw the chart at epochs {sorted(seen)} only while training"
     assert len(set(pictures)) == len(pictures), "the chart did not change between epochs"
-    page.get_by_text("Trained all 10 epochs.").first.wait_for(timeout=120_000)
-    page.get_by_text("Test accuracy").wait_for()
-    shoot(page, "3-trained")
+    _stop(page).click()
 
 
 def test_stop_keeps_the_completed_epochs(server, page):
@@ -81,3 +87,30 @@ def test_a_slider_moved_during_training_does_not_stop_it(server, page):
     assert _epoch_shown(page) > before, "training stopped advancing after the slider moved"
     _stop(page).click()
     page.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)
+
+
+def test_train_tweak_one_knob_train_again_and_compare(server, page):
+    """The loop the lab is for; its duration is written to test-artifacts (not asserted)."""
+    started = time.time()
+    open_app(page, f"{server}/Train?hidden=128&epochs=3")
+    train = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True)
+    for name, press in (("first", 0), ("dropout", 4)):
+        if press:
+            slider = page.locator('[data-testid="stSlider"]').filter(has_text="Dropout").get_by_role("slider")
+            deadline = time.time() + 30
+            while "dropout=0.2" not in page.evaluate("location.href") and time.time() < deadline:
+                if round(float(slider.input_value()) * 20) < press:  # steps of 0.05
+                    slider.press("ArrowRight")
+                time.sleep(0.5)  # the page reruns after each step
+            assert "dropout=0.2" in page.evaluate("location.href")
+        page.get_by_label("Name this run (optional)", exact=True).and_(page.get_by_test_id("stTextInputField")).fill(name)
+        page.keyboard.press("Enter")
+        train.click()
+        page.get_by_text("Trained all 3 epochs.").first.wait_for(timeout=120_000)
+    page.get_by_role("link", name="Compare").first.click()
+    page.get_by_text("What differs:").wait_for()
+    assert "dropout 0.0 → 0.2" in page.locator("p", has_text="What differs:").inner_text()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    shoot(page, "5-compare")
+    seconds = time.time() - started
+    (ARTIFACTS / "timings.txt").write_text(f"train, tweak, train, compare on MNIST (3 epochs each): {seconds:.1f} s\n")
