@@ -150,7 +150,7 @@ class RunStore:
         runs, damaged = [], []
         if not self.root.is_dir():
             return runs, damaged
-        for folder in sorted(self.root.iterdir(), reverse=True):
+        for folder in sorted(self.root.iterdir()):
             if folder.name.startswith(".") or not folder.is_dir():
                 continue
             try:
@@ -161,6 +161,7 @@ class RunStore:
             if run.status == "running" and run.id not in active:
                 run.status = "interrupted"
             runs.append(run)
+        runs.sort(key=lambda run: run.created, reverse=True)
         return runs, damaged
 
     def load(self, run_id: str) -> Run:
@@ -228,7 +229,8 @@ class RunStore:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # Microseconds, so that runs made in the same second still sort in the order they began.
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _reason(error: Exception) -> str:
