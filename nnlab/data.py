@@ -158,7 +158,8 @@ def _synthetic(name: str) -> Callable[..., RawData]:
         # The points themselves depend on the seed too, as in the Playground's "regenerate".
         x, y = generate(config.samples, config.noise, np.random.default_rng(config.seed))
         classes = synthetic.CLASS_NAMES if y.dtype.kind == "i" else ()
-        return RawData(x=x, y=y if classes else y.astype(np.float32), class_names=classes, feature_names=("x1", "x2"))
+        names = ("x1", "x2") if x.shape[1] == 2 else ("x",)
+        return RawData(x=x, y=y if classes else y.astype(np.float32), class_names=classes, feature_names=names)
 
     return load
 
@@ -201,6 +202,8 @@ DATASETS: dict[str, DatasetInfo] = dict([
     _info("plane", "Plane", "Playground regression: the value rises along the diagonal.", "synthetic", "regression", _synthetic("plane")),
     _info("multi_gauss", "Multi-Gaussian", "Playground regression: six bumps of +1 and −1.",
           "synthetic", "regression", _synthetic("multi_gauss")),
+    *[_info(name, f"Curve: {title}", f"One input x in [−3, 3], the target {title}: for universal approximation.",
+            "synthetic", "regression", _synthetic(name)) for name, (title, _) in synthetic.CURVES.items()],
 ])
 CSV_INFO = DatasetInfo("csv", "Your CSV file", "Your own table: pick the column to predict.", "tabular", "", _csv)
 

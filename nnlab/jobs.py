@@ -26,9 +26,10 @@ DONE = ("completed", "stopped", "early_stopped", "diverged", "failed")
 
 class TrainingJob:
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
-                 label: str = "", keep_model: bool = True):
+                 label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None):
         self.config, self.label = config, label
-        self._load, self._store, self._keep_model = load, store, keep_model
+        self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
+        self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
         self.history: list[dict] = []  # appended by the job thread, read by the page
         self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
         self.status = "queued"
@@ -101,8 +102,9 @@ class TrainingJob:
             self.run_id = self._saving(lambda: self._store.create(
                 self.config, dataset_title=self.dataset.title, task=self.dataset.task,
                 params=count_params(model_specs(self.config, self.dataset)), label=self.label))
+        on_model = (lambda model: setattr(self, "snapshot", self._snapshot(model, self.dataset))) if self._snapshot else None
         result = train(self.config, self.dataset, on_epoch=self._on_epoch, on_progress=self._on_progress,
-                       stop=self.stop_signal)
+                       on_model=on_model, stop=self.stop_signal)
         if self.run_id:
             self._saving(lambda: self._store.finish(
                 self.run_id, status=result.status, message=result.message, test=result.test,

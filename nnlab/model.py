@@ -42,8 +42,12 @@ def model_specs(config, dataset) -> list[LayerSpec]:
 
 def build_model(config, dataset) -> keras.Model:
     """A built Sequential model (so count_params works) with seeded initial weights."""
-    specs = model_specs(config, dataset)
-    layers = [keras.Input(shape=(dataset.n_features,), name="inputs")]
+    return build_for_shape(config, dataset.n_features, dataset.n_outputs, dataset.task)
+
+
+def build_for_shape(config, n_inputs: int, n_outputs: int, task: str = "classification") -> keras.Model:
+    specs = layer_specs(config, n_inputs, n_outputs, task)
+    layers = [keras.Input(shape=(n_inputs,), name="inputs")]
     layers += [_keras_layer(spec, config, seed=config.seed + i) for i, spec in enumerate(specs)]
     return keras.Sequential(layers, name="nnlab")
 

@@ -1,4 +1,5 @@
-"""TensorFlow Playground's two-dimensional data sets, generated with a seeded NumPy generator.
+"""TensorFlow Playground's two-dimensional data sets (and four one-input curves), generated with a
+seeded NumPy generator.
 
 The formulas follow the Playground's dataset.ts (Apache 2.0), so the pictures look the same:
 points lie in about [-6, 6]²; `noise` is the Playground's 0–50 % given as 0–0.5.
@@ -84,6 +85,26 @@ def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndar
     return x, values[np.arange(n), strongest]
 
 
+# One input, one output: the functions of the universal-approximation example.
+CURVES = {
+    "fn_sin": ("sin x", np.sin),
+    "fn_abs": ("|x|", np.abs),
+    "fn_step": ("a step", lambda x: np.where(x < 0, -1.0, 1.0)),
+    "fn_square": ("x²", np.square),
+}
+
+
+def curve(name: str):
+    """A generator of points (x, f(x) + noise) with x uniform in [−3, 3]."""
+    function = CURVES[name][1]
+
+    def generate(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        x = rng.uniform(-3, 3, (n, 1))
+        return x, function(x[:, 0]) + rng.normal(0, 1, n) * noise
+
+    return generate
+
+
 GENERATORS = {
     "circle": circle,
     "xor": xor,
@@ -92,4 +113,5 @@ GENERATORS = {
     "moons": moons,
     "plane": plane,
     "multi_gauss": multi_gauss,
+    **{name: curve(name) for name in CURVES},
 }

@@ -181,11 +181,13 @@ def train(
     *,
     on_epoch: Callable[[dict], None] | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
+    on_model: Callable[[object], None] | None = None,
     stop: threading.Event | None = None,
 ) -> RunResult:
     """Train one run. `on_epoch(row)` gets each finished epoch's figures; `on_progress(epoch,
-    batches_done, batches_total)` is called a few times within each epoch; setting `stop` ends
-    training within one batch, keeping every completed epoch."""
+    batches_done, batches_total)` is called a few times within each epoch; `on_model(model)` after
+    each epoch, to look at the model as it learns; setting `stop` ends training within one batch,
+    keeping every completed epoch."""
     dataset = dataset if dataset is not None else load_dataset(config)
     run = _CompiledTraining(config, dataset)
     metric, val_metric = metric_names(dataset.task)
@@ -228,6 +230,8 @@ def train(
             history.append(row)
             if on_epoch:
                 on_epoch(dict(row))
+            if on_model:
+                on_model(run.model)
             if not (math.isfinite(row["loss"]) and math.isfinite(row["val_loss"])):
                 status = "diverged"
                 message = f"Stopped at epoch {epoch}: the loss is no longer a number (the weights blew up)."

@@ -5,9 +5,9 @@ from nnlab import synthetic
 
 
 @pytest.mark.parametrize("name", list(synthetic.GENERATORS))
-def test_generators_give_two_features_in_the_playground_range(name):
+def test_generators_give_points_in_the_playground_range(name):
     x, y = synthetic.GENERATORS[name](400, 0.1, np.random.default_rng(0))
-    assert x.shape == (400, 2) and y.shape == (400,)
+    assert x.shape == (400, 1 if name in synthetic.CURVES else 2) and y.shape == (400,)
     assert np.abs(x).max() < 8
     again = synthetic.GENERATORS[name](400, 0.1, np.random.default_rng(0))
     np.testing.assert_array_equal(x, again[0])
@@ -47,3 +47,10 @@ def test_multi_gauss_values_peak_at_the_bump_centres():
     assert y.max() <= 1 and y.min() >= -1
     near_positive = np.linalg.norm(x - [-4, 2.5], axis=1) < 0.3
     assert (y[near_positive] > 0.8).all()
+
+
+@pytest.mark.parametrize("name", list(synthetic.CURVES))
+def test_curves_without_noise_are_their_function(name):
+    x, y = synthetic.GENERATORS[name](200, 0.0, np.random.default_rng(0))
+    np.testing.assert_allclose(y, synthetic.CURVES[name][1](x[:, 0]))
+    assert x.min() >= -3 and x.max() <= 3
