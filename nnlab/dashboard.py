@@ -247,6 +247,8 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
         settings["hidden"] = ()
     settings["activation"] = select("Activation", "activation", ACTIVATIONS, DEFAULT.activation,
                                     "Of the hidden neurons. " + ACTIVATIONS[_current(k("activation"), DEFAULT.activation)])
+    if not compact:
+        box.page_link(PAGES["activations"], label="Compare the activation functions", icon=ICONS["activations"])
 
     box.markdown("**Training**")
     if "regression" not in (info.task, settings.get("task")):  # regression always uses squared error
@@ -254,6 +256,9 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
                                   formatter=lambda v: {"cross_entropy": "cross-entropy", "mse": "mean squared error"}[v])
         settings["encoding"] = select("Class encoding", "encoding", ENCODINGS, DEFAULT.encoding,
                                       " ".join(ENCODINGS.values()), formatter=lambda v: v.replace("_", "-"))
+        if not compact:
+            box.page_link(PAGES["losses"], label="How do the two losses differ?", icon=ICONS["losses"])
+            box.page_link(PAGES["softmax"], label="Softmax, one-hot and labels", icon=ICONS["softmax"])
     settings["optimizer"] = select("Optimizer", "optimizer", OPTIMIZERS, DEFAULT.optimizer,
                                    OPTIMIZERS[_current(k("optimizer"), DEFAULT.optimizer)],
                                    formatter=lambda v: v.replace("_", " + "))
@@ -263,7 +268,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
         format_func=lambda v: f"{v:g}",
         help="The step size of gradient descent (log scale). Too small: slow. Too large: the loss jumps or explodes.")
     if not compact:
-        box.page_link(PAGES["gradient_descent"], label="What does the learning rate do?", icon=":material/landscape:")
+        box.page_link(PAGES["gradient_descent"], label="What does the learning rate do?", icon=ICONS["gradient_descent"])
     batch = _current(k("batch_size"), DEFAULT.batch_size)
     settings["batch_size"] = control("select_slider", "Batch size", "batch_size", batch, options=_options(BATCH_SIZES, batch),
                                      help="Examples per gradient step: small batches, noisy but many steps.")
@@ -408,7 +413,7 @@ def network_summary(config: RunConfig, dataset) -> None:
         st.dataframe(pd.DataFrame([{"layer": s.name, "kind": s.kind, "neurons": s.units, "activation": s.activation,
                                     "parameters": s.params, "how": s.formula} for s in specs]),
                      hide_index=True, width="stretch")
-        st.page_link(PAGES["parameters"], label="How are parameters counted?", icon=":material/calculate:")
+        st.page_link(PAGES["parameters"], label="How are parameters counted?", icon=ICONS["parameters"])
 
 
 # --- training and the live view -----------------------------------------------------------------
