@@ -1,11 +1,17 @@
-"""Altair charts built from DataFrames: pure functions, so tests can read their specs.
+"""Altair charts built from DataFrames: pure functions, so tests can read their specs. The training
+curves come as Vega-Lite specs (dicts), built once per shape and filled with each update's data.
 
 Colours are chosen to read on light and dark themes alike; train is a solid line, validation dashed.
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
+
+from nnlab.jsonsafe import json_safe
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
 ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
@@ -23,14 +29,15 @@ def history_frame(history: list[dict] | pd.DataFrame, task: str, run: str = "") 
     return frame
 
 
-def _metric_panel(data: pd.DataFrame, metric: str, epochs: int, best_epoch: int | None,
-                  colour: alt.Color, height: int, dash_legend: bool = True) -> alt.LayerChart:
+def _metric_panel(metric: str, epochs: int, colour: alt.Color, height: int, dash_legend: bool) -> alt.LayerChart:
+    """One panel over the named data sets "history" (wide rows) and "best" (the best epoch)."""
     is_accuracy = metric == "accuracy"
     title = METRIC_TITLES[metric]
     y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1]) if is_accuracy else alt.Scale(zero=False),
               axis=alt.Axis(format="%") if is_accuracy else alt.Axis())
     x = alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[1, max(2, epochs)]), axis=alt.Axis(tickMinStep=1))
-    lines = alt.Chart(data).transform_fold([metric, f"val_{metric}"], as_=["series", "value"]).transform_calculate(
+    lines = alt.Chart(alt.Data(name="history")).transform_fold(
+        [metric, f"val_{metric}"], as_=["series", "value"]).transform_calculate(
         split=f"datum.series == '{metric}' ? 'train' : 'validation'"
     ).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=x, y=y, color=colour,
@@ -41,44 +48,63 @@ def _metric_panel(data: pd.DataFrame, metric: str, epochs: int, best_epoch: int 
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"),
                  alt.Tooltip("value:Q", format=".2%" if is_accuracy else ".4g", title=title)],
     )
-    layers = [lines]
-    if best_epoch:
-        best = pd.DataFrame({"epoch": [best_epoch], "label": [f"best validation loss: epoch {best_epoch}"]})
-        layers.append(alt.Chart(best).mark_rule(color="#2ca02c", strokeWidth=2).encode(x="epoch:Q", tooltip=["label:N"]))
-        right_half = best_epoch > max(2, epochs) / 2  # keep the label inside the plot
-        layers.append(alt.Chart(best).mark_text(align="right" if right_half else "left", dx=-4 if right_half else 4,
-                                                baseline="top", color="#2ca02c").encode(
-            x="epoch:Q", y=alt.value(2), text=alt.value(f"best: {best_epoch}")))
-    return alt.layer(*layers).properties(height=height, width="container")
+    best = alt.Chart(alt.Data(name="best"))
+    rule = best.mark_rule(color="#2ca02c", strokeWidth=2).encode(x="epoch:Q", tooltip=["label:N"])
+    middle = max(2, epochs) / 2  # the label goes left of the rule in the right half, to stay inside
+    left = best.transform_filter(f"datum.epoch <= {middle}").mark_text(
+        align="left", dx=4, baseline="top", color="#2ca02c").encode(x="epoch:Q", y=alt.value(2), text="short:N")
+    right = best.transform_filter(f"datum.epoch > {middle}").mark_text(
+        align="right", dx=-4, baseline="top", color="#2ca02c").encode(x="epoch:Q", y=alt.value(2), text="short:N")
+    return alt.layer(lines, rule, left, right).properties(height=height, width="container")
+
+
+@lru_cache(maxsize=128)
+def _curve_specs(metric: str, epochs: int, height: int, runs: tuple[str, ...] | None) -> tuple[str, str]:
+    """The two panels' Vega-Lite specs without data, as JSON. Building them with Altair takes tens
+    of milliseconds; live charts are redrawn twice a second, so they are built once and filled."""
+    if runs is None:  # one run: colour tells train from validation, merged with the dash legend
+        colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
+                           legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2))
+    else:  # Vega-Lite draws a line-style legend without colour here (invisible); pages say it in words
+        colour = alt.Color("run:N", scale=alt.Scale(domain=list(runs), scheme="tableau10"),
+                           legend=alt.Legend(title=None, orient="bottom", labelLimit=320))
+    return tuple(json.dumps(_metric_panel(m, epochs, colour, height, dash_legend=runs is None).to_dict())
+                 for m in ("loss", metric))
+
+
+def _fill(specs: tuple[str, str], history: pd.DataFrame, best_epoch: int | None) -> tuple[dict, dict]:
+    rows = json_safe(history.astype(object).where(history.notna(), None).to_dict("records"))
+    best = [{"epoch": best_epoch, "short": f"best: {best_epoch}", "label": f"best validation loss: epoch {best_epoch}"}] \
+        if best_epoch else []
+    filled = []
+    for text in specs:
+        spec = json.loads(text)
+        spec["datasets"] = {"history": rows, "best": best}
+        filled.append(spec)
+    return tuple(filled)
 
 
 def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: int | None = None,
-                    best_epoch: int | None = None, height: int = 260) -> tuple[alt.LayerChart, alt.LayerChart]:
-    """Loss and accuracy (or MAE), for two columns: train solid and validation dashed, the best
-    validation epoch marked. The x axis spans all planned epochs so the curves grow into it."""
+                    best_epoch: int | None = None, height: int = 260) -> tuple[dict, dict]:
+    """Loss and accuracy (or MAE) as two Vega-Lite specs: train solid and validation dashed, the
+    best validation epoch marked. The x axis spans all planned epochs so the curves grow into it."""
     data = history_frame(history, task, "this run")
     last = int(data["epoch"].max()) if len(data) else 1
-    colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
-                       legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2))  # merges with the dash legend
     metric = "accuracy" if task == "classification" else "mae"
-    return tuple(_metric_panel(data, m, max(epochs or 0, last), best_epoch, colour, height) for m in ("loss", metric))
+    return _fill(_curve_specs(metric, max(epochs or 0, last), height, None), data, best_epoch)
 
 
 def compare_charts(runs: list[tuple[str, list[dict] | pd.DataFrame, str]], *, epochs: int | None = None,
-                   height: int = 280) -> tuple[alt.LayerChart, alt.LayerChart]:
+                   height: int = 280) -> tuple[dict, dict]:
     """Several runs overlaid: one colour per run label, train solid, validation dashed.
     `runs` holds (label, history, task) triples of one task."""
     task = runs[0][2] if runs else "classification"
     data = pd.concat([history_frame(history, task, label) for label, history, _ in runs] or
                      [history_frame([], task)], ignore_index=True)
     last = int(data["epoch"].max()) if data["epoch"].notna().any() else 1
-    labels = list(dict.fromkeys(label for label, _, _ in runs))
-    colour = alt.Color("run:N", scale=alt.Scale(domain=labels, scheme="tableau10"),
-                       legend=alt.Legend(title=None, orient="bottom", labelLimit=320))
+    labels = tuple(dict.fromkeys(label for label, _, _ in runs))
     metric = "accuracy" if task == "classification" else "mae"
-    # Vega-Lite draws a line-style legend without colour here (invisible); pages say it in words.
-    return tuple(_metric_panel(data, m, max(epochs or 0, last), None, colour, height, dash_legend=False)
-                 for m in ("loss", metric))
+    return _fill(_curve_specs(metric, max(epochs or 0, last), height, labels), data, None)
 
 
 def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:

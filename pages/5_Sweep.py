@@ -57,4 +57,4 @@ if sweep is not None and sweep.done:
             with columns[i % len(columns)]:
                 st.markdown(f"**{swept} = {value}** · {ui.VERDICT_ICONS.get(job.result.verdict.kind, '')} "
                             f"{job.result.verdict.title}")
-                st.altair_chart(charts.training_charts(job.history, task, height=150)[0], width="stretch")
+                st.vega_lite_chart(spec=charts.training_charts(job.history, task, height=150)[0], width="stretch")

@@ -61,5 +61,8 @@ def charts(at: AppTest) -> list[dict]:
             rows.extend(convert_arrow_bytes_to_pandas_df(dataset.data.data).to_dict("records"))
         if chart.proto.data.data:
             rows.extend(convert_arrow_bytes_to_pandas_df(chart.proto.data.data).to_dict("records"))
-        found.append({"spec": json.loads(chart.proto.spec), "rows": rows})
+        spec = json.loads(chart.proto.spec)
+        for values in spec.get("datasets", {}).values():  # data left inline in the spec
+            rows.extend(values)
+        found.append({"spec": spec, "rows": rows})
     return found

@@ -9,12 +9,12 @@ HISTORY = [{"epoch": i, "loss": 1 / i, "val_loss": 1.2 / i, "accuracy": 0.5 + i 
 
 
 def spec(chart) -> dict:
-    return chart.to_dict()
+    return chart if isinstance(chart, dict) else chart.to_dict()
 
 
-def rows(chart) -> list[dict]:
-    data = spec(chart)
-    return [row for values in data.get("datasets", {}).values() for row in values]
+def rows(chart, name: str | None = None) -> list[dict]:
+    datasets = spec(chart).get("datasets", {})
+    return list(datasets[name]) if name else [row for values in datasets.values() for row in values]
 
 
 def test_training_charts_hold_every_epoch_train_solid_and_validation_dashed():
@@ -24,7 +24,9 @@ def test_training_charts_hold_every_epoch_train_solid_and_validation_dashed():
     line = spec(loss)["layer"][0]
     assert line["encoding"]["strokeDash"]["scale"]["range"] == [[1, 0], [6, 4]]
     assert line["encoding"]["x"]["scale"]["domain"] == [1, 20]  # the curves grow into the planned epochs
-    assert any(layer["mark"]["type"] == "rule" for layer in spec(loss)["layer"])  # the best epoch
+    assert any(layer["mark"]["type"] == "rule" for layer in spec(loss)["layer"])  # the best epoch …
+    assert rows(loss, "best")[0]["epoch"] == 5  # … at epoch 5
+    assert json.loads(json.dumps(loss, allow_nan=False))  # strict JSON, as the browser parses it
     assert spec(accuracy)["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
 
 
@@ -48,7 +50,14 @@ def test_compare_charts_colour_each_run():
 
 def test_empty_history_draws_an_empty_chart():
     loss, _ = charts.training_charts([], "classification", epochs=5)
-    assert rows(loss) == [] or all(pd.isna(r.get("epoch")) for r in rows(loss))
+    assert rows(loss) == []
+
+
+def test_a_diverged_epoch_is_a_gap_not_invalid_json():
+    history = [*HISTORY[:2], {**HISTORY[2], "loss": float("nan"), "val_loss": float("inf")}]
+    loss, _ = charts.training_charts(history, "classification")
+    json.dumps(loss, allow_nan=False)
+    assert rows(loss, "history")[2]["loss"] is None
 
 
 def test_confusion_boundary_prediction_and_hparam_charts_build():
