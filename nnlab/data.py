@@ -14,9 +14,6 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from sklearn import datasets as sk_datasets
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 from nnlab import synthetic
 from nnlab.csv_data import load_csv
@@ -68,7 +65,7 @@ class Dataset:
     class_names: tuple[str, ...]
     feature_names: tuple[str, ...]
     image_shape: tuple[int, int] | None = None
-    scaler: StandardScaler | None = None  # raw features → model inputs (None for images: ÷ 255)
+    scaler: object | None = None  # a fitted StandardScaler: raw features → model inputs (None for images: ÷ 255)
     target_mean: float = 0.0  # regression: value = standardized × target_std + target_mean
     target_std: float = 1.0
     notes: tuple[str, ...] = ()
@@ -136,14 +133,18 @@ def _fashion_mnist(_config) -> RawData:
 
 
 def _digits(_config) -> RawData:
-    bunch = sk_datasets.load_digits()
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
     # Pixels are 0–16 here; stretched to 0–255 so that images of every set are scaled alike.
     return RawData(x=bunch.data * (255.0 / 16.0), y=bunch.target.astype(np.int64), class_names=tuple(str(d) for d in range(10)))
 
 
-def _sklearn_table(loader: Callable) -> Callable[..., RawData]:
+def _sklearn_table(loader: str) -> Callable[..., RawData]:
     def load(_config) -> RawData:
-        bunch = loader()
+        from sklearn import datasets  # imported when used: the registry itself loads instantly
+
+        bunch = getattr(datasets, loader)()
         names = tuple(str(n) for n in getattr(bunch, "target_names", ())) if bunch.target.dtype.kind == "i" else ()
         y = bunch.target.astype(np.int64 if names else np.float32)
         return RawData(x=bunch.data, y=y, class_names=names, feature_names=tuple(map(str, bunch.feature_names)))
@@ -184,13 +185,13 @@ DATASETS: dict[str, DatasetInfo] = dict([
     _info("digits", "Digits 8×8", "1,797 small handwritten digits from scikit-learn: trains in seconds.",
           "image", "classification", _digits, image_shape=(8, 8)),
     _info("breast_cancer", "Breast cancer", "569 tumours, 30 measurements each: malignant or benign.",
-          "tabular", "classification", _sklearn_table(sk_datasets.load_breast_cancer)),
+          "tabular", "classification", _sklearn_table("load_breast_cancer")),
     _info("wine", "Wine", "178 wines, 13 chemical measurements: which of 3 cultivars.",
-          "tabular", "classification", _sklearn_table(sk_datasets.load_wine)),
+          "tabular", "classification", _sklearn_table("load_wine")),
     _info("iris", "Iris", "150 iris flowers, 4 measurements: which of 3 species.",
-          "tabular", "classification", _sklearn_table(sk_datasets.load_iris)),
+          "tabular", "classification", _sklearn_table("load_iris")),
     _info("diabetes", "Diabetes", "442 patients, 10 measurements: disease progression after a year (regression).",
-          "tabular", "regression", _sklearn_table(sk_datasets.load_diabetes)),
+          "tabular", "regression", _sklearn_table("load_diabetes")),
     _info("circle", "Circle", "Playground: a blue disc inside an orange ring.", "synthetic", "classification", _synthetic("circle")),
     _info("xor", "XOR", "Playground: blue in two opposite quadrants; no straight line separates them.",
           "synthetic", "classification", _synthetic("xor")),
@@ -240,6 +241,8 @@ def load_dataset(config) -> Dataset:
     if classify and len(np.unique(y_train)) < 2:
         raise DataError("the training split holds a single class; raise train_size so that every class appears")
 
+    from sklearn.preprocessing import StandardScaler
+
     scaler = None
     if info.image_shape is not None:
         scale = lambda a: (np.asarray(a, dtype=np.float32) / 255.0).astype(np.float32)  # noqa: E731
@@ -262,6 +265,8 @@ def load_dataset(config) -> Dataset:
 
 def _split(x, y, fraction: float, seed: int, classify: bool):
     """A shuffled split, stratified by class where the class counts allow it."""
+    from sklearn.model_selection import train_test_split
+
     if classify:
         try:
             return train_test_split(x, y, test_size=fraction, random_state=seed, stratify=y)

@@ -8,7 +8,6 @@ Classification labels: 0 is the Playground's orange (−1), 1 its blue (+1).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import make_moons
 
 CLASS_NAMES = ("orange", "blue")
 
@@ -59,6 +58,8 @@ def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
 
 def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's two half moons, stretched to the Playground's scale."""
+    from sklearn.datasets import make_moons
+
     x, label = make_moons(n_samples=n, noise=noise, random_state=int(rng.integers(2**31 - 1)))
     return (x - [0.5, 0.25]) * 3.0, label.astype(np.int64)
 
