@@ -36,24 +36,25 @@ def test_from_home_to_a_live_chart_in_one_click(server, page):
 
 
 def test_the_chart_grows_epoch_by_epoch_while_training(server, page):
-    open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=12&batch_size=1")
+    open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=30&batch_size=1")
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     chart.wait_for(timeout=90_000)
-    seen, pictures = set(), []
+    seen, pictures = set(), set()
     deadline = time.time() + 120
-    while time.time() < deadline and len(seen) < 3:
+    while time.time() < deadline and len(pictures) < 3:  # three different pictures, each while running
         try:
             epoch = _epoch_shown(page)
         except Exception:  # noqa: BLE001 - the progress bar is replaced by the results when done
             break
         if epoch and epoch not in seen and _stop(page).is_visible():
             seen.add(epoch)
-            pictures.append(chart.screenshot())
-            shoot(page, f"2-training-epoch-{epoch}")
+            picture = chart.screenshot()
+            if picture not in pictures:
+                pictures.add(picture)
+                shoot(page, f"2-training-epoch-{epoch}")
         time.sleep(0.1)
-    assert len(seen) >= 3, f"saw the chart at epochs {sorted(seen)} only while training"
-    assert len(set(pictures)) == len(pictures), "the chart did not change between epochs"
+    assert len(pictures) >= 3, f"the chart looked different only {len(pictures)} times, at epochs {sorted(seen)}"
     _stop(page).click()
 
 

@@ -1,0 +1,163 @@
+"""The dashboard measured in a real browser (Playwright + Chromium), side by side with the backend.
+
+Prints:
+- seconds from `streamlit run` until the home page is usable (health check answered, lessons drawn);
+- the same 20-epoch run trained by the dashboard (while the page polls and redraws) and by the
+  backend alone, in fresh processes, alternated: training seconds and the overhead ratio;
+- the server's peak memory (VmHWM) after an MNIST run;
+- a 3-value sweep of the course exercise (3 epochs each) against three single runs on the Train page.
+
+    python bench/app.py            # ≈3 minutes on 2 cores; needs Chromium (apt-get install chromium)
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+OVERHEAD_RUN = "dataset=mnist&hidden=128&batch_size=128&epochs=20"
+OVERHEAD_CONFIG = {"dataset": "mnist", "hidden": [128], "batch_size": 128, "epochs": 20}
+
+
+class Server:
+    def __init__(self, cpus: str | None = None):
+        self.cpus = cpus  # e.g. "0": pin the server to core 0 (taskset), the browser elsewhere
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.runs = Path(tempfile.mkdtemp(prefix="nnlab-bench-"))
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        env = {**os.environ, "NNLAB_RUNS_DIR": str(self.runs), "NNLAB_RUNS": "shared"}
+        self.started = time.perf_counter()
+        pin = ["taskset", "-c", self.cpus] if self.cpus else []
+        self.process = subprocess.Popen(
+            [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+             str(self.port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while True:
+            try:
+                if urllib.request.urlopen(self.url + "/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.05)
+        self.healthy = time.perf_counter() - self.started
+        return self
+
+    def peak_memory_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+    def runs_seconds(self) -> list[float]:
+        return [json.loads(p.read_text())["seconds"] for p in sorted(self.runs.glob("shared/*/run.json"))]
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        shutil.rmtree(self.runs, ignore_errors=True)
+
+
+def main_button(page, name):
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name, exact=True)
+
+
+def train_in_browser(page, url: str, done_text: str) -> float:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]')
+    button = main_button(page, "Train")
+    button.wait_for()
+    started = time.perf_counter()
+    button.click()
+    page.get_by_text(done_text).first.wait_for(timeout=600_000)
+    return time.perf_counter() - started
+
+
+def backend_seconds(cpus: str | None = None) -> float:
+    """The same run by the backend alone, in a fresh process: the sum of its epoch times."""
+    code = ("import json, sys\nfrom nnlab.config import RunConfig\nfrom nnlab.train import train\n"
+            f"r = train(RunConfig.from_dict({OVERHEAD_CONFIG!r}))\nprint(json.dumps(sum(h['seconds'] for h in r.history)))")
+    pin = ["taskset", "-c", cpus] if cpus else []
+    out = subprocess.run([*pin, sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+
+        print("Start-up: `streamlit run` until the home page is usable")
+        for attempt in range(3):
+            with Server() as server:
+                page = browser.new_page()
+                page.goto(server.url)
+                page.get_by_text("Start from a lesson").wait_for()
+                usable = time.perf_counter() - server.started
+                print(f"  round {attempt + 1}: health check after {server.healthy:.2f} s, home page usable after {usable:.2f} s")
+                page.close()
+
+        print(f"\nDashboard against backend: the same 20-epoch run ({OVERHEAD_RUN}); training seconds")
+        # Two set-ups: everything on both cores (a laptop running the browser too), and the server
+        # and the backend on core 0 with the browser on core 1 (a deployment: the browser is elsewhere).
+        setups = (("all on both cores", None, None), ("server on core 0, browser on core 1", "0", "1"))
+        for title, server_cpus, browser_cpus in setups[int(os.environ.get("BENCH_SETUP_FROM", "0")):]:
+            app_runs, backend_runs = [], []
+            for attempt in range(2):
+                with Server(server_cpus) as server:
+                    if browser_cpus:
+                        subprocess.run(f"for p in $(pgrep -f chromium); do taskset -pc {browser_cpus} $p; done",
+                                       shell=True, capture_output=True)
+                    page = browser.new_page()
+                    wall = train_in_browser(page, f"{server.url}/Train?{OVERHEAD_RUN}", "Trained all 20 epochs.")
+                    app_runs.append(server.runs_seconds()[-1])
+                    if server_cpus is None and attempt == 0:
+                        peak = server.peak_memory_mb()
+                    page.close()
+                backend_runs.append(backend_seconds(server_cpus))
+                print(f"  {title}, round {attempt + 1}: dashboard {app_runs[-1]:.2f} s (click to results {wall:.1f} s, "
+                      f"TensorFlow's import included), backend alone {backend_runs[-1]:.2f} s")
+            overhead = statistics.mean(app_runs) / statistics.mean(backend_runs) - 1
+            print(f"  {title}: overhead of the dashboard {overhead:+.1%} (goal ≤ +5%)")
+        print(f"\nPeak memory of the server during that MNIST run: {peak:.0f} MB (goal ≤ 1536 MB)")
+
+        print("\nA 3-value sweep of the course exercise (3 epochs each) against three single runs")
+        course = "hidden=20,20,20&loss=mse&optimizer=sgd&batch_size=100&epochs=3"
+        rates = ("0.01", "0.087", "0.5")
+        with Server() as server:
+            page = browser.new_page()
+            page.goto(f"{server.url}/Train?{course}")  # warm up: TensorFlow imported, MNIST loaded
+            train_in_browser(page, f"{server.url}/Train?{course}&learning_rate=0.087", "Trained all 3 epochs.")
+            singles = sum(train_in_browser(page, f"{server.url}/Train?{course}&learning_rate={rate}", "Trained all 3 epochs.")
+                          for rate in rates)
+            page.goto(f"{server.url}/Sweep?{course}")
+            page.get_by_label("Values, separated by commas").and_(page.get_by_test_id("stTextInputField")).fill(", ".join(rates))
+            page.keyboard.press("Enter")
+            time.sleep(1.0)
+            started = time.perf_counter()
+            main_button(page, "Sweep").click()
+            page.get_by_text("Final accuracy against").wait_for(timeout=600_000)
+            sweep = time.perf_counter() - started
+            page.close()
+        print(f"  three single runs (click to results, one after another): {singles:.1f} s")
+        print(f"  one sweep of the three values: {sweep:.1f} s ({sweep / singles:.2f} of the single runs)")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
