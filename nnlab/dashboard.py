@@ -524,9 +524,7 @@ def _several_jobs_fragment(key: str, was_running: bool, height: int) -> None:
 
 
 def _stop_all(holder) -> None:
-    if isinstance(holder, SweepJob):
-        holder.stop()  # also skips the runs not started yet
-    for job in jobs_of(holder):
+    for job in jobs_of(holder):  # a sweep's runs not begun yet end at once too
         job.stop()
 
 

@@ -24,7 +24,25 @@ _SLOTS = threading.BoundedSemaphore(int(os.environ.get("NNLAB_MAX_TRAINING", "2"
 DONE = ("completed", "stopped", "early_stopped", "diverged", "failed")
 
 
-class TrainingJob:
+class _Background:
+    """start() runs self.run in a daemon thread; join() waits for it."""
+
+    _thread: threading.Thread | None = None
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    def start(self):
+        self._thread = threading.Thread(target=self.run, name=f"nnlab-{type(self).__name__}-{id(self):x}", daemon=True)
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+class TrainingJob(_Background):
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
                  label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None):
         self.config, self.label = config, label
@@ -42,23 +60,13 @@ class TrainingJob:
         self.started: float | None = None
         self.finished: float | None = None
         self.stop_signal = StopSignal()
-        self._thread: threading.Thread | None = None
 
     @property
     def done(self) -> bool:
         return self.status in DONE
 
-    def start(self) -> "TrainingJob":
-        self._thread = threading.Thread(target=self.run, name=f"nnlab-train-{id(self):x}", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         self.stop_signal.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def elapsed(self) -> float:
         if self.started is None:
@@ -140,37 +148,21 @@ class TrainingJob:
                                                    history=list(self.history)))
 
 
-class SweepJob:
+class SweepJob(_Background):
     """Several runs one after another in one thread (a one-knob sweep); Stop ends the current run
-    and skips the rest."""
+    and the ones not begun end at once as "stopped"."""
 
     def __init__(self, jobs: list[TrainingJob]):
         self.jobs = jobs
-        self.stop_signal = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def done(self) -> bool:
         return all(job.done for job in self.jobs)
 
-    @property
-    def current(self) -> TrainingJob | None:
-        return next((job for job in self.jobs if not job.done), None)
-
-    def start(self) -> "SweepJob":
-        self._thread = threading.Thread(target=self._run, name=f"nnlab-sweep-{id(self):x}", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
-        self.stop_signal.set()
         for job in self.jobs:
             job.stop()
 
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
+    def run(self) -> None:
         for job in self.jobs:
-            job.run()  # a job stopped before its turn ends at once as "stopped"
+            job.run()
