@@ -113,7 +113,8 @@ def runs_mode() -> str:
     mode = os.environ.get("NNLAB_RUNS", "auto").lower()
     if mode in ("shared", "private"):
         return mode
-    host = (st.context.headers.get("Host") or "localhost").split(":")[0].strip("[]")
+    host = st.context.headers.get("Host") or "localhost"
+    host = host[1:host.find("]")] if host.startswith("[") else host.split(":")[0]  # "[::1]:8501", "localhost:8501"
     return "shared" if host in ("localhost", "127.0.0.1", "::1") else "private"
 
 
@@ -122,9 +123,9 @@ def runs_root() -> Path:
 
 
 def workspace_sidebar() -> None:
-    """In private mode a workspace name keys the visitor's store
-    and rides in every page's link: bookmark the link to come back to the runs, share it to show
-    them; nobody can list other workspaces."""
+    """In private mode a workspace name keys the visitor's store and rides in every page's link:
+    bookmark the link to come back to the runs, share it to show them; nobody can list other
+    workspaces (names are 48 random bits)."""
     if runs_mode() == "shared":
         st.sidebar.caption(f"Runs are kept in `{runs_root() / 'shared'}`.")
         return
@@ -132,7 +133,7 @@ def workspace_sidebar() -> None:
         linked = str(st.query_params.get("workspace", "")).strip().lower()
         st.session_state["workspace"] = linked if _WORKSPACE.match(linked) else secrets.token_hex(6)
     st.sidebar.text_input(
-        "Workspace", key="workspace",
+        "Workspace", key="workspace", persist_state="session",  # the same on every page
         help="Your runs are kept under this name, private to you. It is part of every page's link: "
              "bookmark the link to come back to your runs, or share it to show them.",
     )

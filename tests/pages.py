@@ -10,9 +10,9 @@ TIMEOUT = 120  # TensorFlow's import alone takes seconds (DESIGN.md)
 
 def open_page(page: str | None = None, **query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    for key, value in query.items():
+    for key, value in query.items():  # the link the visitor opened
         at.query_params[key] = value
+    at.run()
     if page:
         at.switch_page(page)
         at.run()

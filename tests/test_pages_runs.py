@@ -141,3 +141,27 @@ def test_a_sweep_with_a_bad_value_says_which(runs_dir):
     widget(at, "Values, separated by commas").set_value("0.01, lots").run()
     assert "'lots' cannot be used" in at.error[0].value
     assert button(at, "Sweep").disabled
+
+
+def test_private_workspaces_keep_visitors_apart_and_the_link_brings_runs_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("NNLAB_RUNS", "private")
+    alice = open_page(RUNS)
+    name = alice.session_state["workspace"]
+    assert alice.query_params["workspace"] == name  # in the link, to bookmark or share
+    saved_run(RunStore(tmp_path / "workspaces" / name))
+    alice.run()
+    assert len(alice.dataframe[0].value) == 1
+
+    bob = open_page(RUNS)
+    assert bob.session_state["workspace"] != name
+    assert not bob.dataframe and "No runs yet" in bob.info[0].value
+
+    alice_again = open_page(RUNS, workspace=name)  # a new session from the bookmarked link
+    alice_again.run()
+    assert alice_again.session_state["workspace"] == name and len(alice_again.dataframe[0].value) == 1
+
+    stranger = open_page(RUNS, workspace="../../etc")
+    assert stranger.session_state["workspace"] != "../../etc"
+    widget(stranger, "Workspace").set_value("no").run()
+    assert "6–40 lower-case letters" in stranger.sidebar.error[0].value
