@@ -146,3 +146,20 @@ def test_a_good_csv_upload_trains(runs_dir):
 
 def test_course_exercise_constant_matches_the_preset():
     assert PRESETS["course"].config == COURSE_EXERCISE
+
+
+def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir):
+    at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 1)
+    job = at.session_state["train_job"]
+    at.switch_page("pages/2_Runs.py").run()
+    assert at.dataframe[0].value["status"].tolist() == ["running"]  # listed while it trains, not "interrupted"
+    epochs_before = len(job.history)
+    wait_until(at, lambda at: len(job.history) > epochs_before + 1)
+    at.switch_page(TRAIN).run()
+    assert at.session_state["train_job"] is job and not job.done
+    assert any(b.label == "Stop" for b in at.button)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: job.done)
+    assert job.status == "stopped" and len(job.history) > epochs_before
