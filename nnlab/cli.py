@@ -93,12 +93,14 @@ def _epoch_line(row: dict, epochs: int) -> str:
     return "  ".join(parts)
 
 
-def _summary(result) -> str:
+def _summary(result, specs) -> str:
     test = ", ".join(f"{k} {v:.2%}" if k == "accuracy" else f"{k} {v:.4g}" for k, v in result.test.items())
     lines = [
         f"{result.status}: {result.message}",
         f"test: {test}",
         f"parameters: {result.params:,}; {result.seconds_per_epoch:.2f} s per epoch",
+        *(f"  {spec.name:<14} {spec.kind:<10} {spec.units:>5} {spec.activation:<8} {spec.params:>9,}  {spec.formula}"
+          for spec in specs),
         f"verdict: {result.verdict.title} (best epoch {result.verdict.best_epoch}). {result.verdict.explanation}",
     ]
     lines += [f"  - {remedy}" for remedy in result.verdict.remedies]
@@ -141,7 +143,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
-        print(_summary(result))
+        from nnlab.model import model_specs
+
+        print(_summary(result, model_specs(config, dataset)))
     return 0
 
 

@@ -415,7 +415,7 @@ def network_summary(config: RunConfig, dataset) -> None:
     st.markdown(f"**Network** {shape} · **{total:,} parameters** to learn from {len(dataset.x_train):,} examples")
     with st.expander("Layers and parameter count"):
         st.dataframe(pd.DataFrame([{"layer": s.name, "kind": s.kind, "neurons": s.units, "activation": s.activation,
-                                    "parameters": s.params, "how": s.formula} for s in specs]),
+                                    "parameters": s.params, "trained": s.trainable, "how": s.formula} for s in specs]),
                      hide_index=True, width="stretch")
         st.page_link(PAGES["parameters"], label="How are parameters counted?", icon=ICONS["parameters"])
 

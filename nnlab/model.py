@@ -50,12 +50,3 @@ def build_for_shape(config, n_inputs: int, n_outputs: int, task: str = "classifi
     layers = [keras.Input(shape=(n_inputs,), name="inputs")]
     layers += [_keras_layer(spec, config, seed=config.seed + i) for i, spec in enumerate(specs)]
     return keras.Sequential(layers, name="nnlab")
-
-
-def layer_table(model: keras.Model) -> list[dict]:
-    """Rows of (layer, output shape, parameters) as Keras reports them, for pages and the CLI."""
-    return [
-        {"layer": layer.name, "type": type(layer).__name__, "output": str(tuple(layer.output.shape[1:])),
-         "params": layer.count_params()}
-        for layer in model.layers
-    ]

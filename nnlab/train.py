@@ -24,7 +24,6 @@ from nnlab.model import build_model
 from nnlab.stopping import StopSignal
 from nnlab.tf_runtime import keras, tf
 
-STATUSES = ("completed", "stopped", "early_stopped", "diverged")
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
 EVAL_BATCH = 4096
 
@@ -33,7 +32,7 @@ EVAL_BATCH = 4096
 class RunResult:
     config: RunConfig
     history: list[dict]  # one dict per completed epoch, see `metric_names`
-    status: str  # one of STATUSES
+    status: str  # completed, stopped, early_stopped or diverged
     message: str  # why training ended, in words
     test: dict  # test-set figures: {"loss": …, "accuracy": …} or {"loss": …, "mae": …}
     verdict: Verdict

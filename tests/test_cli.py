@@ -108,3 +108,9 @@ def test_human_summary_names_the_verdict_and_remedies():
     out = run_cli("train", "--dataset", "spiral", "--hidden", "", "--epochs", "30", "--batch-size", "10", "--lr", "0.03")
     assert out.returncode == 0, out.stderr
     assert "verdict: Underfitting" in out.stdout and "More layers or more neurons" in out.stdout
+
+
+def test_human_summary_lists_the_layers_with_their_parameter_counts():
+    out = run_cli("train", "--dataset", "iris", "--hidden", "8", "--epochs", "1", "--quiet")
+    assert "hidden_1       dense          8 relu            40  (4 inputs + 1 bias) × 8" in out.stdout
+    assert "output         dense          3 softmax         27" in out.stdout

@@ -4,7 +4,7 @@ import pytest
 from nnlab.architecture import count_params, dense_params, layer_specs
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
-from nnlab.model import build_model, gaussian, layer_table, model_specs
+from nnlab.model import build_model, gaussian, model_specs
 from nnlab.tf_runtime import keras
 
 
@@ -23,8 +23,10 @@ def test_specs_count_what_keras_counts(settings, dataset):
     config = RunConfig(dataset=dataset, **settings)
     data = load_dataset(config)
     model = build_model(config, data)
-    assert model.count_params() == count_params(model_specs(config, data))
-    assert sum(row["params"] for row in layer_table(model)) == model.count_params()
+    specs = model_specs(config, data)
+    assert model.count_params() == count_params(specs)
+    assert [(layer.name, layer.count_params()) for layer in model.layers] == [(s.name, s.params) for s in specs]
+    assert sum(w.shape.num_elements() for w in model.trainable_weights) == sum(s.trainable for s in specs)
     assert model.output_shape == (None, data.n_outputs)
 
 

@@ -16,10 +16,6 @@ def binary_cross_entropy(probability: float, target: int) -> float:
     return float(-(target * np.log(p) + (1 - target) * np.log(1 - p)))
 
 
-def categorical_cross_entropy(probabilities: list[float], true_class: int) -> float:
-    return float(-np.log(np.clip(probabilities[true_class], EPSILON, 1.0)))
-
-
 def loss_curves(target: int, points: int = 199):
     """Both losses for every predicted probability of class 1, for a chart."""
     import pandas as pd
