@@ -107,6 +107,7 @@ class _CompiledTraining:
         self.x = tf.constant(dataset.x_train)
         self.y = tf.constant(encode_targets(config, dataset, dataset.y_train))
         self.stop_flag = tf.Variable(False, trainable=False)
+        self._split_batches: dict[str, list] = {}
         self.run_batches = tf.function(self._run_batches, autograph=False)  # a plain while_loop: faster to trace
         self.evaluate_batch = tf.function(self._evaluate_batch, autograph=False, input_signature=[
             tf.TensorSpec((None, *self.x.shape[1:]), tf.float32), tf.TensorSpec((None, *self.y.shape[1:]), self.y.dtype)])
@@ -131,7 +132,8 @@ class _CompiledTraining:
             loss = self._loss(yb, pred)
         grads = tape.gradient(loss, self.model.trainable_variables)
         self.optimizer.apply(grads, self.model.trainable_variables)
-        return loss * tf.cast(tf.shape(index)[0], tf.float32), self._score(yb, pred), tf.cast(tf.shape(index)[0], tf.float32)
+        count = tf.cast(tf.shape(index)[0], tf.float32)
+        return loss * count, self._score(yb, pred), count
 
     def _run_batches(self, order, first, last):
         """Train on batches first..last-1 of the shuffled order; sums of loss, score and count.
@@ -152,16 +154,21 @@ class _CompiledTraining:
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return self._loss(y, pred) * count, self._score(y, pred)
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-        """(mean loss, accuracy or mean absolute error in the target's units) over a split."""
-        targets = encode_targets(self.config, self.dataset, y)
-        loss_sum = score_sum = 0.0
-        for start in range(0, len(x), EVAL_BATCH):
-            loss, score = self.evaluate_batch(tf.constant(x[start:start + EVAL_BATCH]), tf.constant(targets[start:start + EVAL_BATCH]))
-            loss_sum, score_sum = loss_sum + float(loss), score_sum + float(score)
-        return loss_sum / len(x), self._metric(score_sum, len(x))
+    def evaluate(self, split: str) -> tuple[float, float]:
+        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test".
+        The split's tensors are made once: validation runs after every epoch."""
+        if split not in self._split_batches:
+            x = getattr(self.dataset, f"x_{split}")
+            y = encode_targets(self.config, self.dataset, getattr(self.dataset, f"y_{split}"))
+            self._split_batches[split] = [(tf.constant(x[i:i + EVAL_BATCH]), tf.constant(y[i:i + EVAL_BATCH]))
+                                          for i in range(0, len(x), EVAL_BATCH)]
+        loss_sum = score_sum = count = 0.0
+        for xb, yb in self._split_batches[split]:
+            loss, score = self.evaluate_batch(xb, yb)
+            loss_sum, score_sum, count = loss_sum + float(loss), score_sum + float(score), count + int(xb.shape[0])
+        return loss_sum / count, self.mean_metric(score_sum, count)
 
-    def _metric(self, score_sum: float, count: float) -> float:
+    def mean_metric(self, score_sum: float, count: float) -> float:
         mean = score_sum / count
         return mean if self.classify else mean * self.dataset.target_std
 
@@ -219,9 +226,9 @@ def train(
                 status = "stopped"
                 message = f"Stopped by you during epoch {epoch}; {len(history)} completed epoch(s) kept."
                 break
-            val_loss, val_score = run.evaluate(dataset.x_val, dataset.y_val)
+            val_loss, val_score = run.evaluate("val")
             row = {
-                "epoch": epoch, "loss": loss_sum / seen, metric: run._metric(score_sum, seen),
+                "epoch": epoch, "loss": loss_sum / seen, metric: run.mean_metric(score_sum, seen),
                 "val_loss": val_loss, val_metric: val_score,
                 "learning_rate": float(keras.ops.convert_to_numpy(run.optimizer.learning_rate)),
                 "seconds": time.perf_counter() - started,
@@ -253,7 +260,7 @@ def train(
 
     if best_weights is not None and status == "early_stopped":
         run.model.set_weights(best_weights)
-    test_loss, test_score = run.evaluate(dataset.x_test, dataset.y_test)
+    test_loss, test_score = run.evaluate("test")
     verdict = diagnose(
         history, task=dataset.task, chance=dataset.chance_accuracy,
         baseline=baseline_loss(config.loss, dataset.task, dataset.n_classes),
