@@ -394,9 +394,9 @@ def settings_to_link(config: RunConfig | None) -> None:
     """Write every setting that differs from the defaults into the link, so it can be shared."""
     if config is None:
         return
-    wanted = {}
+    wanted, defaults = {}, DEFAULT.to_dict()
     for name, value in config.to_dict().items():
-        if value != DEFAULT.to_dict()[name]:
+        if value != defaults[name]:
             wanted[name] = ",".join(map(str, value)) if name == "hidden" else str(value).lower() if isinstance(value, bool) else str(value)
     for key in [key for key in st.query_params if key not in wanted and key != "workspace"]:
         del st.query_params[key]
