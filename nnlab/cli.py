@@ -124,7 +124,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nnlab.data import load_dataset
 
     dataset = load_dataset(config)
-    from nnlab.stopping import StopSignal
+    from nnlab.stop_signal import StopSignal
     from nnlab.train import train  # only now: TensorFlow takes seconds to import
 
     if not args.quiet:

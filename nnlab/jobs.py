@@ -17,7 +17,7 @@ from typing import Callable
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.runs import RunStore
-from nnlab.stopping import StopSignal
+from nnlab.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
 _SLOTS = threading.BoundedSemaphore(int(os.environ.get("NNLAB_MAX_TRAINING", "2")))

@@ -21,7 +21,7 @@ from nnlab.data import Dataset, load_dataset
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
 from nnlab.jsonsafe import json_safe
 from nnlab.model import build_model
-from nnlab.stopping import StopSignal
+from nnlab.stop_signal import StopSignal
 from nnlab.tf_runtime import keras, tf
 
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch

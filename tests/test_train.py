@@ -7,7 +7,7 @@ import pytest
 
 from nnlab.config import OPTIMIZERS, RunConfig
 from nnlab.data import load_dataset
-from nnlab.stopping import StopSignal
+from nnlab.stop_signal import StopSignal
 from nnlab.train import train
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3, batch_size=16)
