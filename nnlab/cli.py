@@ -1,30 +1,19 @@
 """`python -m nnlab train …` and `python -m nnlab datasets`: the backend without a browser.
 
-Every RunConfig field is a flag (generated from the dataclass, so the two never drift apart).
+Every RunConfig field is a flag, generated from nnlab.settings (the table the controls and links use).
 Progress goes to stderr, one line per epoch; results to stdout (with --json, one JSON object as the
 last line). A bad setting or file exits with code 2 and one line on stderr.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import signal
 import sys
 
-from nnlab.config import ACTIVATIONS, ENCODINGS, LOSSES, OPTIMIZERS, TASKS, RunConfig, parse_hidden
+from nnlab.config import RunConfig
 from nnlab.errors import UserError
-
-# Short or lecture-style names for a few fields; the rest are --field-name.
-FLAG_NAMES = {"learning_rate": "--lr", "csv_path": "--csv"}
-CHOICES = {"activation": ACTIVATIONS, "optimizer": OPTIMIZERS, "loss": LOSSES, "encoding": ENCODINGS, "task": TASKS}
-HELP = {
-    "hidden": "neurons per hidden layer, comma-separated: '128,64'; '' for no hidden layer",
-    "early_stopping": "patience in epochs (0 = off)",
-    "train_size": "training examples to keep (0 = all)",
-    "csv_path": "your own CSV file (use with --target; sets --dataset csv)",
-    "dataset": "a name from `python -m nnlab datasets`",
-}
+from nnlab.settings import SETTINGS, parse_hidden
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,26 +21,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"nnlab: {message} (see `python -m nnlab {self.prog.split()[-1]} --help`)\n")
 
 
-def _flag(field: dataclasses.Field) -> str:
-    return FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nnlab", description="Train neural networks on real data, headless.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("datasets", help="list the data sets")
     train = commands.add_parser("train", help="train one network and report its verdict")
-    for field in dataclasses.fields(RunConfig):
-        kwargs: dict = {"dest": field.name, "default": None, "help": HELP.get(field.name)}
-        if field.type == "bool":
+    for setting in SETTINGS.values():  # one flag per setting, from the table the controls use too
+        kwargs: dict = {"dest": setting.name, "default": None, "help": setting.help.replace("%", "%%")}
+        if setting.kind == "bool":
             kwargs["action"] = argparse.BooleanOptionalAction
-        elif field.type.startswith("tuple"):
+        elif setting.kind == "layers":
             kwargs["type"] = _hidden
         else:
-            kwargs["type"] = {"int": int, "float": float}.get(field.type, str)
-        if field.name in CHOICES:
-            kwargs["choices"] = list(CHOICES[field.name])
-        train.add_argument(_flag(field), **kwargs)
+            kwargs["type"] = {"int": int, "float": float}.get(setting.kind, str)
+        if setting.kind == "choice" and setting.name != "dataset":  # data sets: `nnlab datasets`, checked later
+            kwargs["choices"] = list(setting.options())
+        train.add_argument(setting.cli_flag, **kwargs)
     train.add_argument("--config", metavar="FILE", help="start from the settings in a JSON file; flags override them")
     train.add_argument("--json", action="store_true", help="print the result as one JSON object (last line of stdout)")
     train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
@@ -74,10 +59,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
                 base = RunConfig.from_json(handle.read()).to_dict()
         except OSError as error:
             raise UserError(f"cannot read the settings file {args.config}: {error.strerror}") from None
-    for field in dataclasses.fields(RunConfig):
-        value = getattr(args, field.name)
+    for name in SETTINGS:
+        value = getattr(args, name)
         if value is not None:
-            base[field.name] = value
+            base[name] = value
     if base.get("csv_path") and "dataset" not in base:
         base["dataset"] = "csv"
     return RunConfig.from_dict(base)
