@@ -1,0 +1,124 @@
+import dataclasses
+import math
+import re
+
+import pytest
+
+from nnlab import budget
+from nnlab.architecture import count_params, layer_specs
+from nnlab.config import COURSE_EXERCISE, RunConfig
+from nnlab.errors import UserError
+from nnlab.presets import PRESETS
+
+MNIST_TRAIN = 54_000  # MNIST's 60,000 training images less the 10 % validation split
+
+
+def mnist_params(config: RunConfig) -> int:
+    return count_params(layer_specs(config, 784, 10, "classification"))
+
+
+def refusal(config: RunConfig, n_train: int, params: int, limit: float | None = None) -> str:
+    with pytest.raises(UserError) as error:
+        budget.check(config, n_train, params, limit)
+    return str(error.value)
+
+
+def test_cost_counts_examples_through_parameters_and_steps():
+    assert mnist_params(COURSE_EXERCISE) == 16_750
+    assert budget.cost(COURSE_EXERCISE, MNIST_TRAIN, 16_750) == 10 * (54_000 * 16_750 + 540 * budget.STEP_UNITS)
+    one_at_a_time = dataclasses.replace(COURSE_EXERCISE, batch_size=1)
+    assert budget.cost(one_at_a_time, MNIST_TRAIN, 16_750) == 10 * 54_000 * (16_750 + budget.STEP_UNITS)
+    assert budget.steps_per_epoch(RunConfig(dataset="iris", batch_size=500), 120) == 1  # a batch bigger than the data
+
+
+@pytest.mark.parametrize("key", sorted(PRESETS))
+def test_every_lesson_fits_the_default_budget(key, monkeypatch):
+    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+    config = PRESETS[key].config
+    if config.dataset == "mnist":
+        budget.check(config, config.train_size or MNIST_TRAIN, mnist_params(config))
+    else:  # the spiral: 500 points, 2 inputs, 2 classes
+        budget.check(config, 500, count_params(layer_specs(config, 2, 2, "classification")))
+
+
+def test_keras_reference_mnist_network_fits_the_default_budget(monkeypatch):
+    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+    mnist_mlp = RunConfig(hidden=(512, 512), dropout=0.2, optimizer="rmsprop", batch_size=128, epochs=20)
+    budget.check(mnist_mlp, MNIST_TRAIN, mnist_params(mnist_mlp))
+
+
+def test_a_huge_run_is_refused_saying_what_to_reduce(monkeypatch):
+    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+    huge = RunConfig(hidden=(2048,) * 10, batch_size=1, epochs=1000)
+    params = mnist_params(huge)
+    message = refusal(huge, MNIST_TRAIN, params)
+    assert message.startswith(f"This run needs 2.2 × 10¹⁵ units of compute (1,000 epochs × (54,000 examples × "
+                              f"{params:,} parameters + 54,000 batch steps × 10⁶ each)); "
+                              f"this server allows 10¹² per run. Use ")
+    # Even a network of no parameters would be over, at batch 1 for 1000 epochs: only these two help.
+    assert message.endswith("Use fewer epochs (even one is too many at these settings) or fewer training "
+                            "examples (train_size at most 24, now 54,000).")
+
+
+def test_small_batches_for_many_epochs_are_refused_even_on_a_small_network(monkeypatch):
+    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+    endless = dataclasses.replace(COURSE_EXERCISE, batch_size=1, epochs=1000)
+    assert "bigger batches (at least" in refusal(endless, MNIST_TRAIN, mnist_params(endless))
+    budget.check(dataclasses.replace(endless, epochs=10), MNIST_TRAIN, mnist_params(endless))
+
+
+# Over-budget runs: each cut the message suggests must fit, and going one further than it must not.
+OVER = [
+    (RunConfig(hidden=(128,), epochs=300), MNIST_TRAIN, 1e12),
+    (RunConfig(hidden=(20, 20, 20), batch_size=1, epochs=1000), MNIST_TRAIN, 1e12),
+    (RunConfig(hidden=(512, 512), batch_size=8, epochs=60), MNIST_TRAIN, 2e12),
+    (RunConfig(dataset="digits", hidden=(64,), batch_size=2, epochs=500), 1293, 1e10),
+]
+
+
+@pytest.mark.parametrize("config, n_train, limit", OVER)
+def test_each_suggested_cut_is_just_enough(config, n_train, limit):
+    params = mnist_params(config) if config.dataset == "mnist" else count_params(layer_specs(config, 64, 10, "classification"))
+    message = refusal(config, n_train, params, limit)
+    suggested = {name: int(value.replace(",", "")) for name, value in re.findall(
+        r"(epochs|batches|parameters|train_size) \(?at (?:most|least) ([\d,]+)", message)}
+    suggested |= {"parameters": int(n.replace(",", "")) for n in re.findall(r"at most ([\d,]+) parameters", message)}
+    assert suggested, message
+
+    def fits(config=config, n_train=n_train, params=params) -> bool:
+        return budget.cost(config, n_train, params) <= limit
+
+    if "epochs" in suggested:
+        assert fits(dataclasses.replace(config, epochs=suggested["epochs"]))
+        assert not fits(dataclasses.replace(config, epochs=suggested["epochs"] + 1))
+    if "batches" in suggested:
+        assert fits(dataclasses.replace(config, batch_size=suggested["batches"]))
+        assert not fits(dataclasses.replace(config, batch_size=suggested["batches"] - 1))
+    if "parameters" in suggested:
+        assert fits(params=suggested["parameters"]) and not fits(params=suggested["parameters"] + 1)
+    if "train_size" in suggested:
+        assert fits(n_train=suggested["train_size"])
+
+
+@pytest.mark.parametrize("text, limit", [("2e13", 2e13), (" 5000 ", 5000.0), ("0", math.inf), ("", 1e12)])
+def test_the_deployer_sets_the_limit(text, limit, monkeypatch):
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", text)
+    assert budget.max_compute() == limit
+
+
+def test_no_limit_lets_anything_run(monkeypatch):
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "0")
+    budget.check(RunConfig(hidden=(2048,) * 10, batch_size=1, epochs=1000), MNIST_TRAIN, 10**8)
+
+
+@pytest.mark.parametrize("text", ["lots", "-1", "nan"])
+def test_a_bad_limit_is_named(text, monkeypatch):
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", text)
+    with pytest.raises(ValueError, match="NNLAB_MAX_COMPUTE must be a number"):
+        budget.max_compute()
+
+
+@pytest.mark.parametrize("value, text", [(3.14e14, "3.1 × 10¹⁴"), (2e13, "2 × 10¹³"), (9.96e11, "10¹²"),
+                                         (5.0, "5"), (1.5e-3, "1.5 × 10⁻³")])
+def test_scientific_notation(value, text):
+    assert budget.scientific(value) == text
