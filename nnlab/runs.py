@@ -56,6 +56,7 @@ MAX_RUN_FILE_BYTES = 1_000_000  # run.json and label.json are a few KB; more is 
 MAX_HISTORY_BYTES = 5_000_000  # 1000 epochs are ≈150 KB
 LIVE = frozenset({Status.QUEUED, Status.RUNNING})  # states that need a heartbeat to be believed
 REQUIRED_HISTORY = ("epoch", "loss", "val_loss")
+BESIDE_RUNS = frozenset({"uploads"})  # other parts of a workspace kept in its folder (nnlab.uploads.FOLDER)
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
 
@@ -251,7 +252,7 @@ class RunStore:
         except OSError:  # no store yet (or unreadable): nothing to show
             return runs, damaged
         for folder in folders:
-            if folder.name.startswith("."):  # drafts, trash, temporary files
+            if folder.name.startswith(".") or folder.name in BESIDE_RUNS:  # drafts, trash, temporary files
                 continue
             try:
                 if not folder.is_dir():

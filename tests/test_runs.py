@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from nnlab import runs as runs_module
+from nnlab import uploads
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.runs import HEARTBEAT_FILE, RunStore
 from nnlab.status import Status
+from nnlab.uploads import UploadStore
 
 HISTORY = [{"epoch": 1, "loss": 1.0, "val_loss": 1.1, "accuracy": 0.5, "val_accuracy": 0.4, "seconds": 0.5},
            {"epoch": 2, "loss": 0.5, "val_loss": 0.7, "accuracy": 0.8, "val_accuracy": 0.7, "seconds": 0.4}]
@@ -300,6 +302,7 @@ def test_foreign_folders_and_files_are_named_not_read(tmp_path):
     run_folder(tmp_path, "not-an-id")  # a run's files under a name that is not an id: unreachable by id
     (tmp_path / "20260101-000000-aaaaaa").mkdir()  # an id with nothing in it
     (tmp_path / "notes.txt").write_text("a file, not a run")
+    UploadStore(tmp_path / uploads.FOLDER, quota_bytes=1000).save(b"x\n1\n", "data.csv")  # the workspace's uploads
     runs, damaged = store.list()
     assert [r.id for r in runs] == [good]
     reasons = {d.id: d.reason for d in damaged}
