@@ -42,12 +42,11 @@ class Scheduler:
             self._grant()
 
     def acquire(self, request, timeout: float | None = None) -> bool:
-        """Wait until `request` holds a slot (True) or has left the queue by cancel() (False).
-        Enqueues it first if needed. A timeout that runs out leaves it queued and returns False."""
+        """Wait until the enqueued `request` holds a slot (True) or has left the queue by cancel()
+        (False: a request cancelled before its thread got here does not queue again). A timeout
+        that runs out leaves it queued and returns False."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._lock:
-            if request not in self._queue and request not in self._holding:
-                self.enqueue(request)
             while request in self._queue:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:

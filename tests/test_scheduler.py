@@ -24,7 +24,7 @@ class Request:
 def test_requests_get_slots_in_arrival_order_and_know_their_place():
     scheduler = Scheduler(1)
     first, a, b, c = Request("first"), Request("a"), Request("b"), Request("c")
-    assert scheduler.acquire(first, timeout=DEADLINE)
+    assert take(scheduler, first)
     granted, threads = [], []
     for request in (a, b, c):
         scheduler.enqueue(request)  # arrival order is fixed here, not by when the threads run
@@ -46,8 +46,8 @@ def test_requests_get_slots_in_arrival_order_and_know_their_place():
 def test_two_slots_train_two_at_once():
     scheduler = Scheduler(2)
     a, b, c = Request("a"), Request("b"), Request("c")
-    assert scheduler.acquire(a, timeout=DEADLINE) and scheduler.acquire(b, timeout=DEADLINE)
-    assert not scheduler.acquire(c, timeout=0.05) and scheduler.position(c) == 1
+    assert take(scheduler, a) and take(scheduler, b)
+    assert not take(scheduler, c, timeout=0.05) and scheduler.position(c) == 1
     scheduler.release(b)
     assert scheduler.acquire(c, timeout=DEADLINE) and scheduler.holds_slot(c)
 
@@ -72,15 +72,15 @@ def test_anonymous_requests_are_not_limited():
 def test_a_released_owner_may_ask_again():
     scheduler = Scheduler(1)
     first = Request("alice")
-    assert scheduler.acquire(first, timeout=DEADLINE)
+    assert take(scheduler, first)
     scheduler.release(first)
-    assert scheduler.acquire(Request("alice"), timeout=DEADLINE)
+    assert take(scheduler, Request("alice"))
 
 
 def test_a_cancelled_request_leaves_the_queue_at_once_and_its_waiter_returns():
     scheduler = Scheduler(1)
     holder, a, b = Request("holder"), Request("a"), Request("b")
-    scheduler.acquire(holder, timeout=DEADLINE)
+    take(scheduler, holder)
     scheduler.enqueue(a)
     scheduler.enqueue(b)
     result = []
@@ -94,10 +94,19 @@ def test_a_cancelled_request_leaves_the_queue_at_once_and_its_waiter_returns():
     assert scheduler.holds_slot(b) and not scheduler.holds_slot(a)
 
 
+def test_a_request_cancelled_before_it_waits_does_not_queue_again():
+    scheduler = Scheduler(1)
+    holder, early = Request("holder"), Request("early")
+    take(scheduler, holder)
+    scheduler.enqueue(early)
+    scheduler.cancel(early)
+    assert not scheduler.acquire(early, timeout=DEADLINE) and scheduler.position(early) is None
+
+
 def test_the_wait_estimate_adds_up_remaining_and_typical_times():
     scheduler = Scheduler(2)
     past = Request("past")
-    scheduler.acquire(past, timeout=DEADLINE)
+    take(scheduler, past)
     threading.Event().wait(0.2)  # it holds its slot at least 0.2 s: the typical time of a hold
     scheduler.release(past)
     running_short, running_long = Request("short", 10.0), Request("long", 30.0)
@@ -114,7 +123,7 @@ def test_the_wait_estimate_adds_up_remaining_and_typical_times():
 
 def test_no_estimate_while_a_running_time_is_unknown():
     scheduler = Scheduler(1)
-    scheduler.acquire(Request("compiling", None), timeout=DEADLINE)
+    take(scheduler, Request("compiling", None))
     waiting = Request("waiting")
     scheduler.enqueue(waiting)
     assert scheduler.wait_estimate(waiting) is None
@@ -123,6 +132,11 @@ def test_no_estimate_while_a_running_time_is_unknown():
 def test_a_scheduler_needs_a_slot():
     with pytest.raises(ValueError):
         Scheduler(0)
+
+
+def take(scheduler: Scheduler, request, timeout: float = DEADLINE) -> bool:
+    scheduler.enqueue(request)
+    return scheduler.acquire(request, timeout=timeout)
 
 
 def _wait_until(condition, deadline: float = DEADLINE) -> None:
