@@ -1,5 +1,10 @@
 """The lecture's worked examples, to the printed digits."""
+import json
 import math
+import select
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -98,6 +103,37 @@ def test_functions_are_differentiated_exactly(text, derivative):
     assert str(gradient_descent.parse(text).derivative_expression) == derivative
 
 
+def test_too_many_iterations_are_refused_with_what_to_do():
+    with pytest.raises(ConfigError, match="press Reset"):
+        gradient_descent.descend(gradient_descent.parse("x^2"), 1, 0.1, gradient_descent.MAX_ITERATIONS + 1)
+
+
+def test_the_view_frames_the_points_and_draws_the_tangent():
+    path, _ = gradient_descent.descend(gradient_descent.parse("x^2 + x"), 5, 0.25, 7)
+    view = gradient_descent.view(path)
+    assert list(view.table["x"]) == [p.x for p in path] and len(view.points) == 8
+    spread = 5 - -0.45703125  # the points span from the start to the last (lowest) x
+    assert (view.low, view.high) == pytest.approx((-0.45703125 - spread / 4, 5 + spread / 4))  # margin: a quarter
+    current, width = path[-1], 1 + spread / 10
+    assert list(view.tangent["x"]) == pytest.approx([current.x - width, current.x + width])
+    rise = view.tangent["f"].iloc[1] - view.tangent["f"].iloc[0]
+    assert rise / (2 * width) == pytest.approx(current.slope) and current.slope == pytest.approx(2 * current.x + 1)
+
+
+def test_the_view_leaves_out_points_that_ran_away():
+    path, diverged = gradient_descent.descend(gradient_descent.parse("x^2"), 1, 3, 40)
+    view = gradient_descent.view(path)
+    assert diverged and len(view.points) < len(path) and view.tangent.empty
+    assert view.points["x"].abs().max() < gradient_descent.DRAWN and math.isfinite(view.low) and math.isfinite(view.high)
+    nowhere = gradient_descent.view(gradient_descent.descend(gradient_descent.parse("x"), 1e300, 1, 0)[0])
+    assert nowhere.points.empty and (nowhere.low, nowhere.high) == (-1.0, 1.0)
+
+
+def test_the_curve_leaves_gaps_where_the_function_is_undefined():
+    drawn = gradient_descent.curve(gradient_descent.parse("log(x)"), -1, 1, points=5)
+    assert drawn["f"].isna().tolist() == [True, True, True, False, False]
+
+
 def test_too_large_a_learning_rate_diverges():
     path, diverged = gradient_descent.descend(gradient_descent.parse("x^2"), 1, 1.5, 100)
     assert diverged and len(path) < 101  # ran away: stopped early
@@ -107,11 +143,89 @@ def test_too_large_a_learning_rate_diverges():
 
 @pytest.mark.parametrize("text, message", [
     ("", "type a function"), ("__import__('os')", "cannot read"), ("x.real", "cannot read"), ("y + 1", "unknown name"),
-    ("(x + 1", "not a complete formula"), ("9^9^9^9", "exponents without x"), ("x" * 90, "at most 80"),
+    ("(x + 1", "not a complete formula"), ("9^9^9^9", "too large"), ("x" * 90, "at most 80"),
+    ("99!", "cannot read '!'"), ("x^", "not a complete formula"), ("sin", "not a complete formula"),
+    ("1/0 + x", "divides by zero"), ("x/(x - x)", "divides by zero"), ("log(0) x", "outside where it is defined"),
+    ("sqrt(-1) + x", "outside where it is defined"), ("exp(exp(exp(99)))", "too large"),
 ])
 def test_typed_functions_are_checked_before_sympy_sees_them(text, message):
     with pytest.raises(ConfigError, match=message):
         gradient_descent.parse(text)
+
+
+@pytest.mark.parametrize("text, expression", [
+    ("sin 2x", "sin(2*x)"), ("sin x cos x", "sin(x)*cos(x)"), ("sin x^2", "sin(x**2)"), ("sin x/2", "sin(x)/2"),
+    ("2^3^2 x", "512*x"), ("-x^2", "-x**2"), ("2^-x", "2**(-x)"), ("(x+1)(x-1)", "(x - 1)*(x + 1)"),
+    ("1/2x", "x/2"), ("x**3", "x**3"), ("pi x", "pi*x"), ("3 (x - x + 2) x", "6*x"),
+])
+def test_formulas_read_the_way_they_are_written(text, expression):
+    assert str(gradient_descent.parse(text).expression) == expression
+
+
+@pytest.mark.parametrize("text, expression", [
+    ("x^(9^99)", "x**2.95126654306528e+94"),  # exponents beyond 1000 become decimals, not exact giants
+    ("x^2000", "x**2000.0"), ("x + 2000000", "x + 2000000.0"), ("x exp(-10^300) + x^2", "x**2"),
+])
+def test_large_numbers_become_decimals(text, expression):
+    assert str(gradient_descent.parse(text).expression) == expression
+
+
+def test_the_slope_of_abs_is_its_sign_even_inside_other_functions():
+    function = gradient_descent.parse("abs(x^3 - 1) + abs(log(x))")
+    assert function.derivative(2.0) == pytest.approx(3 * 4 + 1 / 2)
+    assert function.derivative(0.5) == pytest.approx(-3 * 0.25 - 1 / 0.5)
+
+
+# Typed functions that once could hold the interpreter for minutes (Python's big-integer arithmetic
+# ignores signals and keeps the GIL), or that stress the parser and SymPy otherwise.
+NASTY = [
+    "9^9^9^9", "9**9**9**9", "(((9^100)^100)^100)^100", "9^(9^(9^9))", "x^(9^99)", "x^-9^99", "10^100^100",
+    "exp(exp(exp(99)))", "exp(x - 10^300)", "99999999999999999999999999^99", "9" * 80, "(x - x + 2)^(9^99)",
+    "2^x*2^(999-x)*2^(999-x)", "(1000x)^999999", "(1000001/1000000)^(10^8)", "0.5^(10^300)", "pi^(9^99)",
+    "(-1)^(9^99) x", "99!", "((((((((((x^9^99)^9^99)^9^99)^9^99)^9^99)^9^99)^9^99)^9^99)^9^99)^9^99)",
+    "x^" * 39 + "x", "(" * 39 + "x" + ")" * 39, "-" * 79 + "x", "sin(" * 15 + "x" + ")" * 15,
+    "abs(" * 15 + "x" + ")" * 15, "tan(exp((-9^99 99^0.5^2)*(exp(x/9-10^300))))^pi", "abs(x^x)^abs(x)^abs(x)",
+    "exp(log(x)*999999)*x^-999999", "sqrt(x)^(9^99)/sqrt(x)^(9^99)",
+]
+_ANSWER = """
+import json, sys, time
+from nnlab.concepts.gradient_descent import descend, parse
+from nnlab.errors import UserError
+for i, text in enumerate(json.loads(sys.argv[1])):
+    print(json.dumps(["start", i]), flush=True)
+    began = time.perf_counter()
+    try:
+        descend(parse(text), 1.5, 0.1, 100)
+        outcome = "function"
+    except UserError as error:
+        outcome = "message"
+    except Exception as error:
+        outcome = f"bug: {type(error).__name__}: {error}"
+    print(json.dumps(["done", i, outcome, time.perf_counter() - began]), flush=True)
+"""
+
+
+def test_whatever_is_typed_is_answered_without_freezing_the_server():
+    """Each nasty input is answered (a function or a message), in a child process: a hang there would
+    freeze this test's interpreter too. Ten seconds per input is a hang guard, not a speed check."""
+    child = subprocess.Popen([sys.executable, "-c", _ANSWER, json.dumps(NASTY)], stdout=subprocess.PIPE, text=True)
+    answers, current, deadline = {}, None, time.monotonic() + 60  # the first deadline includes importing SymPy
+    try:
+        while len(answers) < len(NASTY):
+            ready, _, _ = select.select([child.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            line = child.stdout.readline() if ready else ""
+            assert line, f"no answer within the deadline to {NASTY[current] if current is not None else 'the start'!r}"
+            kind, index, *rest = json.loads(line)
+            if kind == "start":
+                current, deadline = index, time.monotonic() + 10
+            else:
+                answers[NASTY[index]] = rest
+    finally:
+        child.kill()
+        child.wait(10)
+    assert not {text: a for text, a in answers.items() if a[0].startswith("bug")}
+    print("\n".join(f"{seconds:6.3f} s  {outcome:8}  {text}" for text, (outcome, seconds) in answers.items()))
+    assert answers["9^9^9^9"][0] == "message" and answers["x^(9^99)"][0] == "function"
 
 
 def test_backpropagation_worked_example():

@@ -1,16 +1,22 @@
 """Gradient descent in one dimension: x ← x − learning rate · f′(x), on a function you can type.
 
-Functions are parsed and differentiated exactly with SymPy, so the lecture's example lands on its
-printed digits (f = x² + x, start 5, learning rate 0.25: x = −0.45703125 after 7 iterations).
-Typed text is checked token by token before SymPy sees it: only numbers, x, + − * / ^ ( ) and a
-few function names get through, so nothing typed can run as code.
+Functions are differentiated exactly with SymPy, so the lecture's example lands on its printed digits
+(f = x² + x, start 5, learning rate 0.25: x = −0.45703125 after 7 iterations).
+
+Typed text is read by a small parser of our own, never by eval: only numbers, x, pi, + − * / ^ ( )
+and a few function names get through, so nothing typed can run as code. The parser also keeps every
+number small, because Python's big-integer arithmetic holds the interpreter lock and ignores
+signals: a typed (((9^100)^100)^100)^100 once froze the whole server. So parts without x are worked
+out in floats by the parser itself (SymPy never sees 9^100^100), exact numbers stay below
+EXACT_LIMIT (exponents below EXPONENT_LIMIT) and larger ones become decimals, and anything beyond
+LARGEST is refused. Each SymPy operation then gets only small numbers, whatever was typed.
 """
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
-from tokenize import TokenError  # SymPy's parser raises it for unbalanced brackets
 from typing import Callable
 
 import sympy
@@ -21,9 +27,20 @@ EXAMPLES = {"x²": "x^2", "x² + x": "x^2 + x", "x³": "x^3", "sin x": "sin(x)",
 FUNCTIONS = {"sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "exp": sympy.exp, "log": sympy.log,
              "sqrt": sympy.sqrt, "abs": sympy.Abs}
 MAX_LENGTH = 80
-MAX_EXPONENT = 100
+MAX_ITERATIONS = 10_000  # the page redraws every point visited on each click
+LARGEST = 1e300  # no number beyond this: a float overflows soon after
+EXACT_LIMIT = 10**6  # integers and fractions kept exact up to this; larger ones become decimals
+EXPONENT_LIMIT = 1000  # exact exponents up to this, so SymPy's exact powers stay a few kilobits
 DIVERGED = 1e8  # |x| beyond this: the steps have run away
 _TOKEN = re.compile(r"\s*(?:(\d+\.?\d*|\.\d+)|([A-Za-z]+)|(\*\*|[-+*/^()]))")
+_X = sympy.Symbol("x", real=True)
+_FLOAT_FUNCTIONS = {sympy.sin: math.sin, sympy.cos: math.cos, sympy.tan: math.tan, sympy.exp: math.exp,
+                    sympy.log: math.log, sympy.Abs: abs, sympy.sign: lambda v: math.copysign(1.0, v) if v else 0.0}
+_TOO_LARGE = (f"a number in the function is too large to work with (beyond 10^{round(math.log10(LARGEST))}, "
+              "as 9^9^9 is): use smaller numbers or exponents")
+_DIVIDES_BY_ZERO = "the function divides by zero (as 1/0 does): change the divisor"
+_OUTSIDE_DOMAIN = ("the function takes log, sqrt or a power of a number outside where it is defined "
+                   "(as log(0), sqrt(-1) or (-8)^(1/3) are): change that number")
 
 
 @dataclass(frozen=True)
@@ -42,39 +59,242 @@ def parse(text: str) -> Function1D:
         raise ConfigError("type a function of x, for example x^2 + x")
     if len(text) > MAX_LENGTH:
         raise ConfigError(f"the function is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
-    position = 0
+    expression = _Parser(text).parse()
+    derivative = _derivative(expression)
+    return Function1D(text, expression, derivative, _numeric(expression), _numeric(derivative))
+
+
+def _derivative(expression: sympy.Expr) -> sympy.Expr:
+    """f′, with |u|′ = sign(u)·u′: SymPy's own rule for |u| allows a complex u and brings in re, im and
+    arg, which Python's math module cannot evaluate; here u is real wherever f is defined."""
+    signs: dict[sympy.Dummy, sympy.Expr] = {}
+
+    def as_sign_times(argument):
+        sign = sympy.Dummy("sign")
+        signs[sign] = sympy.sign(argument)
+        return sign * argument
+
+    derivative = sympy.diff(expression.replace(sympy.Abs, as_sign_times), _X)
+    while signs and derivative.has(*signs):  # an |u| inside another |v|: v's sign holds u's dummy
+        derivative = derivative.xreplace(signs)
+    derivative = _tame(derivative)
+    if derivative.has(sympy.Derivative) or any(f.func not in _FLOAT_FUNCTIONS for f in derivative.atoms(sympy.Function)):
+        raise ConfigError("cannot work out the slope of this function here: write it another way")
+    return derivative
+
+
+def _tokens(text: str) -> list[str]:
+    tokens, position = [], 0
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
             raise ConfigError(f"cannot read {text[position:].strip()[:10]!r} in the function: use numbers, x, "
                               "+ - * / ^ ( ) and sin, cos, tan, exp, log, sqrt, abs")
-        name = match.group(2)
-        if name is not None and name not in FUNCTIONS and name not in ("x", "pi"):
-            raise ConfigError(f"unknown name {name!r}: the variable is x; functions are {', '.join(FUNCTIONS)}")
+        token = match.group(match.lastindex)
+        if match.group(2) is not None and token not in FUNCTIONS and token not in ("x", "pi"):
+            raise ConfigError(f"unknown name {token!r}: the variable is x; functions are {', '.join(FUNCTIONS)}")
+        tokens.append("^" if token == "**" else token)
         position = match.end()
-    from sympy.parsing.sympy_parser import (convert_xor, implicit_multiplication_application, parse_expr,
-                                            standard_transformations)
+    return tokens
 
-    x = sympy.Symbol("x", real=True)
+
+class _Parser:
+    """Recursive descent over the tokens, in the usual order: + −, then * / and writing side by side
+    (2x, 3 sin x), then signs, then ^ (right to left, so 2^3^2 = 2^9). A function written without
+    brackets takes what is written side by side after it: sin 2x = sin(2x), sin x cos x = sin(x)·cos(x)."""
+
+    def __init__(self, text: str):
+        self.text, self.tokens, self.at = text, _tokens(text), 0
+
+    def parse(self) -> sympy.Expr:
+        expression = self.sum()
+        if self.at != len(self.tokens):
+            self.fail()
+        return expression
+
+    def fail(self):
+        raise ConfigError(f"{self.text!r} is not a complete formula (check the brackets and operators)")
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> str:
+        if self.at >= len(self.tokens):
+            self.fail()
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def starts_factor(self, functions: bool = True) -> bool:
+        token = self.peek()
+        return token is not None and (token == "(" or token[0].isdigit() or token[0] == "."
+                                      or (token[0].isalpha() and (functions or token not in FUNCTIONS)))
+
+    def sum(self) -> sympy.Expr:
+        value = self.product()
+        while self.peek() in ("+", "-"):
+            operation = operator.add if self.take() == "+" else operator.sub
+            value = _combine(operation, value, self.product())
+        return value
+
+    def product(self, functions: bool = True) -> sympy.Expr:
+        value = self.signed()
+        while True:
+            if self.peek() in ("*", "/") and functions:
+                operation = operator.mul if self.take() == "*" else operator.truediv
+                value = _combine(operation, value, self.signed())
+            elif self.starts_factor(functions):
+                value = _combine(operator.mul, value, self.power())
+            else:
+                return value
+
+    def signed(self) -> sympy.Expr:
+        if self.peek() in ("+", "-"):
+            return _negate(self.signed()) if self.take() == "-" else self.signed()
+        return self.power()
+
+    def power(self) -> sympy.Expr:
+        base = self.atom()
+        if self.peek() == "^":
+            self.take()
+            return _combine(operator.pow, base, self.signed())
+        return base
+
+    def atom(self) -> sympy.Expr:
+        token = self.take()
+        if token == "(":
+            value = self.sum()
+            if self.take() != ")":
+                self.fail()
+            return value
+        if token == "x":
+            return _X
+        if token == "pi":
+            return sympy.pi
+        if token in FUNCTIONS:
+            if self.peek() == "(":
+                return _apply(token, self.atom())
+            if not self.starts_factor():
+                self.fail()
+            return _apply(token, self.product(functions=False))
+        if token[0].isdigit() or token[0] == ".":
+            return _number(token)
+        self.fail()
+
+
+def _number(literal: str) -> sympy.Expr:
+    if literal.isdigit() and int(literal) <= EXACT_LIMIT:
+        return sympy.Integer(int(literal))
+    return _settle(float(literal))
+
+
+def _negate(value: sympy.Expr) -> sympy.Expr:
+    return -value if _is_constant(value) else _tame(-value)
+
+
+def _is_constant(value: sympy.Expr) -> bool:
+    return not value.free_symbols
+
+
+def _combine(operation, a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+    """a op b; with numbers on both sides worked out here, in floats unless small and exact."""
+    if not (_is_constant(a) and _is_constant(b)):
+        if operation is operator.pow:  # (1000x)^999999 would work out 1000^999999 exactly
+            b = b.xreplace({r: _settle(float(r)) for r in b.atoms(sympy.Rational) if abs(r.p) > EXPONENT_LIMIT or r.q > EXPONENT_LIMIT})
+        if operation is operator.truediv and _is_constant(b):
+            b = _combine(operator.truediv, sympy.Integer(1), b)  # x/0 refused here, not turned into zoo
+            operation = operator.mul
+        return _tame(operation(a, b))
+    if operation is operator.truediv and b.is_zero:
+        raise ConfigError(_DIVIDES_BY_ZERO)
+    if a.is_Rational and b.is_Rational and (operation is not operator.pow or _small_exact_power(a, b)):
+        return _settle_exact(operation(a, b))
     try:
-        expression = parse_expr(text, local_dict={"x": x, "pi": sympy.pi, **FUNCTIONS}, evaluate=False,
-                                transformations=standard_transformations + (implicit_multiplication_application,
-                                                                            convert_xor))
-    except (SyntaxError, TypeError, ValueError, sympy.SympifyError, TokenError):
-        raise ConfigError(f"{text!r} is not a complete formula (check the brackets and operators)") from None
-    if not isinstance(expression, sympy.Expr) or expression.free_symbols - {x}:
-        raise ConfigError(f"{text!r} must be a function of x alone")
+        return _settle(operation(float(a), float(b)))
+    except ZeroDivisionError:
+        raise ConfigError(_DIVIDES_BY_ZERO) from None
+    except OverflowError:
+        raise ConfigError(_TOO_LARGE) from None
+
+
+def _small_exact_power(base: sympy.Rational, exponent: sympy.Rational) -> bool:
+    return exponent.is_Integer and abs(exponent) <= EXPONENT_LIMIT and not (base.is_zero and exponent < 0)
+
+
+def _apply(name: str, argument: sympy.Expr) -> sympy.Expr:
+    if not _is_constant(argument):
+        return _tame(FUNCTIONS[name](argument))
+    if name == "abs" and argument.is_Rational:
+        return abs(argument)
+    value = float(argument)
+    try:
+        result = math.sqrt(value) if name == "sqrt" else _FLOAT_FUNCTIONS[FUNCTIONS[name]](value)
+    except OverflowError:
+        raise ConfigError(_TOO_LARGE) from None
+    except ValueError:
+        raise ConfigError(_OUTSIDE_DOMAIN) from None
+    return _settle(result)
+
+
+def _settle_exact(value: sympy.Rational) -> sympy.Expr:
+    if value is sympy.zoo or value is sympy.nan:
+        raise ConfigError(_DIVIDES_BY_ZERO)
+    if abs(value.p) <= EXACT_LIMIT and value.q <= EXACT_LIMIT:
+        return value
+    return _settle(float(value))
+
+
+def _settle(value) -> sympy.Float:
+    """A computed constant as a SymPy decimal, if it is a real number within LARGEST."""
+    if isinstance(value, complex):
+        raise ConfigError(_OUTSIDE_DOMAIN)
+    if not math.isfinite(value) or abs(value) > LARGEST:
+        raise ConfigError(_TOO_LARGE)
+    return sympy.Float(value)
+
+
+def _tame(expression: sympy.Expr) -> sympy.Expr:
+    """What SymPy built from x and small numbers, with its numbers kept small: parts that lost their x
+    (x − x + 2) become numbers worked out in floats; exact numbers beyond the limits become decimals;
+    decimals too small for a float (e^−10^300) become 0, as writing their digits takes seconds."""
+    if expression.has(sympy.zoo, sympy.oo, sympy.nan, sympy.I):
+        raise ConfigError(_DIVIDES_BY_ZERO if expression.has(sympy.zoo) else _OUTSIDE_DOMAIN)
+    if _is_constant(expression):
+        return _settle_exact(expression) if expression.is_Rational else _settle(_float_value(expression))
+    replace = {r: _settle(float(r)) for r in expression.atoms(sympy.Rational) if abs(r.p) > EXACT_LIMIT or r.q > EXACT_LIMIT}
     for power in expression.atoms(sympy.Pow):
-        # A constant exponent must be a plain, modest number: 9^9^9 would take forever to work out.
-        exponent = power.exp
-        if not exponent.free_symbols and not (exponent.is_Number and abs(float(exponent)) <= MAX_EXPONENT):
-            raise ConfigError(f"exponents without x must be numbers up to {MAX_EXPONENT}, as in x^3")
-    derivative = sympy.diff(expression, x)
-    return Function1D(text, expression, derivative, _numeric(expression, x), _numeric(derivative, x))
+        replace |= {r: _settle(float(r)) for r in power.exp.atoms(sympy.Rational)
+                    if abs(r.p) > EXPONENT_LIMIT or r.q > EXPONENT_LIMIT}
+    for number in expression.atoms(sympy.Float):
+        value = float(number)
+        _settle(value)
+        if value == 0 and not number.is_zero:
+            replace[number] = sympy.Float(0)
+    return _tame(expression.xreplace(replace)) if replace else expression
 
 
-def _numeric(expression, x) -> Callable[[float], float]:
-    compiled = sympy.lambdify(x, expression, modules="math")
+def _float_value(expression: sympy.Expr) -> float:
+    """A constant SymPy expression worked out in floats, never in exact big numbers."""
+    try:
+        if expression.is_Number or expression.is_NumberSymbol:
+            return float(expression)
+        values = [_float_value(argument) for argument in expression.args]
+        if expression.is_Add:
+            return math.fsum(values)
+        if expression.is_Mul:
+            return math.prod(values)
+        if expression.is_Pow:
+            return math.pow(*values)
+        return _FLOAT_FUNCTIONS[expression.func](*values)
+    except OverflowError:
+        raise ConfigError(_TOO_LARGE) from None
+    except (ValueError, KeyError):
+        raise ConfigError(_OUTSIDE_DOMAIN) from None
+    except ZeroDivisionError:
+        raise ConfigError(_DIVIDES_BY_ZERO) from None
+
+
+def _numeric(expression) -> Callable[[float], float]:
+    compiled = sympy.lambdify(_X, expression, modules="math")
 
     def evaluate(value: float) -> float:
         try:
@@ -97,6 +317,8 @@ class Iterate:
 def descend(function: Function1D, start: float, learning_rate: float, iterations: int) -> tuple[list[Iterate], bool]:
     """The points visited, starting point first; and whether the steps are running away (diverging):
     x beyond reach, or each of the last three steps longer than the one before and uphill."""
+    if iterations > MAX_ITERATIONS:
+        raise ConfigError(f"{iterations:,} iterations asked; at most {MAX_ITERATIONS:,} are shown — press Reset")
     x = float(start)
     path = [Iterate(0, x, function.f(x), function.derivative(x))]
     for i in range(1, iterations + 1):
@@ -116,8 +338,43 @@ def _growing(path: list[Iterate]) -> bool:
 
 
 def curve(function: Function1D, low: float, high: float, points: int = 400):
+    """The function drawn from low to high; points where it is not a finite number are left empty."""
     import numpy as np
     import pandas as pd
 
     xs = np.linspace(low, high, points)
-    return pd.DataFrame({"x": xs, "f": [function.f(v) for v in xs]})
+    values = [function.f(v) for v in xs]
+    return pd.DataFrame({"x": xs, "f": [v if math.isfinite(v) else math.nan for v in values]})
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page draws: the window of x, the points visited that fit in it, the tangent."""
+
+    table: "pd.DataFrame"  # every iterate: iteration, x, f, slope
+    points: "pd.DataFrame"  # the iterates with a finite x of modest size, to draw
+    tangent: "pd.DataFrame"  # x, f: the tangent line at the current point (empty when undefined)
+    low: float  # the window to draw the function over, with a margin around the points
+    high: float
+
+
+DRAWN = 1e6  # points beyond this |x| are left off the chart: they would squash the rest
+
+
+def view(path: list[Iterate]) -> View:
+    """The chart's window and the tangent at the last point of a descent."""
+    import pandas as pd
+
+    table = pd.DataFrame([{"iteration": p.iteration, "x": p.x, "f": p.fx, "slope": p.slope} for p in path],
+                         columns=["iteration", "x", "f", "slope"])
+    points = table[table["x"].map(math.isfinite) & (table["x"].abs() < DRAWN)]
+    low, high = (float(points["x"].min()), float(points["x"].max())) if len(points) else (0.0, 0.0)
+    margin = max(1.0, 0.25 * (high - low))
+    current = path[-1]
+    if math.isfinite(current.x) and abs(current.x) < DRAWN and math.isfinite(current.fx) and math.isfinite(current.slope):
+        width = 1.0 + 0.1 * (high - low)
+        xs = [current.x - width, current.x + width]
+        tangent = pd.DataFrame({"x": xs, "f": [current.fx + current.slope * (v - current.x) for v in xs]})
+    else:
+        tangent = pd.DataFrame({"x": [], "f": []})
+    return View(table, points, tangent, low - margin, high + margin)
