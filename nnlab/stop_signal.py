@@ -23,8 +23,8 @@ class StopSignal(threading.Event):
                 flag.assign(True)
 
     def detach(self, flag) -> None:
-        with self._lock:
-            self._flags.remove(flag)
+        with self._lock:  # by identity: a tf.Variable's == compares values, so list.remove would pick any unset flag
+            self._flags = [attached for attached in self._flags if attached is not flag]
 
     def set(self) -> None:
         with self._lock:

@@ -61,4 +61,35 @@ def _configure_threads() -> None:
 _configure_threads()
 tf.get_logger().setLevel("ERROR")  # each run compiles its own functions; the retracing notice is noise
 
-__all__ = ["keras", "tf"]
+
+# --- TensorFlow's gradient registry keeps every traced training graph alive -----------------------
+# Keras' optimizer sums gradients through tf.custom_gradient, which registers a uniquely named
+# gradient function in TensorFlow's global registry at every trace and never removes it. The entry
+# holds the traced graph, and with it everything the graph captured: each run would leave its
+# training graph in memory for good. The registry is private, so it is looked up with care: if
+# TensorFlow moves it, nothing is removed and only the (data-free) graphs stay behind.
+_CUSTOM_GRADIENT_PREFIX = "CustomGradient-"  # tf.custom_gradient's names; built-in gradients are never touched
+
+try:
+    from tensorflow.python.framework import ops as _tf_ops
+except ImportError:  # pragma: no cover - a TensorFlow without this module
+    _tf_ops = None
+
+
+def custom_gradient_names(concrete_function) -> set[str]:
+    """The tf.custom_gradient functions a traced function's ops point at (nested loops included)."""
+    graph = concrete_function.graph.as_graph_def()
+    nodes = [*graph.node, *(node for function in graph.library.function for node in function.node_def)]
+    return {node.attr["_gradient_op_type"].s.decode() for node in nodes if "_gradient_op_type" in node.attr}
+
+
+def forget_gradient_functions(names) -> int:
+    """Remove these tf.custom_gradient entries from TensorFlow's gradient registry; how many went.
+    Only for functions that are traced for good: a retrace registers fresh ones."""
+    registry = getattr(getattr(_tf_ops, "_gradient_registry", None), "_registry", None)
+    if not isinstance(registry, dict):
+        return 0
+    return sum(registry.pop(name, None) is not None for name in names if name.startswith(_CUSTOM_GRADIENT_PREFIX))
+
+
+__all__ = ["keras", "tf", "custom_gradient_names", "forget_gradient_functions"]

@@ -1,16 +1,21 @@
-"""train(config, dataset, on_epoch=..., stop=...) → RunResult.
+"""Trainer: one run, stepped an epoch at a time; train(config, dataset, …) → RunResult runs it through.
 
 Why not `model.fit`: on networks of course size most of fit's time is per-step overhead in Python
 and callbacks, not arithmetic (DESIGN.md). Here each chunk of an epoch runs as one compiled
 TensorFlow loop over its mini-batches, which trains the course network ≈3× faster with the same
-optimizer, batches and results (bench/speed.py). A `stop` event is seen inside that loop, so
-training ends within one batch; the epoch it interrupts is dropped and every completed one kept.
+optimizer, batches and results (bench/speed.py). A StopSignal is seen inside that loop, so training
+ends within one batch; the epoch it interrupts is dropped and every completed one kept.
+
+Memory (bench/memory.py): the data enter the compiled loop as arguments, never as captured
+constants, and the gradient functions Keras registers globally at each trace are removed after it,
+so a finished run leaves nothing behind. Every run on one Dataset object shares one set of tensors.
 """
 from __future__ import annotations
 
 import math
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -19,10 +24,13 @@ import numpy as np
 from nnlab.config import RunConfig
 from nnlab.data import Dataset, load_dataset
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
+from nnlab.early_stopping import EarlyStopping
 from nnlab.jsonsafe import json_safe
 from nnlab.model import build_model
+from nnlab.status import Status
 from nnlab.stop_signal import StopSignal
-from nnlab.tf_runtime import keras, tf
+from nnlab.tasks import CLASSIFICATION, metric_names
+from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
 
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
 EVAL_BATCH = 4096
@@ -31,8 +39,8 @@ EVAL_BATCH = 4096
 @dataclass
 class RunResult:
     config: RunConfig
-    history: list[dict]  # one dict per completed epoch, see `metric_names`
-    status: str  # completed, stopped, early_stopped or diverged
+    history: list[dict]  # one dict per completed epoch, see `nnlab.tasks.metric_names`
+    status: Status  # completed, stopped, early_stopped or diverged (or a status given to Trainer.stop)
     message: str  # why training ended, in words
     test: dict  # test-set figures: {"loss": …, "accuracy": …} or {"loss": …, "mae": …}
     verdict: Verdict
@@ -56,11 +64,6 @@ class RunResult:
         }
 
 
-def metric_names(task: str) -> tuple[str, str]:
-    """(metric, validation metric) recorded next to loss and val_loss in each history row."""
-    return ("accuracy", "val_accuracy") if task == "classification" else ("mae", "val_mae")
-
-
 def make_optimizer(config: RunConfig):
     lr = config.learning_rate
     return {
@@ -76,109 +79,263 @@ def make_optimizer(config: RunConfig):
 
 
 def make_loss(config: RunConfig, task: str):
-    if task != "classification" or config.loss == "mse":
+    if task != CLASSIFICATION or config.loss == "mse":
         return keras.losses.MeanSquaredError()
     if config.encoding == "label":
         return keras.losses.SparseCategoricalCrossentropy()
     return keras.losses.CategoricalCrossentropy()
 
 
+def target_encoding(config: RunConfig, task: str) -> str:
+    """How targets are handed to the loss: "one_hot", "label" (class numbers) or "value" (regression)."""
+    return config.encoding if task == CLASSIFICATION else "value"
+
+
 def encode_targets(config: RunConfig, dataset: Dataset, y: np.ndarray) -> np.ndarray:
     """Targets as the loss wants them: one-hot rows, class numbers, or a column of values."""
-    if dataset.task != "classification":
+    return _encoded(y, target_encoding(config, dataset.task), dataset.n_classes)
+
+
+def _encoded(y: np.ndarray, encoding: str, n_classes: int) -> np.ndarray:
+    if encoding == "value":
         return y.reshape(-1, 1).astype(np.float32)
-    if config.encoding == "label":
+    if encoding == "label":
         return y.astype(np.int32)
-    return keras.utils.to_categorical(y, dataset.n_classes).astype(np.float32)
+    return keras.utils.to_categorical(y, n_classes).astype(np.float32)
 
 
-class _CompiledTraining:
-    """The model with its optimizer and two compiled functions: train a range of batches, evaluate."""
+class DatasetTensors:
+    """The tensors of each Dataset's splits, made once and shared by every run on that Dataset
+    object: eight students training on the server's cached MNIST hold one copy, not eight. Held
+    weakly: a Dataset's tensors go when the Dataset goes. Safe to use from several threads."""
 
-    def __init__(self, config: RunConfig, dataset: Dataset):
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_dataset: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def __len__(self) -> int:
+        """How many data sets have tensors here."""
+        return len(self._by_dataset)
+
+    def training(self, dataset: Dataset, encoding: str) -> tuple:
+        """(x, y) of the training split, whole: the compiled loop gathers its batches from them."""
+        return self._inputs(dataset, "train")[0], self._targets(dataset, "train", encoding)[0]
+
+    def batches(self, dataset: Dataset, split: str, encoding: str) -> list[tuple]:
+        """[(x, y), …] of "val" or "test" in evaluation-sized batches."""
+        return list(zip(self._inputs(dataset, split, EVAL_BATCH), self._targets(dataset, split, encoding, EVAL_BATCH)))
+
+    def _inputs(self, dataset: Dataset, split: str, batch: int | None = None) -> list:
+        """Inputs do not depend on the encoding: runs with one-hot and with label targets share them."""
+        return self._get(dataset, ("x", split, batch), lambda: getattr(dataset, f"x_{split}"), batch)
+
+    def _targets(self, dataset: Dataset, split: str, encoding: str, batch: int | None = None) -> list:
+        return self._get(dataset, ("y", split, encoding, batch),
+                         lambda: _encoded(getattr(dataset, f"y_{split}"), encoding, dataset.n_classes), batch)
+
+    def _get(self, dataset: Dataset, key: tuple, array: Callable[[], np.ndarray], batch: int | None) -> list:
+        with self._lock:  # held while making them too: two runs starting at once must not both copy
+            tensors = self._by_dataset.setdefault(dataset, {})
+            if key not in tensors:
+                values = array()
+                step = batch or max(1, len(values))
+                tensors[key] = [tf.constant(values[i:i + step]) for i in range(0, len(values), step)]
+            return tensors[key]
+
+
+DATASET_TENSORS = DatasetTensors()
+
+
+class Trainer:
+    """One run, stepped by its owner: `run_epoch()` until `done`, then `finish()` for the result.
+    A scheduler can interleave several Trainers epoch by epoch, or end one with `stop(status)`."""
+
+    def __init__(self, config: RunConfig, dataset: Dataset, *, stop: StopSignal | None = None,
+                 on_progress: Callable[[int, int, int], None] | None = None):
+        if stop is not None and not isinstance(stop, StopSignal):
+            raise TypeError(f"stop must be an nnlab.stop_signal.StopSignal, not {type(stop).__name__}: only a "
+                            "StopSignal reaches into the compiled training loop")
         self.config, self.dataset = config, dataset
-        self.classify = dataset.task == "classification"
+        self.history: list[dict] = []
+        self.status, self.message = Status.RUNNING, ""
+        self._on_progress = on_progress
+        self._lock = threading.Lock()  # stop() may come from another thread while an epoch runs
+        self._classify = dataset.task == CLASSIFICATION
+        self._metric, self._val_metric = metric_names(dataset.task)
         keras.utils.set_random_seed(config.seed)
         self.model = build_model(config, dataset)
-        self.optimizer = make_optimizer(config)
-        self.optimizer.build(self.model.trainable_variables)
-        self.loss_fn = make_loss(config, dataset.task)
-        self.batch_size = min(config.batch_size, len(dataset.x_train))
-        self.x = tf.constant(dataset.x_train)
-        self.y = tf.constant(encode_targets(config, dataset, dataset.y_train))
-        self.stop_flag = tf.Variable(False, trainable=False)
-        self._split_batches: dict[str, list] = {}
-        self.run_batches = tf.function(self._run_batches, autograph=False)  # a plain while_loop: faster to trace
-        self.evaluate_batch = tf.function(self._evaluate_batch, autograph=False, input_signature=[
-            tf.TensorSpec((None, *self.x.shape[1:]), tf.float32), tf.TensorSpec((None, *self.y.shape[1:]), self.y.dtype)])
+        self._optimizer = make_optimizer(config)
+        self._optimizer.build(self.model.trainable_variables)
+        self._loss_fn = make_loss(config, dataset.task)
+        self._encoding = target_encoding(config, dataset.task)
+        self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)  # (x, y), shared with other runs
+        self._batch_size = min(config.batch_size, len(dataset.x_train))
+        self._batches = math.ceil(len(dataset.x_train) / self._batch_size)
+        self._chunk = max(1, math.ceil(self._batches / CHUNKS_PER_EPOCH))
+        self._rng = np.random.default_rng(config.seed)
+        self._early_stopping = EarlyStopping(config.early_stopping) if config.early_stopping else None
+        self._result: RunResult | None = None
+        self._stop_flag = tf.Variable(False, trainable=False)
+        self._stop_signal = stop
+        if stop is not None:
+            stop.attach(self._stop_flag)
+        x, y = self.train_tensors
+        x_spec, y_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype)
+        scalar = tf.TensorSpec((), tf.int32)
+        # The data are arguments, not captured constants: a graph that captured them would keep
+        # them alive as long as the graph (see tf_runtime.forget_gradient_functions).
+        self._train_batches = tf.function(self._train_batches_py, autograph=False,  # a plain while_loop: faster to trace
+                                          input_signature=[x_spec, y_spec, tf.TensorSpec((None,), tf.int32), scalar, scalar])
+        self._traced = False
+        self._evaluate_batch = tf.function(self._evaluate_batch_py, autograph=False, input_signature=[x_spec, y_spec])
+
+    @property
+    def done(self) -> bool:
+        return self.status != Status.RUNNING
+
+    def run_epoch(self) -> dict | None:
+        """Train one epoch; its history row (also appended to `history`), or None if a Stop
+        landed during it (the partial epoch is dropped). Ends the run on divergence, early
+        stopping or the last epoch."""
+        if self.done:
+            raise RuntimeError(f"this run has ended ({self.status}); call finish() for its result")
+        epoch = len(self.history) + 1
+        started = time.perf_counter()
+        order = tf.constant(self._rng.permutation(len(self.dataset.x_train)).astype(np.int32))
+        loss_sum = score_sum = seen = 0.0
+        for first in range(0, self._batches, self._chunk):
+            last = min(self._batches, first + self._chunk)
+            sums = self._train_batches(*self.train_tensors, order, tf.constant(first), tf.constant(last))
+            self._forget_gradient_functions_once()
+            loss_sum, score_sum, seen = (a + float(b) for a, b in zip((loss_sum, score_sum, seen), sums))
+            if self._stop_requested():
+                break
+            if self._on_progress:
+                self._on_progress(epoch, last, self._batches)
+        if self._stop_requested():
+            self._end(Status.STOPPED, f"Stopped by you during epoch {epoch}; {len(self.history)} completed epoch(s) kept.")
+            return None
+        val_loss, val_score = self._evaluate("val")
+        row = {
+            "epoch": epoch, "loss": loss_sum / seen, self._metric: self._mean_metric(score_sum, seen),
+            "val_loss": val_loss, self._val_metric: val_score,
+            "learning_rate": float(keras.ops.convert_to_numpy(self._optimizer.learning_rate)),
+            "seconds": time.perf_counter() - started,
+        }
+        self.history.append(row)
+        if not (math.isfinite(row["loss"]) and math.isfinite(val_loss)):
+            self._end(Status.DIVERGED, f"Stopped at epoch {epoch}: the loss is no longer a number (the weights blew up).")
+        elif self._early_stopping and self._early_stopping.update(val_loss, self.model.get_weights):
+            self._end(Status.EARLY_STOPPED, (
+                f"Early stopping after epoch {epoch}: no better validation loss for "
+                f"{self._early_stopping.epochs_since_best} epochs; the weights of the best epoch were restored."))
+        elif epoch >= self.config.epochs:
+            self._end(Status.COMPLETED, f"Trained all {self.config.epochs} epochs.")
+        return row
+
+    def stop(self, status: Status = Status.STOPPED, message: str | None = None) -> None:
+        """End the run from outside, e.g. ABANDONED by a scheduler; an epoch in flight ends within
+        one batch and is dropped. Nothing happens if the run has already ended."""
+        kept = len(self.history)
+        if message is None:
+            message = (f"Stopped by you after epoch {kept}; {kept} completed epoch(s) kept." if status == Status.STOPPED
+                       else f"Ended ({status}) after {kept} completed epoch(s), which are kept.")
+        self._end(status, message)
+
+    def finish(self) -> RunResult:
+        """The run's result, once it has ended: the best epoch's weights back if early stopping
+        ended it, figures on the test set and a verdict on the history."""
+        if not self.done:
+            raise RuntimeError("the run is still going: run_epoch() until done, or stop() it first")
+        if self._result is None:
+            if self.status == Status.EARLY_STOPPED and self._early_stopping.best_weights is not None:
+                self.model.set_weights(self._early_stopping.best_weights)
+            test_loss, test_score = self._evaluate("test")
+            verdict = diagnose(self.history, task=self.dataset.task, chance=self.dataset.chance_accuracy,
+                               baseline=baseline_loss(self.config.loss, self.dataset.task, self.dataset.n_classes))
+            seconds = [row["seconds"] for row in self.history]
+            self._result = RunResult(
+                config=self.config, history=self.history, status=self.status, message=self.message,
+                test={"loss": test_loss, self._metric: test_score}, verdict=verdict, params=self.model.count_params(),
+                seconds_per_epoch=float(np.mean(seconds)) if seconds else math.nan, task=self.dataset.task,
+                steps=int(keras.ops.convert_to_numpy(self._optimizer.iterations)), model=self.model,
+            )
+        return self._result
+
+    # --- inside ---------------------------------------------------------------------------------
+
+    def _end(self, status: Status, message: str) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self._stop_flag.assign(True)  # an epoch in flight in another thread ends within one batch
+            if self._stop_signal is not None:
+                self._stop_signal.detach(self._stop_flag)
+            self.status, self.message = status, message
+
+    def _stop_requested(self) -> bool:
+        return bool(self._stop_flag.numpy())
+
+    def _forget_gradient_functions_once(self) -> None:
+        """After the one trace (the input signature rules out others), drop the gradient
+        functions Keras registered for it: they would keep this run's graph alive for good."""
+        if not self._traced:
+            forget_gradient_functions(custom_gradient_names(self._train_batches.get_concrete_function()))
+            self._traced = True
 
     def _score(self, y, pred):
         """Per-batch sum of correct answers, or of absolute errors for regression."""
-        if not self.classify:
+        if not self._classify:
             return tf.reduce_sum(tf.abs(tf.cast(y, pred.dtype) - pred))
-        truth = tf.argmax(y, axis=-1) if self.config.encoding == "one_hot" else tf.cast(y, tf.int64)
+        truth = tf.argmax(y, axis=-1) if self._encoding == "one_hot" else tf.cast(y, tf.int64)
         return tf.reduce_sum(tf.cast(tf.equal(tf.argmax(pred, axis=-1), truth), tf.float32))
 
     def _loss(self, y, pred):
-        loss = self.loss_fn(y, pred)
+        loss = self._loss_fn(y, pred)
         penalties = self.model.losses  # L1 / L2 terms, counted in the loss as Keras' fit does
         return loss + tf.add_n(penalties) if penalties else loss
 
-    def _train_step(self, order, i):
-        index = order[i * self.batch_size:(i + 1) * self.batch_size]
-        xb, yb = tf.gather(self.x, index), tf.gather(self.y, index)
+    def _train_step(self, x, y, order, i):
+        index = order[i * self._batch_size:(i + 1) * self._batch_size]
+        xb, yb = tf.gather(x, index), tf.gather(y, index)
         with tf.GradientTape() as tape:
             pred = self.model(xb, training=True)
             loss = self._loss(yb, pred)
         grads = tape.gradient(loss, self.model.trainable_variables)
-        self.optimizer.apply(grads, self.model.trainable_variables)
+        self._optimizer.apply(grads, self.model.trainable_variables)
         count = tf.cast(tf.shape(index)[0], tf.float32)
         return loss * count, self._score(yb, pred), count
 
-    def _run_batches(self, order, first, last):
+    def _train_batches_py(self, x, y, order, first, last):
         """Train on batches first..last-1 of the shuffled order; sums of loss, score and count.
         Checks the stop flag before every batch."""
         def keep_going(i, *_):
-            return tf.logical_and(i < last, tf.logical_not(self.stop_flag.read_value()))
+            return tf.logical_and(i < last, tf.logical_not(self._stop_flag.read_value()))
 
         def body(i, loss_sum, score_sum, seen):
-            loss, score, count = self._train_step(order, i)
+            loss, score, count = self._train_step(x, y, order, i)
             return i + 1, loss_sum + loss, score_sum + score, seen + count
 
         zero = tf.constant(0.0)
         _, loss_sum, score_sum, seen = tf.while_loop(keep_going, body, (first, zero, zero, zero))
         return loss_sum, score_sum, seen
 
-    def _evaluate_batch(self, x, y):
+    def _evaluate_batch_py(self, x, y):
         pred = self.model(x, training=False)
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return self._loss(y, pred) * count, self._score(y, pred)
 
-    def evaluate(self, split: str) -> tuple[float, float]:
-        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test".
-        The split's tensors are made once: validation runs after every epoch."""
-        if split not in self._split_batches:
-            x = getattr(self.dataset, f"x_{split}")
-            y = encode_targets(self.config, self.dataset, getattr(self.dataset, f"y_{split}"))
-            self._split_batches[split] = [(tf.constant(x[i:i + EVAL_BATCH]), tf.constant(y[i:i + EVAL_BATCH]))
-                                          for i in range(0, len(x), EVAL_BATCH)]
+    def _evaluate(self, split: str) -> tuple[float, float]:
+        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test"."""
         loss_sum = score_sum = count = 0.0
-        for xb, yb in self._split_batches[split]:
-            loss, score = self.evaluate_batch(xb, yb)
+        for xb, yb in DATASET_TENSORS.batches(self.dataset, split, self._encoding):
+            loss, score = self._evaluate_batch(xb, yb)
             loss_sum, score_sum, count = loss_sum + float(loss), score_sum + float(score), count + int(xb.shape[0])
-        return loss_sum / count, self.mean_metric(score_sum, count)
+        return loss_sum / count, self._mean_metric(score_sum, count)
 
-    def mean_metric(self, score_sum: float, count: float) -> float:
+    def _mean_metric(self, score_sum: float, count: float) -> float:
         mean = score_sum / count
-        return mean if self.classify else mean * self.dataset.target_std
-
-
-def _watch_stop(stop: threading.Event, flag, finished: threading.Event) -> None:
-    """Carry a plain Event into the compiled loop, which checks the flag before every batch."""
-    while not finished.is_set():
-        if stop.wait(0.005):
-            flag.assign(True)
-            return
+        return mean if self._classify else mean * self.dataset.target_std
 
 
 def train(
@@ -188,87 +345,22 @@ def train(
     on_epoch: Callable[[dict], None] | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
     on_model: Callable[[object], None] | None = None,
-    stop: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> RunResult:
-    """Train one run. `on_epoch(row)` gets each finished epoch's figures; `on_progress(epoch,
-    batches_done, batches_total)` is called a few times within each epoch; `on_model(model)` after
-    each epoch, to look at the model as it learns; setting `stop` ends training within one batch,
-    keeping every completed epoch."""
-    dataset = dataset if dataset is not None else load_dataset(config)
-    run = _CompiledTraining(config, dataset)
-    metric, val_metric = metric_names(dataset.task)
-    n = len(dataset.x_train)
-    batches = math.ceil(n / run.batch_size)
-    chunk = max(1, math.ceil(batches / CHUNKS_PER_EPOCH))
-    rng = np.random.default_rng(config.seed)
-    history: list[dict] = []
-    status, message = "completed", f"Trained all {config.epochs} epochs."
-    best_val, best_weights, since_best = math.inf, None, 0
-
-    finished = threading.Event()
-    if isinstance(stop, StopSignal):
-        stop.attach(run.stop_flag)
-    elif stop is not None:
-        threading.Thread(target=_watch_stop, args=(stop, run.stop_flag, finished), daemon=True).start()
+    """Train one run to its end. `on_epoch(row)` gets each finished epoch's figures;
+    `on_progress(epoch, batches_done, batches_total)` is called a few times within each epoch;
+    `on_model(model)` after each epoch, to look at the model as it learns; setting `stop` ends
+    training within one batch, keeping every completed epoch."""
+    trainer = Trainer(config, dataset if dataset is not None else load_dataset(config), stop=stop, on_progress=on_progress)
     try:
-        for epoch in range(1, config.epochs + 1):
-            started = time.perf_counter()
-            order = tf.constant(rng.permutation(n).astype(np.int32))
-            loss_sum = score_sum = seen = 0.0
-            for first in range(0, batches, chunk):
-                sums = run.run_batches(order, tf.constant(first), tf.constant(min(batches, first + chunk)))
-                loss_sum, score_sum, seen = (a + float(b) for a, b in zip((loss_sum, score_sum, seen), sums))
-                if bool(run.stop_flag.numpy()):
-                    break
-                if on_progress:
-                    on_progress(epoch, min(batches, first + chunk), batches)
-            if bool(run.stop_flag.numpy()):
-                status = "stopped"
-                message = f"Stopped by you during epoch {epoch}; {len(history)} completed epoch(s) kept."
-                break
-            val_loss, val_score = run.evaluate("val")
-            row = {
-                "epoch": epoch, "loss": loss_sum / seen, metric: run.mean_metric(score_sum, seen),
-                "val_loss": val_loss, val_metric: val_score,
-                "learning_rate": float(keras.ops.convert_to_numpy(run.optimizer.learning_rate)),
-                "seconds": time.perf_counter() - started,
-            }
-            history.append(row)
-            if on_epoch:
-                on_epoch(dict(row))
-            if on_model:
-                on_model(run.model)
-            if not (math.isfinite(row["loss"]) and math.isfinite(row["val_loss"])):
-                status = "diverged"
-                message = f"Stopped at epoch {epoch}: the loss is no longer a number (the weights blew up)."
-                break
-            if val_loss < best_val:
-                best_val, since_best = val_loss, 0
-                if config.early_stopping:
-                    best_weights = run.model.get_weights()
-            else:
-                since_best += 1
-                if config.early_stopping and since_best >= config.early_stopping:
-                    status = "early_stopped"
-                    message = (f"Early stopping after epoch {epoch}: no better validation loss for "
-                               f"{since_best} epochs; the weights of the best epoch were restored.")
-                    break
-    finally:
-        finished.set()
-        if isinstance(stop, StopSignal):
-            stop.detach(run.stop_flag)
-
-    if best_weights is not None and status == "early_stopped":
-        run.model.set_weights(best_weights)
-    test_loss, test_score = run.evaluate("test")
-    verdict = diagnose(
-        history, task=dataset.task, chance=dataset.chance_accuracy,
-        baseline=baseline_loss(config.loss, dataset.task, dataset.n_classes),
-    )
-    seconds = [row["seconds"] for row in history]
-    return RunResult(
-        config=config, history=history, status=status, message=message,
-        test={"loss": test_loss, metric: test_score}, verdict=verdict, params=run.model.count_params(),
-        seconds_per_epoch=float(np.mean(seconds)) if seconds else math.nan, task=dataset.task,
-        steps=int(keras.ops.convert_to_numpy(run.optimizer.iterations)), model=run.model,
-    )
+        while not trainer.done:
+            row = trainer.run_epoch()
+            if row is not None:
+                if on_epoch:
+                    on_epoch(dict(row))
+                if on_model:
+                    on_model(trainer.model)
+    except BaseException as error:  # let go of the StopSignal; the error itself goes on up
+        trainer.stop(Status.FAILED, f"Training failed ({type(error).__name__}: {error}).")
+        raise
+    return trainer.finish()

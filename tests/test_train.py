@@ -1,6 +1,8 @@
 import json
 import math
+import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -8,7 +10,10 @@ import pytest
 from nnlab.config import OPTIMIZERS, RunConfig
 from nnlab.data import load_dataset
 from nnlab.stop_signal import StopSignal
-from nnlab.train import train
+from nnlab.status import Status
+from nnlab import tf_runtime
+from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
+from nnlab.train import DATASET_TENSORS, Trainer, train
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3, batch_size=16)
 
@@ -66,10 +71,10 @@ def test_stop_signal_ends_within_one_batch_and_keeps_completed_epochs():
     assert math.isfinite(result.test["accuracy"])
 
 
-def test_a_plain_event_set_from_another_thread_stops_training():
+def test_a_stop_signal_set_from_another_thread_stops_training():
     config = RunConfig(dataset="digits", hidden=(16,), epochs=500, batch_size=4)
     data = load_dataset(config)
-    stop = threading.Event()
+    stop = StopSignal()
     epochs = []
 
     def on_epoch(row):
@@ -78,8 +83,13 @@ def test_a_plain_event_set_from_another_thread_stops_training():
             threading.Timer(0.05, stop.set).start()
 
     result = train(config, data, on_epoch=on_epoch, stop=stop)
-    assert result.status == "stopped" and 2 <= result.epochs_run < 500
+    assert result.status == Status.STOPPED and 2 <= result.epochs_run < 500
     assert result.history == epochs
+
+
+def test_a_plain_event_is_refused_with_a_clear_message(iris):
+    with pytest.raises(TypeError, match="StopSignal"):
+        train(TINY, iris, stop=threading.Event())
 
 
 def test_a_stop_set_before_training_trains_nothing(iris):
@@ -146,3 +156,116 @@ def test_result_to_dict_is_json(iris):
     data = train(TINY, iris).to_dict()
     assert json.loads(json.dumps(data))["config"] == TINY.to_dict()
     assert {"status", "epochs_run", "history", "test", "verdict", "params", "seconds_per_epoch"} <= set(data)
+
+
+# --- the steppable Trainer ----------------------------------------------------------------------
+
+def test_the_trainer_steps_exactly_one_epoch_per_call(iris):
+    progress = []
+    trainer = Trainer(TINY, iris, on_progress=lambda *args: progress.append(args))
+    batches = math.ceil(len(iris.x_train) / 16)
+    for epoch in (1, 2, 3):
+        assert not trainer.done and trainer.status == Status.RUNNING
+        row = trainer.run_epoch()
+        assert row["epoch"] == epoch and trainer.history[-1] == row and len(trainer.history) == epoch
+        assert progress[-1] == (epoch, batches, batches)  # this epoch finished, the next not begun
+    assert trainer.done and trainer.status == Status.COMPLETED and trainer.message == "Trained all 3 epochs."
+    result = trainer.finish()
+    assert result.steps == 3 * batches and result.history == trainer.history and trainer.finish() is result
+    with pytest.raises(RuntimeError, match="finish"):
+        trainer.run_epoch()
+
+
+def test_a_trainer_stopped_between_epochs_keeps_them_under_the_status_given(iris):
+    trainer = Trainer(TINY, iris)
+    trainer.run_epoch()
+    with pytest.raises(RuntimeError, match="still going"):
+        trainer.finish()
+    trainer.stop(Status.ABANDONED, "Nobody watched it any more.")
+    trainer.stop()  # a second stop changes nothing
+    result = trainer.finish()
+    assert result.status == Status.ABANDONED and result.message == "Nobody watched it any more."
+    assert result.epochs_run == 1 and math.isfinite(result.test["accuracy"])
+
+
+def test_a_stop_signal_mid_epoch_drops_that_epoch_only():
+    config = RunConfig(dataset="digits", hidden=(16,), epochs=5, batch_size=8)
+    data = load_dataset(config)
+    stop = StopSignal()
+    trainer = Trainer(config, data, stop=stop,
+                      on_progress=lambda epoch, done, total: epoch == 2 and done < total and stop.set())
+    assert trainer.run_epoch()["epoch"] == 1
+    assert trainer.run_epoch() is None
+    assert trainer.status == Status.STOPPED and [row["epoch"] for row in trainer.history] == [1]
+    assert trainer.finish().epochs_run == 1
+
+
+# --- memory: data as arguments, the gradient registry cleaned, tensors shared ---------------------
+
+def _registry() -> dict:
+    return tf_runtime._tf_ops._gradient_registry._registry
+
+
+def _custom_gradient_function():
+    """A traced function of our own whose tf.custom_gradient registers an entry, as Keras' optimizer does."""
+    @tf.custom_gradient
+    def doubled(x):
+        return 2 * x, lambda upstream: 2 * upstream
+
+    def twice(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = doubled(x)
+        return tape.gradient(y, x)
+
+    return tf.function(twice, input_signature=[tf.TensorSpec((), tf.float32)]).get_concrete_function()
+
+
+def test_a_trainer_removes_the_gradient_functions_of_its_trace_and_nothing_else(iris):
+    others = _custom_gradient_function()
+    theirs = custom_gradient_names(others)
+    assert len(theirs) == 1 and theirs <= set(_registry())
+    before = set(_registry())
+    trainer = Trainer(TINY, iris)
+    trainer.run_epoch()
+    ours = custom_gradient_names(trainer._train_batches.get_concrete_function())
+    assert ours and all(name.startswith("CustomGradient-") for name in ours)
+    assert not ours & set(_registry())  # the trace registered them; the trainer removed them
+    assert set(_registry()) == before  # the other function's entry and every built-in gradient stay
+    trainer.run_epoch()
+    assert set(_registry()) == before  # no retrace, nothing new
+
+
+def test_forgetting_touches_only_custom_gradient_entries():
+    assert "MatMul" in _registry()
+    assert forget_gradient_functions({"MatMul", "CustomGradient-no-such-entry"}) == 0
+    assert "MatMul" in _registry()
+
+
+def test_the_registry_clean_up_skips_silently_when_tensorflow_has_moved_it(monkeypatch, iris):
+    names = custom_gradient_names(_custom_gradient_function())
+    monkeypatch.setattr(tf_runtime, "_tf_ops", object())  # no _gradient_registry any more
+    assert forget_gradient_functions(names) == 0
+    assert train(TINY, iris).status == Status.COMPLETED
+    monkeypatch.undo()
+    assert forget_gradient_functions(names) == 1  # the entry was there all along
+
+
+def test_trainers_on_one_dataset_share_its_tensors(iris):
+    first, second = Trainer(TINY, iris), Trainer(RunConfig.from_dict({**TINY.to_dict(), "seed": 1}), iris)
+    assert first.train_tensors[0] is second.train_tensors[0] and first.train_tensors[1] is second.train_tensors[1]
+    label = Trainer(RunConfig.from_dict({**TINY.to_dict(), "encoding": "label"}), iris)
+    assert label.train_tensors[0] is first.train_tensors[0]  # the same inputs, other targets
+    assert label.train_tensors[1] is not first.train_tensors[1] and label.train_tensors[1].shape.rank == 1
+
+
+def test_the_tensor_cache_lets_go_of_a_dataset_nobody_holds():
+    config = RunConfig(dataset="wine", hidden=(4,), epochs=1)
+    data = load_dataset(config)
+    result = train(config, data)
+    gc.collect()  # earlier tests' data sets go now, not in the count below
+    held = len(DATASET_TENSORS)
+    gone = weakref.ref(data)
+    del data, result
+    gc.collect()
+    assert gone() is None and len(DATASET_TENSORS) == held - 1
