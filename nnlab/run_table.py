@@ -1,4 +1,5 @@
-"""Saved runs as tables: one row per run for the Runs page, one column per run for Compare."""
+"""Saved runs as tables: one row per run for the Runs page, one column per run for Compare, and the
+pure logic of those pages (filter, sort, the settings-against-results table)."""
 from __future__ import annotations
 
 import math
@@ -13,6 +14,10 @@ from nnlab.runs import Run
 # The settings shown in the runs table, in order; Compare shows them all.
 KEY_SETTINGS = ("hidden", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "dropout", "l2",
                 "batch_norm", "loss", "train_size")
+# The columns the Runs page offers to sort by, and which way is "best first" for each.
+LOWER_IS_BETTER = ("best val mae", "test mae", "test loss", "seconds")
+SORTABLE = ("date", "best val accuracy", "best val mae", "test accuracy", "test mae", "test loss", "name",
+            "learning_rate", "seconds")
 
 
 def run_label(run: Run) -> str:
@@ -49,15 +54,58 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
             "test mae": run.test.get("mae", math.nan),
             "test loss": run.test.get("loss", math.nan),
             "verdict": KINDS.get(run.verdict.get("kind", ""), ""),
-            "status": run.status,
+            "status": str(run.status),
+            "problems": "; ".join(run.problems) or None,
             "seconds": round(run.seconds, 1),
             "date": _local_time(run.created),
         }
         rows.append(row)
     columns = ["id", "name", "dataset", "status", "verdict", "best val accuracy", "best val mae", "best epoch",
-               "test accuracy", "test mae", "test loss", *KEY_SETTINGS, "epochs run", "seconds", "date"]
+               "test accuracy", "test mae", "test loss", *KEY_SETTINGS, "epochs run", "seconds", "date", "problems"]
     frame = pd.DataFrame(rows, columns=columns)  # a metric the runs lack is a missing value
     return frame.dropna(axis=1, how="all") if len(frame) else frame
+
+
+def filter_runs(frame: pd.DataFrame, text: str, datasets: list, statuses: list) -> pd.DataFrame:
+    """The rows holding `text` (any case, taken literally) in a shown column, of the chosen data sets
+    and statuses; an empty choice keeps all."""
+    shown = frame
+    if datasets:
+        shown = shown[shown["dataset"].isin(datasets)]
+    if statuses:
+        shown = shown[shown["status"].isin([str(status) for status in statuses])]
+    needle = str(text or "").strip().casefold()
+    if needle and len(shown):
+        cells = shown.drop(columns=["id"], errors="ignore").map(lambda v: "" if _missing(v) else str(v).casefold())
+        shown = shown[cells.apply(lambda column: column.str.contains(needle, regex=False)).any(axis=1)]
+    return shown
+
+
+def sort_runs(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Best first for figures (highest accuracy, lowest error, loss and time), newest first for the
+    date, names A→Z; missing values last. A column the table lacks leaves the order as it is."""
+    if by not in frame:
+        return frame
+    if by == "date":  # to the minute; within one, runs_frame's order stays (list()'s: newest first)
+        return frame.sort_values("date", ascending=False, kind="stable", na_position="last")
+    if by == "name":
+        return frame.sort_values(by, key=lambda names: names.astype(str).str.casefold(), kind="stable",
+                                 na_position="last")
+    return frame.sort_values(by, ascending=by in LOWER_IS_BETTER or by in KEY_SETTINGS, kind="stable",
+                             na_position="last", key=lambda values: pd.to_numeric(values, errors="coerce"))
+
+
+def hparams_table(runs: list[Run], labels: list[str]) -> pd.DataFrame:
+    """One row per run: every setting, the result figures (best val …, test …) and a `run` column
+    with its label (TensorBoard's HParams view). train_size is the number of training examples
+    used; for "all" (0) that number is not recorded with the run, so it is left missing, not 0."""
+    settings = [{name: _show(value) for name, value in run.config.to_dict().items()} for run in runs]
+    for row in settings:
+        if row["train_size"] == 0:
+            row["train_size"] = math.nan
+    figures = runs_frame(runs).filter(regex="^(best val|test) ").reset_index(drop=True)
+    table = pd.concat([pd.DataFrame(settings).infer_objects(), figures], axis=1)
+    return table.assign(run=list(labels))
 
 
 def settings_frame(configs: list[RunConfig], labels: list[str]) -> pd.DataFrame:
@@ -94,6 +142,10 @@ def _figure(value, metric: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     return f"{value:.2%}" if metric == "accuracy" else f"{value:.4g}"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _show(value):
