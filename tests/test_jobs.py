@@ -1,85 +1,278 @@
+import errno
 import threading
-import time
+
+import pytest
 
 from nnlab import jobs as jobs_module
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
-from nnlab.jobs import SweepJob, TrainingJob
+from nnlab.errors import UserError
+from nnlab.jobs import RaceJob, SweepJob, TrainingJob
 from nnlab.runs import RunStore
+from nnlab.scheduler import Scheduler
+from nnlab.status import Status
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3)
+LONG = RunConfig(dataset="digits", hidden=(64,), epochs=500, batch_size=4)  # trains until stopped
+DEADLINE = 120  # seconds any wait in these tests may take
+
+
+def wait_until(condition, deadline: float = DEADLINE) -> None:
+    pause = threading.Event()
+    for _ in range(int(deadline / 0.02)):
+        if condition():
+            return
+        pause.wait(0.02)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def started():
+    """Start work with started(work); whatever is still training at the end is stopped."""
+    works = []
+
+    def start(work):
+        works.append(work)
+        return work.start()
+
+    yield start
+    for work in works:
+        work.stop()
+    for work in works:
+        work.join(DEADLINE)
 
 
 def test_a_job_trains_in_its_thread_and_saves_its_run(tmp_path):
     store = RunStore(tmp_path)
-    job = TrainingJob(TINY, load_dataset, store=store, label="tiny").start()
-    job.join(120)
-    assert job.done and job.status == "completed" and len(job.history) == 3
+    job = TrainingJob(TINY, load_dataset, store=store, label="tiny", owner="alice").start()
+    job.join(DEADLINE)
+    assert job.done and job.status == Status.COMPLETED and len(job.history) == 3
     assert job.result.history == job.history and job.predictions.outputs.shape == (30, 3)
     run = store.load(job.run_id)
-    assert run.label == "tiny" and run.status == "completed" and run.epochs_run == 3 and run.has_model
+    assert run.label == "tiny" and run.status == Status.COMPLETED and run.epochs_run == 3 and run.has_model
     assert run.verdict["kind"] == job.result.verdict.kind and run.params == 67
 
 
-def test_a_bad_file_ends_the_job_as_failed_with_the_message(tmp_path):
-    job = TrainingJob(RunConfig(dataset="csv", csv_path=str(tmp_path / "gone.csv"), target="y"), load_dataset)
+def test_a_bad_file_is_refused_at_start_and_fails_a_job_run_directly(tmp_path):
+    config = RunConfig(dataset="csv", csv_path=str(tmp_path / "gone.csv"), target="y")
+    with pytest.raises(UserError, match="CSV file not found"):
+        TrainingJob(config, load_dataset).start()
+    job = TrainingJob(config, load_dataset)
     job.run()
-    assert job.status == "failed" and "CSV file not found" in job.message
+    assert job.status == Status.FAILED and "CSV file not found" in job.message
 
 
-def test_an_unexpected_error_still_ends_the_job(tmp_path):
+def test_an_unexpected_error_still_ends_the_job():
     def broken_loader(_config):
         raise RuntimeError("disk on fire")
 
-    job = TrainingJob(TINY, broken_loader)
-    job.run()
-    assert job.status == "failed" and "disk on fire" in job.message
+    started = TrainingJob(TINY, broken_loader).start()  # not a UserError: no page crash, a failed job
+    run_here = TrainingJob(TINY, broken_loader)
+    run_here.run()
+    for job in (started, run_here):
+        assert job.status == Status.FAILED and "disk on fire" in job.message
 
 
-def test_a_store_that_cannot_be_written_does_not_stop_training(tmp_path):
+def test_a_run_over_the_compute_budget_is_refused_before_it_queues(monkeypatch):
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1000")
+    scheduler = Scheduler(1)
+    job = TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler)
+    with pytest.raises(UserError, match=r"This run needs .* fewer epochs \(even one is too many"):
+        job.start()
+    assert job.status == Status.QUEUED and job.queue_position() is None
+    scheduler.enqueue(TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler))  # alice is not blocked
+
+
+def test_a_store_that_cannot_be_created_fails_the_run_with_the_reason(tmp_path):
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("")
     job = TrainingJob(TINY, load_dataset, store=RunStore(blocked))
     job.run()
-    assert job.status == "completed" and job.warnings and "training continues unsaved" in job.warnings[0]
+    assert job.status == Status.FAILED and job.message.startswith("Could not save the run (") and not job.history
 
 
-def test_at_most_the_slots_train_at_once(monkeypatch):
-    monkeypatch.setattr(jobs_module, "_SLOTS", threading.BoundedSemaphore(1))
-    config = RunConfig(dataset="digits", hidden=(64,), epochs=200, batch_size=4)
-    first = TrainingJob(config, load_dataset).start()
-    second = TrainingJob(config, load_dataset).start()
-    while first.status != "running":
-        time.sleep(0.05)
-    time.sleep(0.5)
-    assert second.status == "queued"
+def test_disk_trouble_during_the_epochs_only_warns(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+    real_save, calls = store.save_history, []
+
+    def full_for_two_epochs(run_id, history):
+        calls.append(len(history))
+        if len(calls) <= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(run_id, history)
+
+    monkeypatch.setattr(store, "save_history", full_for_two_epochs)
+    job = TrainingJob(TINY, load_dataset, store=store)
+    job.run()
+    assert job.status == Status.COMPLETED and len(job.history) == 3 and store.load(job.run_id).epochs_run == 3
+    assert job.warnings == ["Could not save the run (No space left on device); training continues unsaved."]
+
+
+def test_a_full_disk_at_the_end_marks_the_run_failed_not_running(tmp_path, monkeypatch):
+    store = RunStore(tmp_path)
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store, "finish", full)
+    job = TrainingJob(TINY, load_dataset, store=store)
+    job.run()
+    assert job.status == Status.FAILED and "Could not save the end of the run (No space left on device)" in job.message
+    run = store.load(job.run_id)
+    assert run.status == Status.FAILED and run.message == job.message and run.epochs_run == 3
+
+
+def test_slots_go_in_arrival_order_with_positions(started):
+    scheduler = Scheduler(1)
+    a, b, c = (TrainingJob(LONG, load_dataset, owner=owner, scheduler=scheduler) for owner in "abc")
+    for job in (a, b, c):
+        started(job)
+    wait_until(lambda: a.status == Status.RUNNING)
+    assert (a.queue_position(), b.queue_position(), c.queue_position()) == (None, 1, 2)
+    assert (b.status, c.status) == (Status.QUEUED, Status.QUEUED)
+    a.stop()
+    wait_until(lambda: b.status == Status.RUNNING)
+    assert c.queue_position() == 1 and c.status == Status.QUEUED and a.status == Status.STOPPED
+    b.stop()
+    wait_until(lambda: c.status == Status.RUNNING)
+
+
+def test_one_run_at_a_time_per_visitor(started):
+    scheduler = Scheduler(2)
+    first = started(TrainingJob(LONG, load_dataset, owner="alice", scheduler=scheduler))
+    with pytest.raises(UserError, match="You already have a run training.*stop it or wait for it"):
+        TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler).start()
+    with pytest.raises(UserError):
+        RaceJob([TrainingJob(TINY, load_dataset, owner="alice") for _ in range(2)], scheduler=scheduler).start()
+    other = started(TrainingJob(TINY, load_dataset, owner="bob", scheduler=scheduler))
+    other.join(DEADLINE)
+    assert other.status == Status.COMPLETED  # the second slot was free for another visitor
     first.stop()
-    first.join(60)
-    while second.status == "queued":
-        time.sleep(0.05)
-    assert second.status == "running"
-    second.stop()
-    second.join(60)
-    assert (first.status, second.status) == ("stopped", "stopped")
+    first.join(DEADLINE)
+    again = started(TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler))
+    again.join(DEADLINE)
+    assert again.status == Status.COMPLETED
+
+
+def test_a_job_stopped_while_queued_leaves_the_queue_at_once(started):
+    scheduler = Scheduler(1)
+    running, leaving, waiting = (TrainingJob(LONG, load_dataset, owner=owner, scheduler=scheduler) for owner in "abc")
+    for job in (running, leaving, waiting):
+        started(job)
+    wait_until(lambda: running.status == Status.RUNNING)
+    assert waiting.queue_position() == 2
+    leaving.stop()
+    assert waiting.queue_position() == 1 and leaving.queue_position() is None
+    leaving.join(DEADLINE)
+    assert leaving.status == Status.STOPPED and leaving.message == "Stopped before training began."
+
+
+def test_the_wait_is_estimated_from_the_running_jobs_remaining_time(started):
+    scheduler = Scheduler(1)
+    running = started(TrainingJob(LONG, load_dataset, owner="a", scheduler=scheduler))
+    waiting = started(TrainingJob(TINY, load_dataset, owner="b", scheduler=scheduler))
+    wait_until(lambda: len(running.history) >= 1)
+    estimate, remaining = waiting.wait_estimate(), running.eta()  # read a moment apart
+    assert estimate == pytest.approx(remaining, rel=0.2) and waiting.queue_position() == 1
+    assert running.wait_estimate() is None
+
+
+def test_a_run_nobody_watches_is_abandoned_with_its_epochs_kept(tmp_path):
+    store = RunStore(tmp_path)
+    job = TrainingJob(LONG, load_dataset, store=store, abandon_seconds=1.0).start()
+    wait_until(lambda: job.touch() or len(job.history) >= 2)  # watched until two epochs are in
+    job.join(DEADLINE)  # then the page is closed
+    assert job.status == Status.ABANDONED and len(job.history) >= 2
+    assert job.message == (f"Stopped: nobody watched this run for 1 s (the page was closed); "
+                           f"its {len(job.history)} epochs are kept.")
+    run = store.load(job.run_id)
+    assert run.status == Status.ABANDONED and run.epochs_run == len(job.history) and run.message == job.message
+
+
+def test_a_queued_run_nobody_watches_leaves_the_queue(started):
+    scheduler = Scheduler(1)
+    running = started(TrainingJob(LONG, load_dataset, owner="a", scheduler=scheduler))
+    forgotten = started(TrainingJob(TINY, load_dataset, owner="b", scheduler=scheduler, abandon_seconds=0.3))
+    behind = started(TrainingJob(TINY, load_dataset, owner="c", scheduler=scheduler))
+    forgotten.join(DEADLINE)
+    assert forgotten.status == Status.ABANDONED and forgotten.message.startswith("Dropped from the queue: nobody watched")
+    assert behind.queue_position() == 1 and running.status == Status.RUNNING
+
+
+def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
+    monkeypatch.setattr(jobs_module, "HEARTBEAT_SECONDS", 0.05)
+    store = RunStore(tmp_path)
+    beats = []
+    real_beat = store.beat
+    monkeypatch.setattr(store, "beat", lambda run_id: beats.append(run_id) or real_beat(run_id))
+    monkeypatch.setattr(store, "save_history", lambda run_id, history: None)  # it beats too: not counted here
+    job = started(TrainingJob(LONG, load_dataset, store=store))
+    wait_until(lambda: len(beats) >= 3)
+    assert set(beats) == {job.run_id} and job.status == Status.RUNNING
+    job.stop()
+    job.join(DEADLINE)
+    count = len(beats)
+    threading.Event().wait(0.3)
+    assert len(beats) == count  # the heartbeat ended with the job
+
+
+def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path):
+    store, order = RunStore(tmp_path), []
+    racers = [TrainingJob(TINY, load_dataset, store=store, label=name, owner="alice",
+                          snapshot=lambda model, data, name=name: order.append(name)) for name in "AB"]
+    scheduler = Scheduler(1)
+    race = RaceJob(racers, scheduler=scheduler).start()
+    race.join(DEADLINE)
+    assert order == ["A", "B", "A", "B", "A", "B"]
+    assert race.done and all(job.status == Status.COMPLETED and len(job.history) == 3 for job in racers)
+    assert sorted(store.load(job.run_id).label for job in racers) == ["A", "B"]
+
+
+def test_a_race_or_sweep_holds_one_slot_and_stop_ends_all(started):
+    scheduler = Scheduler(2)
+    race = started(RaceJob([TrainingJob(LONG, load_dataset, owner="alice") for _ in range(3)], scheduler=scheduler))
+    sweep = started(SweepJob([TrainingJob(LONG, load_dataset, owner="bob") for _ in range(2)], scheduler=scheduler))
+    third = started(TrainingJob(TINY, load_dataset, owner="carol", scheduler=scheduler))
+    wait_until(lambda: all(job.history for job in race.jobs) and sweep.jobs[0].history)
+    assert scheduler.holds_slot(race) and scheduler.holds_slot(sweep) and third.queue_position() == 1
+    assert race.jobs[2].queue_position() is None and sweep.jobs[1].status == Status.QUEUED
+    race.stop()
+    race.join(DEADLINE)
+    assert [job.status for job in race.jobs] == [Status.STOPPED] * 3 and all(job.history for job in race.jobs)
+    wait_until(lambda: third.status != Status.QUEUED)
+
+
+def test_a_queued_race_reports_its_place_for_each_runner(started):
+    scheduler = Scheduler(1)
+    started(TrainingJob(LONG, load_dataset, owner="a", scheduler=scheduler))
+    race = started(RaceJob([TrainingJob(TINY, load_dataset, owner="b") for _ in range(2)], scheduler=scheduler))
+    assert [job.queue_position() for job in race.jobs] == [1, 1] and race.queue_position() == 1
+    race.stop()
+    race.join(DEADLINE)
+    assert [job.message for job in race.jobs] == ["Stopped before training began."] * 2
+
+
+def test_a_race_of_two_visitors_is_a_mistake():
+    with pytest.raises(ValueError, match="belong to one visitor"):
+        RaceJob([TrainingJob(TINY, load_dataset, owner=owner) for owner in "ab"])
 
 
 def test_eta_counts_down():
     job = TrainingJob(RunConfig(epochs=10), load_dataset)
-    job.status, job.history, job.progress = "running", [{"seconds": 2.0}, {"seconds": 4.0}], (3, 5, 10)
+    job.status, job.history, job.progress = Status.RUNNING, [{"seconds": 2.0}, {"seconds": 4.0}], (3, 5, 10)
     assert job.eta() == 3.0 * (10 - 2 - 0.5)
 
 
 def test_a_sweep_runs_one_after_another_and_stop_skips_the_rest():
     configs = [RunConfig(dataset="iris", hidden=(4,), epochs=2, learning_rate=lr) for lr in (0.001, 0.01)]
-    sweep = SweepJob([TrainingJob(c, load_dataset, label=str(c.learning_rate)) for c in configs]).start()
-    sweep.join(120)
-    assert sweep.done and [job.status for job in sweep.jobs] == ["completed", "completed"]
+    sweep = SweepJob([TrainingJob(c, load_dataset, label=str(c.learning_rate)) for c in configs],
+                     scheduler=Scheduler(1)).start()
+    sweep.join(DEADLINE)
+    assert sweep.done and [job.status for job in sweep.jobs] == [Status.COMPLETED, Status.COMPLETED]
 
-    long = RunConfig(dataset="digits", hidden=(64,), epochs=500, batch_size=4)
-    sweep = SweepJob([TrainingJob(long, load_dataset) for _ in range(3)]).start()
-    while sweep.jobs[0].status != "running" or not sweep.jobs[0].history:
-        time.sleep(0.05)
+    sweep = SweepJob([TrainingJob(LONG, load_dataset) for _ in range(3)], scheduler=Scheduler(1)).start()
+    wait_until(lambda: sweep.jobs[0].status == Status.RUNNING and sweep.jobs[0].history)
     sweep.stop()
-    sweep.join(60)
-    assert [job.status for job in sweep.jobs] == ["stopped", "stopped", "stopped"]
+    sweep.join(DEADLINE)
+    assert [job.status for job in sweep.jobs] == [Status.STOPPED] * 3
     assert sweep.jobs[1].message == "Stopped before training began."
