@@ -6,6 +6,8 @@ change, so the dashboard and the command line can show it as it is.
 from __future__ import annotations
 
 import io
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,11 @@ from nnlab.errors import DataError
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
+# Each column costs pandas an array of its own while reading: a header of a million names is a
+# memory bomb in a small file. 785 columns hold a flattened 28×28 image and its label.
+MAX_COLUMNS = 2000
+MAX_HEADER_BYTES = 1024 * 1024
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # the network computes in float32: beyond this is infinity
 MIN_ROWS = 20
 MAX_CLASSES = 50
 # A numeric target with at most this many distinct whole numbers is taken as class labels.
@@ -34,43 +41,82 @@ class CsvTable:
     notes: tuple[str, ...]  # what was left out and why
 
 
-def read_csv(source: str | Path | bytes) -> pd.DataFrame:
-    """A path or the raw bytes of an upload → DataFrame; a DataError for anything unreadable."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(f"CSV file not found: {path}")
-        if path.stat().st_size > MAX_BYTES:
-            raise DataError(_too_large(path.stat().st_size))
-        raw = path.read_bytes()
-    else:
-        raw = bytes(source)
-        if len(raw) > MAX_BYTES:
-            raise DataError(_too_large(len(raw)))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"the file is not UTF-8 text (byte {error.start} cannot be read); "
-            "save it as 'CSV UTF-8' in your spreadsheet program"
-        ) from None
-    if not text.strip():
+def read_csv(source: str | Path | bytes, *, inside: str | Path | None = None) -> pd.DataFrame:
+    """A path or the raw bytes of an upload → DataFrame; a DataError for anything unreadable.
+
+    With `inside`, only a file in that folder is read (the web app's uploads: a path from a link must
+    not reach the server's other files). Messages name a file by its name alone, never its folder."""
+    raw = _file_bytes(Path(source), inside) if isinstance(source, (str, Path)) else bytes(source)
+    if len(raw) > MAX_BYTES:
+        raise DataError(_too_large(len(raw)))
+    if not raw or raw.isspace():
         raise DataError("the CSV file is empty; it needs a header row and at least one row of data")
+    separator = _separator(raw)
     try:
-        frame = pd.read_csv(io.StringIO(text))
-        if frame.shape[1] == 1 and (";" in text.splitlines()[0] or "\t" in text.splitlines()[0]):
-            frame = pd.read_csv(io.StringIO(text), sep=None, engine="python")  # sniff ; or tab
+        # Bytes straight to pandas (no decoded copy of the text), and no more rows than allowed plus one.
+        frame = pd.read_csv(io.BytesIO(raw), sep=separator, nrows=MAX_ROWS + 1, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("the file is not UTF-8 text; save it as 'CSV UTF-8' in your spreadsheet program") from None
     except pd.errors.EmptyDataError:
         raise DataError("the CSV file has no columns; it needs a header row naming them") from None
-    except (pd.errors.ParserError, ValueError) as error:
-        first = str(error).strip().splitlines()[0]
+    except (pd.errors.ParserError, ValueError, OverflowError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataError(f"the file is not a well-formed CSV table: {first}") from None
     if frame.empty:
         raise DataError("the CSV file has a header but no rows of data")
     if len(frame) > MAX_ROWS:
-        raise DataError(f"the CSV file has {len(frame):,} rows; at most {MAX_ROWS:,} are allowed — use a sample")
+        raise DataError(f"the CSV file has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} are allowed — use a sample")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _file_bytes(path: Path, inside: str | Path | None) -> bytes:
+    """The file's bytes, if it is an ordinary file: not a folder, a device (/dev/zero never ends), a
+    pipe (opening one waits for a writer) or a system file (/proc reports size 0)."""
+    name = path.name or str(path)
+    if inside is not None and not path.resolve().is_relative_to(Path(inside).resolve()):
+        raise DataError(f"the CSV file {name!r} is not among the uploaded files; upload it again")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise DataError(f"CSV file not found: {name!r}") from None
+    except PermissionError:
+        raise DataError(f"the CSV file {name!r} cannot be read (no permission)") from None
+    except OSError as error:
+        raise DataError(f"the CSV file {name!r} cannot be opened: {error.strerror}") from None
+    try:
+        info = os.fstat(descriptor)  # of what was opened, so a file swapped after a check is caught too
+        if stat.S_ISDIR(info.st_mode):
+            raise DataError(f"{name!r} is a folder; give the CSV file inside it")
+        if not stat.S_ISREG(info.st_mode):
+            raise DataError(f"{name!r} is not an ordinary file (it is a device, a pipe or a socket); save the table to a file")
+        if info.st_size == 0:
+            raise DataError(f"the CSV file {name!r} is empty (or a system file); it needs a header row and rows of data")
+        if info.st_size > MAX_BYTES:
+            raise DataError(_too_large(info.st_size))
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            return file.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise DataError(f"the CSV file {name!r} cannot be read: {error.strerror}") from None
+    finally:
+        os.close(descriptor)
+
+
+def _separator(raw: bytes) -> str:
+    """Comma, or semicolon or tab when the header line has no comma but those (as spreadsheets in
+    many countries save); the header also tells the number of columns."""
+    end = raw.find(b"\n", 0, MAX_HEADER_BYTES)
+    if end < 0 and len(raw) > MAX_HEADER_BYTES:
+        raise DataError(f"the first line is longer than {MAX_HEADER_BYTES // 2**20} MB; "
+                        "a CSV table starts with a header row naming its columns")
+    header = raw[:end] if end >= 0 else raw
+    separator = ","
+    if b"," not in header and (b";" in header or b"\t" in header):
+        separator = ";" if header.count(b";") >= header.count(b"\t") else "\t"
+    columns = header.count(separator.encode()) + 1
+    if columns > MAX_COLUMNS:
+        raise DataError(f"the CSV file has {columns:,} columns; at most {MAX_COLUMNS:,} are allowed")
+    return separator
 
 
 def table_from_frame(frame: pd.DataFrame, target: str, task: str = "auto") -> CsvTable:
@@ -99,6 +145,7 @@ def table_from_frame(frame: pd.DataFrame, target: str, task: str = "auto") -> Cs
             f"{len(rows)} row(s) have missing or infinite values, e.g. column {column!r} in data row "
             f"{rows[0] + 1}; fill them in or delete those rows"
         )
+    _check_float32(values, numeric.columns)
 
     column = frame[target]
     if column.isna().any():
@@ -117,6 +164,7 @@ def table_from_frame(frame: pd.DataFrame, target: str, task: str = "auto") -> Cs
         y = column.to_numpy(dtype=np.float64)
         if not np.isfinite(y).all():
             raise DataError(f"the target {target!r} has infinite values; fix or delete those rows")
+        _check_float32(y[:, None], [target])
         if np.ptp(y) == 0:
             raise DataError(f"the target {target!r} has the same value in every row; there is nothing to predict")
         return CsvTable(values.astype(np.float32), y.astype(np.float32), task, tuple(numeric.columns), (), tuple(notes))
@@ -133,8 +181,18 @@ def table_from_frame(frame: pd.DataFrame, target: str, task: str = "auto") -> Cs
     return CsvTable(values.astype(np.float32), y.astype(np.int64), task, tuple(numeric.columns), names, tuple(notes))
 
 
-def load_csv(source: str | Path | bytes, target: str, task: str = "auto") -> CsvTable:
-    return table_from_frame(read_csv(source), target, task)
+def load_csv(source: str | Path | bytes, target: str, task: str = "auto", *, inside: str | Path | None = None) -> CsvTable:
+    return table_from_frame(read_csv(source, inside=inside), target, task)
+
+
+def _check_float32(values: np.ndarray, columns) -> None:
+    beyond = np.abs(values) > FLOAT32_MAX
+    if beyond.any():
+        row, column = np.argwhere(beyond)[0]
+        raise DataError(
+            f"column {columns[column]!r} in data row {row + 1} holds {values[row, column]:.3g}, beyond the "
+            f"±{FLOAT32_MAX:.2g} a network computes with; scale that column down (divide it by a power of ten)"
+        )
 
 
 def _label_text(value: object) -> str:

@@ -110,3 +110,101 @@ def test_too_many_rows_are_refused(tiny_csv, monkeypatch):
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="not found"):
         read_csv(tmp_path / "nope.csv")
+
+
+def test_tab_separated_files_are_read(tiny_csv):
+    path = tiny_csv("x\tz\ty\n" + _rows(30, lambda i: f"{i}\t{i * 2}\t{i % 2}"))
+    assert load_csv(path, "y").feature_names == ("x", "z")
+
+
+def test_rows_are_counted_while_reading_not_after(monkeypatch):
+    """A file ten times too long is refused having parsed only the allowed rows: the peak memory
+    stays a fraction of the file (reading it whole took several times its size)."""
+    import tracemalloc
+
+    monkeypatch.setattr(csv_data, "MAX_ROWS", 20_000)
+    data = ("a,b,c,label\n" + _rows(200_000, lambda i: f"{i * 0.25},{i % 7},{i * 3},{i % 2}")).encode()
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="more than 20,000 rows"):
+            read_csv(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < len(data) / 2, f"peak {peak / 2**20:.1f} MB for a {len(data) / 2**20:.1f} MB file"
+
+
+@pytest.mark.parametrize("value", ["3.5e38", "-1e308"])
+def test_values_beyond_float32_name_their_column_and_row(tiny_csv, value):
+    path = tiny_csv("x,big,y\n" + _rows(30, lambda i: f"{i},{value if i == 6 else i},{i % 2}"))
+    with pytest.raises(DataError, match=r"column 'big' in data row 7 holds .*e\+3(8|08).*scale that column down"):
+        load_csv(path, "y")
+
+
+def test_a_regression_target_beyond_float32_is_named(tiny_csv):
+    path = tiny_csv("x,price\n" + _rows(30, lambda i: f"{i},{'1e39' if i == 3 else i * 1.5}"))
+    with pytest.raises(DataError, match="column 'price' in data row 4"):
+        load_csv(path, "price", task="regression")
+
+
+def test_too_many_columns_are_refused_before_parsing(tiny_csv):
+    header = ",".join(f"c{i}" for i in range(csv_data.MAX_COLUMNS + 1))
+    with pytest.raises(DataError, match=f"{csv_data.MAX_COLUMNS + 1:,} columns; at most"):
+        read_csv(tiny_csv(header + "\n" + ",".join("1" * (csv_data.MAX_COLUMNS + 1))))
+    with pytest.raises(DataError, match="first line is longer than 1 MB"):
+        read_csv(b"x" * (2 * 2**20))
+
+
+def _answer_within(seconds, call):
+    """The exception `call` raises, from a thread: opening a pipe would block forever without care."""
+    import threading
+
+    outcome = []
+
+    def run():
+        try:
+            call()
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "no answer: the read hangs"
+    return outcome[0]
+
+
+def test_special_files_are_refused_without_hanging(tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    cases = {tmp_path: "is a folder", pipe: "not an ordinary file", "/dev/zero": "not an ordinary file",
+             "/proc/self/environ": "empty (or a system file)"}
+    for path, message in cases.items():
+        error = _answer_within(10, lambda: load_csv(path, "y"))
+        assert isinstance(error, DataError) and message in str(error), (path, error)
+
+
+def test_messages_name_the_file_but_not_its_folder(tmp_path, tiny_csv):
+    for path in (tmp_path / "nope.csv", tmp_path):
+        with pytest.raises(DataError) as error:
+            read_csv(path)
+        assert str(tmp_path) not in str(error.value)
+    with pytest.raises(DataError, match="not found: 'nope.csv'$"):
+        read_csv(tmp_path / "nope.csv")
+
+
+def test_inside_a_folder_only_its_files_are_read(tmp_path, tiny_csv):
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    outside = tiny_csv("x,y\n" + _rows(30, lambda i: f"{i},{i % 2}"))
+    inside = uploads / "a.csv"
+    inside.write_bytes(outside.read_bytes())
+    assert len(read_csv(inside, inside=uploads)) == 30
+    (uploads / "link.csv").symlink_to(outside)
+    for path in (outside, uploads / "link.csv", uploads / ".." / outside.name, "/proc/self/environ"):
+        with pytest.raises(DataError, match="not among the uploaded files") as error:
+            load_csv(path, "y", inside=uploads)
+        assert str(tmp_path) not in str(error.value)
