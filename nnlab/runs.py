@@ -18,6 +18,7 @@ with the readable part, and `Run.problems` says what was left out (a bad row, a 
 """
 from __future__ import annotations
 
+import copy
 import csv
 import errno
 import io
@@ -29,7 +30,9 @@ import re
 import secrets
 import shutil
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -248,38 +251,42 @@ class RunStore:
         interrupted. Never raises for what is in the folder."""
         runs, damaged = [], []
         try:
-            folders = sorted(self.root.iterdir())
+            with os.scandir(self.root) as entries:
+                folders = sorted(entry.name for entry in entries if entry.is_dir())
         except OSError:  # no store yet (or unreadable): nothing to show
             return runs, damaged
-        for folder in folders:
-            if folder.name.startswith(".") or folder.name in BESIDE_RUNS:  # drafts, trash, temporary files
+        for name in folders:
+            if name.startswith(".") or name in BESIDE_RUNS:  # drafts, trash, temporary files
                 continue
             try:
-                if not folder.is_dir():
-                    continue
-                if not _ID.fullmatch(folder.name):
+                if not _ID.fullmatch(name):
                     raise _Damage("not an nnlab run: its name is not a run id (like 20260101-120000-a1b2c3)")
-                runs.append(self._read_run(folder.name))
-            except _Damage as damage:
-                damaged.append(DamagedRun(folder.name, str(damage)))
-            except OSError as error:
-                damaged.append(DamagedRun(folder.name, f"cannot be read ({error.strerror or error})"))
+                runs.append(self._read_run(name))
+            except (_Damage, OSError) as error:
+                if (self.root / name).is_dir():  # else deleted while listing: gone, not damaged
+                    reason = str(error) if isinstance(error, _Damage) else f"cannot be read ({error.strerror or error})"
+                    damaged.append(DamagedRun(name, reason))
         runs.sort(key=lambda run: run.created, reverse=True)
         return runs, damaged
 
     def load(self, run_id: str) -> Run:
         """One run with its history as a DataFrame; a UserError if it is gone or unreadable."""
         self._check_id(run_id)
+        gone = UserError(f"run {run_id} no longer exists (deleted?)")
         if not (self.root / run_id).is_dir():
-            raise UserError(f"run {run_id} no longer exists (deleted?)")
+            raise gone
         try:
             run = self._read_run(run_id)
-        except _Damage as damage:
-            raise UserError(f"run {run_id} cannot be read: {damage}. Delete it on the Runs page.") from None
-        except OSError as error:
+        except (_Damage, OSError) as error:
+            if not (self.root / run_id).is_dir():  # deleted while being read
+                raise gone from None
+            if isinstance(error, _Damage):
+                raise UserError(f"run {run_id} cannot be read: {error}. Delete it on the Runs page.") from None
             raise UserError(f"run {run_id} cannot be read ({error.strerror or error}); try again, "
                             f"or delete it on the Runs page.") from None
         history, problems = _read_history(self.root / run_id / HISTORY_FILE)
+        if problems and not (self.root / run_id).is_dir():
+            raise gone
         run.history, run.problems = history, tuple(dict.fromkeys(run.problems + problems))
         return run
 
@@ -292,6 +299,31 @@ class RunStore:
     # --- files --------------------------------------------------------------------------------
 
     def _read_run(self, run_id: str) -> Run:
+        """The run as its files say now, and whether it is alive. Parsed runs are kept in memory
+        while their files stay the same, so many viewers listing many runs cost a few stats each."""
+        folder = os.path.join(self.root, run_id)
+        with os.scandir(folder) as entries:
+            files = {entry.name: entry for entry in entries if entry.name in _PARTS}
+        if RUN_FILE not in files:
+            raise _Damage(f"no {RUN_FILE}: not an nnlab run")
+        run_file, label_file = _identity(files[RUN_FILE]), _identity(files.get(LABEL_FILE))
+        key = (folder, run_file, label_file, HISTORY_FILE in files, MODEL_FILE in files)
+        run = _PARSED.get(key)
+        if run is None:
+            run = self._parse_run(run_id, has_history=HISTORY_FILE in files, has_model=MODEL_FILE in files)
+            if all(part is None or part[1] < time.time_ns() - _SETTLED_NS for part in (run_file, label_file)):
+                _PARSED.put(key, run)
+        run = copy.copy(run)  # the remembered one stays as read, whatever a page does with this one
+        run.test, run.verdict = dict(run.test), dict(run.verdict)
+        if run.status in LIVE:
+            beat = files.get(HEARTBEAT_FILE, files[RUN_FILE])  # before heartbeats: the trainer's last write
+            if time.time() - beat.stat(follow_symlinks=False).st_mtime >= self.stale_seconds:
+                run.status = Status.INTERRUPTED
+                run.message = run.message or ("Its training stopped without finishing (the server restarted?); "
+                                              "the completed epochs are kept.")
+        return run
+
+    def _parse_run(self, run_id: str, *, has_history: bool, has_model: bool) -> Run:
         folder = self.root / run_id
         meta = _parse_json(folder / RUN_FILE)
         if not isinstance(meta, dict):
@@ -306,9 +338,11 @@ class RunStore:
         task = _field(meta, "task", lambda v: v in (CLASSIFICATION, REGRESSION), "classification or regression",
                       CLASSIFICATION)
         label, problems = _read_label(folder / LABEL_FILE)
-        if not (folder / HISTORY_FILE).is_file():
+        if not has_history:
             problems += (f"{HISTORY_FILE} is missing: the epochs are lost",)
-        run = Run(
+        if problems and not folder.is_dir():  # deleted while being read: gone, not damaged
+            raise FileNotFoundError(errno.ENOENT, "deleted while being read", str(folder))
+        return Run(
             id=run_id, label=label, config=config, status=status,
             created=_field(meta, "created", _is_time, "a date and time like 2026-01-01T12:00:00+00:00"),
             updated=_field(meta, "updated", _is_time, "a date and time like 2026-01-01T12:00:00+00:00", ""),
@@ -319,26 +353,10 @@ class RunStore:
             message=_field(meta, "message", str, "text", ""),
             seconds=float(_field(meta, "seconds", _is_number, "a number of seconds", 0.0)),
             epochs_run=_field(meta, "epochs_run", _is_count, "a whole number of at least 0", 0),
-            has_model=(folder / MODEL_FILE).is_file(),
+            has_model=has_model,
             recorded_best=_recorded_best(_field(meta, "best", _is_best, "null or [epoch, value]", None)),
             problems=problems,
         )
-        if run.status in LIVE and not self._alive(run_id):
-            run.status = Status.INTERRUPTED
-            run.message = run.message or ("Its training stopped without finishing (the server restarted?); "
-                                          "the completed epochs are kept.")
-        return run
-
-    def _alive(self, run_id: str) -> bool:
-        folder = self.root / run_id
-        try:
-            last = (folder / HEARTBEAT_FILE).stat().st_mtime
-        except OSError:
-            try:  # no heartbeat file: the last time the trainer wrote the run
-                last = (folder / RUN_FILE).stat().st_mtime
-            except OSError:
-                return False
-        return time.time() - last < self.stale_seconds
 
     def _read_meta(self, run_id: str) -> dict:
         """run.json for an update. A deleted run raises FileNotFoundError, a damaged one UserError."""
@@ -362,6 +380,40 @@ class RunStore:
 
 class _Damage(Exception):
     """What is wrong with a run's files, in words a user can act on."""
+
+
+class _RecentlyRead:
+    """Parsed runs by the identity of their files (inode, modification time, size), the least
+    recently used dropped first. Only files unchanged for _SETTLED_NS are kept: a file rewritten
+    within one clock tick could reuse an inode and a size, never one that has settled."""
+
+    def __init__(self, size: int):
+        self._size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key) -> Run | None:
+        with self._lock:
+            run = self._items.get(key)
+            if run is not None:
+                self._items.move_to_end(key)
+            return run
+
+    def put(self, key, run: Run) -> None:
+        with self._lock:
+            self._items[key] = run
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_PARTS = frozenset({RUN_FILE, LABEL_FILE, HISTORY_FILE, MODEL_FILE, HEARTBEAT_FILE})
+_SETTLED_NS = 2_000_000_000
+_PARSED = _RecentlyRead(10_000)  # a class's runs (50 × 50) several times over
+
+
+def _identity(entry: os.DirEntry | None) -> tuple[int, int, int] | None:
+    if entry is None:
+        return None
+    stat = entry.stat(follow_symlinks=False)
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def best_epoch(history: pd.DataFrame, metric: str) -> tuple[int, float] | None:
