@@ -67,6 +67,9 @@ def read_csv(source: str | Path | bytes, *, inside: str | Path | None = None) ->
     if len(frame) > MAX_ROWS:
         raise DataError(f"the CSV file has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} are allowed — use a sample")
     frame.columns = [str(c).strip() for c in frame.columns]
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise DataError(f"the header names the column {_names(repeated[:1])} twice; give each column its own name")
     return frame
 
 
@@ -122,7 +125,7 @@ def _separator(raw: bytes) -> str:
 def table_from_frame(frame: pd.DataFrame, target: str, task: str = "auto") -> CsvTable:
     """Pick the target column, keep the numeric features, infer or check the task."""
     if target not in frame.columns:
-        raise DataError(f"no column named {target!r}; the columns are: {', '.join(map(str, frame.columns))}")
+        raise DataError(f"no column named {target!r}; the columns are: {_names(frame.columns)}")
     if len(frame) < MIN_ROWS:
         raise DataError(f"the file has {len(frame)} rows; at least {MIN_ROWS} are needed to train and test")
     notes = []
@@ -135,7 +138,7 @@ def table_from_frame(frame: pd.DataFrame, target: str, task: str = "auto") -> Cs
             "the network needs numbers as inputs (text columns are left out)"
         )
     if dropped:
-        notes.append(f"left out {len(dropped)} non-numeric column(s): {', '.join(dropped)}")
+        notes.append(f"left out {len(dropped)} non-numeric column(s): {_names(dropped)}")
     values = numeric.to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
@@ -193,6 +196,12 @@ def _check_float32(values: np.ndarray, columns) -> None:
             f"column {columns[column]!r} in data row {row + 1} holds {values[row, column]:.3g}, beyond the "
             f"±{FLOAT32_MAX:.2g} a network computes with; scale that column down (divide it by a power of ten)"
         )
+
+
+def _names(columns, shown: int = 20, length: int = 40) -> str:
+    """Column names for a message: a header can hold thousands, each up to a megabyte long."""
+    names = [name if len(name) <= length else name[:length - 1] + "…" for name in map(str, columns[:shown])]
+    return ", ".join(names) + (f" and {len(columns) - shown:,} more" if len(columns) > shown else "")
 
 
 def _label_text(value: object) -> str:

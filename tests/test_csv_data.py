@@ -112,6 +112,18 @@ def test_missing_file(tmp_path):
         read_csv(tmp_path / "nope.csv")
 
 
+def test_messages_list_a_few_column_names_not_thousands(tiny_csv):
+    header = ",".join(f"column_{i}_{'x' * 60}" for i in range(100))
+    with pytest.raises(DataError) as error:
+        load_csv(tiny_csv(header + "\n" + _rows(30, lambda i: ",".join(["1"] * 100))), "label")
+    assert "and 80 more" in str(error.value) and len(str(error.value)) < 1200
+
+
+def test_a_column_named_twice_is_refused(tiny_csv):
+    with pytest.raises(DataError, match="names the column x twice"):
+        read_csv(tiny_csv("x, x,y\n" + _rows(30, lambda i: f"{i},{i},{i % 2}")))
+
+
 def test_tab_separated_files_are_read(tiny_csv):
     path = tiny_csv("x\tz\ty\n" + _rows(30, lambda i: f"{i}\t{i * 2}\t{i % 2}"))
     assert load_csv(path, "y").feature_names == ("x", "z")
