@@ -137,16 +137,21 @@ class _SlotWork:
         raise NotImplementedError
 
     def _watch(self, finished: threading.Event) -> None:
-        """Until the work ends: stop it if nobody watches, and beat the running runs' hearts."""
-        tick = max(0.01, min(HEARTBEAT_SECONDS, self.abandon_seconds / 4))
-        next_beat = 0.0
+        """Until the work ends: stop it if nobody watches, and beat the running runs' hearts.
+        Unwatched time is counted in ticks, not read off the clock: while a compile holds the
+        interpreter for seconds, pages cannot touch, yet they have not gone."""
+        tick = max(0.01, min(HEARTBEAT_SECONDS, self.abandon_seconds / 10))
+        seen, unwatched, next_beat = self._seen, 0.0, 0.0
         while not finished.wait(tick):
-            now = time.monotonic()
-            if not self.abandoned and now - self._seen > self.abandon_seconds:
+            if self._seen != seen:
+                seen, unwatched = self._seen, 0.0
+            else:
+                unwatched += tick
+            if not self.abandoned and unwatched > self.abandon_seconds:
                 self.abandoned = True
                 self.stop()
-            if now >= next_beat:
-                next_beat = now + HEARTBEAT_SECONDS
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
                 for job in self.members:
                     job._beat()
 
@@ -278,7 +283,7 @@ class TrainingJob(_SlotWork):
     def _end(self) -> None:
         """Test evaluation and verdict, the run saved; the job's status is set last (pages treat
         the job as done from then on)."""
-        from nnlab.analysis import predict
+        from nnlab.predictions import predict
 
         try:
             result = self._trainer.finish()

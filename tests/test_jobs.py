@@ -189,6 +189,16 @@ def test_a_run_nobody_watches_is_abandoned_with_its_epochs_kept(tmp_path):
     assert run.status == Status.ABANDONED and run.epochs_run == len(job.history) and run.message == job.message
 
 
+def test_a_race_nobody_watches_is_abandoned_as_a_whole(tmp_path):
+    store = RunStore(tmp_path)
+    race = RaceJob([TrainingJob(LONG, load_dataset, store=store, label=name) for name in "AB"],
+                   abandon_seconds=1.0, scheduler=Scheduler(1)).start()
+    wait_until(lambda: race.jobs[0].touch() or all(len(job.history) >= 2 for job in race.jobs))  # a runner's page
+    race.join(DEADLINE)
+    assert [job.status for job in race.jobs] == [Status.ABANDONED] * 2
+    assert all(store.load(job.run_id).epochs_run == len(job.history) >= 2 for job in race.jobs)
+
+
 def test_a_queued_run_nobody_watches_leaves_the_queue(started):
     scheduler = Scheduler(1)
     running = started(TrainingJob(LONG, load_dataset, owner="a", scheduler=scheduler))
