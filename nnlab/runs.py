@@ -60,7 +60,9 @@ MAX_HISTORY_BYTES = 5_000_000  # 1000 epochs are ≈150 KB
 LIVE = frozenset({Status.QUEUED, Status.RUNNING})  # states that need a heartbeat to be believed
 REQUIRED_HISTORY = ("epoch", "loss", "val_loss")
 BESIDE_RUNS = frozenset({"uploads"})  # other parts of a workspace kept in its folder (nnlab.uploads.FOLDER)
-_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+LEFTOVER_SECONDS = 3600  # a hidden draft or trash folder this old was left by a killed process
+_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
+_DRAFT, _TRASH = ".new-", ".deleted-"
 
 
 @dataclass
@@ -116,9 +118,11 @@ class RunStore:
         """A new run with status 'running'; returns its id. On a full or read-only disk it raises
         OSError and leaves nothing behind."""
         self.root.mkdir(parents=True, exist_ok=True)
+        self._sweep_leftovers()
         # Filled in a hidden folder, then renamed: readers never see a run without its run.json.
-        draft = Path(tempfile.mkdtemp(dir=self.root, prefix=".new-"))
+        draft = Path(tempfile.mkdtemp(dir=self.root, prefix=_DRAFT))
         try:
+            os.chmod(draft, 0o755)  # as a plain mkdir would make it (mkdtemp's is private)
             now = _now()
             meta = {"format": FORMAT, "config": config.to_dict(), "status": Status.RUNNING.value, "created": now,
                     "updated": now, "dataset_title": dataset_title, "task": task, "params": params, "test": {},
@@ -200,7 +204,7 @@ class RunStore:
             old = path.read_bytes()
             meta = json.loads(old)
             meta.update(status=Status.FAILED.value, message=str(message), updated=_now())
-        except (OSError, ValueError, AttributeError) as error:
+        except (OSError, ValueError, AttributeError, RecursionError) as error:
             log.warning("run %s: could not mark it failed: %s", run_id, error)
             return False
         try:
@@ -239,7 +243,7 @@ class RunStore:
         folder = self.root / run_id
         if folder.is_dir():
             # Rename first so a half-deleted folder never shows up as a damaged run.
-            trash = self.root / f".deleted-{run_id}-{secrets.token_hex(3)}"
+            trash = self.root / f"{_TRASH}{run_id}-{secrets.token_hex(3)}"
             os.replace(folder, trash)
             shutil.rmtree(trash, ignore_errors=True)
 
@@ -357,6 +361,19 @@ class RunStore:
             recorded_best=_recorded_best(_field(meta, "best", _is_best, "null or [epoch, value]", None)),
             problems=problems,
         )
+
+    def _sweep_leftovers(self) -> None:
+        """Drafts and trash that a killed process left: hidden, but they take space. An hour old
+        means no create or delete is still working on them."""
+        cutoff = time.time() - LEFTOVER_SECONDS
+        try:
+            with os.scandir(self.root) as entries:
+                old = [entry.path for entry in entries if entry.name.startswith((_DRAFT, _TRASH))
+                       and entry.stat(follow_symlinks=False).st_mtime < cutoff]
+        except OSError:
+            return
+        for path in old:
+            shutil.rmtree(path, ignore_errors=True)
 
     def _read_meta(self, run_id: str) -> dict:
         """run.json for an update. A deleted run raises FileNotFoundError, a damaged one UserError."""

@@ -103,6 +103,21 @@ def test_an_interrupted_write_leaves_the_previous_version(tmp_path, monkeypatch)
     assert [r.id for r in store.list()[0]] == [run_id] and store.list()[1] == []
 
 
+def test_leftovers_of_a_killed_process_are_swept_but_not_a_create_at_work(tmp_path):
+    store = RunStore(tmp_path)
+    saved_run(store)
+    old, working = tmp_path / ".new-killed", tmp_path / ".new-working"
+    for folder in (old, working, tmp_path / ".deleted-20260101-000000-aaaaaa-abc"):
+        folder.mkdir()
+        (folder / "run.json").write_text("{}")
+    long_ago = time.time() - runs_module.LEFTOVER_SECONDS - 60
+    for folder in (old, tmp_path / ".deleted-20260101-000000-aaaaaa-abc"):
+        os.utime(folder, (long_ago, long_ago))
+    saved_run(store)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [".new-working"]
+    assert len(store.list()[0]) == 2
+
+
 # --- liveness -----------------------------------------------------------------------------------
 
 def make_stale(store: RunStore, run_id: str) -> None:
