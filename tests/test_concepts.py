@@ -5,6 +5,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,7 +209,8 @@ for i, text in enumerate(json.loads(sys.argv[1])):
 def test_whatever_is_typed_is_answered_without_freezing_the_server():
     """Each nasty input is answered (a function or a message), in a child process: a hang there would
     freeze this test's interpreter too. Ten seconds per input is a hang guard, not a speed check."""
-    child = subprocess.Popen([sys.executable, "-c", _ANSWER, json.dumps(NASTY)], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", _ANSWER, json.dumps(NASTY)], stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parents[1])
     answers, current, deadline = {}, None, time.monotonic() + 60  # the first deadline includes importing SymPy
     try:
         while len(answers) < len(NASTY):
