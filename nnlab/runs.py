@@ -59,7 +59,6 @@ MAX_RUN_FILE_BYTES = 1_000_000  # run.json and label.json are a few KB; more is 
 MAX_HISTORY_BYTES = 5_000_000  # 1000 epochs are ≈150 KB
 LIVE = frozenset({Status.QUEUED, Status.RUNNING})  # states that need a heartbeat to be believed
 REQUIRED_HISTORY = ("epoch", "loss", "val_loss")
-BESIDE_RUNS = frozenset({"uploads"})  # other parts of a workspace kept in its folder (nnlab.uploads.FOLDER)
 LEFTOVER_SECONDS = 3600  # a hidden draft or trash folder this old was left by a killed process
 _ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
 _DRAFT, _TRASH = ".new-", ".deleted-"
@@ -260,7 +259,7 @@ class RunStore:
         except OSError:  # no store yet (or unreadable): nothing to show
             return runs, damaged
         for name in folders:
-            if name.startswith(".") or name in BESIDE_RUNS:  # drafts, trash, temporary files
+            if name.startswith("."):  # drafts, trash, a workspace's uploads
                 continue
             try:
                 if not _ID.fullmatch(name):

@@ -25,7 +25,7 @@ from nnlab.errors import UserError
 
 log = logging.getLogger(__name__)
 
-FOLDER = "uploads"  # a workspace's uploads: UploadStore(workspace / FOLDER); its RunStore skips it
+FOLDER = ".uploads"  # a workspace's uploads: UploadStore(workspace / FOLDER); hidden, so its RunStore skips it
 QUOTA_ENV = "NNLAB_UPLOAD_QUOTA_MB"
 DEFAULT_QUOTA_MB = 100
 ID_LENGTH = 16  # hex digits of SHA-256: 64 bits, no accidental collisions among a class's files
@@ -74,13 +74,19 @@ class UploadStore:
             raise UserError(
                 f"{kept} take {_size(used)} of the {_size(self.quota_bytes)} allowed, and this file needs "
                 f"{_size(extra)} more. Delete runs or uploads you no longer need, or use a smaller file.")
-        self.root.mkdir(parents=True, exist_ok=True)
-        if extra:
-            _write_atomic(target, data)
         upload = Upload(upload_id, _display_name(name), len(data), _now())
         meta = {"name": upload.name, "size": upload.size, "uploaded": upload.uploaded}
-        _write_atomic(self.root / f"{upload_id}.json", json.dumps(meta).encode())
-        os.utime(target)  # uploading again restarts the expiry clock
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if extra:
+                _write_atomic(target, data)
+            _write_atomic(self.root / f"{upload_id}.json", json.dumps(meta).encode())
+            os.utime(target)  # uploading again restarts the expiry clock
+        except OSError as error:  # a full or read-only disk: the server's trouble, told as what to do
+            if extra:
+                target.unlink(missing_ok=True)
+            raise UserError(f"The file could not be kept ({error.strerror or error}). Delete runs or uploads you "
+                            f"no longer need, or try again later.") from None
         return upload
 
     def path(self, upload_id: str) -> Path:

@@ -1,8 +1,10 @@
+import errno
 import os
 import time
 
 import pytest
 
+from nnlab import uploads as uploads_module
 from nnlab.errors import UserError
 from nnlab.uploads import ID_LENGTH, UploadStore, quota_from_env
 
@@ -82,6 +84,17 @@ def test_the_quota_can_count_the_whole_workspace(tmp_path):
     with pytest.raises(UserError, match="This workspace's runs and uploads take 9.0 KB"):
         store.save(b"x" * 2_000, "data.csv")
     assert store.used_bytes() == 9_000 and store.save(b"x" * 500, "small.csv").size == 500
+
+
+def test_a_full_disk_is_told_as_what_to_do_and_leaves_nothing(tmp_path, monkeypatch):
+    def no_space(_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    store = UploadStore(tmp_path, quota_bytes=10_000)
+    monkeypatch.setattr(uploads_module.os, "fsync", no_space)
+    with pytest.raises(UserError, match=r"could not be kept \(No space left on device\). Delete runs or uploads"):
+        store.save(CSV, "data.csv")
+    assert list(tmp_path.iterdir()) == [] and store.list() == []
 
 
 def test_an_empty_file_is_refused(tmp_path):
