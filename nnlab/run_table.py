@@ -97,12 +97,13 @@ def sort_runs(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def hparams_table(runs: list[Run], labels: list[str]) -> pd.DataFrame:
     """One row per run: every setting, the result figures (best val …, test …) and a `run` column
-    with its label (TensorBoard's HParams view). train_size is the number of training examples
-    used; for "all" (0) that number is not recorded with the run, so it is left missing, not 0."""
-    settings = [{name: _show(value) for name, value in run.config.to_dict().items()} for run in runs]
-    for row in settings:
-        if row["train_size"] == 0:
-            row["train_size"] = math.nan
+    with its label (TensorBoard's HParams view). train_size is the number of examples trained on:
+    for "all" (0) the number the run recorded, or missing if it recorded none — never 0."""
+    settings = []
+    for run in runs:
+        row = {name: _show(value) for name, value in run.config.to_dict().items()}
+        row["train_size"] = run.train_examples or run.config.train_size or math.nan
+        settings.append(row)
     figures = runs_frame(runs).filter(regex="^(best val|test) ").reset_index(drop=True)
     table = pd.concat([pd.DataFrame(settings).infer_objects(), figures], axis=1)
     return table.assign(run=list(labels))

@@ -77,6 +77,7 @@ class Run:
     dataset_title: str = ""
     task: str = CLASSIFICATION
     params: int = 0
+    train_examples: int = 0  # examples the network trained on (train_size 0 means "all": this says how many); 0 = not recorded
     test: dict = field(default_factory=dict)
     verdict: dict = field(default_factory=dict)
     message: str = ""
@@ -113,7 +114,7 @@ class RunStore:
     # --- writing (the trainer) ---------------------------------------------------------------
 
     def create(self, config: RunConfig, *, dataset_title: str = "", task: str = CLASSIFICATION,
-               params: int = 0, label: str = "") -> str:
+               params: int = 0, label: str = "", train_examples: int = 0) -> str:
         """A new run with status 'running'; returns its id. On a full or read-only disk it raises
         OSError and leaves nothing behind."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -124,7 +125,8 @@ class RunStore:
             os.chmod(draft, 0o755)  # as a plain mkdir would make it (mkdtemp's is private)
             now = _now()
             meta = {"format": FORMAT, "config": config.to_dict(), "status": Status.RUNNING.value, "created": now,
-                    "updated": now, "dataset_title": dataset_title, "task": task, "params": params, "test": {},
+                    "updated": now, "dataset_title": dataset_title, "task": task, "params": params,
+                    "train_examples": train_examples, "test": {},
                     "verdict": {}, "message": "", "seconds": 0.0, "epochs_run": 0, "best": None}
             _write_text(draft / HISTORY_FILE, "")
             if label:
@@ -351,6 +353,7 @@ class RunStore:
             updated=_field(meta, "updated", _is_time, "a date and time like 2026-01-01T12:00:00+00:00", ""),
             dataset_title=_field(meta, "dataset_title", str, "text", ""), task=task,
             params=_field(meta, "params", _is_count, "a whole number of at least 0", 0),
+            train_examples=_field(meta, "train_examples", _is_count, "a whole number of at least 0", 0),
             test=_field(meta, "test", _is_figures, "a mapping of names to numbers", {}),
             verdict=_field(meta, "verdict", _is_verdict, f"empty or a verdict whose kind is one of {', '.join(KINDS)}", {}),
             message=_field(meta, "message", str, "text", ""),

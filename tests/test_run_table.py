@@ -116,6 +116,8 @@ def test_hparams_table_row_per_run_settings_figures_and_run(tmp_path):
     assert list(table["best val accuracy"]) == [0.7, 0.7] and list(table["test accuracy"]) == [0.75, 0.75]
     assert set(RunConfig().to_dict()) <= set(table.columns)
     assert math.isnan(table["train_size"][0]) and table["train_size"][1] == 50  # "all" is not 0 examples
+    counted = store.create(RunConfig(dataset="iris"), train_examples=108)  # "all" of iris's training split
+    assert list(hparams_table([store.load(counted)], ["all"])["train_size"]) == [108]
 
 
 # --- damaged runs in every table ------------------------------------------------------------------

@@ -236,6 +236,7 @@ BROKEN_RUN_FILES = [
     ("created not a date", good_meta(created="yesterday"), "created should be a date"),
     ("task unknown", good_meta(task="poetry"), "task should be classification or regression"),
     ("params text", good_meta(params="67"), "params should be a whole number"),
+    ("train_examples negative", good_meta(train_examples=-1), "train_examples should be a whole number"),
     ("seconds infinite", good_meta(seconds=1e999), "seconds should be a number"),
     ("test not a mapping", good_meta(test="high"), "test should be a mapping"),
     ("test figure text", good_meta(test={"accuracy": "75%"}), "test should be a mapping"),
