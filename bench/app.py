@@ -27,50 +27,118 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+        "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # as tests/e2e/conftest.py
 OVERHEAD_RUN = "dataset=mnist&hidden=128&batch_size=128&epochs=20"
 OVERHEAD_CONFIG = {"dataset": "mnist", "hidden": [128], "batch_size": 128, "epochs": 20}
 
 
 class Server:
-    def __init__(self, cpus: str | None = None):
+    """`streamlit run app.py` with its runs in a temporary folder, stopped on leaving the `with`."""
+
+    def __init__(self, cpus: str | None = None, *, port: int | None = None, runs_mode: str = "shared"):
         self.cpus = cpus  # e.g. "0": pin the server to core 0 (taskset), the browser elsewhere
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = port or free_port()
+        self.runs_mode = runs_mode  # NNLAB_RUNS: "shared", or "private" (one workspace per visitor)
         self.runs = Path(tempfile.mkdtemp(prefix="nnlab-bench-"))
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        env = {**os.environ, "NNLAB_RUNS_DIR": str(self.runs), "NNLAB_RUNS": "shared"}
+        env = {**os.environ, "NNLAB_RUNS_DIR": str(self.runs), "NNLAB_RUNS": self.runs_mode}
         self.started = time.perf_counter()
         pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self.process = subprocess.Popen(
             [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
              str(self.port), "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if urllib.request.urlopen(self.url + "/_stcore/health", timeout=1).read() == b"ok":
                     break
             except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__()
+                    raise RuntimeError(f"the nnlab server did not start on {self.url}")
                 time.sleep(0.05)
         self.healthy = time.perf_counter() - self.started
         return self
 
-    def peak_memory_mb(self) -> float:
+    def memory_mb(self, field: str = "VmRSS") -> float:
+        """The server's resident memory now (VmRSS) or at its peak so far (VmHWM)."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+        return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024
+
+    def peak_memory_mb(self) -> float:
+        return self.memory_mb("VmHWM")
+
+    def saved_runs(self) -> list:
+        """Every saved run (nnlab.runs.Run), in every workspace."""
+        from nnlab.runs import RunStore
+
+        workspaces = sorted({path.parent.parent for path in self.runs.glob("**/run.json")})
+        return [run for folder in workspaces for run in RunStore(folder).list()[0]]
 
     def runs_seconds(self) -> list[float]:
         return [json.loads(p.read_text())["seconds"] for p in sorted(self.runs.glob("shared/*/run.json"))]
 
     def __exit__(self, *exc):
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
         shutil.rmtree(self.runs, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+
+
+def own_browser_pids() -> list[int]:
+    """The Chromium processes this benchmark started: descendants of this process (Playwright's
+    driver starts the browser, the browser its renderers), never another program's browsers.
+    (Chromium's idle crash handlers detach themselves to init and are left alone.)"""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended meanwhile
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])  # the name may hold spaces
+    ours, grew = {os.getpid()}, True
+    while grew:
+        children = {pid for pid, parent in parents.items() if parent in ours} - ours
+        ours |= children
+        grew = bool(children)
+    return sorted(pid for pid in ours - {os.getpid()} if _is_chromium(pid))
+
+
+def _is_chromium(pid: int) -> bool:
+    try:
+        return "chrom" in Path(f"/proc/{pid}/comm").read_text()
+    except OSError:
+        return False
+
+
+def pin_own_browser(cpus: set[int]) -> None:
+    """Every thread of our Chromium processes onto `cpus` (renderers started later inherit it)."""
+    for pid in own_browser_pids():
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                os.sched_setaffinity(int(task.name), cpus)
+            except OSError:
+                pass  # the thread ended meanwhile
 
 
 def main_button(page, name):
@@ -100,7 +168,7 @@ def backend_seconds(cpus: str | None = None) -> float:
 
 def main() -> None:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = launch_browser(playwright)
 
         print("Start-up: `streamlit run` until the home page is usable")
         for attempt in range(3):
@@ -121,8 +189,7 @@ def main() -> None:
             for attempt in range(2):
                 with Server(server_cpus) as server:
                     if browser_cpus:
-                        subprocess.run(f"for p in $(pgrep -f chromium); do taskset -pc {browser_cpus} $p; done",
-                                       shell=True, capture_output=True)
+                        pin_own_browser({int(browser_cpus)})
                     page = browser.new_page()
                     wall = train_in_browser(page, f"{server.url}/Train?{OVERHEAD_RUN}", "Trained all 20 epochs.")
                     app_runs.append(server.runs_seconds()[-1])
