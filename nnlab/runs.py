@@ -77,7 +77,7 @@ class Run:
     dataset_title: str = ""
     task: str = CLASSIFICATION
     params: int = 0
-    train_examples: int = 0  # examples the network trained on (train_size 0 means "all": this says how many); 0 = not recorded
+    train_examples: int = 0  # examples trained on (train_size 0 means "all": this says how many); 0 = unknown
     test: dict = field(default_factory=dict)
     verdict: dict = field(default_factory=dict)
     message: str = ""
@@ -355,7 +355,7 @@ class RunStore:
             params=_field(meta, "params", _is_count, "a whole number of at least 0", 0),
             train_examples=_field(meta, "train_examples", _is_count, "a whole number of at least 0", 0),
             test=_field(meta, "test", _is_figures, "a mapping of names to numbers", {}),
-            verdict=_field(meta, "verdict", _is_verdict, f"empty or a verdict whose kind is one of {', '.join(KINDS)}", {}),
+            verdict=_field(meta, "verdict", _is_verdict, f"empty or a verdict of a kind in {', '.join(KINDS)}", {}),
             message=_field(meta, "message", str, "text", ""),
             seconds=float(_field(meta, "seconds", _is_number, "a number of seconds", 0.0)),
             epochs_run=_field(meta, "epochs_run", _is_count, "a whole number of at least 0", 0),
@@ -484,7 +484,8 @@ def _parse_json(path: Path) -> Any:
     try:
         return json.loads(_decode(data, path.name))
     except json.JSONDecodeError as error:
-        raise _Damage(f"{path.name} is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+        where = f"line {error.lineno} column {error.colno}"
+        raise _Damage(f"{path.name} is not valid JSON ({error.msg} at {where})") from None
     except RecursionError:
         raise _Damage(f"{path.name} is nested too deeply to be a file nnlab wrote") from None
 

@@ -75,7 +75,8 @@ def test_filter_runs_by_text_data_set_and_status(tmp_path):
     assert names(filter_runs(table, "  ", [], [])) == names(table)
     assert names(filter_runs(table, "", ["iris"], [])) == ["Wide Net", "a.*b"]
     assert names(filter_runs(table, "net", ["wine"], [])) == []
-    assert len(filter_runs(table, "", [], [Status.COMPLETED])) == 3 and len(filter_runs(table, "", [], ["running"])) == 0
+    assert len(filter_runs(table, "", [], [Status.COMPLETED])) == 3
+    assert len(filter_runs(table, "", [], ["running"])) == 0
     assert filter_runs(table, table["id"].iloc[0][-6:], [], []).empty  # the hidden id column is not searched
     assert filter_runs(table, "nan", [], []).empty  # missing values are not the text "nan"
 

@@ -303,7 +303,8 @@ def test_a_damaged_part_keeps_the_readable_rest_and_says_what_was_dropped(
     assert (listed_problem in problems) if listed_problem else problems == "", problems
     run = store.load(run_id)
     problems = " | ".join(run.problems)
-    assert (loaded_problem or listed_problem or "") in problems and bool(problems) == bool(listed_problem or loaded_problem)
+    expected = loaded_problem or listed_problem
+    assert (expected or "") in problems and bool(problems) == bool(expected)
     assert len(run.history) == epochs and run.label == ""
     if epochs:
         assert run.history["epoch"].dtype.kind == "i" and run.history["loss"].dtype.kind == "f"
