@@ -7,7 +7,8 @@ six floating-point operations. A run costs epochs × (training examples × param
 steps × STEP_UNITS): each step also has a fixed cost (the compiled step's launch, the optimizer's
 bookkeeping) that dwarfs the arithmetic of small networks at small batches.
 
-The deployer sets the limit per run with NNLAB_MAX_COMPUTE (e.g. "2e12"; "0" = no limit).
+The deployer sets the limit per training with NNLAB_MAX_COMPUTE (e.g. "2e12"; "0" = no limit); a
+race or sweep is one training on one slot, so its runs share that limit.
 """
 from __future__ import annotations
 
@@ -79,6 +80,21 @@ def check(config, n_train: int, params: int, limit: float | None = None) -> None
         f"This run needs {scientific(needed)} units of compute ({config.epochs:,} epochs × ({n_train:,} examples × "
         f"{params:,} parameters + {steps:,} batch steps × {scientific(STEP_UNITS)} each)); this server allows "
         f"{scientific(limit)} per run. Use {_one_of(cuts)}.")
+
+
+def check_together(runs: list[tuple], limit: float | None = None) -> None:
+    """A race or sweep trains on one slot as one request, so its runs share one run's budget.
+    `runs` holds (config, n_train, params) for each; each is checked alone first (its message says
+    what to cut), then their sum."""
+    limit = max_compute() if limit is None else limit
+    for run in runs:
+        check(*run, limit=limit)
+    total = sum(cost(*run) for run in runs)
+    if total > limit:
+        raise UserError(
+            f"These {len(runs)} runs need {scientific(total)} units of compute together; this server allows "
+            f"{scientific(limit)} for one training, and a race or sweep counts as one. Use fewer runs, or cut each "
+            f"one's epochs, neurons or examples so that together they need {total / limit:.1f} times less.")
 
 
 def scientific(value: float) -> str:

@@ -126,9 +126,9 @@ class _SlotWork:
             watcher.join()
 
     def _queue_up(self) -> None:
-        """Check every run (data, budget), then take a place in the queue; watched from now on."""
-        for job in self.members:
-            job._check()
+        """Check the runs (their data, the compute budget they share), then take a place in the
+        queue; watched from now on."""
+        budget.check_together([job._measure() for job in self.members])
         self._scheduler.enqueue(self)
         self._queued = True
         self.touch()
@@ -234,12 +234,13 @@ class TrainingJob(_SlotWork):
 
     # --- the steps a race or sweep drives ---------------------------------------------------------
 
-    def _check(self) -> None:
-        """Load the data (cached by the page) and refuse a run over the compute budget."""
+    def _measure(self) -> tuple[RunConfig, int, int]:
+        """Load the data (cached by the page): (config, training examples, parameters), what the
+        compute budget is counted from."""
         if self.dataset is None:
             self.dataset = self._load(self.config)
         specs = layer_specs(self.config, self.dataset.n_features, self.dataset.n_outputs, self.dataset.task)
-        budget.check(self.config, len(self.dataset.x_train), count_params(specs))
+        return self.config, len(self.dataset.x_train), count_params(specs)
 
     def _begin(self) -> bool:
         """Build the trainer and the run's folder; False if the run ends here."""

@@ -100,6 +100,17 @@ def test_each_suggested_cut_is_just_enough(config, n_train, limit):
         assert fits(n_train=suggested["train_size"])
 
 
+def test_a_race_or_sweep_shares_one_budget():
+    runs = [(RunConfig(hidden=(128,), epochs=e), MNIST_TRAIN, 101_770) for e in (60, 60, 60)]
+    one = budget.cost(*runs[0])
+    budget.check_together(runs[:2], limit=2 * one)
+    with pytest.raises(UserError, match=r"^These 3 runs need 1.3 × 10¹² units of compute together; this server "
+                                         r"allows 8.6 × 10¹¹ for one training, .* need 1.5 times less\.$"):
+        budget.check_together(runs, limit=2 * one)
+    with pytest.raises(UserError, match=r"^This run needs"):  # a run too big alone says what to cut in it
+        budget.check_together([*runs[:1], (RunConfig(hidden=(128,), epochs=1000), MNIST_TRAIN, 101_770)], limit=2 * one)
+
+
 @pytest.mark.parametrize("text, limit", [("2e13", 2e13), (" 5000 ", 5000.0), ("0", math.inf), ("", 1e12)])
 def test_the_deployer_sets_the_limit(text, limit, monkeypatch):
     monkeypatch.setenv("NNLAB_MAX_COMPUTE", text)

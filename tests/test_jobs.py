@@ -3,6 +3,7 @@ import threading
 
 import pytest
 
+from nnlab import budget
 from nnlab import jobs as jobs_module
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
@@ -81,6 +82,17 @@ def test_a_run_over_the_compute_budget_is_refused_before_it_queues(monkeypatch):
         job.start()
     assert job.status == Status.QUEUED and job.queue_position() is None
     scheduler.enqueue(TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler))  # alice is not blocked
+
+
+def test_a_sweep_is_refused_when_its_runs_together_are_over_the_budget(monkeypatch):
+    dataset = load_dataset(TINY)
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", str(2.5 * budget.cost(TINY, len(dataset.x_train), 67)))
+    scheduler = Scheduler(1)
+    with pytest.raises(UserError, match="These 3 runs need"):
+        SweepJob([TrainingJob(TINY, load_dataset, owner="alice") for _ in range(3)], scheduler=scheduler).start()
+    sweep = SweepJob([TrainingJob(TINY, load_dataset, owner="alice") for _ in range(2)], scheduler=scheduler).start()
+    sweep.join(DEADLINE)
+    assert [job.status for job in sweep.jobs] == [Status.COMPLETED] * 2
 
 
 def test_a_store_that_cannot_be_created_fails_the_run_with_the_reason(tmp_path):
