@@ -31,7 +31,21 @@ from nnlab.status import FINISHED, Status
 from nnlab.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
-ABANDON_SECONDS = float(os.environ.get("NNLAB_ABANDON_SECONDS", "60"))
+
+
+def abandon_seconds_from_environment() -> float:
+    """NNLAB_ABANDON_SECONDS: how long work may go unwatched before it is stopped (default 60)."""
+    text = os.environ.get("NNLAB_ABANDON_SECONDS", "60")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ValueError(f"NNLAB_ABANDON_SECONDS must be a number of seconds above 0, got {text!r}")
+    return seconds
+
+
+ABANDON_SECONDS = abandon_seconds_from_environment()
 
 
 class _SlotWork:

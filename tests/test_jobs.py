@@ -298,3 +298,13 @@ def test_a_sweep_runs_one_after_another_and_stop_skips_the_rest():
     sweep.join(DEADLINE)
     assert [job.status for job in sweep.jobs] == [Status.STOPPED] * 3
     assert sweep.jobs[1].message == "Stopped before training began."
+
+
+@pytest.mark.parametrize("text, seconds", [("60", 60.0), ("2.5", 2.5), ("0", None), ("soon", None)])
+def test_the_deployer_sets_the_abandon_time(text, seconds, monkeypatch):
+    monkeypatch.setenv("NNLAB_ABANDON_SECONDS", text)
+    if seconds is None:
+        with pytest.raises(ValueError, match="NNLAB_ABANDON_SECONDS must be a number of seconds above 0"):
+            jobs_module.abandon_seconds_from_environment()
+    else:
+        assert jobs_module.abandon_seconds_from_environment() == seconds

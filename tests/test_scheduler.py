@@ -3,7 +3,7 @@ import threading
 import pytest
 
 from nnlab.errors import UserError
-from nnlab.scheduler import Scheduler
+from nnlab.scheduler import Scheduler, slots_from_environment
 
 DEADLINE = 10  # seconds any wait in these tests may take
 
@@ -146,3 +146,13 @@ def _wait_until(condition, deadline: float = DEADLINE) -> None:
             return
         event.wait(0.01)
     raise AssertionError("condition not met in time")
+
+
+@pytest.mark.parametrize("text, slots", [("2", 2), ("1", 1), ("0", None), ("two", None)])
+def test_the_deployer_sets_the_slots(text, slots, monkeypatch):
+    monkeypatch.setenv("NNLAB_MAX_TRAINING", text)
+    if slots is None:
+        with pytest.raises(ValueError, match="NNLAB_MAX_TRAINING must be a whole number of at least 1"):
+            slots_from_environment()
+    else:
+        assert slots_from_environment() == slots
