@@ -1,45 +1,15 @@
-"""nnlab's home page: what it is, the lessons to start from, and the way to every page.
+"""nnlab's entry point: `streamlit run app.py`. Every page runs through here (st.navigation): the
+tab, the menu in sections, the visitor's workspace, and the visitor's runs kept alive.
 
 It must render at once: nothing here imports TensorFlow.
 """
 import streamlit as st
 
-from nnlab import dashboard as ui
-from nnlab.presets import PRESETS
+from nnlab.ui import live, navigation, workspace
 
-
-ui.page_setup("Home")
-st.title(":material/neurology: nnlab")
-st.markdown(
-    "A lab for learning how a neural network's **hyperparameters** shape its training. Move the "
-    "sliders — hidden layers, neurons, activation, loss, optimizer, learning rate, batch size, "
-    "epochs, dropout — press **Train**, and watch the training and validation curves grow epoch by "
-    "epoch until they show **overfitting** or **underfitting** by themselves. Then read the verdict "
-    "in plain words, try the suggested remedy and compare the two runs. Real Keras, real data."
-)
-st.subheader("Start from a lesson")
-columns = st.columns(len(PRESETS))
-for column, preset in zip(columns, PRESETS.values()):
-    with column.container(border=True, height="stretch"):
-        st.markdown(f"**{preset.title}**")
-        st.caption(preset.description)
-        st.markdown(f"*Look for:* {preset.look_for}")
-        st.page_link(ui.PAGES["train"], label="Open in Train", icon=":material/play_arrow:",
-                     query_params={"preset": preset.key})
-st.caption("Teachers: a link such as `…/Train?preset=overfitting` opens a lesson for the whole class; "
-           "the Train page's own link carries every setting.")
-
-lab, concepts = st.columns(2)
-with lab:
-    st.subheader("The lab")
-    for key, text in [("train", "Train a network and watch it learn."),
-                      ("runs", "Every run you trained, kept: sort, rename, export."),
-                      ("compare", "Two or more runs overlaid, with their differences named."),
-                      ("race", "Two settings trained side by side, live."),
-                      ("sweep", "One setting over a list of values: what does it change?")]:
-        st.page_link(ui.PAGES[key], label=f"**{ui.NAMES[key]}** — {text}", icon=ui.ICONS[key])
-with concepts:
-    st.subheader("The lecture's examples")
-    for key in ui.CONCEPTS:
-        st.page_link(ui.PAGES[key], label=ui.NAMES[key], icon=ui.ICONS[key])
-
+page = navigation.navigation()
+st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=":material/neurology:", layout="wide")
+workspace.sidebar()
+live.touch_session_jobs()
+live.running_sidebar()
+page.run()

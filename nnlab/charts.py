@@ -61,7 +61,7 @@ def _metric_panel(metric: str, epochs: int, colour: alt.Color, height: int, dash
 @lru_cache(maxsize=128)
 def _curve_specs(metric: str, epochs: int, height: int, runs: tuple[str, ...] | None) -> tuple[str, str]:
     """The two panels' Vega-Lite specs without data, as JSON. Building them with Altair takes tens
-    of milliseconds; live charts are redrawn twice a second, so they are built once and filled."""
+    of milliseconds; live charts are redrawn once a second, so they are built once and filled."""
     if runs is None:  # one run: colour tells train from validation, merged with the dash legend
         colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
                            legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2))

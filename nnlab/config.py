@@ -87,15 +87,23 @@ class RunConfig:
                 if setting.in_link and getattr(self, name) != getattr(defaults, name)}
 
     @classmethod
-    def from_link(cls, params: dict[str, str]) -> tuple["RunConfig", list[str]]:
-        """A link's settings on top of the defaults, one at a time, so a bad one spoils nothing
-        else: (the config, a sentence per parameter that could not be used)."""
-        values, problems = RunConfig().to_dict(), []
+    def from_link(cls, params: dict[str, str], base: dict[str, Any] | None = None) -> tuple["RunConfig", list[str]]:
+        """A link's settings on top of the defaults (and `base`, settings the page resolved itself,
+        such as an upload's path): (the config, a sentence per parameter that could not be used).
+        When they do not all fit, they are tried one at a time, so a bad one spoils nothing else."""
+        values, problems = {**RunConfig().to_dict(), **(base or {})}, []
+        usable = {}
         for name, raw in params.items():
             setting = SETTINGS.get(name)
             if setting is None or not setting.in_link:
                 problems.append(f"{name!r} is not a setting a link can carry")
-                continue
+            else:
+                usable[name] = raw
+        try:
+            return cls.from_dict({**values, **usable}), problems
+        except ConfigError:
+            pass
+        for name, raw in usable.items():
             try:
                 cls.from_dict({**values, name: raw})
                 values[name] = raw
@@ -104,7 +112,7 @@ class RunConfig:
         try:
             return cls.from_dict(values), problems
         except ConfigError as error:  # settings fine alone but not together (loss mse with label encoding)
-            return RunConfig(), [*problems, str(error)]
+            return cls.from_dict(base or {}), [*problems, str(error)]
 
     def changes_from(self, other: "RunConfig") -> dict[str, tuple[Any, Any]]:
         """The settings that differ: name → (other's value, this value)."""
@@ -128,7 +136,7 @@ def _validate(config: RunConfig) -> None:
 
 
 DEFAULT = RunConfig()
-# The course notebook's network, the students' starting point (DESIGN.md).
+# The course notebook's network, the students' starting point: ≈88 % test accuracy after 10 epochs.
 COURSE_EXERCISE = RunConfig(
     dataset="mnist", hidden=(20, 20, 20), activation="relu", loss="mse", encoding="one_hot",
     optimizer="sgd", learning_rate=0.087, batch_size=100, epochs=10,

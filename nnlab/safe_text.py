@@ -13,6 +13,7 @@ such text cells and column names get a leading apostrophe, which spreadsheets sh
 """
 from __future__ import annotations
 
+import csv
 import re
 import string
 
@@ -41,6 +42,12 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_datetime64_any_dtype(safe[column])):
             safe[column] = safe[column].astype(object).map(_cell)
     return safe.rename(columns=_cell, index=_cell)
+
+
+def spreadsheet_csv(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A frame as CSV text for a download: formula cells neutralised, and every text cell quoted, so a
+    carriage return or a comma inside a name cannot split a row when the file is read back."""
+    return spreadsheet_safe(frame).to_csv(index=index, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def _cell(value: object) -> object:

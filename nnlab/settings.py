@@ -134,12 +134,19 @@ class Setting:
             return ",".join(map(str, value))
         if self.kind == "bool":
             return "true" if value else "false"
+        if self.kind == "float" and float(value).is_integer():
+            return str(int(value))  # "100", as people write it (and link it)
         return str(value)
+
+
+def split_values(text: str) -> list[str]:
+    """'0.1, 0.2; 0.3' → ['0.1', '0.2', '0.3']: the lists people type (commas or semicolons)."""
+    return [part.strip() for part in str(text).replace(";", ",").split(",") if part.strip()]
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
     """'128, 64' → (128, 64); '' → (). For the command line, links and text inputs."""
-    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
+    parts = split_values(text)
     try:
         return tuple(int(p) for p in parts)
     except ValueError:

@@ -7,6 +7,7 @@ from typing import Callable
 
 from nnlab.config import ACTIVATIONS, OPTIMIZERS, RunConfig
 from nnlab.errors import ConfigError
+from nnlab.settings import split_values
 
 MAX_VALUES = 12
 
@@ -14,7 +15,7 @@ MAX_VALUES = 12
 @dataclass(frozen=True)
 class Knob:
     title: str
-    defaults: str  # the values offered first, as the user would type them
+    suggested: str  # the values offered first, as the user would type them
     parse: Callable[[str], object]
     apply: Callable[[RunConfig, object], RunConfig]
     log_scale: bool = False  # plot the results against the value on a log axis
@@ -57,9 +58,9 @@ KNOBS = {
 def sweep_configs(base: RunConfig, knob: str, text: str) -> list[tuple[object, RunConfig]]:
     """'0.001, 0.01' → [(0.001, config), (0.01, config)]; a ConfigError names any bad value."""
     spec = KNOBS[knob]
-    parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    parts = split_values(text)
     if not parts:
-        raise ConfigError(f"give one or more values for {spec.title.lower()}, separated by commas, e.g. {spec.defaults}")
+        raise ConfigError(f"give one or more values for {spec.title.lower()}, separated by commas, e.g. {spec.suggested}")
     if len(parts) > MAX_VALUES:
         raise ConfigError(f"{len(parts)} values is too many for one sweep; at most {MAX_VALUES}")
     out = []

@@ -1,16 +1,12 @@
 """Gradient descent in one dimension, step by step, on a function you choose or type."""
-import math
-
-import pandas as pd
 import streamlit as st
 import sympy
 
-from nnlab import dashboard as ui
 from nnlab.concepts.charts import descent_chart
-from nnlab.concepts.gradient_descent import EXAMPLES, curve, descend, parse
+from nnlab.concepts.gradient_descent import EXAMPLES, MAX_ITERATIONS, curve, descend, parse, view
 from nnlab.errors import UserError
+from nnlab.safe_text import markdown
 
-ui.page_setup("Gradient descent")
 st.title(":material/landscape: Gradient descent")
 st.markdown(r"Each iteration moves x against the slope: $x \leftarrow x - \text{learning rate} \cdot f'(x)$. "
             "The lecture's playground is filled in: f = x² + x, start 5, learning rate 0.25.")
@@ -23,10 +19,16 @@ start_column, rate_column = st.columns(2)
 start = start_column.number_input("Starting point", value=5.0, step=0.5, format="%g")
 rate = rate_column.number_input("Learning rate", value=0.25, min_value=0.0, step=0.05, format="%g")
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def parsed(text: str):
+    """Each click reruns the page: read a formula once (up to ≈0.7 s for the hardest), not per click."""
+    return parse(text)
+
+
 try:
-    function = parse(text)
+    function = parsed(text)
 except UserError as error:
-    st.error(f"Change the function: {error}")
+    st.error(f"Change the function: {markdown(str(error))}")
     st.stop()
 setup = (text, start, rate)
 if st.session_state.get("gd_setup") != setup:  # a new problem starts at iteration 0
@@ -41,6 +43,9 @@ if buttons[2].button(f"Run {many} steps", width="stretch"):
 if buttons[3].button("Reset", width="stretch"):
     st.session_state["gd_iterations"] = 0
 
+if st.session_state["gd_iterations"] > MAX_ITERATIONS:
+    st.session_state["gd_iterations"] = MAX_ITERATIONS
+    st.info(f"The page shows at most {MAX_ITERATIONS:,} iterations: press Reset to start again.")
 path, diverged = descend(function, start, rate, st.session_state["gd_iterations"])
 current = path[-1]
 st.latex(rf"f(x) = {sympy.latex(function.expression)}, \quad f'(x) = {sympy.latex(function.derivative_expression)}")
@@ -52,18 +57,9 @@ if diverged:
     st.error("The steps ran away (diverging): the learning rate is too large for this function — each step "
              "overshoots the minimum by more than it corrects. Lower the learning rate and press Reset.")
 
-table = pd.DataFrame([{"iteration": p.iteration, "x": p.x, "f": p.fx, "slope": p.slope} for p in path])
-finite = table[table["x"].map(math.isfinite) & (table["x"].abs() < 1e6)]
-low, high = float(finite["x"].min()), float(finite["x"].max())
-margin = max(1.0, 0.25 * (high - low))
-width = 1.0 + 0.1 * (high - low)
-if math.isfinite(current.x) and math.isfinite(current.slope):
-    tangent = pd.DataFrame({"x": [current.x - width, current.x + width]})
-    tangent["f"] = current.fx + current.slope * (tangent["x"] - current.x)
-else:
-    tangent = pd.DataFrame({"x": [], "f": []})
-st.altair_chart(descent_chart(curve(function, low - margin, high + margin), finite, tangent), width="stretch")
+shown = view(path)
+st.altair_chart(descent_chart(curve(function, shown.low, shown.high), shown.points, shown.tangent), width="stretch")
 st.caption("Orange: the points visited, in order. Blue: where you are now, with the tangent whose slope "
            "sets the next step.")
 with st.expander("Every iteration"):
-    st.dataframe(table, hide_index=True, column_config={"x": st.column_config.NumberColumn(format="%.10g")})
+    st.dataframe(shown.table, hide_index=True, column_config={"x": st.column_config.NumberColumn(format="%.10g")})

@@ -2,11 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.backprop import steps
 from nnlab.concepts.charts import line
 
-ui.page_setup("Backpropagation")
 st.title(":material/undo: Backpropagation, worked")
 st.markdown("The lecture's example: one training pair (x, y), the prediction ŷ = w·x + b, the loss (ŷ − y)². "
             "The chain rule gives each parameter's gradient; gradient descent moves it a little against it.")

@@ -3,13 +3,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.approximation import approximation_config, fit_error, fitted_curve
 from nnlab.concepts.charts import fit_chart
 from nnlab.jobs import TrainingJob
+from nnlab.safe_text import markdown
 from nnlab.synthetic import CURVES
+from nnlab.ui import live, workspace
+from nnlab.ui.session_keys import APPROXIMATION
 
-ui.page_setup("Universal approximation")
 st.title(":material/extension: Universal approximation")
 st.markdown("One hidden layer with enough neurons can approximate any reasonable function. Pick a curve and a "
             "number of neurons, press **Fit**, and watch the real network (Keras, Adam) bend towards it — "
@@ -20,33 +21,29 @@ neurons = cols[1].select_slider("Neurons in the hidden layer", [1, 2, 3, 4, 6, 8
 activation = cols[2].selectbox("Activation", ["relu", "tanh", "sigmoid", "gaussian"])
 epochs = cols[3].slider("Epochs", 20, 500, 150, 10)
 config = approximation_config(curve, neurons, activation, epochs)
-job = st.session_state.get("approximation")
+job = st.session_state.get(APPROXIMATION)
 if st.button("Fit", type="primary", icon=":material/play_arrow:", disabled=job is not None and not job.done):
-    job = TrainingJob(config, ui.load_data, keep_model=False, snapshot=fitted_curve).start()
-    st.session_state["approximation"] = job
-dataset = ui.load_data(config)
+    live.start(APPROXIMATION, TrainingJob(config, live.load_data, keep_model=False, snapshot=fitted_curve,
+                                          owner=workspace.visitor()))
+dataset = live.load_data(config)
 points = pd.DataFrame({"x": dataset.scaler.inverse_transform(dataset.x_train)[:, 0],
                        "y": dataset.to_original_target(dataset.y_train)})
 grid = np.linspace(-3, 3, 200)
 target = pd.DataFrame({"x": grid, "y": CURVES[curve][1](grid)})
 
 
-def live(was_running: bool) -> None:
-    job = st.session_state.get("approximation")
-    if job is not None and was_running and job.done:
-        st.rerun()
+def draw(job) -> None:
     shown = job if job is not None and job.config.dataset == curve else None
     fit = shown.snapshot if shown is not None else None
     if shown is not None:
-        st.progress(min(1.0, len(shown.history) / shown.config.epochs),
-                    text=f"{shown.config.hidden[0]} {shown.config.activation} neurons · {ui.job_status_line(shown)}")
+        st.progress(live.fraction(shown),
+                    text=f"{shown.config.hidden[0]} {shown.config.activation} neurons · {live.status_line(shown)}")
         if shown.status == "failed":
-            st.error(shown.message)
+            st.error(markdown(shown.message))
     st.altair_chart(fit_chart(points, target, fit), width="stretch")
     if fit is not None:
         st.metric("Average distance between the fit and the curve", f"{fit_error(fit, CURVES[curve][1]):.4f}")
     st.caption("Grey: the noisy training points. Blue dashes: the true curve. Orange: what the network computes.")
 
 
-running = job is not None and not job.done
-st.fragment(live, run_every=ui.POLL_SECONDS if running else None)(running)
+live.polled(APPROXIMATION, draw)

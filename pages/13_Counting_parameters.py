@@ -1,12 +1,11 @@
 """Counting parameters: (inputs + 1) × outputs per layer, checked against Keras."""
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.parameters import count_table, parse_sizes
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
+from nnlab.safe_text import markdown
 
-ui.page_setup("Counting parameters")
 st.title(":material/calculate: Counting parameters")
 st.markdown("*How many parameters in this neural network?* Each neuron of a dense layer has one weight per "
             "input and one bias: a layer with n inputs and m neurons has **(n + 1) × m** parameters.")
@@ -15,7 +14,7 @@ text = st.text_input("Layer sizes: inputs, hidden layers…, outputs", value="78
 try:
     sizes = parse_sizes(text)
 except UserError as error:
-    st.error(f"Change the sizes: {error}")
+    st.error(f"Change the sizes: {markdown(str(error))}")
     st.stop()
 table = count_table(sizes)
 st.dataframe(table, hide_index=True, width="stretch")
@@ -29,7 +28,7 @@ if st.button("Check with Keras", icon=":material/fact_check:",
     try:
         config = RunConfig(hidden=tuple(sizes[1:-1]))
     except UserError as error:
-        st.error(f"nnlab builds hidden layers of up to 2,048 neurons: {error}")
+        st.error(f"nnlab builds hidden layers of up to 2,048 neurons: {markdown(str(error))}")
         st.stop()
     with st.spinner("Building the network in Keras…"):
         keras_count = build_for_shape(config, sizes[0], sizes[-1]).count_params()

@@ -1,17 +1,18 @@
 """Runs: every run kept — sort, filter, rename, delete, export, compare, start again from one."""
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.errors import UserError
-from nnlab.run_table import runs_frame
+from nnlab.run_table import SORTABLE, filter_runs, runs_frame, sort_runs
+from nnlab.safe_text import markdown, spreadsheet_csv
+from nnlab.ui import controls, navigation, workspace
+from nnlab.ui.session_keys import COMPARE_IDS
 
-ui.page_setup("Runs")
 st.title(":material/folder_open: Runs")
-store = ui.store()
-runs, damaged = store.list(active=ui.active_run_ids())
+store = workspace.store()
+runs, damaged = store.list()
 if not runs:
     st.info("No runs yet: every run you train on the Train, Race or Sweep page is kept here.")
-    st.page_link(ui.PAGES["train"], label="Train a first network", icon=ui.ICONS["train"])
+    navigation.link("train", "Train a first network")
 by_id = {run.id: run for run in runs}
 table = runs_frame(runs)
 
@@ -20,17 +21,8 @@ if runs:
     text = search.text_input("Find", placeholder="a name, data set or optimizer")
     chosen_sets = datasets.multiselect("Data sets", sorted(table["dataset"].unique()))
     chosen_status = statuses.multiselect("Status", sorted(table["status"].unique()))
-    sortable = [c for c in ("date", "best val accuracy", "best val mae", "test accuracy", "test mae", "name",
-                            "learning_rate", "seconds") if c in table]
-    sort_by = order.selectbox("Sort by", sortable, help="Or click a column's header.")
-    ascending = sort_by in ("name", "best val mae", "test mae")  # best first; newest first
-    shown = table.sort_values(sort_by, ascending=ascending, kind="stable", na_position="last")
-    if text:
-        shown = shown[shown.astype(str).apply(lambda row: row.str.contains(text, case=False, regex=False)).any(axis=1)]
-    if chosen_sets:
-        shown = shown[shown["dataset"].isin(chosen_sets)]
-    if chosen_status:
-        shown = shown[shown["status"].isin(chosen_status)]
+    sort_by = order.selectbox("Sort by", [c for c in SORTABLE if c in table], help="Or click a column's header.")
+    shown = filter_runs(sort_runs(table, sort_by), text, chosen_sets, chosen_status)
     st.caption(f"{len(shown)} of {len(table)} runs. Click a column to sort; tick rows to act on them.")
     picked = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
@@ -40,18 +32,18 @@ if runs:
                        "learning_rate": st.column_config.NumberColumn("learning rate", format="%g")},
     )
     selected = [shown.iloc[i]["id"] for i in picked.selection.rows]
-    st.download_button("Export the table (CSV)", shown.to_csv(index=False), "nnlab-runs.csv", "text/csv",
+    st.download_button("Export the table (CSV)", spreadsheet_csv(shown), "nnlab-runs.csv", "text/csv",
                        on_click="ignore", icon=":material/download:")
 
     actions = st.columns(4)
-    if actions[0].button("Compare", icon=ui.ICONS["compare"], disabled=len(selected) < 2, width="stretch",
+    if actions[0].button("Compare", icon=navigation.PAGES["compare"].material_icon, disabled=len(selected) < 2, width="stretch",
                          help="Tick two or more runs."):
-        st.session_state["compare_ids"] = selected
-        st.switch_page(ui.PAGES["compare"])
-    if actions[1].button("New run from this one", icon=ui.ICONS["train"], disabled=len(selected) != 1,
+        st.session_state[COMPARE_IDS] = selected
+        navigation.go("compare")
+    if actions[1].button("New run from this one", icon=navigation.PAGES["train"].material_icon, disabled=len(selected) != 1,
                          width="stretch", help="Open the Train page with this run's settings."):
-        ui.set_controls(by_id[selected[0]].config)
-        st.switch_page(ui.PAGES["train"])
+        controls.set_controls(by_id[selected[0]].config)
+        navigation.go("train")
 
     if actions[2].button("Delete…", icon=":material/delete:", disabled=not selected, width="stretch"):
         st.session_state["delete_pending"] = selected
@@ -59,7 +51,7 @@ if runs:
     if pending:
         with st.container(border=True):
             st.warning(f"Delete {len(pending)} run(s) and their files? This cannot be undone: "
-                       + ", ".join(by_id[i].label or i for i in pending))
+                       + markdown(", ".join(by_id[i].label or i for i in pending)))
             yes, no = st.columns(2)
             if yes.button("Yes, delete", type="primary", width="stretch"):
                 for run_id in pending:
@@ -76,12 +68,12 @@ if runs:
                 try:
                     store.rename(selected[0], name)
                 except (OSError, UserError) as error:
-                    st.error(f"Could not rename: {error}")
+                    reason = error.strerror if isinstance(error, OSError) else str(error)  # no server paths
+                    st.error(f"Could not rename: {markdown(str(reason))}")
                 else:
                     st.rerun()
 
 if damaged:
     with st.expander(f"{len(damaged)} folder(s) in the runs folder could not be read and are skipped"):
         for item in damaged:
-            st.markdown(f"- `{item.id}`: {item.reason}")
-st.caption(f"Runs are kept as JSON and CSV files in `{store.root}`.")
+            st.markdown(f"- {markdown(item.id)}: {markdown(item.reason)}")

@@ -3,24 +3,26 @@ import pandas as pd
 import streamlit as st
 
 from nnlab import charts
-from nnlab import dashboard as ui
 from nnlab.errors import UserError
-from nnlab.run_table import differing_settings, results_frame, runs_frame, settings_frame, unique_labels
+from nnlab.run_table import differing_settings, hparams_table, results_frame, settings_frame, unique_labels
+from nnlab.safe_text import markdown, spreadsheet_csv
+from nnlab.ui import live, navigation, workspace
+from nnlab.ui.results import VERDICT_ICONS
+from nnlab.ui.session_keys import COMPARE_IDS
 
-ui.page_setup("Compare")
 st.title(":material/compare_arrows: Compare")
-store = ui.store()
-runs, _ = store.list(active=ui.active_run_ids())
+store = workspace.store()
+runs, _ = store.list()
 if len(runs) < 2:
     st.info("Compare needs at least two runs: train one, change one setting, train again.")
-    st.page_link(ui.PAGES["train"], label="Train", icon=ui.ICONS["train"])
+    navigation.link("train")
     st.stop()
 
 labels = dict(zip((run.id for run in runs), unique_labels(runs)))
 linked = [i for i in st.query_params.get("runs", "").split(",") if i in labels]
-default = [i for i in st.session_state.get("compare_ids", linked) if i in labels] or [run.id for run in runs[:2]]
+default = [i for i in st.session_state.get(COMPARE_IDS, linked) if i in labels] or [run.id for run in runs[:2]]
 ids = st.multiselect("Runs to compare", list(labels), default=default, format_func=labels.get, key="compare_pick")
-st.session_state["compare_ids"] = ids
+st.session_state[COMPARE_IDS] = ids
 if ids:
     st.query_params["runs"] = ",".join(ids)
 if len(ids) < 2:
@@ -30,7 +32,7 @@ if len(ids) < 2:
 try:
     chosen = sorted((store.load(i) for i in ids), key=lambda run: run.created)  # oldest first: "before → after"
 except UserError as error:
-    st.error(f"{error}. Pick the runs again.")
+    st.error(f"{markdown(str(error))}. Pick the runs again.")
     st.stop()
 names = [labels[run.id] for run in chosen]
 tasks = {run.task for run in chosen}
@@ -40,14 +42,14 @@ if len(tasks) > 1:
 settings = settings_frame([run.config for run in chosen], names)
 differ = differing_settings(settings)
 if differ:
-    st.markdown("**What differs:** " + "; ".join(
-        f"{name} " + " → ".join(str(v) for v in settings.loc[name]) for name in differ))
+    st.markdown("**What differs:** " + markdown("; ".join(
+        f"{name} " + " → ".join(str(v) for v in settings.loc[name]) for name in differ)))
 else:
     st.markdown("**These runs have identical settings** (differences come from chance alone only if the seeds differ).")
 
 st.subheader("Curves")
 st.caption("One colour per run; training solid, validation dashed.")
-ui.curves(charts.compare_charts([(name, run.history, run.task) for name, run in zip(names, chosen)]), key="compare")
+live.curves(charts.compare_charts([(name, run.history, run.task) for name, run in zip(names, chosen)]), key="compare")
 
 left, right = st.columns([3, 2])
 with left:
@@ -62,13 +64,13 @@ with right:
     st.dataframe(results_frame(chosen, names).astype(str), width="stretch")
     for name, run in zip(names, chosen):
         if run.verdict:
-            st.markdown(f"**{name}** — {ui.VERDICT_ICONS.get(run.verdict['kind'], '')} {run.verdict.get('title', '')}: "
-                        f"{run.verdict.get('explanation', '')}")
+            st.markdown(f"**{markdown(name)}** — {VERDICT_ICONS.get(run.verdict.get('kind'), '')} "
+                        f"{markdown(str(run.verdict.get('title', '')))}: {markdown(str(run.verdict.get('explanation', '')))}")
 
 if len(chosen) >= 3:
     st.subheader("Settings against results")
-    figures = runs_frame(chosen).filter(regex="^(best val|test) ").reset_index(drop=True)
-    table = pd.concat([settings.T.infer_objects().reset_index(drop=True), figures], axis=1).assign(run=names)
+    table = hparams_table(chosen, names)
+    figures = table.filter(regex="^(best val|test) ")
     choice, result_choice = st.columns(2)
     setting = choice.selectbox("Setting", differ + [c for c in settings.index if c not in differ], key="scatter_x")
     result = result_choice.selectbox("Result", list(figures.columns), key="scatter_y")
@@ -77,5 +79,5 @@ if len(chosen) >= 3:
     st.caption("Each run a line across the settings that differ and its result (as TensorBoard's HParams).")
     st.altair_chart(charts.parallel_coordinates_chart(table, [*differ, result], result), width="stretch")
 
-st.download_button("Settings and results (CSV)", pd.concat([settings, results_frame(chosen, names)]).to_csv(),
+st.download_button("Settings and results (CSV)", spreadsheet_csv(pd.concat([settings, results_frame(chosen, names)]), index=True),
                    "nnlab-compare.csv", "text/csv", on_click="ignore", icon=":material/download:")

@@ -2,50 +2,58 @@
 import streamlit as st
 
 from nnlab import charts
-from nnlab import dashboard as ui
 from nnlab.errors import UserError
 from nnlab.jobs import SweepJob
+from nnlab.safe_text import markdown
 from nnlab.sweep import KNOBS, sweep_configs, sweep_table
+from nnlab.tasks import metric_name
+from nnlab.ui import controls, link, live
+from nnlab.ui.results import VERDICT_ICONS
+from nnlab.ui.session_keys import SWEEP
 
-ui.page_setup("Sweep")
 st.title(":material/tune: Sweep")
 st.markdown("Train the settings in the sidebar (the Train page's) once for every value of **one** setting, "
             "then see what that setting does — e.g. *what happens if the learning rate is too low or too high?*")
-ui.settings_from_link()
-base = ui.controls()
-ui.settings_to_link(base)
+link.settings_from_link()
+base = controls.controls()
+link.settings_to_link(base)
 
 knob_column, values_column = st.columns([1, 2])
 knob = knob_column.selectbox("Setting to sweep", list(KNOBS), format_func=lambda k: KNOBS[k].title, key="sweep_knob")
-values_text = values_column.text_input("Values, separated by commas", value=KNOBS[knob].defaults,
+values_text = values_column.text_input("Values, separated by commas", value=KNOBS[knob].suggested,
                                        key=f"sweep_values_{knob}")
 plan = []
 if base is not None:
     try:
         plan = sweep_configs(base, knob, values_text)
     except UserError as error:
-        st.error(f"Change the values: {error}")
-sweep = st.session_state.get("sweep")
+        st.error(f"Change the values: {markdown(str(error))}")
+sweep = st.session_state.get(SWEEP)
 busy = sweep is not None and not sweep.done
 if plan:
     st.caption(f"{len(plan)} runs of {base.epochs} epoch(s) each, one after another.")
 if st.button("Sweep", type="primary", icon=":material/tune:", disabled=busy or not plan,
              help="A sweep is running: stop it first." if busy else None):
-    st.session_state["sweep"] = SweepJob([ui.new_job(config, f"{knob}={value}") for value, config in plan]).start()
-    st.session_state["sweep_setup"] = (knob, [value for value, _ in plan])
+    try:
+        job = SweepJob([live.new_job(config, f"{knob}={value}") for value, config in plan])
+    except UserError as error:
+        st.error(markdown(str(error)))
+    else:
+        if live.start(SWEEP, job):
+            st.session_state["sweep_setup"] = (knob, [value for value, _ in plan])
 
-sweep = st.session_state.get("sweep")
+sweep = st.session_state.get(SWEEP)
 if sweep is not None:
     finished = sum(job.done for job in sweep.jobs)
     st.progress(finished / len(sweep.jobs), text=f"Runs finished: {finished} of {len(sweep.jobs)}")
-ui.several_jobs_panel("sweep", height=300)
+live.several_jobs_panel(SWEEP, height=300)
 
 if sweep is not None and sweep.done:
     swept, values = st.session_state["sweep_setup"]
     done = [(value, job) for value, job in zip(values, sweep.jobs) if job.result is not None and job.history]
     if done:
         task = done[0][1].result.task
-        metric = "accuracy" if task == "classification" else "mae"
+        metric = metric_name(task)
         st.subheader(f"Final {metric} against {KNOBS[swept].title.lower()}")
         table = sweep_table([(value, job.history, job.result.test) for value, job in done], swept, metric)
         st.altair_chart(charts.metric_vs_setting_chart(table, swept, f"validation {metric}",
@@ -55,6 +63,6 @@ if sweep is not None and sweep.done:
         columns = st.columns(min(4, len(done)))
         for i, (value, job) in enumerate(done):
             with columns[i % len(columns)]:
-                st.markdown(f"**{swept} = {value}** · {ui.VERDICT_ICONS.get(job.result.verdict.kind, '')} "
+                st.markdown(f"**{swept} = {markdown(str(value))}** · {VERDICT_ICONS.get(job.result.verdict.kind, '')} "
                             f"{job.result.verdict.title}")
                 st.vega_lite_chart(spec=charts.training_charts(job.history, task, height=150)[0], width="stretch")

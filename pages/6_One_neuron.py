@@ -2,11 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.activations import FUNCTIONS
 from nnlab.concepts.neuron import layers_stay_linear, neuron
 
-ui.page_setup("One neuron")
 st.title(":material/radio_button_checked: One neuron")
 st.markdown("A neuron multiplies each input by its **weight**, adds them up, adds its **bias**, and passes the "
             "sum through its **activation function**. The lecture's quiz is filled in: x = (1, 3), w₁ = 1, w₂ = 3, "

@@ -2,12 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.activations import FUNCTIONS, curves, gradient_through_layers
 from nnlab.concepts.charts import activation_chart
 from nnlab.config import ACTIVATIONS
 
-ui.page_setup("Activation functions")
 st.title(":material/show_chart: Activation functions")
 st.markdown("The activation bends a neuron's weighted sum. Training follows the **derivative**: where it is "
             "near zero, the gradient — and with it learning — stalls.")

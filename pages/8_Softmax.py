@@ -2,17 +2,16 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.charts import bars
 from nnlab.concepts.softmax import encodings, softmax
+from nnlab.settings import split_values
 
-ui.page_setup("Softmax")
 st.title(":material/bar_chart: Softmax and encodings")
 st.markdown("The output layer's softmax turns any numbers (logits) into probabilities: take e to the power "
             "of each, add them up to T, divide each by T. They add up to 1, and the larger number stays larger.")
 text = st.text_input("Numbers (logits), separated by commas", value="2.0, 1.0, 0.1")
 try:
-    logits = [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+    logits = [float(part) for part in split_values(text)]
     if not logits:
         raise ValueError
 except ValueError:
@@ -34,6 +33,6 @@ st.subheader("One-hot or label encoding")
 st.markdown("A class is given to the network either as a **label** (a number) or **one-hot** (a vector with a 1 "
             "in the class's place). Labels suggest an order that classes do not have; one-hot matches softmax's "
             "one output per class.")
-classes = [c.strip() for c in st.text_input("Classes", value="cat, dog, bird").split(",") if c.strip()]
+classes = split_values(st.text_input("Classes", value="cat, dog, bird"))
 if len(classes) >= 2:
     st.dataframe(encodings(classes), hide_index=True)

@@ -1,11 +1,9 @@
 """Loss functions: how squared error and cross-entropy punish a confident wrong answer."""
 import streamlit as st
 
-from nnlab import dashboard as ui
 from nnlab.concepts.charts import loss_chart
 from nnlab.concepts.losses import binary_cross_entropy, loss_curves, squared_error
 
-ui.page_setup("Loss functions")
 st.title(":material/target: Loss functions")
 st.markdown("The loss says how wrong one prediction is. Drag the prediction: both losses are 0 when it is "
             "right, but **cross-entropy** grows without bound for a confident wrong answer, while squared "

@@ -5,7 +5,7 @@ from nnlab.config import RunConfig
 from nnlab.data import load_dataset
 from nnlab.jobs import TrainingJob
 from nnlab.runs import RunStore
-from pages import button, charts, open_page, wait_until, widget
+from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 from test_runs import saved_run
 
 RUNS, COMPARE, RACE, SWEEP = "pages/2_Runs.py", "pages/3_Compare.py", "pages/4_Race.py", "pages/5_Sweep.py"
@@ -43,7 +43,7 @@ def test_runs_table_filters_sorts_and_deletes_with_confirmation(runs_dir):
     select_rows(at, 0)
     button(at, "Delete…").click().run()
     doomed = at.session_state["delete_pending"]
-    assert "cannot be undone" in at.warning[0].value and len(store.list()[0]) == 3  # nothing gone yet
+    assert "cannot be undone" in plain(at.warning[0].value) and len(store.list()[0]) == 3  # nothing gone yet
     button(at, "Yes, delete").click().run()
     assert {run.id for run in store.list()[0]} == set(ids) - set(doomed)
     assert len(at.dataframe[0].value) == 2
@@ -83,7 +83,7 @@ def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
     button(at, "Compare").click().run()
     at.switch_page(COMPARE).run()  # AppTest does not stay on the page st.switch_page went to
     assert not at.exception
-    assert any(m.value == "**What differs:** dropout 0.0 → 0.3" for m in at.markdown), [m.value for m in at.markdown]
+    assert any(plain(m.value) == "**What differs:** dropout 0.0 → 0.3" for m in at.markdown), [m.value for m in at.markdown]
     loss = charts(at)[0]
     for run_id, label in ((first, "plain"), (second, "dropout")):
         history = store.load(run_id).history
@@ -110,13 +110,13 @@ def test_a_race_of_two_tiny_configurations_saves_two_runs(runs_dir):
     at = open_page(RACE)
     for side in ("a_", "b_"):
         at.selectbox(key=f"{side}dataset").set_value("iris").run()
-        at.slider(key=f"{side}epochs").set_value(3).run()
+        at.select_slider(key=f"{side}epochs").set_value(3).run()
     assert any("A and B are the same" in m.value for m in at.markdown)
     at.slider(key="b_dropout").set_value(0.3).run()
-    assert any(m.value == "**B differs from A in:** dropout 0.0 → 0.3" for m in at.markdown)
+    assert any(plain(m.value) == "**B differs from A in:** dropout 0.0 → 0.3" for m in at.markdown)
     button(at, "Race").click().run()
-    wait_until(at, lambda at: all(job.done for job in at.session_state["race"]))
-    jobs = at.session_state["race"]
+    wait_until(at, lambda at: at.session_state["race"].done)
+    jobs = at.session_state["race"].jobs
     assert [job.status for job in jobs] == ["completed", "completed"]
     loss = charts(at)[0]
     assert {row["run"] for row in loss["rows"]} == {"A", "B (dropout 0.3)"}
@@ -139,7 +139,7 @@ def test_a_sweep_of_three_values_completes(runs_dir):
 def test_a_sweep_with_a_bad_value_says_which(runs_dir):
     at = open_page(SWEEP)
     widget(at, "Values, separated by commas").set_value("0.01, lots").run()
-    assert "'lots' cannot be used" in at.error[0].value
+    assert "'lots' cannot be used" in plain(at.error[0].value)
     assert button(at, "Sweep").disabled
 
 
@@ -163,5 +163,8 @@ def test_private_workspaces_keep_visitors_apart_and_the_link_brings_runs_back(tm
 
     stranger = open_page(RUNS, workspace="../../etc")
     assert stranger.session_state["workspace"] != "../../etc"
-    widget(stranger, "Workspace").set_value("no").run()
-    assert "6–40 lower-case letters" in stranger.sidebar.error[0].value
+    assert "6–40 lower-case letters" not in " ".join(e.value for e in stranger.sidebar.error)
+    stranger.session_state["workspace"] = "no"  # typed into the sidebar's box
+    stranger.run()
+    assert stranger.query_params["workspace"] != "no"  # an invalid name never reaches the link or the disk
+    assert not (tmp_path / "workspaces" / "no").exists()

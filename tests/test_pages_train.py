@@ -7,7 +7,7 @@ import pytest
 
 from nnlab.config import COURSE_EXERCISE
 from nnlab.presets import PRESETS
-from pages import button, charts, open_page, wait_until, widget
+from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = "pages/1_Train.py"
@@ -68,7 +68,7 @@ def test_settings_survive_the_link_round_trip(runs_dir):
 
 def test_a_bad_link_value_is_named_and_the_rest_kept(runs_dir):
     at = open_page(TRAIN, epochs="7000", dropout="0.5")
-    assert "epochs must be in [1, 1000]" in at.warning[0].value
+    assert "epochs must be in [1, 1000]" in plain(at.warning[0].value)
     assert widget(at, "Dropout").value == 0.5 and widget(at, "Epochs").value == 10
 
 
@@ -144,8 +144,11 @@ def test_a_good_csv_upload_trains(runs_dir):
     assert at.session_state["train_job"].status == "completed"
 
 
-def test_course_exercise_constant_matches_the_preset():
-    assert PRESETS["course"].config == COURSE_EXERCISE
+def test_the_course_exercise_is_the_course_notebooks_network():
+    # 784 inputs → three hidden layers of 20 ReLU → softmax; mse on one-hot labels; SGD 0.087; batch 100; 10 epochs.
+    assert (COURSE_EXERCISE.dataset, COURSE_EXERCISE.hidden, COURSE_EXERCISE.activation) == ("mnist", (20, 20, 20), "relu")
+    assert (COURSE_EXERCISE.loss, COURSE_EXERCISE.encoding, COURSE_EXERCISE.optimizer) == ("mse", "one_hot", "sgd")
+    assert (COURSE_EXERCISE.learning_rate, COURSE_EXERCISE.batch_size, COURSE_EXERCISE.epochs) == (0.087, 100, 10)
 
 
 def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir):

@@ -5,8 +5,8 @@ from nnlab.sweep import KNOBS, sweep_configs, sweep_table
 
 
 @pytest.mark.parametrize("knob", list(KNOBS))
-def test_every_knobs_defaults_give_valid_configs(knob):
-    plan = sweep_configs(RunConfig(hidden=(32, 32)), knob, KNOBS[knob].defaults)
+def test_every_knobs_suggested_values_give_valid_configs(knob):
+    plan = sweep_configs(RunConfig(hidden=(32, 32)), knob, KNOBS[knob].suggested)
     assert len(plan) >= 3 and len({config for _, config in plan}) == len(plan)
 
 

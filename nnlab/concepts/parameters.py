@@ -5,12 +5,13 @@ import pandas as pd
 
 from nnlab.architecture import dense_params
 from nnlab.errors import ConfigError
+from nnlab.settings import split_values
 
 
 def parse_sizes(text: str) -> list[int]:
     """'784, 128, 10' → [784, 128, 10]: the inputs, each hidden layer, the outputs."""
     try:
-        sizes = [int(part) for part in text.replace(";", ",").split(",") if part.strip()]
+        sizes = [int(part) for part in split_values(text)]
     except ValueError:
         raise ConfigError(f"give whole numbers separated by commas, like 784, 128, 10 (got {text!r})") from None
     if len(sizes) < 2:

@@ -1,4 +1,4 @@
-"""A real nnlab server and a real Chromium for the browser journeys (DESIGN.md, testing layer 3)."""
+"""A real nnlab server and a real Chromium for the browser journeys (Playwright driving Debian's chromium)."""
 import os
 import shutil
 import socket

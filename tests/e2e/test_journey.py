@@ -20,6 +20,13 @@ def _epoch_shown(page) -> int:
     return int(found.group(1)) if found else 0
 
 
+def _wait_for_epoch(page, epoch: int, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while _epoch_shown(page) < epoch:
+        assert time.time() < deadline, f"epoch {epoch} was not shown within {timeout:.0f} s"
+        time.sleep(0.2)
+
+
 def test_from_home_to_a_live_chart_in_one_click(server, page):
     open_app(page, server)
     page.get_by_text("The course exercise", exact=True).wait_for()
@@ -56,14 +63,13 @@ def test_the_chart_grows_epoch_by_epoch_while_training(server, page):
         time.sleep(0.1)
     assert len(pictures) >= 3, f"the chart looked different only {len(pictures)} times, at epochs {sorted(seen)}"
     _stop(page).click()
+    page.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)  # the slot is free again
 
 
 def test_stop_keeps_the_completed_epochs(server, page):
     open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=300&batch_size=2")
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
-    deadline = time.time() + 120
-    while _epoch_shown(page) < 4 and time.time() < deadline:
-        time.sleep(0.2)
+    _wait_for_epoch(page, 4)
     _stop(page).click()
     message = page.get_by_text(re.compile(r"Stopped by you during epoch \d+; \d+ completed epoch")).first
     message.wait_for(timeout=60_000)
@@ -76,8 +82,7 @@ def test_stop_keeps_the_completed_epochs(server, page):
 def test_a_slider_moved_during_training_does_not_stop_it(server, page):
     open_app(page, f"{server}/Train?dataset=digits&hidden=32&epochs=300&batch_size=2")
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
-    while _epoch_shown(page) < 2:
-        time.sleep(0.2)
+    _wait_for_epoch(page, 2)
     slider = page.locator('[data-testid="stSlider"]').filter(has_text="Dropout").get_by_role("slider")
     slider.focus()
     page.keyboard.press("ArrowRight")
@@ -106,7 +111,11 @@ def test_train_tweak_one_knob_train_again_and_compare(server, page):
             assert "dropout=0.2" in page.evaluate("location.href")
         page.get_by_label("Name this run (optional)", exact=True).and_(page.get_by_test_id("stTextInputField")).fill(name)
         page.keyboard.press("Enter")
+        if press:  # the first run's results say what changed since; they go when the second run ends
+            page.get_by_text("since then you changed").first.wait_for()
         train.click()
+        if press:
+            page.get_by_text("since then you changed").first.wait_for(state="detached", timeout=120_000)
         page.get_by_text("Trained all 3 epochs.").first.wait_for(timeout=120_000)
     page.get_by_role("link", name="Compare").first.click()
     page.get_by_text("What differs:").wait_for()

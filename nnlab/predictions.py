@@ -59,7 +59,8 @@ def samples(dataset, outputs: np.ndarray, count: int = 24) -> pd.DataFrame:
     return table
 
 
-def verdict_sentence(row) -> str:
+def prediction_sentence(row) -> str:
+    """"The machine thinks it is a 7 with 92 %", for one row of `samples`."""
     return f"The machine thinks it is {row['predicted']} with {row['confidence']:.0%}" + (
         "." if row["correct"] else f"; it is {row['true']}.")
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 120  # TensorFlow's import alone takes seconds (DESIGN.md)
+TIMEOUT = 120  # TensorFlow's import alone takes seconds; AppTest's default timeout is 3 s
 
 
 def open_page(page: str | None = None, **query) -> AppTest:
@@ -66,3 +66,10 @@ def charts(at: AppTest) -> list[dict]:
             rows.extend(values)
         found.append({"spec": spec, "rows": rows})
     return found
+
+
+def plain(text: str) -> str:
+    """Markdown that nnlab.safe_text escaped, as the reader sees it."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("\u2060", "")

@@ -1,0 +1,13 @@
+"""nnlab's Streamlit layer: the only package of nnlab that imports Streamlit (ARCHITECTURE.md).
+
+    navigation  the pages, declared once, in sections (app.py hands them to st.navigation)
+    workspace   whose runs and uploads a visitor sees (shared on localhost, private workspaces elsewhere)
+    data_cache  data sets loaded once per server and shared read-only by every session
+    controls    the grouped controls ↔ RunConfig, driven by nnlab.settings
+    link        the page's link ↔ the controls (a shared link, a lesson)
+    live        training jobs on the page: start, poll, progress, live curves, Stop
+    results     after training: verdict with remedies, test figures, samples, downloads
+"""
+from nnlab.ui.streamlit_fixes import keep_keras_state_between_reruns
+
+keep_keras_state_between_reruns()

@@ -1,0 +1,222 @@
+"""Training jobs on the page: start them, poll them, draw their progress and live curves, Stop.
+
+A job trains in a background thread (nnlab.jobs) and survives reruns and page switches; the page
+polls it with a fragment once a second while it runs and touches it, so a run whose page is gone
+(nobody polling) is stopped and kept as abandoned (ARCHITECTURE.md, "Training on a shared server").
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Callable
+
+import streamlit as st
+
+from nnlab import charts
+from nnlab.config import RunConfig
+from nnlab.errors import UserError
+from nnlab.jobs import RaceJob, SweepJob, TrainingJob
+from nnlab.safe_text import markdown
+from nnlab.status import Status
+from nnlab.tasks import metric_name
+from nnlab.ui import workspace
+from nnlab.ui.data_cache import load_data  # noqa: F401 - pages load data through here too
+
+# How often a page polls a training job. Each poll reruns a fragment in the server and redraws
+# charts in the browser; at 0.5 s that cost the training 12 % of its speed on one core, at 1 s 9 %
+# (bench/app.py). Epochs faster than this are drawn together, one redraw a second.
+POLL_SECONDS = float(os.environ.get("NNLAB_POLL_SECONDS", "1.0"))
+SIDEBAR_POLL_SECONDS = 10.0  # other pages keep the visitor's runs alive (touched) at this pace
+
+
+def new_job(config: RunConfig, label: str = "") -> TrainingJob:
+    """A job that trains on the shared cached data and saves into this visitor's store."""
+    return TrainingJob(config, load_data, store=workspace.store(), label=label, owner=workspace.visitor())
+
+
+def start(key: str, job) -> bool:
+    """Start a job (a run, a race or a sweep) and keep it under session_state[key]; False after
+    showing why it cannot start (the visitor already trains, the run is beyond this server's budget)."""
+    try:
+        job.start()
+    except UserError as error:
+        st.error(markdown(str(error)))
+        return False
+    st.session_state[key] = job
+    return True
+
+
+def jobs_of(value) -> list[TrainingJob]:
+    """The training jobs held under a session key: one run, a race's or a sweep's runs."""
+    if isinstance(value, TrainingJob):
+        return [value]
+    if isinstance(value, (RaceJob, SweepJob)):
+        return list(value.jobs)
+    return []
+
+
+def session_jobs() -> list[TrainingJob]:
+    return [job for value in list(st.session_state.values()) for job in jobs_of(value)]
+
+
+def touch_session_jobs() -> None:
+    """This visitor is still here: their runs go on."""
+    for job in session_jobs():
+        job.touch()
+
+
+def running_sidebar() -> None:
+    """On every page: the visitor's runs still training, polled slowly so they stay alive."""
+    running = [job for job in session_jobs() if not job.done]
+    if running:
+        st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)()
+
+
+def _running_fragment() -> None:
+    touch_session_jobs()
+    for job in session_jobs():
+        if not job.done:
+            st.sidebar.caption(f":material/hourglass_top: **{markdown(job.label or job.config.dataset)}** · "
+                               f"{status_line(job)}")
+
+
+def fraction(job: TrainingJob) -> float:
+    """How much of the run is done, the epoch in progress included."""
+    epoch, done, total = job.progress
+    finished = len(job.history)
+    partial = done / total if total and epoch > finished else 0.0
+    return min(1.0, (finished + partial) / job.config.epochs)
+
+
+def status_line(job: TrainingJob) -> str:
+    if job.status == Status.QUEUED:
+        place, wait = job.queue_position(), job.wait_estimate()
+        where = f"{_ordinal(place)} in line" if place else "next"
+        estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
+        return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"
+    if not job.done:
+        epoch, _, _ = job.progress
+        eta = job.eta()
+        left = f" · about {eta:.0f} s left" if eta is not None else ""
+        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · {job.elapsed():.0f} s{left}"
+    return markdown(job.message)
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def polled(key: str, draw: Callable[[Any], None]) -> None:
+    """Draw what the page shows of the job under session_state[key] (None if there is none) in a
+    fragment, redrawn every poll while it trains; the whole page reruns once when it ends, so results
+    appear and polling stops."""
+    holder = st.session_state.get(key)
+    running = holder is not None and not holder.done
+    st.fragment(_polled_fragment, run_every=POLL_SECONDS if running else None)(key, running, draw)
+
+
+def _polled_fragment(key: str, was_running: bool, draw: Callable[[Any], None]) -> None:
+    holder = st.session_state.get(key)
+    for job in jobs_of(holder):
+        job.touch()
+    if was_running and holder is not None and holder.done:
+        st.rerun()
+    draw(holder)
+
+
+def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
+    """The progress, Stop, metrics and live curves of the run under session_state[key]."""
+    if isinstance(st.session_state.get(key), TrainingJob):
+        polled(key, lambda job: _one_run(job, f"{key}_", height, show_stop))
+
+
+def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
+    history = list(job.history)
+    top = st.columns([5, 1]) if show_stop and not job.done else [st.container()]
+    top[0].progress(fraction(job), text=status_line(job))
+    if show_stop and not job.done:
+        top[1].button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
+                      help="End training within one batch; every completed epoch is kept.")
+    if job.status == Status.FAILED:
+        st.error(markdown(job.message))
+    for warning in job.warnings:
+        st.warning(markdown(warning))
+    if history:
+        task = job.dataset.task if job.dataset is not None else "classification"
+        metric_tiles(history, task)
+        best = min(range(len(history)), key=lambda i: _nan_to_inf(history[i]["val_loss"])) + 1
+        live_curves(f"{key}chart", (id(job), len(history)), lambda: charts.training_charts(
+            history, task, epochs=job.config.epochs, best_epoch=best, height=height))
+    elif not job.done:
+        st.caption("The first epoch includes compiling the network; the curves appear after it.")
+
+
+def several_jobs_panel(key: str, *, height: int = 280) -> None:
+    """Progress of each run under session_state[key] (a race, a sweep) and their curves in one
+    chart, colour per run."""
+    if jobs_of(st.session_state.get(key)):
+        polled(key, lambda holder: _several_runs(holder, f"{key}_", height))
+
+
+def _several_runs(holder, key: str, height: int) -> None:
+    jobs = jobs_of(holder)
+    if not holder.done:
+        st.button("Stop", key=f"{key}stop", type="primary", icon=":material/stop:", on_click=holder.stop,
+                  help="End every run of this page within one batch; completed epochs are kept.")
+    for job in jobs:
+        st.progress(fraction(job), text=f"**{markdown(job.label)}** · {status_line(job)}")
+        if job.status == Status.FAILED:
+            st.error(f"{markdown(job.label)}: {markdown(job.message)}")
+    started = [job for job in jobs if job.history]
+    if started:
+        task = started[0].dataset.task if started[0].dataset is not None else "classification"
+        st.caption("One colour per run; training solid, validation dashed.")
+        histories = [(job.label, list(job.history), task) for job in started]
+        live_curves(f"{key}chart", tuple((id(job), len(history)) for job, (_, history, _) in zip(started, histories)),
+                    lambda: charts.compare_charts(histories, epochs=max(job.config.epochs for job in jobs), height=height))
+
+
+def curves(specs, key: str | None = None) -> None:
+    """Loss and accuracy charts (Vega-Lite specs from nnlab.charts) side by side."""
+    for i, (column, spec) in enumerate(zip(st.columns(2), specs)):
+        column.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{i}" if key else None)
+
+
+def live_curves(key: str, version: tuple, build) -> None:
+    """Curves redrawn by a polling fragment: built again only when an epoch was added, so a poll
+    without news sends the same specs and the browser has nothing to redraw."""
+    cache = st.session_state.setdefault("_live_specs", {})
+    if cache.get(key, (None,))[0] != version:
+        cache[key] = (version, build())
+    curves(cache[key][1], key)
+
+
+def metric_tiles(history: list[dict], task: str) -> None:
+    last = history[-1]
+    previous = history[-2] if len(history) > 1 else None
+    metric = metric_name(task)
+    fmt = (lambda v: f"{v:.1%}") if metric == "accuracy" else (lambda v: f"{v:.4g}")
+    delta = lambda name: None if previous is None else _delta(last[name], previous[name], metric in name)  # noqa: E731
+    cols = st.columns(5)
+    cols[0].metric("Train loss", f"{last['loss']:.4g}", delta("loss"), delta_color="inverse")
+    cols[1].metric("Validation loss", f"{last['val_loss']:.4g}", delta("val_loss"), delta_color="inverse")
+    cols[2].metric(f"Train {metric}", fmt(last[metric]), delta(metric),
+                   delta_color="normal" if metric == "accuracy" else "inverse")
+    cols[3].metric(f"Validation {metric}", fmt(last[f"val_{metric}"]), delta(f"val_{metric}"),
+                   delta_color="normal" if metric == "accuracy" else "inverse")
+    gap = last[metric] - last[f"val_{metric}"] if metric == "accuracy" else last["val_loss"] - last["loss"]
+    cols[4].metric("Gap",
+                   fmt(gap) if metric == "accuracy" else f"{gap:.4g}",
+                   help="The generalization gap: train minus validation accuracy (or validation minus train "
+                        "loss). Large and growing means overfitting.")
+
+
+def _delta(now: float, before: float, percent: bool) -> str | None:
+    if not (math.isfinite(now) and math.isfinite(before)):
+        return None
+    change = now - before
+    return f"{change * 100:+.1f} pt" if percent else f"{change:+.3g}"
+
+
+def _nan_to_inf(value: float) -> float:
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else math.inf

@@ -1,0 +1,66 @@
+"""The pages of nnlab, declared once: app.py turns them into st.navigation, pages link to them by key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    path: str  # the page's script, relative to app.py
+    title: str
+    icon: str  # a Material icon name
+    url: str  # the page's address: /Train, /Gradient_descent
+    section: str
+    summary: str = ""  # one line for the home page's list
+
+    @property
+    def material_icon(self) -> str:
+        return f":material/{self.icon}:"
+
+
+HOME = Page("home", "pages/0_Home.py", "Home", "home", "", "")
+SECTIONS = {"Lab": [
+    Page("train", "pages/1_Train.py", "Train", "model_training", "Train", "Lab", "Train a network and watch it learn."),
+    Page("runs", "pages/2_Runs.py", "Runs", "folder_open", "Runs", "Lab",
+         "Every run you trained, kept: sort, rename, export."),
+    Page("compare", "pages/3_Compare.py", "Compare", "compare_arrows", "Compare", "Lab",
+         "Two or more runs overlaid, with their differences named."),
+    Page("race", "pages/4_Race.py", "Race", "sports_score", "Race", "Lab", "Two settings trained side by side, live."),
+    Page("sweep", "pages/5_Sweep.py", "Sweep", "tune", "Sweep", "Lab",
+         "One setting over a list of values: what does it change?"),
+], "The lecture's examples": [
+    Page("neuron", "pages/6_One_neuron.py", "One neuron", "radio_button_checked", "One_neuron", "Concepts"),
+    Page("activations", "pages/7_Activations.py", "Activation functions", "show_chart", "Activations", "Concepts"),
+    Page("softmax", "pages/8_Softmax.py", "Softmax and encodings", "bar_chart", "Softmax", "Concepts"),
+    Page("losses", "pages/9_Loss_functions.py", "Loss functions", "target", "Loss_functions", "Concepts"),
+    Page("gradient_descent", "pages/10_Gradient_descent.py", "Gradient descent", "landscape", "Gradient_descent",
+         "Concepts"),
+    Page("backprop", "pages/11_Backpropagation.py", "Backpropagation, worked", "undo", "Backpropagation", "Concepts"),
+    Page("approximation", "pages/12_Universal_approximation.py", "Universal approximation", "extension",
+         "Universal_approximation", "Concepts"),
+    Page("parameters", "pages/13_Counting_parameters.py", "Counting parameters", "calculate", "Counting_parameters",
+         "Concepts"),
+]}
+PAGES: dict[str, Page] = {page.key: page for page in [HOME, *(p for pages in SECTIONS.values() for p in pages)]}
+
+
+def navigation():
+    """st.navigation over every page, the home page first; app.py runs what it returns."""
+    def entry(page: Page):
+        return st.Page(page.path, title=page.title, icon=page.material_icon, url_path=page.url or None,
+                       default=page is HOME)
+
+    return st.navigation({"": [entry(HOME)], **{name: [entry(p) for p in pages] for name, pages in SECTIONS.items()}})
+
+
+def link(key: str, label: str | None = None, container=None, **kwargs) -> None:
+    """A link to one of the pages, with its icon."""
+    page = PAGES[key]
+    (container or st).page_link(page.path, label=label or page.title, icon=page.material_icon, **kwargs)
+
+
+def go(key: str) -> None:
+    st.switch_page(PAGES[key].path)

@@ -1,0 +1,142 @@
+"""After training: the status, the verdict with remedies as buttons, test figures, what the model
+does on the test set (decision boundary, samples, confusion matrix), and downloads."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import pandas as pd
+import streamlit as st
+
+from nnlab import charts
+from nnlab.config import RunConfig
+from nnlab.diagnose import KINDS, remedies
+from nnlab.safe_text import markdown, spreadsheet_csv
+from nnlab.status import Status
+from nnlab.ui import workspace
+from nnlab.ui.controls import set_controls
+
+STATUS_ICONS = {k: f":material/{v}:" for k, v in {
+    Status.COMPLETED: "check_circle", Status.EARLY_STOPPED: "stop_circle", Status.STOPPED: "pan_tool",
+    Status.DIVERGED: "warning", Status.FAILED: "error", Status.RUNNING: "hourglass_top", Status.QUEUED: "schedule",
+    Status.INTERRUPTED: "content_cut", Status.ABANDONED: "timer_off"}.items()}
+VERDICT_ICONS = {k: f":material/{v}:" for k, v in {
+    "overfitting": "trending_up", "underfitting": "trending_flat", "still_improving": "fast_forward",
+    "good_fit": "target", "diverged": "warning", "no_data": "more_horiz"}.items()}
+
+
+def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "") -> None:
+    """Kind, best epoch, gap, the explanation, and the lecture's remedies as buttons that put
+    concrete next settings into the controls."""
+    kind = verdict.kind
+    with st.container(border=True):
+        st.subheader(f"{VERDICT_ICONS.get(kind, '')} {KINDS[kind]}")
+        st.write(verdict.explanation)
+        facts = []
+        if verdict.best_epoch:
+            facts.append(f"best validation epoch **{verdict.best_epoch}**")
+        if verdict.gap is not None and math.isfinite(verdict.gap):
+            facts.append(f"generalization gap **{verdict.gap:.1%}**" if verdict.gap_metric == "accuracy"
+                         else f"generalization gap **{verdict.gap:.3g}** (loss)")
+        if facts:
+            st.markdown(" · ".join(facts))
+        suggestions = remedies(kind, config)
+        if suggestions and apply_prefix is not None:
+            st.markdown("**Try next** — a click puts the change into the settings; then press Train:")
+            cols = st.columns(min(3, len(suggestions)))
+            for i, remedy in enumerate(suggestions):
+                cols[i % len(cols)].button(
+                    remedy.text, key=f"remedy_{apply_prefix}{i}", width="stretch",
+                    on_click=set_controls, args=(dataclasses.replace(config, **remedy.changes), apply_prefix))
+        with st.expander("The lecture's remedies"):
+            for line in verdict.remedies:
+                st.markdown(f"- {line}")
+
+
+def test_tiles(test: dict, task: str) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Test loss", f"{test['loss']:.4g}" if test.get("loss") is not None else "–")
+    if task == "classification":
+        cols[1].metric("Test accuracy", f"{test['accuracy']:.2%}" if test.get("accuracy") is not None else "–")
+    else:
+        cols[1].metric("Test mean absolute error", f"{test['mae']:.4g}" if test.get("mae") is not None else "–")
+
+
+def results_panel(job) -> None:
+    """Everything after a run: status, verdict with remedies, test figures, what the model does
+    on the test set, and downloads."""
+    from nnlab import predictions
+
+    result = job.result
+    if result is None:
+        if job.status != Status.FAILED:  # failures are shown by the live panel
+            st.info(f"{STATUS_ICONS.get(job.status, '')} {markdown(job.message)}")
+        return
+    {Status.COMPLETED: st.success, Status.EARLY_STOPPED: st.info, Status.STOPPED: st.info}.get(
+        result.status, st.warning)(f"{STATUS_ICONS.get(result.status, '')} {markdown(result.message)}")
+    verdict_panel(result.verdict, result.config)
+    if not result.history:
+        return
+    test_tiles(result.test, result.task)
+    dataset, outcome = job.dataset, job.predictions
+    tabs = ["Test samples", "Confusion matrix"] if result.task == "classification" else ["Predicted vs true"]
+    if outcome is not None and outcome.grid is not None:
+        tabs.insert(0, "Decision boundary")
+    tabs.append("Downloads")
+    for name, tab in zip(tabs, st.tabs(tabs)):
+        with tab:
+            if name == "Decision boundary":
+                st.altair_chart(charts.boundary_chart(outcome.grid, predictions.boundary_points(dataset), result.task,
+                                                      dataset.class_names), width="stretch")
+                st.caption("Background: what the network predicts everywhere in the plane. Circles: training "
+                           "points, triangles: test points, as in TensorFlow Playground.")
+            elif name == "Test samples":
+                sample_table(dataset, outcome.outputs)
+            elif name == "Confusion matrix":
+                st.altair_chart(charts.confusion_chart(predictions.confusion(dataset, outcome.outputs)), width="stretch")
+                st.caption("Rows: the true class. Columns: what the network said. The diagonal is right.")
+            elif name == "Predicted vs true":
+                st.altair_chart(charts.prediction_chart(predictions.regression_points(dataset, outcome.outputs)),
+                                width="stretch")
+            else:
+                downloads(job)
+
+
+def sample_table(dataset, outputs) -> None:
+    from nnlab import predictions
+
+    table = predictions.samples(dataset, outputs)
+    wrong = int((~table["correct"]).sum())
+    st.markdown(f"Misclassified test examples first ({wrong} shown), then the least confident correct ones.")
+    table["what the network says"] = [predictions.prediction_sentence(row) for _, row in table.iterrows()]
+    config = {
+        "probabilities": st.column_config.BarChartColumn(
+            "softmax probabilities", y_min=0.0, y_max=1.0,
+            help=f"One bar per class: {', '.join(dataset.class_names)}"),
+        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="percent"),
+    }
+    if "image" in table:
+        config["image"] = st.column_config.ImageColumn("image", width="small")
+    columns = [c for c in ("image", "what the network says", "confidence", "probabilities", "true", "predicted") if c in table]
+    st.dataframe(table[columns], column_config=config, hide_index=True, width="stretch",
+                 row_height=60 if "image" in table else None)
+
+
+def downloads(job) -> None:
+    """The run's history, settings and model, named after the run so that downloads do not collide."""
+    result = job.result
+    stem = f"nnlab-{job.run_id or result.config.dataset}"
+    settings = {k: v for k, v in result.config.to_dict().items() if k != "csv_path"}  # no server paths
+    cols = st.columns(3)
+    cols[0].download_button("History (CSV)", spreadsheet_csv(pd.DataFrame(result.history)),
+                            f"{stem}-history.csv", "text/csv", on_click="ignore", width="stretch")
+    cols[1].download_button("Settings (JSON)", json.dumps(settings, indent=2), f"{stem}-settings.json",
+                            "application/json", on_click="ignore", width="stretch")
+    model_path = workspace.store().model_path(job.run_id) if job.run_id else None
+    if model_path is not None:
+        cols[2].download_button("Model (.keras)", model_path.read_bytes, f"{stem}.keras", "application/octet-stream",
+                                on_click="ignore", width="stretch")
+    st.caption("Load the model with `keras.models.load_model('…keras')` after `import nnlab.model` "
+               "(which registers the Gaussian activation).")
+

@@ -1,0 +1,82 @@
+"""One table of settings: RunConfig, the CLI, the link and the controls accept the same values."""
+import ast
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from nnlab.cli import build_parser, config_from_args
+from nnlab.config import RunConfig
+from nnlab.errors import ConfigError
+from nnlab.settings import SETTINGS, offered
+
+ROOT = Path(__file__).resolve().parents[1]
+# The edges of every numeric range, and a value of each choice, on data sets where they apply.
+EDGES = [
+    {"dataset": "spiral", "samples": 20_000, "noise": 0.5},
+    {"dataset": "spiral", "samples": 50, "noise": 0.0},
+    {"epochs": 1000, "early_stopping": 1000, "batch_size": 100_000, "learning_rate": 100.0},
+    {"epochs": 1, "early_stopping": 0, "batch_size": 1, "learning_rate": 1e-9},
+    {"train_size": 10_000_000, "validation_fraction": 0.5, "seed": 2**31 - 1, "dropout": 0.9, "l1": 1.0, "l2": 1.0},
+    {"train_size": 10, "validation_fraction": 0.05, "seed": 0, "hidden": (2048,) * 10, "batch_norm": True},
+    {"dataset": "iris", "test_fraction": 0.5, "hidden": (), "activation": "gaussian", "optimizer": "lion",
+     "loss": "cross_entropy", "encoding": "label"},
+    {"dataset": "diabetes", "test_fraction": 0.05, "learning_rate": 0.087, "batch_size": 7, "epochs": 777},
+]
+
+
+def test_the_table_describes_every_field_of_runconfig_and_nothing_else():
+    assert sorted(SETTINGS) == sorted(field.name for field in dataclasses.fields(RunConfig))
+    for setting in SETTINGS.values():
+        default = getattr(RunConfig(), setting.name)
+        setting.check(default)  # every default is inside its own range
+        for value in setting.suggested:
+            setting.check(value if setting.kind != "layers" else (value,))
+
+
+@pytest.mark.parametrize("values", EDGES)
+def test_a_valid_setting_is_accepted_alike_by_runconfig_the_cli_and_the_link(values):
+    config = RunConfig(**values)
+    link_config, problems = RunConfig.from_link(config.to_link())
+    assert problems == [] and link_config == config
+    argv = ["train"] + [part for name, text in config.to_link().items()
+                        for part in ([SETTINGS[name].cli_flag] if SETTINGS[name].kind == "bool" else
+                                     [SETTINGS[name].cli_flag, text])]
+    assert config_from_args(build_parser().parse_args(argv)) == config
+
+
+@pytest.mark.parametrize("name, value", [("epochs", "1001"), ("samples", "49"), ("early_stopping", "-1"),
+                                         ("learning_rate", "0"), ("dropout", "0.95"), ("hidden", "4096")])
+def test_a_value_beyond_the_range_is_refused_alike_with_the_setting_named(name, value):
+    with pytest.raises(ConfigError, match=name.split("_")[0] if name != "hidden" else "hidden layer 1"):
+        RunConfig.from_dict({name: value})
+    _, problems = RunConfig.from_link({name: value})
+    assert len(problems) == 1 and (name in problems[0] or "hidden" in problems[0])
+    with pytest.raises(ConfigError):
+        config_from_args(build_parser().parse_args(["train", SETTINGS[name].cli_flag, value]))
+
+
+def test_links_never_carry_or_accept_a_server_file():
+    config = RunConfig(dataset="csv", csv_path="/etc/passwd", target="root")
+    assert "csv_path" not in config.to_link()
+    accepted, problems = RunConfig.from_link({"csv_path": "/etc/passwd", "epochs": "3"})
+    assert accepted.csv_path == "" and accepted.epochs == 3 and "csv_path" in problems[0]
+
+
+def test_a_stepped_control_offers_any_valid_value_it_is_given():
+    assert 777 in offered(SETTINGS["epochs"], 777) and offered(SETTINGS["epochs"], 777) == sorted(
+        offered(SETTINGS["epochs"], 777))
+    assert set(SETTINGS["epochs"].suggested) <= set(offered(SETTINGS["epochs"], 777))
+
+
+def test_only_the_ui_package_imports_streamlit():
+    offenders = []
+    for path in (ROOT / "nnlab").rglob("*.py"):
+        if "ui" in path.relative_to(ROOT / "nnlab").parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(name == "streamlit" or name.startswith("streamlit.") for name in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
