@@ -457,7 +457,7 @@ def test_a_failing_write_during_create_leaves_no_folder(tmp_path, monkeypatch):
 def test_mark_failed_on_a_full_disk_falls_back_to_overwriting_in_place(tmp_path, monkeypatch):
     store = RunStore(tmp_path)
     run_id = store.create(RunConfig())
-    monkeypatch.setattr(runs_module, "_write_text", lambda *_: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    monkeypatch.setattr(runs_module, "write_text", lambda *_: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
     assert store.mark_failed(run_id, "no room " * 500)  # too long for the old file's space: shortened
     run = store.load(run_id)
     assert run.status == Status.FAILED and run.message.startswith("no room")
