@@ -360,7 +360,8 @@ class TrainingJob(_SlotWork):
             self._fail(str(error))
         else:
             log.error("training job failed", exc_info=error)
-            self._fail(f"Training failed unexpectedly ({type(error).__name__}: {error}).")
+            # The error text can name server files: it goes to the log, the visitor gets its kind.
+            self._fail(f"Training failed unexpectedly ({type(error).__name__}); the details are in the server's log.")
 
     def _fail(self, message: str) -> None:
         if self._trainer is not None:

@@ -43,7 +43,7 @@ def test_from_home_to_a_live_chart_in_one_click(server, page):
 
 
 def test_the_chart_grows_epoch_by_epoch_while_training(server, page):
-    open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=30&batch_size=1")
+    open_app(page, f"{server}/Train?dataset=digits&hidden=64&epochs=300&batch_size=1")  # until stopped
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     chart.wait_for(timeout=90_000)
