@@ -99,6 +99,10 @@ def status_line(job: TrainingJob) -> str:
         eta = job.eta()
         left = f" · about {eta:.0f} s left" if eta is not None else ""
         return f"Epoch {max(epoch, 1)} / {job.config.epochs} · {job.elapsed():.0f} s{left}"
+    if job.history:  # the message itself is in the results below: here, how long it took
+        seconds = [row["seconds"] for row in job.history]
+        return (f"{len(seconds)} epoch{'s' if len(seconds) != 1 else ''} in {job.elapsed():.0f} s · "
+                f"{sum(seconds) / len(seconds):.2f} s per epoch")
     return markdown(job.message)
 
 

@@ -73,8 +73,11 @@ def results_panel(job) -> None:
         if job.status != Status.FAILED:  # failures are shown by the live panel
             st.info(f"{STATUS_ICONS.get(job.status, '')} {markdown(job.message)}")
         return
-    {Status.COMPLETED: st.success, Status.EARLY_STOPPED: st.info, Status.STOPPED: st.info}.get(
-        result.status, st.warning)(f"{STATUS_ICONS.get(result.status, '')} {markdown(result.message)}")
+    box = {Status.COMPLETED: st.success, Status.EARLY_STOPPED: st.info, Status.STOPPED: st.info}.get(
+        result.status, st.warning)
+    if result.verdict.kind == "diverged":  # finished all epochs, yet nothing was learned: not a success
+        box = st.error
+    box(f"{STATUS_ICONS.get(result.status, '')} {markdown(result.message)}")
     verdict_panel(result.verdict, result.config)
     if not result.history:
         return
