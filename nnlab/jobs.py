@@ -11,170 +11,27 @@ waits its turn for ONE training slot, and a visitor has at most one such request
 start() checks the request in the caller's thread, so a refusal (over the compute budget, already
 training, a bad file) reaches the page as a UserError. The page calls touch() on every poll; work
 nobody has watched for NNLAB_ABANDON_SECONDS (the tab was closed) is stopped within one batch, or
-leaves the queue, as abandoned, its completed epochs kept.
+leaves the queue, as abandoned, its completed epochs kept (nnlab/slot_work.py).
 """
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from typing import Callable
 
-from nnlab import budget
 from nnlab.architecture import count_params, layer_specs
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
-from nnlab.runs import HEARTBEAT_SECONDS, RunStore
-from nnlab.scheduler import SCHEDULER, Scheduler
+from nnlab.runs import RunStore
+from nnlab.scheduler import Scheduler
+from nnlab.slot_work import SlotWork
 from nnlab.status import FINISHED, Status
 from nnlab.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
 
 
-def abandon_seconds_from_environment() -> float:
-    """NNLAB_ABANDON_SECONDS: how long work may go unwatched before it is stopped (default 60)."""
-    text = os.environ.get("NNLAB_ABANDON_SECONDS", "60")
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise ValueError(f"NNLAB_ABANDON_SECONDS must be a number of seconds above 0, got {text!r}")
-    return seconds
-
-
-ABANDON_SECONDS = abandon_seconds_from_environment()
-
-
-class _SlotWork:
-    """Work that takes one place in the scheduler's queue and then one slot, trained by `_train` in
-    a daemon thread. Subclasses say which TrainingJobs it is made of (`members`)."""
-
-    def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
-        self.owner = owner
-        self._scheduler = scheduler or SCHEDULER
-        self.abandon_seconds = ABANDON_SECONDS if abandon_seconds is None else abandon_seconds
-        self._seen = time.monotonic()
-        self.abandoned = False
-        self._queued = False
-        self._thread: threading.Thread | None = None
-
-    @property
-    def members(self) -> list[TrainingJob]:
-        raise NotImplementedError
-
-    @property
-    def done(self) -> bool:
-        return all(job.done for job in self.members)
-
-    def touch(self) -> None:
-        """The page still shows this work: call on every poll and rerun."""
-        self._seen = time.monotonic()
-
-    def stop(self) -> None:
-        """End every run within one batch; work still queued leaves the queue at once."""
-        for job in self.members:
-            job.stop_signal.set()
-        self._scheduler.cancel(self)
-
-    def queue_position(self) -> int | None:
-        """1 = next to train; None once training (or finished)."""
-        return self._scheduler.position(self)
-
-    def wait_estimate(self) -> float | None:
-        """Seconds until it should get a slot, or None if not queued or not known yet."""
-        return self._scheduler.wait_estimate(self)
-
-    def eta(self) -> float | None:
-        """Seconds left: each unfinished run's epochs to go at the average epoch time so far."""
-        seconds = [row["seconds"] for job in self.members for row in job.history]
-        if not seconds:
-            return None
-        per_epoch = sum(seconds) / len(seconds)
-        return sum(job.eta() if job.history else per_epoch * job.config.epochs
-                   for job in self.members if not job.done)
-
-    def start(self):
-        """Check and queue the work here (a UserError if refused), then train in a new thread."""
-        try:
-            self._queue_up()
-        except UserError:
-            raise
-        except Exception as error:  # noqa: BLE001 - shown as the job's failure, never a crashed page
-            self._fail_all(error)
-            return self
-        try:
-            self._thread = threading.Thread(target=self.run, name=f"nnlab-{type(self).__name__}-{id(self):x}",
-                                            daemon=True)
-            self._thread.start()
-        except BaseException:
-            self._scheduler.release(self)
-            raise
-        return self
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def run(self) -> None:
-        """Wait for a slot and train, in the calling thread (start() calls it in a new one)."""
-        if not self._queued:
-            try:
-                self._queue_up()
-            except Exception as error:  # noqa: BLE001 - a job must end with a status, never hang "queued"
-                self._fail_all(error)
-                return
-        finished = threading.Event()
-        watcher = threading.Thread(target=self._watch, args=(finished,), name=f"nnlab-watch-{id(self):x}", daemon=True)
-        watcher.start()
-        try:
-            if self._scheduler.acquire(self):
-                self._train()
-        finally:
-            self._scheduler.release(self)
-            for job in self.members:
-                job._end_unbegun()
-            finished.set()
-            watcher.join()
-
-    def _queue_up(self) -> None:
-        """Check the runs (their data, the compute budget they share), then take a place in the
-        queue; watched from now on."""
-        budget.check_together([job._measure() for job in self.members])
-        self._scheduler.enqueue(self)
-        self._queued = True
-        self.touch()
-
-    def _train(self) -> None:
-        raise NotImplementedError
-
-    def _watch(self, finished: threading.Event) -> None:
-        """Until the work ends: stop it if nobody watches, and beat the running runs' hearts.
-        Unwatched time is counted in ticks, not read off the clock: while a compile holds the
-        interpreter for seconds, pages cannot touch, yet they have not gone."""
-        tick = max(0.01, min(HEARTBEAT_SECONDS, self.abandon_seconds / 10))
-        seen, unwatched, next_beat = self._seen, 0.0, 0.0
-        while not finished.wait(tick):
-            if self._seen != seen:
-                seen, unwatched = self._seen, 0.0
-            else:
-                unwatched += tick
-            if not self.abandoned and unwatched > self.abandon_seconds:
-                self.abandoned = True
-                self.stop()
-            if time.monotonic() >= next_beat:
-                next_beat = time.monotonic() + HEARTBEAT_SECONDS
-                for job in self.members:
-                    job._beat()
-
-    def _fail_all(self, error: Exception) -> None:
-        for job in self.members:
-            job._fail_with(error)
-
-
-class TrainingJob(_SlotWork):
+class TrainingJob(SlotWork):
     """One run. Alone it is its own request; in a RaceJob or SweepJob, the group is."""
 
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
@@ -183,7 +40,7 @@ class TrainingJob(_SlotWork):
         super().__init__(owner, scheduler, abandon_seconds)
         self.config, self.label = config, label
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
-        self._group: _SlotWork | None = None  # the race or sweep it belongs to
+        self._group: SlotWork | None = None  # the race or sweep it belongs to
         self._trainer = None  # nnlab.train.Trainer while training
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
         self.history: list[dict] = []  # appended by the job thread, read by the page
@@ -208,7 +65,7 @@ class TrainingJob(_SlotWork):
         return self.status in FINISHED
 
     @property
-    def _request(self) -> _SlotWork:
+    def _request(self) -> SlotWork:
         return self._group or self
 
     def touch(self) -> None:
@@ -372,7 +229,7 @@ class TrainingJob(_SlotWork):
         self.status, self.message = Status.FAILED, message
 
 
-class _Group(_SlotWork):
+class _Group(SlotWork):
     """Several TrainingJobs of one owner as one request."""
 
     def __init__(self, jobs: list[TrainingJob], *, scheduler: Scheduler | None = None,

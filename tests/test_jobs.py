@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from nnlab import budget
-from nnlab import jobs as jobs_module
+from nnlab import slot_work
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
 from nnlab.errors import UserError
@@ -223,7 +223,7 @@ def test_a_queued_run_nobody_watches_leaves_the_queue(started):
 
 
 def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
-    monkeypatch.setattr(jobs_module, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(slot_work, "HEARTBEAT_SECONDS", 0.05)
     store = RunStore(tmp_path)
     beats = []
     real_beat = store.beat
@@ -306,6 +306,6 @@ def test_the_deployer_sets_the_abandon_time(text, seconds, monkeypatch):
     monkeypatch.setenv("NNLAB_ABANDON_SECONDS", text)
     if seconds is None:
         with pytest.raises(ValueError, match="NNLAB_ABANDON_SECONDS must be a number of seconds above 0"):
-            jobs_module.abandon_seconds_from_environment()
+            slot_work.abandon_seconds_from_environment()
     else:
-        assert jobs_module.abandon_seconds_from_environment() == seconds
+        assert slot_work.abandon_seconds_from_environment() == seconds
