@@ -7,7 +7,7 @@ from nnlab.config import RunConfig
 from nnlab.runs import RunStore
 from test_runs import saved_run
 
-TRAIN, RUNS, RACE = "pages/1_Train.py", "pages/2_Runs.py", "pages/4_Race.py"
+TRAIN, RUNS, RACE = "app_pages/1_Train.py", "app_pages/2_Runs.py", "app_pages/4_Race.py"
 
 
 @pytest.mark.parametrize("link, label, value", [

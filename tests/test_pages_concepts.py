@@ -3,10 +3,10 @@ import pytest
 
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 
-NEURON, ACTIVATIONS, SOFTMAX, LOSSES = ("pages/6_One_neuron.py", "pages/7_Activations.py", "pages/8_Softmax.py",
-                                        "pages/9_Loss_functions.py")
-DESCENT, BACKPROP, APPROXIMATION, PARAMETERS = ("pages/10_Gradient_descent.py", "pages/11_Backpropagation.py",
-                                                "pages/12_Universal_approximation.py", "pages/13_Counting_parameters.py")
+NEURON, ACTIVATIONS, SOFTMAX, LOSSES = ("app_pages/6_One_neuron.py", "app_pages/7_Activations.py", "app_pages/8_Softmax.py",
+                                        "app_pages/9_Loss_functions.py")
+DESCENT, BACKPROP, APPROXIMATION, PARAMETERS = ("app_pages/10_Gradient_descent.py", "app_pages/11_Backpropagation.py",
+                                                "app_pages/12_Universal_approximation.py", "app_pages/13_Counting_parameters.py")
 
 
 def text_of(at) -> str:
@@ -115,7 +115,7 @@ def test_counting_parameters_matches_keras(runs_dir):
 
 def test_home_and_train_link_to_the_concept_pages(runs_dir):
     home = open_page()
-    train = open_page("pages/1_Train.py")
+    train = open_page("app_pages/1_Train.py")
     for at in (home, train):
         targets = {link.proto.page for link in at.get("page_link")}  # URL paths, e.g. Gradient_descent
         assert {"Gradient_descent", "Counting_parameters", "Activations"} <= targets, targets

@@ -8,7 +8,7 @@ from nnlab.runs import RunStore
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 from test_runs import saved_run
 
-RUNS, COMPARE, RACE, SWEEP = "pages/2_Runs.py", "pages/3_Compare.py", "pages/4_Race.py", "pages/5_Sweep.py"
+RUNS, COMPARE, RACE, SWEEP = "app_pages/2_Runs.py", "app_pages/3_Compare.py", "app_pages/4_Race.py", "app_pages/5_Sweep.py"
 
 
 def trained(store: RunStore, label: str, **settings) -> str:
@@ -60,7 +60,7 @@ def test_export_rename_and_new_run_from_this_one(runs_dir):
     assert store.load(run_id).label == "wide net"
     select_rows(at, 0)
     button(at, "New run from this one").click().run()
-    at.switch_page("pages/1_Train.py").run()
+    at.switch_page("app_pages/1_Train.py").run()
     assert widget(at, "Data set").value == "wine" and widget(at, "Dropout").value == 0.4
     assert [widget(at, f"Layer {i} neurons").value for i in (1, 2)] == [12, 6]
 

@@ -10,7 +10,7 @@ from nnlab.presets import PRESETS
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 
 ROOT = Path(__file__).resolve().parents[1]
-TRAIN = "pages/1_Train.py"
+TRAIN = "app_pages/1_Train.py"
 
 
 def test_home_renders_the_lessons_without_importing_tensorflow():
@@ -156,7 +156,7 @@ def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir
     button(at, "Train").click().run()
     wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 1)
     job = at.session_state["train_job"]
-    at.switch_page("pages/2_Runs.py").run()
+    at.switch_page("app_pages/2_Runs.py").run()
     assert at.dataframe[0].value["status"].tolist() == ["running"]  # listed while it trains, not "interrupted"
     epochs_before = len(job.history)
     wait_until(at, lambda at: len(job.history) > epochs_before + 1)

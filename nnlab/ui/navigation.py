@@ -21,27 +21,27 @@ class Page:
         return f":material/{self.icon}:"
 
 
-HOME = Page("home", "pages/0_Home.py", "Home", "home", "", "")
+HOME = Page("home", "app_pages/0_Home.py", "Home", "home", "", "")
 SECTIONS = {"Lab": [
-    Page("train", "pages/1_Train.py", "Train", "model_training", "Train", "Lab", "Train a network and watch it learn."),
-    Page("runs", "pages/2_Runs.py", "Runs", "folder_open", "Runs", "Lab",
+    Page("train", "app_pages/1_Train.py", "Train", "model_training", "Train", "Lab", "Train a network and watch it learn."),
+    Page("runs", "app_pages/2_Runs.py", "Runs", "folder_open", "Runs", "Lab",
          "Every run you trained, kept: sort, rename, export."),
-    Page("compare", "pages/3_Compare.py", "Compare", "compare_arrows", "Compare", "Lab",
+    Page("compare", "app_pages/3_Compare.py", "Compare", "compare_arrows", "Compare", "Lab",
          "Two or more runs overlaid, with their differences named."),
-    Page("race", "pages/4_Race.py", "Race", "sports_score", "Race", "Lab", "Two settings trained side by side, live."),
-    Page("sweep", "pages/5_Sweep.py", "Sweep", "tune", "Sweep", "Lab",
+    Page("race", "app_pages/4_Race.py", "Race", "sports_score", "Race", "Lab", "Two settings trained side by side, live."),
+    Page("sweep", "app_pages/5_Sweep.py", "Sweep", "tune", "Sweep", "Lab",
          "One setting over a list of values: what does it change?"),
 ], "The lecture's examples": [
-    Page("neuron", "pages/6_One_neuron.py", "One neuron", "radio_button_checked", "One_neuron", "Concepts"),
-    Page("activations", "pages/7_Activations.py", "Activation functions", "show_chart", "Activations", "Concepts"),
-    Page("softmax", "pages/8_Softmax.py", "Softmax and encodings", "bar_chart", "Softmax", "Concepts"),
-    Page("losses", "pages/9_Loss_functions.py", "Loss functions", "target", "Loss_functions", "Concepts"),
-    Page("gradient_descent", "pages/10_Gradient_descent.py", "Gradient descent", "landscape", "Gradient_descent",
+    Page("neuron", "app_pages/6_One_neuron.py", "One neuron", "radio_button_checked", "One_neuron", "Concepts"),
+    Page("activations", "app_pages/7_Activations.py", "Activation functions", "show_chart", "Activations", "Concepts"),
+    Page("softmax", "app_pages/8_Softmax.py", "Softmax and encodings", "bar_chart", "Softmax", "Concepts"),
+    Page("losses", "app_pages/9_Loss_functions.py", "Loss functions", "target", "Loss_functions", "Concepts"),
+    Page("gradient_descent", "app_pages/10_Gradient_descent.py", "Gradient descent", "landscape", "Gradient_descent",
          "Concepts"),
-    Page("backprop", "pages/11_Backpropagation.py", "Backpropagation, worked", "undo", "Backpropagation", "Concepts"),
-    Page("approximation", "pages/12_Universal_approximation.py", "Universal approximation", "extension",
+    Page("backprop", "app_pages/11_Backpropagation.py", "Backpropagation, worked", "undo", "Backpropagation", "Concepts"),
+    Page("approximation", "app_pages/12_Universal_approximation.py", "Universal approximation", "extension",
          "Universal_approximation", "Concepts"),
-    Page("parameters", "pages/13_Counting_parameters.py", "Counting parameters", "calculate", "Counting_parameters",
+    Page("parameters", "app_pages/13_Counting_parameters.py", "Counting parameters", "calculate", "Counting_parameters",
          "Concepts"),
 ]}
 PAGES: dict[str, Page] = {page.key: page for page in [HOME, *(p for pages in SECTIONS.values() for p in pages)]}

@@ -23,31 +23,42 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """`streamlit run app.py` on a free port; yields its base URL once /_stcore/health says ok."""
+def start_server(folder: Path, **env: str) -> tuple[str, subprocess.Popen]:
+    """`streamlit run app.py` on a free port, runs kept in `folder`; its base URL once
+    /_stcore/health says ok, and the process (the caller stops it)."""
     port = _free_port()
-    runs = tmp_path_factory.mktemp("runs")
-    env = {**os.environ, "NNLAB_RUNS_DIR": str(runs), "NNLAB_RUNS": "shared"}
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
+    log = open(folder / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--browser.gatherUsageStats", "false"], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
+        stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return url, process
         except OSError:
             time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"the nnlab server did not answer on {url}; see {log.name}")
-    yield url
+    stop_server(process)
+    pytest.fail(f"the nnlab server did not answer on {url}; see {log.name}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
     process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One shared nnlab server for the journeys (runs shared, as on a laptop)."""
+    url, process = start_server(tmp_path_factory.mktemp("runs"), NNLAB_RUNS="shared")
+    yield url
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")
