@@ -3,6 +3,7 @@ import streamlit as st
 
 from nnlab.errors import UserError
 from nnlab.safe_text import markdown
+from nnlab.settings import shown
 from nnlab.ui import controls, link, live, network, results
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
 
@@ -47,5 +48,5 @@ if job is not None and job.done:
     changed = config.changes_from(job.config) if config is not None else {}
     if changed:
         st.caption("Results of the run you trained; since then you changed: "
-                   + markdown(", ".join(f"{name} {old} → {new}" for name, (old, new) in changed.items())))
+                   + markdown(", ".join(f"{name} {shown(name, old)} → {shown(name, new)}" for name, (old, new) in changed.items())))
     results.results_panel(job)

@@ -4,6 +4,7 @@ import streamlit as st
 from nnlab.errors import UserError
 from nnlab.jobs import RaceJob
 from nnlab.safe_text import markdown
+from nnlab.settings import shown
 from nnlab.ui import controls, live, navigation, results
 from nnlab.ui.session_keys import COMPARE_IDS, RACE
 
@@ -26,12 +27,12 @@ with right:
 busy = any(not job.done for job in live.jobs_of(st.session_state.get(RACE)))
 if config_a is not None and config_b is not None:
     changes = config_b.changes_from(config_a)
-    difference = "; ".join(f"{name} {old} → {new}" for name, (old, new) in changes.items())
+    difference = "; ".join(f"{name} {shown(name, old)} → {shown(name, new)}" for name, (old, new) in changes.items())
     st.markdown(f"**B differs from A in:** {markdown(difference)}" if changes
                 else "**A and B are the same**: change one setting in B.")
     if st.button("Race", type="primary", icon=":material/sports_score:", disabled=busy or not changes,
                  help="Both train at once, side by side." if not busy else "A race is running: stop it first."):
-        summary = ", ".join(f"{name} {new}" for name, (_, new) in changes.items())
+        summary = ", ".join(f"{name} {shown(name, new)}" for name, (_, new) in changes.items())
         try:
             live.start(RACE, RaceJob([live.new_job(config_a, "A"), live.new_job(config_b, f"B ({summary})")]))
         except UserError as error:

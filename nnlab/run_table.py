@@ -10,6 +10,7 @@ import pandas as pd
 from nnlab.config import RunConfig
 from nnlab.diagnose import KINDS
 from nnlab.runs import Run
+from nnlab.settings import shown
 
 # The settings shown in the runs table, in order; Compare shows them all.
 KEY_SETTINGS = ("hidden", "activation", "optimizer", "learning_rate", "batch_size", "epochs", "dropout", "l2",
@@ -46,7 +47,7 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
         metric = run.metric
         row = {
             "id": run.id, "name": run_label(run), "dataset": run.config.dataset,
-            **{name: _show(getattr(run.config, name)) for name in KEY_SETTINGS},
+            **{name: shown(name, getattr(run.config, name)) for name in KEY_SETTINGS},
             "epochs run": run.epochs_run,
             f"best val {metric}": best[1] if best else math.nan,
             "best epoch": best[0] if best else None,
@@ -101,7 +102,7 @@ def hparams_table(runs: list[Run], labels: list[str]) -> pd.DataFrame:
     for "all" (0) the number the run recorded, or missing if it recorded none — never 0."""
     settings = []
     for run in runs:
-        row = {name: _show(value) for name, value in run.config.to_dict().items()}
+        row = {name: shown(name, value) for name, value in run.config.to_dict().items()}
         row["train_size"] = run.train_examples or run.config.train_size or math.nan
         settings.append(row)
     figures = runs_frame(runs).filter(regex="^(best val|test) ").reset_index(drop=True)
@@ -111,7 +112,8 @@ def hparams_table(runs: list[Run], labels: list[str]) -> pd.DataFrame:
 
 def settings_frame(configs: list[RunConfig], labels: list[str]) -> pd.DataFrame:
     """One row per setting, one column per run (as W&B's run comparer)."""
-    data = {label: {name: _show(value) for name, value in config.to_dict().items()} for label, config in zip(labels, configs)}
+    data = {label: {name: shown(name, value) for name, value in config.to_dict().items()}
+            for label, config in zip(labels, configs)}
     return pd.DataFrame(data)
 
 
@@ -147,13 +149,6 @@ def _figure(value, metric: str) -> str:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _show(value):
-    """Settings as table cells: layer lists as '128, 64' (or 'none')."""
-    if isinstance(value, (tuple, list)):
-        return ", ".join(map(str, value)) if value else "none"
-    return value
 
 
 def _local_time(iso: str) -> str:

@@ -139,6 +139,16 @@ class Setting:
         return str(value)
 
 
+def shown(name: str, value: Any) -> Any:
+    """A setting's value as people read it in tables and sentences: layer lists as '128, 64' (or
+    'none'), a CSV file by its name alone (never the server's folders); other values as they are."""
+    if SETTINGS[name].kind == "layers":
+        return ", ".join(map(str, value)) if value else "none"
+    if name == "csv_path":
+        return value.replace("\\", "/").rsplit("/", 1)[-1]
+    return value
+
+
 def split_values(text: str) -> list[str]:
     """'0.1, 0.2; 0.3' → ['0.1', '0.2', '0.3']: the lists people type (commas or semicolons)."""
     return [part.strip() for part in str(text).replace(";", ",").split(",") if part.strip()]

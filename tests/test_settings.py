@@ -8,7 +8,7 @@ import pytest
 from nnlab.cli import build_parser, config_from_args
 from nnlab.config import RunConfig
 from nnlab.errors import ConfigError
-from nnlab.settings import SETTINGS, offered
+from nnlab.settings import SETTINGS, offered, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 # The edges of every numeric range, and a value of each choice, on data sets where they apply.
@@ -80,3 +80,12 @@ def test_only_the_ui_package_imports_streamlit():
             if any(name == "streamlit" or name.startswith("streamlit.") for name in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_values_are_shown_as_people_read_them_and_never_with_server_folders():
+    from nnlab.run_table import settings_frame
+
+    assert shown("hidden", (128, 64)) == "128, 64" and shown("hidden", ()) == "none"
+    assert shown("csv_path", "/srv/nnlab/runs/workspaces/abc/.uploads/0123456789abcdef.csv") == "0123456789abcdef.csv"
+    config = RunConfig(dataset="csv", csv_path="/srv/nnlab/secret/data.csv", target="y")
+    assert "/srv" not in settings_frame([config], ["run"]).to_csv()
