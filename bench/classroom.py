@@ -1,15 +1,15 @@
-"""Classroom: N students press Train at the same moment on one nnlab server, twice.
+"""Classroom: N students press Train at the same moment on one nnlab server, round after round.
 
 One `streamlit run app.py` with private workspaces (NNLAB_RUNS=private), one headless Chromium with
 a browser context per visitor (cookies and storage of their own, as separate students). Each visitor
 opens the course exercise (/Train?preset=course); then every Train button is pressed at once and
 each visitor waits for "Trained all 10 epochs.". Prints each visitor's wait (median, max), whether
-every run was saved with all its epochs, and the server's peak memory; then a second round on the
-same pages and the server's memory after it against after the first (a server that keeps part of
+every run was saved with all its epochs, and the server's peak memory; then further rounds on the
+same pages and the server's memory after each against after the first (a server that keeps part of
 every run grows from round to round).
 
-    python bench/classroom.py                 # 8 visitors (≈5 minutes on 2 cores); needs Chromium
-    python bench/classroom.py --visitors 4 --port 8612
+    python bench/classroom.py                 # 8 visitors, 2 rounds (≈5 minutes on 2 cores); needs Chromium
+    python bench/classroom.py --visitors 4 --rounds 3 --port 8612
 Goals: every run saved with all its epochs; memory after round 2 within 5 % of after round 1.
 """
 from __future__ import annotations
@@ -67,6 +67,7 @@ def report(title: str, waits: list[float], server: Server, expected_runs: int) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visitors", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     args = parser.parse_args()
     with sync_playwright() as playwright, Server(port=args.port, runs_mode="private") as server:
@@ -79,16 +80,17 @@ def main() -> None:
                 open_course(page, f"{server.url}/Train?preset=course")
             print(f"{args.visitors} visitors on {server.url}, each in a private workspace; server RSS before "
                   f"training {server.memory_mb():.0f} MB", flush=True)
-            first = report("round 1", press_all_and_wait(pages), server, args.visitors)
-            for page in pages:  # the same link again: the visitor's workspace and settings, no result shown yet
-                open_course(page, page.url)
-            second = report("round 2", press_all_and_wait(pages), server, 2 * args.visitors)
+            after = [report("round 1", press_all_and_wait(pages), server, args.visitors)]
+            for number in range(2, args.rounds + 1):
+                for page in pages:  # the same link again: the visitor's workspace and settings, no result shown yet
+                    open_course(page, page.url)
+                after.append(report(f"round {number}", press_all_and_wait(pages), server, number * args.visitors))
             for context in contexts:
                 context.close()
         finally:
             browser.close()
-    change = second / first - 1
-    print(f"memory after round 2 against after round 1: {change:+.1%} (goal within ±5 %)")
+    for number, rss in enumerate(after[1:], start=2):
+        print(f"memory after round {number} against after round 1: {rss / after[0] - 1:+.1%} (goal within ±5 %)")
 
 
 if __name__ == "__main__":

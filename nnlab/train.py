@@ -260,6 +260,9 @@ class Trainer:
                 seconds_per_epoch=float(np.mean(seconds)) if seconds else math.nan, task=self.dataset.task,
                 steps=int(keras.ops.convert_to_numpy(self._optimizer.iterations)), model=self.model,
             )
+            # Nothing runs after this: let the traced graphs go even if the owner keeps the
+            # Trainer (a page's session keeps its finished job for a while).
+            self._train_batches = self._evaluate_batch = None
         return self._result
 
     # --- inside ---------------------------------------------------------------------------------

@@ -236,6 +236,16 @@ def test_a_trainer_removes_the_gradient_functions_of_its_trace_and_nothing_else(
     assert set(_registry()) == before  # no retrace, nothing new
 
 
+def test_a_finished_trainer_kept_by_its_owner_lets_go_of_its_traced_graph(iris):
+    trainer = Trainer(TINY, iris)
+    trainer.run_epoch()
+    graph = weakref.ref(trainer._train_batches.get_concrete_function().graph)
+    trainer.stop()
+    trainer.finish()
+    gc.collect()
+    assert graph() is None  # neither the trainer nor TensorFlow's gradient registry holds it
+
+
 def test_forgetting_touches_only_custom_gradient_entries():
     assert "MatMul" in _registry()
     assert forget_gradient_functions({"MatMul", "CustomGradient-no-such-entry"}) == 0
