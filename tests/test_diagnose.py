@@ -1,10 +1,13 @@
 import dataclasses
+import json
 import math
+
+import numpy as np
 
 import pytest
 
 from nnlab.config import COURSE_EXERCISE, RunConfig
-from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, remedies
+from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, live_finding, remedies
 from nnlab.train import train
 
 LN10 = math.log(10)
@@ -59,7 +62,8 @@ def test_falling_validation_loss_at_its_best_is_still_improving():
 
 
 def test_level_curves_that_agree_are_a_good_fit():
-    rows = curve([0.3, 0.1, 0.08, 0.079], [0.3, 0.12, 0.1, 0.1], [0.9, 0.97, 0.975, 0.976], [0.9, 0.965, 0.97, 0.97])
+    rows = curve([0.3, 0.1, 0.08, 0.079, 0.078, 0.078], [0.3, 0.12, 0.1, 0.1, 0.099, 0.1],
+                 [0.9, 0.97, 0.975, 0.976, 0.976, 0.977], [0.9, 0.965, 0.97, 0.97, 0.97, 0.97])
     assert verdict(rows).kind == "good_fit"
 
 
@@ -108,6 +112,136 @@ def test_baselines():
     assert baseline_loss("mse", "regression", 0) == 1.0
 
 
+# --- the issue's cases and the edges: findings from the whole curve ---------------------------
+
+def rising_accuracy_run(epochs=30):
+    """Validation loss falling every epoch to the last, accuracy +0.3 point per epoch (course exercise, longer)."""
+    val = [0.03 * 0.97**i for i in range(epochs)]
+    acc = [0.82 + 0.003 * i for i in range(epochs)]
+    return curve([v * 0.98 for v in val], val, [a + 0.002 for a in acc], acc)
+
+
+def test_still_falling_to_the_last_epoch_is_still_improving_and_underfitting_against_mnist():
+    result = diagnose(rising_accuracy_run(), task="classification", chance=0.11, baseline=0.09,
+                      config=COURSE_EXERCISE)
+    assert result.kind == "still_improving" and result.best_epoch == 30
+    assert [f.kind for f in result.findings] == ["still_improving", "underfitting"]
+    assert result.evidence["trend_per_epoch"] == pytest.approx(-0.03, abs=0.002)
+    assert result.evidence["reference"] == pytest.approx(0.984) and "mnist_mlp" in result.explanation
+    assert "epoch 30" in result.explanation and "3.0%" in result.explanation
+    assert result.next_steps[0].changes == {"epochs": 20}  # train longer first, then the rest
+    assert any("hidden" in step.changes for step in result.next_steps[1:])
+
+
+def test_a_flat_spiral_at_92_percent_is_underfitting_against_what_the_spiral_allows():
+    acc = [0.6, 0.75, 0.82, 0.86] + [0.92, 0.919, 0.921, 0.92] * 4
+    val_loss = [0.6, 0.45, 0.38, 0.33] + [0.31, 0.312, 0.309, 0.311] * 4
+    rows = curve([v - 0.01 for v in val_loss], val_loss, acc, [a - 0.005 for a in acc])
+    assert verdict(rows, chance=0.5, baseline=math.log(2)).kind == "good_fit"  # no reference: 92 % looks fine
+    result = verdict(rows, chance=0.5, baseline=math.log(2), dataset="spiral")
+    assert result.kind == "underfitting" and "99.0%" in result.explanation
+
+
+def test_a_rise_of_30_percent_while_training_loss_falls_fourfold_is_overfitting_despite_a_small_gap():
+    val = [0.5, 0.3, 0.2, 0.15, 0.14, 0.145, 0.15, 0.16, 0.17, 0.175, 0.18, 0.182]
+    loss = [0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.035, 0.03]
+    acc = [0.85, 0.9, 0.93, 0.95, 0.96, 0.965, 0.97, 0.975, 0.98, 0.98, 0.982, 0.983]
+    result = verdict(curve(loss, val, acc, [a - 0.02 for a in acc]))
+    assert result.kind == "overfitting" and result.best_epoch == 5 and result.evidence["onset_epoch"] == 6
+    assert result.evidence["val_rise"] == pytest.approx(0.3, abs=0.01) and result.evidence["train_fall"] == pytest.approx(4.0)
+    assert "epoch 5" in result.explanation and "30%" in result.explanation
+
+
+def test_a_blow_up_in_the_first_epoch_then_chance_is_divergence_with_a_lower_learning_rate_first():
+    chance = [0.1, 0.1, 0.098, 0.101, 0.1, 0.099]
+    rows = curve([57.0, 2.31, 2.30, 2.30, 2.31, 2.30], [2.31, 2.30, 2.31, 2.30, 2.30, 2.31], chance, chance)
+    config = RunConfig(dataset="mnist", optimizer="adam", learning_rate=0.1)
+    result = verdict(rows, config=config)
+    assert result.kind == "diverged" and result.evidence["blow_up_epoch"] == 1 and "25×" in result.explanation
+    assert result.next_steps[0].changes == {"learning_rate": 0.01}
+    assert not any(step.changes.get("optimizer") == "adam" for step in result.next_steps)
+    assert not any("hidden" in step.changes for step in result.next_steps)
+
+
+def noisy_plateau(epochs=40, seed=0, level=0.3, spread=0.03):
+    rng = np.random.default_rng(seed)
+    val = level * (1 + spread * rng.standard_normal(epochs))
+    val[:5] = [1.0, 0.6, 0.45, 0.36, 0.32]
+    loss = val * 0.95
+    acc = np.clip(0.985 + 0.005 * rng.standard_normal(epochs), 0, 1)
+    return curve(list(loss), list(val), list(acc), list(acc - 0.01))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_noisy_plateau_is_neither_overfitting_nor_still_improving_nor_a_live_alarm(seed):
+    rows = noisy_plateau(seed=seed)
+    assert verdict(rows, chance=0.5, baseline=math.log(2)).kind == "good_fit"
+    assert all(live_finding(rows[:n], chance=0.5, baseline=math.log(2)) is None for n in range(1, len(rows) + 1))
+
+
+def test_one_bad_last_epoch_is_not_overfitting():
+    rows = noisy_plateau(seed=1)
+    rows[-1] = {**rows[-1], "val_loss": rows[-1]["val_loss"] * 1.6}
+    assert verdict(rows, chance=0.5, baseline=math.log(2)).kind != "overfitting"
+
+
+def test_a_spike_the_run_recovered_from_is_not_divergence_but_is_said():
+    rows = noisy_plateau(seed=2)
+    rows[10] = {**rows[10], "loss": 4.0, "accuracy": 0.5}
+    result = verdict(rows, chance=0.5, baseline=math.log(2), config=RunConfig(dataset="circle", hidden=(8,)))
+    assert result.kind == "good_fit" and result.evidence["spike_epoch"] == 11 and "spiked" in result.explanation
+    assert result.next_steps[0].changes == {"learning_rate": 0.0001}
+
+
+def test_late_overfitting_is_found_with_its_onset_and_only_then_alarmed_live():
+    val = [1.0 * 0.93**i for i in range(40)] + [0.93**39 * 1.05**i for i in range(1, 11)]
+    loss = [1.0 * 0.92**i for i in range(50)]
+    acc = [min(0.99, 0.6 + 0.01 * i) for i in range(50)]
+    rows = curve(loss, val, acc, acc)
+    result = verdict(rows)
+    assert result.kind == "overfitting" and result.best_epoch == 40 and result.evidence["onset_epoch"] == 41
+    alarms = [n for n in range(1, 51) if live_finding(rows[:n], chance=0.1, baseline=LN10) is not None]
+    assert alarms and alarms[0] > 43  # three epochs 20 % above the best, not at the first uptick
+    assert live_finding(rows, chance=0.1, baseline=LN10).kind == "overfitting"
+
+
+def test_a_slow_start_at_chance_with_a_falling_loss_is_not_divergence():
+    acc = [0.1, 0.1, 0.1, 0.11, 0.2, 0.35, 0.5, 0.6]
+    loss = [2.30, 2.28, 2.25, 2.2, 2.0, 1.7, 1.4, 1.2]
+    result = verdict(curve(loss, [v + 0.01 for v in loss], acc, acc))
+    assert result.kind == "still_improving"
+    assert all(live_finding(curve(loss, loss, acc, acc)[:n], chance=0.1, baseline=LN10) is None for n in range(1, 9))
+
+
+def test_live_finding_says_a_blow_up_as_soon_as_it_is_certain():
+    chance = [0.1] * 4
+    rows = curve([40.0, 35.0, 30.0, 31.0], [30.0] * 4, chance, chance)
+    assert live_finding(rows[:1], chance=0.1, baseline=LN10) is None  # one epoch: it may still recover
+    assert live_finding(rows[:2], chance=0.1, baseline=LN10).kind == "diverged"
+    assert live_finding(curve([2.0, math.nan], [2.0, math.nan]), baseline=LN10).kind == "diverged"
+
+
+def test_a_csv_file_is_judged_from_the_training_fit_alone_and_says_so():
+    rows = curve([1.0, 0.5, 0.3, 0.25, 0.24, 0.24], [1.0, 0.55, 0.35, 0.3, 0.3, 0.3])
+    result = diagnose(rows, task="regression", baseline=1.0, dataset="csv")
+    assert result.kind == "underfitting" and "training fit alone" in result.explanation
+    assert "reference" not in result.evidence
+
+
+def test_next_steps_skip_what_the_run_already_does_and_the_lecture_list_is_marked():
+    rows = curve([1.0, 0.5, 0.3, 0.2, 0.1, 0.05], [1.0, 0.6, 0.5, 0.55, 0.65, 0.8],
+                 [0.7, 0.85, 0.9, 0.94, 0.97, 0.99], [0.7, 0.82, 0.85, 0.85, 0.84, 0.84])
+    config = RunConfig(dataset="mnist", dropout=0.5, optimizer="adam", train_size=500)
+    result = verdict(rows, config=config)
+    assert result.kind == "overfitting"
+    assert not any("dropout" in step.changes for step in result.next_steps)
+    assert result.next_steps[0].changes == {"early_stopping": 3}  # the best epoch is known: stop there first
+    marks = {m["text"].split(":")[0]: m["in_use"] for m in result.lecture}
+    assert marks["Dropout"] and not marks["L2 regularization"] and not marks["More training data (or a smaller network)."]
+    assert result.remedies == LECTURE_REMEDIES["overfitting"]
+    json.dumps(result.to_dict())  # fields the page draws and the run file stores are plain JSON
+
+
 # --- remedies ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -126,6 +260,7 @@ def test_remedies_are_concrete_and_skip_what_the_run_already_does():
     assert overfit["Try dropout 0.3."] == {"dropout": 0.3} and overfit["Use all the training data."] == {"train_size": 0}
     assert not any("dropout" in c for c in (r.changes for r in remedies("overfitting", RunConfig(dropout=0.5))))
     assert remedies("diverged", RunConfig(optimizer="sgd", learning_rate=5.0))[0].changes == {"learning_rate": 0.5}
+    assert not any(r.changes.get("optimizer") == "adam" for r in remedies("underfitting", RunConfig(optimizer="adam")))
     assert remedies("underfitting", RunConfig(hidden=()))[0].changes == {"hidden": (16,)}
 
 
