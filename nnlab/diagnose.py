@@ -221,6 +221,8 @@ def live_finding(history: list[dict], *, task: str = "classification", chance: f
         return None
     best = int(np.nanargmin(c.val))
     since = c.n - 1 - best
+    if c.val[best] <= 0:
+        return None  # a perfect validation loss cannot rise by a share of itself
     # In logarithms, where the noise is measured: jumpy curves need a larger rise.
     floor = max(math.log1p(LIVE_RISE), NOISE_TIMES * _noise(c.val[: best + 1]) if best >= 3 else 0.0)
     risen = np.log(c.val[-LIVE_EPOCHS:] / c.val[best])

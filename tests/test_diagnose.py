@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nnlab.config import COURSE_EXERCISE, RunConfig
-from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, live_finding, remedies
+from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, live_finding, plan, remedies
 from nnlab.train import train
 
 LN10 = math.log(10)
@@ -240,6 +240,18 @@ def test_next_steps_skip_what_the_run_already_does_and_the_lecture_list_is_marke
     assert marks["Dropout"] and not marks["L2 regularization"] and not marks["More training data (or a smaller network)."]
     assert result.remedies == LECTURE_REMEDIES["overfitting"]
     json.dumps(result.to_dict())  # fields the page draws and the run file stores are plain JSON
+
+
+def test_plan_gives_a_saved_verdict_the_next_steps_a_config_would_have_given():
+    rows = rising_accuracy_run()
+    bare = diagnose(rows, task="classification", chance=0.11, baseline=0.09, dataset="mnist")
+    informed = diagnose(rows, task="classification", chance=0.11, baseline=0.09, config=COURSE_EXERCISE)
+    assert bare.next_steps == [] and plan(bare, COURSE_EXERCISE) == informed.next_steps != []
+
+
+def test_a_perfect_validation_loss_is_no_alarm_and_no_error():
+    rows = curve([0.0] * 6, [0.0] * 6, [1.0] * 6, [1.0] * 6)
+    assert verdict(rows).kind == "good_fit" and live_finding(rows, chance=0.1, baseline=LN10) is None
 
 
 # --- remedies ---------------------------------------------------------------------------------
