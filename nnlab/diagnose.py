@@ -2,8 +2,8 @@
 
 `diagnose(history, ...)` reads only the per-epoch figures, so it works on live runs, saved runs and
 crafted curves alike. It looks for four findings, several of which may hold at once:
-- blow-up: a loss that is not a number, far above a network that knows nothing, or accuracy stuck
-  at chance after a spike;
+- blow-up: a loss that is not a number, far above a network that knows nothing, a training loss
+  that climbs back up, or accuracy stuck at chance after a spike (or with a loss that hardly moves);
 - overfitting: validation loss risen from its best epoch (beyond the epoch-to-epoch noise) while
   the training loss kept falling, or training accuracy far above validation accuracy;
 - still improving: validation loss still falling at the end, faster than its noise;
@@ -238,7 +238,8 @@ def live_finding(history: list[dict], *, task: str = "classification", chance: f
 # --- findings ---------------------------------------------------------------------------------
 
 def _blow_up(c: _Curves, evidence: dict) -> Finding | None:
-    """A blow-up the run did not recover from: not a number, far above knowing nothing, or stuck at chance."""
+    """A blow-up the run did not recover from (not a number, far above knowing nothing, training that
+    gets worse, stuck at chance after a spike), or a run that learns nothing at all."""
     bad = np.flatnonzero(~np.isfinite(c.loss) | ~np.isfinite(c.val))
     if bad.size:
         evidence["blow_up_epoch"] = int(bad[0]) + 1
