@@ -15,53 +15,81 @@ Goals: every run saved with all its epochs; memory after round 2 within 5 % of a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.async_api import async_playwright
 
 # bench/app.py, run from bench/ like this script: its Server and browser settings
-from app import Server, launch_browser, main_button
+from app import ARGS, CHROMIUM, Server
 
 END_TEXT = "Trained all 10 epochs."
-ROUND_TIMEOUT = 1800  # seconds for a whole round; 8 course runs on 2 cores take a few minutes
+ROUND_TIMEOUT_MS = 1_800_000  # a whole round; 8 course runs on 2 busy cores have taken 7 minutes
 
 
-def open_course(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"]')
-    main_button(page, "Train").wait_for(timeout=180_000)
+def train_button(page):
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True)
 
 
-def press_all_and_wait(pages) -> list[float]:
-    """Click every Train button in turn (a fraction of a second apart), then watch every page
-    until its run ends; each visitor's seconds from their click to their end text."""
-    clicked = []
-    for page in pages:
-        main_button(page, "Train").click()
-        clicked.append(time.perf_counter())
-    waits: dict[int, float] = {}
-    deadline = time.monotonic() + ROUND_TIMEOUT
-    while len(waits) < len(pages):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{len(pages) - len(waits)} of {len(pages)} visitors still waiting after {ROUND_TIMEOUT} s")
-        for number, page in enumerate(pages):
-            if number not in waits and page.get_by_text(END_TEXT).count():
-                waits[number] = time.perf_counter() - clicked[number]
-        time.sleep(0.25)
-    return [waits[number] for number in range(len(pages))]
+async def open_course(page, url: str) -> None:
+    await page.goto(url)
+    await page.wait_for_selector('[data-testid="stApp"]')
+    await train_button(page).wait_for(timeout=180_000)
 
 
-def report(title: str, waits: list[float], server: Server, expected_runs: int) -> float:
+async def train_and_wait(page, shots: Path, name: str) -> float:
+    """Press Train and wait for the end text; seconds from click to end. Each visitor waits in its
+    own task, so one stuck page cannot hold up the others' measurements."""
+    await train_button(page).click()
+    clicked = time.perf_counter()
+    try:
+        await page.get_by_text(END_TEXT).first.wait_for(timeout=ROUND_TIMEOUT_MS)
+    except Exception:
+        await page.screenshot(path=str(shots / f"{name}.png"))
+        raise
+    return time.perf_counter() - clicked
+
+
+def report(title: str, waits: list, server: Server, expected_runs: int) -> float:
+    finished = [wait for wait in waits if isinstance(wait, float)]
     runs = server.saved_runs()
     complete = sum(run.epochs_run == 10 for run in runs)
     training = statistics.median(run.seconds for run in runs) if runs else float("nan")
     rss = server.memory_mb()
-    print(f"{title}: wait per visitor median {statistics.median(waits):.1f} s, max {max(waits):.1f} s "
-          f"(training time of a run, median {training:.1f} s); "
-          f"runs saved {len(runs)}/{expected_runs}, {complete} with all 10 epochs; "
+    print(f"{title}: {len(finished)}/{len(waits)} visitors saw their run end; wait per visitor median "
+          f"{statistics.median(finished):.1f} s, max {max(finished):.1f} s (training time of a run, median "
+          f"{training:.1f} s); runs saved {len(runs)}/{expected_runs}, {complete} with all 10 epochs; "
           f"server RSS {rss:.0f} MB, peak so far {server.peak_memory_mb():.0f} MB", flush=True)
+    for number, wait in enumerate(waits):
+        if not isinstance(wait, float):
+            print(f"  visitor {number + 1}: {type(wait).__name__}: {str(wait).splitlines()[0][:160]}")
     return rss
+
+
+async def classroom(args, server: Server, shots: Path) -> list[float]:
+    after = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            contexts = [await browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(args.visitors)]
+            pages = [await context.new_page() for context in contexts]
+            for page in pages:
+                page.set_default_timeout(60_000)
+            await asyncio.gather(*(open_course(page, f"{server.url}/Train?preset=course") for page in pages))
+            print(f"{args.visitors} visitors on {server.url}, each in a private workspace; server RSS before "
+                  f"training {server.memory_mb():.0f} MB; screenshots of stuck pages go to {shots}", flush=True)
+            for number in range(1, args.rounds + 1):
+                if number > 1:  # the same link again: the visitor's workspace and settings, no result shown yet
+                    await asyncio.gather(*(open_course(page, page.url) for page in pages))
+                waits = await asyncio.gather(*(train_and_wait(page, shots, f"round{number}-visitor{i + 1}")
+                                               for i, page in enumerate(pages)), return_exceptions=True)
+                after.append(report(f"round {number}", waits, server, number * args.visitors))
+        finally:
+            await browser.close()
+    return after
 
 
 def main() -> None:
@@ -70,25 +98,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     args = parser.parse_args()
-    with sync_playwright() as playwright, Server(port=args.port, runs_mode="private") as server:
-        browser = launch_browser(playwright)
-        try:
-            contexts = [browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(args.visitors)]
-            pages = [context.new_page() for context in contexts]
-            for page in pages:
-                page.set_default_timeout(60_000)
-                open_course(page, f"{server.url}/Train?preset=course")
-            print(f"{args.visitors} visitors on {server.url}, each in a private workspace; server RSS before "
-                  f"training {server.memory_mb():.0f} MB", flush=True)
-            after = [report("round 1", press_all_and_wait(pages), server, args.visitors)]
-            for number in range(2, args.rounds + 1):
-                for page in pages:  # the same link again: the visitor's workspace and settings, no result shown yet
-                    open_course(page, page.url)
-                after.append(report(f"round {number}", press_all_and_wait(pages), server, number * args.visitors))
-            for context in contexts:
-                context.close()
-        finally:
-            browser.close()
+    shots = Path(tempfile.mkdtemp(prefix="nnlab-classroom-"))
+    with Server(port=args.port, runs_mode="private") as server:
+        after = asyncio.run(classroom(args, server, shots))
+    if not any(shots.iterdir()):
+        shots.rmdir()  # no page got stuck
     for number, rss in enumerate(after[1:], start=2):
         print(f"memory after round {number} against after round 1: {rss / after[0] - 1:+.1%} (goal within ±5 %)")
 
