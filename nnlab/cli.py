@@ -88,7 +88,8 @@ def _summary(result, specs) -> str:
           for spec in specs),
         f"verdict: {result.verdict.title} (best epoch {result.verdict.best_epoch}). {result.verdict.explanation}",
     ]
-    lines += [f"  - {remedy}" for remedy in result.verdict.remedies]
+    steps = [step.text for step in result.verdict.next_steps] or result.verdict.remedies
+    lines += ["next:"] + [f"  - {step}" for step in steps]
     return "\n".join(lines)
 
 

@@ -252,7 +252,8 @@ class Trainer:
                 self.model.set_weights(self._early_stopping.best_weights)
             test_loss, test_score = self._evaluate("test")
             verdict = diagnose(self.history, task=self.dataset.task, chance=self.dataset.chance_accuracy,
-                               baseline=baseline_loss(self.config.loss, self.dataset.task, self.dataset.n_classes))
+                               baseline=baseline_loss(self.config.loss, self.dataset.task, self.dataset.n_classes),
+                               config=self.config)  # the data set's reference and next steps for these settings
             seconds = [row["seconds"] for row in self.history]
             self._result = RunResult(
                 config=self.config, history=self.history, status=self.status, message=self.message,

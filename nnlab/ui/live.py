@@ -147,12 +147,28 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
         st.warning(markdown(warning))
     if history:
         task = job.dataset.task if job.dataset is not None else "classification"
+        if not job.done:
+            _live_verdict(job, history)
         metric_tiles(history, task)
         best = min(range(len(history)), key=lambda i: _nan_to_inf(history[i]["val_loss"])) + 1
         live_curves(f"{key}chart", (id(job), len(history)), lambda: charts.training_charts(
             history, task, epochs=job.config.epochs, best_epoch=best, height=height))
     elif not job.done:
         st.caption("The first epoch includes compiling the network; the curves appear after it.")
+
+
+def _live_verdict(job: TrainingJob, history: list[dict]) -> None:
+    """What is already certain while the run trains (it has blown up, overfitting has set in)."""
+    from nnlab.diagnose import baseline_loss, live_finding
+
+    dataset = job.dataset
+    if dataset is None:
+        return
+    finding = live_finding(history, task=dataset.task, chance=dataset.chance_accuracy,
+                           baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes))
+    if finding is not None:
+        st.warning(f"**Live verdict:** {finding.text} Press **Stop** to end it here; the epochs so far are kept.",
+                   icon=":material/notification_important:")
 
 
 def several_jobs_panel(key: str, *, height: int = 280) -> None:

@@ -27,31 +27,36 @@ VERDICT_ICONS = {k: f":material/{v}:" for k, v in {
 
 
 def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "") -> None:
-    """Kind, best epoch, gap, the explanation, and the lecture's remedies as buttons that put
-    concrete next settings into the controls."""
+    """The verdict's kind and its findings with their numbers, this run's next steps as buttons that
+    put the changed settings into the controls, and the lecture's remedies marked where already in use."""
     kind = verdict.kind
     with st.container(border=True):
         st.subheader(f"{VERDICT_ICONS.get(kind, '')} {KINDS[kind]}")
-        st.write(verdict.explanation)
+        for finding in verdict.findings or []:
+            (st.markdown if finding.kind != "reference" else st.caption)(finding.text)
+        if not verdict.findings:
+            st.write(verdict.explanation)
         facts = []
         if verdict.best_epoch:
             facts.append(f"best validation epoch **{verdict.best_epoch}**")
+        if verdict.evidence.get("onset_epoch"):
+            facts.append(f"overfitting since epoch **{verdict.evidence['onset_epoch']}**")
         if verdict.gap is not None and math.isfinite(verdict.gap):
             facts.append(f"generalization gap **{verdict.gap:.1%}**" if verdict.gap_metric == "accuracy"
                          else f"generalization gap **{verdict.gap:.3g}** (loss)")
         if facts:
             st.markdown(" · ".join(facts))
-        suggestions = remedies(kind, config)
-        if suggestions and apply_prefix is not None:
-            st.markdown("**Try next** — a click puts the change into the settings; then press Train:")
-            cols = st.columns(min(3, len(suggestions)))
-            for i, remedy in enumerate(suggestions):
+        steps = verdict.next_steps or remedies(kind, config)
+        if steps and apply_prefix is not None:
+            st.markdown("**Try next**, best first — a click puts the change into the settings; then press Train:")
+            cols = st.columns(min(3, len(steps)))
+            for i, step in enumerate(steps[:6]):
                 cols[i % len(cols)].button(
-                    remedy.text, key=f"remedy_{apply_prefix}{i}", width="stretch",
-                    on_click=set_controls, args=(dataclasses.replace(config, **remedy.changes), apply_prefix))
+                    step.text, key=f"remedy_{apply_prefix}{i}", width="stretch",
+                    on_click=set_controls, args=(dataclasses.replace(config, **step.changes), apply_prefix))
         with st.expander("The lecture's remedies"):
-            for line in verdict.remedies:
-                st.markdown(f"- {line}")
+            for item in verdict.lecture or [{"text": text, "in_use": False} for text in verdict.remedies]:
+                st.markdown(f"- {item['text']}" + (" — *this run already does this*" if item["in_use"] else ""))
 
 
 def test_tiles(test: dict, task: str) -> None:
