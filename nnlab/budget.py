@@ -13,8 +13,8 @@ race or sweep is one training on one slot, so its runs share that limit.
 from __future__ import annotations
 
 import math
-import os
 
+from nnlab import environment
 from nnlab.errors import UserError
 
 # Measured on this 2-core machine while others were busy (second epoch, MNIST's 54,000 images):
@@ -32,16 +32,8 @@ DEFAULT_MAX_COMPUTE = 1e12
 
 def max_compute() -> float:
     """The limit per run from NNLAB_MAX_COMPUTE; infinity when it is 0 (no limit)."""
-    text = os.environ.get("NNLAB_MAX_COMPUTE", "").strip()
-    if not text:
-        return DEFAULT_MAX_COMPUTE
-    try:
-        limit = float(text)
-    except ValueError:
-        limit = -1.0
-    if not limit >= 0:  # also refuses NaN
-        raise ValueError(f"NNLAB_MAX_COMPUTE must be a number of units of compute like 2e12 "
-                         f"(0 = no limit), got {text!r}")
+    limit = environment.number("NNLAB_MAX_COMPUTE", DEFAULT_MAX_COMPUTE,
+                               what="a number of units of compute like 2e12 (0 = no limit)")
     return limit or math.inf
 
 

@@ -11,12 +11,12 @@ import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from nnlab.atomic_file import write_atomic
 from nnlab.jsonsafe import json_safe
 
 RUN_FILE, HISTORY_FILE, LABEL_FILE, MODEL_FILE = "run.json", "history.csv", "label.json", "model.keras"
@@ -147,16 +147,7 @@ def _history_row(header: list[str], cells: list[str]) -> dict:
 def write_text(path: Path, text: str) -> None:
     """Write beside, then rename into place (atomic on POSIX and Windows); the temporary file
     never outlives a failure (a full disk must not stay full of them)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"))
 
 
 def overwrite_in_place(path: Path, old: bytes, meta: dict) -> bool:

@@ -9,11 +9,11 @@ command line, tests) are not limited.
 from __future__ import annotations
 
 import heapq
-import os
 import threading
 import time
 from collections import deque
 
+from nnlab import environment
 from nnlab.errors import UserError
 
 RECENT_RUNS = 20  # finished holds averaged into the typical time a request keeps its slot
@@ -112,14 +112,8 @@ class Scheduler:
 
 def slots_from_environment() -> int:
     """NNLAB_MAX_TRAINING: trainings at once (default 2, one per core of a small server)."""
-    text = os.environ.get("NNLAB_MAX_TRAINING", "2")
-    try:
-        slots = int(text)
-    except ValueError:
-        slots = 0
-    if slots < 1:
-        raise ValueError(f"NNLAB_MAX_TRAINING must be a whole number of at least 1, got {text!r}")
-    return slots
+    return int(environment.number("NNLAB_MAX_TRAINING", 2, whole=True, minimum=1,
+                                  what="a whole number of at least 1"))
 
 
 SCHEDULER = Scheduler(slots_from_environment())

@@ -7,11 +7,11 @@ NNLAB_ABANDON_SECONDS is stopped within one batch (or leaves the queue) as aband
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import TYPE_CHECKING
 
+from nnlab import environment
 from nnlab import budget
 from nnlab.errors import UserError
 from nnlab.runs import HEARTBEAT_SECONDS
@@ -23,14 +23,7 @@ if TYPE_CHECKING:
 
 def abandon_seconds_from_environment() -> float:
     """NNLAB_ABANDON_SECONDS: how long work may go unwatched before it is stopped (default 60)."""
-    text = os.environ.get("NNLAB_ABANDON_SECONDS", "60")
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0:
-        raise ValueError(f"NNLAB_ABANDON_SECONDS must be a number of seconds above 0, got {text!r}")
-    return seconds
+    return environment.number("NNLAB_ABANDON_SECONDS", 60, inclusive=False, what="a number of seconds above 0")
 
 
 ABANDON_SECONDS = abandon_seconds_from_environment()

@@ -14,13 +14,14 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from nnlab.atomic_file import write_atomic
+from nnlab import environment
 from nnlab.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -43,13 +44,7 @@ class Upload:
 
 def quota_from_env() -> int:
     """The upload quota in bytes: NNLAB_UPLOAD_QUOTA_MB megabytes (default 100)."""
-    text = os.environ.get(QUOTA_ENV, str(DEFAULT_QUOTA_MB))
-    try:
-        megabytes = float(text)
-    except ValueError:
-        megabytes = -1.0
-    if not megabytes > 0:
-        raise ValueError(f"{QUOTA_ENV} must be a positive number of megabytes, got {text!r}")
+    megabytes = environment.number(QUOTA_ENV, DEFAULT_QUOTA_MB, inclusive=False, what="a positive number of megabytes")
     return int(megabytes * _MB)
 
 
@@ -79,8 +74,8 @@ class UploadStore:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             if extra:
-                _write_atomic(target, data)
-            _write_atomic(self.root / f"{upload_id}.json", json.dumps(meta).encode())
+                write_atomic(target, data)
+            write_atomic(self.root / f"{upload_id}.json", json.dumps(meta).encode())
             os.utime(target)  # uploading again restarts the expiry clock
         except OSError as error:  # a full or read-only disk: the server's trouble, told as what to do
             if extra:
@@ -188,19 +183,6 @@ def _display_name(name: str) -> str:
     text = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
     return text[:120] or "upload.csv"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _size(count: int) -> str:
