@@ -4,7 +4,7 @@ Same network, same initial weights, same train / validation / test arrays, same 
 size and epochs; the two are timed back to back in this one process (so they share TensorFlow's
 thread settings) and alternated over --repeat rounds, each round with its own seed (split, initial
 weights): accuracy differs by a few tenths of a point from seed to seed, so means are compared. Prints seconds per epoch, the throughput
-ratio and test accuracy for each. Targets (issue 2): course network ≥ 3×, 784-128-10 ≥ 2×, test
+ratio and test accuracy for each. Targets: course network ≥ 3×, 784-128-10 ≥ 2×, test
 accuracy within 0.5 point.
 
     python bench/speed.py            # both networks, 3 rounds (≈2 minutes on 2 cores)

@@ -1,21 +1,21 @@
 """Trainer: one run, stepped an epoch at a time; train(config, dataset, …) → RunResult runs it through.
 
 Why not `model.fit`: on networks of course size most of fit's time is per-step overhead in Python
-and callbacks, not arithmetic (DESIGN.md). Here each chunk of an epoch runs as one compiled
+and callbacks, not arithmetic (bench/speed.py). Here each chunk of an epoch runs as one compiled
 TensorFlow loop over its mini-batches, which trains the course network ≈3× faster with the same
 optimizer, batches and results (bench/speed.py). A StopSignal is seen inside that loop, so training
 ends within one batch; the epoch it interrupts is dropped and every completed one kept.
 
 Memory (bench/memory.py): the data enter the compiled loop as arguments, never as captured
 constants, and the gradient functions Keras registers globally at each trace are removed after it,
-so a finished run leaves nothing behind. Every run on one Dataset object shares one set of tensors.
+so a finished run leaves nothing behind. Every run on one Dataset object shares one set of tensors
+(nnlab/dataset_tensors.py).
 """
 from __future__ import annotations
 
 import math
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,6 +23,7 @@ import numpy as np
 
 from nnlab.config import RunConfig
 from nnlab.data import Dataset, load_dataset
+from nnlab.dataset_tensors import DATASET_TENSORS, encoded
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
 from nnlab.early_stopping import EarlyStopping
 from nnlab.jsonsafe import json_safe
@@ -33,7 +34,6 @@ from nnlab.tasks import CLASSIFICATION, metric_names
 from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
 
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
-EVAL_BATCH = 4096
 
 
 @dataclass
@@ -93,57 +93,7 @@ def target_encoding(config: RunConfig, task: str) -> str:
 
 def encode_targets(config: RunConfig, dataset: Dataset, y: np.ndarray) -> np.ndarray:
     """Targets as the loss wants them: one-hot rows, class numbers, or a column of values."""
-    return _encoded(y, target_encoding(config, dataset.task), dataset.n_classes)
-
-
-def _encoded(y: np.ndarray, encoding: str, n_classes: int) -> np.ndarray:
-    if encoding == "value":
-        return y.reshape(-1, 1).astype(np.float32)
-    if encoding == "label":
-        return y.astype(np.int32)
-    return keras.utils.to_categorical(y, n_classes).astype(np.float32)
-
-
-class DatasetTensors:
-    """The tensors of each Dataset's splits, made once and shared by every run on that Dataset
-    object: eight students training on the server's cached MNIST hold one copy, not eight. Held
-    weakly: a Dataset's tensors go when the Dataset goes. Safe to use from several threads."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._by_dataset: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def __len__(self) -> int:
-        """How many data sets have tensors here."""
-        return len(self._by_dataset)
-
-    def training(self, dataset: Dataset, encoding: str) -> tuple:
-        """(x, y) of the training split, whole: the compiled loop gathers its batches from them."""
-        return self._inputs(dataset, "train")[0], self._targets(dataset, "train", encoding)[0]
-
-    def batches(self, dataset: Dataset, split: str, encoding: str) -> list[tuple]:
-        """[(x, y), …] of "val" or "test" in evaluation-sized batches."""
-        return list(zip(self._inputs(dataset, split, EVAL_BATCH), self._targets(dataset, split, encoding, EVAL_BATCH)))
-
-    def _inputs(self, dataset: Dataset, split: str, batch: int | None = None) -> list:
-        """Inputs do not depend on the encoding: runs with one-hot and with label targets share them."""
-        return self._get(dataset, ("x", split, batch), lambda: getattr(dataset, f"x_{split}"), batch)
-
-    def _targets(self, dataset: Dataset, split: str, encoding: str, batch: int | None = None) -> list:
-        return self._get(dataset, ("y", split, encoding, batch),
-                         lambda: _encoded(getattr(dataset, f"y_{split}"), encoding, dataset.n_classes), batch)
-
-    def _get(self, dataset: Dataset, key: tuple, array: Callable[[], np.ndarray], batch: int | None) -> list:
-        with self._lock:  # held while making them too: two runs starting at once must not both copy
-            tensors = self._by_dataset.setdefault(dataset, {})
-            if key not in tensors:
-                values = array()
-                step = batch or max(1, len(values))
-                tensors[key] = [tf.constant(values[i:i + step]) for i in range(0, len(values), step)]
-            return tensors[key]
-
-
-DATASET_TENSORS = DatasetTensors()
+    return encoded(y, target_encoding(config, dataset.task), dataset.n_classes)
 
 
 class Trainer:

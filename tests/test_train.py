@@ -13,7 +13,8 @@ from nnlab.stop_signal import StopSignal
 from nnlab.status import Status
 from nnlab import tf_runtime
 from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
-from nnlab.train import DATASET_TENSORS, Trainer, train
+from nnlab.dataset_tensors import DATASET_TENSORS
+from nnlab.train import Trainer, train
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3, batch_size=16)
 
