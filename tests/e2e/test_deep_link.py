@@ -16,7 +16,7 @@ def test_a_lesson_link_as_the_very_first_request_keeps_the_menu_and_the_workspac
         page.get_by_text("16,750 parameters").wait_for()  # the lesson's settings reached the controls
         sidebar = page.get_by_test_id("stSidebar")
         sidebar.get_by_text("The lecture's examples").wait_for()  # st.navigation's sections, not the flat menu
-        assert sidebar.get_by_label("Workspace").input_value() == "class-link-1"
+        assert sidebar.get_by_label("Workspace", exact=True).input_value() == "class-link-1"
         assert "workspace=class-link-1" in page.evaluate("location.href")
         shoot(page, "deep-link-first")
         context.close()

@@ -38,7 +38,7 @@ def test_from_home_to_a_live_chart_in_one_click(server, page):
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=90_000)
     page.get_by_text("Trained all 10 epochs.").first.wait_for(timeout=120_000)
-    page.get_by_text("Test accuracy").wait_for()
+    page.get_by_text("Test accuracy", exact=True).wait_for()
     shoot(page, "3-trained")
 
 
@@ -75,7 +75,7 @@ def test_stop_keeps_the_completed_epochs(server, page):
     message.wait_for(timeout=60_000)
     kept = int(re.search(r"; (\d+) completed", message.inner_text()).group(1))
     assert 3 <= kept < 300
-    page.get_by_text("Test accuracy").wait_for()
+    page.get_by_text("Test accuracy", exact=True).wait_for()
     shoot(page, "4-stopped")
 
 
