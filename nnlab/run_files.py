@@ -30,6 +30,10 @@ class Damage(Exception):
     """What is wrong with a run's files, in words a user can act on."""
 
 
+class Missing(Damage):
+    """The file is not there (label.json of a run never renamed; run.json of a folder that is no run)."""
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 def parse_json(path: Path) -> Any:
@@ -37,7 +41,7 @@ def parse_json(path: Path) -> Any:
     try:
         data = _read_limited(path, MAX_RUN_FILE_BYTES)
     except FileNotFoundError:
-        raise Damage(f"no {path.name}: not an nnlab run") from None
+        raise Missing(f"no {path.name}: not an nnlab run") from None
     except IsADirectoryError:
         raise Damage(f"{path.name} is a folder, not a file") from None
     try:
@@ -53,9 +57,9 @@ def read_label(path: Path) -> tuple[str, tuple[str, ...]]:
     """The user's name for the run, or '' and what was wrong with label.json."""
     try:
         data = parse_json(path)
+    except Missing:  # never renamed (or being named this very moment): no name, nothing wrong
+        return "", ()
     except Damage as damage:
-        if not path.exists():
-            return "", ()
         return "", (f"{damage}: the run's name was dropped",)
     except OSError as error:
         return "", (f"{path.name} cannot be read ({error.strerror or error}): the run's name was dropped",)
