@@ -9,6 +9,7 @@ from nnlab.jobs import TrainingJob
 from nnlab.safe_text import markdown
 from nnlab.synthetic import CURVES
 from nnlab.ui import live, workspace
+from nnlab.ui.data_cache import load_data
 from nnlab.ui.session_keys import APPROXIMATION
 
 st.title(":material/extension: Universal approximation")
@@ -23,9 +24,9 @@ epochs = cols[3].slider("Epochs", 20, 500, 150, 10)
 config = approximation_config(curve, neurons, activation, epochs)
 job = st.session_state.get(APPROXIMATION)
 if st.button("Fit", type="primary", icon=":material/play_arrow:", disabled=job is not None and not job.done):
-    live.start(APPROXIMATION, TrainingJob(config, live.load_data, keep_model=False, snapshot=fitted_curve,
+    live.start(APPROXIMATION, TrainingJob(config, load_data, keep_model=False, snapshot=fitted_curve,
                                           owner=workspace.visitor()))
-dataset = live.load_data(config)
+dataset = load_data(config)
 points = pd.DataFrame({"x": dataset.scaler.inverse_transform(dataset.x_train)[:, 0],
                        "y": dataset.to_original_target(dataset.y_train)})
 grid = np.linspace(-3, 3, 200)

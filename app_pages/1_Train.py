@@ -5,6 +5,7 @@ from nnlab.errors import UserError
 from nnlab.safe_text import markdown
 from nnlab.settings import shown
 from nnlab.ui import controls, link, live, network, results
+from nnlab.ui.data_cache import load_data
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
 
 st.title(":material/model_training: Train")
@@ -18,7 +19,7 @@ if preset is not None:
 dataset = None
 if config is not None:
     try:
-        dataset = live.load_data(config)
+        dataset = load_data(config)
     except UserError as error:
         st.error(markdown(str(error)))
 if dataset is not None:

@@ -20,7 +20,7 @@ from nnlab.safe_text import markdown
 from nnlab.status import Status
 from nnlab.tasks import metric_name
 from nnlab.ui import workspace
-from nnlab.ui.data_cache import load_data  # noqa: F401 - pages load data through here too
+from nnlab.ui.data_cache import load_data
 
 # How often a page polls a training job. Each poll reruns a fragment in the server and redraws
 # charts in the browser; at 0.5 s that cost the training 12 % of its speed on one core, at 1 s 9 %

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from nnlab import environment
 from nnlab.runs import RunStore
-from nnlab.uploads import UploadStore
+from nnlab.uploads import FOLDER as UPLOAD_FOLDER, UploadStore
 
 ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{5,39}$")
-UPLOADS = ".uploads"  # inside the store's folder; the store skips names starting with a dot
 # Uploads not used for this long go away (a new upload clears them out); runs that named them say so.
-UPLOAD_KEEP_SECONDS = float(os.environ.get("NNLAB_UPLOAD_DAYS", "30")) * 86_400
+UPLOAD_KEEP_SECONDS = environment.number("NNLAB_UPLOAD_DAYS", 30, inclusive=False, what="a number of days above 0") * 86_400
 
 
 def runs_mode() -> str:
@@ -76,7 +76,7 @@ def store() -> RunStore:
 
 
 def uploads() -> UploadStore:
-    return UploadStore(folder() / UPLOADS)
+    return UploadStore(folder() / UPLOAD_FOLDER)
 
 
 def readable_folder() -> Path | None:
