@@ -24,3 +24,19 @@ def runs_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(folder))
     monkeypatch.setenv("NNLAB_RUNS", "shared")
     return folder / "shared"
+
+
+@pytest.fixture
+def run_store(tmp_path):
+    """An empty run store of its own, for backend tests."""
+    from nnlab.runs import RunStore
+
+    return RunStore(tmp_path / "store")
+
+
+@pytest.fixture
+def page_store(runs_dir):
+    """The store the pages of a page test see (shared mode, see runs_dir)."""
+    from nnlab.runs import RunStore
+
+    return RunStore(runs_dir)

@@ -1,0 +1,131 @@
+"""Where runs and search studies live: one SQLAlchemy URL for the whole lab.
+
+With nothing set, an embedded SQLite file in the runs folder (zero set-up, one machine). With a
+PostgreSQL URL, a store shared by every server and search worker that points at it. The URL comes,
+first found first, from the CLI's `--database URL`, the `NNLAB_DATABASE_URL` environment variable,
+or `[connections.nnlab] url = "…"` in `.streamlit/secrets.toml` (Streamlit's convention for
+connections; on Community Cloud the app's Secrets). A URL is shown with its password hidden, always.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from nnlab.errors import UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+SQLITE_FILE = "nnlab.sqlite"  # inside NNLAB_RUNS_DIR
+BUSY_MILLISECONDS = 30_000  # SQLite: how long a writer waits for another process's write to end
+_ENGINES: dict[str, Engine] = {}  # one connection pool per URL per process
+_LOCK = threading.Lock()
+
+
+class StoreUnavailable(UserError):
+    """The database cannot be reached or used: the message names it (without its password) and
+    says what to check."""
+
+
+def runs_dir() -> Path:
+    """The folder of the embedded database and of uploads (NNLAB_RUNS_DIR, default runs/)."""
+    return Path(os.environ.get("NNLAB_RUNS_DIR") or ROOT / "runs")
+
+
+def database_url(explicit: str | None = None, *, secret: str | None = None) -> str:
+    """The URL to use: `explicit` (the CLI's --database), NNLAB_DATABASE_URL, `secret` (the UI passes
+    st.secrets' connections.nnlab.url), the secrets file, else the embedded SQLite file."""
+    for candidate in (explicit, os.environ.get("NNLAB_DATABASE_URL"), secret, _secrets_file_url()):
+        if candidate and str(candidate).strip():
+            return _checked(str(candidate).strip())
+    return f"sqlite:///{runs_dir() / SQLITE_FILE}"
+
+
+def shown(url: str) -> str:
+    """The URL as it may be printed or shown: the password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def driver_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 here (SQLAlchemy's default driver for it is psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def engine(url: str) -> Engine:
+    """The process's engine for `url` (made once: engines hold the connection pool)."""
+    with _LOCK:
+        found = _ENGINES.get(url)
+        if found is None:
+            found = _ENGINES[url] = _make_engine(url)
+        return found
+
+
+def unavailable(url: str, error: Exception) -> StoreUnavailable:
+    """One line a user can act on, for a database that refused or could not be reached."""
+    reason = " ".join(str(getattr(error, "orig", None) or error).split())[:300]
+    return StoreUnavailable(f"the database {shown(url)} cannot be used ({reason}); check that it is running and "
+                            f"that NNLAB_DATABASE_URL (or --database) names it")
+
+
+def _make_engine(url: str) -> Engine:
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise unavailable(url, error) from None
+        made = create_engine(url, connect_args={"timeout": BUSY_MILLISECONDS / 1000, "check_same_thread": False})
+
+        @event.listens_for(made, "connect")
+        def _pragmas(connection, _record):
+            # WAL: readers never wait for the writer; busy_timeout: writers wait their turn instead of failing.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_MILLISECONDS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a crash of the process
+            cursor.close()
+
+        return made
+    return create_engine(driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"connect_timeout": 10})
+
+
+def _checked(url: str) -> str:
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise StoreUnavailable(f"{url[:20]}… is not a database URL; use postgresql://user:password@host/name "
+                               f"or sqlite:///path/to/file.sqlite") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreUnavailable(f"nnlab keeps runs in SQLite or PostgreSQL, not {backend} ({shown(url)})")
+    return url
+
+
+def _secrets_file_url() -> str | None:
+    """connections.nnlab.url from the secrets files Streamlit reads (the project's, then the user's)."""
+    for path in (Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
+        try:
+            with open(path, "rb") as handle:
+                secrets = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        value = secrets.get("connections", {}).get("nnlab", {})
+        if isinstance(value, dict) and value.get("url"):
+            return str(value["url"])
+    return None
