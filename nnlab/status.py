@@ -16,8 +16,9 @@ class Status(StrEnum):
     FAILED = "failed"  # an error ended it (a bad file, a full disk); the message says which
     INTERRUPTED = "interrupted"  # its process died mid-training (no heartbeat); the completed epochs are kept
     ABANDONED = "abandoned"  # nobody watched it any more (the page was closed); stopped, epochs kept
+    PRUNED = "pruned"  # a search cut it early: its validation figure trailed earlier trials'; epochs kept
 
 
 # A run in one of these states will not change again.
 FINISHED = frozenset({Status.COMPLETED, Status.EARLY_STOPPED, Status.STOPPED, Status.DIVERGED, Status.FAILED,
-                      Status.INTERRUPTED, Status.ABANDONED})
+                      Status.INTERRUPTED, Status.ABANDONED, Status.PRUNED})
