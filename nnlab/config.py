@@ -41,6 +41,10 @@ class RunConfig:
     encoding: str = "one_hot"  # how classes are given to the loss: one_hot or label
     optimizer: str = "adam"
     learning_rate: float = 0.001
+    lr_schedule: str = "constant"  # the learning rate per epoch: constant, step, exponential or cosine (lr_schedule.py)
+    lr_decay: float = 0.5  # step and exponential: the rate is multiplied by this every lr_decay_epochs epochs
+    lr_decay_epochs: int = 5  # step and exponential: epochs per decay by lr_decay
+    warmup_epochs: int = 0  # epochs of linear warm-up before the schedule (0 = none)
     batch_size: int = 32  # examples per gradient step
     epochs: int = 10  # passes over the training data
     early_stopping: int = 0  # patience in epochs without a better validation loss; 0 = off

@@ -41,6 +41,12 @@ ENCODINGS = {
     "one_hot": "One-hot: class 2 of 4 becomes [0, 0, 1, 0]; one output neuron per class.",
     "label": "Label: class 2 stays the number 2 (the loss compares it with the softmax directly).",
 }
+LR_SCHEDULES = {
+    "constant": "Constant: the same learning rate in every epoch.",
+    "step": "Step decay: the rate is multiplied by the decay factor every few epochs (a staircase).",
+    "exponential": "Exponential decay: the rate shrinks a little each epoch, by the decay factor every few epochs.",
+    "cosine": "Cosine: the rate glides from its value towards 0 along half a cosine wave over the run.",
+}
 TASKS = {
     "auto": "Guess from the target column: text or few whole numbers → classification.",
     "classification": "Predict one of several classes (softmax output).",
@@ -210,6 +216,17 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
             "slow. Too large: the loss jumps or explodes.", "training", low=0.0, high=100.0, low_open=True, flag="--lr",
             suggested=(1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 3e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 0.01, 0.02, 0.03, 0.05,
                        0.087, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0)),
+    Setting("lr_schedule", "choice", "Learning-rate schedule", "How the learning rate changes from epoch to epoch. "
+            + " ".join(LR_SCHEDULES.values()), "training", choices=LR_SCHEDULES),
+    Setting("lr_decay", "float", "Decay factor", "Step and exponential schedules: the learning rate is multiplied by "
+            "this every 'decay every' epochs.", "training", low=0.01, high=1.0,
+            suggested=(0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)),
+    Setting("lr_decay_epochs", "int", "Decay every (epochs)", "Step and exponential schedules: the epochs over which "
+            "the learning rate shrinks by the decay factor once.", "training", low=1, high=1000,
+            suggested=(1, 2, 3, 4, 5, 10, 15, 20, 30, 50, 100)),
+    Setting("warmup_epochs", "int", "Warm-up epochs", "Start with a small learning rate and raise it in equal steps "
+            "over this many epochs, then follow the schedule (0 = no warm-up).", "training", low=0, high=1000,
+            suggested=(0, 1, 2, 3, 4, 5, 10, 20)),
     Setting("batch_size", "int", "Batch size", "Examples per gradient step: small batches, noisy but many steps.",
             "training", low=1, high=100_000,
             suggested=(1, 2, 4, 8, 10, 16, 32, 64, 100, 128, 256, 512, 1024, 2048, 4096)),

@@ -6,6 +6,10 @@ TensorFlow loop over its mini-batches, which trains the course network ≈3× fa
 optimizer, batches and results (bench/speed.py). A StopSignal is seen inside that loop, so training
 ends within one batch; the epoch it interrupts is dropped and every completed one kept.
 
+The best epoch's weights (lowest validation loss) are copied whenever a new best comes, for
+networks up to BEST_WEIGHTS_MAX_PARAMS, so a Stop can keep them (`stop(keep_best=True)`) and early
+stopping can restore them.
+
 Memory (bench/memory.py): the data enter the compiled loop as arguments, never as captured
 constants, and the gradient functions Keras registers globally at each trace are removed after it,
 so a finished run leaves nothing behind. Every run on one Dataset object shares one set of tensors
@@ -25,15 +29,22 @@ from nnlab.config import RunConfig
 from nnlab.data import Dataset, load_dataset
 from nnlab.dataset_tensors import DATASET_TENSORS, encoded
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
-from nnlab.early_stopping import EarlyStopping
+from nnlab.early_stopping import BestEpoch, EarlyStopping
 from nnlab.jsonsafe import json_safe
+from nnlab.lr_schedule import LearningRatePlan
 from nnlab.model import build_model
+from nnlab.settings import SETTINGS
 from nnlab.status import Status
 from nnlab.stop_signal import StopSignal
 from nnlab.tasks import CLASSIFICATION, metric_names
 from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
 
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
+# A copy of the best epoch's weights is kept for networks up to this size: 20 M float32 parameters
+# are 80 MB per training run, beside the ≈1.3 GB an MNIST run peaks at on a 2.7 GB server, and the
+# copy (a few per run, on new bests only) costs ≈1–2 % of an epoch (bench/best_weights.py). Early
+# stopping keeps them whatever the size: it was asked for.
+BEST_WEIGHTS_MAX_PARAMS = 20_000_000
 
 
 @dataclass
@@ -116,6 +127,7 @@ class Trainer:
         self.model = build_model(config, dataset)
         self._optimizer = make_optimizer(config)
         self._optimizer.build(self.model.trainable_variables)
+        self.learning_rates = LearningRatePlan(config)  # each epoch's rate, put into the optimizer before it
         self._loss_fn = make_loss(config, dataset.task)
         self._encoding = target_encoding(config, dataset.task)
         self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)  # (x, y), shared with other runs
@@ -123,7 +135,9 @@ class Trainer:
         self._batches = math.ceil(len(dataset.x_train) / self._batch_size)
         self._chunk = max(1, math.ceil(self._batches / CHUNKS_PER_EPOCH))
         self._rng = np.random.default_rng(config.seed)
-        self._early_stopping = EarlyStopping(config.early_stopping) if config.early_stopping else None
+        self._best = EarlyStopping(config.early_stopping) if config.early_stopping \
+            else BestEpoch(keep_weights=self.model.count_params() <= BEST_WEIGHTS_MAX_PARAMS)
+        self._keep_best = False  # a Stop asked for the best epoch's weights
         self._result: RunResult | None = None
         self._stop_flag = tf.Variable(False, trainable=False)
         self._stop_signal = stop
@@ -143,6 +157,11 @@ class Trainer:
     def done(self) -> bool:
         return self.status != Status.RUNNING
 
+    @property
+    def keeps_best_weights(self) -> bool:
+        """Whether `stop(keep_best=True)` can put the best epoch's weights back (small enough a network)."""
+        return self._best.keep_weights
+
     def run_epoch(self) -> dict | None:
         """Train one epoch; its history row (also appended to `history`), or None if a Stop
         landed during it (the partial epoch is dropped). Ends the run on divergence, early
@@ -150,6 +169,8 @@ class Trainer:
         if self.done:
             raise RuntimeError(f"this run has ended ({self.status}); call finish() for its result")
         epoch = len(self.history) + 1
+        with self._lock:  # set_learning_rate may come from another thread
+            self._optimizer.learning_rate = self.learning_rates.at(epoch)
         started = time.perf_counter()
         order = tf.constant(self._rng.permutation(len(self.dataset.x_train)).astype(np.int32))
         loss_sum = score_sum = seen = 0.0
@@ -175,31 +196,47 @@ class Trainer:
         self.history.append(row)
         if not (math.isfinite(row["loss"]) and math.isfinite(val_loss)):
             self._end(Status.DIVERGED, f"Stopped at epoch {epoch}: the loss is no longer a number (the weights blew up).")
-        elif self._early_stopping and self._early_stopping.update(val_loss, self.model.get_weights):
+        elif self._best.update(val_loss, self.model.get_weights):
             self._end(Status.EARLY_STOPPED, (
                 f"Early stopping after epoch {epoch}: no better validation loss for "
-                f"{self._early_stopping.epochs_since_best} epochs; the weights of the best epoch were restored."))
+                f"{self._best.epochs_since_best} epochs; the weights of the best epoch ({self._best.best_epoch}) "
+                "were restored."))
         elif epoch >= self.config.epochs:
             self._end(Status.COMPLETED, f"Trained all {self.config.epochs} epochs.")
         return row
 
-    def stop(self, status: Status = Status.STOPPED, message: str | None = None) -> None:
+    def set_learning_rate(self, rate: float) -> None:
+        """Train at `rate` from now on: from the next batch of the epoch in flight (its history
+        row records the new rate), replacing any schedule for the rest of the run."""
+        SETTINGS["learning_rate"].check(rate)  # a ConfigError saying the allowed range
+        with self._lock:
+            self.learning_rates.set_from(len(self.history) + 1, rate)
+            self._optimizer.learning_rate = rate
+
+    def stop(self, status: Status = Status.STOPPED, message: str | None = None, *, keep_best: bool = False) -> None:
         """End the run from outside, e.g. ABANDONED by a scheduler; an epoch in flight ends within
-        one batch and is dropped. Nothing happens if the run has already ended."""
+        one batch and is dropped. `keep_best`: finish() puts back the weights of the epoch with the
+        lowest validation loss (if `keeps_best_weights`) before the test, and says so. Nothing
+        happens if the run has already ended."""
         kept = len(self.history)
         if message is None:
             message = (f"Stopped by you after epoch {kept}; {kept} completed epoch(s) kept." if status == Status.STOPPED
                        else f"Ended ({status}) after {kept} completed epoch(s), which are kept.")
+        with self._lock:  # keep_best belongs to the Stop that ends the run, not to a later one
+            if not self.done:
+                self._keep_best = keep_best
         self._end(status, message)
 
     def finish(self) -> RunResult:
         """The run's result, once it has ended: the best epoch's weights back if early stopping
-        ended it, figures on the test set and a verdict on the history."""
+        ended it or a Stop asked for them, figures on the test set and a verdict on the history."""
         if not self.done:
             raise RuntimeError("the run is still going: run_epoch() until done, or stop() it first")
         if self._result is None:
-            if self.status == Status.EARLY_STOPPED and self._early_stopping.best_weights is not None:
-                self.model.set_weights(self._early_stopping.best_weights)
+            if self.status == Status.EARLY_STOPPED and self._best.best_weights is not None:
+                self.model.set_weights(self._best.best_weights)
+            elif self._keep_best:
+                self._restore_best()
             test_loss, test_score = self._evaluate("test")
             verdict = diagnose(self.history, task=self.dataset.task, chance=self.dataset.chance_accuracy,
                                baseline=baseline_loss(self.config.loss, self.dataset.task, self.dataset.n_classes),
@@ -217,6 +254,22 @@ class Trainer:
         return self._result
 
     # --- inside ---------------------------------------------------------------------------------
+
+    def _restore_best(self) -> None:
+        """Put the best epoch's weights back after a Stop that asked for them; the message and that
+        epoch's history row say so (its "restored" is 1)."""
+        best, kept = self._best.best_epoch, len(self.history)
+        if not best:
+            self.message += " No epoch had a finite validation loss, so there were no best weights to keep."
+        elif self._best.best_weights is None:
+            self.message += (f" The weights of the best epoch ({best}) were not kept: this network has more than "
+                             f"{BEST_WEIGHTS_MAX_PARAMS:,} parameters, so the last epoch's weights are tested.")
+        else:
+            self.model.set_weights(self._best.best_weights)
+            self.history[best - 1]["restored"] = 1
+            self.message += (f" Restored to epoch {best}, the lowest validation loss ({self._best.best_loss:.4g})"
+                             + (": the model is tested and saved as it was then." if best < kept
+                                else ", the last epoch itself."))
 
     def _end(self, status: Status, message: str) -> None:
         with self._lock:
