@@ -9,6 +9,7 @@ import pandas as pd
 
 from nnlab.config import RunConfig
 from nnlab.diagnose import KINDS
+from nnlab.run_names import run_name
 from nnlab.runs import Run
 from nnlab.settings import shown
 
@@ -22,10 +23,8 @@ SORTABLE = ("date", "best val accuracy", "best val mae", "test accuracy", "test 
 
 
 def run_label(run: Run) -> str:
-    """What a run is called in legends: its name, or its data set and time."""
-    if run.label:
-        return run.label
-    return f"{run.config.dataset} {run.created[11:19]} ({run.id[-6:]})"
+    """What a run is called in legends: the name it was given, or what makes it different."""
+    return run.label or run_name(run.config)
 
 
 def unique_labels(runs: list[Run]) -> list[str]:

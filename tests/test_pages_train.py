@@ -166,3 +166,15 @@ def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir
     button(at, "Stop").click().run()
     wait_until(at, lambda at: job.done)
     assert job.status == "stopped" and len(job.history) > epochs_before
+
+
+def test_a_downloaded_settings_file_holds_only_the_settings_that_apply():
+    from nnlab.config import RunConfig
+    from nnlab.ui.downloads import settings_that_apply
+
+    mnist = settings_that_apply(RunConfig(dataset="mnist"))
+    assert "noise" not in mnist and "samples" not in mnist and "test_fraction" not in mnist and "target" not in mnist
+    assert mnist["hidden"] and "learning_rate" in mnist
+    spiral = settings_that_apply(RunConfig(dataset="spiral", noise=0.2))
+    assert spiral["noise"] == 0.2 and "test_fraction" in spiral and "csv_path" not in spiral
+    assert RunConfig.from_dict(mnist) == RunConfig(dataset="mnist")  # the file loads back as the same run

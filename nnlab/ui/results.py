@@ -3,19 +3,17 @@ does on the test set (decision boundary, samples, confusion matrix), and downloa
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 
-import pandas as pd
 import streamlit as st
 
 from nnlab import charts
 from nnlab.config import RunConfig
 from nnlab.diagnose import KINDS, remedies
-from nnlab.safe_text import markdown, spreadsheet_csv
+from nnlab.safe_text import markdown
 from nnlab.status import Status
-from nnlab.ui import workspace
 from nnlab.ui.controls import set_controls
+from nnlab.ui.downloads import downloads
 
 STATUS_ICONS = {k: f":material/{v}:" for k, v in {
     Status.COMPLETED: "check_circle", Status.EARLY_STOPPED: "stop_circle", Status.STOPPED: "pan_tool",
@@ -130,21 +128,4 @@ def sample_table(dataset, outputs) -> None:
     st.dataframe(table[columns], column_config=config, hide_index=True, width="stretch",
                  row_height=60 if "image" in table else None)
 
-
-def downloads(job) -> None:
-    """The run's history, settings and model, named after the run so that downloads do not collide."""
-    result = job.result
-    stem = f"nnlab-{job.run_id or result.config.dataset}"
-    settings = {k: v for k, v in result.config.to_dict().items() if k != "csv_path"}  # no server paths
-    cols = st.columns(3)
-    cols[0].download_button("History (CSV)", spreadsheet_csv(pd.DataFrame(result.history)),
-                            f"{stem}-history.csv", "text/csv", on_click="ignore", width="stretch")
-    cols[1].download_button("Settings (JSON)", json.dumps(settings, indent=2), f"{stem}-settings.json",
-                            "application/json", on_click="ignore", width="stretch")
-    model_path = workspace.store().model_path(job.run_id) if job.run_id else None
-    if model_path is not None:
-        cols[2].download_button("Model (.keras)", model_path.read_bytes, f"{stem}.keras", "application/octet-stream",
-                                on_click="ignore", width="stretch")
-    st.caption("Load the model with `keras.models.load_model('…keras')` after `import nnlab.model` "
-               "(which registers the Gaussian activation).")
 
