@@ -1,0 +1,112 @@
+"""The run as plain Keras: the exported script loads the same data, builds the same network and,
+run on its own with model.fit, reaches nnlab's test accuracy within a point."""
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from nnlab import keras_export
+from nnlab.config import RunConfig
+from nnlab.data import DATASETS, load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFLINE_SETS = [name for name in DATASETS if name != "fashion_mnist"]  # Fashion-MNIST needs a download
+
+
+def _run_cells(config: RunConfig, upto: int, **extra) -> dict:
+    """Execute the export's code cells up to `upto` (the data cell is the second) in one namespace."""
+    namespace: dict = {}
+    code = [cell.text for cell in keras_export.cells(config, **extra) if cell.kind == "code"]
+    for text in code[:upto]:
+        exec(compile(text, "<cell>", "exec"), namespace)  # noqa: S102 - our own generated code
+    return namespace
+
+
+@pytest.mark.parametrize("name", OFFLINE_SETS)
+def test_the_script_loads_the_very_same_data_as_nnlab(name):
+    config = RunConfig(dataset=name, samples=120, noise=0.1, train_size=0 if name != "mnist" else 500, seed=3)
+    data = load_dataset(config)
+    got = _run_cells(config, upto=2)
+    for split in ("train", "val", "test"):
+        np.testing.assert_array_equal(got[f"x_{split}"], getattr(data, f"x_{split}"), err_msg=f"{name} x_{split}")
+        np.testing.assert_array_equal(got[f"y_{split}"], getattr(data, f"y_{split}"), err_msg=f"{name} y_{split}")
+    if data.task == "classification":
+        assert got["N_CLASSES"] == data.n_classes
+
+
+def test_a_csv_run_reads_a_file_named_like_the_upload(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    rows = ["size,colour,kind"] + [f"{v:.3f},red,{'big' if v > 0 else 'small'}" for v in rng.normal(size=60)]
+    (tmp_path / "my plants.csv").write_text("\n".join(rows))
+    config = RunConfig(dataset="csv", csv_path=str(tmp_path / "b3c1.csv"), target="kind", task="classification")
+    monkeypatch.chdir(tmp_path)
+    got = _run_cells(config, upto=2, task="classification", csv_name="my plants.csv")
+    expected = load_dataset(RunConfig(dataset="csv", csv_path=str(tmp_path / "my plants.csv"), target="kind"))
+    np.testing.assert_array_equal(got["x_train"], expected.x_train)
+    np.testing.assert_array_equal(got["y_test"], expected.y_test)
+    assert "b3c1" not in keras_export.script(config, "classification", "my plants.csv")  # no server file names
+
+
+def test_text_a_visitor_typed_stays_inside_a_string():
+    hostile = 'x"\n__import__("os").system("echo owned")\n#'
+    config = RunConfig(dataset="csv", csv_path="/srv/uploads/ab12.csv", target=hostile, task="regression")
+    text = keras_export.script(config, "regression", csv_name="a'\nb.csv")
+    tree = ast.parse(text)  # valid Python
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr == "system"]
+    assert not calls and "/srv/uploads" not in text
+    strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+    assert hostile in strings and "a'\nb.csv" in strings
+
+
+@pytest.mark.parametrize("config", [
+    RunConfig(dataset="iris", hidden=(16, 8), batch_norm=True, dropout=0.2, l1=1e-4, l2=1e-3, activation="gaussian",
+              optimizer="sgd_momentum", early_stopping=2, epochs=2),
+    RunConfig(dataset="wine", hidden=(), encoding="label", optimizer="lion", learning_rate=3e-4, epochs=2),
+    RunConfig(dataset="fn_sin", hidden=(8,), activation="tanh", optimizer="rmsprop", epochs=2),
+])
+def test_the_model_has_nnlabs_layers_and_initial_weights(config):
+    from nnlab.model import build_model
+
+    got = _run_cells(config, upto=3)
+    dataset = load_dataset(config)
+    ours = build_model(config, dataset)
+    theirs = got["model"]
+    assert [type(layer).__name__ for layer in theirs.layers] == [type(layer).__name__ for layer in ours.layers]
+    for mine, exported in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(mine, exported)
+    got = _run_cells(config, upto=5)  # trains and tests without an error
+    assert np.isfinite(got["test_loss"])
+
+
+def test_the_notebook_holds_the_scripts_code_cells():
+    config = RunConfig(dataset="spiral", hidden=(8, 8), dropout=0.1, epochs=3)
+    book = nbformat.reads(keras_export.notebook(config), as_version=4)
+    nbformat.validate(book)
+    script = keras_export.script(config)
+    script_cells = [part.split("\n", 1)[1].strip("\n") for part in re.split(r"(?m)^(?=# %%)", script)
+                    if part.startswith("# %%\n")]
+    assert [cell.source for cell in book.cells if cell.cell_type == "code"] == script_cells
+    assert sum(cell.cell_type == "markdown" for cell in book.cells) >= 4
+
+
+def test_the_exported_mnist_script_reaches_nnlabs_accuracy_within_a_point(tmp_path):
+    from nnlab.train import train
+
+    config = RunConfig(dataset="mnist", train_size=2000, hidden=(64,), optimizer="adam", batch_size=32, epochs=8, seed=1)
+    ours = train(config).test["accuracy"]
+    path = tmp_path / "run.py"
+    path.write_text(keras_export.script(config))
+    # From nnlab's folder, as the script's comment says: offline it reads nnlab's copy of MNIST.
+    out = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    theirs = float(re.search(r"test accuracy (\d\.\d+)", out.stdout).group(1))
+    print(json.dumps({"nnlab": ours, "exported script": theirs}))
+    assert abs(ours - theirs) <= 0.01
+    assert ours > 0.85  # both actually learned
