@@ -8,7 +8,7 @@ from nnlab.ui import controls, navigation, workspace
 from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/folder_open: Runs")
-store = workspace.store()
+store = workspace.required_store()
 runs, damaged = store.list()
 if not runs:
     st.info("No runs yet: every run you train on the Train, Race or Sweep page is kept here.")

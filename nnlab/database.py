@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 import tomllib
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -74,6 +76,23 @@ def engine(url: str) -> Engine:
         return found
 
 
+@contextmanager
+def writing(engine_: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction: committed at the end, rolled back on an error."""
+    with engine_.connect() as connection:
+        connection.execution_options(nnlab_write=True)
+        with connection.begin():
+            yield connection
+
+
+def forget(url: str) -> None:
+    """Close and drop the process's engine for `url` (a database about to be dropped, a test's end)."""
+    with _LOCK:
+        found = _ENGINES.pop(url, None)
+    if found is not None:
+        found.dispose()
+
+
 def unavailable(url: str, error: Exception) -> StoreUnavailable:
     """One line a user can act on, for a database that refused or could not be reached."""
     reason = " ".join(str(getattr(error, "orig", None) or error).split())[:300]
@@ -93,6 +112,7 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(made, "connect")
         def _pragmas(connection, _record):
+            connection.isolation_level = None  # nnlab says BEGIN itself (below), not the driver
             # WAL: readers never wait for the writer; busy_timeout: writers wait their turn instead of failing.
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -100,6 +120,13 @@ def _make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a crash of the process
             cursor.close()
+
+        @event.listens_for(made, "begin")
+        def _begin(connection):
+            # A writer takes the write lock at BEGIN, where the busy timeout applies; a deferred BEGIN
+            # upgraded at its first write can fail at once with "database is locked".
+            write = connection.get_execution_options().get("nnlab_write")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return made
     return create_engine(driver_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5,

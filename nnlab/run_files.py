@@ -1,6 +1,6 @@
-"""A run folder's files, read and written safely (the layout is described in nnlab/runs.py).
+"""The files of a run folder an older nnlab wrote (`<id>/run.json`, history.csv, label.json,
+model.keras), read safely for the import into the database (nnlab.run_import).
 
-Writes go to a temporary name and are renamed into place, so a crash leaves the previous version.
 Reads are size-limited and say what is wrong with a file in words a user can act on: run.json's
 damage is a `Damage`; label.json and history.csv give what can be read plus a list of problems.
 """
@@ -10,17 +10,13 @@ import csv
 import io
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from nnlab.atomic_file import write_atomic
-from nnlab.jsonsafe import json_safe
 
 RUN_FILE, HISTORY_FILE, LABEL_FILE, MODEL_FILE = "run.json", "history.csv", "label.json", "model.keras"
-HEARTBEAT_FILE = "heartbeat"
 MAX_RUN_FILE_BYTES = 1_000_000  # run.json and label.json are a few KB; more is not ours
 MAX_HISTORY_BYTES = 5_000_000  # 1000 epochs are ≈150 KB
 REQUIRED_HISTORY = ("epoch", "loss", "val_loss")
@@ -144,36 +140,3 @@ def _history_row(header: list[str], cells: list[str]) -> dict:
     if not (math.isfinite(epoch) and epoch.is_integer() and epoch >= 1):
         raise ValueError(f"epoch {preview(epoch)} is not a whole number of at least 1")
     return row
-
-
-# --- writing ----------------------------------------------------------------------------------
-
-def write_text(path: Path, text: str) -> None:
-    """Write beside, then rename into place (atomic on POSIX and Windows); the temporary file
-    never outlives a failure (a full disk must not stay full of them)."""
-    write_atomic(path, text.encode("utf-8"))
-
-
-def overwrite_in_place(path: Path, old: bytes, meta: dict) -> bool:
-    """Put `meta` into the space of the file that held `old`, for a full disk that has no room
-    for a new copy: the same length or less, padded with spaces (valid JSON), its message halved
-    until it fits. False if it cannot fit; OSError if the disk refuses even that."""
-    text = json.dumps(json_safe(meta), allow_nan=False).encode()
-    while len(text) > len(old) and meta["message"]:
-        meta["message"] = meta["message"][: len(meta["message"]) // 2]
-        text = json.dumps(json_safe(meta), allow_nan=False).encode()
-    if len(text) > len(old):
-        return False
-    with open(path, "r+b") as out:
-        out.write(text.ljust(len(old)))
-        out.flush()
-        os.fsync(out.fileno())
-    return True
-
-
-def to_json(data: dict) -> str:
-    return json.dumps(json_safe(data), indent=2, allow_nan=False)
-
-
-def label_json(label: str) -> str:
-    return to_json({"label": str(label).strip()[:120]})

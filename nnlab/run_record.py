@@ -44,6 +44,7 @@ class Run:
     epochs_run: int = 0
     has_model: bool = False
     recorded_best: tuple[int, float] | None = None  # from run.json, so lists need no history
+    extra: dict = field(default_factory=dict)  # where it came from, e.g. {"study": …, "trial": …} for a search
     problems: tuple[str, ...] = ()  # parts that could not be read and were left out
     history: pd.DataFrame | None = None  # filled by RunStore.load
 
@@ -84,13 +85,15 @@ def best_json(frame: pd.DataFrame, task) -> list | None:
     return json_safe(list(best)) if best else None
 
 
-def new_meta(config: RunConfig, *, dataset_title: str, task: str, params: int, train_examples: int) -> dict:
-    """run.json of a run that has just begun (without its id, which comes with its folder)."""
+def new_meta(config: RunConfig, *, dataset_title: str, task: str, params: int, train_examples: int,
+             extra: dict | None = None) -> dict:
+    """The recorded fields of a run that has just begun."""
     created = now()
     return {"format": FORMAT, "config": config.to_dict(), "status": Status.RUNNING.value, "created": created,
             "updated": created, "dataset_title": dataset_title, "task": task, "params": params,
             "train_examples": train_examples, "test": {},
-            "verdict": {}, "message": "", "seconds": 0.0, "epochs_run": 0, "best": None}
+            "verdict": {}, "message": "", "seconds": 0.0, "epochs_run": 0, "best": None,
+            "extra": json_safe(extra or {})}
 
 
 def now() -> str:
@@ -99,9 +102,22 @@ def now() -> str:
 
 
 def read_run(folder: Path, *, has_history: bool, has_model: bool) -> Run:
-    """The run a folder's run.json and label.json describe (without its history). Damage if
-    run.json cannot be used; a damaged label or a missing history are listed in `problems`."""
+    """The run an old nnlab's folder describes (run.json and label.json, without its history), for
+    the import. Damage if run.json cannot be used; a damaged label or a missing history are listed
+    in `problems`."""
     meta = parse_json(folder / RUN_FILE)
+    label, problems = read_label(folder / LABEL_FILE)
+    if not has_history:
+        problems += (f"{HISTORY_FILE} is missing: the epochs are lost",)
+    if problems and not folder.is_dir():  # deleted while being read: gone, not damaged
+        raise FileNotFoundError(errno.ENOENT, "deleted while being read", str(folder))
+    return run_from_meta(folder.name, meta, label=label, has_model=has_model, problems=problems)
+
+
+def run_from_meta(run_id: str, meta: Any, *, label: str = "", has_model: bool = False,
+                  problems: tuple[str, ...] = ()) -> Run:
+    """A Run from its recorded fields, each checked (a store may hold what an older or a damaged
+    nnlab wrote): Damage naming the first field that cannot be used."""
     if not isinstance(meta, dict):
         raise Damage(f"{RUN_FILE} holds {_kind(meta)}, not a run's settings")
     if meta.get("format") != FORMAT:
@@ -113,13 +129,8 @@ def read_run(folder: Path, *, has_history: bool, has_model: bool) -> Run:
     status = Status(_field(meta, "status", lambda v: v in set(Status), f"one of {', '.join(Status)}"))
     task = _field(meta, "task", lambda v: v in (CLASSIFICATION, REGRESSION), "classification or regression",
                   CLASSIFICATION)
-    label, problems = read_label(folder / LABEL_FILE)
-    if not has_history:
-        problems += (f"{HISTORY_FILE} is missing: the epochs are lost",)
-    if problems and not folder.is_dir():  # deleted while being read: gone, not damaged
-        raise FileNotFoundError(errno.ENOENT, "deleted while being read", str(folder))
     return Run(
-        id=folder.name, label=label, config=config, status=status,
+        id=run_id, label=label, config=config, status=status,
         created=_field(meta, "created", _is_time, "a date and time like 2026-01-01T12:00:00+00:00"),
         updated=_field(meta, "updated", _is_time, "a date and time like 2026-01-01T12:00:00+00:00", ""),
         dataset_title=_field(meta, "dataset_title", str, "text", ""), task=task,
@@ -132,6 +143,7 @@ def read_run(folder: Path, *, has_history: bool, has_model: bool) -> Run:
         epochs_run=_field(meta, "epochs_run", _is_count, "a whole number of at least 0", 0),
         has_model=has_model,
         recorded_best=_recorded_best(_field(meta, "best", _is_best, "null or [epoch, value]", None)),
+        extra=_field(meta, "extra", dict, "a mapping", {}),
         problems=problems,
     )
 

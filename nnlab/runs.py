@@ -1,174 +1,170 @@
-"""RunStore: every run kept as human-readable files, written atomically, epoch by epoch.
+"""RunStore: every run kept in a database (nnlab.database: SQLite by default, PostgreSQL for a class
+or many machines), written epoch by epoch, each write one transaction.
 
-    <root>/<run id>/run.json      settings, status, test figures, verdict, timing (the trainer writes it)
-    <root>/<run id>/history.csv   one row per completed epoch
-    <root>/<run id>/label.json    the name the user gave it (only the user's actions write it)
-    <root>/<run id>/heartbeat     an empty file whose modification time says the training is alive
-    <root>/<run id>/model.keras   the trained model, when kept
+A store is one workspace of that database: every read and write names it, so a visitor reaches only
+their own workspace's runs (a run id from a link of another workspace is "no longer exists").
 
-Each file is written to a temporary name and renamed into place, so a crash mid-save leaves the
-previous version, never half a file; a new run is filled in a hidden folder and renamed into place
-whole. The trainer and the user's actions write different files, so a rename during training cannot
-be overwritten by the next epoch.
+    nnlab_runs     one row per run: its workspace, status, label, heartbeat, and its recorded fields
+                   (settings, test figures, verdict, message, timing, best epoch) as JSON
+    nnlab_epochs   one row per completed epoch
+    nnlab_models   the trained .keras model's bytes, when kept
 
-Damage policy: run.json is the run. If it cannot be read, or holds a value of the wrong kind,
-list() names the folder as a DamagedRun with the reason and load() raises a UserError saying it.
-label.json and history.csv are parts: when they are damaged the run is still listed and loaded
-with the readable part, and `Run.problems` says what was left out (a bad row, a missing file).
+Liveness: the trainer beats (sets the run's heartbeat time) every HEARTBEAT_SECONDS; a run marked
+running whose heartbeat is older than STALE_SECONDS was cut off (its process died) and is shown as
+interrupted, with its completed epochs. The trainer and the user's actions write different columns
+(the label is the user's), so a rename during training is never overwritten by the next epoch.
 
-Modules: nnlab.run_files reads and writes the files, nnlab.run_record turns run.json into a Run,
-nnlab.run_cache keeps parsed runs while their files stay the same; this one is the store.
+Old nnlab versions kept runs as folders of files: nnlab.run_import brings them in, once.
 """
 from __future__ import annotations
 
-import errno
 import json
 import logging
+import math
 import os
 import re
 import secrets
-import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+from nnlab import database, environment
 from nnlab.config import RunConfig
+from nnlab.database import StoreUnavailable
 from nnlab.errors import UserError
 from nnlab.jsonsafe import json_safe
 from nnlab.run_cache import RecentlyRead
-from nnlab.run_files import (HEARTBEAT_FILE, HISTORY_FILE, LABEL_FILE, MAX_HISTORY_BYTES, MAX_RUN_FILE_BYTES,
-                             MODEL_FILE, REQUIRED_HISTORY, RUN_FILE, Damage, label_json, overwrite_in_place,
-                             read_history, to_json, write_text)
-from nnlab.run_record import FORMAT, DamagedRun, Run, best_epoch, best_json, new_meta, now, read_run
+from nnlab.run_files import Damage
+from nnlab.run_record import FORMAT, DamagedRun, Run, best_epoch, best_json, new_meta, now, run_from_meta
+from nnlab.run_schema import epochs, import_damage, migrate, models, runs
 from nnlab.status import Status
 from nnlab.tasks import CLASSIFICATION
 
-__all__ = ["RunStore", "Run", "DamagedRun", "best_epoch", "FORMAT", "RUN_FILE", "HISTORY_FILE", "LABEL_FILE",
-           "MODEL_FILE", "HEARTBEAT_FILE", "MAX_RUN_FILE_BYTES", "MAX_HISTORY_BYTES", "REQUIRED_HISTORY",
-           "HEARTBEAT_SECONDS", "STALE_SECONDS", "LIVE", "LEFTOVER_SECONDS"]
+__all__ = ["RunStore", "Run", "DamagedRun", "best_epoch", "FORMAT", "open_store", "STORE_ERRORS",
+           "HEARTBEAT_SECONDS", "STALE_SECONDS", "LIVE", "SHARED"]
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0  # a training job calls RunStore.beat this often
 STALE_SECONDS = 30.0  # a run marked running without a beat for this long was cut off: interrupted
 LIVE = frozenset({Status.QUEUED, Status.RUNNING})  # states that need a heartbeat to be believed
-LEFTOVER_SECONDS = 3600  # a hidden draft or trash folder this old was left by a killed process
+SHARED = "shared"  # the workspace of the shared store (localhost, the CLI)
+# A model bigger than this is not kept (a 10 × 2048 network is ≈160 MB): the database would carry it
+# on every backup and a class's server would hold it in memory while saving.
+MAX_MODEL_MB = environment.number("NNLAB_MAX_MODEL_MB", 100, inclusive=False, what="a number of megabytes above 0")
 _ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
-_DRAFT, _TRASH = ".new-", ".deleted-"
-_PARTS = frozenset({RUN_FILE, LABEL_FILE, HISTORY_FILE, MODEL_FILE, HEARTBEAT_FILE})
+_WORKSPACE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _PARSED = RecentlyRead(10_000)  # a class's runs (50 × 50) several times over
+_MIGRATED: set[str] = set()  # URLs this process has brought up to date
+
+# What saving can raise when the disk or the database is the trouble (a job notes it and carries on).
+STORE_ERRORS = (OSError, StoreUnavailable)
+
+
+def open_store(url: str | None = None, workspace: str = SHARED, *, stale_seconds: float = STALE_SECONDS) -> RunStore:
+    """The store of `workspace` in the database `url` names (None: nnlab.database's default)."""
+    return RunStore(database.database_url(url) if url is None else url, workspace, stale_seconds=stale_seconds)
 
 
 class RunStore:
-    def __init__(self, root: str | Path, *, stale_seconds: float = STALE_SECONDS):
-        self.root = Path(root)
-        self.stale_seconds = stale_seconds
+    def __init__(self, url: str, workspace: str = SHARED, *, stale_seconds: float = STALE_SECONDS):
+        if not _WORKSPACE.fullmatch(workspace):
+            raise UserError(f"{workspace[:70]!r} is not a workspace name (lower-case letters, digits and dashes)")
+        self.url, self.workspace, self.stale_seconds = url, workspace, stale_seconds
+
+    def __repr__(self) -> str:
+        return f"RunStore({database.shown(self.url)!r}, {self.workspace!r})"
 
     # --- writing (the trainer) ---------------------------------------------------------------
 
     def create(self, config: RunConfig, *, dataset_title: str = "", task: str = CLASSIFICATION,
-               params: int = 0, label: str = "", train_examples: int = 0) -> str:
-        """A new run with status 'running'; returns its id. On a full or read-only disk it raises
-        OSError and leaves nothing behind."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._sweep_leftovers()
-        # Filled in a hidden folder, then renamed: readers never see a run without its run.json.
-        draft = Path(tempfile.mkdtemp(dir=self.root, prefix=_DRAFT))
-        try:
-            os.chmod(draft, 0o755)  # as a plain mkdir would make it (mkdtemp's is private)
-            meta = new_meta(config, dataset_title=dataset_title, task=task, params=params,
-                            train_examples=train_examples)
-            write_text(draft / HISTORY_FILE, "")
-            if label:
-                write_text(draft / LABEL_FILE, label_json(label))
-            (draft / HEARTBEAT_FILE).touch()
-            while True:
-                run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-                write_text(draft / RUN_FILE, to_json({**meta, "id": run_id}))
-                try:
-                    # A rename onto an existing run fails (its folder is not empty): never shared.
-                    os.rename(draft, self.root / run_id)
-                    return run_id
-                except OSError as error:
-                    if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                        raise
-        except BaseException:
-            shutil.rmtree(draft, ignore_errors=True)
-            raise
+               params: int = 0, label: str = "", train_examples: int = 0, extra: dict | None = None) -> str:
+        """A new run with status 'running'; returns its id."""
+        meta = new_meta(config, dataset_title=dataset_title, task=task, params=params,
+                        train_examples=train_examples, extra=extra)
+        for _attempt in range(5):
+            run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+            try:
+                with self._writing() as connection:
+                    connection.execute(insert(runs).values(
+                        id=run_id, workspace=self.workspace, created=meta["created"], updated=meta["updated"],
+                        status=meta["status"], label=_label(label), heartbeat=time.time(), has_model=False,
+                        meta=_to_json(meta)))
+                return run_id
+            except IntegrityError:  # the same id drawn twice in one second: draw again
+                continue
+        raise StoreUnavailable("could not find a free run id; try again")
 
     def beat(self, run_id: str) -> bool:
-        """Say the run's training is alive (call every HEARTBEAT_SECONDS). Cheap: it sets one empty
-        file's time. False if the run is gone (deleted) or the disk refuses; never raises."""
-        folder = self.root / str(run_id)
+        """Say the run's training is alive (call every HEARTBEAT_SECONDS). False if the run is gone
+        (deleted) or the database refuses; never raises."""
         if not _ID.fullmatch(str(run_id)):
             return False
         try:
-            os.utime(folder / HEARTBEAT_FILE)
-        except FileNotFoundError:
-            try:  # a run made before heartbeats, or the file was removed: make it, if the run is there
-                if not folder.is_dir():
-                    return False
-                (folder / HEARTBEAT_FILE).touch()
-            except OSError:
-                return False
-        except OSError:
+            with self._writing() as connection:
+                done = connection.execute(update(runs).where(*self._this(run_id)).values(heartbeat=time.time()))
+            return done.rowcount == 1
+        except (StoreUnavailable, SQLAlchemyError) as error:
+            log.warning("run %s: heartbeat not recorded: %s", run_id, error)
             return False
-        return True
 
     def save_history(self, run_id: str, history: list[dict]) -> None:
-        """Rewrite the history after an epoch (small: a line per epoch) and touch the run."""
+        """Record the epochs not yet recorded (after each epoch: one row) and the run's summary, in
+        one transaction, and beat."""
         frame = pd.DataFrame(history)
-        self._write(run_id, HISTORY_FILE, frame.to_csv(index=False))
-        meta = self._read_meta(run_id)
-        meta.update(updated=now(), epochs_run=len(history), best=best_json(frame, meta.get("task")),
-                    seconds=float(sum(row.get("seconds", 0) for row in history)))
-        self._write(run_id, RUN_FILE, to_json(meta))
-        self.beat(run_id)
+        with self._writing() as connection:
+            meta = self._meta_for_update(connection, run_id)
+            self._write_epochs(connection, run_id, history)
+            meta.update(updated=now(), epochs_run=len(history), best=best_json(frame, meta.get("task")),
+                        seconds=float(sum(row.get("seconds", 0) for row in history)))
+            connection.execute(update(runs).where(*self._this(run_id)).values(
+                updated=meta["updated"], meta=_to_json(meta), heartbeat=time.time()))
 
     def finish(self, run_id: str, *, status: str, message: str = "", test: dict | None = None,
                verdict: dict | None = None, history: list[dict] | None = None, model=None) -> None:
-        """The run's final state. On a full or read-only disk it raises OSError, leaving no temporary
-        file; call mark_failed then."""
+        """The run's final state (and its model, unless bigger than NNLAB_MAX_MODEL_MB), in one
+        transaction. Raises StoreUnavailable or OSError; call mark_failed then."""
         status = Status(status)
-        if history is not None:
-            self.save_history(run_id, history)
-        if model is not None:
-            # Keras wants a real path ending in .keras; write beside, then rename into place.
-            temporary = self.root / run_id / f".{secrets.token_hex(4)}.keras"
-            try:
-                model.save(temporary)
-                os.replace(temporary, self.root / run_id / MODEL_FILE)
-            except BaseException:
-                temporary.unlink(missing_ok=True)  # a half model would keep a full disk full
-                raise
-        meta = self._read_meta(run_id)
-        meta.update(status=status.value, message=message, test=json_safe(test or {}),
-                    verdict=json_safe(verdict or {}), updated=now())
-        self._write(run_id, RUN_FILE, to_json(meta))
+        blob = _model_bytes(model) if model is not None else None
+        if blob is not None and len(blob) > MAX_MODEL_MB * 1e6:
+            message = (f"{message} The model ({len(blob) / 1e6:.0f} MB) was not kept: this server keeps models up to "
+                       f"{MAX_MODEL_MB:g} MB.").strip()
+            blob = None
+        with self._writing() as connection:
+            meta = self._meta_for_update(connection, run_id)
+            if history is not None:
+                self._write_epochs(connection, run_id, history)
+                frame = pd.DataFrame(history)
+                meta.update(epochs_run=len(history), best=best_json(frame, meta.get("task")),
+                            seconds=float(sum(row.get("seconds", 0) for row in history)))
+            if blob is not None:
+                connection.execute(delete(models).where(models.c.run_id == run_id))
+                connection.execute(insert(models).values(run_id=run_id, data=blob))
+            meta.update(status=status.value, message=message, test=json_safe(test or {}),
+                        verdict=json_safe(verdict or {}), updated=now())
+            values = {"status": status.value, "updated": meta["updated"], "meta": _to_json(meta)}
+            if blob is not None:
+                values["has_model"] = True
+            connection.execute(update(runs).where(*self._this(run_id)).values(**values))
 
     def mark_failed(self, run_id: str, message: str) -> bool:
-        """Record that the run failed, trying hard on a full disk; True if it was recorded. Never
-        raises: it is what a job calls when saving has already gone wrong."""
+        """Record that the run failed; True if it was recorded. Never raises: it is what a job calls
+        when saving has already gone wrong."""
         try:
             self._check_id(run_id)
-            path = self.root / run_id / RUN_FILE
-            old = path.read_bytes()
-            meta = json.loads(old)
-            meta.update(status=Status.FAILED.value, message=str(message), updated=now())
-        except (OSError, ValueError, AttributeError, RecursionError) as error:
-            log.warning("run %s: could not mark it failed: %s", run_id, error)
-            return False
-        try:
-            self._write(run_id, RUN_FILE, to_json(meta))
+            with self._writing() as connection:
+                meta = self._meta_for_update(connection, run_id)
+                meta.update(status=Status.FAILED.value, message=str(message), updated=now())
+                connection.execute(update(runs).where(*self._this(run_id)).values(
+                    status=meta["status"], updated=meta["updated"], meta=_to_json(meta)))
             return True
-        except OSError:
-            pass
-        try:  # a full disk has no room for a new copy, but the old file's own space can be overwritten
-            return overwrite_in_place(path, old, meta)
-        except OSError as error:
+        except (UserError, SQLAlchemyError) as error:
             log.warning("run %s: could not mark it failed: %s", run_id, error)
             return False
 
@@ -176,121 +172,192 @@ class RunStore:
 
     def rename(self, run_id: str, label: str) -> None:
         self._check_id(run_id)
-        if not (self.root / run_id).is_dir():
+        with self._writing() as connection:
+            done = connection.execute(update(runs).where(*self._this(run_id)).values(label=_label(label)))
+        if done.rowcount != 1:
             raise UserError(f"run {run_id} no longer exists (deleted?)")
-        self._write(run_id, LABEL_FILE, label_json(label))
 
     def delete(self, run_id: str) -> None:
-        self._check_id(run_id)
-        folder = self.root / run_id
-        if folder.is_dir():
-            # Rename first so a half-deleted folder never shows up as a damaged run.
-            trash = self.root / f"{_TRASH}{run_id}-{secrets.token_hex(3)}"
-            os.replace(folder, trash)
-            shutil.rmtree(trash, ignore_errors=True)
+        """Delete a run (or a damaged entry the import reported); nothing if it is gone already."""
+        with self._writing() as connection:
+            connection.execute(delete(import_damage).where(import_damage.c.workspace == self.workspace,
+                                                           import_damage.c.name == str(run_id)[:200]))
+            if not _ID.fullmatch(str(run_id)):
+                return
+            if connection.execute(select(runs.c.id).where(*self._this(run_id))).first() is None:
+                return
+            # Children first: SQLite enforces ON DELETE CASCADE only on connections that enabled it.
+            connection.execute(delete(epochs).where(epochs.c.run_id == run_id))
+            connection.execute(delete(models).where(models.c.run_id == run_id))
+            connection.execute(delete(runs).where(*self._this(run_id)))
 
     # --- reading ------------------------------------------------------------------------------
 
     def list(self) -> tuple[list[Run], list[DamagedRun]]:
-        """All runs, newest first (without their histories), and the folders that could not be
-        read, each with the reason. A run marked running whose heartbeat has stopped is shown as
-        interrupted. Never raises for what is in the folder."""
-        runs, damaged = [], []
-        try:
-            with os.scandir(self.root) as entries:
-                folders = sorted(entry.name for entry in entries if entry.is_dir())
-        except OSError:  # no store yet (or unreadable): nothing to show
-            return runs, damaged
-        for name in folders:
-            if name.startswith("."):  # drafts, trash, a workspace's uploads
-                continue
+        """All runs, newest first (without their histories), and the entries that could not be read,
+        each with the reason. A run marked running whose heartbeat has stopped is shown as interrupted."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                select(runs.c.id, runs.c.updated, runs.c.status, runs.c.label, runs.c.heartbeat, runs.c.has_model,
+                       runs.c.meta).where(runs.c.workspace == self.workspace).order_by(runs.c.created.desc())).all()
+            reported = connection.execute(select(import_damage.c.name, import_damage.c.reason).where(
+                import_damage.c.workspace == self.workspace).order_by(import_damage.c.name)).all()
+        found, damaged = [], [DamagedRun(name, reason) for name, reason in reported]
+        for row in rows:
             try:
-                if not _ID.fullmatch(name):
-                    raise Damage("not an nnlab run: its name is not a run id (like 20260101-120000-a1b2c3)")
-                runs.append(self._read_run(name))
-            except (Damage, OSError) as error:
-                if (self.root / name).is_dir():  # else deleted while listing: gone, not damaged
-                    reason = str(error) if isinstance(error, Damage) else f"cannot be read ({error.strerror or error})"
-                    damaged.append(DamagedRun(name, reason))
-        runs.sort(key=lambda run: run.created, reverse=True)
-        return runs, damaged
+                found.append(self._alive(_PARSED.run((self.url, row.id, row.updated, row.status, row.label,
+                                                      row.has_model), lambda: _parse(row)), row.heartbeat))
+            except Damage as error:
+                damaged.append(DamagedRun(row.id, str(error)))
+        return found, damaged
 
     def load(self, run_id: str) -> Run:
         """One run with its history as a DataFrame; a UserError if it is gone or unreadable."""
         self._check_id(run_id)
-        gone = UserError(f"run {run_id} no longer exists (deleted?)")
-        if not (self.root / run_id).is_dir():
-            raise gone
+        with self._reading() as connection:
+            row = connection.execute(
+                select(runs.c.id, runs.c.updated, runs.c.status, runs.c.label, runs.c.heartbeat, runs.c.has_model,
+                       runs.c.meta).where(*self._this(run_id))).first()
+            if row is None:
+                raise UserError(f"run {run_id} no longer exists (deleted?)")
+            recorded = connection.execute(select(epochs.c.epoch, epochs.c.metrics).where(
+                epochs.c.run_id == run_id).order_by(epochs.c.epoch)).all()
         try:
-            run = self._read_run(run_id)
-        except (Damage, OSError) as error:
-            if not (self.root / run_id).is_dir():  # deleted while being read
-                raise gone from None
-            if isinstance(error, Damage):
-                raise UserError(f"run {run_id} cannot be read: {error}. Delete it on the Runs page.") from None
-            raise UserError(f"run {run_id} cannot be read ({error.strerror or error}); try again, "
-                            f"or delete it on the Runs page.") from None
-        history, problems = read_history(self.root / run_id / HISTORY_FILE)
-        if problems and not (self.root / run_id).is_dir():
-            raise gone
-        run.history, run.problems = history, tuple(dict.fromkeys(run.problems + problems))
+            run = self._alive(_parse(row), row.heartbeat)
+        except Damage as error:
+            raise UserError(f"run {run_id} cannot be read: {error}. Delete it on the Runs page.") from None
+        run.history, problems = _history(recorded)
+        run.problems = tuple(dict.fromkeys(run.problems + problems))
         return run
 
-    def model_path(self, run_id: str) -> Path | None:
+    def has_model(self, run_id: str) -> bool:
+        if not _ID.fullmatch(str(run_id)):
+            return False
+        with self._reading() as connection:
+            return bool(connection.execute(select(runs.c.has_model).where(*self._this(run_id))).scalar())
+
+    def model_bytes(self, run_id: str) -> bytes | None:
+        """The run's .keras model, if it was kept."""
         if not _ID.fullmatch(str(run_id)):
             return None
-        path = self.root / run_id / MODEL_FILE
-        return path if path.is_file() else None
+        with self._reading() as connection:
+            return connection.execute(select(models.c.data).join(runs, runs.c.id == models.c.run_id).where(
+                *self._this(run_id))).scalar()
 
-    # --- files --------------------------------------------------------------------------------
+    # --- the database -------------------------------------------------------------------------
 
-    def _read_run(self, run_id: str) -> Run:
-        """The run as its files say now (parsed again only when they change), and whether it is alive."""
-        folder = os.path.join(self.root, run_id)
-        with os.scandir(folder) as entries:
-            files = {entry.name: entry for entry in entries if entry.name in _PARTS}
-        if RUN_FILE not in files:
-            raise Damage(f"no {RUN_FILE}: not an nnlab run")
-        run = _PARSED.run(folder, files, lambda: read_run(self.root / run_id, has_history=HISTORY_FILE in files,
-                                                          has_model=MODEL_FILE in files))
-        if run.status in LIVE:
-            beat = files.get(HEARTBEAT_FILE, files[RUN_FILE])  # before heartbeats: the trainer's last write
-            if time.time() - beat.stat(follow_symlinks=False).st_mtime >= self.stale_seconds:
-                run.status = Status.INTERRUPTED
-                run.message = run.message or ("Its training stopped without finishing (the server restarted?); "
-                                              "the completed epochs are kept.")
-        return run
-
-    def _sweep_leftovers(self) -> None:
-        """Drafts and trash that a killed process left: hidden, but they take space. An hour old
-        means no create or delete is still working on them."""
-        cutoff = time.time() - LEFTOVER_SECONDS
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
         try:
-            with os.scandir(self.root) as entries:
-                old = [entry.path for entry in entries if entry.name.startswith((_DRAFT, _TRASH))
-                       and entry.stat(follow_symlinks=False).st_mtime < cutoff]
-        except OSError:
-            return
-        for path in old:
-            shutil.rmtree(path, ignore_errors=True)
+            with database.writing(self.engine()) as connection:
+                yield connection
+        except DBAPIError as error:
+            if isinstance(error, IntegrityError):
+                raise
+            raise database.unavailable(self.url, error) from None
 
-    def _read_meta(self, run_id: str) -> dict:
-        """run.json for an update. A deleted run raises FileNotFoundError, a damaged one UserError."""
-        data = (self.root / run_id / RUN_FILE).read_bytes()
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
         try:
-            meta = json.loads(data)
+            with self.engine().connect() as connection:
+                yield connection
+        except DBAPIError as error:
+            raise database.unavailable(self.url, error) from None
+
+    def engine(self):
+        """The database's engine, the store brought up to date on first use in this process."""
+        engine = database.engine(self.url)
+        if self.url not in _MIGRATED:
+            try:
+                migrate(engine)
+            except DBAPIError as error:
+                raise database.unavailable(self.url, error) from None
+            _MIGRATED.add(self.url)
+        return engine
+
+    def _this(self, run_id: str):
+        return runs.c.id == run_id, runs.c.workspace == self.workspace
+
+    def _meta_for_update(self, connection: Connection, run_id: str) -> dict:
+        found = connection.execute(select(runs.c.meta).where(*self._this(run_id))).scalar()
+        if found is None:
+            raise UserError(f"run {run_id} no longer exists (deleted?)")
+        try:
+            meta = json.loads(found)
         except (ValueError, RecursionError):
             meta = None
         if not isinstance(meta, dict):
-            raise UserError(f"run {run_id} cannot be updated: its {RUN_FILE} is damaged")
+            raise UserError(f"run {run_id} cannot be updated: its record is damaged")
         return meta
 
-    def _write(self, run_id: str, name: str, text: str) -> None:
-        write_text(self.root / run_id / name, text)
+    def _write_epochs(self, connection: Connection, run_id: str, history: list[dict]) -> None:
+        """The history is appended to epoch by epoch: write the rows not yet written (and drop
+        recorded ones the history no longer has)."""
+        recorded = connection.execute(select(func.count()).select_from(epochs).where(epochs.c.run_id == run_id)).scalar()
+        if recorded > len(history):
+            connection.execute(delete(epochs).where(epochs.c.run_id == run_id))
+            recorded = 0
+        new = [{"run_id": run_id, "epoch": int(row["epoch"]), "metrics": _to_json(row)} for row in history[recorded:]]
+        if new:
+            connection.execute(insert(epochs), new)
+
+    def _alive(self, run: Run, heartbeat: float) -> Run:
+        if run.status in LIVE and time.time() - heartbeat >= self.stale_seconds:
+            run.status = Status.INTERRUPTED
+            run.message = run.message or ("Its training stopped without finishing (the server restarted?); "
+                                          "the completed epochs are kept.")
+        return run
 
     def _check_id(self, run_id: str) -> None:
-        # Ids come back from the browser: never let one point outside the store.
+        # Ids come back from the browser: a clear message for anything that is not one.
         if not _ID.fullmatch(str(run_id)):
             raise UserError(f"{str(run_id)[:60]!r} is not a run id (they look like 20260101-120000-a1b2c3)")
 
 
+def _parse(row) -> Run:
+    try:
+        meta = json.loads(row.meta)
+    except (ValueError, RecursionError):
+        raise Damage("its record is not valid JSON") from None
+    run = run_from_meta(row.id, meta, label=row.label, has_model=bool(row.has_model))
+    run.status = Status(row.status) if row.status in set(Status) else run.status
+    return run
+
+
+def _history(recorded) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    rows, bad = [], 0
+    for epoch, metrics in recorded:
+        try:
+            row = json.loads(metrics)
+            rows.append({**{key: (math.nan if value is None else value) for key, value in row.items()}, "epoch": epoch})
+        except (ValueError, RecursionError, AttributeError):
+            bad += 1
+    problems = (f"{bad} epoch(s) could not be read and were left out",) if bad else ()
+    if not rows:
+        return pd.DataFrame(), problems
+    frame = pd.DataFrame(rows)
+    frame = frame[["epoch", *[c for c in frame.columns if c != "epoch"]]]
+    for column in frame.columns:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    frame["epoch"] = frame["epoch"].astype(int)
+    return frame, problems
+
+
+def _model_bytes(model) -> bytes:
+    """Keras saves to a path ending in .keras: save to a temporary file, read it back."""
+    handle, path = tempfile.mkstemp(suffix=".keras")
+    os.close(handle)
+    try:
+        model.save(path)
+        with open(path, "rb") as saved:
+            return saved.read()
+    finally:
+        os.unlink(path)
+
+
+def _label(label: str) -> str:
+    return str(label).strip()[:120]
+
+
+def _to_json(data: dict) -> str:
+    return json.dumps(json_safe(data), allow_nan=False)

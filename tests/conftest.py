@@ -1,4 +1,5 @@
 import os
+import secrets
 
 import pytest
 
@@ -23,20 +24,69 @@ def runs_dir(tmp_path, monkeypatch):
     folder = tmp_path / "runs"
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(folder))
     monkeypatch.setenv("NNLAB_RUNS", "shared")
+    monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
     return folder / "shared"
 
 
 @pytest.fixture
 def run_store(tmp_path):
-    """An empty run store of its own, for backend tests."""
+    """An empty run store of its own (an embedded SQLite file), for backend tests."""
     from nnlab.runs import RunStore
 
-    return RunStore(tmp_path / "store")
+    return RunStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
 
 
 @pytest.fixture
 def page_store(runs_dir):
     """The store the pages of a page test see (shared mode, see runs_dir)."""
-    from nnlab.runs import RunStore
+    from nnlab.runs import open_store
 
-    return RunStore(runs_dir)
+    return open_store()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    """A PostgreSQL server for the session: NNLAB_TEST_DATABASE_URL's, or a throwaway one (tests/postgres.py).
+    Without PostgreSQL the tests that need it skip, or fail where NNLAB_REQUIRE_POSTGRES=1 (CI)."""
+    given = os.environ.get("NNLAB_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    from tests.postgres import NoPostgres, Server
+
+    try:
+        server = Server()
+    except NoPostgres as missing:
+        if os.environ.get("NNLAB_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"NNLAB_REQUIRE_POSTGRES=1 but {missing}")
+        pytest.skip(f"{missing}: the PostgreSQL tests are skipped")
+    with server:
+        yield server.url()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url):
+    """A fresh, empty database on the session's PostgreSQL, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from nnlab import database
+
+    name = f"nnlab_test_{secrets.token_hex(4)}"
+    admin = create_engine(database.driver_url(postgres_admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    database.forget(url)  # close this process's pool, so the database can be dropped
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Each store test runs on the embedded SQLite file and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'nnlab.sqlite'}"
+    return request.getfixturevalue("postgres_url")

@@ -4,7 +4,7 @@ import pytest
 
 from apptest_helpers import button, open_page, wait_until, widget
 from nnlab.config import RunConfig
-from nnlab.runs import RunStore
+from nnlab.runs import RunStore, open_store
 from test_runs import saved_run
 
 TRAIN, RUNS, RACE = "app_pages/1_Train.py", "app_pages/2_Runs.py", "app_pages/4_Race.py"
@@ -25,7 +25,7 @@ def test_links_with_valid_settings_beyond_the_usual_steps_open_as_given(runs_dir
 
 
 def test_new_run_from_a_cli_run_with_settings_beyond_the_usual_steps(runs_dir):
-    store = RunStore(runs_dir)
+    store = open_store()
     saved_run(store, dataset="iris", early_stopping=30, epochs=1000)
     at = open_page(RUNS)
     at.session_state["runs_table"] = {"selection": {"rows": [0], "columns": []}}

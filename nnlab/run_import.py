@@ -1,0 +1,115 @@
+"""Runs an older nnlab kept as folders of files (`<runs dir>/shared/<run id>/run.json`, history.csv,
+label.json, model.keras; `<runs dir>/workspaces/<name>/…` for private workspaces), brought into the
+database the first time their workspace's store is opened. The folders are left as they are (nothing
+is lost); a folder that cannot be read is reported on the Runs page, with the reason, until deleted.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from nnlab import database
+from nnlab.jsonsafe import json_safe
+from nnlab.run_files import HISTORY_FILE, MODEL_FILE, RUN_FILE, Damage, parse_json, read_history
+from nnlab.run_record import now, read_run
+from nnlab.run_schema import epochs, import_damage, imports, models, runs
+from nnlab.runs import MAX_MODEL_MB, SHARED, RunStore
+from nnlab.status import Status
+
+log = logging.getLogger(__name__)
+
+_DONE: set[tuple[str, str]] = set()  # (database, folder) this process has imported or found imported
+_LOCK = threading.Lock()
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0  # already in the database (imported by another process, or a copy)
+    damaged: list[tuple[str, str]] = field(default_factory=list)  # (folder name, reason)
+
+
+def old_folder(runs_dir: Path, workspace: str) -> Path:
+    """Where an older nnlab kept a workspace's runs."""
+    return runs_dir / "shared" if workspace == SHARED else runs_dir / "workspaces" / workspace
+
+
+def import_once(store: RunStore, folder: Path) -> ImportReport | None:
+    """Import `folder` into `store` unless it was imported before (by any process); None then."""
+    key = (store.url, str(folder.resolve()))
+    with _LOCK:
+        if key in _DONE:
+            return None
+        if not folder.is_dir():
+            _DONE.add(key)
+            return None
+        engine = store.engine()
+        with database.writing(engine) as connection:
+            if connection.execute(select(imports.c.folder).where(imports.c.folder == key[1])).first():
+                _DONE.add(key)
+                return None
+            report = _import(connection, store.workspace, folder)
+            connection.execute(insert(imports).values(folder=key[1], imported=now(), runs=report.imported))
+        _DONE.add(key)
+    log.info("imported %d runs from %s (%d damaged, %d already there)", report.imported, folder,
+             len(report.damaged), report.skipped)
+    return report
+
+
+def _import(connection, workspace: str, folder: Path) -> ImportReport:
+    report = ImportReport()
+    known = set(connection.execute(select(runs.c.id)).scalars())
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
+            continue  # drafts, trash, a workspace's uploads
+        path = Path(entry.path)
+        try:
+            run = read_run(path, has_history=(path / HISTORY_FILE).is_file(),
+                           has_model=(path / MODEL_FILE).is_file())
+            meta = parse_json(path / RUN_FILE)
+        except (Damage, OSError) as error:
+            reason = str(error) if isinstance(error, Damage) else f"cannot be read ({error.strerror or error})"
+            report.damaged.append((entry.name, reason))
+            connection.execute(insert(import_damage).values(workspace=workspace, name=entry.name[:200],
+                                                            reason=f"not imported: {reason}"))
+            continue
+        if run.id in known:
+            report.skipped += 1
+            continue
+        history, problems = read_history(path / HISTORY_FILE)
+        model = _model(path / MODEL_FILE)
+        meta = {**meta, "extra": meta.get("extra") or {}, "epochs_run": len(history)}
+        if problems:
+            meta["message"] = " ".join([str(meta.get("message") or ""), *problems]).strip()
+        status = Status.INTERRUPTED if run.status in (Status.QUEUED, Status.RUNNING) else run.status
+        meta["status"] = status.value
+        connection.execute(insert(runs).values(
+            id=run.id, workspace=workspace, created=run.created, updated=run.updated or run.created,
+            status=status.value, label=run.label, heartbeat=0.0, has_model=model is not None,
+            meta=json.dumps(json_safe(meta), allow_nan=False)))
+        rows = history.to_dict("records")
+        if rows:
+            connection.execute(insert(epochs), [{"run_id": run.id, "epoch": int(row["epoch"]),
+                                                 "metrics": json.dumps(json_safe(row), allow_nan=False)}
+                                                for row in rows])
+        if model is not None:
+            connection.execute(insert(models).values(run_id=run.id, data=model))
+        known.add(run.id)
+        report.imported += 1
+    return report
+
+
+def _model(path: Path) -> bytes | None:
+    try:
+        if path.stat().st_size > MAX_MODEL_MB * 1e6:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
