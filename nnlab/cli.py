@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 
+from nnlab import lr_find_cli
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.settings import SETTINGS, parse_hidden
@@ -25,8 +26,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nnlab", description="Train neural networks on real data, headless.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("datasets", help="list the data sets")
+    lr_find_cli.add_parser(commands)
     train = commands.add_parser("train", help="train one network and report its verdict")
-    for setting in SETTINGS.values():  # one flag per setting, from the table the controls use too
+    add_setting_flags(train)
+    train.add_argument("--config", metavar="FILE", help="start from the settings in a JSON file; flags override them")
+    train.add_argument("--json", action="store_true", help="print the result as one JSON object (last line of stdout)")
+    train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
+    train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return parser
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting, from the table the controls use too."""
+    for setting in SETTINGS.values():
         kwargs: dict = {"dest": setting.name, "default": None, "help": setting.help.replace("%", "%%")}
         if setting.kind == "bool":
             kwargs["action"] = argparse.BooleanOptionalAction
@@ -36,12 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
             kwargs["type"] = {"int": int, "float": float}.get(setting.kind, str)
         if setting.kind == "choice" and setting.name != "dataset":  # data sets: `nnlab datasets`, checked later
             kwargs["choices"] = list(setting.options())
-        train.add_argument(setting.cli_flag, **kwargs)
-    train.add_argument("--config", metavar="FILE", help="start from the settings in a JSON file; flags override them")
-    train.add_argument("--json", action="store_true", help="print the result as one JSON object (last line of stdout)")
-    train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
-    train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    return parser
+        parser.add_argument(setting.cli_flag, **kwargs)
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -138,6 +145,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "lr-find":
+            return lr_find_cli.run(args)
         return cmd_datasets() if args.command == "datasets" else cmd_train(args)
     except UserError as error:
         print(f"nnlab: {error}", file=sys.stderr)

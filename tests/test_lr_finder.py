@@ -1,0 +1,94 @@
+import threading
+
+import numpy as np
+import pytest
+
+from nnlab.config import RunConfig
+from nnlab.data import load_dataset
+from nnlab.errors import UserError
+from nnlab.lr_finder import STEPS, check_budget, find_learning_rate, rates, suggest
+
+CIRCLE = RunConfig(dataset="circle", samples=600, hidden=(16,), optimizer="adam", batch_size=16, seed=1)
+
+
+@pytest.fixture(scope="module")
+def circle():
+    return load_dataset(CIRCLE)
+
+
+@pytest.fixture(scope="module")
+def found(circle):
+    return find_learning_rate(CIRCLE, circle)
+
+
+def test_suggest_picks_the_steepest_fall_of_the_curve():
+    lr = rates()
+    log = np.log10(lr)
+    # a loss that falls fastest at 10^-2.5, bottoms out later and then explodes
+    loss = 1 / (1 + np.exp(4 * (log + 2.5))) + np.where(log > -0.5, (log + 0.5) ** 2 * 5, 0)
+    steepest, minimum_tenth = suggest(lr, loss)
+    assert np.log10(steepest) == pytest.approx(-2.5, abs=0.05)
+    assert np.log10(minimum_tenth) == pytest.approx(log[np.argmin(loss)] - 1, abs=0.05)
+
+
+def test_the_curve_rises_exponentially_and_stops_where_the_loss_explodes(found):
+    assert len(found.learning_rates) == len(found.losses) == len(found.smoothed) < STEPS
+    ratios = np.diff(np.log(found.learning_rates))
+    assert np.allclose(ratios, ratios[0]) and ratios[0] > 0
+    assert "exploded" in found.message
+    assert found.smoothed[-1] > 4 * min(found.smoothed[:-1])
+
+
+def test_the_suggestion_lies_where_the_real_loss_falls_fastest(found):
+    at = found.learning_rates.index(found.suggested)
+    lr, smooth = np.log(found.learning_rates), np.array(found.smoothed)
+    window = slice(STEPS // 10, len(lr) - 5)
+    slopes = np.diff(smooth[window]) / np.diff(lr[window])
+    assert slopes.min() < 0  # the loss does fall somewhere in the range
+    assert smooth[at + 1] < smooth[at]  # and falls right at the suggestion, faster than anywhere else
+    assert (smooth[at + 1] - smooth[at]) / (lr[at + 1] - lr[at]) == pytest.approx(slopes.min())
+    assert found.suggested < found.learning_rates[-1]  # below where it blew up
+
+
+def test_the_suggested_rate_trains_better_than_one_far_below_it(circle, found):
+    from nnlab.train import train
+
+    short = RunConfig(**{**CIRCLE.to_dict(), "epochs": 3})
+    at_suggestion = train(short.__class__(**{**short.to_dict(), "learning_rate": found.suggested}), circle)
+    far_below = train(short.__class__(**{**short.to_dict(), "learning_rate": found.suggested / 1000}), circle)
+    assert at_suggestion.history[-1]["loss"] < far_below.history[-1]["loss"]
+
+
+def test_the_finder_leaves_the_real_model_untouched(circle):
+    from nnlab.model import build_model
+
+    model = build_model(CIRCLE, circle)
+    before = [w.copy() for w in model.get_weights()]
+    result = find_learning_rate(CIRCLE, circle, model=model, steps=60)
+    assert len(result.losses) > 10
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_stop_ends_the_test_and_progress_is_reported(circle):
+    stop, seen = threading.Event(), []
+
+    def on_step(done, total):
+        seen.append(done)
+        if done == 30:
+            stop.set()
+
+    result = find_learning_rate(CIRCLE, circle, stop=stop, on_step=on_step)
+    assert len(result.losses) == 30 and seen == list(range(1, 31))
+    assert "Stopped after 30" in result.message
+
+
+def test_the_compute_budget_applies(circle):
+    with pytest.raises(UserError, match="finder needs .* Use fewer or narrower hidden layers"):
+        check_budget(CIRCLE, circle, limit=1e6)
+    check_budget(CIRCLE, circle, limit=1e12)
+
+
+def test_json_form_names_the_rule_and_holds_the_curve(found):
+    data = found.to_dict()
+    assert data["rule"] == "steepest descent" and data["suggested"] == found.suggested
+    assert len(data["curve"]) == len(found.losses) and set(data["curve"][0]) == {"learning_rate", "loss", "smoothed"}
