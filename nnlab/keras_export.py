@@ -20,6 +20,7 @@ from nnlab import synthetic
 from nnlab.architecture import layer_specs
 from nnlab.config import RunConfig
 from nnlab.data import DATASETS, MNIST_PATH, dataset_info
+from nnlab.lr_schedule import changed_epochs
 from nnlab.settings import shown
 from nnlab.tasks import CLASSIFICATION
 
@@ -51,9 +52,10 @@ class Cell:
     text: str
 
 
-def cells(config: RunConfig, task: str = "", csv_name: str = "") -> list[Cell]:
+def cells(config: RunConfig, task: str = "", csv_name: str = "", history: list[dict] | None = None) -> list[Cell]:
     """The run as notebook cells. `task` is the run's task (a CSV file's is only known once read;
-    other data sets know theirs); `csv_name` the uploaded file's name on the visitor's computer."""
+    other data sets know theirs); `csv_name` the uploaded file's name on the visitor's computer;
+    `history` the run's epochs, whose learning rates the script follows if some were set by hand."""
     task = task or dataset_info(config.dataset).task
     if not task:
         raise ValueError("a CSV run's task (classification or regression) must be given")
@@ -69,16 +71,16 @@ def cells(config: RunConfig, task: str = "", csv_name: str = "") -> list[Cell]:
         Cell("code", _model(config, task)),
         Cell("markdown", "## Training\nPlain `model.fit`; it draws its own batch order, so the curves differ "
                          "a little from nnlab's."),
-        Cell("code", _training(config, classify)),
+        Cell("code", _training(config, classify, history or [])),
         Cell("markdown", "## The honest score: the test set"),
         Cell("code", _test(classify)),
     ]
 
 
-def script(config: RunConfig, task: str = "", csv_name: str = "") -> str:
+def script(config: RunConfig, task: str = "", csv_name: str = "", history: list[dict] | None = None) -> str:
     """The cells as one Python file in the percent form (runs as it is with `python`)."""
     parts = []
-    for cell in cells(config, task, csv_name):
+    for cell in cells(config, task, csv_name, history):
         if cell.kind == "code":
             parts.append("# %%\n" + cell.text)
         else:
@@ -86,13 +88,13 @@ def script(config: RunConfig, task: str = "", csv_name: str = "") -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def notebook(config: RunConfig, task: str = "", csv_name: str = "") -> str:
+def notebook(config: RunConfig, task: str = "", csv_name: str = "", history: list[dict] | None = None) -> str:
     """The cells as a Jupyter notebook (nbformat 4), as JSON text."""
     import nbformat
 
     book = nbformat.v4.new_notebook()
     book.cells = [nbformat.v4.new_code_cell(cell.text) if cell.kind == "code" else nbformat.v4.new_markdown_cell(cell.text)
-                  for cell in cells(config, task, csv_name)]
+                  for cell in cells(config, task, csv_name, history)]
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nbformat.writes(book)
 
@@ -109,7 +111,8 @@ def _introduction(config: RunConfig) -> str:
 
 
 def _setup(config: RunConfig) -> str:
-    imports = ["import numpy as np", "import keras"]
+    imports = ["import math"] if config.lr_schedule == "cosine" else []  # the cosine schedule
+    imports += ["import numpy as np", "import keras"]
     if config.dataset == "csv":
         imports.append("import pandas as pd")
     imports += ["from sklearn.model_selection import train_test_split", "from sklearn.preprocessing import StandardScaler"]
@@ -262,9 +265,9 @@ def _model(config: RunConfig, task: str) -> str:
     return "\n".join(lines)
 
 
-def _training(config: RunConfig, classify: bool) -> str:
+def _training(config: RunConfig, classify: bool, history: list[dict]) -> str:
     lr = f"{config.learning_rate!r}"
-    lines = []
+    lines, callbacks = [], []
     if not classify:
         loss, metric = '"mse"', '"mae"'
         lines.append("t_train, t_val, t_test = y_train, y_val, y_test  # regression: the values themselves")
@@ -278,13 +281,44 @@ def _training(config: RunConfig, classify: bool) -> str:
         lines.append("t_train, t_val, t_test = (keras.utils.to_categorical(y, N_CLASSES) for y in (y_train, y_val, y_test))")
     lines += ["", f"model.compile(optimizer={OPTIMIZER_CODE[config.optimizer].format(lr=lr)},",
               f"              loss={loss}, metrics=[{metric}])"]
-    callbacks = ""
+    schedule = _schedule(config, history)
+    if schedule:
+        lines += ["", schedule, "", "", "schedule = keras.callbacks.LearningRateScheduler(learning_rate_of)"]
+        callbacks.append("schedule")
     if config.early_stopping:
         lines.append(f"stop_early = keras.callbacks.EarlyStopping(monitor=\"val_loss\", patience={config.early_stopping}, "
                      "restore_best_weights=True)")
-        callbacks = ", callbacks=[stop_early]"
+        callbacks.append("stop_early")
+    given = f", callbacks=[{', '.join(callbacks)}]" if callbacks else ""
     lines += [f"history = model.fit(x_train, t_train, validation_data=(x_val, t_val), batch_size={config.batch_size},",
-              f"                    epochs={config.epochs}, shuffle=True, verbose=2{callbacks})"]
+              f"                    epochs={config.epochs}, shuffle=True, verbose=2{given})"]
+    return "\n".join(lines)
+
+
+def _schedule(config: RunConfig, history: list[dict]) -> str:
+    """A `learning_rate_of(epoch, rate)` function for Keras' LearningRateScheduler, or "" for a
+    constant rate: the run's recorded rates if some were set by hand, else its schedule
+    (nnlab/lr_schedule.py, written out with the run's numbers)."""
+    if changed_epochs(config, history):
+        rates = [float(row["learning_rate"]) for row in history]
+        return (f"RATES = {rates!r}  # each epoch's rate in the nnlab run (some were set by hand)\n\n\n"
+                "def learning_rate_of(epoch, rate):\n"
+                "    return RATES[min(epoch, len(RATES) - 1)]")
+    warmup = config.warmup_epochs
+    if config.lr_schedule == "constant" and not warmup:
+        return ""
+    decay, every = config.lr_decay, config.lr_decay_epochs
+    after = {
+        "constant": f"return {config.learning_rate!r}",
+        "step": f"return {config.learning_rate!r} * {decay!r} ** (t // {every})  # × {decay:g} every {every} epochs",
+        "exponential": f"return {config.learning_rate!r} * {decay!r} ** (t / {every})  # × {decay:g} over {every} epochs",
+        "cosine": f"return {config.learning_rate!r} * 0.5 * (1 + math.cos(math.pi * t / {max(1, config.epochs - warmup)}))",
+    }[config.lr_schedule]
+    lines = ["def learning_rate_of(epoch, rate):",
+             f'    """The {config.lr_schedule} schedule\'s rate for an epoch (Keras counts them from 0)."""']
+    if warmup:
+        lines += [f"    if epoch < {warmup}:  # linear warm-up", f"        return {config.learning_rate!r} * (epoch + 1) / {warmup + 1}"]
+    lines += [f"    t = epoch - {warmup}  # epochs since the warm-up" if warmup else "    t = epoch", f"    {after}"]
     return "\n".join(lines)
 
 

@@ -110,3 +110,36 @@ def test_the_exported_mnist_script_reaches_nnlabs_accuracy_within_a_point(tmp_pa
     print(json.dumps({"nnlab": ours, "exported script": theirs}))
     assert abs(ours - theirs) <= 0.01
     assert ours > 0.85  # both actually learned
+
+
+@pytest.mark.parametrize("schedule", [
+    dict(lr_schedule="step", lr_decay=0.5, lr_decay_epochs=2),
+    dict(lr_schedule="exponential", lr_decay=0.3, lr_decay_epochs=3, warmup_epochs=2),
+    dict(lr_schedule="cosine", warmup_epochs=1),
+    dict(lr_schedule="constant", warmup_epochs=3),
+])
+def test_the_script_follows_the_runs_learning_rate_schedule(schedule):
+    from nnlab.lr_schedule import planned_rates
+
+    config = RunConfig(dataset="gauss", samples=100, hidden=(4,), epochs=7, learning_rate=0.01, **schedule)
+    got = _run_cells(config, upto=4)
+    expected = [row["learning_rate"] for row in planned_rates(config)]
+    np.testing.assert_allclose(got["history"].history["learning_rate"], expected, rtol=1e-6)
+
+
+def test_rates_set_by_hand_during_the_run_are_followed():
+    config = RunConfig(dataset="gauss", samples=100, hidden=(4,), epochs=4, learning_rate=0.01)
+    history = [{"epoch": e, "learning_rate": rate} for e, rate in enumerate((0.01, 0.01, 0.002, 0.002), start=1)]
+    got = _run_cells(config, upto=4, history=history)
+    np.testing.assert_allclose(got["history"].history["learning_rate"], [0.01, 0.01, 0.002, 0.002], rtol=1e-6)
+
+
+def test_a_finished_run_offers_its_keras_script_and_notebook(runs_dir):
+    sys.path.insert(0, str(ROOT / "tests"))
+    from apptest_helpers import button, open_page, wait_until
+
+    at = open_page("app_pages/1_Train.py", dataset="iris", hidden="4", epochs="2")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert {"Keras script (.py)", "Jupyter notebook (.ipynb)"} <= set(labels), labels

@@ -13,6 +13,7 @@ from nnlab.data import dataset_info
 from nnlab.run_names import file_stem
 from nnlab.safe_text import spreadsheet_csv
 from nnlab.ui import workspace
+from nnlab.ui.export import keras_downloads
 
 SYNTHETIC_ONLY = ("noise", "samples")  # generated data sets' settings
 CSV_ONLY = ("target", "task")
@@ -42,9 +43,11 @@ def downloads(job) -> None:
                             f"{stem}-history.csv", "text/csv", on_click="ignore", width="stretch")
     cols[1].download_button("Settings (JSON)", json.dumps(settings_that_apply(result.config), indent=2),
                             f"{stem}-settings.json", "application/json", on_click="ignore", width="stretch")
-    model_path = workspace.store().model_path(job.run_id) if job.run_id else None
-    if model_path is not None:
-        cols[2].download_button("Model (.keras)", model_path.read_bytes, f"{stem}.keras", "application/octet-stream",
+    store = workspace.store() if job.run_id else None
+    if store is not None and store.has_model(job.run_id):  # read from the database only when downloaded
+        cols[2].download_button("Model (.keras)", lambda: store.model_bytes(job.run_id), f"{stem}.keras",
+                                "application/octet-stream",
                                 on_click="ignore", width="stretch")
     st.caption("Load the model with `keras.models.load_model('…keras')` after `import nnlab.model` "
                "(which registers the Gaussian activation).")
+    keras_downloads(result, stem)
