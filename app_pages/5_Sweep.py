@@ -56,13 +56,16 @@ if sweep is not None and sweep.done:
         metric = metric_name(task)
         st.subheader(f"Final {metric} against {KNOBS[swept].title.lower()}")
         table = sweep_table([(value, job.history, job.result.test) for value, job in done], swept, metric)
-        st.altair_chart(charts.metric_vs_setting_chart(table, swept, f"validation {metric}",
+        chance = getattr(done[0][1].dataset, "chance_accuracy", None) if metric == "accuracy" else None
+        st.altair_chart(charts.metric_vs_setting_chart(table, swept, f"validation {metric}", baseline=chance or 0.0,
                                                        log_x=KNOBS[swept].log_scale and min(values) > 0), width="stretch")
+        if chance:
+            st.caption(f"The axis starts at chance ({chance:.0%}, guessing the most common class) and ends at 100 %.")
         st.dataframe(table, hide_index=True)
         st.subheader("Each run")
-        columns = st.columns(min(4, len(done)))
+        columns = st.columns(min(2, len(done)))  # two a row: tall enough to read, the legend not cut
         for i, (value, job) in enumerate(done):
             with columns[i % len(columns)]:
                 st.markdown(f"**{swept} = {markdown(str(value))}** · {VERDICT_ICONS.get(job.result.verdict.kind, '')} "
                             f"{job.result.verdict.title}")
-                st.vega_lite_chart(spec=charts.training_charts(job.history, task, height=150)[0], width="stretch")
+                st.vega_lite_chart(spec=charts.training_charts(job.history, task, height=220)[0], width="stretch")

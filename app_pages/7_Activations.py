@@ -24,7 +24,8 @@ st.markdown("Backpropagation multiplies one derivative per layer. Sigmoid's deri
             "so through many sigmoid layers the gradient shrinks towards zero and the first layers hardly learn.")
 depth, point = st.columns(2)
 layers = depth.slider("Layers", 1, 20, 10)
-z = point.slider("Where the neurons sit (x)", -5.0, 5.0, 0.0, 0.5)
+z = point.slider("Where the neurons sit (x)", -5.0, 5.0, 1.0, 0.5,  # x = 0 is ReLU's kink: an active neuron sits above
+                 help="The weighted sum + bias every neuron on the path receives.")
 factors = pd.DataFrame({
     "activation": list(FUNCTIONS),
     "derivative at x": [float(FUNCTIONS[n].derivative(z)) for n in FUNCTIONS],
@@ -33,4 +34,6 @@ factors = pd.DataFrame({
 st.dataframe(factors, hide_index=True, column_config={
     f"gradient left after {layers} layers": st.column_config.NumberColumn(format="%.3e")})
 st.caption(f"At x = {z:g}: sigmoid keeps {gradient_through_layers('sigmoid', z, layers):.2e} of the gradient after "
-           f"{layers} layers; ReLU keeps {gradient_through_layers('relu', z, layers):g} (for x > 0).")
+           f"{layers} layers; ReLU keeps {gradient_through_layers('relu', z, layers):g}"
+           + (" — all of it: an active ReLU passes the gradient on unchanged." if z > 0 else
+              " — a ReLU neuron at x ≤ 0 is off and passes nothing back (a “dead” neuron); move x above 0."))

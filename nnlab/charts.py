@@ -66,8 +66,8 @@ def _curve_specs(metric: str, epochs: int, height: int, runs: tuple[str, ...] | 
         colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
                            legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2))
     else:  # Vega-Lite draws a line-style legend without colour here (invisible); pages say it in words
-        colour = alt.Color("run:N", scale=alt.Scale(domain=list(runs), scheme="tableau10"),
-                           legend=alt.Legend(title=None, orient="bottom", labelLimit=320))
+        colour = alt.Color("run:N", scale=run_colours(runs),  # one run a line: long names never run off the edge
+                           legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=320))
     return tuple(json.dumps(_metric_panel(m, epochs, colour, height, dash_legend=runs is None).to_dict())
                  for m in ("loss", metric))
 
@@ -107,11 +107,16 @@ def compare_charts(runs: list[tuple[str, list[dict] | pd.DataFrame, str]], *, ep
     return _fill(_curve_specs(metric, max(epochs or 0, last), height, labels), data, None)
 
 
+def run_colours(runs) -> alt.Scale:
+    """The colour of each run, the same in every chart of a page (curves, scatter): by its place in `runs`."""
+    return alt.Scale(domain=list(runs), scheme="tableau10")
+
+
 def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:
     """Heatmap of true vs predicted class with the counts written in."""
     order = list(dict.fromkeys(table["true"]))
     base = alt.Chart(table).encode(
-        x=alt.X("predicted:N", sort=order, title="Predicted class"),
+        x=alt.X("predicted:N", sort=order, title="Predicted class", axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("true:N", sort=order, title="True class"),
     )
     cells = base.mark_rect().encode(
@@ -162,27 +167,35 @@ def prediction_chart(points: pd.DataFrame) -> alt.LayerChart:
 
 
 def metric_vs_setting_chart(table: pd.DataFrame, setting: str, metric: str, *, log_x: bool = False,
-                            colour: str | None = None) -> alt.Chart:
-    """A final metric against the value of one setting (sweeps, and the many-runs scatter)."""
+                            colour: str | None = None, baseline: float = 0.0) -> alt.Chart:
+    """A final metric against the value of one setting (sweeps, and the many-runs scatter). The y
+    axis starts at `baseline` (e.g. chance accuracy) and accuracy ends at 100 %: a zoomed axis would
+    make a 0.7-point difference look like a cliff."""
     x_type = "Q" if pd.api.types.is_numeric_dtype(table[setting]) else "N"
     x = alt.X(f"{setting}:{x_type}", title=setting.replace("_", " "),
-              scale=alt.Scale(type="log") if log_x and x_type == "Q" else alt.Scale(zero=False))
-    y = alt.Y(f"{metric}:Q", title=metric.replace("_", " "), scale=alt.Scale(zero=False))
+              scale=alt.Scale(type="log") if log_x and x_type == "Q" else alt.Scale(zero=False),
+              axis=alt.Axis(labelAngle=0))
+    is_accuracy = "accuracy" in metric
+    y = alt.Y(f"{metric}:Q", title=metric.replace("_", " "),
+              scale=alt.Scale(domain=[baseline, 1]) if is_accuracy else alt.Scale(domainMin=baseline),
+              axis=alt.Axis(format="%") if is_accuracy else alt.Axis())
     encoding = {"x": x, "y": y, "tooltip": list(table.columns)}
     if colour:
-        encoding["color"] = alt.Color(f"{colour}:N", title=colour.replace("_", " "))
+        encoding["color"] = alt.Color(f"{colour}:N", title=colour.replace("_", " "),
+                                      scale=run_colours(table[colour]) if colour == "run" else alt.Undefined,
+                                      legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=320))
     chart = alt.Chart(table).mark_line(point=alt.OverlayMarkDef(size=60), color=TRAIN_COLOUR) if x_type == "Q" and not colour \
         else alt.Chart(table).mark_circle(size=90)
     return chart.encode(**encoding).properties(width="container", height=300)
 
 
-def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: str) -> alt.Chart:
+def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: str) -> alt.LayerChart:
     """TensorBoard's HParams view: each run a line across its settings and result, every axis
-    scaled to 0–1 (the tooltip shows the real values)."""
+    scaled to 0–1, each point labelled with its real value."""
     rows = []
     for index, row in table.reset_index(drop=True).iterrows():
         for column in columns:
-            rows.append({"run": row["run"], "axis": column, "raw": str(row[column]), "colour": row[colour]})
+            rows.append({"run": row["run"], "axis": column, "raw": _short(row[column]), "colour": row[colour]})
     data = pd.DataFrame(rows)
     for column in columns:
         values = pd.to_numeric(table[column], errors="coerce")
@@ -196,11 +209,21 @@ def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: 
             scaled = table[column].astype(str).map(position)
         data.loc[mask, "position"] = list(scaled)
     colour_type = "Q" if pd.api.types.is_numeric_dtype(table[colour]) else "N"
-    return alt.Chart(data).mark_line(point=True, opacity=0.8).encode(
-        x=alt.X("axis:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("position:Q", axis=None),
+    base = alt.Chart(data).encode(
+        x=alt.X("axis:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("position:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
+    )
+    lines = base.mark_line(point=True, opacity=0.8).encode(
         color=alt.Color(f"colour:{colour_type}", title=colour.replace("_", " "),
-                        scale=alt.Scale(scheme="viridis") if colour_type == "Q" else alt.Scale(scheme="tableau10")),
+                        scale=alt.Scale(scheme="viridis") if colour_type == "Q" else alt.Scale(scheme="tableau10"),
+                        legend=alt.Legend(orient="bottom")),
         detail="run:N",
         tooltip=["run:N", "axis:N", alt.Tooltip("raw:N", title="value")],
-    ).properties(width="container", height=320)
+    )
+    values = base.mark_text(align="left", dx=6, fontSize=11).encode(text="raw:N")  # runs that share a value share its label
+    return alt.layer(lines, values).properties(width="container", height=320)
+
+
+def _short(value) -> str:
+    """A value as an axis label: 0.9512 rather than 0.951234567."""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -75,3 +75,41 @@ def test_confusion_boundary_prediction_and_hparam_charts_build():
     positions = {(r["run"], r["axis"]): r["position"] for r in rows(parallel)}
     assert positions[("a", "learning_rate")] == 0 and positions[("c", "learning_rate")] == 1
     assert positions[("b", "optimizer")] == 1 and positions[("a", "optimizer")] == 0
+
+
+def test_the_scatter_colours_each_run_as_the_curves_do():
+    names = ["first run", "second run", "third run"]
+    loss, _ = charts.compare_charts([(name, HISTORY, "classification") for name in names])
+    table = pd.DataFrame({"run": names, "dropout": [0.0, 0.2, 0.5], "test accuracy": [0.9, 0.95, 0.8]})
+    scatter = spec(charts.metric_vs_setting_chart(table, "dropout", "test accuracy", colour="run"))
+    curve_colour = spec(loss)["layer"][0]["encoding"]["color"]
+    assert scatter["encoding"]["color"]["scale"] == curve_colour["scale"] == {"domain": names, "scheme": "tableau10"}
+    assert curve_colour["legend"]["direction"] == "vertical"  # long names go down, not off the right edge
+
+
+def test_a_result_axis_starts_at_the_baseline_and_accuracy_ends_at_100_percent():
+    table = pd.DataFrame({"learning_rate": [0.001, 0.01, 0.1], "validation accuracy": [0.958, 0.966, 0.961],
+                          "validation mae": [3.0, 2.5, 2.8]})
+    accuracy = spec(charts.metric_vs_setting_chart(table, "learning_rate", "validation accuracy", baseline=0.1))
+    assert accuracy["encoding"]["y"]["scale"]["domain"] == [0.1, 1]  # not zoomed to 0.958–0.966
+    mae = spec(charts.metric_vs_setting_chart(table, "learning_rate", "validation mae"))
+    assert mae["encoding"]["y"]["scale"]["domainMin"] == 0
+
+
+def test_parallel_coordinates_write_each_value_on_its_axis():
+    table = pd.DataFrame({"run": ["a", "b"], "learning_rate": [0.001, 0.1], "val accuracy": [0.912345, 0.95]})
+    parallel = spec(charts.parallel_coordinates_chart(table, ["learning_rate", "val accuracy"], "val accuracy"))
+    text = [layer for layer in parallel["layer"] if layer["mark"]["type"] == "text"]
+    assert text and text[0]["encoding"]["text"]["field"] == "raw"
+    assert {row["raw"] for row in rows(parallel)} == {"0.001", "0.1", "0.9123", "0.95"}
+
+
+def test_class_labels_are_written_upright():
+    confusion = pd.DataFrame([("0", "0", 5), ("0", "1", 1), ("1", "0", 2), ("1", "1", 7)], columns=["true", "predicted", "count"])
+    assert spec(charts.confusion_chart(confusion))["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == 0
+    from nnlab.concepts.charts import activation_chart, bars
+    from nnlab.concepts.activations import curves
+
+    assert spec(bars(pd.DataFrame({"digit": ["0", "1"], "p": [0.3, 0.7]}), "digit", "p"))["encoding"]["x"]["axis"]["labelAngle"] == 0
+    dash = spec(activation_chart(curves(["relu", "linear"]), "function"))["encoding"]["strokeDash"]["scale"]
+    assert dash["domain"] == ["relu", "linear"] and dash["range"][0] == [1, 0] and dash["range"][1] != [1, 0]  # ReLU shows under linear

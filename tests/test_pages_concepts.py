@@ -32,7 +32,10 @@ def test_activations_plot_functions_and_derivatives(runs_dir):
         == pytest.approx(0.25, abs=1e-3)
     widget(at, "Activations").set_value(["elu", "gelu", "swish"]).run()
     assert {row["activation"] for row in charts(at)[0]["rows"]} == {"elu", "gelu", "swish"}
-    assert "9.54e-07" in text_of(at)  # 0.25^10: what sigmoid leaves of a gradient after 10 layers
+    assert "ReLU keeps 1 — all of it" in text_of(at)  # the lesson at the default point: ReLU passes it on …
+    assert "sigmoid keeps 8.63e-08" in text_of(at)  # … sigmoid leaves 0.197^10
+    widget(at, "Where the neurons sit (x)").set_value(0.0).run()
+    assert "9.54e-07" in text_of(at)  # 0.25^10: sigmoid's best after 10 layers
 
 
 def test_softmax_table_adds_up_to_one(runs_dir):

@@ -6,20 +6,28 @@ import pandas as pd
 
 from nnlab.charts import BLUE, ORANGE, TRAIN_COLOUR, VALIDATION_COLOUR
 
+DASHES = [[1, 0], [8, 4], [3, 3], [8, 3, 2, 3], [12, 4], [4, 2], [10, 2, 2, 2]]  # one per activation shown
+
 
 def activation_chart(table: pd.DataFrame, kind: str) -> alt.Chart:
+    """Each activation (or its derivative) over x. Curves that coincide (ReLU and linear for x > 0)
+    stay visible: each has its own dash, and linear a sparse dotted line the others show through."""
     part = table[table["kind"] == kind]
+    names = list(dict.fromkeys(part["activation"]))
+    dashes = [[2, 6] if name == "linear" else DASHES[i % len(DASHES)] for i, name in enumerate(names)]
     return alt.Chart(part).mark_line(strokeWidth=2.5).encode(
         x=alt.X("x:Q", title="x (the weighted sum + bias)"),
         y=alt.Y("value:Q", title="f(x)" if kind == "function" else "f′(x)"),
-        color=alt.Color("activation:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("activation:N", title=None, sort=names, legend=alt.Legend(orient="bottom", columns=4)),
+        strokeDash=alt.StrokeDash("activation:N", sort=names, legend=None,
+                                  scale=alt.Scale(domain=names, range=dashes)),
         tooltip=["activation:N", alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")],
     ).properties(height=300, width="container", title="the function" if kind == "function" else "its derivative")
 
 
 def bars(table: pd.DataFrame, x: str, y: str, *, percent: bool = False, colour: str = TRAIN_COLOUR) -> alt.Chart:
     return alt.Chart(table).mark_bar(color=colour).encode(
-        x=alt.X(f"{x}:N", sort=None, title=None),
+        x=alt.X(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y(f"{y}:Q", axis=alt.Axis(format="%") if percent else alt.Axis(), scale=alt.Scale(domain=[0, 1]) if percent else alt.Scale()),
         tooltip=[x, alt.Tooltip(f"{y}:Q", format=".2%" if percent else ".4g")],
     ).properties(height=260, width="container")
