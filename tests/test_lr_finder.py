@@ -92,3 +92,54 @@ def test_json_form_names_the_rule_and_holds_the_curve(found):
     data = found.to_dict()
     assert data["rule"] == "steepest descent" and data["suggested"] == found.suggested
     assert len(data["curve"]) == len(found.losses) and set(data["curve"][0]) == {"learning_rate", "loss", "smoothed"}
+
+
+class _Holder:
+    """Another request of the same visitor (a run training)."""
+    owner = "visitor"
+
+    def eta(self):
+        return None
+
+
+def test_the_finder_job_takes_a_slot_like_a_run(circle):
+    from nnlab.lr_finder_job import FinderJob
+    from nnlab.scheduler import Scheduler
+
+    scheduler = Scheduler(1)
+    holder = _Holder()
+    scheduler.enqueue(holder)  # the visitor's run holds the only slot
+    with pytest.raises(UserError, match="already have a run training"):
+        FinderJob(CIRCLE, lambda config: circle, owner="visitor", scheduler=scheduler).start()
+    scheduler.release(holder)
+    job = FinderJob(CIRCLE, lambda config: circle, owner="visitor", scheduler=scheduler, steps=60).start()
+    job.join(timeout=300)
+    assert job.status == "completed" and len(job.result.losses) > 10 and job.progress == len(job.result.losses)
+    assert not scheduler.holds_slot(job) and scheduler.position(job) is None
+
+
+def test_the_finder_job_obeys_the_compute_budget(circle, monkeypatch):
+    from nnlab.lr_finder_job import FinderJob
+    from nnlab.scheduler import Scheduler
+
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1e6")
+    scheduler = Scheduler(1)
+    with pytest.raises(UserError, match="finder needs"):
+        FinderJob(CIRCLE, lambda config: circle, owner="visitor", scheduler=scheduler).start()
+    assert scheduler.position(_Holder()) is None and not scheduler._queue
+
+
+def test_a_finder_job_stopped_in_the_queue_ends_stopped(circle):
+    from nnlab.lr_finder_job import FinderJob
+    from nnlab.scheduler import Scheduler
+
+    scheduler = Scheduler(1)
+    holder = _Holder()
+    holder.owner = "someone else"
+    scheduler.enqueue(holder)
+    job = FinderJob(CIRCLE, lambda config: circle, owner="visitor", scheduler=scheduler).start()
+    assert job.queue_position() == 1
+    job.stop()
+    job.join(timeout=60)
+    assert job.status == "stopped" and job.result is None
+    scheduler.release(holder)
