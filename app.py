@@ -3,12 +3,15 @@ tab, the menu in sections, the visitor's workspace, and the visitor's runs kept 
 
 It must render at once: nothing here imports TensorFlow.
 """
+from pathlib import Path
+
 import streamlit as st
 
 from nnlab.ui import live, navigation, workspace
 
 page = navigation.navigation()
-st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=":material/neurology:", layout="wide")
+ICON = Path(__file__).parent / "assets" / "icon.png"  # a local file: a Material or emoji icon is fetched from the internet
+st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), layout="wide")
 workspace.sidebar()
 live.touch_session_jobs()
 live.running_sidebar()

@@ -123,13 +123,20 @@ def _fashion_mnist(_config) -> RawData:
     except Exception as error:  # Keras raises a bare Exception when the download fails
         raise DataError(
             "Fashion-MNIST is not on this computer and could not be downloaded "
-            f"({str(error).splitlines()[0][:120]}). Connect to the internet once, or copy its four "
+            f"({_reason(error)}). Connect to the internet once, or copy its four "
             "files into ~/.keras/datasets/fashion-mnist/ (or $KERAS_HOME/datasets/fashion-mnist/)."
         ) from None
     return RawData(
         x=x.reshape(-1, 784), y=y.astype(np.int64), x_test=x_test.reshape(-1, 784),
         y_test=y_test.astype(np.int64), class_names=FASHION_CLASSES,
     )
+
+
+def _reason(error: Exception) -> str:
+    """Why a download failed, in whole words: the last part of Keras' message ('URL fetch failure on
+    https://…: None -- [Errno -3] Temporary failure in name resolution' → '[Errno -3] Temporary …')."""
+    reason = (str(error).splitlines() or [type(error).__name__])[0].rsplit(" -- ", 1)[-1].strip()
+    return reason if len(reason) <= 160 else reason[:160].rsplit(" ", 1)[0] + " …"
 
 
 def _digits(_config) -> RawData:
