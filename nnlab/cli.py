@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 
-from nnlab import lr_find_cli
+from nnlab import lr_find_cli, runs_cli, search_cli
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.settings import SETTINGS, parse_hidden
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nnlab", description="Train neural networks on real data, headless.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("datasets", help="list the data sets")
+    search_cli.add_parser(commands)
     lr_find_cli.add_parser(commands)
     train = commands.add_parser("train", help="train one network and report its verdict")
     add_setting_flags(train)
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print the result as one JSON object (last line of stdout)")
     train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
     train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    train.add_argument("--no-save", action="store_true", help="do not keep the run in the store")
+    runs_cli.add_database_flags(train)
+    runs_cli.add_parsers(commands)
     return parser
 
 
@@ -114,6 +118,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     if args.save_model and not args.save_model.endswith(".keras"):
         raise UserError(f"--save-model needs a file name ending in .keras, got {args.save_model!r}")
+    store = None if args.no_save else runs_cli.store_of(args)  # an unusable database: said before any work
     from nnlab.data import load_dataset
 
     dataset = load_dataset(config)
@@ -124,17 +129,34 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(dataset.summary(), file=sys.stderr)
         for note in dataset.notes:
             print(f"note: {note}", file=sys.stderr)
+    recorder = None
+    if store is not None:
+        recorder = runs_cli.Recorder(store, config, dataset)
+        print(f"run {recorder.run_id} (kept; `python -m nnlab runs` lists it)", file=sys.stderr)
     stop = StopSignal()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C stops cleanly and keeps the epochs
-    on_epoch = None if args.quiet else lambda row: print(_epoch_line(row, config.epochs), file=sys.stderr, flush=True)
-    result = train(config, dataset, on_epoch=on_epoch, stop=stop)
+
+    def on_epoch(row: dict) -> None:
+        if recorder:
+            recorder.epoch(row)
+        if not args.quiet:
+            print(_epoch_line(row, config.epochs), file=sys.stderr, flush=True)
+
+    try:
+        result = train(config, dataset, on_epoch=on_epoch, stop=stop, on_progress=recorder and recorder.progress)
+    except BaseException as error:
+        if recorder:
+            recorder.failed(str(error) if isinstance(error, UserError) else f"Training failed ({type(error).__name__}).")
+        raise
+    if recorder:
+        recorder.finish(result)
     if args.save_model:
         try:
             result.model.save(args.save_model)
         except OSError as error:
             raise UserError(f"cannot save the model to {args.save_model}: {error.strerror or error}") from None
     if args.json:
-        print(json.dumps(result.to_dict()))
+        print(json.dumps({**result.to_dict(), "run_id": recorder.run_id if recorder else None}))
     else:
         from nnlab.model import model_specs
 
@@ -145,8 +167,14 @@ def cmd_train(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "search":
+            return search_cli.run(args)
         if args.command == "lr-find":
             return lr_find_cli.run(args)
+        if args.command == "runs":
+            return runs_cli.run_list(args)
+        if args.command == "export":
+            return runs_cli.run_export(args)
         return cmd_datasets() if args.command == "datasets" else cmd_train(args)
     except UserError as error:
         print(f"nnlab: {error}", file=sys.stderr)
