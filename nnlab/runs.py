@@ -69,7 +69,7 @@ STORE_ERRORS = (OSError, StoreUnavailable)
 
 def open_store(url: str | None = None, workspace: str = SHARED, *, stale_seconds: float = STALE_SECONDS) -> RunStore:
     """The store of `workspace` in the database `url` names (None: nnlab.database's default)."""
-    return RunStore(database.database_url(url) if url is None else url, workspace, stale_seconds=stale_seconds)
+    return RunStore(database.database_url(url), workspace, stale_seconds=stale_seconds)
 
 
 class RunStore:

@@ -1,9 +1,13 @@
 import os
 import secrets
+import tempfile
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Runs the tests make (the CLI saves every run) go to a folder of the session, never the project's runs/.
+os.environ["NNLAB_RUNS_DIR"] = tempfile.mkdtemp(prefix="nnlab-test-runs-")
+os.environ.pop("NNLAB_DATABASE_URL", None)
 
 
 @pytest.fixture
