@@ -6,6 +6,7 @@ from nnlab.safe_text import markdown
 from nnlab.settings import shown
 from nnlab.ui import controls, link, live, network, results
 from nnlab.ui.data_cache import load_data
+from nnlab.ui.learning_rate import learning_rate_panel
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
 
 st.title(":material/model_training: Train")
@@ -43,6 +44,7 @@ if left.button("Train", type="primary", width="stretch", disabled=dataset is Non
 if busy:
     st.caption("This run keeps training while you change settings or visit other pages.")
 
+learning_rate_panel(config, dataset)
 live.live_panel(TRAIN_JOB)
 job = st.session_state.get(TRAIN_JOB)
 if job is not None and job.done:

@@ -227,3 +227,59 @@ def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: 
 def _short(value) -> str:
     """A value as an axis label: 0.9512 rather than 0.951234567."""
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+LR_COLOUR, SET_COLOUR = "#54a24b", "#e45756"
+
+
+def learning_rate_chart(planned: list[dict], history: list[dict] | pd.DataFrame = (), changed: list[int] = (),
+                        *, height: int = 200) -> alt.LayerChart:
+    """The learning rate per epoch on a log axis: the schedule planned (dashed), the rate each
+    epoch trained with (solid, from the history), and the epochs where a rate set by hand took
+    over (a rule). `planned` rows and history rows hold "epoch" and "learning_rate"."""
+    used = pd.DataFrame(history).reindex(columns=["epoch", "learning_rate"]) if len(history) else \
+        pd.DataFrame(columns=["epoch", "learning_rate"])
+    rows = [{**row, "series": "planned"} for row in planned] + \
+        [{"epoch": int(e), "learning_rate": float(r), "series": "used"} for e, r in used.dropna().itertuples(index=False)]
+    data = pd.DataFrame(rows or [{"epoch": 1, "learning_rate": None, "series": "planned"}])
+    epochs = max([int(row["epoch"]) for row in rows] or [1])
+    x = alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[1, max(2, epochs)]), axis=alt.Axis(tickMinStep=1))
+    lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=25)).encode(
+        x=x, y=alt.Y("learning_rate:Q", title="Learning rate", scale=alt.Scale(type="log")),
+        color=alt.Color("series:N", scale=alt.Scale(domain=["planned", "used"], range=["#9d9d9d", LR_COLOUR]),
+                        legend=alt.Legend(title=None, orient="top")),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["planned", "used"], range=[[5, 4], [1, 0]]),
+                                  legend=None),
+        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("learning_rate:Q", format=".3g")],
+    )
+    marks = pd.DataFrame([{"epoch": e, "label": f"set by you from epoch {e}"} for e in changed],
+                         columns=["epoch", "label"])
+    rules = alt.Chart(marks).mark_rule(color=SET_COLOUR, strokeWidth=2).encode(x="epoch:Q", tooltip=["label:N"])
+    text = alt.Chart(marks).mark_text(align="left", dx=4, baseline="top", color=SET_COLOUR).encode(
+        x="epoch:Q", y=alt.value(2), text=alt.value("set by you"))
+    return alt.layer(lines, rules, text).properties(height=height, width="container")
+
+
+def lr_finder_chart(curve: list[dict], suggested: float, *, height: int = 280) -> alt.LayerChart:
+    """The range test: loss against learning rate on a log axis, each batch's loss faint and the
+    smoothed loss solid, the suggested rate marked. The y axis stops a little above the first
+    loss, so the explosion at the end does not flatten the part that matters."""
+    data = pd.DataFrame(curve, columns=["learning_rate", "loss", "smoothed"])
+    finite = pd.to_numeric(data["smoothed"], errors="coerce").dropna()
+    low, high = (float(finite.min()), float(finite.iloc[0])) if len(finite) else (0.0, 1.0)
+    top = high + 0.3 * max(high - low, abs(high) * 0.1, 1e-9)
+    x = alt.X("learning_rate:Q", title="Learning rate (log scale)", scale=alt.Scale(type="log"))
+    y = alt.Y("value:Q", title="Loss", scale=alt.Scale(domain=[low - 0.05 * (top - low), top], zero=False))
+    base = alt.Chart(data).transform_fold(["loss", "smoothed"], as_=["series", "value"])
+    lines = base.mark_line(clip=True).encode(
+        x=x, y=y,
+        color=alt.Color("series:N", scale=alt.Scale(domain=["loss", "smoothed"], range=["#c6dbef", TRAIN_COLOUR]),
+                        legend=alt.Legend(title=None, orient="top",
+                                          labelExpr="datum.label == 'loss' ? 'each batch' : 'smoothed'")),
+        tooltip=[alt.Tooltip("learning_rate:Q", format=".3g"), alt.Tooltip("value:Q", format=".4g", title="loss")],
+    )
+    mark = pd.DataFrame([{"learning_rate": suggested, "label": f"suggested: {suggested:.2g}"}])
+    rule = alt.Chart(mark).mark_rule(color=SET_COLOUR, strokeWidth=2).encode(x="learning_rate:Q", tooltip=["label:N"])
+    text = alt.Chart(mark).mark_text(align="left", dx=4, baseline="top", color=SET_COLOUR).encode(
+        x="learning_rate:Q", y=alt.value(2), text="label:N")
+    return alt.layer(lines, rule, text).properties(height=height, width="container")

@@ -97,6 +97,14 @@ class TrainingJob(SlotWork):
         into_current = batches_done / batches if batches and epoch > len(self.history) else 0.0
         return per_epoch * (self.config.epochs - len(self.history) - into_current)
 
+    def set_learning_rate(self, rate: float) -> None:
+        """Train at `rate` from now on, replacing any schedule (nnlab.train.Trainer.set_learning_rate);
+        a UserError if the rate is out of range or the run is not training."""
+        trainer = self._trainer
+        if trainer is None or self.status != Status.RUNNING:
+            raise UserError("This run is not training now: the learning rate can be changed while it trains.")
+        trainer.set_learning_rate(rate)
+
     def _train(self) -> None:
         if self._begin():
             while self._epoch():

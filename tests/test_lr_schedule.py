@@ -113,3 +113,26 @@ def test_keras_callback_sets_the_same_rates_in_model_fit(iris):
     fitted = model.fit(iris.x_train, np.eye(iris.n_outputs)[iris.y_train], epochs=config.epochs, verbose=0,
                        callbacks=[keras_callback(config)])
     assert fitted.history["learning_rate"] == pytest.approx([0.1 * 0.5 ** t for t in range(6)], rel=1e-6)
+
+
+def test_learning_rate_chart_draws_the_plan_the_rates_used_and_the_changes():
+    from nnlab import charts
+
+    used = [{"epoch": 1, "learning_rate": 0.1, "loss": 1.0}, {"epoch": 2, "learning_rate": 0.3, "loss": 0.9}]
+    spec = charts.learning_rate_chart(planned_rates(TINY), used, changed_epochs(TINY, used)).to_dict()
+    rows = [row for values in spec["datasets"].values() for row in values]
+    assert {"epoch": 2, "learning_rate": 0.3, "series": "used"} in rows
+    assert [row["learning_rate"] for row in rows if row.get("series") == "planned"] == [0.1] * 6
+    assert {"epoch": 2, "label": "set by you from epoch 2"} in rows
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
+
+
+def test_finder_chart_marks_the_suggestion_on_a_log_axis():
+    from nnlab import charts
+
+    curve = [{"learning_rate": 10 ** (i / 10 - 7), "loss": 2 - i / 100, "smoothed": 2 - i / 100} for i in range(80)]
+    spec = charts.lr_finder_chart(curve, 1e-4).to_dict()
+    rows = [row for values in spec["datasets"].values() for row in values]
+    assert {"learning_rate": 1e-4, "label": "suggested: 0.0001"} in rows
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
+    assert sum("smoothed" in row for row in rows) == 80

@@ -115,6 +115,11 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
     settings["learning_rate"] = form.setting("learning_rate")
     if not compact:
         navigation.link("gradient_descent", "What does the learning rate do?", box)
+    settings["lr_schedule"] = form.setting("lr_schedule")
+    if settings["lr_schedule"] in ("step", "exponential"):
+        settings["lr_decay"] = form.setting("lr_decay")
+        settings["lr_decay_epochs"] = form.setting("lr_decay_epochs")
+    settings["warmup_epochs"] = form.setting("warmup_epochs")
     settings["batch_size"] = form.setting("batch_size")
     settings["epochs"] = form.setting("epochs")
     if form.widget("toggle", "Early stopping", "early_stop", bool(DEFAULT.early_stopping),

@@ -21,6 +21,7 @@ from nnlab.status import Status
 from nnlab.tasks import metric_name
 from nnlab.ui import workspace
 from nnlab.ui.data_cache import load_data
+from nnlab.ui.learning_rate import live_learning_rate
 
 # How often a page polls a training job. Each poll reruns a fragment in the server and redraws
 # charts in the browser; at 0.5 s that cost the training 12 % of its speed on one core, at 1 s 9 %
@@ -155,6 +156,7 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
             history, task, epochs=job.config.epochs, best_epoch=best, height=height))
     elif not job.done:
         st.caption("The first epoch includes compiling the network; the curves appear after it.")
+    live_learning_rate(job, key)
 
 
 def _live_verdict(job: TrainingJob, history: list[dict]) -> None:

@@ -1,0 +1,89 @@
+"""The learning-rate finder on the Train page: run it, watch it, read its curve, use its suggestion.
+
+The test trains, so it waits for a training slot like a run (nnlab/lr_finder_job.py); the page polls
+it in a fragment and touches it, and "Use this learning rate" puts the suggestion into the control.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from nnlab import charts
+from nnlab.errors import UserError
+from nnlab.lr_finder_job import FinderJob
+from nnlab.safe_text import markdown
+from nnlab.settings import shown
+from nnlab.status import Status
+from nnlab.ui import workspace
+from nnlab.ui.data_cache import load_data
+
+FINDER_JOB = "lr_finder_job"
+LEARNING_RATE_CONTROL = "learning_rate"  # the Train page's control (nnlab.ui.controls, no prefix)
+
+
+def finder_section(config, dataset) -> None:
+    """The button that starts the test, then its progress or its curve and suggestion."""
+    st.markdown("**Learning-rate finder.** Train a copy of this network for a few hundred batches while the "
+                "learning rate rises from 10⁻⁷ to 10; the loss falls, then explodes. A good learning rate is "
+                "where it falls fastest (Leslie Smith's range test, as fastai's `lr_find`).")
+    holder = st.session_state.get(FINDER_JOB)
+    running = holder is not None and not holder.done
+    if st.button("Find a learning rate", icon=":material/troubleshoot:", disabled=dataset is None or running,
+                 help="Takes a training slot for a few seconds, like a short run."):
+        job = FinderJob(config, load_data, owner=workspace.visitor())
+        try:
+            job.start()
+        except UserError as error:
+            st.error(markdown(str(error)))
+        else:
+            st.session_state[FINDER_JOB] = holder = job
+            running = True
+    if holder is not None:
+        from nnlab.ui.live import POLL_SECONDS  # here: live imports this module's sibling
+
+        st.fragment(_finder_fragment, run_every=POLL_SECONDS if running else None)(running, config)
+
+
+def _finder_fragment(was_running: bool, config) -> None:
+    job: FinderJob = st.session_state.get(FINDER_JOB)
+    job.touch()
+    if was_running and job.done:
+        st.rerun()  # the whole page once: polling stops, the result shows
+    if job.status == Status.QUEUED:
+        place = job.queue_position()
+        st.progress(0.0, text=f"Waiting for a free training slot ({_place(place)})…")
+    elif not job.done:
+        left, right = st.columns([5, 1])
+        left.progress(job.progress / job.steps, text=f"Batch {job.progress} of {job.steps}…")
+        right.button("Stop", key="lr_finder_stop", on_click=job.stop, width="stretch")
+    elif job.result is None:
+        (st.error if job.status == Status.FAILED else st.info)(markdown(job.message))
+    else:
+        _result(job, config)
+
+
+def _result(job: FinderJob, config) -> None:
+    result = job.result
+    suggested = float(f"{result.suggested:.2g}")
+    st.vega_lite_chart(charts.lr_finder_chart(result.curve(), result.suggested).to_dict(), width="stretch")
+    st.caption(markdown(f"{result.message} Suggested: **{suggested:g}**, where the smoothed loss falls fastest "
+                        f"(fastai's steepest-descent rule); fastai's other rule, the lowest loss ÷ 10, gives "
+                        f"{result.minimum_tenth:.2g}."))
+    changed = config.changes_from(job.config) if config is not None else {}
+    changed.pop("learning_rate", None)  # using the suggestion changes it: that is the point
+    if changed:
+        st.caption("Found for the settings before you changed "
+                   + markdown(", ".join(f"{name} ({shown(name, old)} → {shown(name, new)})"
+                                        for name, (old, new) in changed.items())) + ".")
+    st.button(f"Use this learning rate ({suggested:g})", icon=":material/check:", on_click=_use, args=(suggested,),
+              disabled=config is not None and config.learning_rate == suggested,
+              help="Sets the learning-rate control; press Train to try it.")
+
+
+def _use(rate: float) -> None:
+    """A button callback: it runs before the controls are drawn, so it may set their value."""
+    st.session_state[LEARNING_RATE_CONTROL] = rate
+
+
+def _place(place: int | None) -> str:
+    return f"number {place} in line" if place else "next"
+
