@@ -16,6 +16,7 @@ leaves the queue, as abandoned, its completed epochs kept (nnlab/slot_work.py).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Callable
 
@@ -55,6 +56,7 @@ class TrainingJob(SlotWork):
         self.started: float | None = None
         self.finished: float | None = None
         self.stop_signal = StopSignal()
+        self._stopping = threading.Lock()  # a Stop and the trainer's arrival: one of them sees the other
 
     @property
     def members(self) -> list[TrainingJob]:
@@ -71,11 +73,30 @@ class TrainingJob(SlotWork):
     def touch(self) -> None:
         self._request._seen = time.monotonic()
 
-    def stop(self) -> None:
-        """End this run within one batch (in a race or sweep, the others go on)."""
-        self.stop_signal.set()
+    @property
+    def keeps_best_weights(self) -> bool:
+        """Whether stop(keep_best=True) can put the best epoch's weights back (nnlab.train.BEST_WEIGHTS_MAX_PARAMS)."""
+        trainer = self._trainer
+        return trainer is not None and trainer.keeps_best_weights
+
+    def stop(self, keep_best: bool = False) -> None:
+        """End this run within one batch (in a race or sweep, the others go on); `keep_best`: test
+        and save the weights of the epoch with the lowest validation loss instead of the last.
+        Work nobody watches ends as abandoned."""
+        with self._stopping:
+            trainer = self._trainer
+            if trainer is not None:  # first: the signal alone would end it as a plain Stop
+                self._stop_trainer(trainer, keep_best)
+            self.stop_signal.set()  # a run not begun yet ends before it trains
         if self._group is None:
             self._scheduler.cancel(self)
+
+    def _stop_trainer(self, trainer, keep_best: bool) -> None:
+        if self._request.abandoned:
+            trainer.stop(Status.ABANDONED, (f"Stopped: nobody watched this run for {self._abandon_time()} (the page "
+                                            f"was closed); its {len(trainer.history)} epochs are kept."))
+        else:
+            trainer.stop(keep_best=keep_best)
 
     def queue_position(self) -> int | None:
         return self._request._scheduler.position(self._request)
@@ -130,7 +151,11 @@ class TrainingJob(SlotWork):
         try:
             from nnlab.train import Trainer  # TensorFlow loads here, in the job's thread
 
-            self._trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress)
+            trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress)
+            with self._stopping:
+                self._trainer = trainer
+                if self.stop_signal.is_set():  # a Stop came while the trainer was built: end it as that Stop says
+                    self._stop_trainer(trainer, keep_best=False)
             if self._store is not None:
                 try:
                     self.run_id = self._store.create(
@@ -167,10 +192,6 @@ class TrainingJob(SlotWork):
 
         try:
             result = self._trainer.finish()
-            if self._request.abandoned and result.status == Status.STOPPED:
-                result.status = Status.ABANDONED
-                result.message = (f"Stopped: nobody watched this run for {self._abandon_time()} (the page was "
-                                  f"closed); its {len(result.history)} epochs are kept.")
             status, message = result.status, result.message
             if self.run_id:
                 try:
@@ -253,6 +274,12 @@ class _Group(SlotWork):
     @property
     def members(self) -> list[TrainingJob]:
         return self.jobs
+    def stop(self) -> None:
+        """End every run within one batch, each with its own status (stopped, or abandoned)."""
+        for job in self.jobs:
+            job.stop()
+        self._scheduler.cancel(self)
+
 
 
 class RaceJob(_Group):

@@ -138,6 +138,7 @@ class Trainer:
         self._best = EarlyStopping(config.early_stopping) if config.early_stopping \
             else BestEpoch(keep_weights=self.model.count_params() <= BEST_WEIGHTS_MAX_PARAMS)
         self._keep_best = False  # a Stop asked for the best epoch's weights
+        self._stopped = False  # ended by stop(), maybe from another thread between two epochs
         self._result: RunResult | None = None
         self._stop_flag = tf.Variable(False, trainable=False)
         self._stop_signal = stop
@@ -164,9 +165,11 @@ class Trainer:
 
     def run_epoch(self) -> dict | None:
         """Train one epoch; its history row (also appended to `history`), or None if a Stop
-        landed during it (the partial epoch is dropped). Ends the run on divergence, early
-        stopping or the last epoch."""
+        landed during it (the partial epoch is dropped) or before it (stop() may come from another
+        thread at any time). Ends the run on divergence, early stopping or the last epoch."""
         if self.done:
+            if self._stopped:
+                return None
             raise RuntimeError(f"this run has ended ({self.status}); call finish() for its result")
         epoch = len(self.history) + 1
         with self._lock:  # set_learning_rate may come from another thread
@@ -224,7 +227,7 @@ class Trainer:
                        else f"Ended ({status}) after {kept} completed epoch(s), which are kept.")
         with self._lock:  # keep_best belongs to the Stop that ends the run, not to a later one
             if not self.done:
-                self._keep_best = keep_best
+                self._keep_best, self._stopped = keep_best, True
         self._end(status, message)
 
     def finish(self) -> RunResult:

@@ -203,6 +203,26 @@ def test_a_run_nobody_watches_is_abandoned_with_its_epochs_kept(tmp_path):
 
 
 def test_a_race_nobody_watches_is_abandoned_as_a_whole(tmp_path):
+def test_stop_keeping_the_best_epoch_restores_it_before_the_run_is_tested_and_saved(run_store):
+    config = RunConfig(dataset="digits", train_size=60, hidden=(256, 256), epochs=500, batch_size=8, learning_rate=0.01)
+    job = TrainingJob(config, load_dataset, store=run_store).start()
+
+    def turned() -> bool:  # the validation loss has been worse than its best for two epochs
+        losses = [row["val_loss"] for row in list(job.history)]
+        return len(losses) >= 3 and min(losses) < min(losses[-2:])
+
+    wait_until(lambda: job.touch() or turned())
+    assert job.keeps_best_weights
+    job.stop(keep_best=True)
+    job.join(DEADLINE)
+    losses = [row["val_loss"] for row in job.history]
+    best = losses.index(min(losses)) + 1
+    assert job.status == Status.STOPPED and best < len(losses)
+    assert f"Restored to epoch {best}," in job.message and job.result.message == job.message
+    saved = run_store.load(job.run_id)
+    assert saved.message == job.message and saved.epochs_run == len(losses)
+
+
     store = RunStore(tmp_path)
     race = RaceJob([TrainingJob(LONG, load_dataset, store=store, label=name) for name in "AB"],
                    abandon_seconds=1.0, scheduler=Scheduler(1)).start()

@@ -189,6 +189,55 @@ def test_a_trainer_stopped_between_epochs_keeps_them_under_the_status_given(iris
     assert result.epochs_run == 1 and math.isfinite(result.test["accuracy"])
 
 
+def _overfitting(epochs: int = 12):
+    """A wide network on 60 digits: its validation loss is lowest early, then rises."""
+    config = RunConfig(dataset="digits", train_size=60, hidden=(256, 256), epochs=epochs, batch_size=8, learning_rate=0.01)
+    return config, load_dataset(config)
+
+
+def _val_loss_of(model, data) -> float:
+    model.compile(loss="categorical_crossentropy")
+    return model.evaluate(data.x_val, np.eye(10)[data.y_val], verbose=0)
+
+
+def test_a_stop_that_keeps_the_best_epoch_tests_and_reports_its_weights():
+    config, data = _overfitting()
+    trainer = Trainer(config, data)
+    for _ in range(8):
+        trainer.run_epoch()
+    losses = [row["val_loss"] for row in trainer.history]
+    best = losses.index(min(losses)) + 1
+    assert best < 8, "the curve must have turned for this test to mean anything"
+    assert trainer.keeps_best_weights
+    trainer.stop(keep_best=True)
+    result = trainer.finish()
+    assert result.status == Status.STOPPED and result.epochs_run == 8  # every epoch stays in the history
+    assert f"Restored to epoch {best}, the lowest validation loss ({min(losses):.4g})" in result.message
+    assert [row.get("restored") for row in result.history] == [1 if e == best else None for e in range(1, 9)]
+    assert _val_loss_of(result.model, data) == pytest.approx(min(losses), rel=1e-4)
+
+
+def test_a_plain_stop_keeps_the_last_epochs_weights():
+    config, data = _overfitting()
+    trainer = Trainer(config, data)
+    for _ in range(8):
+        trainer.run_epoch()
+    trainer.stop()
+    result = trainer.finish()
+    assert "Restored" not in result.message and not any("restored" in row for row in result.history)
+    assert _val_loss_of(result.model, data) == pytest.approx(result.history[-1]["val_loss"], rel=1e-4)
+
+
+def test_a_network_beyond_the_bound_keeps_no_copy_and_says_so(monkeypatch, iris):
+    monkeypatch.setattr("nnlab.train.BEST_WEIGHTS_MAX_PARAMS", 10)  # iris 4-8-3 has 67 parameters
+    trainer = Trainer(TINY, iris)
+    trainer.run_epoch()
+    assert not trainer.keeps_best_weights
+    trainer.stop(keep_best=True)
+    result = trainer.finish()
+    assert "were not kept: this network has more than 10 parameters" in result.message
+
+
 def test_a_stop_signal_mid_epoch_drops_that_epoch_only():
     config = RunConfig(dataset="digits", hidden=(16,), epochs=5, batch_size=8)
     data = load_dataset(config)
