@@ -84,14 +84,61 @@ def _fill(specs: tuple[str, str], history: pd.DataFrame, best_epoch: int | None)
     return tuple(filled)
 
 
+ONSET_COLOUR, TREND_COLOUR = "#d62728", "#9467bd"
+
+
 def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: int | None = None,
-                    best_epoch: int | None = None, height: int = 260) -> tuple[dict, dict]:
+                    best_epoch: int | None = None, evidence: dict | None = None, height: int = 260) -> tuple[dict, dict]:
     """Loss and accuracy (or MAE) as two Vega-Lite specs: train solid and validation dashed, the
-    best validation epoch marked. The x axis spans all planned epochs so the curves grow into it."""
+    best validation epoch marked. The x axis spans all planned epochs so the curves grow into it.
+    `evidence` (a verdict's, or a live finding's) adds what the verdict saw: the onset of
+    overfitting (`onset_epoch`, `val_rise`) on both panels, the trend of the last epochs of a run
+    still improving (`trend_line`) on the loss panel."""
     data = history_frame(history, task, "this run")
     last = int(data["epoch"].max()) if len(data) else 1
     metric = "accuracy" if task == "classification" else "mae"
-    return _fill(_curve_specs(metric, max(epochs or 0, last), height, None), data, best_epoch)
+    span = max(epochs or 0, last)
+    loss, score = _fill(_curve_specs(metric, span, height, None), data, best_epoch)
+    onset, trend = _evidence_rows(evidence or {})
+    if onset or trend:
+        for spec, layers in ((loss, _evidence_layers(span, with_trend=True)), (score, _evidence_layers(span, with_trend=False))):
+            spec["layer"] = spec["layer"] + json.loads(layers)
+            spec["datasets"].update(onset=onset, trend=trend)
+    return loss, score
+
+
+def _evidence_rows(evidence: dict) -> tuple[list[dict], list[dict]]:
+    onset = []
+    if evidence.get("onset_epoch"):
+        epoch, rise = int(evidence["onset_epoch"]), evidence.get("val_rise")
+        rise_text = f" (validation loss +{rise:.0%} since)" if isinstance(rise, (int, float)) and rise == rise else ""
+        onset = [{"epoch": epoch, "short": f"overfitting: {epoch}", "label": f"overfitting from epoch {epoch}{rise_text}"}]
+    trend = []
+    if evidence.get("trend_line"):
+        per_epoch = evidence.get("trend_per_epoch", 0.0)
+        trend = [{"epoch": epoch, "value": value, "label": f"validation loss trend: {per_epoch:+.1%} per epoch"}
+                 for epoch, value in evidence["trend_line"]]
+    return onset, trend
+
+
+@lru_cache(maxsize=64)
+def _evidence_layers(epochs: int, with_trend: bool) -> str:
+    """Layers over the named data sets "onset" (a rule, labelled below the best epoch's label) and
+    "trend" (a straight line over the last epochs), as JSON, added to a curve panel's layers."""
+    onset = alt.Chart(alt.Data(name="onset"))
+    middle = max(2, epochs) / 2
+    layers = [
+        onset.mark_rule(color=ONSET_COLOUR, strokeWidth=2, strokeDash=[5, 3]).encode(x="epoch:Q", tooltip=["label:N"]),
+        onset.transform_filter(f"datum.epoch <= {middle}").mark_text(
+            align="left", dx=4, baseline="top", color=ONSET_COLOUR).encode(x="epoch:Q", y=alt.value(16), text="short:N"),
+        onset.transform_filter(f"datum.epoch > {middle}").mark_text(
+            align="right", dx=-4, baseline="top", color=ONSET_COLOUR).encode(x="epoch:Q", y=alt.value(16), text="short:N"),
+    ]
+    if with_trend:
+        layers.append(alt.Chart(alt.Data(name="trend")).mark_line(color=TREND_COLOUR, strokeWidth=3, opacity=0.8).encode(
+            x="epoch:Q", y="value:Q", tooltip=["label:N"]))
+    # Each layer alone: Altair would lift data the layers share out of them (into the layer chart).
+    return json.dumps([{k: v for k, v in layer.to_dict().items() if k not in ("$schema", "config")} for layer in layers])
 
 
 def compare_charts(runs: list[tuple[str, list[dict] | pd.DataFrame, str]], *, epochs: int | None = None,

@@ -26,7 +26,7 @@ from nnlab.findings import (  # noqa: F401 - thresholds importable from here as 
     find_still_improving, find_underfitting, fit_text, noise_of, reference_text,
 )
 from nnlab.jsonsafe import json_safe
-from nnlab.reference import Reference, reference_for
+from nnlab.reference import CLASSES, Reference, reference_for
 from nnlab.remedies import (  # noqa: F401 - the verdict's remedies, importable from here as before
     LECTURE_REMEDIES, Remedy, lecture_marks, plan, plan_for, remedies,
 )
@@ -95,7 +95,8 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
     finite_val = np.where(np.isfinite(c.val), c.val, np.inf)
     best = int(finite_val.argmin()) + 1 if np.isfinite(finite_val).any() else 0
     gap = float(c.acc[-1] - c.val_acc[-1]) if c.classify else float(c.val[-1] - c.loss[-1])
-    evidence = {"best_epoch": best, "best_val_loss": float(c.val[best - 1]) if best else math.nan}
+    evidence = {"best_epoch": best, "best_val_loss": float(c.val[best - 1]) if best else math.nan,
+                "chance": chance, "baseline": baseline}  # kept with the verdict, so a saved run can be judged again
 
     blow_up = find_blow_up(c, evidence)
     if blow_up is not None:
@@ -124,10 +125,27 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
     return _verdict(kind, best, gap, gap_metric, findings, evidence, config)
 
 
+def diagnose_saved(history, *, config, task: str, recorded: dict | None = None) -> Verdict:
+    """A saved run's verdict made again with today's rules, with next steps for its settings: so
+    Runs, Compare, Race and Sweep say what Train said. `history` is a list of dicts or a DataFrame;
+    `recorded` the verdict saved with the run, whose evidence holds its data's chance and baseline
+    (runs saved before that are judged with those of their built-in data set; a CSV file's, without)."""
+    if hasattr(history, "to_dict"):
+        history = history.to_dict("records")
+    facts = (recorded or {}).get("evidence") or {}
+    chance, baseline = facts.get("chance"), facts.get("baseline")
+    if baseline is None:
+        classes, largest = CLASSES.get(config.dataset, (None, None))
+        if task != "classification" or classes:
+            chance, baseline = largest, baseline_loss(config.loss, task, classes or 1)
+    return diagnose(history, task=task, chance=chance, baseline=baseline, config=config)
+
+
 def live_finding(history: list[dict], *, task: str = "classification", chance: float | None = None,
-                 baseline: float | None = None) -> Finding | None:
+                 baseline: float | None = None, evidence: dict | None = None) -> Finding | None:
     """What is already certain while a run trains, or None: the loss has blown up, or overfitting
-    has set in. Conservative on purpose: a noisy plateau or one bad epoch says nothing."""
+    has set in. Conservative on purpose: a noisy plateau or one bad epoch says nothing. `evidence`,
+    if given, receives the numbers behind an overfitting finding (onset_epoch, val_rise) for the chart."""
     c = curves(history, task, chance, baseline)
     if not c.n:
         return None
@@ -151,6 +169,8 @@ def live_finding(history: list[dict], *, task: str = "classification", chance: f
     meaningful = (c.val[-1] - c.val[best]) > (TINY * baseline if baseline else 0.0)
     training_falls = c.loss[-1] < 0.8 * c.loss[best] and c.loss[-1] <= 1.1 * c.loss[best:].min()
     if since >= LIVE_EPOCHS and np.all(risen > floor) and meaningful and training_falls:
+        if evidence is not None:
+            evidence.update(onset_epoch=best + 2, val_rise=float(c.val[-1] / c.val[best] - 1))
         return Finding("overfitting", f"Overfitting has set in: the validation loss was lowest at epoch {best + 1} "
                                       f"({c.val[best]:.3g}) and has been at least {math.expm1(floor):.0%} higher for the last "
                                       f"{LIVE_EPOCHS} epochs ({c.val[-1]:.3g} now) while the training loss fell.")

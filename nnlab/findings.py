@@ -188,6 +188,8 @@ def find_still_improving(c: Curves, best: int, noise: float, evidence: dict) -> 
             and -slope > IMPROVING_CERTAINTY * stderr and at_best and matters:
         accuracy = (f", validation accuracy {evidence['val_accuracy_per_epoch'] * 100:+.2f} points per epoch"
                     if c.classify else "")
+        # The fitted trend, for the chart: (epoch, validation loss) at both ends of the window.
+        evidence["trend_line"] = [[c.n - k, float(math.exp(intercept))], [c.n, float(math.exp(slope * k + intercept))]]
         return Finding("still_improving", f"Still improving: over the last {k} epochs the validation loss fell "
                                           f"{-rate:.1%} per epoch (±{stderr:.1%}){accuracy}, and it is at its best "
                                           f"at epoch {best}: more epochs will likely help.")

@@ -41,9 +41,10 @@ from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, k
 
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
 # A copy of the best epoch's weights is kept for networks up to this size: 20 M float32 parameters
-# are 80 MB per training run, beside the ≈1.3 GB an MNIST run peaks at on a 2.7 GB server, and the
-# copy (a few per run, on new bests only) costs ≈1–2 % of an epoch (bench/best_weights.py). Early
-# stopping keeps them whatever the size: it was asked for.
+# are 80 MB per training run, beside the ≈1.3 GB an MNIST run peaks at on a 2.7 GB server. A copy
+# is made on a new best only and costs ≈0.06 % of an epoch, measured side by side: 1.3 ms against
+# 2.1 s for the course network on MNIST, 86 ms (57 MB) for 784-2048×4-10, whose epochs take minutes.
+# Early stopping keeps them whatever the size: it was asked for.
 BEST_WEIGHTS_MAX_PARAMS = 20_000_000
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from nnlab.config import COURSE_EXERCISE, RunConfig
-from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, live_finding, plan, remedies
+from nnlab import charts
+from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, diagnose_saved, live_finding, plan, remedies
 from nnlab.train import train
 
 LN10 = math.log(10)
@@ -101,9 +102,12 @@ def test_no_epochs_and_one_epoch():
 
 
 def test_verdict_to_dict_has_the_fields_the_cli_promises():
-    data = verdict(curve([1.0, 0.5], [1.0, 0.6], [0.5, 0.8], [0.5, 0.75])).to_dict()
-    assert {"kind", "title", "best_epoch", "gap", "explanation", "remedies"} <= set(data)
-    assert set(KINDS) >= {data["kind"]}
+    data = verdict(curve([1.0, 0.5], [1.0, 0.6], [0.5, 0.8], [0.5, 0.75]), config=COURSE_EXERCISE).to_dict()
+    assert {"kind", "title", "best_epoch", "gap", "explanation", "remedies", "findings", "next_steps", "evidence"} <= set(data)
+    assert set(KINDS) >= {data["kind"]} and data["findings"][0]["text"]
+    assert data["next_steps"] and {"text", "changes"} == set(data["next_steps"][0])
+    assert data["evidence"]["chance"] == 0.1 and data["evidence"]["baseline"] == LN10  # to judge the saved run again
+    json.dumps(data, allow_nan=False)
 
 
 def test_baselines():
@@ -203,6 +207,63 @@ def test_late_overfitting_is_found_with_its_onset_and_only_then_alarmed_live():
     alarms = [n for n in range(1, 51) if live_finding(rows[:n], chance=0.1, baseline=LN10) is not None]
     assert alarms and alarms[0] > 43  # three epochs 20 % above the best, not at the first uptick
     assert live_finding(rows, chance=0.1, baseline=LN10).kind == "overfitting"
+
+
+def test_the_live_alarm_gives_the_onset_it_saw():
+    val = [1.0 * 0.93**i for i in range(40)] + [0.93**39 * 1.08**i for i in range(1, 6)]
+    loss = [1.0 * 0.92**i for i in range(45)]
+    acc = [min(0.99, 0.6 + 0.01 * i) for i in range(45)]
+    evidence = {}
+    assert live_finding(curve(loss, val, acc, acc), chance=0.1, baseline=LN10, evidence=evidence).kind == "overfitting"
+    assert evidence["onset_epoch"] == 41 and evidence["val_rise"] == pytest.approx(1.08**5 - 1)
+
+
+def layer_data(spec: dict, name: str) -> list[dict]:
+    """The rows a chart's named data set holds, if one of its layers draws it."""
+    drawn = any(layer.get("data", {}).get("name") == name for layer in spec["layer"])
+    return spec["datasets"].get(name, []) if drawn else []
+
+
+def test_the_chart_draws_the_onset_of_overfitting_with_its_rise():
+    val = [1.0 * 0.93**i for i in range(40)] + [0.93**39 * 1.05**i for i in range(1, 11)]
+    rows = curve([0.92**i for i in range(50)], val, [0.9] * 50, [0.9] * 50)
+    result = verdict(rows)
+    loss, accuracy = charts.training_charts(rows, "classification", best_epoch=result.best_epoch,
+                                            evidence=result.evidence)
+    for spec in (loss, accuracy):
+        [onset] = layer_data(spec, "onset")
+        assert onset["epoch"] == 41 and onset["label"] == "overfitting from epoch 41 (validation loss +63% since)"
+    assert not layer_data(loss, "trend")  # not still improving: no trend line
+    plain, _ = charts.training_charts(rows, "classification", best_epoch=40)
+    assert not layer_data(plain, "onset")
+
+
+def test_the_chart_draws_the_trend_of_a_run_still_improving_through_its_last_epochs():
+    val = [2.0 * 0.9**i for i in range(20)]
+    rows = curve([v * 0.95 for v in val], val, [0.3 + 0.01 * i for i in range(20)], [0.3 + 0.01 * i for i in range(20)])
+    result = verdict(rows)
+    assert result.kind == "still_improving"
+    (start, first), (end, last) = result.evidence["trend_line"]
+    assert (start, end) == (15, 20) and first == pytest.approx(val[14]) and last == pytest.approx(val[19])
+    loss, accuracy = charts.training_charts(rows, "classification", evidence=result.evidence)
+    trend = layer_data(loss, "trend")
+    assert [row["epoch"] for row in trend] == [15, 20] and trend[0]["label"] == "validation loss trend: -10.0% per epoch"
+    assert not layer_data(accuracy, "trend")  # a loss trend belongs on the loss panel only
+
+
+def test_a_saved_run_is_judged_again_with_its_recorded_facts_and_gets_next_steps():
+    rows = curve([2.3, 9.0] + [2.31] * 6, [2.3, 8.0] + [2.31] * 6, [0.1] * 8, [0.1] * 8)  # blew up, then chance
+    config = RunConfig(dataset="mnist", optimizer="sgd", learning_rate=50.0, loss="cross_entropy")
+    recorded = diagnose(rows, chance=0.1124, baseline=LN10).to_dict()
+    recorded["next_steps"] = []  # as an older nnlab saved it
+    again = diagnose_saved(rows, config=config, task="classification", recorded=json.loads(json.dumps(recorded)))
+    assert again.kind == "diverged" and again.next_steps[0].changes == {"learning_rate": 5.0}
+    # Saved before the facts were recorded: the built-in data set's are used.
+    del recorded["evidence"]["chance"], recorded["evidence"]["baseline"]
+    assert diagnose_saved(rows, config=config, task="classification", recorded=recorded).kind == "diverged"
+    # A CSV file's facts are unknown then: judged without them, never an error.
+    csv = dataclasses.replace(config, dataset="csv", csv_path="grades.csv", target="passed")
+    assert diagnose_saved(rows, config=csv, task="classification", recorded={}).kind in KINDS
 
 
 def test_a_slow_start_at_chance_with_a_falling_loss_is_not_divergence():
