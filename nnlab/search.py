@@ -15,9 +15,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import random
 import re
 import statistics
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -333,6 +335,7 @@ class SearchPlan:
 # --- studies in the database --------------------------------------------------------------------
 
 _STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,59}$")
+TABLE_RACE_ATTEMPTS = 5
 _STORAGES: dict[str, object] = {}
 _STORAGES_LOCK = threading.Lock()
 
@@ -353,7 +356,7 @@ def study_key(workspace: str, name: str) -> str:
 def storage(url: str):
     """One Optuna RDBStorage per database per process (making it checks the tables each time)."""
     import optuna
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
 
     with _STORAGES_LOCK:
         found = _STORAGES.get(url)
@@ -361,11 +364,19 @@ def storage(url: str):
             optuna.logging.set_verbosity(optuna.logging.WARNING)  # each trial's line is ours to print
             kwargs = ({"connect_args": {"timeout": database.BUSY_MILLISECONDS / 1000}} if database.is_sqlite(url)
                       else {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}})
-            try:
-                database.engine(url)  # makes the SQLite file's folder, as the run store does
-                found = optuna.storages.RDBStorage(database.driver_url(url), engine_kwargs=kwargs)
-            except (SQLAlchemyError, OSError, RuntimeError) as error:
-                raise database.unavailable(url, error) from None
+            database.engine(url)  # makes the SQLite file's folder, as the run store does
+            for attempt in range(TABLE_RACE_ATTEMPTS):
+                try:
+                    found = optuna.storages.RDBStorage(database.driver_url(url), engine_kwargs=kwargs)
+                    break
+                except (IntegrityError, ProgrammingError) as error:
+                    # Workers starting together race to create Optuna's tables in a new PostgreSQL
+                    # database; the loser's tables exist a moment later.
+                    if attempt == TABLE_RACE_ATTEMPTS - 1:
+                        raise database.unavailable(url, error) from None
+                    time.sleep(0.5 + random.random())
+                except (SQLAlchemyError, OSError, RuntimeError) as error:
+                    raise database.unavailable(url, error) from None
             _STORAGES[url] = found
         return found
 

@@ -31,6 +31,8 @@ SECTIONS = {"Lab": [
     Page("race", "app_pages/4_Race.py", "Race", "sports_score", "Race", "Lab", "Two settings trained side by side, live."),
     Page("sweep", "app_pages/5_Sweep.py", "Sweep", "tune", "Sweep", "Lab",
          "One setting over a list of values: what does it change?"),
+    Page("search", "app_pages/14_Search.py", "Search", "travel_explore", "Search", "Lab",
+         "Several settings at once: the machine searches, prunes the hopeless, says which mattered."),
 ], "The lecture's examples": [
     Page("neuron", "app_pages/6_One_neuron.py", "One neuron", "radio_button_checked", "One_neuron", "Concepts"),
     Page("activations", "app_pages/7_Activations.py", "Activation functions", "show_chart", "Activations", "Concepts"),
