@@ -266,6 +266,16 @@ def test_a_saved_run_is_judged_again_with_its_recorded_facts_and_gets_next_steps
     assert diagnose_saved(rows, config=csv, task="classification", recorded={}).kind in KINDS
 
 
+@pytest.mark.parametrize("name", ["digits", "iris", "wine", "breast_cancer", "xor", "spiral"])
+def test_the_classes_and_chance_recorded_for_old_runs_are_those_of_the_data(name):
+    from nnlab.data import load_dataset
+    from nnlab.reference import CLASSES
+
+    data = load_dataset(RunConfig(dataset=name))
+    classes, largest = CLASSES[name]
+    assert classes == data.n_classes and largest == pytest.approx(data.chance_accuracy, abs=1e-4)
+
+
 def test_a_slow_start_at_chance_with_a_falling_loss_is_not_divergence():
     acc = [0.1, 0.1, 0.1, 0.11, 0.2, 0.35, 0.5, 0.6]
     loss = [2.30, 2.28, 2.25, 2.2, 2.0, 1.7, 1.4, 1.2]
