@@ -4,7 +4,7 @@ It must render at once: nothing here imports TensorFlow.
 """
 import streamlit as st
 
-from nnlab.presets import PRESETS
+from nnlab.presets import PRESETS, RACES
 from nnlab.ui import navigation
 
 st.title(":material/neurology: nnlab")
@@ -16,16 +16,25 @@ st.markdown(
     "in plain words, try the suggested remedy and compare the two runs. Real Keras, real data."
 )
 st.subheader("Start from a lesson")
-columns = st.columns(len(PRESETS))
-for column, preset in zip(columns, PRESETS.values()):
+lessons = [("train", "preset", preset) for preset in PRESETS.values()] + [("race", "lesson", race) for race in RACES.values()]
+columns = st.columns(len(lessons))
+for column, (page, key, lesson) in zip(columns, lessons):
     with column.container(border=True, height="stretch"):
-        st.markdown(f"**{preset.title}**")
-        st.caption(preset.description)
-        st.markdown(f"*Look for:* {preset.look_for}")
-        st.page_link(navigation.PAGES["train"].path, label="Open in Train", icon=":material/play_arrow:",
-                     query_params={"preset": preset.key})
-st.caption("Teachers: a link such as `…/Train?preset=overfitting` opens a lesson for the whole class; "
-           "the Train page's own link carries every setting.")
+        st.markdown(f"**{lesson.title}**")
+        st.caption(lesson.description)
+        st.markdown(f"*Look for:* {lesson.look_for}")
+        st.page_link(navigation.PAGES[page].path, label=f"Open in {navigation.PAGES[page].title}",
+                     icon=":material/play_arrow:", query_params={key: lesson.key})
+st.caption("Teachers: a link such as `…/Train?preset=overfitting` or `…/Race?lesson=optimizers` opens a lesson for "
+           "the whole class; the Train and Race pages' own links carry every setting.")
+with st.expander("Make a teacher link: only the knob of the day", icon=":material/lock:"):
+    st.markdown(
+        "Add `lock=` and `hide=` to a Train link and the class sees only what you leave open: `lock` names "
+        "settings whose value the link fixes and whose controls it hides, `hide` names whole sections "
+        "(`data`, `network`, `training`, `regularization`), fixed at the link's values. For example "
+        "`…/Train?preset=course&lock=dataset,hidden,activation,loss&hide=regularization` leaves the optimizer, "
+        "the learning rate, the batch size and the epochs to play with. The Train page builds such a link "
+        "for you under **Make a teacher link**. A link without `lock` or `hide` shows every control.")
 
 for column, (section, pages) in zip(st.columns(2), navigation.SECTIONS.items()):
     column.subheader("The lab" if section == "Lab" else section)

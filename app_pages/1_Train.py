@@ -53,3 +53,5 @@ if job is not None and job.done:
         st.caption("Results of the run you trained; since then you changed: "
                    + markdown(", ".join(f"{name} {shown(name, old)} → {shown(name, new)}" for name, (old, new) in changed.items())))
     results.results_panel(job)
+
+link.teacher_link_maker(config)

@@ -1,54 +1,94 @@
-"""Race: configuration A against B, trained at the same time, curves growing together."""
+"""Race: 2–4 configurations trained at the same time, their curves growing together in one chart."""
+import pandas as pd
 import streamlit as st
 
+from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.jobs import RaceJob
+from nnlab.presets import RACES
 from nnlab.safe_text import markdown
 from nnlab.settings import shown
-from nnlab.ui import controls, live, navigation, results
-from nnlab.ui.session_keys import COMPARE_IDS, RACE
+from nnlab.ui import controls, link, live, navigation, results
+from nnlab.ui.session_keys import COMPARE_IDS, CURRENT_SETTINGS, RACE, RACE_LESSON
+
+COUNT = "race_count"
+LETTERS = "ABCD"
+
+
+def in_words(changes: dict) -> str:
+    """{'optimizer': ('adam', 'sgd')} → 'optimizer adam → sgd', as people write it."""
+    return "; ".join(f"{name.replace('_', ' ')} {shown(name, old)} → {shown(name, new)}"
+                     for name, (old, new) in changes.items())
+
 
 st.title(":material/sports_score: Race")
-st.markdown("Set up **A**, let **B** start as a copy, change **one** setting in B, and press **Race**: both "
-            "train at the same time and their curves grow together. Both are kept as runs.")
+st.markdown("Two to four configurations train at the same time, their curves growing together in one chart: "
+            "change **one** setting in B (and C, D) and press **Race**. Each is kept as a run.")
+link.race_from_link(COUNT)
+for prefix in link.RACE_PREFIXES:  # on a first visit every configuration starts from the Train page's settings
+    if f"{prefix}dataset" not in st.session_state:
+        controls.set_controls(st.session_state.get(CURRENT_SETTINGS) or RunConfig(), prefix)
 
-left, right = st.columns(2, border=True)
-with left:
-    st.subheader("A")
-    config_a = controls.controls("a_", left, compact=True)
-if config_a is not None and "b_dataset" not in st.session_state:
-    controls.set_controls(config_a, "b_")  # B starts as a copy of A
-with right:
-    st.subheader("B")
-    st.button("Copy A into B", icon=":material/content_copy:", disabled=config_a is None,
-              on_click=controls.set_controls, args=(config_a, "b_"))
-    config_b = controls.controls("b_", right, compact=True)
+top = st.container()  # the race itself above its settings: the curves are seen without scrolling
+count = st.segmented_control("Configurations", [2, 3, 4], key=COUNT, required=True,
+                             **({} if COUNT in st.session_state else {"default": 2}),
+                             help="How many configurations race (each trains in turn, epoch by epoch).")
+prefixes, letters = link.RACE_PREFIXES[:count], LETTERS[:count]
+configs = []
+for letter, prefix, tab in zip(letters, prefixes, st.tabs([f"Settings of {letter}" for letter in letters])):
+    with tab:
+        if configs and configs[0] is not None:
+            st.button(f"Make {letter} a copy of A", key=f"copy_{prefix}", icon=":material/content_copy:",
+                      on_click=controls.set_controls, args=(configs[0], prefix))
+        configs.append(controls.controls(prefix, tab, compact=True))
 
-busy = any(not job.done for job in live.jobs_of(st.session_state.get(RACE)))
-if config_a is not None and config_b is not None:
-    changes = config_b.changes_from(config_a)
-    difference = "; ".join(f"{name} {shown(name, old)} → {shown(name, new)}" for name, (old, new) in changes.items())
-    st.markdown(f"**B differs from A in:** {markdown(difference)}" if changes
-                else "**A and B are the same**: change one setting in B.")
-    if st.button("Race", type="primary", icon=":material/sports_score:", disabled=busy or not changes,
-                 help="Both train at once, side by side." if not busy else "A race is running: stop it first."):
-        summary = ", ".join(f"{name} {shown(name, new)}" for name, (_, new) in changes.items())
+with top:
+    lesson = st.session_state.get(RACE_LESSON)
+    if lesson is not None and tuple(configs) == lesson.configs:  # until its settings are left
+        st.info(f"**{lesson.title}.** {lesson.description} *Look for:* {lesson.look_for}", icon=":material/school:")
+    busy = any(not job.done for job in live.jobs_of(st.session_state.get(RACE)))
+    ready = all(config is not None for config in configs)
+    labels, problems = ["A"], []
+    if ready:
+        lines = []
+        for letter, config in zip(letters[1:], configs[1:]):
+            changes = config.changes_from(configs[0])
+            labels.append(f"{letter}: {in_words(changes)}" if changes else letter)
+            lines.append(f"**{letter}** differs from A in: {markdown(in_words(changes))}")
+            same = [other for other, earlier in zip(letters, configs) if earlier == config and other < letter]
+            if same:
+                problems.append(f"**{letter}** is the same as **{same[0]}**: change a setting in its tab.")
+        st.markdown("  \n".join(problems or lines))
+        link.race_to_link(configs)
+    if st.button("Race", type="primary", icon=":material/sports_score:", disabled=busy or not ready or bool(problems),
+                 help="A race is running: stop it first." if busy else "All configurations train at once."):
         try:
-            live.start(RACE, RaceJob([live.new_job(config_a, "A"), live.new_job(config_b, f"B ({summary})")]))
+            live.start(RACE, RaceJob([live.new_job(config, label) for config, label in zip(configs, labels)]))
         except UserError as error:
             st.error(markdown(str(error)))
 
-live.several_jobs_panel(RACE)
-jobs = live.jobs_of(st.session_state.get(RACE))
-if jobs and all(job.done for job in jobs):
-    for column, job in zip(st.columns(len(jobs)), jobs):
-        with column:
-            st.markdown(f"#### {markdown(job.label)}")
+    live.several_jobs_panel(RACE)
+    jobs = live.jobs_of(st.session_state.get(RACE))
+    if jobs and all(job.done for job in jobs):
+        finished = [job for job in jobs if job.result is not None]
+        if finished:
+            metric = "accuracy" if finished[0].result.task == "classification" else "mae"
+            table = pd.DataFrame([{"run": job.label, f"test {metric}": job.result.test.get(metric),
+                                   "test loss": job.result.test.get("loss"), "epochs": job.result.epochs_run,
+                                   "verdict": job.result.verdict.title} for job in finished])
+            st.dataframe(table, hide_index=True, width="stretch", column_config={
+                "test accuracy": st.column_config.NumberColumn(format="percent"),
+                "test loss": st.column_config.NumberColumn(format="%.4g")})
+            for job, tab in zip(finished, st.tabs([f"Verdict of {job.label.split(':')[0]}" for job in finished])):
+                with tab:
+                    results.verdict_panel(job.result.verdict, job.result.config, apply_prefix=None)
+        for job in jobs:
             if job.result is None:
-                st.error(markdown(job.message))
-                continue
-            results.test_tiles(job.result.test, job.result.task)
-            results.verdict_panel(job.result.verdict, job.result.config, apply_prefix=None)
-    if all(job.run_id for job in jobs):
-        st.session_state[COMPARE_IDS] = [job.run_id for job in jobs]
-        navigation.link("compare", "Compare the two runs in detail")
+                st.error(f"{markdown(job.label)}: {markdown(job.message)}")
+        if all(job.run_id for job in jobs):
+            st.session_state[COMPARE_IDS] = [job.run_id for job in jobs]
+            navigation.link("compare", f"Compare the {len(jobs)} runs in detail")
+    if not jobs:
+        for key, race in RACES.items():
+            st.button(f"Lesson: {race.title}", key=f"lesson_{key}", icon=":material/school:", type="tertiary",
+                      on_click=link.race_lesson, args=(race, COUNT), help=race.description)

@@ -17,7 +17,9 @@ from nnlab.safe_text import markdown
 from nnlab.settings import SETTINGS, offered
 from nnlab.tasks import REGRESSION
 from nnlab.ui import navigation, workspace
+from nnlab.ui.session_keys import FIXED_SETTINGS
 
+CSV_SETTINGS = ("csv_path", "target", "task")  # drawn by the CSV upload, never fixed by a link
 LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
 
 
@@ -26,6 +28,14 @@ class _Form:
 
     def __init__(self, box, prefix: str):
         self.box, self.prefix = box, prefix
+        # Settings a teacher's link fixed (nnlab/ui/link.py): no control, the link's value.
+        self.fixed = st.session_state.get(FIXED_SETTINGS, {}) if prefix == "" else {}
+
+    def heading(self, group: str) -> None:
+        """A group's title, unless a teacher's link fixed all of the group."""
+        if any(spec.group == group and name not in self.fixed and name not in CSV_SETTINGS
+               for name, spec in SETTINGS.items()):
+            self.box.markdown(f"**{group.capitalize()}**")
 
     def current(self, name: str, default):
         """A control's value before it is drawn."""
@@ -43,6 +53,8 @@ class _Form:
                 default=None):
         """The control a setting's table entry asks for: a select for choices, a stepped slider for
         suggested values, a slider for a short range, a number box otherwise, a toggle for yes/no."""
+        if name in self.fixed:
+            return self.fixed[name]
         spec = SETTINGS[name]
         key = key or name
         label, help = label or spec.label, help or spec.help
@@ -80,7 +92,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
     box = form.box
     settings: dict = {}
 
-    box.markdown("**Data**")
+    form.heading("data")
     settings["dataset"] = form.setting("dataset")
     info = dataset_info(settings["dataset"])
     if not compact:
@@ -95,15 +107,15 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
     if not info.test_split:
         settings["test_fraction"] = form.setting("test_fraction")
 
-    box.markdown("**Network**")
-    settings["hidden"] = _layer_controls(form)
+    form.heading("network")
+    settings["hidden"] = form.fixed["hidden"] if "hidden" in form.fixed else _layer_controls(form)
     activation = form.current("activation", DEFAULT.activation)
     settings["activation"] = form.setting("activation", help="Of the hidden neurons. "
                                           + SETTINGS["activation"].options().get(activation, ""))
     if not compact:
         navigation.link("activations", "Compare the activation functions", box)
 
-    box.markdown("**Training**")
+    form.heading("training")
     if REGRESSION not in (info.task, settings.get("task")):  # regression always uses squared error
         settings["loss"] = form.setting("loss")
         settings["encoding"] = form.setting("encoding")
@@ -122,14 +134,16 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
     settings["warmup_epochs"] = form.setting("warmup_epochs")
     settings["batch_size"] = form.setting("batch_size")
     settings["epochs"] = form.setting("epochs")
-    if form.widget("toggle", "Early stopping", "early_stop", bool(DEFAULT.early_stopping),
+    if "early_stopping" in form.fixed:
+        settings["early_stopping"] = form.fixed["early_stopping"]
+    elif form.widget("toggle", "Early stopping", "early_stop", bool(DEFAULT.early_stopping),
                    help="Stop when the validation loss has not improved for some epochs, and keep the best weights."):
         settings["early_stopping"] = form.setting("early_stopping", key="patience",
                                                   help="Epochs without a better validation loss before stopping.",
                                                   default=3)
     settings["seed"] = form.setting("seed")
 
-    box.markdown("**Regularization**")
+    form.heading("regularization")
     for name in ("dropout", "l2", "l1", "batch_norm"):
         settings[name] = form.setting(name)
     try:

@@ -1,28 +1,48 @@
 """The page's link ↔ the controls: a shared link carries every setting that differs from the
 defaults (`/Train?dataset=spiral&hidden=&epochs=40`), a lesson link names a preset
 (`/Train?preset=overfitting`). Links never name server files: an uploaded CSV is `csv=<upload id>`,
-looked up in the visitor's own workspace."""
+looked up in the visitor's own workspace.
+
+A race's link carries its configurations: A's settings as `a_<setting>=…`, and for B, C and D what
+each changes from A (`b_optimizer=sgd`), with their number as `n` (`/Race?n=3&a_hidden=64&b_optimizer=sgd
+&c_optimizer=lion`); settings without a letter are A's (a Train page's link races as it is); a race
+lesson is `/Race?lesson=optimizers`.
+
+A teacher's link can fix settings and hide their controls, and hide whole sections:
+`/Train?preset=course&lock=learning_rate,optimizer&hide=regularization`. The fixed values are the
+link's own; they stay fixed for the session (as the student moves between pages) until a link with
+other settings and no lock arrives. Unknown names are noted and ignored."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
-from nnlab.presets import PRESETS
+from nnlab.presets import PRESETS, RACES
 from nnlab.safe_text import markdown
 from nnlab.ui import workspace
-from nnlab.ui.controls import set_controls
-from nnlab.ui.session_keys import PRESET_NOTE
+from nnlab.ui.controls import CSV_SETTINGS, set_controls
+from nnlab.settings import SETTINGS
+from nnlab.settings import split_values
+from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON
 
-NOT_SETTINGS = ("workspace",)  # other parameters pages keep in the link
+LOCK, HIDE = "lock", "hide"  # a teacher's link: settings fixed, sections hidden
+NOT_SETTINGS = ("workspace", LOCK, HIDE)  # other parameters pages keep in the link
 UPLOAD = "csv"
+RACE_PREFIXES = ("a_", "b_", "c_", "d_")  # the race's configurations A–D (also their controls' key prefixes)
+RACE_COUNT = "n"  # how many configurations race (2 unless the link says)
 
 
 def settings_from_link() -> None:
-    """Fill the controls from the link when it carries settings this session has not written itself."""
+    """Fill the controls from the link when it carries settings this session has not written itself,
+    and fix the settings a teacher's link locks (controls.controls leaves their controls out)."""
     params = {key: st.query_params.get(key) for key in st.query_params if key not in NOT_SETTINGS}
+    teacher = {key: st.query_params.get(key) for key in (LOCK, HIDE) if key in st.query_params}
+    if teacher or (params and params != st.session_state.get("_link_written")):
+        _fix_settings(params, teacher)
     if not params or params == st.session_state.get("_link_written"):
         return
     preset = params.pop("preset", None)
@@ -57,9 +77,130 @@ def settings_to_link(config: RunConfig | None) -> None:
     wanted = config.to_link()
     if config.dataset == "csv" and config.csv_path:
         wanted[UPLOAD] = Path(config.csv_path).stem  # uploads are named by their id
+    teacher = st.session_state.get(TEACHER_LINK, {})  # kept in the link, to be shared as it is
+    for key in [key for key in st.query_params if key not in wanted and (key not in NOT_SETTINGS or key in (LOCK, HIDE))]:
+        if key not in teacher:
+            del st.query_params[key]
+    for key, value in {**wanted, **teacher}.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    st.session_state["_link_written"] = wanted
+    st.session_state[CURRENT_SETTINGS] = config  # where a race starts from
+
+
+GROUPS = ("data", "network", "training", "regularization")  # the sections a link can hide
+TEACHER_LINK = "_teacher_link"  # the lock and hide of the session's teacher link, written back into its link
+
+
+def _fix_settings(params: dict, teacher: dict) -> None:
+    """Fix the settings `teacher` (the link's lock and hide) names at the values of the link's own
+    settings (or its lesson); a link without lock or hide lifts every lock."""
+    if not teacher:
+        st.session_state.pop(FIXED_SETTINGS, None)
+        st.session_state.pop(TEACHER_LINK, None)
+        return
+    locked, hidden, ignored = [], [], []
+    for name in split_values(teacher.get(LOCK, "")):
+        (locked if name in SETTINGS and name not in CSV_SETTINGS else ignored).append(name)
+    for group in split_values(teacher.get(HIDE, "")):
+        (hidden if group in GROUPS else ignored).append(group)
+    preset = PRESETS.get(params.get("preset", ""))
+    link_config = preset.config if preset else RunConfig.from_link({k: v for k, v in params.items() if k in SETTINGS})[0]
+    if link_config.dataset == "csv" and "data" in hidden:
+        hidden.remove("data")
+        ignored.append("data (a CSV file is chosen by each student)")
+    names = [*locked, *(name for name, spec in SETTINGS.items() if spec.group in hidden and name not in CSV_SETTINGS)]
+    kept = {LOCK: ",".join(locked), HIDE: ",".join(hidden)}
+    st.session_state[FIXED_SETTINGS] = {name: getattr(link_config, name) for name in names}
+    st.session_state[TEACHER_LINK] = {key: value for key, value in kept.items() if value}
+    if ignored:
+        st.caption(f"This link's lock or hide names what this page does not know; ignored: "
+                   f"{markdown(', '.join(name[:40] for name in ignored[:10]))}. Known sections: {', '.join(GROUPS)}.")
+
+
+def race_from_link(count_key: str) -> None:
+    """Fill the race's controls (and st.session_state[count_key], how many race) from its link,
+    when it carries settings this session has not written itself. A name the link gets wrong is
+    noted and left out; the rest is used."""
+    params = {key: st.query_params.get(key) for key in st.query_params if key not in NOT_SETTINGS}
+    if not params or params == st.session_state.get("_race_link_written"):
+        return
+    problems = []
+    lesson = params.pop("lesson", None)
+    if lesson is not None:
+        if lesson in RACES:
+            race_lesson(RACES[lesson], count_key)
+        else:
+            st.warning(f"There is no race called “{markdown(lesson[:40])}”; the races are: {', '.join(RACES)}.")
+        return
+    count = params.pop(RACE_COUNT, "2")
+    if count not in ("2", "3", "4"):
+        problems.append(f"a race takes 2, 3 or 4 configurations, not {count[:20]!r}")
+        count = "2"
+    by_prefix = {prefix: {} for prefix in RACE_PREFIXES}
+    for key, value in params.items():
+        if key[:2] in by_prefix:
+            by_prefix[key[:2]][key[2:]] = value
+        elif key in SETTINGS:  # a Train page's link: settings every configuration shares
+            by_prefix["a_"].setdefault(key, value)
+        else:
+            problems.append(f"{key[:40]!r} is not a setting of A, B, C or D (write a_{key[:40]}, b_{key[:40]} …)")
+    first, more = RunConfig.from_link(by_prefix["a_"])
+    configs, problems = [first], problems + [f"A: {problem}" for problem in more]
+    for prefix in RACE_PREFIXES[1:int(count)]:
+        config, more = RunConfig.from_link(by_prefix[prefix], base=first.to_dict())
+        configs.append(config)
+        problems += [f"{prefix[0].upper()}: {problem}" for problem in more]
+    _set_race(configs, count_key)
+    if problems:
+        st.warning("Some settings in the link could not be used: " + markdown("; ".join(problems)))
+
+
+def race_lesson(lesson, count_key: str) -> None:
+    """Put a race lesson (nnlab.presets.RaceLesson) into the race's controls."""
+    _set_race(list(lesson.configs), count_key)
+    st.session_state[RACE_LESSON] = lesson
+
+
+def _set_race(configs: list[RunConfig], count_key: str) -> None:
+    """The configurations into the controls of A, B …; the ones not racing become copies of A."""
+    for i, prefix in enumerate(RACE_PREFIXES):
+        set_controls(configs[i] if i < len(configs) else configs[0], prefix)
+    st.session_state[count_key] = len(configs)
+
+
+def race_to_link(configs: list[RunConfig]) -> None:
+    """Write the race into the link: A's settings that differ from the defaults, then what each
+    other configuration changes from A (settings kept out of links, such as files, are left out)."""
+    first = configs[0]
+    wanted = {RACE_COUNT: str(len(configs))} if len(configs) != 2 else {}
+    wanted.update({f"a_{name}": value for name, value in first.to_link().items()})
+    for prefix, config in zip(RACE_PREFIXES[1:], configs[1:]):
+        wanted.update({f"{prefix}{name}": SETTINGS[name].to_text(new) for name, (_, new) in config.changes_from(first).items()
+                       if SETTINGS[name].in_link})
     for key in [key for key in st.query_params if key not in wanted and key not in NOT_SETTINGS]:
         del st.query_params[key]
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
-    st.session_state["_link_written"] = wanted
+    st.session_state["_race_link_written"] = wanted
+
+
+def teacher_link_maker(config: RunConfig | None) -> None:
+    """An expander that builds a teacher's link from the current settings: the settings and
+    sections picked are fixed at their current values and their controls hidden."""
+    if config is None:
+        return
+    with st.expander("Make a teacher link", icon=":material/lock:"):
+        st.caption("Set the controls as the class should start, then pick what the class may not change. "
+                   "Everything else stays open: the knob of the day.")
+        names = [name for name, spec in SETTINGS.items() if name not in CSV_SETTINGS and spec.in_link]
+        locked = st.multiselect("Fix these settings (their controls are hidden)", names,
+                                format_func=lambda name: SETTINGS[name].label, key="teacher_lock")
+        hidden = st.multiselect("Hide these sections", GROUPS, format_func=str.capitalize, key="teacher_hide")
+        params = {**config.to_link(), **({LOCK: ",".join(locked)} if locked else {}),
+                  **({HIDE: ",".join(hidden)} if hidden else {})}
+        page = (st.context.url or "").split("?")[0]
+        st.code(f"{page}?{urlencode(params, safe=',')}" if params else page, language=None)
+        if config.dataset == "csv":
+            st.caption("A CSV file cannot travel in a link: each student uploads it.")

@@ -1,0 +1,64 @@
+"""The Race page: 2–4 configurations from the Train page's settings or a link, raced in one chart."""
+from apptest_helpers import button, charts, open_page, plain, wait_until
+from nnlab.presets import RACES
+
+RACE, TRAIN = "app_pages/4_Race.py", "app_pages/1_Train.py"
+
+
+def test_four_configurations_race_and_all_finish(page_store):
+    at = open_page(RACE, n="4", a_dataset="iris", a_hidden="4", a_epochs="2", b_optimizer="sgd",
+                   c_optimizer="lion", d_learning_rate="0.01")
+    assert at.segmented_control(key="race_count").value == 4 and not at.warning
+    text = plain(" ".join(m.value for m in at.markdown))
+    assert "optimizer adam → sgd" in text and "learning rate 0.001 → 0.01" in text and "'" not in text
+    button(at, "Race").click().run()
+    wait_until(at, lambda at: at.session_state["race"].done, timeout=300)
+    jobs = at.session_state["race"].jobs
+    assert [job.status for job in jobs] == ["completed"] * 4, [job.message for job in jobs]
+    assert [job.config.optimizer for job in jobs] == ["adam", "sgd", "lion", "adam"]
+    curves = charts(at)[0]
+    assert len({row["run"] for row in curves["rows"] if "run" in row}) == 4  # all live in one chart
+    table = at.dataframe[0].value
+    assert len(table) == 4 and table["test accuracy"].notna().all()
+    assert len(page_store.list()[0]) == 4  # each kept as a run
+
+
+def test_the_optimizer_lesson_loads_four_and_its_link_carries_them(runs_dir):
+    at = open_page(RACE, lesson="optimizers")
+    lesson = RACES["optimizers"]
+    assert at.segmented_control(key="race_count").value == 4
+    assert [at.selectbox(key=f"{p}_optimizer").value for p in "abcd"] == ["sgd", "sgd_momentum", "adam", "lion"]
+    assert [at.select_slider(key=f"{p}_learning_rate").value for p in "abcd"] == [c.learning_rate for c in lesson.configs]
+    assert any(lesson.title in info.value for info in at.info)
+    params = dict(at.query_params)
+    assert params["n"] == "4" and params["b_optimizer"] == "sgd_momentum" and params["d_learning_rate"] == "0.0001"
+    assert "lesson" not in params
+
+
+def test_the_race_starts_from_the_train_pages_settings(runs_dir):
+    at = open_page(TRAIN, dataset="spiral", hidden="8,4", optimizer="sgd")
+    at.query_params.clear()  # the menu opens Race without the Train page's link: the session carries the settings
+    at.switch_page(RACE).run()
+    assert not at.exception
+    for prefix in "ab":
+        assert at.selectbox(key=f"{prefix}_dataset").value == "spiral"
+        assert at.selectbox(key=f"{prefix}_optimizer").value == "sgd"
+    assert "B** is the same as **A" in " ".join(m.value for m in at.markdown)
+    assert button(at, "Race").disabled  # nothing to race until one setting differs
+    at.selectbox(key="b_optimizer").set_value("adam").run()
+    assert not button(at, "Race").disabled
+    assert dict(at.query_params)["b_optimizer"] == "adam" and dict(at.query_params)["a_dataset"] == "spiral"
+
+
+def test_a_bad_race_link_is_named_and_harmless(runs_dir):
+    at = open_page(RACE, n="9", a_epochs="7000", zz_top="1", b_optimizer="warp")
+    warning = plain(at.warning[0].value)
+    assert "2, 3 or 4" in warning and "epochs must be in" in warning and "zz_top" in warning and "warp" in warning
+    assert at.segmented_control(key="race_count").value == 2 and at.selectbox(key="b_optimizer").value == "adam"
+
+
+def test_the_home_page_offers_the_race_lesson(runs_dir):
+    at = open_page()
+    links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
+    assert ("Open in Race", "lesson=optimizers") in links, links
+    assert RACES["optimizers"].title in " ".join(m.value for m in at.markdown)
