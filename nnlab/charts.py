@@ -292,7 +292,7 @@ def learning_rate_chart(planned: list[dict], history: list[dict] | pd.DataFrame 
     epochs = max([int(row["epoch"]) for row in rows] or [1])
     x = alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[1, max(2, epochs)]), axis=alt.Axis(tickMinStep=1))
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=25)).encode(
-        x=x, y=alt.Y("learning_rate:Q", title="Learning rate", scale=alt.Scale(type="log")),
+        x=x, y=alt.Y("learning_rate:Q", title="Learning rate", scale=alt.Scale(type="log", nice=False, padding=6)),
         color=alt.Color("series:N", scale=alt.Scale(domain=["planned", "used"], range=["#9d9d9d", LR_COLOUR]),
                         legend=alt.Legend(title=None, orient="top")),
         strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=["planned", "used"], range=[[5, 4], [1, 0]]),
@@ -327,6 +327,9 @@ def lr_finder_chart(curve: list[dict], suggested: float, *, height: int = 280) -
     )
     mark = pd.DataFrame([{"learning_rate": suggested, "label": f"suggested: {suggested:.2g}"}])
     rule = alt.Chart(mark).mark_rule(color=SET_COLOUR, strokeWidth=2).encode(x="learning_rate:Q", tooltip=["label:N"])
-    text = alt.Chart(mark).mark_text(align="left", dx=4, baseline="top", color=SET_COLOUR).encode(
+    rates = pd.to_numeric(data["learning_rate"], errors="coerce").dropna()
+    right_part = len(rates) > 1 and suggested / rates.min() > (rates.max() / rates.min()) ** 0.7  # label left of the rule
+    text = alt.Chart(mark).mark_text(align="right" if right_part else "left", dx=-4 if right_part else 4,
+                                     baseline="top", color=SET_COLOUR).encode(
         x="learning_rate:Q", y=alt.value(2), text="label:N")
     return alt.layer(lines, rule, text).properties(height=height, width="container")

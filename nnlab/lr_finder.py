@@ -5,8 +5,10 @@ exponentially from START to END over a few hundred batches; record the loss, smo
 Recorder smooths it (an exponential moving average, β = 0.98, bias-corrected), and stop once the
 smoothed loss exceeds 4× its lowest value (it has exploded). The suggestion is fastai's `steep`
 rule: the rate where the smoothed loss falls fastest against log(rate), looked for between the
-first tenth of the planned batches and the last five recorded. fastai's `minimum` rule (the rate
-of the lowest loss, divided by 10) is given beside it.
+first tenth of the planned batches and the last five recorded, and (unlike fastai) only up to the
+lowest loss: a bounded loss (cross-entropy on two classes) may never reach 4× its lowest, and the
+bounces after the lowest point then looked steepest (5.2 on the circle set, where the loss bottoms
+out near 0.5). fastai's `minimum` rule (the rate of the lowest loss, divided by 10) is given beside it.
 
 The finder trains: on a shared server it waits for a training slot like a run and counts against
 the compute budget (nnlab/lr_finder_job.py).
@@ -83,8 +85,10 @@ def suggest(learning_rates, smoothed, planned_steps: int = STEPS) -> tuple[float
     if len(lr) < 2:
         raise UserError("The learning-rate finder recorded too few batches to suggest a rate: the loss exploded at "
                         "once. Check the data and the network (a very deep network, or a CSV file with huge values).")
-    slopes = np.diff(loss) / np.diff(np.log(lr))
-    return float(lr[int(np.argmin(slopes))]), float(lr[int(np.argmin(loss))] / 10)
+    lowest = int(np.argmin(loss))
+    falling = slice(0, lowest + 1) if lowest >= 1 else slice(None)  # past the lowest loss it only bounces and climbs
+    slopes = np.diff(loss[falling]) / np.diff(np.log(lr[falling]))
+    return float(lr[falling][int(np.argmin(slopes))]), float(lr[lowest] / 10)
 
 
 def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start: float = START, end: float = END,

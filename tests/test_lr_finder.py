@@ -42,12 +42,22 @@ def test_the_curve_rises_exponentially_and_stops_where_the_loss_explodes(found):
 def test_the_suggestion_lies_where_the_real_loss_falls_fastest(found):
     at = found.learning_rates.index(found.suggested)
     lr, smooth = np.log(found.learning_rates), np.array(found.smoothed)
-    window = slice(STEPS // 10, len(lr) - 5)
+    window = slice(STEPS // 10, STEPS // 10 + int(np.argmin(smooth[STEPS // 10:len(lr) - 5])) + 1)  # up to the lowest
     slopes = np.diff(smooth[window]) / np.diff(lr[window])
     assert slopes.min() < 0  # the loss does fall somewhere in the range
     assert smooth[at + 1] < smooth[at]  # and falls right at the suggestion, faster than anywhere else
     assert (smooth[at + 1] - smooth[at]) / (lr[at + 1] - lr[at]) == pytest.approx(slopes.min())
-    assert found.suggested < found.learning_rates[-1]  # below where it blew up
+    assert found.suggested < found.learning_rates[int(np.argmin(smooth))]  # before the lowest loss
+
+
+def test_the_suggestion_ignores_bounces_after_the_lowest_loss():
+    lr = rates()
+    log = np.log10(lr)
+    # falls at 10^-3, bottoms out at 10^-1, then a sharp bounce down at 10^0.5 before it climbs
+    loss = 1 / (1 + np.exp(3 * (log + 3))) + np.where(log > -1, (log + 1) * 0.3, 0) \
+        - np.where(np.abs(log - 0.5) < 0.1, 0.2, 0)
+    steepest, _ = suggest(lr, loss)
+    assert np.log10(steepest) == pytest.approx(-3, abs=0.1)
 
 
 def test_the_suggested_rate_trains_better_than_one_far_below_it(circle, found):
