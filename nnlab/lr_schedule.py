@@ -1,9 +1,9 @@
 """The learning rate of each epoch: constant, step decay, exponential decay or cosine, after an
 optional linear warm-up; and a rate changed by hand during a run.
 
-Per epoch, as Keras' `LearningRateScheduler` callback sets it (`keras_callback` is that callback,
-for plain `model.fit`): the Trainer puts each epoch's rate into the optimizer before the epoch, so
-the rate in the history is the one the epoch trained with. A rate changed during a run
+Per epoch, as Keras' `LearningRateScheduler` callback sets it (nnlab/keras_export.py writes these
+formulas out as one, for plain `model.fit`): the Trainer puts each epoch's rate into the optimizer
+before the epoch, so the rate in the history is the one the epoch trained with. A rate changed during a run
 (`LearningRatePlan.set_from`) replaces the schedule from that epoch on, as a constant.
 No TensorFlow here: pages draw the planned rates before TensorFlow is imported.
 """
@@ -66,9 +66,3 @@ def changed_epochs(config, history: list[dict]) -> list[int]:
             changed.append(epoch)
     return changed
 
-
-def keras_callback(config):
-    """The same schedule for `model.fit`, as Keras' LearningRateScheduler (epochs counted from 0)."""
-    from nnlab.tf_runtime import keras
-
-    return keras.callbacks.LearningRateScheduler(lambda epoch, _rate: scheduled_rate(config, epoch + 1))

@@ -1,13 +1,12 @@
 import math
 
-import numpy as np
 import pytest
 
 from nnlab.cli import build_parser, config_from_args
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
 from nnlab.errors import ConfigError
-from nnlab.lr_schedule import LearningRatePlan, changed_epochs, keras_callback, planned_rates, scheduled_rate
+from nnlab.lr_schedule import LearningRatePlan, changed_epochs, planned_rates, scheduled_rate
 from nnlab.train import Trainer, train
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=6, batch_size=16, learning_rate=0.1, optimizer="sgd")
@@ -102,17 +101,6 @@ def test_schedule_settings_come_from_the_cli_and_links():
         RunConfig(lr_decay=0.0)
     with pytest.raises(ConfigError, match="lr_schedule"):
         RunConfig(lr_schedule="linear")
-
-
-def test_keras_callback_sets_the_same_rates_in_model_fit(iris):
-    from nnlab.tf_runtime import keras
-
-    config = RunConfig(**{**TINY.to_dict(), "lr_schedule": "exponential", "lr_decay": 0.5, "lr_decay_epochs": 1})
-    model = keras.Sequential([keras.Input((iris.n_features,)), keras.layers.Dense(iris.n_outputs)])
-    model.compile(optimizer=keras.optimizers.SGD(config.learning_rate), loss="mse")
-    fitted = model.fit(iris.x_train, np.eye(iris.n_outputs)[iris.y_train], epochs=config.epochs, verbose=0,
-                       callbacks=[keras_callback(config)])
-    assert fitted.history["learning_rate"] == pytest.approx([0.1 * 0.5 ** t for t in range(6)], rel=1e-6)
 
 
 def test_learning_rate_chart_draws_the_plan_the_rates_used_and_the_changes():
