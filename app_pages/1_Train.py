@@ -2,6 +2,7 @@
 import streamlit as st
 
 from nnlab.errors import UserError
+from nnlab.run_names import run_name
 from nnlab.safe_text import markdown
 from nnlab.settings import shown
 from nnlab.ui import controls, link, live, network, results
@@ -11,11 +12,23 @@ from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
 
 st.title(":material/model_training: Train")
 link.settings_from_link()
-config = controls.controls()
+job = st.session_state.get(TRAIN_JOB)
+busy = job is not None and not job.done
+# The button and the settings in the page itself, above the results: on a phone the sidebar would
+# cover them, on a laptop the settings are seen without scrolling. Folded away once a run is shown.
+if job is None:
+    st.info("**Start here:** pick a data set and a network in the settings below (or a lesson on the Home page), "
+            "then press **Train**. The loss and accuracy curves grow below the settings epoch by epoch, then a "
+            "verdict says what they show and what to try next.", icon=":material/flag:")
+train_row = st.container()
+with st.expander("Settings", expanded=job is None, icon=":material/tune:"):
+    config = controls.controls(container=st.container(), columns=True)
 link.settings_to_link(config)
+
 preset = st.session_state.get(PRESET_NOTE)
-if preset is not None:
-    st.info(f"**{preset.title}.** {preset.description} *Look for:* {preset.look_for}")
+if preset is not None and preset.config.dataset in (getattr(config, "dataset", None), getattr(job, "config", config).dataset):
+    # the lesson's banner stays through its run (what to look for is needed most then), until its data set is left
+    st.info(f"**{preset.title}.** {preset.description} *Look for:* {preset.look_for}", icon=":material/school:")
 
 dataset = None
 if config is not None:
@@ -24,25 +37,22 @@ if config is not None:
     except UserError as error:
         st.error(markdown(str(error)))
 if dataset is not None:
-    st.caption(markdown(dataset.summary() + "".join(f" · {note}" for note in dataset.notes)))
     network.network_summary(config, dataset)
+    st.caption(markdown(dataset.summary() + "".join(f" · {note}" for note in dataset.notes)))
 
-job = st.session_state.get(TRAIN_JOB)
-busy = job is not None and not job.done
-left, right = st.columns([1, 3], vertical_alignment="bottom")
-label = right.text_input("Name this run (optional)", key="run_label", placeholder="e.g. dropout 0.3", max_chars=120,
-                         help="Shown in the Runs and Compare pages; you can rename it later.")
+left, right = train_row.columns([1, 3], vertical_alignment="bottom")
+label = right.text_input("Name this run (optional)", key="run_label", max_chars=120,
+                         placeholder=run_name(config) if config is not None else "",
+                         help="Shown in the Runs and Compare pages; you can rename it later. "
+                              "Left empty, the run is named by what makes it different.")
 if left.button("Train", type="primary", width="stretch", disabled=dataset is None or busy,
                help="A run is training: stop it first." if busy else "Train with these settings."):
     try:
-        started = live.start(TRAIN_JOB, live.new_job(config, label))
+        live.start(TRAIN_JOB, live.new_job(config, label))
     except UserError as error:
         st.error(markdown(str(error)))
-        started = False
-    if started:
-        st.session_state.pop(PRESET_NOTE, None)
 if busy:
-    st.caption("This run keeps training while you change settings or visit other pages.")
+    train_row.caption("This run keeps training while you change settings or visit other pages.")
 
 learning_rate_panel(config, dataset)
 live.live_panel(TRAIN_JOB)

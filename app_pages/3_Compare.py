@@ -4,7 +4,8 @@ import streamlit as st
 
 from nnlab import charts
 from nnlab.errors import UserError
-from nnlab.run_table import differing_settings, hparams_table, results_frame, settings_frame, unique_labels
+from nnlab.run_table import (differing_settings, hparams_table, newest_of_one_data_set, results_frame, settings_frame,
+                             unique_labels)
 from nnlab.safe_text import markdown, spreadsheet_csv
 from nnlab.ui import live, navigation, workspace
 from nnlab.ui.results import VERDICT_ICONS
@@ -20,7 +21,7 @@ if len(runs) < 2:
 
 labels = dict(zip((run.id for run in runs), unique_labels(runs)))
 linked = [i for i in st.query_params.get("runs", "").split(",") if i in labels]
-default = [i for i in st.session_state.get(COMPARE_IDS, linked) if i in labels] or [run.id for run in runs[:2]]
+default = [i for i in st.session_state.get(COMPARE_IDS, linked) if i in labels] or newest_of_one_data_set(runs)
 ids = st.multiselect("Runs to compare", list(labels), default=default, format_func=labels.get, key="compare_pick")
 st.session_state[COMPARE_IDS] = ids
 if ids:
@@ -40,6 +41,8 @@ if len(tasks) > 1:
     st.warning("These runs mix classification and regression; only their losses compare.")
 
 settings = settings_frame([run.config for run in chosen], names)
+settings.loc["train_size"] = [f"{run.train_examples or run.config.train_size:,}" if run.train_examples or run.config.train_size
+                              else "all" for run in chosen]  # "0 = all" as the number of examples it was
 differ = differing_settings(settings)
 if differ:
     st.markdown("**What differs:** " + markdown("; ".join(
@@ -51,21 +54,19 @@ st.subheader("Curves")
 st.caption("One colour per run; training solid, validation dashed.")
 live.curves(charts.compare_charts([(name, run.history, run.task) for name, run in zip(names, chosen)]), key="compare")
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("Settings")
-    only_differences = st.toggle("Differences only", value=True)
-    shown = settings.loc[differ] if only_differences and differ else settings
-    st.dataframe(shown.astype(str).style.apply(
-        lambda row: ["background-color: rgba(255, 190, 60, 0.35)" if row.name in differ else "" for _ in row], axis=1),
-        width="stretch")
-with right:
-    st.subheader("Results")
-    st.dataframe(results_frame(chosen, names).astype(str), width="stretch")
-    for name, run in zip(names, chosen):
-        if run.verdict:
-            st.markdown(f"**{markdown(name)}** — {VERDICT_ICONS.get(run.verdict.get('kind'), '')} "
-                        f"{markdown(str(run.verdict.get('title', '')))}: {markdown(str(run.verdict.get('explanation', '')))}")
+# Full width, one above the other: a column per run needs the room (side by side, the third run was cut off).
+st.subheader("Results")
+st.dataframe(results_frame(chosen, names).astype(str), width="stretch")
+for name, run in zip(names, chosen):
+    if run.verdict:
+        st.markdown(f"**{markdown(name)}** — {VERDICT_ICONS.get(run.verdict.get('kind'), '')} "
+                    f"{markdown(str(run.verdict.get('title', '')))}: {markdown(str(run.verdict.get('explanation', '')))}")
+st.subheader("Settings")
+only_differences = st.toggle("Differences only", value=True)
+rows = settings.loc[differ] if only_differences and differ else settings
+st.dataframe(rows.astype(str).style.apply(
+    lambda row: ["background-color: rgba(255, 190, 60, 0.35)" if row.name in differ else "" for _ in row], axis=1),
+    width="stretch")
 
 if len(chosen) >= 3:
     st.subheader("Settings against results")

@@ -37,6 +37,15 @@ def unique_labels(runs: list[Run]) -> list[str]:
     return labels
 
 
+def newest_of_one_data_set(runs: list[Run], most: int = 3) -> list[str]:
+    """Compare's first choice: the newest run and the newest others on its data set (runs on other
+    data compare only in their losses), or the two newest runs if it has no such others."""
+    if not runs:
+        return []
+    same = [run.id for run in runs if run.config.dataset == runs[0].config.dataset][:most]
+    return same if len(same) > 1 else [run.id for run in runs[:2]]
+
+
 def runs_frame(runs: list[Run]) -> pd.DataFrame:
     """One row per run: name, data set, key settings, best validation metric and its epoch, test
     metric, verdict, status, duration, date."""

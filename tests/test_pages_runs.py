@@ -79,10 +79,10 @@ def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
     for run_id, label in ((first, "plain"), (second, "dropout")):
         history = store.load(run_id).history
         assert [r["val_loss"] for r in loss["rows"] if r["run"] == label] == pytest.approx(list(history["val_loss"]))
-    settings = at.dataframe[0].value
+    settings = at.dataframe[1].value  # under the results
     assert list(settings.index) == ["dropout"]  # differences only
     widget(at, "Differences only").set_value(False).run()
-    assert len(at.dataframe[0].value) == len(RunConfig().to_dict())
+    assert len(at.dataframe[1].value) == len(RunConfig().to_dict())
 
 
 def test_compare_many_runs_shows_the_settings_against_results(runs_dir):

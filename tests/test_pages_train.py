@@ -81,10 +81,12 @@ def test_the_parameter_count_follows_the_controls(runs_dir):
 
 def test_short_training_draws_every_epoch_then_the_verdict_and_predictions(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="16", epochs="3")
+    assert any("Start here" in i.value for i in at.info)  # an empty page says what to do
     button(at, "Train").click().run()
     wait_until(at, lambda at: at.session_state["train_job"].done)
     job = at.session_state["train_job"]
     assert job.status == "completed", job.message
+    assert not any("Start here" in i.value for i in at.info)
     loss, accuracy = charts(at)[:2]
     assert [row["epoch"] for row in loss["rows"] if row.get("run") == "this run"] == [1, 2, 3]
     assert [row["val_accuracy"] for row in accuracy["rows"] if "val_accuracy" in row] == \
@@ -102,6 +104,7 @@ def test_a_remedy_button_puts_its_settings_into_the_controls(runs_dir):
     widget(at, "Epochs").set_value(15).run()
     button(at, "Train").click().run()
     wait_until(at, lambda at: at.session_state["train_job"].done)
+    assert any("*Look for:*" in i.value for i in at.info)  # the lesson's banner stays when its run has ended
     remedy = [b for b in at.button if b.label.startswith("Add a hidden layer")]
     assert remedy, [b.label for b in at.button]
     remedy[0].click().run()

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from nnlab.config import RunConfig
-from nnlab.run_table import (SORTABLE, differing_settings, filter_runs, hparams_table, results_frame, run_label,
-                             runs_frame, settings_frame, sort_runs, unique_labels)
+from nnlab.run_table import (SORTABLE, differing_settings, filter_runs, hparams_table, newest_of_one_data_set, results_frame,
+                             run_label, runs_frame, settings_frame, sort_runs, unique_labels)
 from nnlab.runs import RunStore
 from nnlab.status import Status
 from test_runs import HISTORY, run_folder, saved_run
@@ -144,3 +144,15 @@ def test_damaged_runs_make_every_table_and_say_what_was_dropped(tmp_path, what, 
     assert len(hparams_table(loaded, labels)) == 2 and results_frame(loaded, labels).shape[1] == 2
     assert settings_frame([run.config for run in loaded], labels).shape[1] == 2
     assert len(filter_runs(sort_runs(table, "test accuracy"), "", [], [])) == 2
+
+
+def test_compare_first_picks_the_newest_runs_of_the_newest_runs_data_set():
+    from types import SimpleNamespace
+
+    def run(run_id, dataset):
+        return SimpleNamespace(id=run_id, config=RunConfig(dataset=dataset))
+
+    newest_first = [run("5", "xor"), run("4", "iris"), run("3", "xor"), run("2", "xor"), run("1", "xor")]
+    assert newest_of_one_data_set(newest_first) == ["5", "3", "2"]
+    assert newest_of_one_data_set([run("2", "xor"), run("1", "iris")]) == ["2", "1"]  # no other xor run: the two newest
+    assert newest_of_one_data_set([]) == []

@@ -86,12 +86,14 @@ def _choice_name(name: str):
     return str
 
 
-def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunConfig | None:
-    """Every setting as a grouped control. Returns the RunConfig, or None after showing what to change."""
+def controls(prefix: str = "", container=None, *, compact: bool = False, columns: bool = False) -> RunConfig | None:
+    """Every setting as a grouped control (in the sidebar unless a container is given; `columns`: the
+    four groups side by side). Returns the RunConfig, or None after showing what to change."""
     form = _Form(container if container is not None else st.sidebar, prefix)
-    box = form.box
+    groups = iter(form.box.columns(4, gap="medium") if columns else [form.box] * 4)
     settings: dict = {}
 
+    form.box = box = next(groups)
     form.heading("data")
     settings["dataset"] = form.setting("dataset")
     info = dataset_info(settings["dataset"])
@@ -107,6 +109,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
     if not info.test_split:
         settings["test_fraction"] = form.setting("test_fraction")
 
+    form.box = box = next(groups)
     form.heading("network")
     settings["hidden"] = form.fixed["hidden"] if "hidden" in form.fixed else _layer_controls(form)
     activation = form.current("activation", DEFAULT.activation)
@@ -115,6 +118,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
     if not compact:
         navigation.link("activations", "Compare the activation functions", box)
 
+    form.box = box = next(groups)
     form.heading("training")
     if REGRESSION not in (info.task, settings.get("task")):  # regression always uses squared error
         settings["loss"] = form.setting("loss")
@@ -143,6 +147,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False) -> RunC
                                                   default=3)
     settings["seed"] = form.setting("seed")
 
+    form.box = box = next(groups)
     form.heading("regularization")
     for name in ("dropout", "l2", "l1", "batch_norm"):
         settings[name] = form.setting(name)

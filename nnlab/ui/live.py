@@ -219,7 +219,7 @@ def metric_tiles(history: list[dict], task: str) -> None:
     metric = metric_name(task)
     fmt = (lambda v: f"{v:.1%}") if metric == "accuracy" else (lambda v: f"{v:.4g}")
     delta = lambda name: None if previous is None else _delta(last[name], previous[name], metric in name)  # noqa: E731
-    cols = st.columns(5)
+    cols = [st.container(horizontal=True)] * 5  # tiles wrap side by side on a phone instead of stacking 5 high
     cols[0].metric("Train loss", f"{last['loss']:.4g}", delta("loss"), delta_color="inverse")
     cols[1].metric("Validation loss", f"{last['val_loss']:.4g}", delta("val_loss"), delta_color="inverse")
     cols[2].metric(f"Train {metric}", fmt(last[metric]), delta(metric),
@@ -228,7 +228,7 @@ def metric_tiles(history: list[dict], task: str) -> None:
                    delta_color="normal" if metric == "accuracy" else "inverse")
     gap = last[metric] - last[f"val_{metric}"] if metric == "accuracy" else last["val_loss"] - last["loss"]
     cols[4].metric("Gap",
-                   fmt(gap) if metric == "accuracy" else f"{gap:.4g}",
+                   f"{gap * 100:.1f} pt" if metric == "accuracy" else f"{gap:.4g}",  # points, as the changes
                    help="The generalization gap: train minus validation accuracy (or validation minus train "
                         "loss). Large and growing means overfitting.")
 
