@@ -46,7 +46,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        env = {**os.environ, "NNLAB_RUNS_DIR": str(self.runs), "NNLAB_RUNS": self.runs_mode}
+        self.database_url = f"sqlite:///{self.runs / 'nnlab.sqlite'}"  # the server's default database
+        env = {**os.environ, "NNLAB_RUNS_DIR": str(self.runs), "NNLAB_RUNS": self.runs_mode,
+               "NNLAB_DATABASE_URL": self.database_url}
         self.started = time.perf_counter()
         pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self.process = subprocess.Popen(
@@ -75,14 +77,22 @@ class Server:
         return self.memory_mb("VmHWM")
 
     def saved_runs(self) -> list:
-        """Every saved run (nnlab.runs.Run), in every workspace."""
+        """Every saved run (nnlab.runs.Run), in every workspace of the server's database."""
+        from sqlalchemy import select
+
+        from nnlab.run_schema import runs
         from nnlab.runs import RunStore
 
-        workspaces = sorted({path.parent.parent for path in self.runs.glob("**/run.json")})
-        return [run for folder in workspaces for run in RunStore(folder).list()[0]]
+        store = RunStore(self.database_url)
+        with store.engine().connect() as connection:
+            workspaces = sorted(connection.execute(select(runs.c.workspace).distinct()).scalars())
+        return [run for name in workspaces for run in RunStore(self.database_url, name).list()[0]]
 
     def runs_seconds(self) -> list[float]:
-        return [json.loads(p.read_text())["seconds"] for p in sorted(self.runs.glob("shared/*/run.json"))]
+        """Training seconds of the shared workspace's runs, oldest first."""
+        from nnlab.runs import RunStore
+
+        return [run.seconds for run in reversed(RunStore(self.database_url).list()[0])]
 
     def __exit__(self, *exc):
         self.process.terminate()

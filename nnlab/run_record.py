@@ -79,10 +79,16 @@ def best_epoch(history: pd.DataFrame, metric: str) -> tuple[int, float] | None:
     return int(row["epoch"]), float(value)
 
 
-def best_json(frame: pd.DataFrame, task) -> list | None:
-    """run.json's "best", recorded after each epoch so that lists need no history."""
-    best = best_epoch(frame, metric_name(task if task in (CLASSIFICATION, REGRESSION) else CLASSIFICATION))
-    return json_safe(list(best)) if best else None
+def best_json(history: list[dict], task) -> list | None:
+    """The recorded "best" ([epoch, validation metric] at the lowest validation loss), kept after each
+    epoch so that lists need no history. Plain Python: it runs after every epoch of every run."""
+    metric = f"val_{metric_name(task if task in (CLASSIFICATION, REGRESSION) else CLASSIFICATION)}"
+    best = None
+    for row in history:
+        loss = row.get("val_loss")
+        if isinstance(loss, (int, float)) and math.isfinite(loss) and (best is None or loss < best.get("val_loss")):
+            best = row
+    return json_safe([int(best["epoch"]), float(best.get(metric, math.nan))]) if best else None
 
 
 def new_meta(config: RunConfig, *, dataset_title: str, task: str, params: int, train_examples: int,

@@ -117,11 +117,10 @@ class RunStore:
     def save_history(self, run_id: str, history: list[dict]) -> None:
         """Record the epochs not yet recorded (after each epoch: one row) and the run's summary, in
         one transaction, and beat."""
-        frame = pd.DataFrame(history)
         with self._writing() as connection:
             meta = self._meta_for_update(connection, run_id)
             self._write_epochs(connection, run_id, history)
-            meta.update(updated=now(), epochs_run=len(history), best=best_json(frame, meta.get("task")),
+            meta.update(updated=now(), epochs_run=len(history), best=best_json(history, meta.get("task")),
                         seconds=float(sum(row.get("seconds", 0) for row in history)))
             connection.execute(update(runs).where(*self._this(run_id)).values(
                 updated=meta["updated"], meta=_to_json(meta), heartbeat=time.time()))
@@ -140,8 +139,7 @@ class RunStore:
             meta = self._meta_for_update(connection, run_id)
             if history is not None:
                 self._write_epochs(connection, run_id, history)
-                frame = pd.DataFrame(history)
-                meta.update(epochs_run=len(history), best=best_json(frame, meta.get("task")),
+                meta.update(epochs_run=len(history), best=best_json(history, meta.get("task")),
                             seconds=float(sum(row.get("seconds", 0) for row in history)))
             if blob is not None:
                 connection.execute(delete(models).where(models.c.run_id == run_id))
