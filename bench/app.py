@@ -11,7 +11,6 @@ Prints:
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
