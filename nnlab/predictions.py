@@ -53,15 +53,31 @@ def samples(dataset, outputs: np.ndarray, count: int = 24) -> pd.DataFrame:
         "confidence": confidence[order],
         "correct": predicted[order] == dataset.y_test[order],
         "probabilities": [outputs[i].round(4).tolist() for i in order],
+        "top guesses": [top_guesses(outputs[i], names) for i in order],
     })
     if dataset.image_shape is not None:
         table.insert(1, "image", [image_uri(dataset.x_test[i], dataset.image_shape) for i in order])
     return table
 
 
+def percent(share: float) -> str:
+    """92 %, but 99.65 % rather than "100 %" (and 0.3 % rather than "0 %"): only certainty is written 100 %."""
+    for digits in range(4):
+        text = f"{share * 100:.{digits}f} %"
+        if share in (0.0, 1.0) or 0 < float(text[:-2]) < 100:
+            return text
+    return text
+
+
+def top_guesses(probabilities: np.ndarray, class_names, count: int = 3) -> str:
+    """The softmax's likeliest classes with their probabilities: "7: 92 % · 1: 5.1 % · 9: 2 %"."""
+    best = np.argsort(-np.asarray(probabilities))[:count]
+    return " · ".join(f"{class_names[i]}: {percent(float(probabilities[i]))}" for i in best)
+
+
 def prediction_sentence(row) -> str:
     """"The machine thinks it is a 7 with 92 %", for one row of `samples`."""
-    return f"The machine thinks it is {row['predicted']} with {row['confidence']:.0%}" + (
+    return f"The machine thinks it is {row['predicted']} with {percent(row['confidence'])}" + (
         "." if row["correct"] else f"; it is {row['true']}.")
 
 

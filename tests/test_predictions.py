@@ -59,3 +59,10 @@ def test_regression_points_are_in_the_targets_units():
     result = train(config, data)
     points = module.regression_points(data, module.predict(result.model, data).outputs)
     assert points["true"].min() > 10 and np.isfinite(points["predicted"]).all()
+
+
+def test_shares_are_never_rounded_to_certainty_and_the_top_guesses_are_named():
+    from nnlab.predictions import percent, top_guesses
+
+    assert [percent(v) for v in (0.92, 0.9965, 1.0, 0.003, 0.0)] == ["92 %", "99.7 %", "100 %", "0.3 %", "0 %"]
+    assert top_guesses(np.array([0.001, 0.9965, 0.0025]), ("0", "1", "2")) == "1: 99.7 % · 2: 0.2 % · 0: 0.1 %"

@@ -124,7 +124,8 @@ def sample_table(dataset, outputs) -> None:
     }
     if "image" in table:
         config["image"] = st.column_config.ImageColumn("image", width="small")
-    columns = [c for c in ("image", "what the network says", "confidence", "probabilities", "true", "predicted") if c in table]
+    columns = [c for c in ("image", "what the network says", "top guesses", "confidence", "probabilities", "true", "predicted")
+               if c in table]  # the bars have no labels: the top guesses name their classes
     st.dataframe(table[columns], column_config=config, hide_index=True, width="stretch",
                  row_height=60 if "image" in table else None)
 
