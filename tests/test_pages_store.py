@@ -1,0 +1,25 @@
+"""Pages when the database cannot be used: they say so in words and the visitor still trains, unsaved."""
+from apptest_helpers import button, open_page, wait_until
+from nnlab.ui import workspace
+
+
+def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(runs_dir, tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("NNLAB_DATABASE_URL", f"sqlite:///{blocked}/nnlab.sqlite")
+    monkeypatch.setattr(workspace, "_FAILED", {})
+    runs = open_page("app_pages/2_Runs.py")
+    assert [e.value for e in runs.error] and runs.error[0].value.startswith("Runs are not being saved: The database ")
+    assert "You can still train" in runs.error[0].value and not runs.dataframe
+
+    at = open_page("app_pages/1_Train.py", dataset="iris", hidden="8", epochs="2")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert job.status == "completed" and len(job.history) == 2 and job.run_id is None
+    assert any(w.value.startswith("Runs are not being saved") for w in at.warning), [w.value for w in at.warning]
+    assert not at.exception
+
+    monkeypatch.delenv("NNLAB_DATABASE_URL")  # the deployer fixes the URL: pages use it again
+    monkeypatch.setattr(workspace, "_FAILED", {})
+    assert not open_page("app_pages/2_Runs.py").error
