@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from nnlab.database import StoreUnavailable
 from nnlab.ui import live, navigation, workspace
 
 page = navigation.navigation()
@@ -15,4 +16,8 @@ st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), lay
 workspace.sidebar()
 live.touch_session_jobs()
 live.running_sidebar()
-page.run()
+try:
+    page.run()
+except StoreUnavailable as error:  # the database went away under a page: say so, keep the page usable
+    workspace.forget_store(error)
+    st.error(workspace.store_problem() or str(error))
