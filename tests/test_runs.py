@@ -360,3 +360,26 @@ def test_open_store_uses_the_default_database(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     run_id = saved_run(open_store())
     assert (tmp_path / "nnlab.sqlite").is_file() and open_store().load(run_id).epochs_run == 2
+
+
+def test_a_store_made_by_a_newer_nnlab_is_refused_in_words_and_an_old_one_is_brought_up_to_date(database_url,
+                                                                                                  monkeypatch):
+    from nnlab import run_schema, runs
+
+    store = RunStore(database_url)
+    run_id = saved_run(store)
+    with database.writing(store.engine()) as connection:
+        connection.execute(update(run_schema.schema_version).values(version=run_schema.VERSION + 1))
+    monkeypatch.setattr(runs, "_MIGRATED", set())  # as a process starting now
+    with pytest.raises(database.StoreUnavailable, match="newer nnlab"):
+        RunStore(database_url).list()
+    with database.writing(store.engine()) as connection:  # back to this version: an older store for the next nnlab
+        connection.execute(update(run_schema.schema_version).values(version=run_schema.VERSION))
+    steps = []
+    monkeypatch.setattr(run_schema, "MIGRATIONS", [*run_schema.MIGRATIONS, lambda connection: steps.append(1)])
+    monkeypatch.setattr(run_schema, "VERSION", run_schema.VERSION + 1)  # a next nnlab with one more step
+    monkeypatch.setattr(runs, "_MIGRATED", set())
+    assert [r.id for r in RunStore(database_url).list()[0]] == [run_id] and steps == [1]
+    monkeypatch.setattr(runs, "_MIGRATED", set())
+    RunStore(database_url).list()
+    assert steps == [1]  # a step runs once
