@@ -373,7 +373,7 @@ def test_a_store_made_by_a_newer_nnlab_is_refused_in_words_and_an_old_one_is_bro
     monkeypatch.setattr(runs, "_MIGRATED", set())  # as a process starting now
     with pytest.raises(database.StoreUnavailable, match="newer nnlab"):
         RunStore(database_url).list()
-    with database.writing(store.engine()) as connection:  # back to this version: an older store for the next nnlab
+    with database.writing(database.engine(database_url)) as connection:  # back to this version: an older store for the next nnlab
         connection.execute(update(run_schema.schema_version).values(version=run_schema.VERSION))
     steps = []
     monkeypatch.setattr(run_schema, "MIGRATIONS", [*run_schema.MIGRATIONS, lambda connection: steps.append(1)])
