@@ -6,6 +6,7 @@ from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.jobs import RaceJob
 from nnlab.presets import RACES
+from nnlab.run_names import OPTIMIZER_NAMES
 from nnlab.safe_text import markdown
 from nnlab.settings import shown
 from nnlab.ui import controls, link, live, navigation, results
@@ -16,8 +17,11 @@ LETTERS = "ABCD"
 
 
 def in_words(changes: dict) -> str:
-    """{'optimizer': ('adam', 'sgd')} → 'optimizer adam → sgd', as people write it."""
-    return "; ".join(f"{name.replace('_', ' ')} {shown(name, old)} → {shown(name, new)}"
+    """{'optimizer': ('adam', 'sgd')} → 'optimizer Adam → SGD', as people write it."""
+    def value(name, v):
+        return OPTIMIZER_NAMES.get(v, v) if name == "optimizer" else shown(name, v)
+
+    return "; ".join(f"{name.replace('_', ' ')} {value(name, old)} → {value(name, new)}"
                      for name, (old, new) in changes.items())
 
 
@@ -29,10 +33,10 @@ for prefix in link.RACE_PREFIXES:  # on a first visit every configuration starts
     if f"{prefix}dataset" not in st.session_state:
         controls.set_controls(st.session_state.get(CURRENT_SETTINGS) or RunConfig(), prefix)
 
-top = st.container()  # the race itself above its settings: the curves are seen without scrolling
 count = st.segmented_control("Configurations", [2, 3, 4], key=COUNT, required=True,
                              **({} if COUNT in st.session_state else {"default": 2}),
                              help="How many configurations race (each trains in turn, epoch by epoch).")
+top = st.container()  # the race itself above its settings: the curves are seen without scrolling
 prefixes, letters = link.RACE_PREFIXES[:count], LETTERS[:count]
 configs = []
 for letter, prefix, tab in zip(letters, prefixes, st.tabs([f"Settings of {letter}" for letter in letters])):

@@ -10,7 +10,7 @@ def test_four_configurations_race_and_all_finish(page_store):
                    c_optimizer="lion", d_learning_rate="0.01")
     assert at.segmented_control(key="race_count").value == 4 and not at.warning
     text = plain(" ".join(m.value for m in at.markdown))
-    assert "optimizer adam → sgd" in text and "learning rate 0.001 → 0.01" in text and "'" not in text
+    assert "optimizer Adam → SGD" in text and "learning rate 0.001 → 0.01" in text and "'" not in text
     button(at, "Race").click().run()
     wait_until(at, lambda at: at.session_state["race"].done, timeout=300)
     jobs = at.session_state["race"].jobs

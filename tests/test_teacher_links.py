@@ -17,6 +17,9 @@ def test_a_locked_setting_has_no_control_and_keeps_the_links_value(runs_dir):
                 "Batch normalization"} & shown
     assert {"Batch size", "Epochs", "Data set", "Activation"} <= shown  # the knobs left open
     assert "**Regularization**" not in [m.value for m in at.markdown]
+    note = plain(" ".join(c.value for c in at.caption))
+    assert "teacher's link fixes learning rate 0.087, optimizer sgd, hidden layers 20, 20, 20" in note
+    assert "the regularization section" in note
     widget(at, "Batch size").set_value(32).run()  # a student turns the open knob …
     config = at.session_state["current_settings"]
     assert (config.optimizer, config.learning_rate, config.hidden) == ("sgd", 0.087, (20, 20, 20))  # … the rest holds

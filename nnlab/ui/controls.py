@@ -97,7 +97,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
     form.heading("data")
     settings["dataset"] = form.setting("dataset")
     info = dataset_info(settings["dataset"])
-    if not compact:
+    if not compact and "dataset" not in form.fixed:
         box.caption(f"**{info.title}.** {info.description}")
     if settings["dataset"] == "csv":
         settings.update(_csv_controls(form))
@@ -115,7 +115,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
     activation = form.current("activation", DEFAULT.activation)
     settings["activation"] = form.setting("activation", help="Of the hidden neurons. "
                                           + SETTINGS["activation"].options().get(activation, ""))
-    if not compact:
+    if not compact and "activation" not in form.fixed:
         navigation.link("activations", "Compare the activation functions", box)
 
     form.box = box = next(groups)
@@ -123,13 +123,13 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
     if REGRESSION not in (info.task, settings.get("task")):  # regression always uses squared error
         settings["loss"] = form.setting("loss")
         settings["encoding"] = form.setting("encoding")
-        if not compact:
+        if not compact and "loss" not in form.fixed:
             navigation.link("losses", "How do the two losses differ?", box)
             navigation.link("softmax", "Softmax, one-hot and labels", box)
     optimizer = form.current("optimizer", DEFAULT.optimizer)
     settings["optimizer"] = form.setting("optimizer", help=SETTINGS["optimizer"].options().get(optimizer))
     settings["learning_rate"] = form.setting("learning_rate")
-    if not compact:
+    if not compact and "learning_rate" not in form.fixed:
         navigation.link("gradient_descent", "What does the learning rate do?", box)
     settings["lr_schedule"] = form.setting("lr_schedule")
     if settings["lr_schedule"] in ("step", "exponential"):

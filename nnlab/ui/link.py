@@ -26,7 +26,7 @@ from nnlab.safe_text import markdown
 from nnlab.ui import workspace
 from nnlab.ui.controls import CSV_SETTINGS, set_controls
 from nnlab.settings import SETTINGS
-from nnlab.settings import split_values
+from nnlab.settings import shown, split_values
 from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON
 
 LOCK, HIDE = "lock", "hide"  # a teacher's link: settings fixed, sections hidden
@@ -43,6 +43,11 @@ def settings_from_link() -> None:
     teacher = {key: st.query_params.get(key) for key in (LOCK, HIDE) if key in st.query_params}
     if teacher or (params and params != st.session_state.get("_link_written")):
         _fix_settings(params, teacher)
+    fixed, teacher = st.session_state.get(FIXED_SETTINGS), st.session_state.get(TEACHER_LINK, {})
+    if fixed:
+        parts = [f"{SETTINGS[name].label.lower()} {shown(name, fixed[name])}" for name in split_values(teacher.get(LOCK, ""))]
+        parts += [f"the {group} section" for group in split_values(teacher.get(HIDE, ""))]
+        st.caption(":material/lock: Your teacher's link fixes " + markdown(", ".join(parts)) + ".")
     if not params or params == st.session_state.get("_link_written"):
         return
     preset = params.pop("preset", None)
