@@ -4,7 +4,7 @@ import streamlit as st
 from nnlab.errors import UserError
 from nnlab.run_table import SORTABLE, filter_runs, runs_frame, sort_runs
 from nnlab.safe_text import markdown, spreadsheet_csv
-from nnlab.ui import controls, navigation, workspace
+from nnlab.ui import controls, navigation, results, workspace
 from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/folder_open: Runs")
@@ -72,6 +72,16 @@ if runs:
                     st.error(f"Could not rename: {markdown(str(reason))}")
                 else:
                     st.rerun()
+    if len(selected) == 1:  # the ticked run's verdict, made again from its curves: what Train said, with next steps
+        try:
+            opened = store.load(selected[0])
+        except UserError as error:
+            st.error(markdown(str(error)))
+        else:
+            verdict = results.saved_verdict(opened)
+            if verdict is not None:
+                st.caption(f"The verdict on {markdown(opened.label or opened.id)}, read from its curves:")
+                results.verdict_panel(verdict, opened.config, key=f"runs_{opened.id}_", go_to="train")
 
 if damaged:
     with st.expander(f"{len(damaged)} folder(s) in the runs folder could not be read and are skipped"):

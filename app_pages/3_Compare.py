@@ -8,7 +8,7 @@ from nnlab.run_table import (differing_settings, hparams_table, newest_of_one_da
                              unique_labels)
 from nnlab.safe_text import markdown, spreadsheet_csv
 from nnlab.ui import live, navigation, workspace
-from nnlab.ui.results import VERDICT_ICONS
+from nnlab.ui.results import VERDICT_ICONS, saved_verdict, verdict_panel
 from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/compare_arrows: Compare")
@@ -56,11 +56,15 @@ live.curves(charts.compare_charts([(name, run.history, run.task) for name, run i
 
 # Full width, one above the other: a column per run needs the room (side by side, the third run was cut off).
 st.subheader("Results")
-st.dataframe(results_frame(chosen, names).astype(str), width="stretch")
-for name, run in zip(names, chosen):
-    if run.verdict:
-        st.markdown(f"**{markdown(name)}** — {VERDICT_ICONS.get(run.verdict.get('kind'), '')} "
-                    f"{markdown(str(run.verdict.get('title', '')))}: {markdown(str(run.verdict.get('explanation', '')))}")
+verdicts = [saved_verdict(run) for run in chosen]  # made again from the curves: what Train said, with next steps
+figures = results_frame(chosen, names)
+figures.loc["verdict"] = [verdict.title if verdict else "–" for verdict in verdicts]
+st.dataframe(figures.astype(str), width="stretch")
+judged = [(name, run, verdict) for name, run, verdict in zip(names, chosen, verdicts) if verdict is not None]
+for tab, (name, run, verdict) in zip(st.tabs([f"{VERDICT_ICONS.get(v.kind, '')} {markdown(n)}" for n, _, v in judged])
+                                     if judged else [], judged):
+    with tab:
+        verdict_panel(verdict, run.config, key=f"compare_{run.id}_", go_to="train")
 st.subheader("Settings")
 only_differences = st.toggle("Differences only", value=True)
 rows = settings.loc[differ] if only_differences and differ else settings

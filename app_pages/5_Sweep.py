@@ -8,7 +8,7 @@ from nnlab.safe_text import markdown
 from nnlab.sweep import KNOBS, sweep_configs, sweep_table
 from nnlab.tasks import metric_name
 from nnlab.ui import controls, link, live
-from nnlab.ui.results import VERDICT_ICONS
+from nnlab.ui.results import VERDICT_ICONS, verdict_panel
 from nnlab.ui.session_keys import SWEEP
 
 st.title(":material/tune: Sweep")
@@ -68,4 +68,8 @@ if sweep is not None and sweep.done:
             with columns[i % len(columns)]:
                 st.markdown(f"**{swept} = {markdown(str(value))}** · {VERDICT_ICONS.get(job.result.verdict.kind, '')} "
                             f"{job.result.verdict.title}")
-                st.vega_lite_chart(spec=charts.training_charts(job.history, task, height=220)[0], width="stretch")
+                verdict = job.result.verdict
+                st.vega_lite_chart(spec=charts.training_charts(job.history, task, best_epoch=verdict.best_epoch,
+                                                               evidence=verdict.evidence, height=220)[0], width="stretch")
+                with st.popover("Verdict and next steps", icon=":material/rule:", width="stretch"):
+                    verdict_panel(verdict, job.result.config, key=f"sweep_{i}_", go_to="train")

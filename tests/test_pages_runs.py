@@ -85,6 +85,33 @@ def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
     assert len(at.dataframe[1].value) == len(RunConfig().to_dict())
 
 
+def test_a_saved_runs_verdict_is_made_again_with_next_steps_that_open_train(runs_dir):
+    store = open_store()
+    run_id = trained(store, "short")
+    recorded = store.load(run_id).verdict
+    at = open_page(RUNS)
+    select_rows(at, 0)
+    steps = [b for b in at.button if b.key and b.key.startswith(f"remedy_runs_{run_id}_")]
+    assert steps and any(s.value.endswith(recorded["title"]) for s in at.subheader)  # what Train said
+    longer = [b for b in steps if b.label.startswith("Train longer")]
+    assert longer, [b.label for b in steps]
+    longer[0].click().run()
+    at.switch_page("app_pages/1_Train.py").run()
+    assert widget(at, "Data set").value == "iris" and widget(at, "Epochs").value == 6
+
+
+def test_compare_shows_each_runs_verdict_made_again(runs_dir):
+    store = open_store()
+    ids = [trained(store, "plain"), trained(store, "sgd", optimizer="sgd")]
+    at = open_page(COMPARE)
+    at.multiselect[0].set_value(ids).run()
+    assert not at.exception
+    figures = next(frame.value for frame in at.dataframe if "verdict" in frame.value.index)
+    titles = {store.load(i).verdict["title"] for i in ids}
+    assert set(figures.loc["verdict"]) <= titles
+    assert len(at.tabs) == 2 and any(b.key.startswith(f"remedy_compare_{ids[1]}_") for b in at.button if b.key)
+
+
 def test_compare_many_runs_shows_the_settings_against_results(runs_dir):
     store = open_store()
     for lr in (0.001, 0.01, 0.1):

@@ -125,6 +125,24 @@ def test_stop_keeps_the_completed_epochs_and_moving_a_slider_does_not_kill_the_r
     assert any("since then you changed: dropout" in c.value for c in at.caption)
 
 
+def test_the_live_verdict_stops_and_keeps_the_best_epoch(runs_dir):
+    at = open_page(TRAIN, dataset="digits", train_size="60", hidden="256,256", learning_rate="0.01", batch_size="8",
+                   epochs="300")
+    button(at, "Train").click().run()
+    keep = lambda at: [b for b in at.button if b.label.startswith("Stop and keep epoch ")]  # noqa: E731
+    wait_until(at, lambda at: keep(at) or at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert not job.done and any("Overfitting has set in" in w.value for w in at.warning)
+    assert any(str(row.get("short", "")).startswith("overfitting: ") for row in charts(at)[0]["rows"])  # the onset drawn
+    best = int(keep(at)[0].label.rsplit(" ", 1)[1])
+    keep(at)[0].click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    losses = [row["val_loss"] for row in job.history]
+    assert job.status == "stopped" and best == losses.index(min(losses)) + 1 < len(losses)
+    assert f"Restored to epoch {best}," in job.message
+    assert any(f"Restored to epoch {best}," in plain(box.value) for box in at.info)
+
+
 def test_a_bad_csv_upload_shows_its_message_and_the_page_still_works(runs_dir):
     at = open_page(TRAIN)
     widget(at, "Data set").set_value("csv").run()

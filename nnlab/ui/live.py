@@ -148,29 +148,41 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
         st.warning(markdown(warning))
     if history:
         task = job.dataset.task if job.dataset is not None else "classification"
-        if not job.done:
-            _live_verdict(job, history)
-        metric_tiles(history, task)
         best = min(range(len(history)), key=lambda i: _nan_to_inf(history[i]["val_loss"])) + 1
-        live_curves(f"{key}chart", (id(job), len(history)), lambda: charts.training_charts(
-            history, task, epochs=job.config.epochs, best_epoch=best, height=height))
+        evidence = {}  # what the verdict saw, drawn on the curves: the live finding's, then the final verdict's
+        if not job.done:
+            _live_verdict(job, history, best, key, evidence)
+        elif job.result is not None:
+            evidence = job.result.verdict.evidence
+        metric_tiles(history, task)
+        live_curves(f"{key}chart", (id(job), len(history), job.done), lambda: charts.training_charts(
+            history, task, epochs=job.config.epochs, best_epoch=best, evidence=evidence, height=height))
     elif not job.done:
         st.caption("The first epoch includes compiling the network; the curves appear after it.")
     live_learning_rate(job, key)
 
 
-def _live_verdict(job: TrainingJob, history: list[dict]) -> None:
-    """What is already certain while the run trains (it has blown up, overfitting has set in)."""
+def _live_verdict(job: TrainingJob, history: list[dict], best: int, key: str, evidence: dict) -> None:
+    """What is already certain while the run trains (it has blown up, overfitting has set in), with
+    a Stop that keeps the best epoch's weights; `evidence` receives what the chart draws."""
     from nnlab.diagnose import baseline_loss, live_finding
 
     dataset = job.dataset
     if dataset is None:
         return
     finding = live_finding(history, task=dataset.task, chance=dataset.chance_accuracy,
-                           baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes))
-    if finding is not None:
-        st.warning(f"**Live verdict:** {finding.text} Press **Stop** to end it here; the epochs so far are kept.",
-                   icon=":material/notification_important:")
+                           baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes), evidence=evidence)
+    if finding is None:
+        return
+    keep = job.keeps_best_weights and math.isfinite(history[best - 1]["val_loss"])
+    st.warning(f"**Live verdict:** {finding.text} " + (
+        f"**Stop and keep epoch {best}** ends training now and tests and saves the weights of epoch {best}, the "
+        "lowest validation loss, instead of the last epoch's." if keep
+        else "Press **Stop** to end it here; the epochs so far are kept."), icon=":material/notification_important:")
+    if keep:
+        st.button(f"Stop and keep epoch {best}", key=f"{key}keep_best", type="primary", icon=":material/restore:",
+                  on_click=job.stop, kwargs={"keep_best": True},
+                  help="Every epoch stays in the history; the model is tested and saved as it was at that epoch.")
 
 
 def several_jobs_panel(key: str, *, height: int = 280) -> None:

@@ -9,9 +9,10 @@ import streamlit as st
 
 from nnlab import charts
 from nnlab.config import RunConfig
-from nnlab.diagnose import KINDS, remedies
+from nnlab.diagnose import KINDS, Verdict, diagnose_saved, remedies
 from nnlab.safe_text import markdown
 from nnlab.status import Status
+from nnlab.ui import navigation
 from nnlab.ui.controls import set_controls
 from nnlab.ui.downloads import downloads
 
@@ -24,9 +25,19 @@ VERDICT_ICONS = {k: f":material/{v}:" for k, v in {
     "good_fit": "target", "diverged": "warning", "no_data": "more_horiz"}.items()}
 
 
-def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "") -> None:
+def saved_verdict(run) -> Verdict | None:
+    """A saved run's verdict made again (cheap: a few arrays), so every page says what Train said,
+    with next steps even for runs saved before there were any; None without a history."""
+    if run.history is None or run.history.empty:
+        return None
+    return diagnose_saved(run.history, config=run.config, task=run.task, recorded=run.verdict)
+
+
+def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "", key: str = "",
+                  go_to: str | None = None) -> None:
     """The verdict's kind and its findings with their numbers, this run's next steps as buttons that
-    put the changed settings into the controls, and the lecture's remedies marked where already in use."""
+    put the changed settings into the controls (with `go_to`, a page key: the Train page's controls,
+    then that page), and the lecture's remedies marked where already in use."""
     kind = verdict.kind
     with st.container(border=True):
         st.subheader(f"{VERDICT_ICONS.get(kind, '')} {KINDS[kind]}")
@@ -46,12 +57,17 @@ def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "") 
             st.markdown(" · ".join(facts))
         steps = verdict.next_steps or remedies(kind, config)
         if steps and apply_prefix is not None:
-            st.markdown("**Try next**, best first — a click puts the change into the settings; then press Train:")
+            st.markdown("**New run from this one with**, best first — a click opens the Train page with the change:"
+                        if go_to else "**Try next**, best first — a click puts the change into the settings; then press Train:")
             cols = st.columns(min(3, len(steps)))
             for i, step in enumerate(steps[:6]):
-                cols[i % len(cols)].button(
-                    step.text, key=f"remedy_{apply_prefix}{i}", width="stretch",
-                    on_click=set_controls, args=(dataclasses.replace(config, **step.changes), apply_prefix))
+                changed = dataclasses.replace(config, **step.changes)
+                if go_to is None:
+                    cols[i % len(cols)].button(step.text, key=f"remedy_{key}{apply_prefix}{i}", width="stretch",
+                                               on_click=set_controls, args=(changed, apply_prefix))
+                elif cols[i % len(cols)].button(step.text, key=f"remedy_{key}{i}", width="stretch"):
+                    set_controls(changed, apply_prefix)
+                    navigation.go(go_to)
         with st.expander("The lecture's remedies"):
             for item in verdict.lecture or [{"text": text, "in_use": False} for text in verdict.remedies]:
                 st.markdown(f"- {item['text']}" + (" — *this run already does this*" if item["in_use"] else ""))
