@@ -44,7 +44,7 @@ for letter, prefix, tab in zip(letters, prefixes, st.tabs([f"Settings of {letter
         if configs and configs[0] is not None:
             st.button(f"Make {letter} a copy of A", key=f"copy_{prefix}", icon=":material/content_copy:",
                       on_click=controls.set_controls, args=(configs[0], prefix))
-        configs.append(controls.controls(prefix, tab, compact=True))
+        configs.append(controls.controls(prefix, tab, compact=True, columns=True))  # four groups side by side
 
 with top:
     lesson = st.session_state.get(RACE_LESSON)
