@@ -11,6 +11,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from apptest_helpers import button, open_page, wait_until
 from nnlab import keras_export
 from nnlab.config import RunConfig
 from nnlab.data import DATASETS, load_dataset
@@ -135,9 +136,6 @@ def test_rates_set_by_hand_during_the_run_are_followed():
 
 
 def test_a_finished_run_offers_its_keras_script_and_notebook(runs_dir):
-    sys.path.insert(0, str(ROOT / "tests"))
-    from apptest_helpers import button, open_page, wait_until
-
     at = open_page("app_pages/1_Train.py", dataset="iris", hidden="4", epochs="2")
     button(at, "Train").click().run()
     wait_until(at, lambda at: at.session_state["train_job"].done)
