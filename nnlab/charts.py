@@ -111,8 +111,9 @@ def _evidence_rows(evidence: dict) -> tuple[list[dict], list[dict]]:
     onset = []
     if evidence.get("onset_epoch"):
         epoch, rise = int(evidence["onset_epoch"]), evidence.get("val_rise")
-        rise_text = f" (validation loss +{rise:.0%} since)" if isinstance(rise, (int, float)) and rise == rise else ""
-        onset = [{"epoch": epoch, "short": f"overfitting: {epoch}", "label": f"overfitting from epoch {epoch}{rise_text}"}]
+        known = isinstance(rise, (int, float)) and rise == rise
+        onset = [{"epoch": epoch, "short": f"overfitting: {epoch}" + (f", val loss +{rise:.0%}" if known else ""),
+                  "label": f"overfitting from epoch {epoch}" + (f" (validation loss +{rise:.0%} since)" if known else "")}]
     trend = []
     if evidence.get("trend_line"):
         per_epoch = evidence.get("trend_per_epoch", 0.0)

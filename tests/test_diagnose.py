@@ -233,6 +233,7 @@ def test_the_chart_draws_the_onset_of_overfitting_with_its_rise():
     for spec in (loss, accuracy):
         [onset] = layer_data(spec, "onset")
         assert onset["epoch"] == 41 and onset["label"] == "overfitting from epoch 41 (validation loss +63% since)"
+        assert onset["short"] == "overfitting: 41, val loss +63%"  # the rise written beside the rule
     assert not layer_data(loss, "trend")  # not still improving: no trend line
     plain, _ = charts.training_charts(rows, "classification", best_epoch=40)
     assert not layer_data(plain, "onset")
