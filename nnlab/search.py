@@ -13,7 +13,6 @@ hood, so a visitor of a class only ever sees their own workspace's studies.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import math
 import random
 import re
@@ -28,8 +27,6 @@ from nnlab.config import ACTIVATIONS, OPTIMIZERS, RunConfig
 from nnlab.errors import ConfigError, UserError
 from nnlab.settings import MAX_LAYERS, MAX_WIDTH, split_values
 from nnlab.tasks import CLASSIFICATION, metric_names
-
-log = logging.getLogger(__name__)
 
 SAMPLERS = {
     "tpe": "TPE (Optuna's default): after a few random trials, tries more where good trials were.",
@@ -316,8 +313,12 @@ class SearchPlan:
         import optuna
 
         if self.sampler == "grid":
-            return optuna.samplers.GridSampler({name: r.grid() for name, r in self.space.items()},
-                                               seed=self.sampler_seed)
+            class Grid(optuna.samplers.GridSampler):
+                def after_trial(self, *args) -> None:
+                    """Optuna's would call study.stop() once every combination was tried, which raises
+                    outside study.optimize(); a search asks and tells, and ends itself (grid_size)."""
+
+            return Grid({name: r.grid() for name, r in self.space.items()}, seed=self.sampler_seed)
         if self.sampler == "random":
             return optuna.samplers.RandomSampler(seed=self.sampler_seed)
         return optuna.samplers.TPESampler(seed=self.sampler_seed)

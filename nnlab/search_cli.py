@@ -83,10 +83,8 @@ def _search(args: argparse.Namespace) -> int:
     best = job.best()
     if not args.quiet:
         print(job.message, file=sys.stderr)
-    summary = {"study": name, "trials": len(job.trials), "best": best and {k: best[k] for k in ("value", "params",
-                                                                                                "run_id", "trial")}}
     if args.json:
-        print(json.dumps(summary))
+        print(json.dumps({"study": name, "trials": len(job.trials), "best": best}))
     elif best:
         settings = ", ".join(f"{k}={_short(v)}" for k, v in best["params"].items())
         print(f"best: trial {best['trial']}, {job.objective.words} {job.objective.shown(best['value'])} "

@@ -178,8 +178,8 @@ class SearchJob(SweepJob):
             going = job._epoch()
             if len(job.history) > before:
                 epoch, value = len(job.history), job.history[-1].get(self.objective.column)
-                if isinstance(value, float) and math.isfinite(value):
-                    guarded(self.url, lambda: trial.report(value, epoch))
+                if isinstance(value, (int, float)) and math.isfinite(value):  # NaN once diverged: nothing to compare
+                    guarded(self.url, lambda: trial.report(float(value), epoch))
                     if going and guarded(self.url, trial.should_prune):
                         median = median_at(self.study, epoch, trial.number) if self.plan.pruner == "median" else None
                         job._trainer.stop(Status.PRUNED, pruned_message(self.plan.pruner, epoch, self.objective,

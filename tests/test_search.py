@@ -188,6 +188,25 @@ def test_stop_ends_the_trial_in_progress_and_keeps_the_finished_ones(url, run_st
     assert stopped.status == Status.STOPPED and len(stopped.history) >= 1
 
 
+def test_a_grid_search_ends_when_every_combination_was_tried(url, run_store):
+    plan = SearchPlan(GAUSS, parse_space(["learning_rate=1e-3..1e-1:log", "optimizer=adam"]), trials=10,
+                      sampler="grid", pruner="none")
+    job = run_to_end(make_job(plan, url, run_store, key="shared/grid"))
+    assert job.message == "Finished: 3 trials; every combination of the grid has been tried."
+    tried = sorted(search.trials_frame(job.study)["learning_rate"])
+    assert tried == pytest.approx([1e-3, 1e-2, 1e-1])
+
+
+def test_hyperband_prunes_by_brackets_and_every_trial_ends_told(url, run_store):
+    plan = SearchPlan(GAUSS, parse_space(["learning_rate=1e-6..1:log"]), trials=4, pruner="hyperband", sampler_seed=1)
+    job = run_to_end(make_job(plan, url, run_store, key="shared/hyperband"))
+    assert set(search.trials_frame(job.study)["state"]) <= {"complete", "pruned"} and len(job.trials) == 4
+    for run in run_store.list()[0]:
+        assert run.status in (Status.COMPLETED, Status.PRUNED)
+        if run.status == Status.PRUNED:
+            assert "(Hyperband)" in run.message
+
+
 def test_the_largest_network_of_the_space_must_fit_the_compute_budget(url, run_store, monkeypatch):
     monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1e9")
     plan = SearchPlan(GAUSS, parse_space(["neurons=4..2048:log", "layers=1..4"]), trials=3, minutes=5)
