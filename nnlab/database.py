@@ -51,7 +51,7 @@ def shown(url: str) -> str:
     """The URL as it may be printed or shown: the password replaced by ***."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "(not a database URL)"
 
 
@@ -62,7 +62,7 @@ def is_sqlite(url: str) -> bool:
 def driver_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here (SQLAlchemy's default driver for it is psycopg2)."""
     parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
+    if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
 
@@ -133,15 +133,27 @@ def _make_engine(url: str) -> Engine:
                          connect_args={"connect_timeout": 10})
 
 
+_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql",
+            "postgres": "postgresql", "postgresql+psycopg": "postgresql"}  # what nnlab installs drivers for
+
+
 def _checked(url: str) -> str:
+    """The URL with `postgres://` (as hosting services hand it out) read as postgresql://; a
+    StoreUnavailable naming what to write for anything else. Never quotes an unparsed URL: it may hold
+    a password."""
     try:
-        backend = make_url(url).get_backend_name()
-    except ArgumentError:
-        raise StoreUnavailable(f"{url[:20]}… is not a database URL; use postgresql://user:password@host/name "
-                               f"or sqlite:///path/to/file.sqlite") from None
-    if backend not in ("sqlite", "postgresql"):
-        raise StoreUnavailable(f"nnlab keeps runs in SQLite or PostgreSQL, not {backend} ({shown(url)})")
-    return url
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - a port that is no number raises here, not at the first connection
+    except (ArgumentError, ValueError):
+        raise StoreUnavailable("the database setting is not a database URL; write postgresql://user:password@host"
+                               ":5432/name or sqlite:///path/to/file.sqlite") from None
+    backend = _DRIVERS.get(parsed.drivername)
+    if backend is None:
+        raise StoreUnavailable(f"nnlab keeps runs in SQLite or PostgreSQL through psycopg 3, not {parsed.drivername}; "
+                               f"write postgresql://… or sqlite:///… ({shown(url)})")
+    if parsed.drivername == "postgres":
+        parsed = parsed.set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
 
 
 def _secrets_file_url() -> str | None:

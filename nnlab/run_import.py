@@ -12,14 +12,15 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from nnlab import database
 from nnlab.jsonsafe import json_safe
 from nnlab.run_files import HISTORY_FILE, MODEL_FILE, RUN_FILE, Damage, parse_json, read_history
 from nnlab.run_record import now, read_run
 from nnlab.run_schema import epochs, import_damage, imports, models, runs
-from nnlab.runs import MAX_MODEL_MB, SHARED, RunStore
+from nnlab.runs import MAX_MODEL_MB, RUN_ID, SHARED, RunStore, clean_label
 from nnlab.status import Status
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ def old_folder(runs_dir: Path, workspace: str) -> Path:
 def import_once(store: RunStore, folder: Path) -> ImportReport | None:
     """Import `folder` into `store` unless it was imported before (by any process); None then."""
     key = (store.url, str(folder.resolve()))
+    if key in _DONE:  # the common case, every page of every visitor: no lock
+        return None
     with _LOCK:
         if key in _DONE:
             return None
@@ -68,41 +71,61 @@ def _import(connection, workspace: str, folder: Path) -> ImportReport:
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
             continue  # drafts, trash, a workspace's uploads
-        path = Path(entry.path)
         try:
-            run = read_run(path, has_history=(path / HISTORY_FILE).is_file(),
-                           has_model=(path / MODEL_FILE).is_file())
-            meta = parse_json(path / RUN_FILE)
-        except (Damage, OSError) as error:
-            reason = str(error) if isinstance(error, Damage) else f"cannot be read ({error.strerror or error})"
-            report.damaged.append((entry.name, reason))
-            connection.execute(insert(import_damage).values(workspace=workspace, name=entry.name[:200],
-                                                            reason=f"not imported: {reason}"))
+            with connection.begin_nested():  # one folder's rows all or none: a refused value spoils only its own
+                imported = _import_run(connection, workspace, Path(entry.path), known)
+        except Damage as damage:
+            _report(connection, workspace, entry.name, str(damage), report)
             continue
-        if run.id in known:
+        except OSError as error:
+            _report(connection, workspace, entry.name, f"cannot be read ({error.strerror or error})", report)
+            continue
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+            _report(connection, workspace, entry.name, f"the database refused it ({reason})", report)
+            continue
+        if imported:
+            report.imported += 1
+        else:
             report.skipped += 1
-            continue
-        history, problems = read_history(path / HISTORY_FILE)
-        model = _model(path / MODEL_FILE)
-        meta = {**meta, "extra": meta.get("extra") or {}, "epochs_run": len(history)}
-        if problems:
-            meta["message"] = " ".join([str(meta.get("message") or ""), *problems]).strip()
-        status = Status.INTERRUPTED if run.status in (Status.QUEUED, Status.RUNNING) else run.status
-        meta["status"] = status.value
-        connection.execute(insert(runs).values(
-            id=run.id, workspace=workspace, created=run.created, updated=run.updated or run.created,
-            status=status.value, label=run.label, heartbeat=0.0, has_model=model is not None,
-            meta=json.dumps(json_safe(meta), allow_nan=False)))
-        rows = history.to_dict("records")
-        if rows:
-            connection.execute(insert(epochs), [{"run_id": run.id, "epoch": int(row["epoch"]),
-                                                 "metrics": json.dumps(json_safe(row), allow_nan=False)}
-                                                for row in rows])
-        if model is not None:
-            connection.execute(insert(models).values(run_id=run.id, data=model))
-        known.add(run.id)
-        report.imported += 1
     return report
+
+
+def _import_run(connection, workspace: str, path: Path, known: set[str]) -> bool:
+    """One old run folder into the database; False if its id is there already."""
+    if not RUN_ID.fullmatch(path.name):
+        raise Damage("not an nnlab run: its name is not a run id (like 20260101-120000-a1b2c3)")
+    run = read_run(path, has_history=(path / HISTORY_FILE).is_file(), has_model=(path / MODEL_FILE).is_file())
+    if run.id in known:
+        return False
+    meta = parse_json(path / RUN_FILE)
+    history, problems = read_history(path / HISTORY_FILE)
+    model = _model(path / MODEL_FILE)
+    status = Status.INTERRUPTED if run.status in (Status.QUEUED, Status.RUNNING) else run.status
+    meta = {**meta, "extra": meta.get("extra") or {}, "epochs_run": len(history), "status": status.value}
+    if problems:
+        meta["message"] = " ".join([str(meta.get("message") or ""), *problems]).strip()
+    connection.execute(insert(runs).values(
+        id=run.id, workspace=workspace, created=run.created, updated=run.updated or run.created,
+        status=status.value, label=clean_label(run.label), heartbeat=0.0, has_model=model is not None,
+        meta=json.dumps(json_safe(meta), allow_nan=False)))
+    rows = history.to_dict("records")
+    if rows:
+        connection.execute(insert(epochs), [{"run_id": run.id, "epoch": int(row["epoch"]),
+                                             "metrics": json.dumps(json_safe(row), allow_nan=False)} for row in rows])
+    if model is not None:
+        connection.execute(insert(models).values(run_id=run.id, data=model))
+    known.add(run.id)
+    return True
+
+
+def _report(connection, workspace: str, name: str, reason: str, report: ImportReport) -> None:
+    report.damaged.append((name, reason))
+    with connection.begin_nested():
+        connection.execute(delete(import_damage).where(import_damage.c.workspace == workspace,
+                                                       import_damage.c.name == name[:200]))
+        connection.execute(insert(import_damage).values(workspace=workspace, name=name[:200],
+                                                        reason=f"not imported: {reason}"))
 
 
 def _model(path: Path) -> bytes | None:

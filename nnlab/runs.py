@@ -32,7 +32,8 @@ from typing import Iterator
 
 import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from nnlab import database, environment
 from nnlab.config import RunConfig
@@ -58,13 +59,14 @@ SHARED = "shared"  # the workspace of the shared store (localhost, the CLI)
 # A model bigger than this is not kept (a 10 × 2048 network is ≈160 MB): the database would carry it
 # on every backup and a class's server would hold it in memory while saving.
 MAX_MODEL_MB = environment.number("NNLAB_MAX_MODEL_MB", 100, inclusive=False, what="a number of megabytes above 0")
-_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
+RUN_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
 _WORKSPACE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _PARSED = RecentlyRead(10_000)  # a class's runs (50 × 50) several times over
 _MIGRATED: set[str] = set()  # URLs this process has brought up to date
 
-# What saving can raise when the disk or the database is the trouble (a job notes it and carries on).
-STORE_ERRORS = (OSError, StoreUnavailable)
+# What saving can raise: the disk or the database is the trouble, or the run was deleted meanwhile
+# (UserError, of which StoreUnavailable is one). A job notes it and trains on.
+STORE_ERRORS = (OSError, UserError)
 
 
 def open_store(url: str | None = None, workspace: str = SHARED, *, stale_seconds: float = STALE_SECONDS) -> RunStore:
@@ -91,10 +93,10 @@ class RunStore:
         for _attempt in range(5):
             run_id = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
             try:
-                with self._writing() as connection:
+                with self._writing(new_id=True) as connection:
                     connection.execute(insert(runs).values(
                         id=run_id, workspace=self.workspace, created=meta["created"], updated=meta["updated"],
-                        status=meta["status"], label=_label(label), heartbeat=time.time(), has_model=False,
+                        status=meta["status"], label=clean_label(label), heartbeat=time.time(), has_model=False,
                         meta=_to_json(meta)))
                 return run_id
             except IntegrityError:  # the same id drawn twice in one second: draw again
@@ -104,7 +106,7 @@ class RunStore:
     def beat(self, run_id: str) -> bool:
         """Say the run's training is alive (call every HEARTBEAT_SECONDS). False if the run is gone
         (deleted) or the database refuses; never raises."""
-        if not _ID.fullmatch(str(run_id)):
+        if not RUN_ID.fullmatch(str(run_id)):
             return False
         try:
             with self._writing() as connection:
@@ -138,7 +140,7 @@ class RunStore:
         with self._writing() as connection:
             meta = self._meta_for_update(connection, run_id)
             if history is not None:
-                self._write_epochs(connection, run_id, history)
+                self._write_epochs(connection, run_id, history, rewrite=True)
                 meta.update(epochs_run=len(history), best=best_json(history, meta.get("task")),
                             seconds=float(sum(row.get("seconds", 0) for row in history)))
             if blob is not None:
@@ -171,7 +173,7 @@ class RunStore:
     def rename(self, run_id: str, label: str) -> None:
         self._check_id(run_id)
         with self._writing() as connection:
-            done = connection.execute(update(runs).where(*self._this(run_id)).values(label=_label(label)))
+            done = connection.execute(update(runs).where(*self._this(run_id)).values(label=clean_label(label)))
         if done.rowcount != 1:
             raise UserError(f"run {run_id} no longer exists (deleted?)")
 
@@ -180,7 +182,7 @@ class RunStore:
         with self._writing() as connection:
             connection.execute(delete(import_damage).where(import_damage.c.workspace == self.workspace,
                                                            import_damage.c.name == str(run_id)[:200]))
-            if not _ID.fullmatch(str(run_id)):
+            if not RUN_ID.fullmatch(str(run_id)):
                 return
             if connection.execute(select(runs.c.id).where(*self._this(run_id))).first() is None:
                 return
@@ -229,14 +231,14 @@ class RunStore:
         return run
 
     def has_model(self, run_id: str) -> bool:
-        if not _ID.fullmatch(str(run_id)):
+        if not RUN_ID.fullmatch(str(run_id)):
             return False
         with self._reading() as connection:
             return bool(connection.execute(select(runs.c.has_model).where(*self._this(run_id))).scalar())
 
     def model_bytes(self, run_id: str) -> bytes | None:
         """The run's .keras model, if it was kept."""
-        if not _ID.fullmatch(str(run_id)):
+        if not RUN_ID.fullmatch(str(run_id)):
             return None
         with self._reading() as connection:
             return connection.execute(select(models.c.data).join(runs, runs.c.id == models.c.run_id).where(
@@ -245,13 +247,20 @@ class RunStore:
     # --- the database -------------------------------------------------------------------------
 
     @contextmanager
-    def _writing(self) -> Iterator[Connection]:
+    def _writing(self, *, new_id: bool = False) -> Iterator[Connection]:
+        """A write transaction. An id taken already (`new_id`: the caller draws another) passes through;
+        a run deleted meanwhile is "no longer exists"; a value the database refuses is named;
+        anything else means the database cannot be used."""
         try:
             with database.writing(self.engine()) as connection:
                 yield connection
-        except DBAPIError as error:
-            if isinstance(error, IntegrityError):
+        except IntegrityError as error:
+            if new_id:
                 raise
+            raise UserError("the run no longer exists (deleted?)") from error
+        except DataError as error:
+            raise UserError(f"the database refused a value ({_first_line(error)}); shorten or change it") from None
+        except (DBAPIError, SQLAlchemyTimeout) as error:
             raise database.unavailable(self.url, error) from None
 
     @contextmanager
@@ -259,7 +268,7 @@ class RunStore:
         try:
             with self.engine().connect() as connection:
                 yield connection
-        except DBAPIError as error:
+        except (DBAPIError, SQLAlchemyTimeout) as error:
             raise database.unavailable(self.url, error) from None
 
     def engine(self):
@@ -277,7 +286,8 @@ class RunStore:
         return runs.c.id == run_id, runs.c.workspace == self.workspace
 
     def _meta_for_update(self, connection: Connection, run_id: str) -> dict:
-        found = connection.execute(select(runs.c.meta).where(*self._this(run_id))).scalar()
+        # FOR UPDATE (PostgreSQL): a delete waits for this write instead of cutting under it.
+        found = connection.execute(select(runs.c.meta).where(*self._this(run_id)).with_for_update()).scalar()
         if found is None:
             raise UserError(f"run {run_id} no longer exists (deleted?)")
         try:
@@ -288,11 +298,12 @@ class RunStore:
             raise UserError(f"run {run_id} cannot be updated: its record is damaged")
         return meta
 
-    def _write_epochs(self, connection: Connection, run_id: str, history: list[dict]) -> None:
+    def _write_epochs(self, connection: Connection, run_id: str, history: list[dict], *, rewrite: bool = False) -> None:
         """The history is appended to epoch by epoch: write the rows not yet written (and drop
-        recorded ones the history no longer has)."""
+        recorded ones the history no longer has). `rewrite` writes them all again (at the end of a run,
+        whose earlier rows may have changed: a restored best epoch is marked on its row)."""
         recorded = connection.execute(select(func.count()).select_from(epochs).where(epochs.c.run_id == run_id)).scalar()
-        if recorded > len(history):
+        if rewrite or recorded > len(history):
             connection.execute(delete(epochs).where(epochs.c.run_id == run_id))
             recorded = 0
         new = [{"run_id": run_id, "epoch": int(row["epoch"]), "metrics": _to_json(row)} for row in history[recorded:]]
@@ -308,7 +319,7 @@ class RunStore:
 
     def _check_id(self, run_id: str) -> None:
         # Ids come back from the browser: a clear message for anything that is not one.
-        if not _ID.fullmatch(str(run_id)):
+        if not RUN_ID.fullmatch(str(run_id)):
             raise UserError(f"{str(run_id)[:60]!r} is not a run id (they look like 20260101-120000-a1b2c3)")
 
 
@@ -353,8 +364,13 @@ def _model_bytes(model) -> bytes:
         os.unlink(path)
 
 
-def _label(label: str) -> str:
-    return str(label).strip()[:120]
+def clean_label(label: str) -> str:
+    """A run's name as kept: printable characters only (PostgreSQL refuses NUL), at most 120."""
+    return "".join(c for c in str(label) if c.isprintable()).strip()[:120]
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
 
 
 def _to_json(data: dict) -> str:

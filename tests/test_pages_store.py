@@ -23,3 +23,17 @@ def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(run
     monkeypatch.delenv("NNLAB_DATABASE_URL")  # the deployer fixes the URL: pages use it again
     monkeypatch.setattr(workspace, "_FAILED", {})
     assert not open_page("app_pages/2_Runs.py").error
+
+
+def test_no_visitor_of_a_class_can_name_the_shared_workspace(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("NNLAB_RUNS", "private")
+    from nnlab.runs import open_store
+    from test_runs import saved_run
+
+    saved_run(open_store())  # a CLI run on the server: the shared workspace
+    visitor = open_page("app_pages/2_Runs.py", workspace="shared")
+    assert visitor.session_state["workspace"] != "shared" and not visitor.dataframe
+    visitor.session_state["workspace"] = "shared"  # typed into the sidebar's box
+    visitor.run()
+    assert visitor.query_params["workspace"] != "shared" and not visitor.dataframe

@@ -104,7 +104,8 @@ def test_an_old_runs_folder_is_imported_once_with_its_epochs_label_and_model(tmp
     folder = tmp_path / "runs" / "shared"
     first = run_folder(folder, "20260101-120000-aaaaaa", label_json=b'{"label": "my first net"}',
                        model_keras=b"PK-model-bytes")
-    second = run_folder(folder, "20260102-120000-bbbbbb", run_json=good_meta(status="running"),
+    long_name = json.dumps({"label": "x\u0000" + "y" * 300}).encode()  # PostgreSQL refuses NUL and 300 characters
+    second = run_folder(folder, "20260102-120000-bbbbbb", run_json=good_meta(status="running"), label_json=long_name,
                         history_csv=b"epoch,loss,val_loss,accuracy,val_accuracy\n1,1,1.1,0.5,0.4\n2,0.5,0.7,0.8,0.7\n")
     store = RunStore(database_url)
     report = import_once(store, folder)
@@ -115,7 +116,7 @@ def test_an_old_runs_folder_is_imported_once_with_its_epochs_label_and_model(tmp
     assert old.label == "my first net" and old.status == Status.COMPLETED and old.test == {"loss": 0.6, "accuracy": 0.75}
     assert old.history["val_loss"].tolist() == [1.1] and store.model_bytes(first) == b"PK-model-bytes"
     cut_off = store.load(second)  # it was training when the old server stopped: no heartbeat will come
-    assert cut_off.status == Status.INTERRUPTED and cut_off.epochs_run == 2
+    assert cut_off.status == Status.INTERRUPTED and cut_off.epochs_run == 2 and cut_off.label == "x" + "y" * 119
     assert (folder / first / "run.json").is_file()  # the folders stay: nothing is lost
     store.rename(first, "renamed since")
     run_import._DONE.clear()  # a new process, or a second server on the same database
@@ -166,10 +167,12 @@ def test_foreign_folders_and_files_are_named_not_read(tmp_path):
     folder = tmp_path / "old"
     good = run_folder(folder)
     (folder / "holiday-photos").mkdir()
+    run_folder(folder, "my-backup")  # a run's files under a name that is not an id: unreachable by id
     (folder / "notes.txt").write_text("a file, not a run")
     (folder / ".uploads").mkdir()  # the workspace's uploads
     report = import_once(store_of(tmp_path), folder)
-    assert report.imported == 1 and [name for name, _ in report.damaged] == ["holiday-photos"]
+    assert report.imported == 1 and [name for name, _ in report.damaged] == ["holiday-photos", "my-backup"]
+    assert all("not a run id" in reason for _, reason in report.damaged)
     assert [r.id for r in store_of(tmp_path).list()[0]] == [good]
 
 

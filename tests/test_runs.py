@@ -59,9 +59,12 @@ def test_each_epoch_is_one_more_row_and_a_shorter_history_replaces_them(database
     assert store.load(run_id).history["epoch"].tolist() == [1]
     store.save_history(run_id, HISTORY)
     assert store.load(run_id).history["epoch"].tolist() == [1, 2]
-    store.finish(run_id, status="stopped", history=HISTORY[:1])  # e.g. the best epoch restored
+    store.finish(run_id, status="stopped", history=[*HISTORY[:1], {**HISTORY[1], "restored": 1.0}])
+    run = store.load(run_id)  # the end rewrites the rows: a restored best epoch is marked on one already written
+    assert run.history["restored"].tolist()[1] == 1.0 and run.extra == {"study": "s", "trial": 3}
+    store.finish(run_id, status="stopped", history=HISTORY[:1])
     run = store.load(run_id)
-    assert run.history["epoch"].tolist() == [1] and run.epochs_run == 1 and run.extra == {"study": "s", "trial": 3}
+    assert run.history["epoch"].tolist() == [1] and run.epochs_run == 1
 
 
 def test_the_metric_follows_the_task(database_url):
@@ -237,12 +240,21 @@ def test_concurrent_writers_in_one_process(database_url):
     assert len(runs) == 24 and damaged == []
 
 
-def test_two_processes_each_writing_20_runs_at_once_lose_no_epoch(database_url):
-    code = ("import sys\nsys.path.insert(0, sys.argv[2])\nfrom test_runs import saved_run\nfrom nnlab.runs import RunStore\n"
-            "store = RunStore(sys.argv[1])\nfor _ in range(20):\n    saved_run(store)\n")
+def test_two_processes_each_writing_20_runs_at_once_lose_no_epoch(database_url, tmp_path):
+    code = ("import sys, time\nfrom pathlib import Path\nsys.path.insert(0, sys.argv[2])\nfrom test_runs import saved_run\n"
+            "from nnlab.runs import RunStore\nstore = RunStore(sys.argv[1])\nstore.list()\n"
+            "Path(sys.argv[3] + '.ready').touch()\n"
+            "while not Path(sys.argv[3]).exists(): time.sleep(0.01)  # both start writing together\n"
+            "for _ in range(20):\n    saved_run(store)\n")
     RunStore(database_url).list()  # the tables made once, as a server does before its workers start
-    procs = [subprocess.Popen([sys.executable, "-c", code, database_url, TESTS], env=ENV, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", code, database_url, TESTS, str(tmp_path / f"p{i}")], env=ENV,
+                              stderr=subprocess.PIPE, text=True) for i in range(2)]
+    deadline = time.time() + 300
+    while not all((tmp_path / f"p{i}.ready").exists() for i in range(2)):
+        assert time.time() < deadline and all(p.poll() is None for p in procs), "the writers did not start"
+        time.sleep(0.05)
+    for i in range(2):
+        (tmp_path / f"p{i}").touch()
     outcomes = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
     assert [code for code, _ in outcomes] == [0, 0], outcomes
     store = RunStore(database_url)
@@ -287,10 +299,12 @@ def test_many_viewers_reading_while_runs_are_written_and_deleted_never_see_damag
             run_id = saved_run(store)
             store.rename(run_id, "renamed")
             store.delete(run_id)
+            rounds.append(1)
 
     def view():
         viewer = RunStore(database_url)
         while not stop.is_set():
+            rounds.append(1)
             runs, damaged = viewer.list()
             problems.extend(f"damaged {d.id}: {d.reason}" for d in damaged)
             for run in runs:
@@ -303,7 +317,17 @@ def test_many_viewers_reading_while_runs_are_written_and_deleted_never_see_damag
                 if loaded.problems:
                     problems.append(f"{run.id}: {loaded.problems}")
 
-    threads = [threading.Thread(target=write) for _ in range(2)] + [threading.Thread(target=view) for _ in range(2)]
+    def catching(work):
+        def run():
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - a dead thread must fail the test, not hide
+                problems.append(f"{work.__name__} died: {error!r}")
+        return run
+
+    rounds: list[int] = []
+    threads = [threading.Thread(target=catching(write)) for _ in range(2)] + \
+        [threading.Thread(target=catching(view)) for _ in range(2)]
     for thread in threads:
         thread.start()
     time.sleep(3)
@@ -311,7 +335,7 @@ def test_many_viewers_reading_while_runs_are_written_and_deleted_never_see_damag
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads) and problems == []
-    assert len(store.list()[0]) == 5
+    assert len(rounds) > 4 and len(store.list()[0]) == 5
 
 
 def test_a_listed_run_is_a_copy_and_changes_show_at_once(database_url):

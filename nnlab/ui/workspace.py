@@ -34,7 +34,10 @@ def runs_mode() -> str:
         return mode
     host = st.context.headers.get("Host") or "localhost"
     host = host[1:host.find("]")] if host.startswith("[") else host.split(":")[0]  # "[::1]:8501", "localhost:8501"
-    return "shared" if host in ("localhost", "127.0.0.1", "::1") else "private"
+    # Both the name asked for and the connection must be this computer's: a Host header alone is the
+    # visitor's to write. (Behind a proxy on the same machine both look local: set NNLAB_RUNS=private.)
+    local = host in ("localhost", "127.0.0.1", "::1") and st.context.ip_address is None
+    return "shared" if local else "private"
 
 
 def runs_root() -> Path:
@@ -52,7 +55,7 @@ def sidebar() -> None:
         return
     if "workspace" not in st.session_state:
         linked = str(st.query_params.get("workspace", "")).strip().lower()
-        st.session_state["workspace"] = linked if _NAME.match(linked) else secrets.token_hex(6)
+        st.session_state["workspace"] = linked if _NAME.match(linked) and linked != SHARED else secrets.token_hex(6)
     st.sidebar.text_input(
         "Workspace", key="workspace", persist_state="session",  # the same on every page
         help="Your runs are kept under this name, private to you. It is part of every page's link: "
@@ -63,12 +66,12 @@ def sidebar() -> None:
         if st.query_params.get("workspace") != name:
             st.query_params["workspace"] = name
     else:
-        st.sidebar.error("A workspace name has 6–40 lower-case letters, digits or dashes.")
+        st.sidebar.error("A workspace name has 6–40 lower-case letters, digits or dashes (and is not \"shared\").")
 
 
 def _name() -> str | None:
     name = str(st.session_state.get("workspace") or "").strip().lower()
-    return name if _NAME.match(name) else None
+    return name if _NAME.match(name) and name != SHARED else None  # "shared" is everyone's: never a private name
 
 
 def workspace_name() -> str:
@@ -97,12 +100,15 @@ def store() -> RunStore | None:
     runs = RunStore(url, workspace_name())
     try:
         runs.engine()
-        import_once(runs, folder())  # runs an older nnlab kept as files, the first time
     except (StoreUnavailable, OSError) as error:
         log.warning("run store unavailable: %s", error)
         _FAILED[url] = (time.monotonic(), str(error))
         return None
     _FAILED.pop(url, None)
+    try:
+        import_once(runs, folder())  # runs an older nnlab kept as files, the first time
+    except Exception:  # noqa: BLE001 - the import is a courtesy: it must never take the pages down
+        log.exception("importing the old runs of %s failed", folder())
     return runs
 
 
