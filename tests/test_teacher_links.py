@@ -26,6 +26,8 @@ def test_a_locked_setting_has_no_control_and_keeps_the_links_value(runs_dir):
     assert config.batch_size == 32 and config.dropout == 0.0
     params = dict(at.query_params)
     assert params["lock"] == "learning_rate,optimizer,hidden" and params["hide"] == "regularization"
+    assert "Find a learning rate" not in [b.label for b in at.button]  # nor can the finder change a locked rate
+    assert "Find a learning rate" in [b.label for b in open_page(TRAIN, preset="course").button]
 
 
 def test_locks_outlive_a_visit_to_another_page(runs_dir):

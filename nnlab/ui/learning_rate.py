@@ -12,6 +12,7 @@ from nnlab.safe_text import markdown
 from nnlab.settings import SETTINGS, offered
 from nnlab.status import Status
 from nnlab.ui import lr_finder
+from nnlab.ui.session_keys import FIXED_SETTINGS
 
 
 def learning_rate_panel(config, dataset) -> None:
@@ -23,14 +24,17 @@ def learning_rate_panel(config, dataset) -> None:
         elif config is not None:
             st.caption(f"Constant learning rate {config.learning_rate:g} in every epoch. Pick a schedule in the "
                        "settings (step, exponential, cosine, warm-up) to see it change from epoch to epoch.")
-        lr_finder.finder_section(config, dataset)
+        if _fixed():
+            st.caption("Your teacher's link fixes the learning rate: the finder is left out.")
+        else:
+            lr_finder.finder_section(config, dataset)
 
 
 def live_learning_rate(job: TrainingJob, key: str) -> None:
     """In the live panel: while the run trains, a control to change its learning rate; the rate of
     each epoch, planned and used, once there is something to see beyond one constant."""
     history = list(job.history)
-    if job.status == Status.RUNNING and job.progress[0] >= 1:  # its first batches trained: the trainer is there
+    if job.status == Status.RUNNING and job.progress[0] >= 1 and not _fixed():  # the trainer is there, the rate free
         _change_control(job, key, history)
     changed = changed_epochs(job.config, history)
     if history and (_scheduled(job.config) or changed):
@@ -62,3 +66,8 @@ def _change_control(job: TrainingJob, key: str, history: list[dict]) -> None:
 
 def _scheduled(config) -> bool:
     return config.lr_schedule != "constant" or config.warmup_epochs > 0
+
+
+def _fixed() -> bool:
+    """A teacher's link fixed the learning rate (locked, or its section hidden): nothing may change it."""
+    return "learning_rate" in st.session_state.get(FIXED_SETTINGS, {})
