@@ -13,7 +13,7 @@ RUNS, COMPARE, RACE, SWEEP = "app_pages/2_Runs.py", "app_pages/3_Compare.py", "a
 
 def trained(store: RunStore, label: str, **settings) -> str:
     job = TrainingJob(RunConfig(dataset="iris", hidden=(8,), epochs=3, **settings), load_dataset, store=store,
-                      label=label)
+                      label=label, abandon_seconds=600)  # nobody watches here: a busy machine must not abandon it
     job.run()
     assert job.status == "completed"
     return job.run_id
