@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
@@ -121,7 +121,7 @@ class RunStore:
         one transaction, and beat."""
         with self._writing() as connection:
             meta = self._meta_for_update(connection, run_id)
-            self._write_epochs(connection, run_id, history)
+            self._write_epochs(connection, run_id, history, _count(meta.get("epochs_run")))
             meta.update(updated=now(), epochs_run=len(history), best=best_json(history, meta.get("task")),
                         seconds=float(sum(row.get("seconds", 0) for row in history)))
             connection.execute(update(runs).where(*self._this(run_id)).values(
@@ -140,7 +140,7 @@ class RunStore:
         with self._writing() as connection:
             meta = self._meta_for_update(connection, run_id)
             if history is not None:
-                self._write_epochs(connection, run_id, history, rewrite=True)
+                self._write_epochs(connection, run_id, history, 0, rewrite=True)
                 meta.update(epochs_run=len(history), best=best_json(history, meta.get("task")),
                             seconds=float(sum(row.get("seconds", 0) for row in history)))
             if blob is not None:
@@ -298,11 +298,12 @@ class RunStore:
             raise UserError(f"run {run_id} cannot be updated: its record is damaged")
         return meta
 
-    def _write_epochs(self, connection: Connection, run_id: str, history: list[dict], *, rewrite: bool = False) -> None:
-        """The history is appended to epoch by epoch: write the rows not yet written (and drop
-        recorded ones the history no longer has). `rewrite` writes them all again (at the end of a run,
-        whose earlier rows may have changed: a restored best epoch is marked on its row)."""
-        recorded = connection.execute(select(func.count()).select_from(epochs).where(epochs.c.run_id == run_id)).scalar()
+    def _write_epochs(self, connection: Connection, run_id: str, history: list[dict], recorded: int, *,
+                      rewrite: bool = False) -> None:
+        """The history is appended to epoch by epoch: write the rows after the `recorded` ones (the run's
+        epochs_run, kept in the same transaction as its rows), and drop recorded ones the history no
+        longer has. `rewrite` writes them all again (at the end of a run, whose earlier rows may have
+        changed: a restored best epoch is marked on its row)."""
         if rewrite or recorded > len(history):
             connection.execute(delete(epochs).where(epochs.c.run_id == run_id))
             recorded = 0
@@ -367,6 +368,10 @@ def _model_bytes(model) -> bytes:
 def clean_label(label: str) -> str:
     """A run's name as kept: printable characters only (PostgreSQL refuses NUL), at most 120."""
     return "".join(c for c in str(label) if c.isprintable()).strip()[:120]
+
+
+def _count(value) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def _first_line(error: Exception) -> str:
