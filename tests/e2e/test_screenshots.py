@@ -1,0 +1,123 @@
+"""Every page photographed at a laptop's and a phone's width, in the light and the dark theme, into
+test-artifacts/screenshots/, and checked that nothing is wider than its container (a cut-off table,
+legend or row of tiles). One server and one browser; three small runs trained first, so that the
+Train page's results, Runs and Compare are photographed with something in them."""
+import os
+import time
+
+import pytest
+
+import conftest
+from conftest import ROOT, open_app, start_server, stop_server
+
+pytestmark = pytest.mark.browser
+
+FOLDER = ROOT / "test-artifacts" / "screenshots"
+SIZES = {"wide": (1400, 900), "narrow": (420, 900)}
+THEMES = ("light", "dark")
+PAGES = ["", "Train", "Runs", "Compare", "Race", "Sweep", "One_neuron", "Activations", "Softmax", "Loss_functions",
+         "Gradient_descent", "Backpropagation", "Universal_approximation", "Counting_parameters"]
+RUNS = ["dataset=xor&hidden=8&epochs=3", "dataset=xor&hidden=8&epochs=3&learning_rate=0.01",
+        "dataset=xor&hidden=8%2C8&epochs=3&dropout=0.2"]
+# Each visible element of the page's main area: anything inside it reaching past its right edge,
+# unless inside a scroller of its own (a table's), is cut off or pushes the page sideways.
+OVERFLOWING = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const scrolls = (element, block) => {
+    for (let a = element.parentElement; a && a !== block; a = a.parentElement) {
+      if (['auto', 'scroll'].includes(getComputedStyle(a).overflowX)) return true;
+    }
+    return false;
+  };
+  const grip = d => d.closest('[data-testid="stDataFrameResizable"]') && getComputedStyle(d).position === 'absolute'
+    && !d.innerText;  // a table's transparent resize handle, which sits over its corner
+  const found = main.scrollWidth > main.clientWidth + 1 ? [`the page scrolls sideways: ${main.scrollWidth} > ${main.clientWidth}`] : [];
+  for (const block of main.querySelectorAll('[data-testid="stElementContainer"]')) {
+    if (!block.checkVisibility()) continue;
+    const edge = block.getBoundingClientRect().right + 1;  // + 2 more below: sub-pixel rounding of drawings
+    const past = [...block.querySelectorAll('*')].find(d => {
+      const box = d.getBoundingClientRect();
+      return box.right > edge + 2 && box.width > 0 && box.height > 0
+        && d.checkVisibility({opacityProperty: true, visibilityProperty: true}) && !scrolls(d, block) && !grip(d)
+        && !d.matches('input, textarea')  // a text box's field may run under its buttons: its frame is what shows
+        && !d.closest('.katex-mathml');  // a formula's copy for screen readers, clipped to nothing
+    });
+    if (past) {
+      const name = `${past.tagName.toLowerCase()} ${past.dataset.testid || past.getAttribute('class') || ''}`.slice(0, 60);
+      found.push(`${Math.round(past.getBoundingClientRect().right - edge)} px past: ${name} «${(past.innerText || '').slice(0, 40)}»`);
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, monkeypatch_module):
+    if os.environ.get("NNLAB_E2E_PORT"):  # a machine whose ports are shared hands out a fixed one
+        monkeypatch_module.setattr(conftest, "_free_port", lambda: int(os.environ["NNLAB_E2E_PORT"]))
+    url, process = start_server(tmp_path_factory.mktemp("screenshot-runs"), NNLAB_RUNS="shared")
+    yield url
+    stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def _settled(page, timeout: float = 30) -> None:
+    """The script has finished, nothing is left half drawn, and the visible charts are drawn."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000)
+    deadline = time.time() + timeout
+    while page.locator('[data-testid="stSkeleton"], [data-stale="true"]').count():  # parts still being drawn
+        assert time.time() < deadline, f"{page.url} kept drawing for {timeout:.0f} s"
+        time.sleep(0.1)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    for chart in (charts.nth(i) for i in range(charts.count())):
+        if chart.is_visible():  # charts in tabs not shown are not drawn
+            chart.locator("canvas, svg").first.wait_for(timeout=timeout * 1000)
+
+
+def _train(page, url: str, link: str) -> None:
+    open_app(page, f"{url}/Train?{link}")
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Test accuracy", exact=True).wait_for(timeout=120_000)
+
+
+def _photograph(page, name: str, overflowing: dict) -> None:
+    """The page as it is, at each width and in each theme (the same session: the theme follows the
+    system's, emulated; nothing reruns), photographed and checked for overflow."""
+    for theme in THEMES:
+        for size, (width, height) in SIZES.items():
+            page.emulate_media(color_scheme=theme)
+            page.set_viewport_size({"width": width, "height": height})
+            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+            _settled(page)
+            page.screenshot(path=str(FOLDER / f"{name}-{size}-{theme}.png"))
+            found = page.evaluate(OVERFLOWING)
+            if found:
+                overflowing[f"{name} {size} {theme}"] = found
+
+
+def test_every_page_fits_its_width_in_both_themes(server, browser):
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(120_000)  # a loaded machine: the first page imports TensorFlow
+    for link in RUNS:
+        _train(page, server, link)
+    # The check sees a cut-off element: a too-wide line put into the page is reported, then removed.
+    wide = ("() => { const line = document.createElement('div'); line.id = 'too-wide'; line.textContent = 'x'.repeat(400);"
+            " line.style.whiteSpace = 'nowrap';"
+            " document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stHeading\"]').append(line); }")
+    page.evaluate(wide)
+    assert page.evaluate(OVERFLOWING), "the overflow check missed a line wider than the page"
+    page.evaluate("() => document.getElementById('too-wide').remove()")
+    overflowing = {}
+    _photograph(page, "Train-trained", overflowing)  # the last run's results, as its student sees them
+    for name in PAGES:
+        open_app(page, f"{server}/{name}")
+        _photograph(page, name or "Home", overflowing)
+    context.close()
+    assert not overflowing, "\n".join(f"{where}: {found}" for where, found in overflowing.items())
