@@ -12,7 +12,7 @@ from nnlab.ui.results import VERDICT_ICONS, saved_verdict, verdict_panel
 from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/compare_arrows: Compare")
-store = workspace.store()
+store = workspace.required_store()
 runs, _ = store.list()
 if len(runs) < 2:
     st.info("Compare needs at least two runs: train one, change one setting, train again.")

@@ -83,9 +83,10 @@ with top:
             st.dataframe(table, hide_index=True, width="stretch", column_config={
                 "test accuracy": st.column_config.NumberColumn(format="percent"),
                 "test loss": st.column_config.NumberColumn(format="%.4g")})
-            for job, tab in zip(finished, st.tabs([f"Verdict of {job.label.split(':')[0]}" for job in finished])):
-                with tab:
-                    results.verdict_panel(job.result.verdict, job.result.config, apply_prefix=None)
+            for i, (job, tab) in enumerate(zip(finished, st.tabs([f"Verdict of {job.label.split(':')[0]}"
+                                                                   for job in finished]))):
+                with tab:  # next steps as on every page: they open Train with the change
+                    results.verdict_panel(job.result.verdict, job.result.config, key=f"race_{i}_", go_to="train")
         for job in jobs:
             if job.result is None:
                 st.error(f"{markdown(job.label)}: {markdown(job.message)}")

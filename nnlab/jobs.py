@@ -23,7 +23,7 @@ from typing import Callable
 from nnlab.architecture import count_params, layer_specs
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
-from nnlab.runs import RunStore
+from nnlab.runs import STORE_ERRORS, RunStore
 from nnlab.scheduler import Scheduler
 from nnlab.slot_work import SlotWork
 from nnlab.status import FINISHED, Status
@@ -130,7 +130,8 @@ class TrainingJob(SlotWork):
         if self._begin():
             while self._epoch():
                 pass
-            self._end()
+            if self.status != Status.FAILED:  # a failed epoch has ended the run and said why
+                self._end()
 
     # --- the steps a race or sweep drives ---------------------------------------------------------
 
@@ -161,10 +162,9 @@ class TrainingJob(SlotWork):
                     self.run_id = self._store.create(
                         self.config, dataset_title=self.dataset.title, task=self.dataset.task,
                         params=self._trainer.model.count_params(), label=self.label)
-                except OSError as error:
-                    self._fail(f"Could not save the run ({_reason(error)}): free some space (delete old runs) "
-                               f"and train again.")
-                    return False
+                except STORE_ERRORS as error:  # the run is worth more than its record: train it unsaved
+                    self.warnings.append(f"This run is not being saved ({_reason(error)}); it trains all the same, "
+                                         f"but it will not be in Runs.")
             return True
         except Exception as error:  # noqa: BLE001 - a job must end with a status, never hang "running"
             self._fail_with(error)
@@ -198,7 +198,7 @@ class TrainingJob(SlotWork):
                     self._store.finish(self.run_id, status=result.status, message=result.message, test=result.test,
                                        verdict=result.verdict.to_dict(), history=result.history,
                                        model=result.model if self._keep_model else None)
-                except OSError as error:
+                except STORE_ERRORS as error:
                     status = Status.FAILED
                     message = (f"Could not save the end of the run ({_reason(error)}); its {len(result.history)} "
                                f"epochs were saved as they trained. Free some space (delete old runs).")
@@ -236,7 +236,7 @@ class TrainingJob(SlotWork):
         """Disk trouble during the epochs must not end the training: note it and carry on."""
         try:
             write()
-        except OSError as error:
+        except STORE_ERRORS as error:
             note = f"Could not save the run ({_reason(error)}); training continues unsaved."
             if note not in self.warnings:
                 self.warnings.append(note)
@@ -274,12 +274,12 @@ class _Group(SlotWork):
     @property
     def members(self) -> list[TrainingJob]:
         return self.jobs
+
     def stop(self) -> None:
         """End every run within one batch, each with its own status (stopped, or abandoned)."""
         for job in self.jobs:
             job.stop()
         self._scheduler.cancel(self)
-
 
 
 class RaceJob(_Group):
@@ -305,5 +305,5 @@ class SweepJob(_Group):
             job._train()
 
 
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)
+def _reason(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error)

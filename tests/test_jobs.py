@@ -44,7 +44,7 @@ def started():
 
 
 def test_a_job_trains_in_its_thread_and_saves_its_run(tmp_path):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     job = TrainingJob(TINY, load_dataset, store=store, label="tiny", owner="alice").start()
     job.join(DEADLINE)
     assert job.done and job.status == Status.COMPLETED and len(job.history) == 3
@@ -96,16 +96,17 @@ def test_a_sweep_is_refused_when_its_runs_together_are_over_the_budget(monkeypat
     assert [job.status for job in sweep.jobs] == [Status.COMPLETED] * 2
 
 
-def test_a_store_that_cannot_be_created_fails_the_run_with_the_reason(tmp_path):
+def test_a_database_that_cannot_be_used_lets_the_run_train_unsaved_with_a_warning(tmp_path):
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("")
-    job = TrainingJob(TINY, load_dataset, store=RunStore(blocked))
+    job = TrainingJob(TINY, load_dataset, store=RunStore(f"sqlite:///{blocked}/runs.sqlite"))
     job.run()
-    assert job.status == Status.FAILED and job.message.startswith("Could not save the run (") and not job.history
+    assert job.status == Status.COMPLETED and len(job.history) == 3 and job.run_id is None
+    assert len(job.warnings) == 1 and job.warnings[0].startswith("This run is not being saved (the database ")
 
 
 def test_disk_trouble_during_the_epochs_only_warns(tmp_path, monkeypatch):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     real_save, calls = store.save_history, []
 
     def full_for_two_epochs(run_id, history):
@@ -122,7 +123,7 @@ def test_disk_trouble_during_the_epochs_only_warns(tmp_path, monkeypatch):
 
 
 def test_a_full_disk_at_the_end_marks_the_run_failed_not_running(tmp_path, monkeypatch):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
 
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -191,7 +192,7 @@ def test_the_wait_is_estimated_from_the_running_jobs_remaining_time(started):
 
 
 def test_a_run_nobody_watches_is_abandoned_with_its_epochs_kept(tmp_path):
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     job = TrainingJob(LONG, load_dataset, store=store, abandon_seconds=1.0).start()
     wait_until(lambda: job.touch() or len(job.history) >= 2)  # watched until two epochs are in
     job.join(DEADLINE)  # then the page is closed
@@ -202,7 +203,6 @@ def test_a_run_nobody_watches_is_abandoned_with_its_epochs_kept(tmp_path):
     assert run.status == Status.ABANDONED and run.epochs_run == len(job.history) and run.message == job.message
 
 
-def test_a_race_nobody_watches_is_abandoned_as_a_whole(tmp_path):
 def test_stop_keeping_the_best_epoch_restores_it_before_the_run_is_tested_and_saved(run_store):
     config = RunConfig(dataset="digits", train_size=60, hidden=(256, 256), epochs=500, batch_size=8, learning_rate=0.01)
     job = TrainingJob(config, load_dataset, store=run_store).start()
@@ -223,7 +223,8 @@ def test_stop_keeping_the_best_epoch_restores_it_before_the_run_is_tested_and_sa
     assert saved.message == job.message and saved.epochs_run == len(losses)
 
 
-    store = RunStore(tmp_path)
+def test_a_race_nobody_watches_is_abandoned_as_a_whole(tmp_path):
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     race = RaceJob([TrainingJob(LONG, load_dataset, store=store, label=name) for name in "AB"],
                    abandon_seconds=1.0, scheduler=Scheduler(1)).start()
     wait_until(lambda: race.jobs[0].touch() or all(len(job.history) >= 2 for job in race.jobs))  # a runner's page
@@ -244,7 +245,7 @@ def test_a_queued_run_nobody_watches_leaves_the_queue(started):
 
 def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
     monkeypatch.setattr(slot_work, "HEARTBEAT_SECONDS", 0.05)
-    store = RunStore(tmp_path)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     beats = []
     real_beat = store.beat
     monkeypatch.setattr(store, "beat", lambda run_id: beats.append(run_id) or real_beat(run_id))
@@ -260,7 +261,7 @@ def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
 
 
 def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path):
-    store, order = RunStore(tmp_path), []
+    store, order = RunStore(f"sqlite:///{tmp_path}/runs.sqlite"), []
     racers = [TrainingJob(TINY, load_dataset, store=store, label=name, owner="alice",
                           snapshot=lambda model, data, name=name: order.append(name)) for name in "AB"]
     scheduler = Scheduler(1)
@@ -329,3 +330,23 @@ def test_the_deployer_sets_the_abandon_time(text, seconds, monkeypatch):
             slot_work.abandon_seconds_from_environment()
     else:
         assert slot_work.abandon_seconds_from_environment() == seconds
+
+
+def test_an_epoch_that_fails_ends_the_run_with_its_own_reason(tmp_path, monkeypatch):
+    from nnlab.train import Trainer
+
+    real_epoch, calls = Trainer.run_epoch, []
+
+    def failing_second_epoch(self):
+        calls.append(1)
+        if len(calls) == 2:
+            raise UserError("the data file changed under the run")
+        return real_epoch(self)
+
+    monkeypatch.setattr(Trainer, "run_epoch", failing_second_epoch)
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
+    job = TrainingJob(TINY, load_dataset, store=store)
+    job.run()
+    assert job.status == Status.FAILED and job.message == "the data file changed under the run"
+    run = store.load(job.run_id)
+    assert run.status == Status.FAILED and run.message == job.message and run.epochs_run == 1

@@ -124,23 +124,6 @@ def test_compare_many_runs_shows_the_settings_against_results(runs_dir):
     assert {row["axis"] for row in parallel["rows"]} == {"learning_rate", "best val accuracy"}
 
 
-def test_a_race_of_two_tiny_configurations_saves_two_runs(runs_dir):
-    at = open_page(RACE)
-    for side in ("a_", "b_"):
-        at.selectbox(key=f"{side}dataset").set_value("iris").run()
-        at.select_slider(key=f"{side}epochs").set_value(3).run()
-    assert any("A and B are the same" in m.value for m in at.markdown)
-    at.slider(key="b_dropout").set_value(0.3).run()
-    assert any(plain(m.value) == "**B differs from A in:** dropout 0.0 → 0.3" for m in at.markdown)
-    button(at, "Race").click().run()
-    wait_until(at, lambda at: at.session_state["race"].done)
-    jobs = at.session_state["race"].jobs
-    assert [job.status for job in jobs] == ["completed", "completed"]
-    loss = charts(at)[0]
-    assert {row["run"] for row in loss["rows"]} == {"A", "B (dropout 0.3)"}
-    assert len(open_store().list()[0]) == 2
-
-
 def test_a_sweep_of_three_values_completes(runs_dir):
     at = open_page(SWEEP, dataset="iris", hidden="8", epochs="2")
     widget(at, "Setting to sweep").set_value("dropout").run()

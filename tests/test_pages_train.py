@@ -1,4 +1,3 @@
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +6,7 @@ import pytest
 
 from nnlab.config import COURSE_EXERCISE
 from nnlab.presets import PRESETS
+from nnlab.runs import open_store
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,8 +95,8 @@ def test_short_training_draws_every_epoch_then_the_verdict_and_predictions(runs_
     assert {"Test loss", "Test accuracy", "Train loss", "Validation loss"} <= {m.label for m in at.metric}
     table = at.dataframe[-1].value  # the test samples, misclassified first
     assert "what the network says" in table and table["what the network says"].str.startswith("The machine thinks").all()
-    runs = list(runs_dir.iterdir())
-    assert len(runs) == 1 and json.loads((runs[0] / "run.json").read_text())["status"] == "completed"
+    runs = open_store().list()[0]
+    assert len(runs) == 1 and runs[0].status == "completed" and runs[0].id == job.run_id
 
 
 def test_a_remedy_button_puts_its_settings_into_the_controls(runs_dir):

@@ -17,6 +17,7 @@ from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.jobs import RaceJob, SweepJob, TrainingJob
 from nnlab.safe_text import markdown
+from nnlab.slot_work import SlotWork
 from nnlab.status import Status
 from nnlab.tasks import metric_name
 from nnlab.ui import workspace
@@ -31,8 +32,13 @@ SIDEBAR_POLL_SECONDS = 10.0  # other pages keep the visitor's runs alive (touche
 
 
 def new_job(config: RunConfig, label: str = "") -> TrainingJob:
-    """A job that trains on the shared cached data and saves into this visitor's store."""
-    return TrainingJob(config, load_data, store=workspace.store(), label=label, owner=workspace.visitor())
+    """A job that trains on the shared cached data and saves into this visitor's store (unsaved, and
+    saying so, while the database cannot be used)."""
+    store = workspace.store()
+    job = TrainingJob(config, load_data, store=store, label=label, owner=workspace.visitor())
+    if store is None:
+        job.warnings.append(workspace.store_problem() or "This run is not being saved.")
+    return job
 
 
 def start(key: str, job) -> bool:
@@ -61,7 +67,11 @@ def session_jobs() -> list[TrainingJob]:
 
 
 def touch_session_jobs() -> None:
-    """This visitor is still here: their runs go on."""
+    """This visitor is still here: their runs go on, and so does any other work they wait for (a search
+    still queued with no trial yet, a learning-rate finder) whatever page they are on."""
+    for value in list(st.session_state.values()):
+        if isinstance(value, SlotWork):
+            value.touch()
     for job in session_jobs():
         job.touch()
 
