@@ -62,14 +62,19 @@ def _hidden(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def settings_file(path: str | None) -> dict:
+    """The settings in a JSON file named by --config ({} without one), checked as a RunConfig."""
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return RunConfig.from_json(handle.read()).to_dict()
+    except OSError as error:
+        raise UserError(f"cannot read the settings file {path}: {error.strerror}") from None
+
+
 def config_from_args(args: argparse.Namespace) -> RunConfig:
-    base: dict = {}
-    if args.config:
-        try:
-            with open(args.config, encoding="utf-8") as handle:
-                base = RunConfig.from_json(handle.read()).to_dict()
-        except OSError as error:
-            raise UserError(f"cannot read the settings file {args.config}: {error.strerror}") from None
+    base = settings_file(args.config)
     for name in SETTINGS:
         value = getattr(args, name)
         if value is not None:

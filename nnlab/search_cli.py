@@ -109,13 +109,9 @@ def _loaded(key: tuple, fields: tuple):
 
 
 def _base(args: argparse.Namespace) -> RunConfig:
-    values: dict = {}
-    if args.config:
-        try:
-            with open(args.config, encoding="utf-8") as handle:
-                values = RunConfig.from_json(handle.read()).to_dict()
-        except OSError as error:
-            raise UserError(f"cannot read the settings file {args.config}: {error.strerror}") from None
+    from nnlab.cli import settings_file  # the CLI imports this module: at call time, not import time
+
+    values = settings_file(args.config)
     values.update(dataset=args.dataset, epochs=args.epochs)
     if args.train_size is not None:
         values["train_size"] = args.train_size

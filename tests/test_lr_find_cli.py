@@ -1,16 +1,6 @@
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(*args, timeout=600):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "nnlab", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, cwd=ROOT)
+from test_cli import run_cli
 
 
 def test_lr_find_json_holds_the_suggestion_and_the_curve():

@@ -34,12 +34,13 @@ def finished(process: subprocess.Popen) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("space, says", [
-    ("learning_rate=0.1..0.001", "learning_rate: the low end 0.1 is above the high end 0.001"),
-    ("momentum=0..1", "cannot read the range 'momentum=0..1'"),
-    ("layers=1..2:sqrt", "the scale after ':' is 'log' or 'linear'"),
+    (("--space", "learning_rate=0.1..0.001"), "learning_rate: the low end 0.1 is above the high end 0.001"),
+    (("--space", "momentum=0..1"), "cannot read the range 'momentum=0..1'"),
+    (("--space", "layers=1..2:sqrt"), "the scale after ':' is 'log' or 'linear'"),
+    (("--config", "/no/such.json"), "cannot read the settings file /no/such.json"),
 ])
 def test_a_bad_space_exits_with_2_and_one_line(tmp_path, space, says):
-    code, out, err = finished(search(tmp_path, "--space", space))
+    code, out, err = finished(search(tmp_path, *space))
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("nnlab: ") and says in err
 
