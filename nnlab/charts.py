@@ -85,15 +85,18 @@ def _fill(specs: tuple[str, str], history: pd.DataFrame, best_epoch: int | None)
 
 
 ONSET_COLOUR, TREND_COLOUR = "#d62728", "#9467bd"
+RATE_CHANGE_COLOUR = "#8c564b"  # a learning rate set during the run: neither a curve's nor the verdict's colour
 
 
 def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: int | None = None,
-                    best_epoch: int | None = None, evidence: dict | None = None, height: int = 260) -> tuple[dict, dict]:
+                    best_epoch: int | None = None, evidence: dict | None = None, rate_changes: list[int] | None = None,
+                    height: int = 260) -> tuple[dict, dict]:
     """Loss and accuracy (or MAE) as two Vega-Lite specs: train solid and validation dashed, the
     best validation epoch marked. The x axis spans all planned epochs so the curves grow into it.
     `evidence` (a verdict's, or a live finding's) adds what the verdict saw: the onset of
     overfitting (`onset_epoch`, `val_rise`) on both panels, the trend of the last epochs of a run
-    still improving (`trend_line`) on the loss panel."""
+    still improving (`trend_line`) on the loss panel. `rate_changes`: the epochs from which a learning
+    rate set during the run took over, each a rule labelled with the new rate on both panels."""
     data = history_frame(history, task, "this run")
     last = int(data["epoch"].max()) if len(data) else 1
     metric = "accuracy" if task == "classification" else "mae"
@@ -104,7 +107,31 @@ def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: in
         for spec, layers in ((loss, _evidence_layers(span, with_trend=True)), (score, _evidence_layers(span, with_trend=False))):
             spec["layer"] = spec["layer"] + json.loads(layers)
             spec["datasets"].update(onset=onset, trend=trend)
+    changes = _rate_change_rows(history, rate_changes or [])
+    if changes:
+        for spec in (loss, score):
+            spec["layer"] = spec["layer"] + json.loads(_rate_change_layers())
+            spec["datasets"]["rate_changes"] = changes
     return loss, score
+
+
+def _rate_change_rows(history: list[dict] | pd.DataFrame, epochs: list[int]) -> list[dict]:
+    rows = history.to_dict("records") if isinstance(history, pd.DataFrame) else history
+    rates = {int(row["epoch"]): row.get("learning_rate") for row in rows}
+    return [{"epoch": epoch, "short": f"rate → {rates[epoch]:.3g}",
+             "label": f"learning rate set to {rates[epoch]:.3g} from epoch {epoch}"}
+            for epoch in epochs if isinstance(rates.get(epoch), (int, float))]
+
+
+@lru_cache(maxsize=1)
+def _rate_change_layers() -> str:
+    """A rule and a label per change of the learning rate during the run (data set "rate_changes")."""
+    changes = alt.Chart(alt.Data(name="rate_changes"))
+    layers = [changes.mark_rule(color=RATE_CHANGE_COLOUR, strokeWidth=2, strokeDash=[2, 2]).encode(
+                  x="epoch:Q", tooltip=["label:N"]),
+              changes.mark_text(align="left", dx=4, baseline="top", color=RATE_CHANGE_COLOUR).encode(
+                  x="epoch:Q", y=alt.value(32), text="short:N")]  # under the onset's label
+    return json.dumps([{k: v for k, v in layer.to_dict().items() if k not in ("$schema", "config")} for layer in layers])
 
 
 def _evidence_rows(evidence: dict) -> tuple[list[dict], list[dict]]:

@@ -113,3 +113,13 @@ def test_class_labels_are_written_upright():
     assert spec(bars(pd.DataFrame({"digit": ["0", "1"], "p": [0.3, 0.7]}), "digit", "p"))["encoding"]["x"]["axis"]["labelAngle"] == 0
     dash = spec(activation_chart(curves(["relu", "linear"]), "function"))["encoding"]["strokeDash"]["scale"]
     assert dash["domain"] == ["relu", "linear"] and dash["range"][0] == [1, 0] and dash["range"][1] != [1, 0]  # ReLU shows under linear
+
+
+def test_a_learning_rate_set_during_the_run_is_marked_on_both_curves():
+    history = [{"epoch": e, "loss": 1 / e, "val_loss": 1.1 / e, "accuracy": 0.5, "val_accuracy": 0.5,
+                "learning_rate": 0.01 if e < 3 else 0.001} for e in range(1, 6)]
+    for spec in charts.training_charts(history, "classification", epochs=5, rate_changes=[3]):
+        assert spec["datasets"]["rate_changes"] == [{"epoch": 3, "short": "rate → 0.001",
+                                                     "label": "learning rate set to 0.001 from epoch 3"}]
+        assert any(layer.get("data", {}).get("name") == "rate_changes" for layer in spec["layer"])
+    assert all("rate_changes" not in spec["datasets"] for spec in charts.training_charts(history, "classification"))

@@ -50,3 +50,7 @@ def test_the_learning_rate_changed_during_a_run_is_recorded_and_drawn(runs_dir, 
     assert all(row["learning_rate"] == pytest.approx(0.1) for row in job.history[changed[0] - 1:])
     drawn = [c for c in charts(at) if any(row.get("series") == "used" for row in c["rows"])]
     assert drawn and any(row.get("label", "").startswith("set by you") for row in drawn[0]["rows"])
+    marked = f"learning rate set to 0.1 from epoch {changed[0]}"  # and on the loss and accuracy curves
+    assert sum(row.get("label") == marked for chart in charts(at)[:2] for row in chart["rows"]) == 2
+    saved = page_store.load(job.run_id).history  # kept with the run
+    assert saved["learning_rate"].tolist()[changed[0] - 1:] == pytest.approx([0.1] * (len(saved) - changed[0] + 1))

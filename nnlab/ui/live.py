@@ -16,6 +16,7 @@ from nnlab import charts
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.jobs import RaceJob, SweepJob, TrainingJob
+from nnlab.lr_schedule import changed_epochs
 from nnlab.safe_text import markdown
 from nnlab.slot_work import SlotWork
 from nnlab.status import Status
@@ -166,7 +167,8 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
             evidence = job.result.verdict.evidence
         metric_tiles(history, task)
         live_curves(f"{key}chart", (id(job), len(history), job.done), lambda: charts.training_charts(
-            history, task, epochs=job.config.epochs, best_epoch=best, evidence=evidence, height=height))
+            history, task, epochs=job.config.epochs, best_epoch=best, evidence=evidence, height=height,
+            rate_changes=changed_epochs(job.config, history)))
     elif not job.done:
         st.caption("The first epoch includes compiling the network; the curves appear after it.")
     live_learning_rate(job, key)
