@@ -71,7 +71,7 @@ def test_stop_keeps_the_completed_epochs(server, page):
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
     _wait_for_epoch(page, 4)
     _stop(page).click()
-    message = page.get_by_text(re.compile(r"Stopped by you during epoch \d+; \d+ completed epoch")).first
+    message = page.get_by_text(re.compile(r"Stopped by you (?:during|after) epoch \d+; \d+ completed epoch")).first
     message.wait_for(timeout=60_000)
     kept = int(re.search(r"; (\d+) completed", message.inner_text()).group(1))
     assert 3 <= kept < 300
@@ -103,6 +103,9 @@ def test_train_tweak_one_knob_train_again_and_compare(server, page):
     for name, press in (("first", 0), ("dropout", 4)):
         if press:
             slider = page.locator('[data-testid="stSlider"]').filter(has_text="Dropout").get_by_role("slider")
+            if not slider.is_visible():  # the settings fold away once a run is shown
+                page.get_by_test_id("stExpander").filter(has_text="Settings").locator("summary").first.click()
+                slider.wait_for()
             deadline = time.time() + 30
             while "dropout=0.2" not in page.evaluate("location.href") and time.time() < deadline:
                 if round(float(slider.input_value()) * 20) < press:  # steps of 0.05
