@@ -255,8 +255,10 @@ def reference_text(evidence: dict) -> str:
         return "Judged from the training fit alone: there is no reference figure for this data."
     gap, source = evidence["from_reference"], evidence["reference_source"]
     if evidence["reference_metric"] == "accuracy":
-        return f"Validation accuracy is {abs(gap):.1%} {'short of' if gap > 0 else 'beyond'} what this data set allows ({source})."
-    return f"Validation loss is {abs(gap):.2f} {'above' if gap > 0 else 'below'} what this data set allows ({source})."
+        return (f"Validation accuracy is {abs(gap) * 100:.1f} pt {'short of' if gap > 0 else 'beyond'} the best known "
+                f"result for this data set ({source}).")
+    return (f"Validation loss is {abs(gap):.2f} {'above' if gap > 0 else 'below'} the best known result for this "
+            f"data set ({source}).")
 
 
 def number(value) -> float:

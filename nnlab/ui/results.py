@@ -51,7 +51,7 @@ def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "", 
         if verdict.evidence.get("onset_epoch"):
             facts.append(f"overfitting since epoch **{verdict.evidence['onset_epoch']}**")
         if verdict.gap is not None and math.isfinite(verdict.gap):
-            facts.append(f"generalization gap **{verdict.gap:.1%}**" if verdict.gap_metric == "accuracy"
+            facts.append(f"generalization gap **{verdict.gap * 100:.1f} pt**" if verdict.gap_metric == "accuracy"
                          else f"generalization gap **{verdict.gap:.3g}** (loss)")
         if facts:
             st.markdown(" · ".join(facts))
