@@ -112,7 +112,7 @@ class RunStore:
             with self._writing() as connection:
                 done = connection.execute(update(runs).where(*self._this(run_id)).values(heartbeat=time.time()))
             return done.rowcount == 1
-        except (StoreUnavailable, SQLAlchemyError) as error:
+        except (UserError, SQLAlchemyError) as error:
             log.warning("run %s: heartbeat not recorded: %s", run_id, error)
             return False
 
@@ -130,7 +130,7 @@ class RunStore:
     def finish(self, run_id: str, *, status: str, message: str = "", test: dict | None = None,
                verdict: dict | None = None, history: list[dict] | None = None, model=None) -> None:
         """The run's final state (and its model, unless bigger than NNLAB_MAX_MODEL_MB), in one
-        transaction. Raises StoreUnavailable or OSError; call mark_failed then."""
+        transaction. Raises UserError (StoreUnavailable among them) or OSError; call mark_failed then."""
         status = Status(status)
         blob = _model_bytes(model) if model is not None else None
         if blob is not None and len(blob) > MAX_MODEL_MB * 1e6:
