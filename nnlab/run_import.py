@@ -43,14 +43,13 @@ def old_folder(runs_dir: Path, workspace: str) -> Path:
 
 def import_once(store: RunStore, folder: Path) -> ImportReport | None:
     """Import `folder` into `store` unless it was imported before (by any process); None then."""
+    if not folder.is_dir():  # most workspaces never had files: a stat, and nothing remembered for them
+        return None
     key = (store.url, str(folder.resolve()))
-    if key in _DONE:  # the common case, every page of every visitor: no lock
+    if key in _DONE:  # every page of a visitor who had: no lock
         return None
     with _LOCK:
         if key in _DONE:
-            return None
-        if not folder.is_dir():
-            _DONE.add(key)
             return None
         engine = store.engine()
         with database.writing(engine) as connection:
