@@ -65,8 +65,10 @@ def _create_first_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, epochs, models, import_damage, imports])
 
 
-# Step n brings a store from version n - 1 to n. A later column is a new step at the end, e.g.
-# `lambda c: c.execute(text("ALTER TABLE nnlab_runs ADD COLUMN …"))`; never edit a released step.
+# Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
+# tables as `metadata` declares them now, so a fresh store already has any later column: a later
+# column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
+# `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
 MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables]
 VERSION = len(MIGRATIONS)
 
