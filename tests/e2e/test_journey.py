@@ -122,7 +122,8 @@ def test_train_tweak_one_knob_train_again_and_compare(server, page):
         page.get_by_text("Trained all 3 epochs.").first.wait_for(timeout=120_000)
     page.get_by_role("link", name="Compare").first.click()
     page.get_by_text("What differs:").wait_for()
-    assert "dropout 0.0 → 0.2" in page.locator("p", has_text="What differs:").inner_text()
+    # Compare opens on the newest runs of one data set (the journey's earlier MNIST runs may be among them)
+    assert re.search(r"dropout (?:0\.0 → )+0\.2", page.locator("p", has_text="What differs:").inner_text())
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     shoot(page, "5-compare")
     seconds = time.time() - started
