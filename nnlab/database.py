@@ -8,6 +8,7 @@ connections; on Community Cloud the app's Secrets). A URL is shown with its pass
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -156,8 +157,10 @@ def _checked(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+@functools.lru_cache(maxsize=1)
 def _secrets_file_url() -> str | None:
-    """connections.nnlab.url from the secrets files Streamlit reads (the project's, then the user's)."""
+    """connections.nnlab.url from the secrets files Streamlit reads (the project's, then the user's);
+    read once per process, not at every page run."""
     for path in (Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
         try:
             with open(path, "rb") as handle:

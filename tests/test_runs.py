@@ -360,7 +360,9 @@ def test_a_database_that_cannot_be_reached_is_one_clear_error(tmp_path):
         assert "cannot be used" in message and "secret-pw" not in message and "NNLAB_DATABASE_URL" in message
 
 
-def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_path, monkeypatch):
+def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_path, monkeypatch, request):
+    database._secrets_file_url.cache_clear()  # the secrets file is read once per process: play new ones
+    request.addfinalizer(database._secrets_file_url.cache_clear)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path / "runs"))
@@ -368,6 +370,7 @@ def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_pat
     assert database.database_url() == f"sqlite:///{tmp_path / 'runs' / 'nnlab.sqlite'}"
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "secrets.toml").write_text('[connections.nnlab]\nurl = "postgresql://a:pw@db/x"\n')
+    database._secrets_file_url.cache_clear()
     assert database.database_url() == "postgresql://a:pw@db/x"
     monkeypatch.setenv("NNLAB_DATABASE_URL", "postgresql://b@db/y")
     assert database.database_url() == "postgresql://b@db/y"

@@ -55,7 +55,7 @@ def sidebar() -> None:
         return
     if "workspace" not in st.session_state:
         linked = str(st.query_params.get("workspace", "")).strip().lower()
-        st.session_state["workspace"] = linked if _NAME.match(linked) and linked != SHARED else secrets.token_hex(6)
+        st.session_state["workspace"] = linked if _private_name(linked) else secrets.token_hex(6)
     st.sidebar.text_input(
         "Workspace", key="workspace", persist_state="session",  # the same on every page
         help="Your runs are kept under this name, private to you. It is part of every page's link: "
@@ -71,7 +71,11 @@ def sidebar() -> None:
 
 def _name() -> str | None:
     name = str(st.session_state.get("workspace") or "").strip().lower()
-    return name if _NAME.match(name) and name != SHARED else None  # "shared" is everyone's: never a private name
+    return name if _private_name(name) else None
+
+
+def _private_name(name: str) -> bool:
+    return bool(_NAME.match(name)) and name != SHARED  # "shared" is everyone's: never a private name
 
 
 def workspace_name() -> str:
