@@ -88,12 +88,13 @@ class Recorder:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    runs, damaged = store_of(args).list()
+    store = store_of(args)
+    runs, damaged = store.list()
     if args.json:
         print(json.dumps(json_safe([_summary(run) for run in runs]), allow_nan=False))
         return 0
     if not runs:
-        print(f"no runs in {database.shown(args.database or database.database_url())} ({args.workspace})")
+        print(f"no runs in {database.shown(store.url)} ({store.workspace})")
     for run in runs:
         test = ", ".join(f"{k} {v:.4g}" for k, v in run.test.items() if v is not None)
         print(f"{run.id}  {run.status:<13} {run.epochs_run:>4} epochs  {run.config.dataset:<14} "
