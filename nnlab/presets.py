@@ -16,6 +16,10 @@ class Preset:
     look_for: str  # what the student should see
 
 
+# Eight sigmoid layers: each passes back at most a quarter of the gradient (the Activations page).
+_DEEP_SIGMOID = RunConfig(dataset="digits", hidden=(32,) * 8, activation="sigmoid", loss="cross_entropy",
+                          optimizer="sgd", learning_rate=0.1, batch_size=32, epochs=20)
+
 PRESETS = {p.key: p for p in [
     Preset("course", "The course exercise",
            "The course notebook's network: 784 pixels → three hidden layers of 20 ReLU → softmax, "
@@ -41,6 +45,16 @@ PRESETS = {p.key: p for p in [
            RunConfig(dataset="mnist", hidden=(128,), loss="cross_entropy", optimizer="sgd",
                      learning_rate=10.0, batch_size=32, epochs=5),
            "The loss jumps up and accuracy stays at chance (≈10 %): the steps overshoot every minimum."),
+    Preset("vanishing", "8 layers of sigmoid: the gradient vanishes",
+           "The 8×8 digits through eight hidden layers of 32 sigmoid neurons, plain SGD.",
+           _DEEP_SIGMOID,
+           "Accuracy stays near chance. Open *Inside the network → Weights & gradients*: the first layer's "
+           "gradient sits about four orders of magnitude below the output layer's, so the first layers hardly learn."),
+    Preset("vanishing_relu", "The same 8 layers with ReLU",
+           "The vanishing-gradient lesson's network with ReLU instead of sigmoid.",
+           dataclasses.replace(_DEEP_SIGMOID, activation="relu"),
+           "It learns (≈80 % or more within 10 epochs), and every layer's gradient norm stays within a factor of "
+           "a few of the others: ReLU passes the gradient back unchanged where it is active."),
 ]}
 
 

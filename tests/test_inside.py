@@ -1,0 +1,199 @@
+"""The network's inside: weight images and neuron maps equal the model's own numbers, the layer
+statistics' tables, the charts, a saved model read back, and the vanishing-gradient lesson."""
+import base64
+import dataclasses
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from nnlab import inside, inside_charts
+from nnlab.config import RunConfig
+from nnlab.data import load_dataset
+from nnlab.errors import UserError
+from nnlab.model import build_model
+from nnlab.presets import PRESETS
+from nnlab.train import train
+
+
+@pytest.fixture(scope="module")
+def digits():
+    config = RunConfig(dataset="digits", hidden=(100,), epochs=1)
+    return config, load_dataset(config)
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    config = RunConfig(dataset="spiral", hidden=(8, 8), activation="tanh", samples=200)
+    return config, load_dataset(config)
+
+
+def test_the_weight_images_are_the_first_kernel_strongest_first(digits):
+    config, dataset = digits
+    model = build_model(config, dataset)
+    kernel = model.get_layer("hidden_1").kernel.numpy()
+    snap = inside.snapshot(model, dataset, epoch=3)
+    weights = snap.weights
+    assert snap.maps is None and (snap.epoch, snap.batch) == (3, 0)
+    assert weights.units == 100 and len(weights.neurons) == inside.MOST_TILES == 64  # "64 of 100"
+    norms = np.linalg.norm(kernel, axis=0)
+    assert list(weights.neurons) == [int(i) + 1 for i in np.argsort(-norms)[:64]]
+    assert np.all(np.diff(weights.strength) <= 0)
+    for image, neuron in zip(weights.images, weights.neurons):
+        np.testing.assert_array_equal(image, kernel[:, neuron - 1].reshape(8, 8))  # pixel (i, j) is input 8i + j
+
+
+def test_a_snapshot_keeps_its_copy_while_training_goes_on(digits):
+    config, dataset = digits
+    model = build_model(config, dataset)
+    snap = inside.snapshot(model, dataset, epoch=1)
+    before = snap.weights.images.copy()
+    kernel = model.get_layer("hidden_1").kernel  # as an optimizer step would
+    kernel.assign(kernel.numpy() + 1.0)
+    np.testing.assert_array_equal(snap.weights.images, before)
+
+
+def _by_hand(model, inputs: np.ndarray) -> list[np.ndarray]:
+    """tanh(x W + b) layer by layer, in numpy from the weights; the output softmax."""
+    outputs, x = [], inputs
+    for layer in inside.dense_layers(model):
+        kernel, bias = (w.numpy() for w in (layer.kernel, layer.bias))
+        z = x @ kernel + bias
+        x = np.tanh(z) if layer.name != "output" else np.exp(z - z.max(1, keepdims=True)) / np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)
+        outputs.append(x)
+    return outputs
+
+
+def test_the_neuron_maps_are_the_layer_outputs_over_the_grid(spiral):
+    config, dataset = spiral
+    model = build_model(config, dataset)
+    snap = inside.snapshot(model, dataset, epoch=1)
+    maps = snap.maps
+    assert snap.weights is None and [name for name, _ in maps.layers] == ["hidden_1", "hidden_2"]
+    # the grid spans the data as the student sees it (raw units, 5 % margin), not the standardized inputs
+    raw = dataset.scaler.inverse_transform(dataset.x_train)
+    assert maps.x1[0] < raw[:, 0].min() < raw[:, 0].max() < maps.x1[-1]
+    assert maps.x2[0] < raw[:, 1].min() < raw[:, 1].max() < maps.x2[-1]
+    grid = np.array([(a, b) for b in maps.x2 for a in maps.x1])
+    first, second, output = _by_hand(model, dataset.scaler.transform(grid))
+    size = inside.GRID
+    for (_, drawn), expected in zip(maps.layers, (first, second)):
+        # neuron n's output at (x1[j], x2[i]) is drawn at [n, i, j]
+        np.testing.assert_allclose(drawn, expected.T.reshape(-1, size, size), atol=1e-5)
+    np.testing.assert_allclose(maps.prediction, output[:, 1].reshape(size, size), atol=1e-5)
+
+
+def test_with_batch_norm_the_maps_are_taken_after_the_activation():
+    from nnlab.tf_runtime import keras
+
+    config = RunConfig(dataset="moons", hidden=(6, 5), activation="relu", batch_norm=True, dropout=0.2, samples=200)
+    dataset = load_dataset(config)
+    model = build_model(config, dataset)
+    maps = inside.neuron_maps(model, dataset)
+    _, _, points = inside.plane_grid(dataset)
+    probe = keras.Model(model.inputs[0], [model.get_layer("activation_1").output, model.get_layer("activation_2").output])
+    expected = [np.asarray(a) for a in probe(points, training=False)]
+    for (name, drawn), out in zip(maps.layers, expected):
+        np.testing.assert_allclose(drawn, out.T.reshape(drawn.shape), atol=1e-5)
+    assert all(np.all(drawn >= 0) for _, drawn in maps.layers)  # ReLU's output, not the linear Dense's
+
+
+def test_regression_maps_predict_in_the_targets_units():
+    config = RunConfig(dataset="plane", hidden=(4,), samples=200)
+    dataset = load_dataset(config)
+    model = build_model(config, dataset)
+    maps = inside.neuron_maps(model, dataset)
+    _, _, points = inside.plane_grid(dataset)
+    raw = np.asarray(model(points, training=False))[:, 0]
+    np.testing.assert_allclose(maps.prediction.ravel(), dataset.to_original_target(raw), rtol=1e-5)
+
+
+def test_tabular_sets_have_neither_picture():
+    config = RunConfig(dataset="iris", hidden=(4,))
+    dataset = load_dataset(config)
+    snap = inside.snapshot(build_model(config, dataset), dataset, epoch=1)
+    assert snap.weights is None and snap.maps is None
+
+
+STATS = [{"epoch": e, "layer": name, "grad_norm": g, **{f"w_{p}": p / 100 * scale for p in inside.PERCENTILES}}
+         for e in (1, 2) for name, g, scale in (("hidden_1", 1e-6 * e, 1.0), ("hidden_2", 1e-3, 2.0), ("output", 0.1, 3.0))]
+
+
+def test_the_tables_from_layer_stats():
+    assert inside.layer_order(STATS) == ["hidden_1", "hidden_2", "output"]
+    bands = inside.weight_bands(STATS)
+    assert list(bands.columns[:2]) == ["epoch", "layer"] and bands["w_100"].max() == 3.0
+    bad = STATS + [{"epoch": 3, "layer": "output", "grad_norm": float("nan")}, {"epoch": 3, "layer": "hidden_1", "grad_norm": 0.0}]
+    assert len(inside.gradient_norms(bad)) == len(STATS)  # a log scale cannot draw NaN or 0
+    assert inside.vanishing_ratio(STATS) == pytest.approx(2e-6 / 0.1)
+    assert inside.vanishing_ratio([]) is None and inside.weight_bands([]).empty
+
+
+def _pixels(url: str) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+
+
+def test_the_diverging_colours_are_centred_on_zero():
+    image = _pixels(inside_charts.diverging_png(np.array([[-2.0, 0.0, 2.0, 5.0]]), 2.0))
+    assert image.shape == (1, 4, 3)
+    assert tuple(image[0, 0]) == (0xF5, 0x93, 0x22) and tuple(image[0, 1]) == (0xF7, 0xF7, 0xF7)
+    assert tuple(image[0, 2]) == (0x08, 0x77, 0xBD) == tuple(image[0, 3])  # clipped beyond the limit
+
+
+def test_the_charts_carry_what_they_draw(digits, spiral):
+    config, dataset = digits
+    weights = inside.first_layer_images(build_model(config, dataset), dataset)
+    spec = inside_charts.weights_grid_chart(weights).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == 64 and rows[0]["neuron"] == f"neuron {weights.neurons[0]}"
+    first = _pixels(rows[0]["url"]).astype(int)
+    expected = weights.images[0]
+    # each tile on its own scale: its strongest weight is full blue or full orange
+    strongest = np.unravel_index(np.abs(expected).argmax(), expected.shape)
+    assert tuple(first[strongest]) in ((0x08, 0x77, 0xBD), (0xF5, 0x93, 0x22))
+
+    config, dataset = spiral
+    maps = inside.neuron_maps(build_model(config, dataset), dataset)
+    spec = inside_charts.neuron_maps_chart(maps).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == 16 and {r["row"] for r in rows} == {"hidden_1", "hidden_2"}
+    grad = inside_charts.gradient_norm_chart(inside.gradient_norms(STATS), inside.layer_order(STATS)).to_dict()
+    assert grad["encoding"]["y"]["scale"]["type"] == "log"
+    bands = json.dumps(inside_charts.weight_distribution_chart(inside.weight_bands(STATS), inside.layer_order(STATS)).to_dict())
+    assert "w_7" in bands and "w_93" in bands
+
+
+def test_a_saved_model_reads_back_and_a_damaged_one_is_a_user_error(spiral, tmp_path):
+    config, dataset = spiral
+    model = build_model(config, dataset)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    again = inside.load_model_bytes(path.read_bytes())
+    np.testing.assert_allclose(inside.neuron_maps(again, dataset).prediction, inside.neuron_maps(model, dataset).prediction)
+    with pytest.raises(UserError, match="cannot be read"):
+        inside.load_model_bytes(b"PK\x03\x04 not a model")
+
+
+def _gradient_norms(model, dataset) -> list[float]:
+    """The definition layer_stats uses, computed apart: ‖∂loss/∂kernel‖ on up to 512 training examples."""
+    from nnlab.tf_runtime import keras, tf
+
+    x, y = tf.constant(dataset.x_train[:512]), tf.constant(dataset.y_train[:512])
+    kernels = [layer.kernel for layer in inside.dense_layers(model)]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, model(x, training=False)))
+    return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)]
+
+
+def test_eight_sigmoid_layers_vanish_and_relu_does_not():
+    ratios = {}
+    for key in ("vanishing", "vanishing_relu"):
+        config = dataclasses.replace(PRESETS[key].config, epochs=5)
+        dataset = load_dataset(config)
+        norms = _gradient_norms(train(config, dataset).model, dataset)
+        ratios[key] = norms[0] / norms[-1]
+    assert ratios["vanishing"] < 1e-3, ratios  # measured ≈4e-5 after 10 epochs
+    assert ratios["vanishing_relu"] > 0.1, ratios
