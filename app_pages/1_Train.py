@@ -7,6 +7,7 @@ from nnlab.safe_text import markdown
 from nnlab.settings import shown
 from nnlab.ui import controls, link, live, network, results
 from nnlab.ui.data_cache import load_data
+from nnlab.ui.inside import inside_panel
 from nnlab.ui.learning_rate import learning_rate_panel
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
 
@@ -56,6 +57,7 @@ if busy:
 
 learning_rate_panel(config, dataset)
 live.live_panel(TRAIN_JOB)
+inside_panel(TRAIN_JOB)
 job = st.session_state.get(TRAIN_JOB)
 if job is not None and job.done:
     changed = config.changes_from(job.config) if config is not None else {}

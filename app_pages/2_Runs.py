@@ -5,6 +5,7 @@ from nnlab.errors import UserError
 from nnlab.run_table import SORTABLE, filter_runs, runs_frame, sort_runs
 from nnlab.safe_text import markdown, spreadsheet_csv
 from nnlab.ui import controls, navigation, results, workspace
+from nnlab.ui.inside import saved_run_panel
 from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/folder_open: Runs")
@@ -82,6 +83,7 @@ if runs:
             if verdict is not None:
                 st.caption(f"The verdict on {markdown(opened.label or opened.id)}, read from its curves:")
                 results.verdict_panel(verdict, opened.config, key=f"runs_{opened.id}_", go_to="train")
+            saved_run_panel(store, opened)
 
 if damaged:
     with st.expander(f"{len(damaged)} folder(s) in the runs folder could not be read and are skipped"):

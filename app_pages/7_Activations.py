@@ -5,6 +5,8 @@ import streamlit as st
 from nnlab.concepts.activations import FUNCTIONS, curves, gradient_through_layers
 from nnlab.concepts.charts import activation_chart
 from nnlab.config import ACTIVATIONS
+from nnlab.presets import PRESETS
+from nnlab.ui.navigation import PAGES
 
 st.title(":material/show_chart: Activation functions")
 st.markdown("The activation bends a neuron's weighted sum. Training follows the **derivative**: where it is "
@@ -37,3 +39,9 @@ st.caption(f"At x = {z:g}: sigmoid keeps {gradient_through_layers('sigmoid', z, 
            f"{layers} layers; ReLU keeps {gradient_through_layers('relu', z, layers):g}"
            + (" — all of it: an active ReLU passes the gradient on unchanged." if z > 0 else
               " — a ReLU neuron at x ≤ 0 is off and passes nothing back (a “dead” neuron); move x above 0."))
+st.markdown("See it in a real network: eight layers of sigmoid on the 8×8 digits. Under **Inside the network → "
+            "Weights & gradients** the first layer's gradient ends orders of magnitude below the last's; the same "
+            "network with ReLU keeps them close.")
+for key in ("vanishing", "vanishing_relu"):
+    st.page_link(PAGES["train"].path, label=f"Train: {PRESETS[key].title}", icon=":material/play_arrow:",
+                 query_params={"preset": key})

@@ -1,0 +1,175 @@
+"""The panel "Inside the network": the first layer's weights (image data sets), every neuron over the
+plane (2-D data sets), the weights and gradients per layer — live from the Train page's job, and for a
+saved run on the Runs page.
+
+The live panel polls in its own fragment, and only while the student has it open: folded away it
+costs nothing. Charts are built once per new snapshot (an epoch, a step) and re-sent as they are
+in between.
+"""
+from __future__ import annotations
+
+import weakref
+
+import streamlit as st
+
+from nnlab import inside, inside_charts
+from nnlab.errors import UserError
+from nnlab.jobs import TrainingJob
+from nnlab.predictions import boundary_points
+from nnlab.safe_text import markdown
+from nnlab.ui import live
+from nnlab.ui.data_cache import load_data
+
+POLL_SECONDS = max(1.0, live.POLL_SECONDS)  # never faster than once a second
+MOST_POINTS = 600  # training points drawn over the prediction: enough to see the shape, cheap to redraw
+WEIGHTS, MAPS, STATS = "First layer's weights", "Neurons over the plane", "Weights & gradients"
+LOOK_FOR = {
+    WEIGHTS: "Each tile is one neuron's weight on every pixel (blue raises its sum, orange lowers it), the "
+             "strongest neurons first. Look for strokes and blobs that grow out of the noise as it trains.",
+    MAPS: "Each tile is one neuron's output over the plane (blue high, orange low). The first layer can only "
+          "draw straight edges; look for how the next layers bend them into the shape of the data.",
+    STATS: "Left, each layer's weights spread over the epochs; right, how strongly the loss pulls on each layer. "
+           "A gradient that vanishes leaves the first layers orders of magnitude below the last; one that "
+           "explodes climbs epoch after epoch.",
+}
+_points: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dataset → points drawn over its prediction
+
+
+def inside_panel(key: str) -> None:
+    """The Train page's panel for the job under session_state[key]: polled while it trains and open."""
+    job = st.session_state.get(key)
+    if not isinstance(job, TrainingJob):
+        return
+    box = st.expander("Inside the network", icon=":material/neurology:", key=f"{key}_inside_open", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        st.fragment(_live_views, run_every=POLL_SECONDS if not job.done else None)(key)
+
+
+def _live_views(key: str) -> None:
+    job = st.session_state.get(key)
+    if not isinstance(job, TrainingJob) or job.dataset is None:
+        st.caption("The views appear once the data is loaded and the first epoch is done.")
+        return
+    views(job.dataset, getattr(job, "inside", None), list(getattr(job, "layer_stats", None) or ()), f"{key}_inside_{id(job)}")
+
+
+def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], key: str) -> None:
+    """The tabs that apply to this data set; only the open tab is drawn."""
+    names = [name for name, applies in ((WEIGHTS, dataset.image_shape is not None), (MAPS, inside.is_plane(dataset)),
+                                        (STATS, True)) if applies]
+    tabs = st.tabs(names, key=f"{key}_tab", on_change="rerun")
+    for name, tab in zip(names, tabs):
+        if tab.open is False:
+            continue
+        with tab:
+            st.caption(LOOK_FOR[name])
+            if name == STATS:
+                _stats(stats, key)
+            elif snapshot is None:
+                st.caption("Drawn after the first epoch.")
+            elif name == WEIGHTS and snapshot.weights is not None:
+                _weights(snapshot, key)
+            elif name == MAPS and snapshot.maps is not None:
+                _maps(snapshot, dataset, key)
+
+
+def _where(snapshot: inside.InsideSnapshot) -> str:
+    return f"after batch {snapshot.batch} of epoch {snapshot.epoch}" if snapshot.batch else f"after epoch {snapshot.epoch}"
+
+
+def _weights(snapshot: inside.InsideSnapshot, key: str) -> None:
+    weights = snapshot.weights
+    shown = len(weights.neurons)
+    st.caption(f"{shown} of {weights.units} neurons of {weights.layer}, strongest first (the L2 norm of their "
+               f"weights), {_where(snapshot)}; each tile on its own scale.")
+    _chart(f"{key}_weights", (snapshot.epoch, snapshot.batch), lambda: inside_charts.weights_grid_chart(weights))
+
+
+def _maps(snapshot: inside.InsideSnapshot, dataset, key: str) -> None:
+    maps = snapshot.maps
+    st.caption(f"Every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale around 0 "
+               f"(at most {inside_charts.MOST_MAPS} neurons a layer); below, what the network predicts.")
+    version = (snapshot.epoch, snapshot.batch)
+    if maps.layers:
+        _chart(f"{key}_maps", version, lambda: inside_charts.neuron_maps_chart(maps), stretch=False)
+    _chart(f"{key}_prediction", version,
+           lambda: inside_charts.prediction_chart(maps, _training_points(dataset), dataset.class_names))
+
+
+def _training_points(dataset):
+    points = _points.get(dataset)
+    if points is None:
+        points = boundary_points(dataset)
+        points = points[points["split"] == "train"].head(MOST_POINTS)  # already shuffled by the split
+        _points[dataset] = points
+    return points
+
+
+def _stats(stats: list[dict], key: str) -> None:
+    if not stats:
+        st.caption("Recorded at the end of every epoch: they appear after the first (runs saved before this "
+                   "view existed have none).")
+        return
+    layers = inside.layer_order(stats)
+    version = (len(stats),)
+    ratio = inside.vanishing_ratio(stats)
+    if ratio is not None:
+        st.caption(f"Last epoch: the first layer's gradient is {ratio:.2g} × the output layer's.")
+    left, right = st.columns([3, 2])
+    with left:
+        _chart(f"{key}_bands", version, lambda: inside_charts.weight_distribution_chart(inside.weight_bands(stats), layers),
+               stretch=False)
+    with right:
+        _chart(f"{key}_grad", version, lambda: inside_charts.gradient_norm_chart(inside.gradient_norms(stats), layers))
+
+
+def _chart(key: str, version: tuple, build, stretch: bool = True) -> None:
+    """A chart built again only when its snapshot changed; polls in between send the same spec."""
+    cache = st.session_state.setdefault("_inside_specs", {})
+    if cache.get(key, (None,))[0] != version:
+        cache[key] = (version, build().to_dict())
+    st.vega_lite_chart(spec=cache[key][1], width="stretch" if stretch else "content", key=key)
+
+
+def saved_run_panel(store, run) -> None:
+    """The same views for a saved run: its layer statistics at once, its model's weights and maps only
+    when the visitor asks (loading a model takes a few seconds)."""
+    box = st.expander("Inside the network", icon=":material/neurology:", key=f"runs_inside_{run.id}", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        try:
+            dataset = load_data(run.config)
+        except UserError as error:
+            st.warning(f"The data of this run cannot be loaded: {markdown(str(error))}")
+            _stats(list(getattr(run, "layer_stats", None) or ()), f"runs_inside_{run.id}")
+            return
+        snapshots = st.session_state.setdefault("_inside_saved", {})
+        snapshot = snapshots.get((run.id, run.updated))
+        needs_model = dataset.image_shape is not None or inside.is_plane(dataset)
+        if needs_model and snapshot is None:
+            if store.has_model(run.id):
+                if st.button("Load the trained model", key=f"runs_inside_load_{run.id}", icon=":material/download:",
+                             help="Reads the saved network to draw its weights and neurons."):
+                    snapshot = _saved_snapshot(store, run, dataset)
+                    if snapshot is not None:
+                        snapshots[(run.id, run.updated)] = snapshot
+            else:
+                st.caption("This run's trained model was not kept: only its statistics are shown.")
+        views(dataset, snapshot, list(getattr(run, "layer_stats", None) or ()), f"runs_inside_{run.id}")
+
+
+def _saved_snapshot(store, run, dataset) -> inside.InsideSnapshot | None:
+    try:
+        blob = store.model_bytes(run.id)
+        if not blob:
+            raise UserError("this run's trained model was not kept")
+        model = inside.load_model_bytes(blob)
+        return inside.snapshot(model, dataset, epoch=len(run.history))
+    except UserError as error:
+        st.warning(markdown(str(error)))
+    except Exception as error:  # a model that does not fit its data (e.g. a CSV changed since): say so, go on
+        st.warning(f"This run's model does not fit its data set any more ({type(error).__name__}).")
+    return None

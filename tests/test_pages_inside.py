@@ -1,0 +1,78 @@
+"""The panel "Inside the network" on the Train page after a tiny run, and on the Runs page for a saved
+run; the Activations page's links to the vanishing-gradient lessons."""
+from apptest_helpers import button, charts, open_page, wait_until
+
+from nnlab.ui.inside import MAPS, STATS, WEIGHTS
+
+TRAIN, RUNS, ACTIVATIONS = "app_pages/1_Train.py", "app_pages/2_Runs.py", "app_pages/7_Activations.py"
+OPEN = "train_job_inside_open"
+
+
+def _images(at) -> list[dict]:
+    return [row for chart in charts(at) for row in chart["rows"] if str(row.get("url", "")).startswith("data:image/png")]
+
+
+def _train(at) -> None:
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done, timeout=240)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_panel_stays_folded_and_costs_nothing_until_opened(runs_dir):
+    at = open_page(TRAIN, dataset="spiral", hidden="4,3", epochs="2", samples="200", activation="tanh")
+    _train(at)
+    assert [e.label for e in at.expander if e.label == "Inside the network"]
+    assert not _images(at) and not {t.label for t in at.tabs} & {MAPS, STATS}  # folded: nothing drawn
+
+
+def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
+    at = open_page(TRAIN, dataset="spiral", hidden="4,3", epochs="3", samples="200", activation="tanh")
+    _train(at)
+    at.session_state[OPEN] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs if t.label in (WEIGHTS, MAPS, STATS)] == [MAPS, STATS]
+    maps = _images(at)
+    assert len(maps) == 4 + 3 and {row["layer"] for row in maps} == {"hidden_1", "hidden_2"}
+    assert any("after epoch 3" in c.value for c in at.caption)  # the final state
+    boundary = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
+    assert boundary, "the prediction over the plane, with the points"
+    at.session_state["train_job_inside_" + str(id(at.session_state["train_job"])) + "_tab"] = STATS
+    at.run()
+    grad = [c for c in charts(at) if any("grad_norm" in row for row in c["rows"])]
+    assert grad and {row["layer"] for row in grad[0]["rows"]} == {"hidden_1", "hidden_2", "output"}
+    assert {row["epoch"] for row in grad[0]["rows"]} == {1, 2, 3}
+
+
+def test_a_digits_run_shows_the_first_layers_weights(runs_dir):
+    at = open_page(TRAIN, dataset="digits", hidden="12", epochs="1")
+    _train(at)
+    at.session_state[OPEN] = True
+    at.run()
+    assert [t.label for t in at.tabs if t.label in (WEIGHTS, MAPS, STATS)] == [WEIGHTS, STATS]
+    assert len(_images(at)) == 12
+    assert any("12 of 12 neurons of hidden_1" in c.value for c in at.caption)
+
+
+def test_the_runs_page_shows_a_saved_run_inside_when_asked(runs_dir):
+    at = open_page(TRAIN, dataset="spiral", hidden="5", epochs="2", samples="200")
+    _train(at)
+    run_id = at.session_state["train_job"].run_id
+    at.switch_page(RUNS).run()
+    at.session_state["runs_table"] = {"selection": {"rows": [0], "columns": []}}  # tick the run
+    at.run()
+    at.session_state[f"runs_inside_{run_id}"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not _images(at), "the model is read only when asked"
+    button(at, "Load the trained model").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(_images(at)) == 5
+    assert any("after epoch 2" in c.value for c in at.caption)
+
+
+def test_the_activations_page_links_to_the_vanishing_lessons(runs_dir):
+    at = open_page(ACTIVATIONS)
+    links = [link for link in at.get("page_link") if "preset=" in str(link.proto)]
+    assert len(links) == 2 and "vanishing" in str(links[0].proto) and "vanishing_relu" in str(links[1].proto)
