@@ -132,38 +132,55 @@ def test_the_tables_from_layer_stats():
     assert inside.vanishing_ratio([]) is None and inside.weight_bands([]).empty
 
 
+def _image(url: str) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
 def _pixels(url: str) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    """RGBA, as the browser shows it."""
+    return np.asarray(_image(url).convert("RGBA"))
 
 
 def test_the_diverging_colours_are_centred_on_zero():
-    image = _pixels(inside_charts.diverging_png(np.array([[-2.0, 0.0, 2.0, 5.0]]), 2.0))
-    assert image.shape == (1, 4, 3)
-    assert tuple(image[0, 0]) == (0xF5, 0x93, 0x22) and tuple(image[0, 1]) == (0xF7, 0xF7, 0xF7)
-    assert tuple(image[0, 2]) == (0x08, 0x77, 0xBD) == tuple(image[0, 3])  # clipped beyond the limit
+    image = _pixels(inside_charts.png_uri(np.array([[-1.0, 0.0, 1.0, 2.5, np.nan]])))
+    assert image.shape == (1, 5, 4)
+    assert tuple(image[0, 0]) == (0xF5, 0x93, 0x22, 255) and tuple(image[0, 1]) == (0xF7, 0xF7, 0xF7, 255)
+    assert tuple(image[0, 2]) == (0x08, 0x77, 0xBD, 255) == tuple(image[0, 3])  # clipped beyond ±1
+    assert image[0, 4, 3] == 0  # a gap between tiles: transparent
 
 
-def test_the_charts_carry_what_they_draw(digits, spiral):
+def test_the_weights_grid_is_every_tile_on_its_own_scale(digits):
     config, dataset = digits
     weights = inside.first_layer_images(build_model(config, dataset), dataset)
-    spec = inside_charts.weights_grid_chart(weights).to_dict()
-    rows = next(iter(spec["datasets"].values()))
-    assert len(rows) == 64 and rows[0]["neuron"] == f"neuron {weights.neurons[0]}"
-    first = _pixels(rows[0]["url"]).astype(int)
-    expected = weights.images[0]
-    # each tile on its own scale: its strongest weight is full blue or full orange
-    strongest = np.unravel_index(np.abs(expected).argmax(), expected.shape)
-    assert tuple(first[strongest]) in ((0x08, 0x77, 0xBD), (0xF5, 0x93, 0x22))
+    spec = inside_charts.weights_grid_chart(weights)
+    tiles, (mosaic,) = spec["datasets"]["tiles"], spec["datasets"]["mosaic"]
+    assert len(tiles) == 64 and tiles[9] == {"neuron": f"neuron {weights.neurons[9]}", "rank": 10,
+                                             "strength": pytest.approx(float(weights.strength[9])),
+                                             "x": 1, "x_end": 2, "y": 1, "y_end": 2}
+    image = _pixels(mosaic["url"])
+    assert image.shape == (8 * 9 - 1, 8 * 9 - 1, 4)
+    tile = weights.images[9] / np.abs(weights.images[9]).max()  # the 10th tile: row 1, column 1
+    np.testing.assert_array_equal(np.asarray(_image(mosaic["url"]))[9:17, 9:17], inside_charts.colour_index(tile))
+    assert np.all(image[8, :, 3] == 0)  # the gap below the first row
+    strongest = np.unravel_index(np.abs(tile).argmax(), tile.shape)
+    assert tuple(image[9 + strongest[0], 9 + strongest[1]]) in ((0x08, 0x77, 0xBD, 255), (0xF5, 0x93, 0x22, 255))
 
+
+def test_the_other_charts_carry_what_they_draw(spiral):
     config, dataset = spiral
     maps = inside.neuron_maps(build_model(config, dataset), dataset)
-    spec = inside_charts.neuron_maps_chart(maps).to_dict()
-    rows = next(iter(spec["datasets"].values()))
+    rows = inside_charts.neuron_maps_chart(maps)["datasets"]["maps"]
     assert len(rows) == 16 and {r["row"] for r in rows} == {"hidden_1", "hidden_2"}
-    grad = inside_charts.gradient_norm_chart(inside.gradient_norms(STATS), inside.layer_order(STATS)).to_dict()
-    assert grad["encoding"]["y"]["scale"]["type"] == "log"
-    bands = json.dumps(inside_charts.weight_distribution_chart(inside.weight_bands(STATS), inside.layer_order(STATS)).to_dict())
-    assert "w_7" in bands and "w_93" in bands
+    first = maps.layers[0][1]
+    top_left = np.asarray(_image(rows[0]["url"]))[0, 0]  # the image's top row is the grid's highest x2
+    assert top_left == inside_charts.colour_index(first[0, -1, 0] / np.abs(first).max())
+    points = pd.DataFrame({"x1": [0.0], "x2": [1.0], "label": ["blue"], "split": ["train"]})
+    prediction = inside_charts.prediction_chart(maps, points, dataset.class_names)["datasets"]
+    assert len(prediction["grid"]) == inside.GRID ** 2 and prediction["points"][0]["label"] == "blue"
+    grad = inside_charts.gradient_norm_chart(inside.gradient_norms(STATS), inside.layer_order(STATS))
+    assert grad["encoding"]["y"]["scale"]["type"] == "log" and len(grad["datasets"]["norms"]) == 6
+    bands = inside_charts.weight_distribution_chart(inside.weight_bands(STATS), inside.layer_order(STATS))
+    assert "w_7" in json.dumps(bands["spec"]) and len(bands["datasets"]["bands"]) == 6
 
 
 def test_a_saved_model_reads_back_and_a_damaged_one_is_a_user_error(spiral, tmp_path):

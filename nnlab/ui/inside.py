@@ -129,7 +129,7 @@ def _chart(key: str, version: tuple, build, stretch: bool = True) -> None:
     """A chart built again only when its snapshot changed; polls in between send the same spec."""
     cache = st.session_state.setdefault("_inside_specs", {})
     if cache.get(key, (None,))[0] != version:
-        cache[key] = (version, build().to_dict())
+        cache[key] = (version, build())
     st.vega_lite_chart(spec=cache[key][1], width="stretch" if stretch else "content", key=key)
 
 

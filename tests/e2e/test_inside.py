@@ -1,0 +1,59 @@
+"""Inside the network in a real browser: a digits run's first-layer weights as tiles, and a spiral
+run's neurons over the plane redrawn while it trains."""
+import re
+import time
+
+import pytest
+
+from conftest import open_app, shoot
+
+pytestmark = pytest.mark.browser
+
+DEADLINE = 120  # seconds any wait here may take
+
+
+def _main(page):
+    return page.get_by_test_id("stMainBlockContainer")
+
+
+def _open_inside(page) -> None:
+    _main(page).get_by_text("Inside the network", exact=True).click()
+
+
+def _images(page) -> int:
+    """Images Vega drew (tiles and neuron maps are PNG images in the charts' SVG)."""
+    return page.locator('[data-testid="stVegaLiteChart"] image').count()
+
+
+def _wait(condition, what: str) -> None:
+    deadline = time.time() + DEADLINE
+    while not condition():
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def test_a_digits_run_shows_its_first_layers_weights(server, page):
+    open_app(page, f"{server}/Train?dataset=digits&hidden=16&epochs=3")
+    _main(page).get_by_role("button", name="Train", exact=True).click(timeout=DEADLINE * 1000)
+    _open_inside(page)
+    caption = _main(page).get_by_text(re.compile(r"16 of 16 neurons of hidden_1, strongest first"))
+    caption.first.wait_for(timeout=DEADLINE * 1000)
+    _wait(lambda: _images(page) == 16, "16 weight tiles")
+    _main(page).get_by_text(re.compile(r"after epoch 3\b")).first.wait_for(timeout=DEADLINE * 1000)  # the final state
+    shoot(page, "inside-digits-weights")
+
+
+def test_a_spiral_runs_neurons_are_drawn_while_it_trains(server, page):
+    # batch 2 over 300 epochs lasts minutes: the maps are seen, redrawn, and the run stopped long before
+    open_app(page, f"{server}/Train?dataset=spiral&hidden=6,4&activation=tanh&batch_size=2&epochs=300")
+    _main(page).get_by_role("button", name="Train", exact=True).click(timeout=DEADLINE * 1000)
+    stop = _main(page).get_by_role("button", name="Stop", exact=True)
+    stop.wait_for(timeout=DEADLINE * 1000)
+    _open_inside(page)
+    _wait(lambda: _images(page) == 6 + 4, "a map per hidden neuron")
+    where = _main(page).get_by_text(re.compile(r"Every hidden neuron's output after epoch \d+"))
+    first = int(re.search(r"after epoch (\d+)", where.first.inner_text()).group(1))
+    _wait(lambda: int(re.search(r"after epoch (\d+)", where.first.inner_text()).group(1)) > first, "a later epoch's maps")
+    assert stop.is_visible(), "redrawn while training, not only at the end"
+    shoot(page, "inside-spiral-neurons-live")
+    stop.click()
