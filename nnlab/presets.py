@@ -53,8 +53,8 @@ PRESETS = {p.key: p for p in [
     Preset("vanishing_relu", "The same 8 layers with ReLU",
            "The vanishing-gradient lesson's network with ReLU instead of sigmoid.",
            dataclasses.replace(_DEEP_SIGMOID, activation="relu"),
-           "It learns (≈80 % or more within 10 epochs), and every layer's gradient norm stays within a factor of "
-           "a few of the others: ReLU passes the gradient back unchanged where it is active."),
+           "It learns (≈94 % validation accuracy after 20 epochs), and every layer's gradient norm stays within a "
+           "factor of a few of the others: ReLU passes the gradient back unchanged where it is active."),
 ]}
 
 
