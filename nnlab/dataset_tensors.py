@@ -38,6 +38,12 @@ class DatasetTensors:
         """(x, y) of the training split, whole: the compiled loop gathers its batches from them."""
         return self._inputs(dataset, "train")[0], self._targets(dataset, "train", encoding)[0]
 
+    def sample(self, dataset: Dataset, encoding: str, count: int) -> tuple:
+        """(x, y) of the first `count` training examples: a fixed sample to measure each epoch on."""
+        return (self._get(dataset, ("x", "train", "first", count), lambda: dataset.x_train[:count], None)[0],
+                self._get(dataset, ("y", "train", encoding, "first", count),
+                          lambda: encoded(dataset.y_train[:count], encoding, dataset.n_classes), None)[0])
+
     def batches(self, dataset: Dataset, split: str, encoding: str) -> list[tuple]:
         """[(x, y), …] of "val" or "test" in evaluation-sized batches."""
         return list(zip(self._inputs(dataset, split, EVAL_BATCH), self._targets(dataset, split, encoding, EVAL_BATCH)))

@@ -40,6 +40,17 @@ from nnlab.tasks import CLASSIFICATION, metric_names
 from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
 
 CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
+# An epoch expected to be this short runs as ONE compiled call with the validation pass and the
+# layer statistics folded in: on a 2-D set the calls' fixed cost (≈0.25 ms each), not arithmetic,
+# set the pace (bench/speed.py). Its cost is estimated from the batches (≈0.1 ms of overhead each)
+# and the arithmetic (6 FLOPs per parameter per example at a pessimistic 5 GFLOP/s).
+FOLD_SECONDS = 0.05
+STATS_SAMPLE = 512  # training examples each epoch's gradient norms are measured on (the first ones, fixed)
+# The weights' distribution per layer as TensorBoard draws it: minimum, the ±1.5σ, ±1σ and ±0.5σ
+# points of a normal distribution, median, maximum (percentiles), keyed "w_0" … "w_100".
+PERCENTILES = (0.0, 6.68, 15.87, 30.85, 50.0, 69.15, 84.13, 93.32, 100.0)
+PERCENTILE_KEYS = tuple(f"w_{round(p)}" for p in PERCENTILES)
+NO_LIMIT = 2 ** 62  # the step limit while not paused
 # A copy of the best epoch's weights is kept for networks up to this size: 20 M float32 parameters
 # are 80 MB per training run, beside the ≈1.3 GB an MNIST run peaks at on a 2.7 GB server. A copy
 # is made on a new best only and costs ≈0.06 % of an epoch, measured side by side: 1.3 ms against
@@ -113,14 +124,19 @@ class Trainer:
     A scheduler can interleave several Trainers epoch by epoch, or end one with `stop(status)`."""
 
     def __init__(self, config: RunConfig, dataset: Dataset, *, stop: StopSignal | None = None,
-                 on_progress: Callable[[int, int, int], None] | None = None):
+                 on_progress: Callable[[int, int, int], None] | None = None,
+                 on_pause: Callable[[int, int], None] | None = None, max_pause_seconds: float | None = None):
         if stop is not None and not isinstance(stop, StopSignal):
             raise TypeError(f"stop must be an nnlab.stop_signal.StopSignal, not {type(stop).__name__}: only a "
                             "StopSignal reaches into the compiled training loop")
         self.config, self.dataset = config, dataset
         self.history: list[dict] = []
+        # Per completed epoch and Dense layer: {"epoch", "layer", "grad_norm", "w_0" … "w_100"}: the
+        # norm of the training loss's gradient w.r.t. the layer's kernel on STATS_SAMPLE fixed training
+        # examples (inference mode, penalties included), and the kernel's PERCENTILES.
+        self.layer_stats: list[dict] = []
         self.status, self.message = Status.RUNNING, ""
-        self._on_progress = on_progress
+        self._on_progress, self._on_pause, self._max_pause = on_progress, on_pause, max_pause_seconds
         self._lock = threading.Lock()  # stop() may come from another thread while an epoch runs
         self._classify = dataset.task == CLASSIFICATION
         self._metric, self._val_metric = metric_names(dataset.task)
@@ -129,6 +145,7 @@ class Trainer:
         self._optimizer = make_optimizer(config)
         self._optimizer.build(self.model.trainable_variables)
         self.learning_rates = LearningRatePlan(config)  # each epoch's rate, put into the optimizer before it
+        self._rate = config.learning_rate  # the rate in the optimizer, as a Python number
         self._loss_fn = make_loss(config, dataset.task)
         self._encoding = target_encoding(config, dataset.task)
         self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)  # (x, y), shared with other runs
@@ -145,14 +162,33 @@ class Trainer:
         self._stop_signal = stop
         if stop is not None:
             stop.attach(self._stop_flag)
+        # Step mode: the compiled loop trains while the optimizer's step count is below this limit;
+        # pause() sets it to the current count, a step raises it by one batch or to the epoch's end.
+        self._step_limit = tf.Variable(NO_LIMIT, dtype=tf.int64, trainable=False)
+        self._paused, self._limit, self._wake = False, NO_LIMIT, threading.Event()
+        self.position = (1, 0)  # (epoch in progress, batches of it done); (n + 1, 0) between epochs
+        self.partial: dict = {}  # the epoch in progress so far: batch, batches, loss and metric means
+        self._kernels = [layer.kernel for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
+        self._layer_names = [layer.name for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
+        self._stats_sample = DATASET_TENSORS.sample(dataset, self._encoding, STATS_SAMPLE)
         x, y = self.train_tensors
         x_spec, y_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype)
         scalar = tf.TensorSpec((), tf.int32)
+        train_spec = [x_spec, y_spec, tf.TensorSpec((None,), tf.int32), scalar, scalar]
+        val = DATASET_TENSORS.batches(dataset, "val", self._encoding)
+        self._folded = len(val) == 1 and self._expected_epoch_seconds() < FOLD_SECONDS
         # The data are arguments, not captured constants: a graph that captured them would keep
-        # them alive as long as the graph (see tf_runtime.forget_gradient_functions).
-        self._train_batches = tf.function(self._train_batches_py, autograph=False,  # a plain while_loop: faster to trace
-                                          input_signature=[x_spec, y_spec, tf.TensorSpec((None,), tf.int32), scalar, scalar])
-        self._traced = False
+        # them alive as long as the graph (see tf_runtime.forget_gradient_functions). autograph=False:
+        # plain while_loops, faster to trace.
+        if self._folded:
+            self._val_tensors = val[0]
+            self._train_fn = tf.function(self._train_epoch_py, autograph=False,
+                                         input_signature=[*train_spec, x_spec, y_spec, x_spec, y_spec])
+            self._stats_fn = None
+        else:
+            self._train_fn = tf.function(self._train_batches_py, autograph=False, input_signature=train_spec)
+            self._stats_fn = tf.function(self._layer_stats_py, autograph=False, input_signature=[x_spec, y_spec])
+        self._traced: set = set()
         self._evaluate_batch = tf.function(self._evaluate_batch_py, autograph=False, input_signature=[x_spec, y_spec])
 
     @property
@@ -167,37 +203,54 @@ class Trainer:
     def run_epoch(self) -> dict | None:
         """Train one epoch; its history row (also appended to `history`), or None if a Stop
         landed during it (the partial epoch is dropped) or before it (stop() may come from another
-        thread at any time). Ends the run on divergence, early stopping or the last epoch."""
+        thread at any time). Ends the run on divergence, early stopping or the last epoch. While
+        paused (step mode) it waits, between two batches, for a step, resume() or a Stop."""
         if self.done:
             if self._stopped:
                 return None
             raise RuntimeError(f"this run has ended ({self.status}); call finish() for its result")
         epoch = len(self.history) + 1
         with self._lock:  # set_learning_rate may come from another thread
-            self._optimizer.learning_rate = self.learning_rates.at(epoch)
-        started = time.perf_counter()
+            self._rate = self.learning_rates.at(epoch)
+            self._optimizer.learning_rate = self._rate
+        started, waited = time.perf_counter(), 0.0
         order = tf.constant(self._rng.permutation(len(self.dataset.x_train)).astype(np.int32))
-        loss_sum = score_sum = seen = 0.0
-        for first in range(0, self._batches, self._chunk):
-            last = min(self._batches, first + self._chunk)
-            sums = self._train_batches(*self.train_tensors, order, tf.constant(first), tf.constant(last))
-            self._forget_gradient_functions_once()
-            loss_sum, score_sum, seen = (a + float(b) for a, b in zip((loss_sum, score_sum, seen), sums))
+        sums, done, outputs = [0.0, 0.0, 0.0], 0, None
+        while done < self._batches:
+            waited += self._wait_while_paused(epoch, done)
             if self._stop_requested():
                 break
-            if self._on_progress:
+            last = self._batches if self._folded else min(self._batches, done + self._chunk)
+            extra = (*self._val_tensors, *self._stats_sample) if self._folded else ()
+            outputs = self._train_fn(*self.train_tensors, order, tf.constant(done), tf.constant(last), *extra)
+            self._forget_gradient_functions_once(self._train_fn)
+            done = int(outputs[0])
+            sums = [a + float(b) for a, b in zip(sums, outputs[1:4])]
+            self.position = (epoch, done)
+            self.partial = {"epoch": epoch, "batch": done, "batches": self._batches, "loss": sums[0] / max(sums[2], 1),
+                            self._metric: self._mean_metric(sums[1], max(sums[2], 1))}
+            if done < last and not self._paused_at_limit():
+                break  # the stop flag ended the loop
+            if self._on_progress and done == last:
                 self._on_progress(epoch, last, self._batches)
-        if self._stop_requested():
+        if done < self._batches or self._stop_requested():
             self._end(Status.STOPPED, f"Stopped by you during epoch {epoch}; {len(self.history)} completed epoch(s) kept.")
             return None
-        val_loss, val_score = self._evaluate("val")
+        if self._folded:
+            val_loss, val_score = float(outputs[4]), self._mean_metric(float(outputs[5]), len(self.dataset.x_val))
+            norms, percentiles = outputs[6], outputs[7]
+        else:
+            val_loss, val_score = self._evaluate("val")
+            norms, percentiles = self._stats_fn(*self._stats_sample)
+            self._forget_gradient_functions_once(self._stats_fn)
+        self._record_layer_stats(epoch, norms.numpy(), percentiles.numpy())
         row = {
-            "epoch": epoch, "loss": loss_sum / seen, self._metric: self._mean_metric(score_sum, seen),
-            "val_loss": val_loss, self._val_metric: val_score,
-            "learning_rate": float(keras.ops.convert_to_numpy(self._optimizer.learning_rate)),
-            "seconds": time.perf_counter() - started,
+            "epoch": epoch, "loss": sums[0] / sums[2], self._metric: self._mean_metric(sums[1], sums[2]),
+            "val_loss": val_loss, self._val_metric: val_score, "learning_rate": float(self._rate),
+            "seconds": time.perf_counter() - started - waited,
         }
         self.history.append(row)
+        self.position, self.partial = (epoch + 1, 0), {}
         if not (math.isfinite(row["loss"]) and math.isfinite(val_loss)):
             self._end(Status.DIVERGED, f"Stopped at epoch {epoch}: the loss is no longer a number (the weights blew up).")
         elif self._best.update(val_loss, self.model.get_weights):
@@ -209,12 +262,74 @@ class Trainer:
             self._end(Status.COMPLETED, f"Trained all {self.config.epochs} epochs.")
         return row
 
+    # --- step mode: slow motion for a projector ------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self._paused and not self.done
+
+    def pause(self) -> None:
+        """Hold training after the batch in flight, until step_batch(), step_epoch(), resume() or a Stop."""
+        with self._lock:
+            if not self.done:
+                self._paused = True
+                self._set_limit(self._steps_taken())
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+            self._set_limit(NO_LIMIT)
+
+    def step_batch(self) -> None:
+        """While paused: train one more batch, then hold again."""
+        self._step(1)
+
+    def step_epoch(self) -> None:
+        """While paused: train to the end of the epoch in progress (a whole epoch between two), then hold."""
+        self._step(self._batches - self.position[1])
+
+    def _step(self, batches: int) -> None:
+        with self._lock:
+            if self._paused and not self.done:
+                self._set_limit(max(self._limit, self._steps_taken()) + batches)
+
+    def _set_limit(self, limit: int) -> None:
+        self._limit = limit
+        self._step_limit.assign(limit)
+        self._wake.set()
+
+    def _steps_taken(self) -> int:
+        return int(keras.ops.convert_to_numpy(self._optimizer.iterations))
+
+    def _paused_at_limit(self) -> bool:
+        return self._paused and self._steps_taken() >= self._limit
+
+    def _wait_while_paused(self, epoch: int, done: int) -> float:
+        """Between two batches: wait while paused with no step allowed; the seconds waited. Tells
+        `on_pause` once per hold (the weights to look at have changed), and ends the run as stopped
+        after `max_pause_seconds` held (a paused run keeps its training slot from others)."""
+        if not self._paused_at_limit():
+            return 0.0
+        held = time.perf_counter()
+        if self._on_pause:
+            self._on_pause(epoch, done)
+        while self._paused_at_limit() and not self._stop_requested():
+            if self._max_pause is not None and time.perf_counter() - held > self._max_pause:
+                self.stop(message=(f"Stopped after {self._max_pause / 60:g} minutes paused: a paused run holds a "
+                                   f"training slot others may be waiting for. Its {len(self.history)} completed "
+                                   "epoch(s) are kept."))
+                break
+            self._wake.wait(0.25)
+            self._wake.clear()
+        return time.perf_counter() - held
+
     def set_learning_rate(self, rate: float) -> None:
         """Train at `rate` from now on: from the next batch of the epoch in flight (its history
         row records the new rate), replacing any schedule for the rest of the run."""
         SETTINGS["learning_rate"].check(rate)  # a ConfigError saying the allowed range
         with self._lock:
             self.learning_rates.set_from(len(self.history) + 1, rate)
+            self._rate = rate
             self._optimizer.learning_rate = rate
 
     def stop(self, status: Status = Status.STOPPED, message: str | None = None, *, keep_best: bool = False) -> None:
@@ -254,7 +369,7 @@ class Trainer:
             )
             # Nothing runs after this: let the traced graphs go even if the owner keeps the
             # Trainer (a page's session keeps its finished job for a while).
-            self._train_batches = self._evaluate_batch = None
+            self._train_fn = self._stats_fn = self._evaluate_batch = None
         return self._result
 
     # --- inside ---------------------------------------------------------------------------------
@@ -283,16 +398,25 @@ class Trainer:
             if self._stop_signal is not None:
                 self._stop_signal.detach(self._stop_flag)
             self.status, self.message = status, message
+            self._wake.set()  # a paused run sees it at once
 
     def _stop_requested(self) -> bool:
         return bool(self._stop_flag.numpy())
 
-    def _forget_gradient_functions_once(self) -> None:
-        """After the one trace (the input signature rules out others), drop the gradient
+    def _forget_gradient_functions_once(self, function) -> None:
+        """After a function's one trace (the input signature rules out others), drop the gradient
         functions Keras registered for it: they would keep this run's graph alive for good."""
-        if not self._traced:
-            forget_gradient_functions(custom_gradient_names(self._train_batches.get_concrete_function()))
-            self._traced = True
+        if function not in self._traced:
+            forget_gradient_functions(custom_gradient_names(function.get_concrete_function()))
+            self._traced.add(function)
+
+    def _expected_epoch_seconds(self) -> float:
+        return self._batches * 1e-4 + 6 * len(self.dataset.x_train) * self.model.count_params() / 5e9
+
+    def _record_layer_stats(self, epoch: int, norms: np.ndarray, percentiles: np.ndarray) -> None:
+        for name, norm, values in zip(self._layer_names, norms, percentiles):
+            self.layer_stats.append({"epoch": epoch, "layer": name, "grad_norm": float(norm),
+                                     **dict(zip(PERCENTILE_KEYS, map(float, values)))})
 
     def _score(self, y, pred):
         """Per-batch sum of correct answers, or of absolute errors for regression."""
@@ -318,18 +442,42 @@ class Trainer:
         return loss * count, self._score(yb, pred), count
 
     def _train_batches_py(self, x, y, order, first, last):
-        """Train on batches first..last-1 of the shuffled order; sums of loss, score and count.
-        Checks the stop flag before every batch."""
+        """Train on batches first..last-1 of the shuffled order: (the batch it got to, sums of loss,
+        score and count). Checks the stop flag and the step limit before every batch."""
         def keep_going(i, *_):
-            return tf.logical_and(i < last, tf.logical_not(self._stop_flag.read_value()))
+            return tf.logical_and(tf.logical_and(i < last, tf.logical_not(self._stop_flag.read_value())),
+                                  tf.convert_to_tensor(self._optimizer.iterations) < self._step_limit.read_value())
 
         def body(i, loss_sum, score_sum, seen):
             loss, score, count = self._train_step(x, y, order, i)
             return i + 1, loss_sum + loss, score_sum + score, seen + count
 
         zero = tf.constant(0.0)
-        _, loss_sum, score_sum, seen = tf.while_loop(keep_going, body, (first, zero, zero, zero))
-        return loss_sum, score_sum, seen
+        return tf.while_loop(keep_going, body, (first, zero, zero, zero))
+
+    def _train_epoch_py(self, x, y, order, first, last, x_val, y_val, x_sample, y_sample):
+        """A short epoch in one call: the batches, then the validation pass and the layer statistics
+        (wasted if a Stop or a pause cut the batches short: it is cheap where this is used)."""
+        reached, loss_sum, score_sum, seen = self._train_batches_py(x, y, order, first, last)
+        with tf.control_dependencies([reached, loss_sum]):  # after the last batch's update
+            val_loss, val_score = self._evaluate_batch_py(x_val, y_val)
+            norms, percentiles = self._layer_stats_py(x_sample, y_sample)
+        return reached, loss_sum, score_sum, seen, val_loss / tf.cast(tf.shape(x_val)[0], tf.float32), val_score, \
+            norms, percentiles
+
+    def _layer_stats_py(self, x, y):
+        """Per Dense layer: the norm of the loss's gradient w.r.t. its kernel on (x, y), and the
+        kernel's PERCENTILES."""
+        with tf.GradientTape() as tape:
+            loss = self._loss(y, self.model(x, training=False))
+        grads = tape.gradient(loss, self._kernels)
+        norms = tf.stack([tf.norm(tf.convert_to_tensor(g)) for g in grads])
+        percentiles = []
+        for kernel in self._kernels:
+            values = tf.sort(tf.reshape(tf.convert_to_tensor(kernel), [-1]))
+            last = int(np.prod(kernel.shape)) - 1
+            percentiles.append(tf.gather(values, [round(p / 100 * last) for p in PERCENTILES]))
+        return norms, tf.stack(percentiles)
 
     def _evaluate_batch_py(self, x, y):
         pred = self.model(x, training=False)

@@ -15,6 +15,7 @@ from nnlab import tf_runtime
 from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
 from nnlab.dataset_tensors import DATASET_TENSORS
 from nnlab.train import Trainer, train
+import nnlab.train as train_module
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3, batch_size=16)
 
@@ -238,7 +239,8 @@ def test_a_network_beyond_the_bound_keeps_no_copy_and_says_so(monkeypatch, iris)
     assert "were not kept: this network has more than 10 parameters" in result.message
 
 
-def test_a_stop_signal_mid_epoch_drops_that_epoch_only():
+def test_a_stop_signal_mid_epoch_drops_that_epoch_only(monkeypatch):
+    monkeypatch.setattr(train_module, "FOLD_SECONDS", 0.0)  # epochs in chunks, with progress between them
     config = RunConfig(dataset="digits", hidden=(16,), epochs=5, batch_size=8)
     data = load_dataset(config)
     stop = StopSignal()
@@ -278,7 +280,7 @@ def test_a_trainer_removes_the_gradient_functions_of_its_trace_and_nothing_else(
     before = set(_registry())
     trainer = Trainer(TINY, iris)
     trainer.run_epoch()
-    ours = custom_gradient_names(trainer._train_batches.get_concrete_function())
+    ours = custom_gradient_names(trainer._train_fn.get_concrete_function())
     assert ours and all(name.startswith("CustomGradient-") for name in ours)
     assert not ours & set(_registry())  # the trace registered them; the trainer removed them
     assert set(_registry()) == before  # the other function's entry and every built-in gradient stay
@@ -289,7 +291,7 @@ def test_a_trainer_removes_the_gradient_functions_of_its_trace_and_nothing_else(
 def test_a_finished_trainer_kept_by_its_owner_lets_go_of_its_traced_graph(iris):
     trainer = Trainer(TINY, iris)
     trainer.run_epoch()
-    graph = weakref.ref(trainer._train_batches.get_concrete_function().graph)
+    graph = weakref.ref(trainer._train_fn.get_concrete_function().graph)
     trainer.stop()
     trainer.finish()
     gc.collect()
