@@ -188,7 +188,7 @@ class Trainer:
         else:
             self._train_fn = tf.function(self._train_batches_py, autograph=False, input_signature=train_spec)
             self._stats_fn = tf.function(self._layer_stats_py, autograph=False, input_signature=[x_spec, y_spec])
-        self._traced: set = set()
+        self._traced: set[int] = set()
         self._evaluate_batch = tf.function(self._evaluate_batch_py, autograph=False, input_signature=[x_spec, y_spec])
 
     @property
@@ -406,9 +406,9 @@ class Trainer:
     def _forget_gradient_functions_once(self, function) -> None:
         """After a function's one trace (the input signature rules out others), drop the gradient
         functions Keras registered for it: they would keep this run's graph alive for good."""
-        if function not in self._traced:
+        if id(function) not in self._traced:  # ids: the set must not keep the function's graph alive
             forget_gradient_functions(custom_gradient_names(function.get_concrete_function()))
-            self._traced.add(function)
+            self._traced.add(id(function))
 
     def _expected_epoch_seconds(self) -> float:
         return self._batches * 1e-4 + 6 * len(self.dataset.x_train) * self.model.count_params() / 5e9
