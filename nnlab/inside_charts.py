@@ -123,17 +123,18 @@ def weights_grid_chart(weights, tile: int = TILE_PIXELS) -> dict:
 @lru_cache(maxsize=32)
 def _maps_template(columns: int, row_order: tuple[str, ...], tile: int) -> str:
     chart = alt.Chart(alt.Data(name="maps")).mark_image(width=tile, height=tile, smooth=True).encode(
-        x=alt.X("column:O", axis=None, scale=alt.Scale(domain=list(range(columns)), paddingInner=0.06)),
-        y=alt.Y("row:O", title=None, scale=alt.Scale(domain=list(row_order), paddingInner=0.1),
+        # an image is centred on its position: the middle of its band, not the band's start
+        x=alt.X("column:O", axis=None, bandPosition=0.5, scale=alt.Scale(domain=list(range(columns)))),
+        y=alt.Y("row:O", title=None, bandPosition=0.5, scale=alt.Scale(domain=list(row_order)),
                 axis=alt.Axis(ticks=False, domain=False, labelPadding=6)),
         url="url:N",
         tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("neuron:Q"), alt.Tooltip("low:Q", format=".3g", title="lowest output"),
                  alt.Tooltip("high:Q", format=".3g", title="highest output")],
     )
-    return json.dumps(chart.properties(width=columns * (tile + 6), height=len(row_order) * (tile + 8)).to_dict())
+    return json.dumps(chart.properties(width=columns * (tile + 10), height=len(row_order) * (tile + 10)).to_dict())
 
 
-def neuron_maps_chart(maps, tile: int = 72) -> dict:
+def neuron_maps_chart(maps, tile: int = 60) -> dict:
     """Every hidden neuron's output over the plane (a `nnlab.inside.NeuronMaps`), a row of tiles per
     layer. One scale per layer, symmetric around 0 (its largest |output|): the neurons of a layer are
     compared with each other, as the next layer weighs them; tanh stays within ±1, ReLU does not."""
@@ -167,7 +168,7 @@ def _prediction_template(task: str, class_names: tuple[str, ...]) -> str:
                            "label": pd.Series(dtype=object if task == "classification" else float)})
     with warnings.catch_warnings():  # "cannot infer a type from an empty column": nominal, as meant
         warnings.simplefilter("ignore", UserWarning)
-        spec = boundary_chart(grid, points, task, class_names).properties(height=360).to_dict()
+        spec = boundary_chart(grid, points, task, class_names).to_dict()
     for layer, name in zip(spec["layer"], ("grid", "points")):
         layer["data"] = {"name": name}
     spec.pop("datasets", None)
@@ -183,7 +184,7 @@ def prediction_chart(maps, points: pd.DataFrame, class_names: tuple[str, ...] = 
 # --- weights and gradients per layer ---------------------------------------------------------------------
 
 @lru_cache(maxsize=32)
-def _bands_template(layers: tuple[str, ...], width: int) -> str:
+def _bands_template(layers: tuple[str, ...], width: int, columns: int) -> str:
     base = alt.Chart()
     x = alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1))
     areas = [base.mark_area(opacity=opacity, color=BLUE).encode(x=x, y=alt.Y(f"w_{low}:Q", title="Weight"), y2=f"w_{high}:Q")
@@ -193,14 +194,14 @@ def _bands_template(layers: tuple[str, ...], width: int) -> str:
                                   *[alt.Tooltip(f"w_{p}:Q", format=".3g", title=label)
                                     for p, label in ((0, "min"), (16, "16 %"), (50, "median"), (84, "84 %"), (100, "max"))]])
     chart = alt.layer(*areas, median, data=alt.Data(name="bands")).properties(width=width, height=150).facet(
-        facet=alt.Facet("layer:N", sort=list(layers), title=None), columns=4).resolve_scale(y="independent")
+        facet=alt.Facet("layer:N", sort=list(layers), title=None), columns=columns).resolve_scale(y="independent")
     return json.dumps(chart.to_dict())
 
 
-def weight_distribution_chart(bands: pd.DataFrame, layers: list[str], width: int = 200) -> dict:
+def weight_distribution_chart(bands: pd.DataFrame, layers: list[str], width: int = 180, columns: int = 3) -> dict:
     """TensorBoard's distributions: per layer, the weights' percentiles over the epochs as nested bands
     (min–max, 7–93, 16–84, 31–69: darker towards the middle) around the median."""
-    return _fill(_bands_template(tuple(layers), width), bands=_records(bands))
+    return _fill(_bands_template(tuple(layers), width, columns), bands=_records(bands))
 
 
 @lru_cache(maxsize=32)

@@ -28,9 +28,9 @@ LOOK_FOR = {
              "strongest neurons first. Look for strokes and blobs that grow out of the noise as it trains.",
     MAPS: "Each tile is one neuron's output over the plane (blue high, orange low). The first layer can only "
           "draw straight edges; look for how the next layers bend them into the shape of the data.",
-    STATS: "Left, each layer's weights spread over the epochs; right, how strongly the loss pulls on each layer. "
-           "A gradient that vanishes leaves the first layers orders of magnitude below the last; one that "
-           "explodes climbs epoch after epoch.",
+    STATS: "First, how strongly the loss pulls on each layer's weights: a gradient that vanishes leaves the first "
+           "layers orders of magnitude below the last; one that explodes climbs epoch after epoch. Below, how each "
+           "layer's weights spread over the epochs (TensorBoard's bands: the darker, the nearer the median).",
 }
 _points: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dataset → points drawn over its prediction
 
@@ -117,12 +117,9 @@ def _stats(stats: list[dict], key: str) -> None:
     ratio = inside.vanishing_ratio(stats)
     if ratio is not None:
         st.caption(f"Last epoch: the first layer's gradient is {ratio:.2g} × the output layer's.")
-    left, right = st.columns([3, 2])
-    with left:
-        _chart(f"{key}_bands", version, lambda: inside_charts.weight_distribution_chart(inside.weight_bands(stats), layers),
-               stretch=False)
-    with right:
-        _chart(f"{key}_grad", version, lambda: inside_charts.gradient_norm_chart(inside.gradient_norms(stats), layers))
+    _chart(f"{key}_grad", version, lambda: inside_charts.gradient_norm_chart(inside.gradient_norms(stats), layers))
+    _chart(f"{key}_bands", version, lambda: inside_charts.weight_distribution_chart(inside.weight_bands(stats), layers),
+           stretch=False)
 
 
 def _chart(key: str, version: tuple, build, stretch: bool = True) -> None:
