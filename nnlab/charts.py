@@ -61,27 +61,41 @@ def _metric_panel(metric: str, epochs: int, colour: alt.Color, height: int, dash
 @lru_cache(maxsize=128)
 def _curve_specs(metric: str, epochs: int, height: int, runs: tuple[str, ...] | None) -> tuple[str, str]:
     """The two panels' Vega-Lite specs without data, as JSON. Building them with Altair takes tens
-    of milliseconds; live charts are redrawn once a second, so they are built once and filled."""
+    of milliseconds; live charts are redrawn several times a second, so they are built once and filled.
+    A single run's panels hold every layer its chart may come to draw (evidence, rate changes), each
+    over a named data set that may be empty: the spec stays the same for the whole run, so the browser
+    keeps its Vega view and only swaps the data (Streamlit re-embeds a chart whose spec changed)."""
     if runs is None:  # one run: colour tells train from validation, merged with the dash legend
         colour = alt.Color("split:N", scale=alt.Scale(domain=SPLITS, range=[TRAIN_COLOUR, VALIDATION_COLOUR]),
                            legend=alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=2))
     else:  # Vega-Lite draws a line-style legend without colour here (invisible); pages say it in words
         colour = alt.Color("run:N", scale=run_colours(runs),  # one run a line: long names never run off the edge
                            legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=320))
-    return tuple(json.dumps(_metric_panel(m, epochs, colour, height, dash_legend=runs is None).to_dict())
-                 for m in ("loss", metric))
+    specs = []
+    for panel in ("loss", metric):
+        spec = _metric_panel(panel, epochs, colour, height, dash_legend=runs is None).to_dict()
+        if runs is None:
+            spec["layer"] += json.loads(_evidence_layers(epochs, with_trend=panel == "loss")) + json.loads(_rate_change_layers())
+        specs.append(json.dumps(spec))
+    return tuple(specs)
 
 
-def _fill(specs: tuple[str, str], history: pd.DataFrame, best_epoch: int | None) -> tuple[dict, dict]:
-    rows = json_safe(history.astype(object).where(history.notna(), None).to_dict("records"))
-    best = [{"epoch": best_epoch, "short": f"best: {best_epoch}", "label": f"best validation loss: epoch {best_epoch}"}] \
-        if best_epoch else []
+def _fill(specs: tuple[str, str], datasets: dict[str, list[dict]]) -> tuple[dict, dict]:
     filled = []
     for text in specs:
         spec = json.loads(text)
-        spec["datasets"] = {"history": rows, "best": best}
+        spec["datasets"] = datasets
         filled.append(spec)
     return tuple(filled)
+
+
+def _history_rows(history: pd.DataFrame) -> list[dict]:
+    return json_safe(history.astype(object).where(history.notna(), None).to_dict("records"))
+
+
+def _best_rows(best_epoch: int | None) -> list[dict]:
+    return [{"epoch": best_epoch, "short": f"best: {best_epoch}", "label": f"best validation loss: epoch {best_epoch}"}] \
+        if best_epoch else []
 
 
 ONSET_COLOUR, TREND_COLOUR = "#d62728", "#9467bd"
@@ -100,19 +114,10 @@ def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: in
     data = history_frame(history, task, "this run")
     last = int(data["epoch"].max()) if len(data) else 1
     metric = "accuracy" if task == "classification" else "mae"
-    span = max(epochs or 0, last)
-    loss, score = _fill(_curve_specs(metric, span, height, None), data, best_epoch)
     onset, trend = _evidence_rows(evidence or {})
-    if onset or trend:
-        for spec, layers in ((loss, _evidence_layers(span, with_trend=True)), (score, _evidence_layers(span, with_trend=False))):
-            spec["layer"] = spec["layer"] + json.loads(layers)
-            spec["datasets"].update(onset=onset, trend=trend)
-    changes = _rate_change_rows(history, rate_changes or [])
-    if changes:
-        for spec in (loss, score):
-            spec["layer"] = spec["layer"] + json.loads(_rate_change_layers())
-            spec["datasets"]["rate_changes"] = changes
-    return loss, score
+    return _fill(_curve_specs(metric, max(epochs or 0, last), height, None), {
+        "history": _history_rows(data), "best": _best_rows(best_epoch), "onset": onset, "trend": trend,
+        "rate_changes": _rate_change_rows(history, rate_changes or [])})
 
 
 def _rate_change_rows(history: list[dict] | pd.DataFrame, epochs: list[int]) -> list[dict]:
@@ -179,7 +184,7 @@ def compare_charts(runs: list[tuple[str, list[dict] | pd.DataFrame, str]], *, ep
     last = int(data["epoch"].max()) if data["epoch"].notna().any() else 1
     labels = tuple(dict.fromkeys(label for label, _, _ in runs))
     metric = "accuracy" if task == "classification" else "mae"
-    return _fill(_curve_specs(metric, max(epochs or 0, last), height, labels), data, None)
+    return _fill(_curve_specs(metric, max(epochs or 0, last), height, labels), {"history": _history_rows(data), "best": []})
 
 
 def run_colours(runs) -> alt.Scale:

@@ -122,4 +122,33 @@ def test_a_learning_rate_set_during_the_run_is_marked_on_both_curves():
         assert spec["datasets"]["rate_changes"] == [{"epoch": 3, "short": "rate → 0.001",
                                                      "label": "learning rate set to 0.001 from epoch 3"}]
         assert any(layer.get("data", {}).get("name") == "rate_changes" for layer in spec["layer"])
-    assert all("rate_changes" not in spec["datasets"] for spec in charts.training_charts(history, "classification"))
+    assert all(spec["datasets"]["rate_changes"] == [] for spec in charts.training_charts(history, "classification"))
+
+
+def _shape(spec: dict) -> str:
+    """The spec as Streamlit hands it to the browser's Vega view: without its named data sets."""
+    return json.dumps({key: value for key, value in spec.items() if key != "datasets"}, sort_keys=True)
+
+
+def test_a_live_chart_keeps_one_spec_for_the_whole_run_while_its_data_grows():
+    # The browser keeps its Vega view (and only swaps the data) while the spec stays the same.
+    history = [{"epoch": e, "loss": 1 / e, "val_loss": 1.1 / e + (0.1 * e if e > 6 else 0), "accuracy": 0.5 + e / 100,
+                "val_accuracy": 0.5, "learning_rate": 0.01 if e < 4 else 0.001} for e in range(1, 11)]
+    shapes, sizes = set(), []
+    for done in range(0, 11):
+        evidence = {"onset_epoch": 7, "val_rise": 0.3, "trend_line": [(5, 0.2), (done, 0.1)]} if done > 8 else {}
+        charts_now = charts.training_charts(history[:done], "classification", epochs=10, best_epoch=min(done, 6) or None,
+                                            evidence=evidence, rate_changes=[4] if done >= 4 else [])
+        shapes.add(tuple(_shape(chart) for chart in charts_now))
+        sizes.append(len(charts_now[0]["datasets"]["history"]))
+    assert len(shapes) == 1
+    assert sizes == list(range(0, 11))
+    loss, _ = charts.training_charts(history, "classification", epochs=10, evidence={"onset_epoch": 7, "val_rise": 0.3})
+    assert loss["datasets"]["onset"][0]["epoch"] == 7 and loss["datasets"]["best"] == []
+
+
+def test_compare_charts_keep_one_spec_while_the_runs_grow():
+    grow = lambda n: charts.compare_charts([("A", HISTORY[:n], "classification"), ("B", HISTORY[:max(1, n - 1)],  # noqa: E731
+                                                                                    "classification")], epochs=5)
+    assert len({_shape(grow(n)[0]) for n in range(1, 6)}) == 1
+    assert len(grow(5)[0]["datasets"]["history"]) == 9
