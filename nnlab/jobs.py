@@ -16,6 +16,7 @@ leaves the queue, as abandoned, its completed epochs kept (nnlab/slot_work.py).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Callable
@@ -31,6 +32,13 @@ from nnlab.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
 
+# A run of hundreds of epochs a second must not write each one to the database (≈2 ms each) nor
+# redraw its inside views each one: both happen at most this often, and at the end.
+SAVE_SECONDS = 0.5
+SNAPSHOT_SECONDS = 0.25
+# A paused run (step mode) keeps its training slot; after this long it stops, its epochs kept.
+MAX_PAUSE_SECONDS = float(os.environ.get("NNLAB_MAX_PAUSE_MINUTES", "10")) * 60
+
 
 class TrainingJob(SlotWork):
     """One run. Alone it is its own request; in a RaceJob or SweepJob, the group is."""
@@ -44,7 +52,9 @@ class TrainingJob(SlotWork):
         self._group: SlotWork | None = None  # the race or sweep it belongs to
         self._trainer = None  # nnlab.train.Trainer while training
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
+        self.inside = None  # nnlab.inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
         self.history: list[dict] = []  # appended by the job thread, read by the page
+        self.layer_stats: list[dict] = []  # per epoch and Dense layer: gradient norm, weight percentiles (Trainer)
         self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
         self.status = Status.QUEUED
         self.message = ""
@@ -57,6 +67,8 @@ class TrainingJob(SlotWork):
         self.finished: float | None = None
         self.stop_signal = StopSignal()
         self._stopping = threading.Lock()  # a Stop and the trainer's arrival: one of them sees the other
+        self._saved_at = self._looked_at = 0.0  # when the store and the snapshots last caught up (monotonic)
+        self._pause_first = False  # pause() before the trainer exists: it starts paused
 
     @property
     def members(self) -> list[TrainingJob]:
@@ -126,6 +138,43 @@ class TrainingJob(SlotWork):
             raise UserError("This run is not training now: the learning rate can be changed while it trains.")
         trainer.set_learning_rate(rate)
 
+    # --- step mode: pause, one batch, one epoch, resume (nnlab.train.Trainer) --------------------
+
+    @property
+    def paused(self) -> bool:
+        trainer = self._trainer
+        return trainer.paused if trainer is not None else self._pause_first and not self.done
+
+    @property
+    def partial(self) -> dict:
+        """The epoch in progress so far (batch, batches, loss and metric means), while paused mid-epoch."""
+        trainer = self._trainer
+        return dict(trainer.partial) if trainer is not None else {}
+
+    def pause(self) -> None:
+        with self._stopping:
+            trainer = self._trainer
+            if trainer is None:
+                self._pause_first = not self.done
+            else:
+                trainer.pause()
+
+    def resume(self) -> None:
+        with self._stopping:
+            self._pause_first = False
+            if self._trainer is not None:
+                self._trainer.resume()
+
+    def step_batch(self) -> None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.step_batch()
+
+    def step_epoch(self) -> None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.step_epoch()
+
     def _train(self) -> None:
         if self._begin():
             while self._epoch():
@@ -152,9 +201,12 @@ class TrainingJob(SlotWork):
         try:
             from nnlab.train import Trainer  # TensorFlow loads here, in the job's thread
 
-            trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress)
+            trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
+                              on_pause=self._on_pause, max_pause_seconds=MAX_PAUSE_SECONDS)
             with self._stopping:
                 self._trainer = trainer
+                if self._pause_first:
+                    trainer.pause()
                 if self.stop_signal.is_set():  # a Stop came while the trainer was built: end it as that Stop says
                     self._stop_trainer(trainer, keep_best=False)
             if self._store is not None:
@@ -173,14 +225,18 @@ class TrainingJob(SlotWork):
     def _epoch(self) -> bool:
         """Train one epoch; True while epochs are left."""
         try:
-            row = self._trainer.run_epoch()
+            trainer = self._trainer
+            row = trainer.run_epoch()
             if row is not None:
                 self.history.append(row)
-                if self.run_id:
-                    self._saving(lambda: self._store.save_history(self.run_id, list(self.history)))
-                if self._snapshot:
-                    self.snapshot = self._snapshot(self._trainer.model, self.dataset)
-            return not self._trainer.done
+                self.layer_stats = list(trainer.layer_stats)
+                now = time.monotonic()
+                if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
+                    self._saving(lambda: self._store.save_history(self.run_id, self._rows_to_save()))
+                    self._saved_at = time.monotonic()
+                if now - self._looked_at >= SNAPSHOT_SECONDS or trainer.done or trainer.paused:
+                    self._look(trainer.model, row["epoch"], 0)
+            return not trainer.done
         except Exception as error:  # noqa: BLE001
             self._fail_with(error)
             return False
@@ -196,7 +252,7 @@ class TrainingJob(SlotWork):
             if self.run_id:
                 try:
                     self._store.finish(self.run_id, status=result.status, message=result.message, test=result.test,
-                                       verdict=result.verdict.to_dict(), history=result.history,
+                                       verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
                                        model=result.model if self._keep_model else None)
                 except STORE_ERRORS as error:
                     status = Status.FAILED
@@ -205,6 +261,7 @@ class TrainingJob(SlotWork):
                     self._store.mark_failed(self.run_id, message)
             if result.history:
                 self.predictions = predict(result.model, self.dataset)
+                self._look(result.model, len(result.history), 0)  # as tested: a Stop may have restored the best epoch
             self.result, self.message, self._trainer = result, message, None
             self.finished = time.time()
             self.status = status
@@ -231,6 +288,28 @@ class TrainingJob(SlotWork):
 
     def _on_progress(self, epoch: int, done: int, total: int) -> None:
         self.progress = (epoch, done, total)
+
+    def _on_pause(self, epoch: int, batch: int) -> None:
+        """Step mode holds: show the network as it is now (a batch may have changed it)."""
+        self.progress = (epoch, batch, self.progress[2])
+        if batch:  # at an epoch's end, _epoch has looked already
+            self._look(self._trainer.model, epoch, batch)
+
+    def _look(self, model, epoch: int, batch: int) -> None:
+        """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""
+        from nnlab.inside import snapshot
+
+        self._looked_at = time.monotonic()
+        if self._snapshot:
+            self.snapshot = self._snapshot(model, self.dataset)
+        self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+
+    def _rows_to_save(self, history: list[dict] | None = None) -> list[dict]:
+        """The history rows as the store keeps them: each with its layers' statistics under "layers"."""
+        by_epoch: dict[int, list] = {}
+        for stats in self.layer_stats:
+            by_epoch.setdefault(stats["epoch"], []).append({k: v for k, v in stats.items() if k != "epoch"})
+        return [{**row, "layers": by_epoch.get(row["epoch"], [])} for row in (history or self.history)]
 
     def _saving(self, write) -> None:
         """Disk trouble during the epochs must not end the training: note it and carry on."""

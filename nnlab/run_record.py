@@ -47,6 +47,9 @@ class Run:
     extra: dict = field(default_factory=dict)  # where it came from, e.g. {"study": …, "trial": …} for a search
     problems: tuple[str, ...] = ()  # parts that could not be read and were left out
     history: pd.DataFrame | None = None  # filled by RunStore.load
+    # Per epoch and Dense layer: gradient norm and weight percentiles (nnlab.train.Trainer.layer_stats),
+    # filled by RunStore.load; empty for runs from before they were recorded
+    layer_stats: list[dict] = field(default_factory=list)
 
     @property
     def metric(self) -> str:

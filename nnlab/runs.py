@@ -226,7 +226,7 @@ class RunStore:
             run = self._alive(_parse(row), row.heartbeat)
         except Damage as error:
             raise UserError(f"run {run_id} cannot be read: {error}. Delete it on the Runs page.") from None
-        run.history, problems = _history(recorded)
+        run.history, run.layer_stats, problems = _history(recorded)
         run.problems = tuple(dict.fromkeys(run.problems + problems))
         return run
 
@@ -334,23 +334,29 @@ def _parse(row) -> Run:
     return run
 
 
-def _history(recorded) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    rows, bad = [], 0
+def _history(recorded) -> tuple[pd.DataFrame, list[dict], tuple[str, ...]]:
+    """The epochs as a table of numbers, and their layers' statistics (`Run.layer_stats`) apart."""
+    rows, layer_stats, bad = [], [], 0
     for epoch, metrics in recorded:
         try:
             row = json.loads(metrics)
+            layers = row.pop("layers", None)
             rows.append({**{key: (math.nan if value is None else value) for key, value in row.items()}, "epoch": epoch})
         except (ValueError, RecursionError, AttributeError):
             bad += 1
+            continue
+        if isinstance(layers, list):  # anything else is not what nnlab writes: left out
+            layer_stats += [{**stats, "epoch": epoch} for stats in layers
+                            if isinstance(stats, dict) and isinstance(stats.get("layer"), str)]
     problems = (f"{bad} epoch(s) could not be read and were left out",) if bad else ()
     if not rows:
-        return pd.DataFrame(), problems
+        return pd.DataFrame(), layer_stats, problems
     frame = pd.DataFrame(rows)
     frame = frame[["epoch", *[c for c in frame.columns if c != "epoch"]]]
     for column in frame.columns:
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["epoch"] = frame["epoch"].astype(int)
-    return frame, problems
+    return frame, layer_stats, problems
 
 
 def _model_bytes(model) -> bytes:

@@ -166,6 +166,7 @@ class Trainer:
         # pause() sets it to the current count, a step raises it by one batch or to the epoch's end.
         self._step_limit = tf.Variable(NO_LIMIT, dtype=tf.int64, trainable=False)
         self._paused, self._limit, self._wake = False, NO_LIMIT, threading.Event()
+        self.holding = False  # paused and waiting between two batches (the owner has seen the epochs so far)
         self.position = (1, 0)  # (epoch in progress, batches of it done); (n + 1, 0) between epochs
         self.partial: dict = {}  # the epoch in progress so far: batch, batches, loss and metric means
         self._kernels = [layer.kernel for layer in self.model.layers if isinstance(layer, keras.layers.Dense)]
@@ -313,6 +314,7 @@ class Trainer:
         held = time.perf_counter()
         if self._on_pause:
             self._on_pause(epoch, done)
+        self.holding = True
         while self._paused_at_limit() and not self._stop_requested():
             if self._max_pause is not None and time.perf_counter() - held > self._max_pause:
                 self.stop(message=(f"Stopped after {self._max_pause / 60:g} minutes paused: a paused run holds a "
@@ -321,6 +323,7 @@ class Trainer:
                 break
             self._wake.wait(0.25)
             self._wake.clear()
+        self.holding = False
         return time.perf_counter() - held
 
     def set_learning_rate(self, rate: float) -> None:

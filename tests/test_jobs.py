@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from nnlab import budget
+from nnlab import budget, jobs
 from nnlab import slot_work
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
@@ -260,14 +260,17 @@ def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
     assert len(beats) == count  # the heartbeat ended with the job
 
 
-def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path):
-    store, order = RunStore(f"sqlite:///{tmp_path}/runs.sqlite"), []
-    racers = [TrainingJob(TINY, load_dataset, store=store, label=name, owner="alice",
-                          snapshot=lambda model, data, name=name: order.append(name)) for name in "AB"]
+def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(jobs, "SNAPSHOT_SECONDS", 0.0)  # a snapshot after every epoch (and one at the end)
+    store, order, by_name = RunStore(f"sqlite:///{tmp_path}/runs.sqlite"), [], {}
+    for name in "AB":
+        by_name[name] = TrainingJob(TINY, load_dataset, store=store, label=name, owner="alice",
+                                    snapshot=lambda model, data, name=name: order.append((name, len(by_name[name].history))))
+    racers = list(by_name.values())
     scheduler = Scheduler(1)
     race = RaceJob(racers, scheduler=scheduler).start()
     race.join(DEADLINE)
-    assert order == ["A", "B", "A", "B", "A", "B"]
+    assert list(dict.fromkeys(order)) == [("A", 1), ("B", 1), ("A", 2), ("B", 2), ("A", 3), ("B", 3)]
     assert race.done and all(job.status == Status.COMPLETED and len(job.history) == 3 for job in racers)
     assert sorted(store.load(job.run_id).label for job in racers) == ["A", "B"]
 

@@ -1,0 +1,87 @@
+"""A training job in step mode, its inside views, and how it saves a run of many short epochs."""
+import threading
+
+import pytest
+
+from nnlab import jobs
+from nnlab.config import RunConfig
+from nnlab.data import load_dataset
+from nnlab.jobs import TrainingJob
+from nnlab.status import Status
+
+DEADLINE = 120  # seconds any wait here may take
+
+
+def wait_until(condition, deadline: float = DEADLINE) -> None:
+    pause = threading.Event()
+    for _ in range(int(deadline / 0.02)):
+        if condition():
+            return
+        pause.wait(0.02)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def job_of():
+    """job_of(config, **kwargs): a started TrainingJob, stopped at the end of the test if still going."""
+    made = []
+
+    def make(config, **kwargs):
+        job = TrainingJob(config, load_dataset, **kwargs)
+        made.append(job)
+        return job.start()
+
+    yield make
+    for job in made:
+        job.stop()
+        job.join(DEADLINE)
+
+
+def test_a_job_started_paused_steps_an_epoch_then_a_batch_showing_the_network_each_time(run_store, job_of):
+    config = RunConfig(dataset="digits", hidden=(16,), epochs=3, batch_size=64)
+    job = TrainingJob(config, load_dataset, store=run_store)
+    job.pause()  # before it starts: it begins paused
+    job.start()
+    wait_until(lambda: job._trainer is not None and job._trainer.holding)
+    threading.Event().wait(0.3)
+    assert job.history == [] and job.inside is None
+    job.step_epoch()
+    wait_until(lambda: len(job.history) == 1 and job.inside is not None)
+    assert job.inside.epoch == 1 and job.inside.batch == 0 and job.inside.weights is not None  # digits are images
+    first = job.inside.weights.images.copy()
+    job.step_batch()
+    wait_until(lambda: job.inside.batch == 1)
+    assert job.inside.epoch == 2 and job.partial["batch"] == 1 and len(job.history) == 1
+    assert (job.inside.weights.images != first).any()  # one batch moved the weights
+    job.resume()
+    job.join(DEADLINE)
+    assert job.status == Status.COMPLETED and not job.paused
+    saved = run_store.load(job.run_id)
+    assert saved.layer_stats == job.layer_stats and {row["epoch"] for row in saved.layer_stats} == {1, 2, 3}
+    assert "layers" not in saved.history.columns
+
+
+def test_many_short_epochs_are_saved_in_a_few_writes_and_all_kept(run_store, monkeypatch):
+    writes = []
+    real = run_store.save_history
+    monkeypatch.setattr(run_store, "save_history", lambda run_id, rows: writes.append(len(rows)) or real(run_id, rows))
+    monkeypatch.setattr(jobs, "SAVE_SECONDS", 10.0)
+    job = TrainingJob(RunConfig(dataset="iris", hidden=(8,), epochs=40), load_dataset, store=run_store).start()
+    job.join(DEADLINE)
+    assert job.status == Status.COMPLETED
+    assert len(writes) <= 3  # the first epoch, maybe one more after 10 s, and the last: not 40
+    saved = run_store.load(job.run_id)
+    assert list(saved.history["epoch"]) == list(range(1, 41)) and len(saved.layer_stats) == 40 * 2
+    assert job.inside is not None and job.inside.epoch == 40
+
+
+def test_a_stop_while_paused_ends_the_job_with_its_epochs(run_store, job_of):
+    job = job_of(RunConfig(dataset="iris", hidden=(8,), epochs=50), store=run_store)
+    wait_until(lambda: len(job.history) >= 2)
+    job.pause()
+    wait_until(lambda: job._trainer is not None and job._trainer.holding)
+    kept = len(job.history)
+    job.stop()
+    job.join(DEADLINE)
+    assert job.status == Status.STOPPED and len(job.history) == kept
+    assert len(run_store.load(job.run_id).history) == kept
