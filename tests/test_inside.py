@@ -175,7 +175,7 @@ def test_the_other_charts_carry_what_they_draw(spiral):
     assert top_left == inside_charts.colour_index(first[0, -1, 0] / np.abs(first).max())
     points = pd.DataFrame({"x1": [0.0], "x2": [1.0], "label": ["blue"], "split": ["train"]})
     prediction = inside_charts.prediction_chart(maps, points, dataset.class_names)["datasets"]
-    assert len(prediction["grid"]) == inside.GRID ** 2 and prediction["points"][0]["label"] == "blue"
+    assert len(prediction["grid"]) == inside.GRID ** 2 and prediction["points"].iloc[0]["label"] == "blue"
     grad = inside_charts.gradient_norm_chart(inside.gradient_norms(STATS), inside.layer_order(STATS))
     assert grad["encoding"]["y"]["scale"]["type"] == "log" and len(grad["datasets"]["norms"]) == 6
     bands = inside_charts.weight_distribution_chart(inside.weight_bands(STATS), inside.layer_order(STATS))

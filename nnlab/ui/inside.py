@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import weakref
 
+import pandas as pd
 import streamlit as st
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from nnlab import inside, inside_charts
 from nnlab.errors import UserError
@@ -123,10 +125,14 @@ def _stats(stats: list[dict], key: str) -> None:
 
 
 def _chart(key: str, version: tuple, build, stretch: bool = True) -> None:
-    """A chart built again only when its snapshot changed; polls in between send the same spec."""
+    """A chart built again only when its snapshot changed; polls in between send the same spec. Its data
+    sets are kept as the Arrow bytes Streamlit sends: converted from rows at every call, they cost a poll
+    without news 20–40 ms (rows → pandas → Arrow); as bytes they pass through."""
     cache = st.session_state.setdefault("_inside_specs", {})
     if cache.get(key, (None,))[0] != version:
-        cache[key] = (version, build())
+        spec = build()
+        spec["datasets"] = {name: convert_anything_to_arrow_bytes(pd.DataFrame(rows)) for name, rows in spec["datasets"].items()}
+        cache[key] = (version, spec)
     st.vega_lite_chart(spec=cache[key][1], width="stretch" if stretch else "content", key=key)
 
 
