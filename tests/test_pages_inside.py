@@ -71,6 +71,11 @@ def test_the_runs_page_shows_a_saved_run_inside_when_asked(runs_dir):
     assert not at.exception, [e.value for e in at.exception]
     assert len(_images(at)) == 5
     assert any("after epoch 2" in c.value for c in at.caption)
+    at.session_state[f"runs_inside_{run_id}_tab"] = STATS  # the statistics kept with the run
+    at.run()
+    grad = [c for c in charts(at) if any("grad_norm" in row for row in c["rows"])]
+    assert grad and {(row["layer"], row["epoch"]) for row in grad[0]["rows"]} == {
+        (layer, epoch) for layer in ("hidden_1", "output") for epoch in (1, 2)}
 
 
 def test_the_activations_page_links_to_the_vanishing_lessons(runs_dir):

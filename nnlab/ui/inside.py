@@ -54,7 +54,7 @@ def _live_views(key: str) -> None:
     if not isinstance(job, TrainingJob) or job.dataset is None:
         st.caption("The views appear once the data is loaded and the first epoch is done.")
         return
-    views(job.dataset, getattr(job, "inside", None), list(getattr(job, "layer_stats", None) or ()), f"{key}_inside_{id(job)}")
+    views(job.dataset, job.inside, list(job.layer_stats), f"{key}_inside_{id(job)}")
 
 
 def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], key: str) -> None:
@@ -147,7 +147,7 @@ def saved_run_panel(store, run) -> None:
             dataset = load_data(run.config)
         except UserError as error:
             st.warning(f"The data of this run cannot be loaded: {markdown(str(error))}")
-            _stats(list(getattr(run, "layer_stats", None) or ()), f"runs_inside_{run.id}")
+            _stats(run.layer_stats, f"runs_inside_{run.id}")
             return
         snapshots = st.session_state.setdefault("_inside_saved", {})
         snapshot = snapshots.get((run.id, run.updated))
@@ -161,7 +161,7 @@ def saved_run_panel(store, run) -> None:
                         snapshots[(run.id, run.updated)] = snapshot
             else:
                 st.caption("This run's trained model was not kept: only its statistics are shown.")
-        views(dataset, snapshot, list(getattr(run, "layer_stats", None) or ()), f"runs_inside_{run.id}")
+        views(dataset, snapshot, run.layer_stats, f"runs_inside_{run.id}")
 
 
 def _saved_snapshot(store, run, dataset) -> inside.InsideSnapshot | None:
