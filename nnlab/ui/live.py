@@ -1,13 +1,17 @@
 """Training jobs on the page: start them, poll them, draw their progress and live curves, Stop.
 
 A job trains in a background thread (nnlab.jobs) and survives reruns and page switches; the page
-polls it with a fragment once a second while it runs and touches it, so a run whose page is gone
-(nobody polling) is stopped and kept as abandoned (ARCHITECTURE.md, "Training on a shared server").
+polls it with a fragment while it runs and touches it, so a run whose page is gone (nobody polling)
+is stopped and kept as abandoned (ARCHITECTURE.md, "Training on a shared server"). The poll keeps
+the epochs' pace: it draws as soon as an epoch ends (at most every DRAW_GAP_SECONDS), and at least
+every POLL_SECONDS for the progress bar.
 """
 from __future__ import annotations
 
 import math
 import os
+import threading
+import time
 from typing import Any, Callable
 
 import streamlit as st
@@ -25,11 +29,16 @@ from nnlab.ui import workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.learning_rate import live_learning_rate
 
-# How often a page polls a training job. Each poll reruns a fragment in the server and redraws
-# charts in the browser; at 0.5 s that cost the training 12 % of its speed on one core, at 1 s 9 %
-# (bench/app.py). Epochs faster than this are drawn together, one redraw a second.
+# The longest a running job's panel goes without a redraw: the progress bar moves once a second
+# within a long epoch. A new epoch is drawn when it ends, not at the next tick (see `_hold`).
 POLL_SECONDS = float(os.environ.get("NNLAB_POLL_SECONDS", "1.0"))
+# The shortest time between two redraws: a 2-D run ends hundreds of epochs a second, and each redraw
+# costs a fragment run in the server and a chart update in the browser; 0.25 s keeps the chart
+# within ≈0.5 s of the training (bench/app.py measures both).
+DRAW_GAP_SECONDS = 0.25
+NEWS_CHECK_SECONDS = 0.02  # how often a held poll looks for a new epoch (a list's length, a status)
 SIDEBAR_POLL_SECONDS = 10.0  # other pages keep the visitor's runs alive (touched) at this pace
+_page_run = threading.local()  # set while the whole page runs: its fragments draw and never hold
 
 
 def new_job(config: RunConfig, label: str = "") -> TrainingJob:
@@ -124,11 +133,15 @@ def _ordinal(n: int) -> str:
 
 def polled(key: str, draw: Callable[[Any], None]) -> None:
     """Draw what the page shows of the job under session_state[key] (None if there is none) in a
-    fragment, redrawn every poll while it trains; the whole page reruns once when it ends, so results
-    appear and polling stops."""
+    fragment, redrawn as its epochs end while it trains; the whole page reruns once when it ends, so
+    results appear and polling stops."""
     holder = st.session_state.get(key)
     running = holder is not None and not holder.done
-    st.fragment(_polled_fragment, run_every=POLL_SECONDS if running else None)(key, running, draw)
+    _page_run.active = True
+    try:
+        st.fragment(_polled_fragment, run_every=DRAW_GAP_SECONDS if running else None)(key, running, draw)
+    finally:
+        _page_run.active = False
 
 
 def _polled_fragment(key: str, was_running: bool, draw: Callable[[Any], None]) -> None:
@@ -137,7 +150,30 @@ def _polled_fragment(key: str, was_running: bool, draw: Callable[[Any], None]) -
         job.touch()
     if was_running and holder is not None and holder.done:
         st.rerun()
+    drawn = _news(holder)
     draw(holder)
+    if was_running and holder is not None and not getattr(_page_run, "active", False):
+        _hold(key, drawn)  # only a poll: the rest of the page waits for a page run's fragments
+
+
+def _news(holder) -> tuple:
+    """What a redraw would change: the epochs each run has and their statuses."""
+    return tuple((len(job.history), job.status) for job in jobs_of(holder)) + (holder is not None and holder.done,)
+
+
+def _hold(key: str, drawn: tuple) -> None:
+    """Keep this poll (its drawing already sent) until there is news to draw, DRAW_GAP_SECONDS at least
+    and POLL_SECONDS at most. The fragment's timer has queued the next poll meanwhile, which starts as
+    soon as this one returns: an epoch's point follows its end by a few hundredths of a second, and
+    between epochs the panel is redrawn once per POLL_SECONDS only. Reading session_state is where
+    Streamlit lets a click or a widget change interrupt a run (its yield point), so Stop is not held up.
+    (Polls follow each other without a gap, so Streamlit's "Running…" sign shows while a run trains.)"""
+    started = time.monotonic()
+    while (waited := time.monotonic() - started) < POLL_SECONDS:
+        holder = st.session_state.get(key)  # the yield point
+        if waited >= DRAW_GAP_SECONDS and _news(holder) != drawn:
+            return
+        time.sleep(NEWS_CHECK_SECONDS)
 
 
 def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
@@ -151,14 +187,16 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
     top = st.columns([5, 1]) if show_stop and not job.done else [st.container()]
     top[0].progress(fraction(job), text=status_line(job))
     if show_stop and not job.done:
-        top[1].button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
+        with top[1]:
+            st.button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
                       help="End training within one batch; every completed epoch is kept.")
+            # Step mode's buttons (pause, one batch, one epoch, resume) go here, under Stop.
     if job.status == Status.FAILED:
         st.error(markdown(job.message))
     for warning in job.warnings:
         st.warning(markdown(warning))
+    task = job.dataset.task if job.dataset is not None else "classification"
     if history:
-        task = job.dataset.task if job.dataset is not None else "classification"
         best = min(range(len(history)), key=lambda i: _nan_to_inf(history[i]["val_loss"])) + 1
         evidence = {}  # what the verdict saw, drawn on the curves: the live finding's, then the final verdict's
         if not job.done:
@@ -166,11 +204,13 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
         elif job.result is not None:
             evidence = job.result.verdict.evidence
         metric_tiles(history, task)
-        live_curves(f"{key}chart", (id(job), len(history), job.done), lambda: charts.training_charts(
+    elif not job.done:
+        best, evidence = None, {}
+        st.caption("The first epoch includes compiling the network; its points appear when it ends.")
+    if history or not job.done:  # the empty chart first: the browser sets it up while the network compiles
+        live_curves(f"{key}chart", (id(job), len(history), job.done, task), lambda: charts.training_charts(
             history, task, epochs=job.config.epochs, best_epoch=best, evidence=evidence, height=height,
             rate_changes=changed_epochs(job.config, history)))
-    elif not job.done:
-        st.caption("The first epoch includes compiling the network; the curves appear after it.")
     live_learning_rate(job, key)
 
 
@@ -213,12 +253,12 @@ def _several_runs(holder, key: str, height: int) -> None:
         st.progress(fraction(job), text=f"**{markdown(job.label)}** · {status_line(job)}")
         if job.status == Status.FAILED:
             st.error(f"{markdown(job.label)}: {markdown(job.message)}")
-    started = [job for job in jobs if job.history]
-    if started:
-        task = started[0].dataset.task if started[0].dataset is not None else "classification"
+    if not holder.done or any(job.history for job in jobs):  # every run's colour from the start: one spec throughout
+        loaded = [job.dataset for job in jobs if job.dataset is not None]
+        task = loaded[0].task if loaded else "classification"
         st.caption("One colour per run; training solid, validation dashed.")
-        histories = [(job.label, list(job.history), task) for job in started]
-        live_curves(f"{key}chart", tuple((id(job), len(history)) for job, (_, history, _) in zip(started, histories)),
+        histories = [(job.label, list(job.history), task) for job in jobs]
+        live_curves(f"{key}chart", (task, *((id(job), len(history)) for job, (_, history, _) in zip(jobs, histories))),
                     lambda: charts.compare_charts(histories, epochs=max(job.config.epochs for job in jobs), height=height))
 
 
