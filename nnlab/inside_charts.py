@@ -27,7 +27,7 @@ from nnlab.charts import BLUE, ORANGE, boundary_chart
 
 TILE_COLUMNS = 8  # the weights grid: 8 tiles a row (64 tiles make a square)
 TILE_PIXELS = 64  # a tile's size on screen
-MAP_COLUMNS = 8  # neuron maps: 8 a row, further neurons of a wide layer continue on the next row
+MAP_COLUMNS = 8  # neuron maps: 8 a row, further neurons of a wide layer continue on the next rows
 MOST_MAPS = 32  # a wider hidden layer shows its first 32 neurons' maps
 _ZERO = "#f7f7f7"
 
@@ -74,20 +74,26 @@ def _fill(template: str, **datasets: list[dict] | pd.DataFrame) -> dict:
 
 # --- the first layer's weights -----------------------------------------------------------------------
 
+def mosaic(tiles: np.ndarray, places: list[tuple[int, int]], rows: int, columns: int) -> np.ndarray:
+    """Tiles (n, h, w) in one array at their (row, column) places, a transparent pixel (NaN) between."""
+    _, height, width = tiles.shape
+    whole = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), np.nan, dtype=np.float32)
+    for tile, (row, column) in zip(tiles, places):
+        top, left = row * (height + 1), column * (width + 1)
+        whole[top:top + height, left:left + width] = tile
+    return whole
+
+
 def weights_mosaic(weights, columns: int = TILE_COLUMNS) -> np.ndarray:
-    """All tiles in one array, `columns` a row, strongest first, a transparent pixel (NaN) between
-    them. Each tile on its own scale (its largest |weight| is ±1): the strengths differ severalfold
-    between neurons, and one shared scale would leave the weaker tiles blank when what a student
-    looks for is each neuron's pattern; the strength itself is in the tooltip and the order."""
-    count, height, width = weights.images.shape
+    """All tiles, `columns` a row, strongest first. Each tile on its own scale (its largest |weight| is
+    ±1): the strengths differ severalfold between neurons, and one shared scale would leave the weaker
+    tiles blank when what a student looks for is each neuron's pattern; the strength itself is in the
+    tooltip and the order."""
+    count = len(weights.images)
     columns = max(1, min(columns, count))
-    rows = -(-count // columns)
-    mosaic = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), np.nan, dtype=np.float32)
     limits = np.abs(weights.images).reshape(count, -1).max(axis=1)
-    for k, (image, limit) in enumerate(zip(weights.images, limits)):
-        top, left = (k // columns) * (height + 1), (k % columns) * (width + 1)
-        mosaic[top:top + height, left:left + width] = image / (limit or 1.0)
-    return mosaic
+    scaled = weights.images / np.where(limits > 0, limits, 1.0)[:, None, None]
+    return mosaic(scaled, [divmod(k, columns) for k in range(count)], -(-count // columns), columns)
 
 
 @lru_cache(maxsize=32)
@@ -117,35 +123,47 @@ def weights_grid_chart(weights, tile: int = TILE_PIXELS) -> dict:
 # --- neuron maps over the plane ------------------------------------------------------------------------
 
 @lru_cache(maxsize=32)
-def _maps_template(columns: int, row_order: tuple[str, ...], tile: int) -> str:
-    chart = alt.Chart(alt.Data(name="maps")).mark_image(width=tile, height=tile, smooth=True).encode(
-        # an image is centred on its position: the middle of its band, not the band's start
-        x=alt.X("column:O", axis=None, bandPosition=0.5, scale=alt.Scale(domain=list(range(columns)))),
-        y=alt.Y("row:O", title=None, bandPosition=0.5, scale=alt.Scale(domain=list(row_order)),
-                axis=alt.Axis(ticks=False, domain=False, labelPadding=6)),
-        url="url:N",
+def _maps_template(columns: int, row_labels: tuple[str, ...], tile: int) -> str:
+    rows = len(row_labels)
+    labels = " : ".join(f"datum.value == {row + 0.5} ? '{label}'" for row, label in enumerate(row_labels)) + " : ''"
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, columns], nice=False))
+    y = alt.Y("y:Q", title=None, scale=alt.Scale(domain=[rows, 0], nice=False),  # row 0 at the top
+              axis=alt.Axis(values=[row + 0.5 for row in range(rows)], labelExpr=labels, ticks=False, domain=False,
+                            grid=False, labelPadding=6))
+    image = alt.Chart(alt.Data(name="mosaic")).mark_image(
+        width=columns * tile, height=rows * tile, smooth=True).encode(x=x, y=y, url="url:N")
+    cells = alt.Chart(alt.Data(name="neurons")).mark_rect(opacity=0.01, color=_ZERO).encode(
+        x=x, x2="x_end:Q", y=y, y2="y_end:Q",
         tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("neuron:Q"), alt.Tooltip("low:Q", format=".3g", title="lowest output"),
-                 alt.Tooltip("high:Q", format=".3g", title="highest output")],
-    )
-    return json.dumps(chart.properties(width=columns * (tile + 10), height=len(row_order) * (tile + 10)).to_dict())
+                 alt.Tooltip("high:Q", format=".3g", title="highest output")])
+    # room on the left for the layer names: Streamlit's sizing would cut them off otherwise
+    chart = alt.layer(image, cells).properties(width=columns * tile, height=rows * tile, padding={"left": 90},
+                                               autosize=alt.AutoSizeParams(type="pad", contains="padding"))
+    return json.dumps(chart.to_dict())
 
 
-def neuron_maps_chart(maps, tile: int = 60) -> dict:
+def neuron_maps_chart(maps, tile: int = 64) -> dict:
     """Every hidden neuron's output over the plane (a `nnlab.inside.NeuronMaps`), a row of tiles per
-    layer. One scale per layer, symmetric around 0 (its largest |output|): the neurons of a layer are
-    compared with each other, as the next layer weighs them; tanh stays within ±1, ReLU does not."""
-    rows, row_order = [], []
+    layer (wider layers go on over more rows), drawn as one image. One scale per layer, symmetric
+    around 0 (its largest |output|): the neurons of a layer are compared with each other, as the next
+    layer weighs them; tanh stays within ±1, ReLU does not."""
+    tiles, places, cells, labels = [], [], [], []
     for name, outputs in maps.layers:
+        shown = outputs[:MOST_MAPS]
         limit = float(np.abs(outputs).max()) or 1.0
-        for k, output in enumerate(outputs[:MOST_MAPS]):
-            label = name if k < MAP_COLUMNS else f"{name} ({k // MAP_COLUMNS * MAP_COLUMNS + 1}–)"
-            if label not in row_order:
-                row_order.append(label)
-            rows.append({"layer": name, "row": label, "column": k % MAP_COLUMNS, "neuron": k + 1,
-                         "low": float(output.min()), "high": float(output.max()),
-                         "url": png_uri(output[::-1] / limit)})  # image rows run top-down, x2 bottom-up
-    columns = min(MAP_COLUMNS, max((len(outputs) for _, outputs in maps.layers), default=1)) or 1
-    return _fill(_maps_template(columns, tuple(row_order), tile), maps=rows)
+        first_row = len(labels)
+        labels += [name] + [f"{name} ({row * MAP_COLUMNS + 1}–)" for row in range(1, -(-len(shown) // MAP_COLUMNS))]
+        for k, output in enumerate(shown):
+            row, column = first_row + k // MAP_COLUMNS, k % MAP_COLUMNS
+            tiles.append(output[::-1] / limit)  # image rows run top-down, x2 bottom-up
+            places.append((row, column))
+            cells.append({"layer": name, "neuron": k + 1, "low": float(output.min()), "high": float(output.max()),
+                          "x": column, "x_end": column + 1, "y": row, "y_end": row + 1})
+    columns = max([column + 1 for _, column in places], default=1)
+    rows = max(len(labels), 1)
+    url = png_uri(mosaic(np.array(tiles), places, rows, columns)) if tiles else ""
+    return _fill(_maps_template(columns, tuple(labels), tile),
+                 mosaic=[{"x": columns / 2, "y": rows / 2, "url": url}] if tiles else [], neurons=cells)
 
 
 def prediction_frame(maps) -> pd.DataFrame:

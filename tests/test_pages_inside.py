@@ -33,8 +33,9 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.label for t in at.tabs if t.label in (WEIGHTS, MAPS, STATS)] == [MAPS, STATS]
-    maps = _images(at)
-    assert len(maps) == 4 + 3 and {row["layer"] for row in maps} == {"hidden_1", "hidden_2"}
+    assert len(_images(at)) == 1  # every map in one image, and a tooltip cell over each
+    cells = [row for chart in charts(at) for row in chart["rows"] if "neuron" in row and "layer" in row]
+    assert len(cells) == 4 + 3 and {row["layer"] for row in cells} == {"hidden_1", "hidden_2"}
     assert any("after epoch 3" in c.value for c in at.caption)  # the final state
     boundary = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
     assert boundary, "the prediction over the plane, with the points"
@@ -69,7 +70,8 @@ def test_the_runs_page_shows_a_saved_run_inside_when_asked(runs_dir):
     assert not _images(at), "the model is read only when asked"
     button(at, "Load the trained model").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(_images(at)) == 5
+    assert len(_images(at)) == 1
+    assert len([row for chart in charts(at) for row in chart["rows"] if "neuron" in row and "layer" in row]) == 5
     assert any("after epoch 2" in c.value for c in at.caption)
     at.session_state[f"runs_inside_{run_id}_tab"] = STATS  # the statistics kept with the run
     at.run()
