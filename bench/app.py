@@ -5,16 +5,22 @@ Prints:
 - the same 20-epoch run trained by the dashboard (while the page polls and redraws) and by the
   backend alone, in fresh processes, alternated: training seconds and the overhead ratio;
 - the server's peak memory (VmHWM) after an MNIST run;
+- how far the live chart is behind the training: per epoch, from its row in the database to its
+  point drawn in the browser's chart (MNIST's course exercise, and a 2-D run of hundreds of epochs
+  a second);
 - a 3-value sweep of the course exercise (3 epochs each) against three single runs on the Train page.
 
-    python bench/app.py            # ≈3 minutes on 2 cores; needs Chromium (apt-get install chromium)
+    python bench/app.py            # ≈5 minutes on 2 cores; needs Chromium (apt-get install chromium)
+    BENCH_PARTS=overhead,lag python bench/app.py   # some parts only: startup, overhead, lag, sweep
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -32,6 +38,20 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # as tests/e2e/conftest.py
 OVERHEAD_RUN = "dataset=mnist&hidden=128&batch_size=128&epochs=20"
 OVERHEAD_CONFIG = {"dataset": "mnist", "hidden": [128], "batch_size": 128, "epochs": 20}
+LAG_RUNS = (("course exercise (MNIST)", "hidden=20,20,20&loss=mse&optimizer=sgd&batch_size=100&epochs=12"),
+            ("spiral, 8-8 tanh, batch 10", "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10&epochs=400"))
+PORTS = range(*map(int, os.environ.get("BENCH_PORTS", "8750-8800").split("-")))  # this benchmark's own ports
+PARTS = set(os.environ.get("BENCH_PARTS", "startup,overhead,lag,sweep").split(","))
+# The last epoch the first chart on the page (the loss) has drawn: Vega describes each point in its SVG.
+DRAWN_EPOCH_JS = """() => {
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  let last = 0;
+  for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {
+    const match = /Epoch: (\\d+)/.exec(point.getAttribute('aria-label') || '');
+    if (match) last = Math.max(last, Number(match[1]));
+  }
+  return last;
+}"""
 
 
 class Server:
@@ -104,9 +124,26 @@ class Server:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (those that ended meanwhile count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def launch_browser(playwright):
@@ -155,14 +192,57 @@ def main_button(page, name):
 
 
 def train_in_browser(page, url: str, done_text: str) -> float:
-    page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"]')
-    button = main_button(page, "Train")
-    button.wait_for()
+    open_page(page, url)
+    return train_on_open_page(page, done_text)
+
+
+def train_on_open_page(page, done_text: str) -> float:
+    """Seconds from the click on Train to the results."""
     started = time.perf_counter()
-    button.click()
+    main_button(page, "Train").click()
     page.get_by_text(done_text).first.wait_for(timeout=600_000)
     return time.perf_counter() - started
+
+
+def open_page(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stApp"]')
+    main_button(page, "Train").wait_for(timeout=120_000)  # a busy machine loads pages slowly
+
+
+def _run_ids(database: sqlite3.Connection) -> set[str]:
+    try:
+        return {row[0] for row in database.execute("SELECT id FROM nnlab_runs")}
+    except sqlite3.OperationalError:
+        return set()  # the tables are created with the first run
+
+
+def chart_lag(page, server: Server, url: str, epochs: int) -> dict:
+    """Train in the browser, sampling every 20 ms the last epoch in the database and the last one
+    drawn on the chart. Per epoch: seconds from its row's first sighting to its point's."""
+    open_page(page, url)
+    database = sqlite3.connect(server.database_url.removeprefix("sqlite:///"), timeout=5)
+    saved_at, drawn_at, drawn_values = {}, {}, set()
+    earlier = _run_ids(database)
+    main_button(page, "Train").click()
+    started = time.perf_counter()
+    deadline = started + 600
+    while len(drawn_at) < epochs and time.perf_counter() < deadline:
+        saved = max((database.execute("SELECT max(epoch) FROM nnlab_epochs WHERE run_id = ?", (run,)).fetchone()[0] or 0
+                     for run in _run_ids(database) - earlier), default=0)
+        drawn = page.evaluate(DRAWN_EPOCH_JS)
+        now = time.perf_counter() - started
+        for epoch in range(1, saved + 1):
+            saved_at.setdefault(epoch, now)
+        for epoch in range(1, drawn + 1):
+            drawn_at.setdefault(epoch, now)
+        drawn_values.add(drawn)
+        time.sleep(0.02)
+    database.close()
+    lags = [drawn_at[epoch] - saved_at.get(epoch, drawn_at[epoch]) for epoch in drawn_at]
+    first_drawn = drawn_at.get(1, math.inf)
+    return {"lags": sorted(lags), "redraws": len(drawn_values - {0}), "drawn": len(drawn_at),
+            "saved_when_first_drawn": sum(t <= first_drawn for t in saved_at.values())}
 
 
 def backend_seconds(cpus: str | None = None) -> float:
@@ -178,61 +258,100 @@ def backend_seconds(cpus: str | None = None) -> float:
 def main() -> None:
     with sync_playwright() as playwright:
         browser = launch_browser(playwright)
+        if "startup" in PARTS:
+            startup(browser)
+        if "overhead" in PARTS:
+            overhead(browser)
+        if "lag" in PARTS:
+            lag(browser)
+        if "sweep" in PARTS:
+            sweep(browser)
+        browser.close()
 
-        print("Start-up: `streamlit run` until the home page is usable")
-        for attempt in range(3):
-            with Server() as server:
-                page = browser.new_page()
-                page.goto(server.url)
-                page.get_by_text("Start from a lesson").wait_for()
-                usable = time.perf_counter() - server.started
-                print(f"  round {attempt + 1}: health check after {server.healthy:.2f} s, home page usable after {usable:.2f} s")
-                page.close()
 
-        print(f"\nDashboard against backend: the same 20-epoch run ({OVERHEAD_RUN}); training seconds")
-        # Two set-ups: everything on both cores (a laptop running the browser too), and the server
-        # and the backend on core 0 with the browser on core 1 (a deployment: the browser is elsewhere).
-        setups = (("all on both cores", None, None), ("server on core 0, browser on core 1", "0", "1"))
-        for title, server_cpus, browser_cpus in setups[int(os.environ.get("BENCH_SETUP_FROM", "0")):]:
-            app_runs, backend_runs = [], []
-            for attempt in range(2):
-                with Server(server_cpus) as server:
-                    if browser_cpus:
-                        pin_own_browser({int(browser_cpus)})
-                    page = browser.new_page()
-                    wall = train_in_browser(page, f"{server.url}/Train?{OVERHEAD_RUN}", "Trained all 20 epochs.")
-                    app_runs.append(server.runs_seconds()[-1])
-                    if server_cpus is None and attempt == 0:
-                        peak = server.peak_memory_mb()
-                    page.close()
-                backend_runs.append(backend_seconds(server_cpus))
-                print(f"  {title}, round {attempt + 1}: dashboard {app_runs[-1]:.2f} s (click to results {wall:.1f} s, "
-                      f"TensorFlow's import included), backend alone {backend_runs[-1]:.2f} s")
-            overhead = statistics.mean(app_runs) / statistics.mean(backend_runs) - 1
-            print(f"  {title}: overhead of the dashboard {overhead:+.1%} (goal ≤ +5%)")
-        print(f"\nPeak memory of the server during that MNIST run: {peak:.0f} MB (goal ≤ 1536 MB)")
-
-        print("\nA 3-value sweep of the course exercise (3 epochs each) against three single runs")
-        course = "hidden=20,20,20&loss=mse&optimizer=sgd&batch_size=100&epochs=3"
-        rates = ("0.01", "0.087", "0.5")
+def startup(browser) -> None:
+    print("Start-up: `streamlit run` until the home page is usable")
+    for attempt in range(3):
         with Server() as server:
             page = browser.new_page()
-            page.goto(f"{server.url}/Train?{course}")  # warm up: TensorFlow imported, MNIST loaded
-            train_in_browser(page, f"{server.url}/Train?{course}&learning_rate=0.087", "Trained all 3 epochs.")
-            singles = sum(train_in_browser(page, f"{server.url}/Train?{course}&learning_rate={rate}", "Trained all 3 epochs.")
-                          for rate in rates)
-            page.goto(f"{server.url}/Sweep?{course}")
-            page.get_by_label("Values, separated by commas").and_(page.get_by_test_id("stTextInputField")).fill(", ".join(rates))
-            page.keyboard.press("Enter")
-            time.sleep(1.0)
-            started = time.perf_counter()
-            main_button(page, "Sweep").click()
-            page.get_by_text("Final accuracy against").wait_for(timeout=600_000)
-            sweep = time.perf_counter() - started
+            page.goto(server.url)
+            page.get_by_text("Start from a lesson").wait_for()
+            usable = time.perf_counter() - server.started
+            print(f"  round {attempt + 1}: health check after {server.healthy:.2f} s, home page usable after {usable:.2f} s")
             page.close()
-        print(f"  three single runs (click to results, one after another): {singles:.1f} s")
-        print(f"  one sweep of the three values: {sweep:.1f} s ({sweep / singles:.2f} of the single runs)")
-        browser.close()
+
+
+def overhead(browser) -> None:
+    print(f"\nDashboard against backend: the same 20-epoch run ({OVERHEAD_RUN}); training seconds")
+    # Two set-ups: everything on both cores (a laptop running the browser too), and the server
+    # and the backend on core 0 with the browser on core 1 (a deployment: the browser is elsewhere).
+    setups = (("all on both cores", None, None), ("server on core 0, browser on core 1", "0", "1"))
+    peak = None
+    for title, server_cpus, browser_cpus in setups[int(os.environ.get("BENCH_SETUP_FROM", "0")):]:
+        app_runs, backend_runs = [], []
+        for attempt in range(2):
+            with Server(server_cpus) as server:
+                if browser_cpus:
+                    pin_own_browser({int(browser_cpus)})
+                page = browser.new_page()
+                open_page(page, f"{server.url}/Train?{OVERHEAD_RUN}")
+                browser_pids = own_browser_pids()
+                server_cpu, browser_cpu = cpu_seconds([server.process.pid]), cpu_seconds(browser_pids)
+                wall = train_on_open_page(page, "Trained all 20 epochs.")
+                server_cpu = cpu_seconds([server.process.pid]) - server_cpu
+                browser_cpu = cpu_seconds(browser_pids) - browser_cpu
+                app_runs.append(server.runs_seconds()[-1])
+                if server_cpus is None and attempt == 0:
+                    peak = server.peak_memory_mb()
+                page.close()
+            backend_runs.append(backend_seconds(server_cpus))
+            print(f"  {title}, round {attempt + 1}: dashboard {app_runs[-1]:.2f} s (click to results {wall:.1f} s, "
+                  f"TensorFlow's import included; CPU meanwhile: server {server_cpu:.1f} s, browser "
+                  f"{browser_cpu:.1f} s), backend alone {backend_runs[-1]:.2f} s")
+        ratio = statistics.mean(app_runs) / statistics.mean(backend_runs) - 1
+        print(f"  {title}: overhead of the dashboard {ratio:+.1%} (goal ≤ +5%)")
+    if peak is not None:
+        print(f"\nPeak memory of the server during that MNIST run: {peak:.0f} MB (goal ≤ 1536 MB)")
+
+
+def lag(browser) -> None:
+    print("\nHow far the live chart is behind: per epoch, seconds from its row in the database to its point "
+          "on the chart (sampled every 20 ms)")
+    with Server() as server:
+        page = browser.new_page()
+        train_in_browser(page, f"{server.url}/Train?{LAG_RUNS[0][1]}&epochs=1", "Trained all 1 epochs.")  # warm up
+        for title, run in LAG_RUNS:
+            epochs = int(re.search(r"epochs=(\d+)", run).group(1))
+            seen = chart_lag(page, server, f"{server.url}/Train?{run}", epochs)
+            lags = seen["lags"]
+            print(f"  {title}, {epochs} epochs: {seen['drawn']} drawn in {seen['redraws']} redraws; first point when "
+                  f"{seen['saved_when_first_drawn']} epoch(s) were done; behind by median "
+                  f"{statistics.median(lags):.2f} s, 90th percentile {lags[int(0.9 * (len(lags) - 1))]:.2f} s, "
+                  f"max {lags[-1]:.2f} s (goal ≤ 0.5 s)")
+        page.close()
+
+
+def sweep(browser) -> None:
+    print("\nA 3-value sweep of the course exercise (3 epochs each) against three single runs")
+    course = "hidden=20,20,20&loss=mse&optimizer=sgd&batch_size=100&epochs=3"
+    rates = ("0.01", "0.087", "0.5")
+    with Server() as server:
+        page = browser.new_page()
+        page.goto(f"{server.url}/Train?{course}")  # warm up: TensorFlow imported, MNIST loaded
+        train_in_browser(page, f"{server.url}/Train?{course}&learning_rate=0.087", "Trained all 3 epochs.")
+        singles = sum(train_in_browser(page, f"{server.url}/Train?{course}&learning_rate={rate}", "Trained all 3 epochs.")
+                      for rate in rates)
+        page.goto(f"{server.url}/Sweep?{course}")
+        page.get_by_label("Values, separated by commas").and_(page.get_by_test_id("stTextInputField")).fill(", ".join(rates))
+        page.keyboard.press("Enter")
+        time.sleep(1.0)
+        started = time.perf_counter()
+        main_button(page, "Sweep").click()
+        page.get_by_text("Final accuracy against").wait_for(timeout=600_000)
+        seconds = time.perf_counter() - started
+        page.close()
+    print(f"  three single runs (click to results, one after another): {singles:.1f} s")
+    print(f"  one sweep of the three values: {seconds:.1f} s ({seconds / singles:.2f} of the single runs)")
 
 
 if __name__ == "__main__":

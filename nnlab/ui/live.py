@@ -36,7 +36,7 @@ POLL_SECONDS = float(os.environ.get("NNLAB_POLL_SECONDS", "1.0"))
 # costs a fragment run in the server and a chart update in the browser; 0.25 s keeps the chart
 # within ≈0.5 s of the training (bench/app.py measures both).
 DRAW_GAP_SECONDS = 0.25
-NEWS_CHECK_SECONDS = 0.02  # how often a held poll looks for a new epoch (a list's length, a status)
+NEWS_CHECK_SECONDS = 0.1  # how often a held poll looks for a new epoch: each look takes the GIL from the training thread
 SIDEBAR_POLL_SECONDS = 10.0  # other pages keep the visitor's runs alive (touched) at this pace
 _page_run = threading.local()  # set while the whole page runs: its fragments draw and never hold
 
