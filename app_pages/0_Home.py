@@ -17,7 +17,8 @@ st.markdown(
 )
 st.subheader("Start from a lesson")
 lessons = [("train", "preset", preset) for preset in PRESETS.values()] + [("race", "lesson", race) for race in RACES.values()]
-columns = st.columns(len(lessons))
+PER_ROW = 4  # cards of a readable width; more lessons wrap to a new row
+columns = [column for first in range(0, len(lessons), PER_ROW) for column in st.columns(PER_ROW)]
 for column, (page, key, lesson) in zip(columns, lessons):
     with column.container(border=True, height="stretch"):
         st.markdown(f"**{lesson.title}**")

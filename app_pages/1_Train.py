@@ -10,6 +10,7 @@ from nnlab.ui.data_cache import load_data
 from nnlab.ui.inside import inside_panel
 from nnlab.ui.learning_rate import learning_rate_panel
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
+from nnlab.ui.step_mode import start_paused_toggle
 
 st.title(":material/model_training: Train")
 link.settings_from_link()
@@ -46,10 +47,14 @@ label = right.text_input("Name this run (optional)", key="run_label", max_chars=
                          placeholder=run_name(config) if config is not None else "",
                          help="Shown in the Runs and Compare pages; you can rename it later. "
                               "Left empty, the run is named by what makes it different.")
+paused = start_paused_toggle(train_row)
 if left.button("Train", type="primary", width="stretch", disabled=dataset is None or busy,
                help="A run is training: stop it first." if busy else "Train with these settings."):
     try:
-        live.start(TRAIN_JOB, live.new_job(config, label))
+        job = live.new_job(config, label)
+        if paused:
+            job.pause()  # step mode from the first batch
+        live.start(TRAIN_JOB, job)
     except UserError as error:
         st.error(markdown(str(error)))
 if busy:

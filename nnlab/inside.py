@@ -132,7 +132,10 @@ def _probe(model):
 def neuron_maps(model, dataset, size: int = GRID) -> NeuronMaps:
     x1, x2, points = plane_grid(dataset, size)
     names, forward = _probe(model)
-    outputs = [np.asarray(out) for out in forward(points)]  # fresh arrays: the weights may change next
+    outputs = forward(points)
+    if not isinstance(outputs, (list, tuple)):  # no hidden layer: Keras returns the one output alone
+        outputs = [outputs]
+    outputs = [np.asarray(out) for out in outputs]  # fresh arrays: the weights may change next
     maps = tuple((name, out.T.reshape(-1, size, size)) for name, out in zip(names, outputs[:-1]))
     last = outputs[-1]
     prediction = last[:, -1] if dataset.task == "classification" else dataset.to_original_target(last[:, 0])

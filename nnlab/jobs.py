@@ -302,7 +302,10 @@ class TrainingJob(SlotWork):
         self._looked_at = time.monotonic()
         if self._snapshot:
             self.snapshot = self._snapshot(model, self.dataset)
-        self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+        try:
+            self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+        except Exception:  # noqa: BLE001 - a view that cannot be drawn must not end the training
+            log.exception("the inside-the-network snapshot failed; training goes on")
 
     def _rows_to_save(self, history: list[dict] | None = None) -> list[dict]:
         """The history rows as the store keeps them: each with its layers' statistics under "layers"."""

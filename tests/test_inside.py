@@ -110,6 +110,15 @@ def test_regression_maps_predict_in_the_targets_units():
     np.testing.assert_allclose(maps.prediction.ravel(), dataset.to_original_target(raw), rtol=1e-5)
 
 
+def test_a_network_without_hidden_layers_has_only_its_prediction_over_the_plane(spiral):
+    config, dataset = spiral
+    model = build_model(RunConfig(dataset="spiral", hidden=(), samples=200), dataset)
+    maps = inside.neuron_maps(model, dataset)
+    _, _, points = inside.plane_grid(dataset)
+    assert maps.layers == ()
+    np.testing.assert_allclose(maps.prediction.ravel(), np.asarray(model(points, training=False))[:, -1], rtol=1e-5)
+
+
 def test_tabular_sets_have_neither_picture():
     config = RunConfig(dataset="iris", hidden=(4,))
     dataset = load_dataset(config)

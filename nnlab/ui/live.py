@@ -28,6 +28,7 @@ from nnlab.tasks import metric_name
 from nnlab.ui import workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.learning_rate import live_learning_rate
+from nnlab.ui.step_mode import step_controls
 
 # The longest a running job's panel goes without a redraw: the progress bar moves once a second
 # within a long epoch. A new epoch is drawn when it ends, not at the next tick (see `_hold`).
@@ -137,6 +138,11 @@ def polled(key: str, draw: Callable[[Any], None]) -> None:
     results appear and polling stops."""
     holder = st.session_state.get(key)
     running = holder is not None and not holder.done
+    if running:
+        # Polls follow each other while a run trains: Streamlit's "Running…" sign would show all along,
+        # animated (≈1/3 of the browser's CPU per poll here) and with a header Stop that stops the poll,
+        # not the training. Hidden until the run ends (the page's next full run drops this style).
+        st.html("<style>[data-testid='stStatusWidget']{display:none}</style>")
     _page_run.active = True
     try:
         st.fragment(_polled_fragment, run_every=DRAW_GAP_SECONDS if running else None)(key, running, draw)
@@ -157,8 +163,10 @@ def _polled_fragment(key: str, was_running: bool, draw: Callable[[Any], None]) -
 
 
 def _news(holder) -> tuple:
-    """What a redraw would change: the epochs each run has and their statuses."""
-    return tuple((len(job.history), job.status) for job in jobs_of(holder)) + (holder is not None and holder.done,)
+    """What a redraw would change: the epochs each run has and their statuses (and, in step mode,
+    where the paused run stands)."""
+    return tuple((len(job.history), job.status, job.paused and job.progress) for job in jobs_of(holder)) + (
+        holder is not None and holder.done,)
 
 
 def _hold(key: str, drawn: tuple) -> None:
@@ -190,7 +198,10 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
         with top[1]:
             st.button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
                       help="End training within one batch; every completed epoch is kept.")
-            # Step mode's buttons (pause, one batch, one epoch, resume) go here, under Stop.
+            if not job.paused:
+                step_controls(job, key)
+        if job.paused:  # its three buttons and where the run stands, at full width
+            step_controls(job, key)
     if job.status == Status.FAILED:
         st.error(markdown(job.message))
     for warning in job.warnings:

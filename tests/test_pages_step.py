@@ -1,0 +1,38 @@
+"""Step mode on the Train page: start paused, one epoch, one batch, resume."""
+from apptest_helpers import button, open_page, wait_until, widget
+
+TRAIN = "app_pages/1_Train.py"
+
+
+def test_a_run_started_paused_steps_on_the_page_then_resumes(runs_dir):
+    at = open_page(TRAIN, dataset="digits", hidden="16", epochs="3", batch_size="64")
+    widget(at, "Start paused (step mode)").set_value(True).run()
+    button(at, "Train").click().run()
+    job = at.session_state["train_job"]
+    wait_until(at, lambda at: job._trainer is not None and job._trainer.holding)
+    assert job.history == [] and any("Paused before the first batch" in c.value for c in at.caption)
+    button(at, "One epoch").click().run()
+    wait_until(at, lambda at: len(job.history) == 1 and job._trainer.holding)
+    assert any("Paused after epoch 1" in c.value for c in at.caption)
+    assert at.get("vega_lite_chart")  # the curves show the epoch
+    button(at, "One batch").click().run()
+    wait_until(at, lambda at: job.partial.get("batch") == 1 and job._trainer.holding)
+    assert any("Paused in epoch 2 after batch 1 of" in c.value for c in at.caption)
+    button(at, "Resume").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    assert job.status == "completed" and len(job.history) == 3
+
+
+def test_pause_holds_a_running_run_until_stop(runs_dir):
+    at = open_page(TRAIN, dataset="digits", hidden="16", epochs="200", batch_size="8")
+    button(at, "Train").click().run()
+    job = at.session_state["train_job"]
+    wait_until(at, lambda at: len(job.history) >= 1)
+    button(at, "Pause").click().run()
+    wait_until(at, lambda at: job._trainer is not None and job._trainer.holding)
+    held = len(job.history)
+    at.run()
+    assert len(job.history) == held and button(at, "Resume") is not None
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    assert job.status == "stopped" and len(job.history) == held
