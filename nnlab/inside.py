@@ -153,7 +153,12 @@ def weight_bands(stats: list[dict] | pd.DataFrame) -> pd.DataFrame:
     """One row per layer and epoch with the percentile columns w_0 … w_100 (missing ones NaN)."""
     columns = ["epoch", "layer"] + [f"w_{p}" for p in PERCENTILES]
     frame = pd.DataFrame(stats)
-    return frame.reindex(columns=columns) if len(frame) else pd.DataFrame(columns=columns)
+    if not len(frame):
+        return pd.DataFrame(columns=columns)
+    frame = frame.reindex(columns=columns)
+    values = frame[columns[2:]].apply(pd.to_numeric, errors="coerce")
+    frame[columns[2:]] = values.where(np.isfinite(values))  # a blown-up run's ±inf would void the axis
+    return frame
 
 
 def gradient_norms(stats: list[dict] | pd.DataFrame) -> pd.DataFrame:
@@ -165,15 +170,19 @@ def gradient_norms(stats: list[dict] | pd.DataFrame) -> pd.DataFrame:
 
 def vanishing_ratio(stats: list[dict] | pd.DataFrame) -> float | None:
     """The last epoch's gradient norm of the first layer over the output layer's: far below 1 is a
-    vanishing gradient (1e-3 is three orders of magnitude), far above 1 an exploding one."""
-    frame = gradient_norms(stats)
-    if frame.empty:
-        return None
-    last = frame[frame["epoch"] == frame["epoch"].max()].set_index("layer")["grad_norm"]
+    vanishing gradient (1e-3 is three orders of magnitude; 0 when it vanished entirely), far above 1
+    an exploding one. None when it cannot be said (no statistics, one layer, a norm not finite)."""
+    frame = pd.DataFrame(stats).reindex(columns=["epoch", "layer", "grad_norm"])
+    frame["grad_norm"] = pd.to_numeric(frame["grad_norm"], errors="coerce")
+    frame = frame[pd.to_numeric(frame["epoch"], errors="coerce") == pd.to_numeric(frame["epoch"], errors="coerce").max()]
+    last = frame.drop_duplicates("layer", keep="last").set_index("layer")["grad_norm"]
     order = [name for name in layer_order(stats) if name in last.index]
     if len(order) < 2:
         return None
-    return float(last[order[0]] / last[order[-1]])
+    first, output = float(last[order[0]]), float(last[order[-1]])
+    if not (np.isfinite(first) and np.isfinite(output)) or output <= 0:
+        return None
+    return first / output
 
 
 # --- a saved run's model ------------------------------------------------------------------------------

@@ -15,12 +15,13 @@ leaves the queue, as abandoned, its completed epochs kept (nnlab/slot_work.py).
 """
 from __future__ import annotations
 
+import itertools
 import logging
-import os
 import threading
 import time
 from typing import Callable
 
+from nnlab import environment
 from nnlab.architecture import count_params, layer_specs
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
@@ -31,13 +32,15 @@ from nnlab.status import FINISHED, Status
 from nnlab.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
+_SERIALS = itertools.count(1)
 
 # A run of hundreds of epochs a second must not write each one to the database (≈2 ms each) nor
 # redraw its inside views each one: both happen at most this often, and at the end.
 SAVE_SECONDS = 0.5
 SNAPSHOT_SECONDS = 0.25
 # A paused run (step mode) keeps its training slot; after this long it stops, its epochs kept.
-MAX_PAUSE_SECONDS = float(os.environ.get("NNLAB_MAX_PAUSE_MINUTES", "10")) * 60
+MAX_PAUSE_SECONDS = environment.number("NNLAB_MAX_PAUSE_MINUTES", 10, inclusive=False,
+                                       what="a number of minutes above 0") * 60
 
 
 class TrainingJob(SlotWork):
@@ -48,6 +51,7 @@ class TrainingJob(SlotWork):
                  owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
         super().__init__(owner, scheduler, abandon_seconds)
         self.config, self.label = config, label
+        self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
         self._group: SlotWork | None = None  # the race or sweep it belongs to
         self._trainer = None  # nnlab.train.Trainer while training
@@ -146,6 +150,12 @@ class TrainingJob(SlotWork):
         return trainer.paused if trainer is not None else self._pause_first and not self.done
 
     @property
+    def holding(self) -> bool:
+        """Paused and waiting for a step: the step buttons act (before, the run is queued or compiling)."""
+        trainer = self._trainer
+        return trainer is not None and trainer.holding
+
+    @property
     def partial(self) -> dict:
         """The epoch in progress so far (batch, batches, loss and metric means), while paused mid-epoch."""
         trainer = self._trainer
@@ -207,6 +217,7 @@ class TrainingJob(SlotWork):
                 self._trainer = trainer
                 if self._pause_first:
                     trainer.pause()
+                    self._pause_first = False
                 if self.stop_signal.is_set():  # a Stop came while the trainer was built: end it as that Stop says
                     self._stop_trainer(trainer, keep_best=False)
             if self._store is not None:
@@ -290,22 +301,24 @@ class TrainingJob(SlotWork):
         self.progress = (epoch, done, total)
 
     def _on_pause(self, epoch: int, batch: int) -> None:
-        """Step mode holds: show the network as it is now (a batch may have changed it)."""
+        """Step mode holds: show the network as it is now and keep the epochs so far (the throttled
+        snapshot and save may be behind)."""
         self.progress = (epoch, batch, self.progress[2])
-        if batch:  # at an epoch's end, _epoch has looked already
-            self._look(self._trainer.model, epoch, batch)
+        self._look(self._trainer.model, epoch if batch else epoch - 1, batch)
+        if self.run_id:
+            self._saving(lambda: self._store.save_history(self.run_id, self._rows_to_save()))
 
     def _look(self, model, epoch: int, batch: int) -> None:
         """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""
         from nnlab.inside import snapshot
 
         self._looked_at = time.monotonic()
-        if self._snapshot:
-            self.snapshot = self._snapshot(model, self.dataset)
         try:
+            if self._snapshot:
+                self.snapshot = self._snapshot(model, self.dataset)
             self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
         except Exception:  # noqa: BLE001 - a view that cannot be drawn must not end the training
-            log.exception("the inside-the-network snapshot failed; training goes on")
+            log.exception("a snapshot of the network failed; training goes on")
 
     def _rows_to_save(self, history: list[dict] | None = None) -> list[dict]:
         """The history rows as the store keeps them: each with its layers' statistics under "layers"."""

@@ -340,7 +340,7 @@ def _history(recorded) -> tuple[pd.DataFrame, list[dict], tuple[str, ...]]:
     for epoch, metrics in recorded:
         try:
             row = json.loads(metrics)
-            layers = row.pop("layers", None)
+            layers = row.pop("layers", None) if isinstance(row, dict) else None
             rows.append({**{key: (math.nan if value is None else value) for key, value in row.items()}, "epoch": epoch})
         except (ValueError, RecursionError, AttributeError):
             bad += 1

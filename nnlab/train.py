@@ -230,8 +230,8 @@ class Trainer:
             self.position = (epoch, done)
             self.partial = {"epoch": epoch, "batch": done, "batches": self._batches, "loss": sums[0] / max(sums[2], 1),
                             self._metric: self._mean_metric(sums[1], max(sums[2], 1))}
-            if done < last and not self._paused_at_limit():
-                break  # the stop flag ended the loop
+            if done < last and self._stop_requested():
+                break  # a Stop ended the loop (the step limit returns to the wait above)
             if self._on_progress and done == last:
                 self._on_progress(epoch, last, self._batches)
         if done < self._batches or self._stop_requested():
@@ -286,8 +286,11 @@ class Trainer:
         self._step(1)
 
     def step_epoch(self) -> None:
-        """While paused: train to the end of the epoch in progress (a whole epoch between two), then hold."""
-        self._step(self._batches - self.position[1])
+        """While paused: train to the end of the epoch in progress (a whole epoch between two), then hold.
+        Every epoch is exactly `_batches` steps, so its end is the next multiple of them."""
+        with self._lock:
+            if self._paused and not self.done:
+                self._set_limit((max(self._limit, self._steps_taken()) // self._batches + 1) * self._batches)
 
     def _step(self, batches: int) -> None:
         with self._lock:

@@ -44,9 +44,9 @@ def test_a_job_started_paused_steps_an_epoch_then_a_batch_showing_the_network_ea
     job.start()
     wait_until(lambda: job._trainer is not None and job._trainer.holding)
     threading.Event().wait(0.3)
-    assert job.history == [] and job.inside is None
+    assert job.history == [] and job.inside.epoch == 0  # the weights it starts from
     job.step_epoch()
-    wait_until(lambda: len(job.history) == 1 and job.inside is not None)
+    wait_until(lambda: len(job.history) == 1 and job.inside.epoch == 1)
     assert job.inside.epoch == 1 and job.inside.batch == 0 and job.inside.weights is not None  # digits are images
     first = job.inside.weights.images.copy()
     job.step_batch()

@@ -39,7 +39,7 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     assert any("after epoch 3" in c.value for c in at.caption)  # the final state
     boundary = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
     assert boundary, "the prediction over the plane, with the points"
-    at.session_state["train_job_inside_" + str(id(at.session_state["train_job"])) + "_tab"] = STATS
+    at.session_state[f"train_job_inside_{at.session_state['train_job'].serial}_tab"] = STATS
     at.run()
     grad = [c for c in charts(at) if any("grad_norm" in row for row in c["rows"])]
     assert grad and {row["layer"] for row in grad[0]["rows"]} == {"hidden_1", "hidden_2", "output"}

@@ -37,6 +37,10 @@ LOOK_FOR = {
 _points: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dataset → points drawn over its prediction
 
 
+MOST_CHARTS_KEPT = 24  # chart specs a session keeps (a few hundred KB each at most)
+MOST_SAVED_KEPT = 3  # saved runs' snapshots a session keeps
+
+
 def inside_panel(key: str) -> None:
     """The Train page's panel for the job under session_state[key]: polled while it trains and open."""
     job = st.session_state.get(key)
@@ -54,7 +58,11 @@ def _live_views(key: str) -> None:
     if not isinstance(job, TrainingJob) or job.dataset is None:
         st.caption("The views appear once the data is loaded and the first epoch is done.")
         return
-    views(job.dataset, job.inside, list(job.layer_stats), f"{key}_inside_{id(job)}")
+    prefix = f"{key}_inside_"
+    cache = st.session_state.setdefault("_inside_specs", {})
+    for old in [name for name in cache if name.startswith(prefix) and not name.startswith(f"{prefix}{job.serial}_")]:
+        del cache[old]  # an earlier run's charts
+    views(job.dataset, job.inside, list(job.layer_stats), f"{prefix}{job.serial}")
 
 
 def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], key: str) -> None:
@@ -130,6 +138,8 @@ def _chart(key: str, version: tuple, build, stretch: bool = True) -> None:
     without news 20–40 ms (rows → pandas → Arrow); as bytes they pass through."""
     cache = st.session_state.setdefault("_inside_specs", {})
     if cache.get(key, (None,))[0] != version:
+        while len(cache) >= MOST_CHARTS_KEPT:  # saved runs opened one after another: keep the latest
+            del cache[next(iter(cache))]
         spec = build()
         spec["datasets"] = {name: convert_anything_to_arrow_bytes(pd.DataFrame(rows)) for name, rows in spec["datasets"].items()}
         cache[key] = (version, spec)
@@ -158,6 +168,8 @@ def saved_run_panel(store, run) -> None:
                              help="Reads the saved network to draw its weights and neurons."):
                     snapshot = _saved_snapshot(store, run, dataset)
                     if snapshot is not None:
+                        while len(snapshots) >= MOST_SAVED_KEPT:
+                            del snapshots[next(iter(snapshots))]
                         snapshots[(run.id, run.updated)] = snapshot
             else:
                 st.caption("This run's trained model was not kept: only its statistics are shown.")

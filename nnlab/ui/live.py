@@ -158,7 +158,8 @@ def _polled_fragment(key: str, was_running: bool, draw: Callable[[Any], None]) -
         st.rerun()
     drawn = _news(holder)
     draw(holder)
-    if was_running and holder is not None and not getattr(_page_run, "active", False):
+    if was_running and holder is not None and not getattr(_page_run, "active", False) \
+            and not any(job.paused for job in jobs_of(holder)):  # paused: the step buttons must answer at once
         _hold(key, drawn)  # only a poll: the rest of the page waits for a page run's fragments
 
 
@@ -174,8 +175,10 @@ def _hold(key: str, drawn: tuple) -> None:
     and POLL_SECONDS at most. The fragment's timer has queued the next poll meanwhile, which starts as
     soon as this one returns: an epoch's point follows its end by a few hundredths of a second, and
     between epochs the panel is redrawn once per POLL_SECONDS only. Reading session_state is where
-    Streamlit lets a click or a widget change interrupt a run (its yield point), so Stop is not held up.
-    (Polls follow each other without a gap, so Streamlit's "Running…" sign shows while a run trains.)"""
+    Streamlit lets a full rerun (a widget outside the fragment, another page) interrupt it; a click in
+    the panel itself (Stop) is a fragment rerun, which Streamlit 1.67 queues behind the running one:
+    it acts when the hold ends, within POLL_SECONDS. A paused run is not held (its step buttons must
+    answer at once). Polls follow each other without a gap, hence the hidden "Running…" sign."""
     started = time.monotonic()
     while (waited := time.monotonic() - started) < POLL_SECONDS:
         holder = st.session_state.get(key)  # the yield point

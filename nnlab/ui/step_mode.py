@@ -30,10 +30,12 @@ def step_controls(job: TrainingJob, key: str, container=st) -> None:
                          help="Hold training after the batch in flight, then go on one batch or one epoch at a time.")
         return
     batch, epoch, resume = container.columns(3)
+    waiting = not job.holding  # queued, compiling, or finishing the batch in flight: steps would be lost
     batch.button("One batch", key=f"{key}step_batch", icon=":material/skip_next:", on_click=job.step_batch,
-                 width="stretch", help="Train on one more mini-batch (one gradient step), then hold.")
+                 width="stretch", disabled=waiting, help="Train on one more mini-batch (one gradient step), then hold.")
     epoch.button("One epoch", key=f"{key}step_epoch", icon=":material/fast_forward:", on_click=job.step_epoch,
-                 width="stretch", help="Train to the end of this epoch (a whole epoch if it has not begun), then hold.")
+                 width="stretch", disabled=waiting,
+                 help="Train to the end of this epoch (a whole epoch if it has not begun), then hold.")
     resume.button("Resume", key=f"{key}resume", icon=":material/play_arrow:", on_click=job.resume, width="stretch",
                   help="Train on at full speed.")
     container.caption(where(job))
@@ -41,6 +43,8 @@ def step_controls(job: TrainingJob, key: str, container=st) -> None:
 
 def where(job: TrainingJob) -> str:
     """Where a paused run stands, in words."""
+    if not job.holding:
+        return "Pausing: the run holds before its next batch (once it has its training slot and is compiled)."
     partial, done = job.partial, len(job.history)
     limit = f" A paused run stops by itself after {MAX_PAUSE_SECONDS / 60:g} minutes: it holds a training slot."
     if not partial or not partial.get("batch"):
