@@ -85,3 +85,17 @@ def test_a_stop_while_paused_ends_the_job_with_its_epochs(run_store, job_of):
     job.join(DEADLINE)
     assert job.status == Status.STOPPED and len(job.history) == kept
     assert len(run_store.load(job.run_id).history) == kept
+
+
+def test_an_epoch_row_that_is_not_a_mapping_is_reported_not_fatal(run_store):
+    from sqlalchemy import update
+
+    from nnlab.run_schema import epochs
+
+    job = TrainingJob(RunConfig(dataset="iris", hidden=(4,), epochs=2), load_dataset, store=run_store).start()
+    job.join(DEADLINE)
+    with run_store.engine().begin() as connection:
+        connection.execute(update(epochs).where(epochs.c.run_id == job.run_id, epochs.c.epoch == 1).values(metrics="[1, 2]"))
+    run = run_store.load(job.run_id)
+    assert list(run.history["epoch"]) == [2] and {row["epoch"] for row in run.layer_stats} == {2}
+    assert any("could not be read" in problem for problem in run.problems)

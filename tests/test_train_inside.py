@@ -154,3 +154,41 @@ def test_paused_time_is_not_counted_in_the_epoch(digits):
     trainer.resume()
     runner.join(60)
     assert trainer.history[1]["seconds"] < 0.9
+
+
+def test_a_resume_landing_just_after_a_held_call_goes_on_training(digits):
+    trainer = Trainer(DIGITS, digits, on_pause=lambda epoch, batch: None)
+    trainer.pause()
+    real, calls = trainer._train_fn, []
+
+    def train_then_resume(*args):  # the click comes between the call's return and the check after it
+        outputs = real(*args)
+        calls.append(int(outputs[0]))
+        if len(calls) == 1:
+            trainer.resume()
+        return outputs
+
+    train_then_resume.get_concrete_function = real.get_concrete_function
+    trainer._train_fn = train_then_resume
+    runner = _Thread(trainer)
+    runner.start()
+    _wait_for(lambda: trainer.holding)
+    trainer.step_batch()
+    runner.join(60)
+    assert calls[0] == 1 and trainer.status == Status.COMPLETED and len(trainer.history) == 3
+
+
+def test_one_epoch_clicked_twice_stops_at_an_epoch_boundary(digits):
+    trainer = Trainer(DIGITS, digits, on_pause=lambda epoch, batch: None)
+    trainer.pause()
+    runner = _Thread(trainer)
+    runner.start()
+    _wait_for(lambda: trainer.holding)
+    trainer.step_batch()
+    _wait_for(lambda: trainer.holding and trainer._steps_taken() == 1)
+    trainer.step_epoch()
+    trainer.step_epoch()  # a second click: the end of the next epoch, not mid-epoch
+    _wait_for(lambda: len(trainer.history) == 2 and trainer.holding)
+    assert trainer._steps_taken() == 2 * trainer._batches and trainer.position == (3, 0)
+    trainer.stop()
+    runner.join(60)
