@@ -8,17 +8,7 @@ from nnlab.config import RunConfig
 from nnlab.data import load_dataset
 from nnlab.jobs import TrainingJob
 from nnlab.status import Status
-
-DEADLINE = 120  # seconds any wait here may take
-
-
-def wait_until(condition, deadline: float = DEADLINE) -> None:
-    pause = threading.Event()
-    for _ in range(int(deadline / 0.02)):
-        if condition():
-            return
-        pause.wait(0.02)
-    raise AssertionError("timed out")
+from test_jobs import DEADLINE, wait_until
 
 
 @pytest.fixture
