@@ -215,6 +215,7 @@ class TrainingJob(SlotWork):
                               on_pause=self._on_pause, max_pause_seconds=MAX_PAUSE_SECONDS)
             with self._stopping:
                 self._trainer = trainer
+                self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read
                 if self._pause_first:
                     trainer.pause()
                     self._pause_first = False
@@ -240,7 +241,6 @@ class TrainingJob(SlotWork):
             row = trainer.run_epoch()
             if row is not None:
                 self.history.append(row)
-                self.layer_stats = list(trainer.layer_stats)
                 now = time.monotonic()
                 if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
                     self._saving(lambda: self._store.save_history(self.run_id, self._rows_to_save()))
