@@ -94,3 +94,17 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'nnlab.sqlite'}"
     return request.getfixturevalue("postgres_url")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The tiers (pytest.ini): browser journeys and PostgreSQL tests are marked by where they live and
+    what they use, so nobody has to remember; both are slow, which `-m "not slow"` (the edit loop) leaves out."""
+    for item in items:
+        if "e2e" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        fixtures = getattr(item, "fixturenames", ())
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if {"postgres_url", "postgres_admin_url"} & set(fixtures) or params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if item.get_closest_marker("browser") or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.slow)

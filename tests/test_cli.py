@@ -1,3 +1,5 @@
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -12,21 +14,32 @@ from nnlab.config import COURSE_EXERCISE
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_cli(*args, timeout=600):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "nnlab", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, cwd=ROOT)
+def run_cli(*args, program=False, timeout=600):
+    """`python -m nnlab ARGS`: its exit code, stdout and stderr. In this process through `main(argv)` (the
+    same code without paying TensorFlow's start-up again), or with `program=True` as the real program in
+    a process of its own: one test per command does that, so `python -m nnlab` itself stays covered."""
+    if program:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run([sys.executable, "-m", "nnlab", *args], capture_output=True, text=True, env=env,
+                              timeout=timeout, cwd=ROOT)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's way of refusing a flag, as the program would exit
+            code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+    return subprocess.CompletedProcess(["nnlab", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_datasets_lists_every_data_set():
-    out = run_cli("datasets")
+    out = run_cli("datasets", program=True)
     assert out.returncode == 0
     names = [line.split()[0] for line in out.stdout.splitlines()]
     assert {"mnist", "fashion_mnist", "digits", "spiral", "plane", "csv"} <= set(names)
 
 
 def test_train_json_has_every_field_and_progress_goes_to_stderr():
-    out = run_cli("train", "--dataset", "digits", "--hidden", "32", "--epochs", "2", "--json")
+    out = run_cli("train", "--dataset", "digits", "--hidden", "32", "--epochs", "2", "--json", program=True)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert {"status", "epochs_run", "history", "test", "verdict", "params", "seconds_per_epoch"} <= set(result)
@@ -37,6 +50,7 @@ def test_train_json_has_every_field_and_progress_goes_to_stderr():
     assert "I0000" not in out.stderr  # TensorFlow's start-up chatter is held back
 
 
+@pytest.mark.slow
 def test_mnist_with_128_hidden_neurons_reaches_97_percent():
     out = run_cli("train", "--dataset", "mnist", "--hidden", "128", "--epochs", "3", "--json", "--quiet")
     assert out.returncode == 0, out.stderr
@@ -44,6 +58,7 @@ def test_mnist_with_128_hidden_neurons_reaches_97_percent():
     assert result["test"]["accuracy"] >= 0.97
 
 
+@pytest.mark.slow
 def test_course_network_through_the_cli_matches_plain_keras(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     from speed import plain_fit

@@ -5,7 +5,7 @@ from test_cli import run_cli
 
 def test_lr_find_json_holds_the_suggestion_and_the_curve():
     out = run_cli("lr-find", "--dataset", "circle", "--samples", "600", "--hidden", "16", "--batch-size", "16",
-                  "--steps", "120", "--json")
+                  "--steps", "120", "--json", program=True)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["rule"] == "steepest descent"

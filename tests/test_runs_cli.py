@@ -20,7 +20,7 @@ def last_json(out):
 
 def test_train_keeps_its_run_and_runs_lists_it_with_its_figures(runs_dir):
     trained = last_json(run_cli("train", *TINY, "--json"))
-    listed = last_json(run_cli("runs", "--json"))
+    listed = last_json(run_cli("runs", "--json", program=True))
     assert [run["id"] for run in listed] == [trained["run_id"]]
     run = listed[0]
     assert run["status"] == "completed" and run["epochs_run"] == 2 and run["label"] == ""
@@ -49,7 +49,7 @@ def test_cli_runs_appear_in_the_dashboards_runs_and_compare(runs_dir):
 
 def test_export_writes_history_settings_and_model(runs_dir, tmp_path):
     run_id = last_json(run_cli("train", *TINY, "--json"))["run_id"]
-    out = run_cli("export", run_id, "--out", str(tmp_path / "out"))
+    out = run_cli("export", run_id, "--out", str(tmp_path / "out"), program=True)
     assert out.returncode == 0, out.stderr
     names = sorted(path.name for path in (tmp_path / "out").iterdir())
     assert names == [f"{run_id}-history.csv", f"{run_id}-settings.json", f"{run_id}.keras"]
