@@ -66,8 +66,32 @@ def monkeypatch_module():
         yield patch
 
 
+# Resolves once the fonts are loaded and the layout has not moved for STILL_FRAMES animation frames in a
+# row: charts and tables re-lay themselves out after a resize or a theme change (Vega through a resize
+# observer, the data frame's canvas on its own schedule), so a check made before that sees a stale layout.
+STILL_FRAMES = 12
+LAYOUT_SETTLED = """(still) => document.fonts.ready.then(() => new Promise(done => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const shape = () => [main.scrollWidth, main.clientWidth, ...[...main.querySelectorAll(
+      '[data-testid="stElementContainer"], canvas, svg, [data-testid="stDataFrameResizable"]')]
+    .map(e => { const b = e.getBoundingClientRect(); return `${Math.round(b.left)},${Math.round(b.right)},${Math.round(b.height)}`; })].join(' ');
+  let last = shape(), same = 0, frames = 0;
+  const look = () => {
+    const now = shape();
+    same = now === last ? same + 1 : 0;
+    last = now;
+    frames += 1;
+    if (same >= still) done(true);
+    else if (frames > 1200) done(false);  // ≈20 s of a layout that never stops moving: say so, don't hang
+    else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}))"""
+
+
 def _settled(page, timeout: float = 30) -> None:
-    """The script has finished, nothing is left half drawn, and the visible charts are drawn."""
+    """The script has finished, nothing is left half drawn, the visible charts are drawn, the fonts are
+    loaded and the layout has stopped moving."""
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000)
     deadline = time.time() + timeout
     while page.locator('[data-testid="stSkeleton"], [data-stale="true"]').count():  # parts still being drawn
@@ -77,6 +101,7 @@ def _settled(page, timeout: float = 30) -> None:
     for chart in (charts.nth(i) for i in range(charts.count())):
         if chart.is_visible():  # charts in tabs not shown are not drawn
             chart.locator("canvas, svg").first.wait_for(timeout=timeout * 1000)
+    assert page.evaluate(LAYOUT_SETTLED, STILL_FRAMES), f"{page.url}: the layout kept moving"
 
 
 def _train(page, url: str, link: str) -> None:
@@ -92,7 +117,6 @@ def _photograph(page, name: str, overflowing: dict) -> None:
         for size, (width, height) in SIZES.items():
             page.emulate_media(color_scheme=theme)
             page.set_viewport_size({"width": width, "height": height})
-            page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
             _settled(page)
             page.screenshot(path=str(FOLDER / f"{name}-{size}-{theme}.png"))
             found = page.evaluate(OVERFLOWING)
