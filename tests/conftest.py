@@ -65,7 +65,27 @@ def postgres_admin_url():
             pytest.fail(f"NNLAB_REQUIRE_POSTGRES=1 but {missing}")
         pytest.skip(f"{missing}: the PostgreSQL tests are skipped")
     with server:
+        _make_template(server.url())
         yield server.url()
+
+
+TEMPLATE = "nnlab_template"  # a store migrated once per session; each test's database is a copy of it
+
+
+def _make_template(admin_url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from nnlab import database
+    from nnlab.run_schema import migrate
+
+    admin = create_engine(database.driver_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{TEMPLATE}"'))
+    admin.dispose()
+    url = make_url(admin_url).set(database=TEMPLATE).render_as_string(hide_password=False)
+    migrate(database.engine(url))
+    database.forget(url)  # a template must have no connections when it is copied
 
 
 @pytest.fixture
@@ -79,7 +99,8 @@ def postgres_url(postgres_admin_url):
     name = f"nnlab_test_{secrets.token_hex(4)}"
     admin = create_engine(database.driver_url(postgres_admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        template = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": TEMPLATE}).first()
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{TEMPLATE}"' if template else "")))
     url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
     yield url
     database.forget(url)  # close this process's pool, so the database can be dropped
