@@ -108,7 +108,8 @@ def _use_code(typed: str) -> None:
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, UserError):
+    """A wrong code's message; for a database that cannot be used, no details (they may name server paths)."""
+    if isinstance(error, UserError) and not isinstance(error, StoreUnavailable):
         return f"{str(error)[:1].upper()}{str(error)[1:]}."
     return "the database cannot be used; try again in a minute."
 
