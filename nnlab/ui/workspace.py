@@ -8,7 +8,6 @@ import logging
 import os
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import streamlit as st
@@ -86,8 +85,8 @@ def _transfer_panel() -> None:
             st.session_state["transfer_code"] = (code, expires)
     made = st.session_state.get("transfer_code")
     if made and made[1] > time.time():
-        until = datetime.fromtimestamp(made[1], timezone.utc).strftime("%H:%M UTC")
-        st.success(f"Your code: **{made[0]}** (until {until}, once)")
+        minutes = max(1, round((made[1] - time.time()) / 60))  # minutes, not a clock time: no time zone to get wrong
+        st.success(f"Your code: **{made[0]}** (for {minutes} more minute{'s' if minutes > 1 else ''}, once)")
     with st.form("transfer_use", clear_on_submit=True, border=False):
         typed = st.text_input("A code from your other device", max_chars=12, placeholder="ABCD-EFGH")
         if st.form_submit_button("Use this code") and typed.strip():
