@@ -28,6 +28,7 @@ CODE_LENGTH = 8  # 40 bits: against at most TRIES_PER_SERVER guesses per window,
 TRIES_PER_VISITOR = 5  # wrong codes one visitor may enter per window
 TRIES_PER_SERVER = 100  # wrong codes all visitors together may enter per window (a visitor can drop their cookie)
 TRY_WINDOW_SECONDS = 600
+MAX_DEVICES = 20  # other browsers mapped to one workspace; the longest-mapped one forgets first (a bound, not a use)
 
 
 def key(visitor_id: str) -> str:
@@ -74,6 +75,10 @@ def redeem(engine: Engine, visitor_id: str, typed: str) -> str:
             if row.workspace != own_workspace(visitor_id):
                 connection.execute(insert(visitors).values(visitor=key(visitor_id), workspace=row.workspace,
                                                            since=datetime.now(timezone.utc).isoformat()))
+                devices = select(visitors.c.visitor).where(visitors.c.workspace == row.workspace)
+                oldest = connection.execute(devices.order_by(visitors.c.since.desc()).offset(MAX_DEVICES)).scalars().all()
+                if oldest:
+                    connection.execute(delete(visitors).where(visitors.c.visitor.in_(oldest)))
             return row.workspace
     _TRIES.failed(key(visitor_id))
     raise UserError(f"that code is wrong, used already or expired (a code works once, for {CODE_MINUTES} minutes): "

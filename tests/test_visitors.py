@@ -94,3 +94,13 @@ def test_guessing_is_limited_per_visitor_and_per_server(monkeypatch, tmp_path):
         visitors.redeem(engine, new_id(), code)
     monkeypatch.setattr(visitors, "TRY_WINDOW_SECONDS", 0)  # the window passed
     assert visitors.redeem(engine, guesser, code) == "a-workspace"
+
+
+def test_one_workspace_maps_at_most_a_bounded_number_of_browsers(monkeypatch, tmp_path):
+    monkeypatch.setattr(visitors, "MAX_DEVICES", 3)
+    engine = RunStore(f"sqlite:///{tmp_path / 'nnlab.sqlite'}").engine()
+    browsers = [new_id() for _ in range(5)]
+    for browser in browsers:
+        code, _ = visitors.new_code(engine, "a-workspace")
+        assert visitors.redeem(engine, browser, code) == "a-workspace"
+    assert [visitors.workspace_of(engine, b) == "a-workspace" for b in browsers] == [False, False, True, True, True]
