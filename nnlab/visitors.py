@@ -80,9 +80,12 @@ def redeem(engine: Engine, visitor_id: str, typed: str) -> str:
                 if oldest:
                     connection.execute(delete(visitors).where(visitors.c.visitor.in_(oldest)))
             return row.workspace
+    if row is not None:  # the right code, too late: no guess
+        raise UserError(f"that code has expired (a code works for {CODE_MINUTES} minutes): make a new one on the "
+                        f"other device")
     _TRIES.failed(key(visitor_id))
-    raise UserError(f"that code is wrong, used already or expired (a code works once, for {CODE_MINUTES} minutes): "
-                    f"check it, or make a new one on the other device")
+    raise UserError("that code is wrong or used already (a code works once): check it, or make a new one on the "
+                    "other device")
 
 
 def _code_hash(code: str) -> str:
