@@ -140,3 +140,5 @@ def test_gradient_descent_on_a_function_too_large_to_evaluate_says_so_instead_of
     assert not at.error and at.get("vega_lite_chart")
     for chart in at.get("vega_lite_chart"):
         strict(chart.proto.spec)
+    widget(at, "f(x) =").set_value("log(x + 1)").run()  # not defined at -1
+    assert "not defined there" in plain(at.error[0].value) and not at.exception

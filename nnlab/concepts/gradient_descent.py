@@ -46,12 +46,13 @@ def descend(function: Function1D, start: float, learning_rate: float, iterations
 
 def unworkable(path: list[Iterate]) -> str | None:
     """Why the descent cannot even start, in words (None when it can): f or its slope at the
-    starting point is no number a float holds, as (x+1)^999 at x = 5 (6^999 ≈ 10^777)."""
+    starting point is no number a float holds, as (x+1)^999 at x = 5 (6^999 ≈ 10^777) or log(x) at 0."""
     start = path[0]
     if math.isfinite(start.fx) and math.isfinite(start.slope):
         return None
-    return (f"f(x) or its slope at the starting point x = {start.x:g} is too large to work with (beyond about "
-            f"10^308, or not a number): start nearer where f is small, or use a smaller power or number.")
+    return (f"f(x) or its slope cannot be worked out at the starting point x = {start.x:g}: the numbers there are "
+            f"too large to work with (beyond about 10^308), or f is not defined there (as log(0) or 1/0 are). "
+            f"Choose another starting point, or use a smaller power or number.")
 
 
 def _growing(path: list[Iterate]) -> bool:
