@@ -68,8 +68,9 @@ def redeem(engine: Engine, visitor_id: str, typed: str) -> str:
     with writing(engine) as connection:
         row = connection.execute(select(transfer_codes.c.workspace, transfer_codes.c.expires)
                                  .where(transfer_codes.c.code == _code_hash(code))).first()
-        if row is not None:
-            connection.execute(delete(transfer_codes).where(transfer_codes.c.code == _code_hash(code)))  # used once
+        if row is not None:  # used once: of two browsers entering it at the same moment, one deletes it, one gets 0 rows
+            taken = connection.execute(delete(transfer_codes).where(transfer_codes.c.code == _code_hash(code))).rowcount
+            row = row if taken == 1 else None
         if row is not None and row.expires >= time.time():
             connection.execute(delete(visitors).where(visitors.c.visitor == key(visitor_id)))
             if row.workspace != own_workspace(visitor_id):
