@@ -1,23 +1,32 @@
 """nnlab's entry point: `streamlit run app.py`. Every page runs through here (st.navigation): the
 tab, the menu in sections, the visitor's workspace, and the visitor's runs kept alive.
 
-It must render at once: nothing here imports TensorFlow.
+Streamlit reads this file twice. `streamlit run` finds `app` below and serves it (st.App, on
+Starlette) with the visitor cookie's middleware (nnlab/ui/visitor.py); then each page run executes
+this file as `__main__`, the script. It must render at once: nothing here imports TensorFlow.
 """
 from pathlib import Path
 
 import streamlit as st
 
-from nnlab.database import StoreUnavailable
-from nnlab.ui import live, navigation, workspace
+if __name__ == "__main__":  # a page run (AppTest too)
+    from nnlab.database import StoreUnavailable
+    from nnlab.ui import live, navigation, workspace
 
-page = navigation.navigation()
-ICON = Path(__file__).parent / "assets" / "icon.png"  # a local file: a Material or emoji icon is fetched from the internet
-st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), layout="wide")
-workspace.sidebar()
-live.touch_session_jobs()
-live.running_sidebar()
-try:
-    page.run()
-except StoreUnavailable as error:  # the database went away under a page: say so, keep the page usable
-    workspace.forget_store(error)
-    st.error(workspace.store_problem() or str(error))
+    page = navigation.navigation()
+    ICON = Path(__file__).parent / "assets" / "icon.png"  # a local file: a Material or emoji icon is fetched from the internet
+    st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), layout="wide")
+    workspace.sidebar()
+    live.touch_session_jobs()
+    live.running_sidebar()
+    try:
+        page.run()
+    except StoreUnavailable as error:  # the database went away under a page: say so, keep the page usable
+        workspace.forget_store(error)
+        st.error(workspace.store_problem() or str(error))
+else:  # `streamlit run app.py` (or `uvicorn app:app`): the server, with every browser's visitor cookie
+    from starlette.middleware import Middleware
+
+    from nnlab.ui.visitor import VisitorCookie
+
+    app = st.App(__file__, middleware=[Middleware(VisitorCookie)])

@@ -3,7 +3,7 @@ import streamlit as st
 import sympy
 
 from nnlab.concepts.charts import descent_chart
-from nnlab.concepts.gradient_descent import EXAMPLES, MAX_ITERATIONS, curve, descend, parse, view
+from nnlab.concepts.gradient_descent import EXAMPLES, MAX_ITERATIONS, curve, descend, parse, unworkable, view
 from nnlab.errors import UserError
 from nnlab.safe_text import markdown
 
@@ -47,6 +47,10 @@ if st.session_state["gd_iterations"] > MAX_ITERATIONS:
     st.session_state["gd_iterations"] = MAX_ITERATIONS
     st.info(f"The page shows at most {MAX_ITERATIONS:,} iterations: press Reset to start again.")
 path, diverged = descend(function, start, rate, st.session_state["gd_iterations"])
+problem = unworkable(path)
+if problem:
+    st.error(markdown(problem))
+    st.stop()
 current = path[-1]
 st.latex(rf"f(x) = {sympy.latex(function.expression)}, \quad f'(x) = {sympy.latex(function.derivative_expression)}")
 cols = st.columns(3)

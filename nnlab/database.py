@@ -4,12 +4,14 @@ With nothing set, an embedded SQLite file in the runs folder (zero set-up, one m
 PostgreSQL URL, a store shared by every server and search worker that points at it. The URL comes,
 first found first, from the CLI's `--database URL`, the `NNLAB_DATABASE_URL` environment variable,
 or `[connections.nnlab] url = "…"` in `.streamlit/secrets.toml` (Streamlit's convention for
-connections; on Community Cloud the app's Secrets). A URL is shown with its password hidden, always.
+connections; on Community Cloud the app's Secrets). A URL is shown only as rebuilt from its parts
+without its password (`shown`), and a driver's message is cleared of it (`unavailable`), always.
 """
 from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from nnlab.errors import UserError
@@ -49,11 +51,44 @@ def database_url(explicit: str | None = None, *, secret: str | None = None) -> s
 
 
 def shown(url: str) -> str:
-    """The URL as it may be printed or shown: the password replaced by ***."""
+    """The URL as it may be printed or shown: rebuilt from its driver, user, host, port and database
+    only, so no password gets through wherever it was written (after the user, as a `?password=`
+    parameter libpq accepts, with an unescaped @ in it). Query parameters are left out."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
+        parsed = make_url(url)
+        host = (parsed.host or "").rsplit("@", 1)[-1] or None  # user:p@ss@host is read as host "ss@host"
+        return URL.create(parsed.drivername, username=parsed.username or None, host=host, port=parsed.port,
+                          database=parsed.database).render_as_string()
+    except (ArgumentError, ValueError, TypeError):
         return "(not a database URL)"
+
+
+def without_secrets(text: str, url: str) -> str:
+    """`text` (a driver's message) with the URL's password and any URL's user info or `password=…`
+    replaced by ***: drivers may echo the connection string they were given."""
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = re.sub(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/?#]*@", r"\1***@", text)  # scheme://user:pw@ → scheme://***@
+    return re.sub(r"(password\s*[=:]\s*)('[^']*'|\"[^\"]*\"|[^\s&;,)]+)", r"\1***", text, flags=re.IGNORECASE)
+
+
+def _secrets(url: str) -> set[str]:
+    """Every form in which `url`'s password might be echoed: as given, unquoted and quoted."""
+    from urllib.parse import quote, quote_plus, unquote
+
+    found = set()
+    head = url.split("://", 1)[-1].split("/", 1)[0]  # the user info and host, as written
+    if "@" in head and ":" in head.rsplit("@", 1)[0]:
+        found.add(head.rsplit("@", 1)[0].split(":", 1)[1])  # all between the user's colon and the last @
+    try:
+        parsed = make_url(url)
+        found.add(parsed.password or "")
+        query = parsed.query.get("password")
+        found.update([query] if isinstance(query, str) else list(query or ()))
+    except (ArgumentError, ValueError, TypeError):
+        pass
+    found |= {form(secret) for secret in list(found) for form in (quote, quote_plus, unquote)}
+    return {secret for secret in found if len(secret) >= 3}  # shorter ones would blank out ordinary words
 
 
 def is_sqlite(url: str) -> bool:
@@ -96,7 +131,7 @@ def forget(url: str) -> None:
 
 def unavailable(url: str, error: Exception) -> StoreUnavailable:
     """One line a user can act on, for a database that refused or could not be reached."""
-    reason = " ".join(str(getattr(error, "orig", None) or error).split())[:300]
+    reason = without_secrets(" ".join(str(getattr(error, "orig", None) or error).split()), url)[:300]
     return StoreUnavailable(f"the database {shown(url)} cannot be used ({reason}); check that it is running and "
                             f"that NNLAB_DATABASE_URL (or --database) names it")
 
@@ -148,6 +183,9 @@ def _checked(url: str) -> str:
     except (ArgumentError, ValueError):
         raise StoreUnavailable("the database setting is not a database URL; write postgresql://user:password@host"
                                ":5432/name or sqlite:///path/to/file.sqlite") from None
+    if "@" in url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[0]:
+        raise StoreUnavailable("the database URL has an @ inside its user name or password: write it as %40 "
+                               "(postgresql://user:p%40ss@host:5432/name)")
     backend = _DRIVERS.get(parsed.drivername)
     if backend is None:
         raise StoreUnavailable(f"nnlab keeps runs in SQLite or PostgreSQL through psycopg 3, not {parsed.drivername}; "

@@ -61,15 +61,37 @@ imports = Table(  # which old runs folders were imported, so it happens once
 )
 
 
+# On a deployment a visitor is their browser's cookie (nnlab/visitors.py). A browser that entered a
+# transfer code shows another device's workspace: this maps it there. Keyed by the cookie's hash, so
+# the database never holds the bearer secret itself.
+visitors = Table(
+    "nnlab_visitors", metadata,
+    Column("visitor", String(64), primary_key=True),  # sha256 of the visitor cookie, hex
+    Column("workspace", String(64), nullable=False),
+    Column("since", String(40), nullable=False),
+)
+
+transfer_codes = Table(  # one-time codes that move a workspace to another device, until they expire
+    "nnlab_transfer_codes", metadata,
+    Column("code", String(64), primary_key=True),  # sha256 of the code, hex
+    Column("workspace", String(64), nullable=False, unique=True),  # one live code per workspace
+    Column("expires", Float, nullable=False),  # Unix time
+)
+
+
 def _create_first_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, epochs, models, import_damage, imports])
+
+
+def _create_visitor_tables(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[visitors, transfer_codes])  # checkfirst: only where missing
 
 
 # Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
 # tables as `metadata` declares them now, so a fresh store already has any later column: a later
 # column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
 # `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables]
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables]
 VERSION = len(MIGRATIONS)
 
 

@@ -122,3 +122,23 @@ def test_home_and_train_link_to_the_concept_pages(runs_dir):
     for at in (home, train):
         targets = {link.proto.page for link in at.get("page_link")}  # URL paths, e.g. Gradient_descent
         assert {"Gradient_descent", "Counting_parameters", "Activations"} <= targets, targets
+
+
+def test_gradient_descent_on_a_function_too_large_to_evaluate_says_so_instead_of_a_broken_chart(runs_dir):
+    import json
+
+    def strict(spec: str):  # the browser's JSON: NaN or Infinity in a spec breaks the chart (a red box)
+        return json.loads(spec, parse_constant=lambda name: pytest.fail(f"{name} in a chart's spec"))
+
+    at = open_page(DESCENT)
+    widget(at, "Function").set_value("type your own").run()
+    widget(at, "f(x) =").set_value("(x+1)^999").run()  # 6^999 at the default start, 5: beyond any float
+    assert "too large to work with" in plain(at.error[0].value) and not at.exception
+    for chart in at.get("vega_lite_chart"):
+        strict(chart.proto.spec)
+    widget(at, "Starting point").set_value(-1.0).run()  # f(-1) = 0 there: the descent works, its chart too
+    assert not at.error and at.get("vega_lite_chart")
+    for chart in at.get("vega_lite_chart"):
+        strict(chart.proto.spec)
+    widget(at, "f(x) =").set_value("log(x + 1)").run()  # not defined at -1
+    assert "not defined there" in plain(at.error[0].value) and not at.exception

@@ -144,28 +144,21 @@ def test_a_sweep_with_a_bad_value_says_which(runs_dir):
     assert button(at, "Sweep").disabled
 
 
-def test_private_workspaces_keep_visitors_apart_and_the_link_brings_runs_back(tmp_path, monkeypatch):
+def test_private_workspaces_keep_visitors_apart_and_no_link_names_one(tmp_path, monkeypatch):
+    from nnlab import visitors
+
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("NNLAB_RUNS", "private")
     alice = open_page(RUNS)
-    name = alice.session_state["workspace"]
-    assert alice.query_params["workspace"] == name  # in the link, to bookmark or share
+    name = visitors.own_workspace(alice.session_state["_visitor_without_cookie"])  # her browser's, by its id
+    assert "workspace" not in alice.query_params  # never in the link (test_pages_identity.py has more)
     saved_run(open_store(workspace=name))
     alice.run()
     assert len(alice.dataframe[0].value) == 1
 
     bob = open_page(RUNS)
-    assert bob.session_state["workspace"] != name
     assert not bob.dataframe and "No runs yet" in bob.info[0].value
 
-    alice_again = open_page(RUNS, workspace=name)  # a new session from the bookmarked link
-    alice_again.run()
-    assert alice_again.session_state["workspace"] == name and len(alice_again.dataframe[0].value) == 1
-
-    stranger = open_page(RUNS, workspace="../../etc")
-    assert stranger.session_state["workspace"] != "../../etc"
-    assert "6–40 lower-case letters" not in " ".join(e.value for e in stranger.sidebar.error)
-    stranger.session_state["workspace"] = "no"  # typed into the sidebar's box
-    stranger.run()
-    assert stranger.query_params["workspace"] != "no"  # an invalid name never reaches the link or the disk
-    assert not (tmp_path / "workspaces" / "no").exists()
+    stranger = open_page(RUNS, workspace="../../etc")  # a link naming a path: ignored and dropped
+    assert "workspace" not in stranger.query_params and not stranger.dataframe
+    assert not (tmp_path / "etc").exists()

@@ -33,7 +33,4 @@ def test_no_visitor_of_a_class_can_name_the_shared_workspace(tmp_path, monkeypat
 
     saved_run(open_store())  # a CLI run on the server: the shared workspace
     visitor = open_page("app_pages/2_Runs.py", workspace="shared")
-    assert visitor.session_state["workspace"] != "shared" and not visitor.dataframe
-    visitor.session_state["workspace"] = "shared"  # typed into the sidebar's box
-    visitor.run()
-    assert visitor.query_params["workspace"] != "shared" and not visitor.dataframe
+    assert workspace.LINK_KEY not in visitor.query_params and not visitor.dataframe

@@ -375,7 +375,7 @@ def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_pat
     monkeypatch.setenv("NNLAB_DATABASE_URL", "postgresql://b@db/y")
     assert database.database_url() == "postgresql://b@db/y"
     assert database.database_url("sqlite:///z.sqlite") == "sqlite:///z.sqlite"
-    assert database.shown("postgresql://a:pw@db/x") == "postgresql://a:***@db/x"
+    assert database.shown("postgresql://a:pw@db/x") == "postgresql://a@db/x"  # rebuilt without the password
     for bad in ("mysql://a@b/c", "not a url"):
         with pytest.raises(database.StoreUnavailable, match="SQLite or PostgreSQL|not a database URL"):
             database.database_url(bad)

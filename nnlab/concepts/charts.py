@@ -1,7 +1,10 @@
 """Altair charts of the concept pages (pure functions, like nnlab.charts)."""
 from __future__ import annotations
 
+import math
+
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from nnlab.charts import BLUE, ORANGE, TRAIN_COLOUR, VALIDATION_COLOUR
@@ -48,8 +51,13 @@ def loss_chart(curves: pd.DataFrame, prediction: float, losses: dict[str, float]
 
 def descent_chart(curve: pd.DataFrame, path: pd.DataFrame, tangent: pd.DataFrame) -> alt.LayerChart:
     """The function, the points visited (numbered), and the tangent at the current point."""
-    low, high = float(curve["f"].quantile(0.0)), float(curve["f"].quantile(1.0))
-    y = alt.Y("f:Q", title="f(x)", scale=alt.Scale(domain=[low - 0.05 * (high - low), high], clamp=True))
+    finite = curve["f"][np.isfinite(curve["f"])]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (math.nan, math.nan)
+    bottom = low - 0.05 * (high - low)
+    # A domain of NaN or infinity is no JSON the browser's chart library reads: it would fail with a red
+    # box; the chart then picks its own scale.
+    scale = alt.Scale(domain=[bottom, high], clamp=True) if math.isfinite(bottom) and math.isfinite(high) else alt.Scale()
+    y = alt.Y("f:Q", title="f(x)", scale=scale)
     line = alt.Chart(curve).mark_line(color="#888888", strokeWidth=2).encode(x=alt.X("x:Q", title="x"), y=y)
     steps = alt.Chart(path).mark_line(color=ORANGE, strokeDash=[3, 3]).encode(x="x:Q", y="f:Q", order="iteration:Q")
     dots = alt.Chart(path).mark_circle(size=90, color=ORANGE).encode(

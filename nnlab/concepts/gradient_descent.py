@@ -44,6 +44,17 @@ def descend(function: Function1D, start: float, learning_rate: float, iterations
     return path, _growing(path)
 
 
+def unworkable(path: list[Iterate]) -> str | None:
+    """Why the descent cannot even start, in words (None when it can): f or its slope at the
+    starting point is no number a float holds, as (x+1)^999 at x = 5 (6^999 ≈ 10^777) or log(x) at 0."""
+    start = path[0]
+    if math.isfinite(start.fx) and math.isfinite(start.slope):
+        return None
+    return (f"f(x) or its slope cannot be worked out at the starting point x = {start.x:g}: the numbers there are "
+            f"too large to work with (beyond about 10^308), or f is not defined there (as log(0) or 1/0 are). "
+            f"Choose another starting point, or use a smaller power or number.")
+
+
 def _growing(path: list[Iterate]) -> bool:
     if len(path) < 5:
         return False
@@ -90,6 +101,7 @@ def view(path: list[Iterate]) -> View:
         width = 1.0 + 0.1 * (high - low)
         xs = [current.x - width, current.x + width]
         tangent = pd.DataFrame({"x": xs, "f": [current.fx + current.slope * (v - current.x) for v in xs]})
+        tangent = tangent[tangent["f"].map(math.isfinite)]  # a steep slope can overflow at the line's ends
     else:
         tangent = pd.DataFrame({"x": [], "f": []})
     return View(table, points, tangent, low - margin, high + margin)

@@ -2,6 +2,7 @@
 
     navigation  the pages, declared once, in sections (app.py hands them to st.navigation)
     workspace   whose runs and uploads a visitor sees (shared on localhost, private workspaces elsewhere)
+    visitor     the visitor cookie (the middleware app.py's st.App installs) and the id pages read back
     data_cache  data sets loaded once per server and shared read-only by every session
     controls    the grouped controls ↔ RunConfig, driven by nnlab.settings
     link        the page's link ↔ the controls (a shared link, a lesson)

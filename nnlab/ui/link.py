@@ -30,7 +30,7 @@ from nnlab.settings import shown, split_values
 from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON
 
 LOCK, HIDE = "lock", "hide"  # a teacher's link: settings fixed, sections hidden
-NOT_SETTINGS = ("workspace", LOCK, HIDE)  # other parameters pages keep in the link
+NOT_SETTINGS = (LOCK, HIDE)  # other parameters pages keep in the link (never a workspace: see workspace.py)
 UPLOAD = "csv"
 RACE_PREFIXES = ("a_", "b_", "c_", "d_")  # the race's configurations A–D (also their controls' key prefixes)
 RACE_COUNT = "n"  # how many configurations race (2 unless the link says)

@@ -1,26 +1,37 @@
 """Whose runs and uploads a visitor sees: one shared store on localhost, a private workspace per
-visitor on a deployment (its name rides in every page's link). README: "Where runs are kept"."""
+visitor on a deployment. A visitor is their browser (a cookie, nnlab/ui/visitor.py), never their
+link: links carry settings only, and a `workspace=` in one is dropped. Moving one's runs to another
+device is a one-time transfer code (nnlab/visitors.py). README: "Where runs are kept"."""
 from __future__ import annotations
 
 import logging
 import os
-import re
-import secrets
+import threading
 import time
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-from nnlab import database, environment
+from nnlab import database, environment, visitors
 from nnlab.database import StoreUnavailable
+from nnlab.errors import UserError
 from nnlab.run_import import import_once, old_folder
 from nnlab.runs import SHARED, RunStore
+from nnlab.safe_text import markdown
 from nnlab.uploads import FOLDER as UPLOAD_FOLDER, UploadStore
+from nnlab.ui import visitor as browser
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 30  # after the database failed, pages train unsaved this long before trying it again
 _FAILED: dict[str, tuple[float, str]] = {}  # database URL → (when it failed, the message)
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{5,39}$")
+# Which workspace a browser shows, looked up once per MAPPING_SECONDS (a code entered in one tab
+# reaches the browser's other tabs within that time); bounded, as every visitor adds one.
+MAPPING_SECONDS = 10
+_MAPPED: dict[str, tuple[float, str]] = {}
+_MAPPED_LOCK = threading.Lock()
+_MAPPED_MOST = 10_000
+LINK_KEY = "workspace"  # what older nnlab links carried: dropped from every link now
 # Uploads not used for this long go away (a new upload clears them out); runs that named them say so.
 UPLOAD_KEEP_SECONDS = environment.number("NNLAB_UPLOAD_DAYS", 30, inclusive=False, what="a number of days above 0") * 86_400
 
@@ -45,44 +56,98 @@ def runs_root() -> Path:
 
 
 def sidebar() -> None:
-    """In private mode a workspace name keys the visitor's store and rides in every page's link:
-    bookmark the link to come back to the runs, share it to show them; nobody can list other
-    workspaces (names are 48 random bits)."""
+    """The database's state; in private mode, where the visitor's runs are kept and the transfer code."""
+    if LINK_KEY in st.query_params:  # an older link's workspace: never honoured, never passed on
+        del st.query_params[LINK_KEY]
     if store() is None:
         st.sidebar.warning(store_problem(), icon=":material/cloud_off:")
     if runs_mode() == "shared":
         st.sidebar.caption("Runs are kept on this computer, shared by every tab.")
         return
-    if "workspace" not in st.session_state:
-        linked = str(st.query_params.get("workspace", "")).strip().lower()
-        st.session_state["workspace"] = linked if _private_name(linked) else secrets.token_hex(6)
-    st.sidebar.text_input(
-        "Workspace", key="workspace", persist_state="session",  # the same on every page
-        help="Your runs are kept under this name, private to you. It is part of every page's link: "
-             "bookmark the link to come back to your runs, or share it to show them.",
-    )
-    name = _name()
-    if name:
-        if st.query_params.get("workspace") != name:
-            st.query_params["workspace"] = name
+    if browser.has_cookie():
+        st.sidebar.caption("Your runs are private to this browser, whatever link you open: share links freely, "
+                           "they carry settings only.")
     else:
-        st.sidebar.error("A workspace name has 6–40 lower-case letters, digits or dashes (and is not \"shared\").")
+        st.sidebar.caption("This browser refuses cookies, so your runs stay with this tab only.")
+    with st.sidebar.expander("Use my runs on another device", icon=":material/devices:"):
+        _transfer_panel()
 
 
-def _name() -> str | None:
-    name = str(st.session_state.get("workspace") or "").strip().lower()
-    return name if _private_name(name) else None
+def _transfer_panel() -> None:
+    st.caption(f"Make a code here and type it on the other device within {visitors.CODE_MINUTES} minutes: that "
+               f"browser then shows these runs (and keeps them, as this one does). A code works once.")
+    if st.button("Make a code", key="transfer_make"):
+        try:
+            code, expires = visitors.new_code(_engine(), workspace_name())
+        except (UserError, OSError, SQLAlchemyError) as error:
+            st.error(f"No code can be made now: {markdown(_reason(error))}")
+        else:
+            st.session_state["transfer_code"] = (code, expires)
+    made = st.session_state.get("transfer_code")
+    if made and made[1] > time.time():
+        minutes = max(1, round((made[1] - time.time()) / 60))  # minutes, not a clock time: no time zone to get wrong
+        st.success(f"Your code: **{made[0]}** (for {minutes} more minute{'s' if minutes > 1 else ''}, once)")
+    with st.form("transfer_use", clear_on_submit=True, border=False):
+        typed = st.text_input("A code from your other device", max_chars=12, placeholder="ABCD-EFGH")
+        if st.form_submit_button("Use this code") and typed.strip():
+            try:
+                _use_code(typed)
+            except (UserError, OSError, SQLAlchemyError) as error:
+                st.error(f"The code was not used: {markdown(_reason(error))}")
+            else:
+                st.success("This browser now shows the runs of the device that made the code. The runs it "
+                           "showed before are kept, but no longer shown here.")
 
 
-def _private_name(name: str) -> bool:
-    return bool(_NAME.match(name)) and name != SHARED  # "shared" is everyone's: never a private name
+def _use_code(typed: str) -> None:
+    found = visitors.redeem(_engine(), browser.visitor_id(), typed)
+    with _MAPPED_LOCK:
+        _MAPPED[visitors.key(browser.visitor_id())] = (time.monotonic(), found)
+    st.session_state.pop("transfer_code", None)  # a code this browser made is for its old workspace
+
+
+def _reason(error: Exception) -> str:
+    """A wrong code's message; for a database that cannot be used, no details (they may name server paths)."""
+    if isinstance(error, UserError) and not isinstance(error, StoreUnavailable):
+        return f"{str(error)[:1].upper()}{str(error)[1:]}."
+    return "the database cannot be used; try again in a minute."
+
+
+def _engine():
+    """The database's engine, its tables brought up to date (a StoreUnavailable when it cannot be used)."""
+    return RunStore(database_url()).engine()
 
 
 def workspace_name() -> str:
-    """The workspace this visitor's runs are kept under ("shared" on localhost)."""
+    """The workspace this visitor's runs are kept under ("shared" on localhost): on a deployment the
+    one their browser's visitor id maps to (their own unless they entered a transfer code)."""
     if runs_mode() == "shared":
         return SHARED
-    return _name() or st.session_state.setdefault("workspace_fallback", secrets.token_hex(6))  # no valid name yet
+    visitor_id = browser.visitor_id()
+    key = visitors.key(visitor_id)
+    with _MAPPED_LOCK:
+        found = _MAPPED.get(key)
+    if found and time.monotonic() - found[0] < MAPPING_SECONDS:
+        return found[1]
+    try:
+        url = database_url()
+    except StoreUnavailable:  # no database URL: store() says so; the visitor's own name meanwhile
+        return visitors.own_workspace(visitor_id)
+    failed = _FAILED.get(url)
+    if failed and time.monotonic() - failed[0] < RETRY_SECONDS:
+        return visitors.own_workspace(visitor_id)
+    try:
+        name = visitors.workspace_of(_engine(), visitor_id)
+    except (UserError, OSError, SQLAlchemyError) as error:  # the database is away: pages say so (store_problem)
+        log.warning("visitor's workspace not looked up: %s", error)
+        problem = error if isinstance(error, UserError) else database.unavailable(url, error)
+        _FAILED[url] = (time.monotonic(), str(problem))
+        return visitors.own_workspace(visitor_id)
+    with _MAPPED_LOCK:
+        if len(_MAPPED) >= _MAPPED_MOST:
+            _MAPPED.clear()
+        _MAPPED[key] = (time.monotonic(), name)
+    return name
 
 
 def folder() -> Path:
@@ -137,13 +202,16 @@ def forget_store(error: Exception) -> None:
 def store_problem() -> str | None:
     """Why runs are not being saved, in words for the page (None when they are)."""
     try:
-        failed = _FAILED.get(database_url())
+        url = database_url()
+        failed = _FAILED.get(url)
     except StoreUnavailable:
-        failed = _FAILED.get("")
+        url, failed = "", _FAILED.get("")
     if failed is None:
         return None
-    return (f"Runs are not being saved: {failed[1][:1].upper()}{failed[1][1:]}. You can still train; "
-            f"nothing you train now is kept after you leave.")
+    reason = f"{failed[1][:1].upper()}{failed[1][1:]}"
+    if url and database.is_sqlite(url) and runs_mode() == "private":  # a visitor is not told the server's paths
+        reason = "The server's database file cannot be used (its log says why)"
+    return f"Runs are not being saved: {reason}. You can still train; nothing you train now is kept after you leave."
 
 
 def database_url() -> str:
@@ -165,9 +233,10 @@ def readable_folder() -> Path | None:
 
 
 def visitor() -> str:
-    """Who asks for training, for the fair queue: the workspace, or the browser tab on localhost."""
+    """Who asks for training, for the fair queue: on a deployment the browser (every tab of it is one
+    visitor), on localhost the tab."""
     if runs_mode() == "private":
-        return f"workspace:{folder().name}"
+        return f"visitor:{visitors.key(browser.visitor_id())[:32]}"
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()

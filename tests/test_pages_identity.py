@@ -1,0 +1,160 @@
+"""Who a visitor of a deployment is (NNLAB_RUNS=private), through the pages: their browser, never their
+link; a one-time transfer code moves their runs to another device; the database's password never
+shown, however the URL was written. (AppTest has no cookies: each AppTest is a browser of its own.)"""
+import time
+
+import pytest
+from sqlalchemy import update
+
+from apptest_helpers import button, open_page, plain
+from nnlab import database, visitors
+from nnlab.run_schema import transfer_codes
+from nnlab.runs import RunStore, open_store
+from nnlab.ui import workspace
+from test_runs import saved_run
+
+RUNS, TRAIN = "app_pages/2_Runs.py", "app_pages/1_Train.py"
+
+
+@pytest.fixture
+def private(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
+    monkeypatch.setenv("NNLAB_RUNS", "private")
+    monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
+    monkeypatch.setattr(workspace, "_FAILED", {})
+    monkeypatch.setattr(workspace, "_MAPPED", {}, raising=False)
+    monkeypatch.setattr(visitors, "_TRIES", visitors._Tries())
+
+
+def visitor_with_a_run():
+    """A visitor (a browser) with one kept run; the page and the run's id."""
+    at = open_page(RUNS)
+    own = visitors.own_workspace(at.session_state["_visitor_without_cookie"])
+    run_id = saved_run(RunStore(open_store().url, own))
+    at.run()
+    assert shown_runs(at) == [run_id]
+    return at, run_id
+
+
+def shown_runs(at) -> list[str]:
+    return list(at.dataframe[0].value["id"]) if at.dataframe else []
+
+
+def sidebar_text(at) -> str:
+    return " ".join(plain(e.value) for kind in ("warning", "error", "caption", "success", "markdown")
+                    for e in getattr(at.sidebar, kind))
+
+
+def test_the_link_carries_settings_only_and_a_workspace_in_it_gives_nothing(private):
+    a, run_id = visitor_with_a_run()
+    a.switch_page(TRAIN).run()
+    link = dict(a.query_params)
+    assert "workspace" not in link  # the link holds no workspace ...
+    name = visitors.own_workspace(a.session_state["_visitor_without_cookie"])
+    assert not any(name in str(value) for value in link.values())  # ... under any name
+    b = open_page(RUNS, **link)  # the link opened in another browser
+    assert shown_runs(b) == []
+    b = open_page(RUNS, workspace=name)  # even naming A's workspace outright (and dropped from the link)
+    assert shown_runs(b) == [] and "workspace" not in b.query_params
+    a.switch_page(RUNS).run()  # A, without any link, still has their run
+    assert shown_runs(a) == [run_id]
+
+
+def code_of(at) -> str:
+    button(at, "Make a code").click().run()
+    text = sidebar_text(at)
+    assert "Your code:" in text, text
+    return text.split("Your code:")[1].split()[0].strip("*")
+
+
+def use_code(at, code: str) -> None:
+    [box] = [t for t in at.sidebar.text_input if t.label == "A code from your other device"]
+    box.set_value(code)
+    [submit] = [b for b in at.sidebar.button if b.label == "Use this code"]
+    submit.click().run()
+
+
+def test_a_transfer_code_moves_the_runs_to_another_browser_once(private):
+    a, run_id = visitor_with_a_run()
+    code = code_of(a)
+    b = open_page(RUNS)
+    assert shown_runs(b) == []
+    use_code(b, "ZZZZ-ZZZZ")
+    assert "wrong or used already" in sidebar_text(b) and shown_runs(b) == []
+    use_code(b, code.lower())  # typed as read, in lower case
+    assert "now shows the runs" in sidebar_text(b)
+    b.run()
+    assert shown_runs(b) == [run_id]
+    c = open_page(RUNS)
+    use_code(c, code)  # a code works once
+    assert "wrong or used already" in sidebar_text(c) and shown_runs(c) == []
+    assert shown_runs(open_page(RUNS)) == []  # nobody else got them
+
+
+def test_an_expired_code_is_refused_in_words(private):
+    a, _ = visitor_with_a_run()
+    code = code_of(a)
+    with database.writing(database.engine(open_store().url)) as connection:
+        connection.execute(update(transfer_codes).values(expires=time.time() - 1))
+    b = open_page(RUNS)
+    use_code(b, code)
+    assert "expired" in sidebar_text(b) and shown_runs(b) == []
+
+
+def test_guessing_codes_is_stopped_after_a_few_tries(private):
+    a, run_id = visitor_with_a_run()
+    code = code_of(a)
+    b = open_page(RUNS)
+    for guess in range(visitors.TRIES_PER_VISITOR):
+        use_code(b, f"AAAA-AAA{visitors.CODE_ALPHABET[guess]}")
+    use_code(b, code)  # even the right code, now: the guesser waits
+    assert "too many wrong codes" in sidebar_text(b).lower() and shown_runs(b) == []
+    other = open_page(RUNS)  # another visitor is not held back by the guesser
+    use_code(other, code)
+    other.run()
+    assert shown_runs(other) == [run_id]
+
+
+PASSWORD = "Tr0ub4dor&3x"
+
+
+@pytest.mark.parametrize("form", ["user-info", "query", "raw-at", "secrets"])
+def test_the_database_password_is_never_shown_however_the_url_is_written(private, monkeypatch, form):
+    urls = {"user-info": f"postgresql://nnlab:{PASSWORD}@127.0.0.1:1/nnlab",
+            "query": f"postgresql://nnlab@127.0.0.1:1/nnlab?password={PASSWORD}",
+            "raw-at": f"postgresql://nnlab:{PASSWORD}@x@127.0.0.1:1/nnlab",
+            "secrets": f"postgresql://nnlab:{PASSWORD}@127.0.0.1:1/nnlab?password={PASSWORD}"}
+    url = urls[form]
+    if form != "secrets":
+        monkeypatch.setenv("NNLAB_DATABASE_URL", url)
+    from streamlit.testing.v1 import AppTest
+
+    from apptest_helpers import APP, TIMEOUT
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if form == "secrets":
+        at.secrets["connections"] = {"nnlab": {"url": url}}
+    at.run()
+    at.switch_page(TRAIN).run()
+    everything = sidebar_text(at) + " ".join(plain(e.value) for e in [*at.warning, *at.error])
+    assert "Runs are not being saved" in everything, everything
+    for part in (PASSWORD, PASSWORD.split("&")[0], "4dor", "x@127"):
+        assert part not in everything, everything
+    assert ("%40" in everything) if form == "raw-at" else ("postgresql://nnlab@127.0.0.1:1/nnlab" in everything)
+
+
+def test_a_drivers_message_that_echoes_the_url_is_cleared_of_the_password():
+    url = f"postgresql://nnlab@db.example:5432/nnlab?password={PASSWORD}"
+    echoed = Exception(f'invalid connection "postgresql://nnlab:{PASSWORD}@db.example:5432/nnlab" '
+                       f"(host=db.example password={PASSWORD} dbname=nnlab), also 'password={PASSWORD}'")
+    message = str(database.unavailable(url, echoed))
+    assert PASSWORD not in message and "Tr0ub" not in message and "db.example" in message
+
+
+def test_the_database_warning_names_no_server_path_on_a_deployment(private, tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("NNLAB_DATABASE_URL", f"sqlite:///{blocked}/nnlab.sqlite")
+    at = open_page(TRAIN)
+    text = sidebar_text(at)
+    assert "Runs are not being saved" in text and str(tmp_path) not in text and "sqlite" not in text.lower()
