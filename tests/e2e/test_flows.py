@@ -136,7 +136,6 @@ def test_searchs_best_trial_opens_in_train_with_its_settings(flows, page):
     page.get_by_role("button", name="Open the best in Train").wait_for(timeout=240_000)
     header = page.get_by_text(re.compile(r"^Best: trial \d+")).first.inner_text()
     number = int(re.search(r"trial (\d+)", header).group(1))
-    assert re.search(r"at epoch \d of \d", header), header  # which epoch the figure comes from
     best = next(run for run in store.list()[0] if run.label.endswith(f"best to train · trial {number}"))
     page.get_by_role("button", name="Open the best in Train").click()
     page.wait_for_url(re.compile(r"/Train"))
@@ -145,6 +144,7 @@ def test_searchs_best_trial_opens_in_train_with_its_settings(flows, page):
     wanted = best.config.to_link()  # every setting of the trial that differs from the defaults
     _wait(lambda: _query(page) == wanted, 30, f"Train's controls (its link: {_query(page)}) did not take the best "
           f"trial's settings {wanted}")
+    assert re.search(r"at epoch \d of \d", header), header  # the figure says which epoch it comes from
     shoot(page, "flows-search-best-in-train")
 
 
