@@ -62,6 +62,18 @@ def _wait(condition, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def _settled(page) -> None:
+    """Wait until the rerun a click started has drawn the page again: Streamlit marks the elements of
+    the previous run `data-stale="true"` until the new run has replaced them."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator('[data-stale="true"]').first.wait_for(state="attached", timeout=5_000)  # the rerun began
+    except PlaywrightTimeout:
+        pass  # or it has ended already
+    page.wait_for_function("!document.querySelector('[data-stale=\"true\"]')", timeout=120_000)
+
+
 def _query(page) -> dict:
     """The settings in the page's link (the controls write them there)."""
     query = parse_qs(urlparse(page.evaluate("location.href")).query)
@@ -115,8 +127,9 @@ def test_compare_draws_runs_of_different_shapes(flows, page):
     setting = _main(page).get_by_test_id("stSelectbox").filter(has=_labels(page, "Setting"))
     setting.click()
     page.get_by_role("option", name="train_size", exact=True).click()
+    _settled(page)
     page.get_by_text("Each run a line across the settings").wait_for()
-    _wait(lambda: page.locator('[data-testid="stVegaLiteChart"]').count() >= 4, 60, "the curves, the scatter and "
+    _wait(lambda: page.locator('[data-testid="stVegaLiteChart"]').count() >= 4, 120, "the curves, the scatter and "
           "the parallel coordinates were not drawn")
     _no_error(page)
     shoot(page, "flows-compare-mixed")
@@ -135,6 +148,8 @@ def test_searchs_best_trial_opens_in_train_with_its_settings(flows, page):
     _main(page).get_by_role("button", name="Search", exact=True).click()
     page.get_by_role("button", name="Open the best in Train").wait_for(timeout=240_000)
     header = page.get_by_text(re.compile(r"^Best: trial \d+")).first.inner_text()
+    page.get_by_text(re.compile(r"^Best: trial \d+")).first.scroll_into_view_if_needed()
+    shoot(page, "flows-search-best")
     number = int(re.search(r"trial (\d+)", header).group(1))
     best = next(run for run in store.list()[0] if run.label.endswith(f"best to train · trial {number}"))
     page.get_by_role("button", name="Open the best in Train").click()
