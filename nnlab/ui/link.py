@@ -153,6 +153,10 @@ def race_from_link(count_key: str) -> None:
     if lesson is not None:
         if lesson in RACES:
             race_lesson(RACES[lesson], count_key)
+            raced = {name for config in RACES[lesson].configs[1:] for name in config.changes_from(RACES[lesson].configs[0])}
+            if any(locked(name) for name in raced):
+                st.info("This race changes " + markdown(", ".join(SETTINGS[name].label.lower() for name in sorted(raced)))
+                        + ", which your teacher's link fixes: its configurations stay alike.", icon=":material/lock:")
         else:
             st.warning(f"There is no race called “{markdown(lesson[:40])}”; the races are: {', '.join(RACES)}.")
         return
