@@ -6,6 +6,7 @@ import streamlit as st
 
 from nnlab.presets import PRESETS, RACES
 from nnlab.ui import navigation
+from nnlab.ui.session_keys import FIXED_SETTINGS
 
 st.title(":material/neurology: nnlab")
 st.markdown(
@@ -28,14 +29,17 @@ for column, (page, key, lesson) in zip(columns, lessons):
                      icon=":material/play_arrow:", query_params={key: lesson.key})
 st.caption("Teachers: a link such as `…/Train?preset=overfitting` or `…/Race?lesson=optimizers` opens a lesson for "
            "the whole class; the Train and Race pages' own links carry every setting.")
-with st.expander("Make a teacher link: only the knob of the day", icon=":material/lock:"):
-    st.markdown(
-        "Add `lock=` and `hide=` to a Train link and the class sees only what you leave open: `lock` names "
-        "settings whose value the link fixes and whose controls it hides, `hide` names whole sections "
-        "(`data`, `network`, `training`, `regularization`), fixed at the link's values. For example "
-        "`…/Train?preset=course&lock=dataset,hidden,activation,loss&hide=regularization` leaves the optimizer, "
-        "the learning rate, the batch size and the epochs to play with. The Train page builds such a link "
-        "for you under **Make a teacher link**. A link without `lock` or `hide` shows every control.")
+if not st.session_state.get(FIXED_SETTINGS):  # a class under a teacher's lock is not shown how to make one
+    with st.expander("Make a teacher link: only the knob of the day", icon=":material/lock:"):
+        st.markdown(
+            "Add `lock=` and `hide=` to a Train link and the class sees only what you leave open: `lock` names "
+            "settings whose value the link fixes and whose controls it hides, `hide` names whole sections "
+            "(`data`, `network`, `training`, `regularization`), fixed at the link's values. For example "
+            "`…/Train?preset=course&lock=dataset,hidden,activation,loss&hide=regularization` leaves the optimizer, "
+            "the learning rate, the batch size and the epochs to play with. The lock holds on every page (Race, "
+            "Sweep and Search offer no locked setting) for the rest of the session, whatever link or lesson is "
+            "opened next; another teacher link replaces it, and `…/Train?lock=` lifts it. The Train page builds "
+            "such a link for you under **Make a teacher link**.")
 
 for column, (section, pages) in zip(st.columns(2), navigation.SECTIONS.items()):
     column.subheader("The lab" if section == "Lab" else section)

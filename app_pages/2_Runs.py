@@ -43,8 +43,7 @@ if runs:
         navigation.go("compare")
     if actions[1].button("New run from this one", icon=navigation.PAGES["train"].material_icon, disabled=len(selected) != 1,
                          width="stretch", help="Open the Train page with this run's settings."):
-        controls.set_controls(by_id[selected[0]].config)
-        navigation.go("train")
+        controls.request_settings(by_id[selected[0]].config, open_page="train")
 
     if actions[2].button("Delete…", icon=":material/delete:", disabled=not selected, width="stretch"):
         st.session_state["delete_pending"] = selected

@@ -30,8 +30,8 @@ st.markdown("Two to four configurations train at the same time, their curves gro
             "change **one** setting in B (and C, D) and press **Race**. Each is kept as a run.")
 link.race_from_link(COUNT)
 for prefix in link.RACE_PREFIXES:  # on a first visit every configuration starts from the Train page's settings
-    if f"{prefix}dataset" not in st.session_state:
-        controls.set_controls(st.session_state.get(CURRENT_SETTINGS) or RunConfig(), prefix)
+    if f"{prefix}dataset" not in st.session_state and controls.requested(prefix) is None:
+        controls.request_settings(st.session_state.get(CURRENT_SETTINGS) or RunConfig(), prefix)
 
 count = st.segmented_control("Configurations", [2, 3, 4], key=COUNT, required=True,
                              **({} if COUNT in st.session_state else {"default": 2}),
@@ -43,7 +43,7 @@ for letter, prefix, tab in zip(letters, prefixes, st.tabs([f"Settings of {letter
     with tab:
         if configs and configs[0] is not None:
             st.button(f"Make {letter} a copy of A", key=f"copy_{prefix}", icon=":material/content_copy:",
-                      on_click=controls.set_controls, args=(configs[0], prefix))
+                      on_click=controls.request_settings, args=(configs[0], prefix))
         configs.append(controls.controls(prefix, tab, compact=True, columns=True))  # four groups side by side
 
 with top:
@@ -95,5 +95,7 @@ with top:
             navigation.link("compare", f"Compare the {len(jobs)} runs in detail")
     if not jobs:
         for key, race in RACES.items():
+            if any(link.locked(name) for config in race.configs[1:] for name in config.changes_from(race.configs[0])):
+                continue  # it races a setting the teacher's link fixed
             st.button(f"Lesson: {race.title}", key=f"lesson_{key}", icon=":material/school:", type="tertiary",
                       on_click=link.race_lesson, args=(race, COUNT), help=race.description)

@@ -19,11 +19,14 @@ base = controls.controls()
 link.settings_to_link(base)
 
 knob_column, values_column = st.columns([1, 2])
-knob = knob_column.selectbox("Setting to sweep", list(KNOBS), format_func=lambda k: KNOBS[k].title, key="sweep_knob")
+knobs = [name for name in KNOBS if not link.locked(name)]  # a teacher's lock holds in a sweep too
+if st.session_state.get("sweep_knob") not in knobs:
+    st.session_state.pop("sweep_knob", None)
+knob = knob_column.selectbox("Setting to sweep", knobs, format_func=lambda k: KNOBS[k].title, key="sweep_knob")
 values_text = values_column.text_input("Values, separated by commas", value=KNOBS[knob].suggested,
-                                       key=f"sweep_values_{knob}")
+                                       key=f"sweep_values_{knob}") if knob else ""
 plan = []
-if base is not None:
+if base is not None and knob:
     try:
         plan = sweep_configs(base, knob, values_text)
     except UserError as error:

@@ -6,9 +6,12 @@ Colours are chosen to read on light and dark themes alike; train is a solid line
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from functools import lru_cache
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from nnlab.jsonsafe import json_safe
@@ -251,10 +254,13 @@ def metric_vs_setting_chart(table: pd.DataFrame, setting: str, metric: str, *, l
     """A final metric against the value of one setting (sweeps, and the many-runs scatter). The y
     axis starts at `baseline` (e.g. chance accuracy) and accuracy ends at 100 %: a zoomed axis would
     make a 0.7-point difference look like a cliff."""
-    x_type = "Q" if pd.api.types.is_numeric_dtype(table[setting]) else "N"
+    x_type = "Q" if _numbers(table[setting]) and table[setting].dropna().nunique() > 1 else "N"
+    if x_type == "N":  # text, or one value only (a number axis over one value ticks "10,000.000000")
+        table = table.assign(**{setting: table[setting].map(_short)})
+    whole = x_type == "Q" and pd.api.types.is_integer_dtype(table[setting])
     x = alt.X(f"{setting}:{x_type}", title=setting.replace("_", " "),
               scale=alt.Scale(type="log") if log_x and x_type == "Q" else alt.Scale(zero=False),
-              axis=alt.Axis(labelAngle=0))
+              axis=alt.Axis(labelAngle=0, format=",d", tickMinStep=1) if whole else alt.Axis(labelAngle=0))
     is_accuracy = "accuracy" in metric
     y = alt.Y(f"{metric}:Q", title=metric.replace("_", " "),
               scale=alt.Scale(domain=[baseline, 1]) if is_accuracy else alt.Scale(domainMin=baseline),
@@ -272,23 +278,18 @@ def metric_vs_setting_chart(table: pd.DataFrame, setting: str, metric: str, *, l
 def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: str) -> alt.LayerChart:
     """TensorBoard's HParams view: each run a line across its settings and result, every axis
     scaled to 0–1, each point labelled with its real value."""
+    table = table.reset_index(drop=True)
     rows = []
-    for index, row in table.reset_index(drop=True).iterrows():
+    for index, row in table.iterrows():
         for column in columns:
-            rows.append({"run": row["run"], "axis": column, "raw": _short(row[column]), "colour": row[colour]})
+            rows.append({"run": str(row["run"]), "axis": column, "raw": _short(row[column]),
+                         "colour": None if _absent(row[colour]) else row[colour]})
     data = pd.DataFrame(rows)
+    data["position"] = 0.0
     for column in columns:
-        values = pd.to_numeric(table[column], errors="coerce")
         mask = data["axis"] == column
-        if values.notna().all():
-            low, high = float(values.min()), float(values.max())
-            scaled = (values - low) / (high - low) if high > low else values * 0 + 0.5
-        else:  # categories: evenly spaced in sorted order
-            categories = sorted(table[column].astype(str).unique())
-            position = {c: i / max(1, len(categories) - 1) for i, c in enumerate(categories)}
-            scaled = table[column].astype(str).map(position)
-        data.loc[mask, "position"] = list(scaled)
-    colour_type = "Q" if pd.api.types.is_numeric_dtype(table[colour]) else "N"
+        data.loc[mask, "position"] = list(_positions(table[column]))
+    colour_type = "Q" if _numbers(table[colour]) else "N"
     base = alt.Chart(data).encode(
         x=alt.X("axis:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("position:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
@@ -304,9 +305,43 @@ def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: 
     return alt.layer(lines, values).properties(width="container", height=320)
 
 
+def _positions(values: pd.Series) -> pd.Series:
+    """One parallel-coordinates axis, 0–1: numbers scaled from the lowest to the highest, text as
+    categories evenly spaced in order; a missing value (a setting a run does not have) at the bottom,
+    below the values it lacks, labelled "–"."""
+    missing = values.map(_absent)
+    present = values[~missing]
+    bottom = 0.15 if missing.any() else 0.0
+    if _numbers(values):
+        numbers = pd.to_numeric(present, errors="coerce").astype(float)
+        low, high = (float(numbers.min()), float(numbers.max())) if len(numbers) else (0.0, 0.0)
+        scaled = (numbers - low) / (high - low) if high > low else numbers * 0 + 0.5
+    else:
+        labels = present.map(_short)
+        categories = sorted(labels.unique())
+        scaled = labels.map({c: i / max(1, len(categories) - 1) for i, c in enumerate(categories)}) \
+            if len(categories) > 1 else labels.map(lambda _: 0.5)
+    return pd.concat([bottom + (1 - bottom) * scaled.astype(float), values[missing].map(lambda _: 0.0)]).sort_index()
+
+
+def _numbers(values: pd.Series) -> bool:
+    """A column of numbers (yes/no is not one), whatever is missing."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _absent(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _short(value) -> str:
-    """A value as an axis label: 0.9512 rather than 0.951234567."""
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    """A value as an axis label: 0.9512 rather than 0.951234567; whole numbers as 10,000; "–" for missing."""
+    if _absent(value):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return f"{value:,}"
+    return str(value)
 
 
 LR_COLOUR, SET_COLOUR = "#54a24b", "#e45756"

@@ -107,8 +107,9 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
 
     noise = noise_of(c.val)
     evidence["noise"] = noise
-    findings = [f for f in (find_overfitting(c, best, noise, evidence), find_still_improving(c, best, noise, evidence),
-                            find_underfitting(c, reference, evidence)) if f is not None]
+    overfitting = find_overfitting(c, best, noise, evidence)
+    findings = [f for f in (overfitting, find_still_improving(c, best, noise, evidence),
+                            _underfitting(c, best if overfitting else 0, reference, evidence)) if f is not None]
     spike = evidence.get("spike_epoch")
     if spike:
         findings.append(Finding("spike", f"The training loss spiked to {evidence['spike_loss']:.3g} at epoch {spike} "
@@ -123,6 +124,22 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
         findings.append(Finding("reference", reference_text(evidence)))
     findings.sort(key=lambda f: PRIORITY.index(f.kind) if f.kind in PRIORITY else len(PRIORITY))
     return _verdict(kind, best, gap, gap_metric, findings, evidence, config)
+
+
+def _underfitting(c, best: int, reference, evidence: dict):
+    """The underfitting finding, judged at epoch `best` when the run overfitted after it: the epochs
+    past the best are worse because of overfitting, and read as a poor fit they made one verdict say
+    both (a search's best trial: 93.1 % at its best epoch, "underfitting" from its last one's 81.9 %)."""
+    if not best or best >= c.n:
+        return find_underfitting(c, reference, evidence)
+    upto = dataclasses.replace(c, loss=c.loss[:best], val=c.val[:best], acc=None if c.acc is None else c.acc[:best],
+                               val_acc=None if c.val_acc is None else c.val_acc[:best])
+    found = find_underfitting(upto, reference, evidence)
+    evidence["fit_epoch"] = best
+    if found is None:
+        return None
+    return Finding("underfitting", f"Underfitting even at its best epoch ({best}), before the overfitting: "
+                                   + found.text.removeprefix("Underfitting: "))
 
 
 def diagnose_saved(history, *, config, task: str, recorded: dict | None = None) -> Verdict:

@@ -2,8 +2,8 @@
 
 Takes every setting flag `train` takes (the network, optimizer, loss and batch size are what the
 test runs with). Progress goes to stderr; the result to stdout: with --json, one JSON object as the
-last line, {"suggested", "minimum_tenth", "rule", "message", "curve": [{learning_rate, loss,
-smoothed}, …], "config"}.
+last line, {"suggested" (null when the curve shows no clear valley), "steepest", "minimum_tenth",
+"clear_valley", "fall", "rule", "message", "curve": [{learning_rate, loss, smoothed}, …], "config"}.
 """
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({**result.to_dict(), "config": config.to_dict()}))
     else:
         print(result.message)
-        print(f"suggested learning rate: {result.suggested:.3g} (steepest fall of the smoothed loss)")
-        print(f"lowest loss / 10: {result.minimum_tenth:.3g}")
+        if result.clear:
+            print(f"suggested learning rate: {result.suggested:.3g} (steepest fall of the smoothed loss)")
+            print(f"lowest loss / 10: {result.minimum_tenth:.3g}")
+        else:
+            print(f"no suggestion. {result.flat_text()}")
     return 0

@@ -9,6 +9,10 @@ first tenth of the planned batches and the last five recorded, and (unlike fasta
 lowest loss: a bounded loss (cross-entropy on two classes) may never reach 4× its lowest, and the
 bounces after the lowest point then looked steepest (5.2 on the circle set, where the loss bottoms
 out near 0.5). fastai's `minimum` rule (the rate of the lowest loss, divided by 10) is given beside it.
+Both rules always name a rate, even on a flat curve: on the course network (mean squared error, SGD)
+the loss wandered between 0.089 and 0.091 and the steepest wiggle said 5.2. So a suggestion counts
+only where the curve shows a valley: the smoothed loss must fall by CLEAR_FALL of its starting value
+before its lowest point; otherwise the result says the curve is too flat to read (`clear` is False).
 
 The finder trains: on a shared server it waits for a training slot like a run and counts against
 the compute budget (nnlab/lr_finder_job.py).
@@ -29,6 +33,7 @@ STEPS = 200  # mini-batches, one per rate (fastai: 100)
 SMOOTHING = 0.98  # β of the loss's moving average
 EXPLODED = 4.0  # stop once the smoothed loss is this many times its lowest
 SKIP_END = 5  # the last recorded points, where the loss takes off, are not looked at
+CLEAR_FALL = 0.1  # a valley: the smoothed loss falls at least this share below where the window starts
 
 
 @dataclass
@@ -39,6 +44,22 @@ class FinderResult:
     suggested: float  # steepest descent of the smoothed loss (fastai's `steep`)
     minimum_tenth: float  # the rate of the lowest smoothed loss / 10 (fastai's `minimum`)
     message: str  # how the test ended
+    fall: float = 1.0  # how far the smoothed loss fell before its lowest point, as a share of its start
+
+    @property
+    def clear(self) -> bool:
+        """The curve shows a valley, so its suggestion means something."""
+        return self.fall >= CLEAR_FALL
+
+    def flat_text(self) -> str:
+        """Why there is no suggestion, when the curve shows no valley."""
+        finite = [v for v in self.smoothed if math.isfinite(v)]
+        spread = f" (between {min(finite):.3g} and {max(finite):.3g})" if finite else ""
+        return (f"No clear valley: the smoothed loss fell only {max(self.fall, 0.0):.0%} over the whole range{spread}, "
+                f"so no rate stands out and the steepest wiggle ({self.suggested:.2g}) would be noise. At none of "
+                f"these rates does this network learn much in {len(self.losses)} batches: change what holds it back "
+                f"first (cross-entropy rather than mean squared error, Adam rather than SGD, a smaller batch), then "
+                f"find a rate again.")
 
     def curve(self) -> list[dict]:
         return [{"learning_rate": rate, "loss": loss, "smoothed": smooth}
@@ -47,8 +68,9 @@ class FinderResult:
     def to_dict(self) -> dict:
         from nnlab.jsonsafe import json_safe
 
-        return json_safe({"suggested": self.suggested, "minimum_tenth": self.minimum_tenth, "rule": "steepest descent",
-                          "message": self.message, "curve": self.curve()})
+        return json_safe({"suggested": self.suggested if self.clear else None, "steepest": self.suggested,
+                          "minimum_tenth": self.minimum_tenth, "rule": "steepest descent", "clear_valley": self.clear,
+                          "fall": self.fall, "message": self.message, "curve": self.curve()})
 
 
 def cost(config, dataset, steps: int = STEPS) -> int:
@@ -89,6 +111,19 @@ def suggest(learning_rates, smoothed, planned_steps: int = STEPS) -> tuple[float
     falling = slice(0, lowest + 1) if lowest >= 1 else slice(None)  # past the lowest loss it only bounces and climbs
     slopes = np.diff(loss[falling]) / np.diff(np.log(lr[falling]))
     return float(lr[falling][int(np.argmin(slopes))]), float(lr[lowest] / 10)
+
+
+def fall(smoothed, planned_steps: int = STEPS) -> float:
+    """How far the smoothed loss falls from the start of the window `suggest` reads to its lowest
+    point, as a share of the start (0 when it never falls; 1 when it falls to nothing)."""
+    loss = np.asarray(smoothed, float)
+    window = loss[planned_steps // 10:len(loss) - SKIP_END]
+    if len(window) < 3:
+        window = loss
+    window = window[np.isfinite(window)]
+    if len(window) < 2 or window[0] <= 0:
+        return 0.0
+    return float((window[0] - window.min()) / window[0])
 
 
 def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start: float = START, end: float = END,
@@ -157,4 +192,4 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
     finally:
         forget_gradient_functions(gradient_functions)  # they would keep the traced graph alive for good
     suggested, minimum_tenth = suggest(tried, smoothed, steps)
-    return FinderResult(tried, losses, smoothed, suggested, minimum_tenth, message)
+    return FinderResult(tried, losses, smoothed, suggested, minimum_tenth, message, fall(smoothed, steps))

@@ -111,11 +111,33 @@ def hparams_table(runs: list[Run], labels: list[str]) -> pd.DataFrame:
     settings = []
     for run in runs:
         row = {name: shown(name, value) for name, value in run.config.to_dict().items()}
-        row["train_size"] = run.train_examples or run.config.train_size or math.nan
+        row["train_size"] = run.train_examples or run.config.train_size or None
         settings.append(row)
     figures = runs_frame(runs).filter(regex="^(best val|test) ").reset_index(drop=True)
-    table = pd.concat([pd.DataFrame(settings).infer_objects(), figures], axis=1)
-    return table.assign(run=list(labels))
+    table = pd.concat([typed(settings), figures.astype(float)], axis=1)
+    return table.assign(run=[str(label) for label in labels])
+
+
+def typed(records: list[dict]) -> pd.DataFrame:
+    """Rows of settings as a frame whose columns each hold one type before they reach a chart: whole
+    numbers as integers (pandas' Int64, missing values as <NA>), other numbers as floats, yes/no as
+    booleans, anything else as text with "–" for a missing value. Runs of different shapes (a spiral
+    beside MNIST, a CSV run beside a course run) leave some settings empty: a column of text and NaN
+    broke sorting (str < float), and pandas alone turns 200 beside a missing value into 200.0."""
+    names = list(dict.fromkeys(name for record in records for name in record))
+    columns = {}
+    for name in names:
+        column = [record.get(name) for record in records]
+        present = [value for value in column if not _missing(value)]
+        if present and all(isinstance(value, bool) for value in present):
+            columns[name] = pd.array(column, dtype="boolean")
+        elif present and all(isinstance(value, int) and not isinstance(value, bool) for value in present):
+            columns[name] = pd.array([None if _missing(v) else int(v) for v in column], dtype="Int64")
+        elif present and all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in present):
+            columns[name] = pd.array([math.nan if _missing(v) else float(v) for v in column], dtype=float)
+        else:
+            columns[name] = pd.array(["–" if _missing(v) else str(v) for v in column], dtype=object)
+    return pd.DataFrame(columns)
 
 
 def settings_frame(configs: list[RunConfig], labels: list[str]) -> pd.DataFrame:
@@ -156,7 +178,7 @@ def _figure(value, metric: str) -> str:
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def _local_time(iso: str) -> str:

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pandas as pd
 
@@ -152,3 +153,27 @@ def test_compare_charts_keep_one_spec_while_the_runs_grow():
                                                                                     "classification")], epochs=5)
     assert len({_shape(grow(n)[0]) for n in range(1, 6)}) == 1
     assert len(grow(5)[0]["datasets"]["history"]) == 9
+
+
+def test_parallel_coordinates_and_the_scatter_take_runs_of_different_shapes():
+    # Issue 21: a spiral run with 200 training examples beside runs of "all" (no count recorded) and a
+    # run with no hidden layer: a column of text and missing values crashed the sort (str < float).
+    from nnlab.run_table import typed
+
+    settings = typed([{"train_size": 200, "hidden": "8", "target": None, "batch_norm": False},
+                      {"train_size": None, "hidden": "8, 8", "target": "price", "batch_norm": True},
+                      {"train_size": None, "hidden": "none", "target": None, "batch_norm": False}])
+    table = settings.assign(run=["spiral", "circle", "iris"], **{"best val accuracy": [0.6, math.nan, 0.9]})
+    assert str(table["train_size"].dtype) == "Int64" and list(table["target"]) == ["–", "price", "–"]
+    parallel = charts.parallel_coordinates_chart(table, ["train_size", "hidden", "target", "batch_norm",
+                                                         "best val accuracy"], "best val accuracy")
+    drawn = {(r["run"], r["axis"]): (r["position"], r["raw"]) for r in rows(parallel)}
+    assert drawn[("spiral", "train_size")][1] == "200" and drawn[("iris", "train_size")] == (0.0, "–")
+    assert drawn[("spiral", "train_size")][0] > drawn[("iris", "train_size")][0]  # a missing value sits below
+    assert drawn[("circle", "best val accuracy")][1] == "–"
+    assert all(0 <= position <= 1 for position, _ in drawn.values())
+    scatter = spec(charts.metric_vs_setting_chart(table, "train_size", "best val accuracy", colour="run"))
+    assert scatter["encoding"]["x"]["type"] == "nominal"  # one value only: no number axis ticking 200.000000
+    many = table.assign(train_size=pd.array([200, 10_000, None], dtype="Int64"))
+    scatter = spec(charts.metric_vs_setting_chart(many, "train_size", "best val accuracy", colour="run"))
+    assert scatter["encoding"]["x"]["type"] == "quantitative" and scatter["encoding"]["x"]["axis"]["format"] == ",d"

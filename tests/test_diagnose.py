@@ -372,3 +372,25 @@ def test_real_run_a_spiral_without_hidden_layer_underfits():
 def test_real_run_an_absurd_learning_rate_diverges(settings):
     result = train(RunConfig(dataset="digits", epochs=8, **settings))
     assert result.verdict.kind == "diverged", result.verdict.explanation
+
+
+def test_an_overfitted_run_is_judged_for_underfitting_at_its_best_epoch_not_its_last():
+    # A search's best trial (issue 21): 96 % validation accuracy at epoch 5, 80 % at its last epoch after
+    # overfitting. Read at the last epoch it was also "underfitting" (below digits' 94.5 % bar): one verdict
+    # said both, and contradicted the figure the search showed for the trial.
+    from nnlab.findings import curves, find_underfitting
+    from nnlab.reference import reference_for
+
+    val = [0.5, 0.3, 0.2, 0.15, 0.14, 0.145, 0.15, 0.16, 0.17, 0.175, 0.18, 0.182]
+    loss = [0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.035, 0.03]
+    acc = [0.85, 0.9, 0.93, 0.95, 0.97, 0.9, 0.88, 0.86, 0.85, 0.85, 0.85, 0.85]
+    val_acc = [0.84, 0.89, 0.92, 0.94, 0.96, 0.9, 0.86, 0.84, 0.82, 0.81, 0.80, 0.80]
+    rows = curve(loss, val, acc, val_acc)
+    assert find_underfitting(curves(rows, "classification", 0.1, LN10), reference_for("digits"), {}) is not None
+    result = verdict(rows, dataset="digits")
+    assert result.kind == "overfitting" and result.best_epoch == 5
+    assert not any(f.kind == "underfitting" for f in result.findings), result.explanation
+    poorer = [a - 0.1 for a in acc[:5]] + acc[5:], [a - 0.1 for a in val_acc[:5]] + val_acc[5:]
+    worse = verdict(curve(loss, val, *poorer), dataset="digits")  # poor even at its best epoch: both hold, and say so
+    found = [f.text for f in worse.findings if f.kind == "underfitting"]
+    assert worse.kind == "overfitting" and found and "at its best epoch (5)" in found[0] and "86.0%" in found[0]

@@ -153,3 +153,19 @@ def test_a_finder_job_stopped_in_the_queue_ends_stopped(circle):
     job.join(timeout=60)
     assert job.status == "stopped" and job.result is None
     scheduler.release(holder)
+
+
+def test_a_flat_curve_has_no_clear_valley_and_no_suggestion(found):
+    # The course network's curve (issue 21): flat noise between 0.089 and 0.091, whose steepest wiggle
+    # was suggested as 5.2.
+    from nnlab.lr_finder import FinderResult, fall
+
+    lr = rates()
+    noise = np.random.default_rng(0).uniform(-0.001, 0.001, len(lr))
+    flat = 0.09 + noise
+    assert fall(flat) < 0.05
+    steepest, tenth = suggest(lr, flat)
+    result = FinderResult(list(lr), list(flat), list(flat), steepest, tenth, "Tried all 200 learning rates.", fall(flat))
+    assert not result.clear and "No clear valley" in result.flat_text()
+    assert result.to_dict()["suggested"] is None and result.to_dict()["clear_valley"] is False
+    assert found.clear and found.fall > 0.3  # the circle's curve falls: its suggestion stands

@@ -23,6 +23,7 @@ def test_use_this_learning_rate_sets_the_control(runs_dir):
     finder = [c for c in charts(at) if c["spec"].get("layer") and any(
         "learning_rate" in str(layer.get("encoding", {}).get("x", {})) for layer in c["spec"]["layer"])]
     assert finder and len(finder[0]["rows"]) > 20  # the curve, drawn
+    assert any(f"Suggested: **{suggested:g}**" in c.value for c in at.caption)  # bold, not a literal **0.0061**
     use.click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert widget(at, "Learning rate").value == pytest.approx(suggested) and suggested != 0.001

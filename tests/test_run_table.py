@@ -1,5 +1,4 @@
-import math
-
+import pandas as pd
 import pytest
 
 from nnlab.config import RunConfig
@@ -117,7 +116,8 @@ def test_hparams_table_row_per_run_settings_figures_and_run(tmp_path):
     assert table["learning_rate"].dtype.kind == "f" and list(table["hidden"]) == ["128", "128"]
     assert list(table["best val accuracy"]) == [0.7, 0.7] and list(table["test accuracy"]) == [0.75, 0.75]
     assert set(RunConfig().to_dict()) <= set(table.columns)
-    assert math.isnan(table["train_size"][0]) and table["train_size"][1] == 50  # "all" is not 0 examples
+    assert pd.isna(table["train_size"][0]) and table["train_size"][1] == 50  # "all" is not 0 examples
+    assert str(table["train_size"].dtype) == "Int64"  # whole numbers stay whole beside a missing one
     counted = store.create(RunConfig(dataset="iris"), train_examples=108)  # "all" of iris's training split
     assert list(hparams_table([store.load(counted)], ["all"])["train_size"]) == [108]
 

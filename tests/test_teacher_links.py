@@ -45,9 +45,15 @@ def test_a_link_that_hides_nothing_shows_every_control(runs_dir):
     at = open_page(TRAIN, optimizer="sgd", lock="optimizer")
     assert "Optimizer" not in labels(at)
     at.query_params.clear()
-    at.query_params["optimizer"] = "adam"  # another link, without a lock, lifts it
+    at.query_params["optimizer"] = "adam"  # another link or a lesson, without a lock, leaves the lock as it is
+    at.query_params["epochs"] = "7"
     at.run()
-    assert "Optimizer" in labels(at) and widget(at, "Optimizer").value == "adam"
+    assert "Optimizer" not in labels(at) and at.session_state["current_settings"].optimizer == "sgd"
+    assert widget(at, "Epochs").value == 7  # … the rest of that link is used
+    at.query_params.clear()
+    at.query_params["lock"] = ""  # the teacher's way to lift it
+    at.run()
+    assert "Optimizer" in labels(at)
 
 
 def test_unknown_names_are_noted_and_harmless(runs_dir):

@@ -2,6 +2,13 @@
 
 Every control takes its label, help, range and stepped values from nnlab.settings, the table that
 RunConfig validates with, so a valid setting (from a link, a CLI run, a remedy) always fits its control.
+
+The one way for anything else (a link, a lesson, a remedy button, "Use this learning rate", "Open the
+best in Train", "New run from this one") to set the controls is `request_settings`: the settings wait
+in the session and `controls()` puts them into the widgets before it draws them, on whichever page
+draws them next. Writing a widget's key directly fails in two ways: once the widget is drawn in this
+run Streamlit raises StreamlitWidgetAlreadyInstantiatedError, and a value written during a fragment's
+rerun is never shown, then overwritten by the browser's old value at the next full run.
 """
 from __future__ import annotations
 
@@ -17,7 +24,7 @@ from nnlab.safe_text import markdown
 from nnlab.settings import SETTINGS, offered
 from nnlab.tasks import REGRESSION
 from nnlab.ui import navigation, workspace
-from nnlab.ui.session_keys import FIXED_SETTINGS
+from nnlab.ui.session_keys import FIXED_SETTINGS, PENDING_SETTINGS
 
 CSV_SETTINGS = ("csv_path", "target", "task")  # drawn by the CSV upload, never fixed by a link
 LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
@@ -28,8 +35,9 @@ class _Form:
 
     def __init__(self, box, prefix: str):
         self.box, self.prefix = box, prefix
-        # Settings a teacher's link fixed (nnlab/ui/link.py): no control, the link's value.
-        self.fixed = st.session_state.get(FIXED_SETTINGS, {}) if prefix == "" else {}
+        # Settings a teacher's link fixed (nnlab/ui/link.py): no control, the link's value, on every
+        # page and in every configuration of a race.
+        self.fixed = fixed_settings()
 
     def heading(self, group: str) -> None:
         """A group's title, unless a teacher's link fixed all of the group."""
@@ -43,7 +51,7 @@ class _Form:
 
     def widget(self, kind: str, label: str, name: str, default, **kwargs):
         """A control remembered across pages; the default is only passed while the session holds no
-        value (set_controls may have put one there; Streamlit warns about both)."""
+        value (request_settings may have put one there; Streamlit warns about both)."""
         key = self.prefix + name
         if key not in st.session_state:
             kwargs["value" if kind != "selectbox" else "index"] = default
@@ -89,6 +97,7 @@ def _choice_name(name: str):
 def controls(prefix: str = "", container=None, *, compact: bool = False, columns: bool = False) -> RunConfig | None:
     """Every setting as a grouped control (in the sidebar unless a container is given; `columns`: the
     four groups side by side). Returns the RunConfig, or None after showing what to change."""
+    _take_requested(prefix)
     form = _Form(container if container is not None else st.sidebar, prefix)
     groups = iter(form.box.columns(4, gap="medium") if columns else [form.box] * 4)
     settings: dict = {}
@@ -219,8 +228,37 @@ def _csv_controls(form: _Form) -> dict:
     return {"csv_path": path, "target": target, "task": task}
 
 
-def set_controls(config: RunConfig, prefix: str = "") -> None:
-    """Put a config into the controls (presets, remedies, links, 'new run from this one')."""
+def fixed_settings() -> dict:
+    """The settings a teacher's link fixed for this session (name → value); no page offers to change them."""
+    return st.session_state.get(FIXED_SETTINGS) or {}
+
+
+def request_settings(config: RunConfig, prefix: str = "", *, open_page: str | None = None,
+                     rerun: bool = False) -> None:
+    """Ask for `config` in the controls drawn under `prefix` ("" for Train, Sweep and Search; "a_" … for a
+    race's configurations). They take it the next time they are drawn, before any widget exists.
+    `open_page` (a page key) goes there now; `rerun` reruns the whole page now (from a button inside a
+    fragment, or drawn after the controls). From a button's on_click, pass neither: the page reruns anyway."""
+    st.session_state.setdefault(PENDING_SETTINGS, {})[prefix] = config
+    if open_page is not None:
+        navigation.go(open_page)
+    elif rerun:
+        st.rerun(scope="app")
+
+
+def requested(prefix: str = "") -> RunConfig | None:
+    """The settings waiting for the controls under `prefix`, if any."""
+    return (st.session_state.get(PENDING_SETTINGS) or {}).get(prefix)
+
+
+def _take_requested(prefix: str) -> None:
+    config = (st.session_state.get(PENDING_SETTINGS) or {}).pop(prefix, None)
+    if config is not None:
+        _set_controls(config, prefix)
+
+
+def _set_controls(config: RunConfig, prefix: str = "") -> None:
+    """Put a config into the controls' session values: only before they are drawn (see the module's note)."""
     values = {name: getattr(config, name) for name, spec in SETTINGS.items()
               if spec.kind != "layers" and name not in ("early_stopping", "csv_path", "target", "task")}
     values.update(layers=len(config.hidden), per_layer=len(set(config.hidden)) > 1,

@@ -10,8 +10,11 @@ lesson is `/Race?lesson=optimizers`.
 
 A teacher's link can fix settings and hide their controls, and hide whole sections:
 `/Train?preset=course&lock=learning_rate,optimizer&hide=regularization`. The fixed values are the
-link's own; they stay fixed for the session (as the student moves between pages) until a link with
-other settings and no lock arrives. Unknown names are noted and ignored."""
+link's own; they stay fixed for the whole session, on every page that draws controls (Train, Race,
+Sweep, Search, the learning-rate finder), whatever other link or lesson the student opens, until
+another teacher's link replaces them (`?lock=` with nothing after it lifts them). A locked setting is
+not offered to a sweep or a search, and the teacher-link maker is not shown to a locked class.
+Unknown names are noted and ignored."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +27,7 @@ from nnlab.errors import UserError
 from nnlab.presets import PRESETS, RACES
 from nnlab.safe_text import markdown
 from nnlab.ui import workspace
-from nnlab.ui.controls import CSV_SETTINGS, set_controls
+from nnlab.ui.controls import CSV_SETTINGS, fixed_settings, request_settings
 from nnlab.settings import SETTINGS
 from nnlab.settings import shown, split_values
 from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON
@@ -41,19 +44,15 @@ def settings_from_link() -> None:
     and fix the settings a teacher's link locks (controls.controls leaves their controls out)."""
     params = {key: st.query_params.get(key) for key in st.query_params if key not in NOT_SETTINGS}
     teacher = {key: st.query_params.get(key) for key in (LOCK, HIDE) if key in st.query_params}
-    if teacher or (params and params != st.session_state.get("_link_written")):
+    if teacher and teacher != st.session_state.get(TEACHER_LINK):
         _fix_settings(params, teacher)
-    fixed, teacher = st.session_state.get(FIXED_SETTINGS), st.session_state.get(TEACHER_LINK, {})
-    if fixed:
-        parts = [f"{SETTINGS[name].label.lower()} {shown(name, fixed[name])}" for name in split_values(teacher.get(LOCK, ""))]
-        parts += [f"the {group} section" for group in split_values(teacher.get(HIDE, ""))]
-        st.caption(":material/lock: Your teacher's link fixes " + markdown(", ".join(parts)) + ".")
+    lock_note()
     if not params or params == st.session_state.get("_link_written"):
         return
     preset = params.pop("preset", None)
     if preset is not None:
         if preset in PRESETS:
-            set_controls(PRESETS[preset].config)
+            request_settings(PRESETS[preset].config)
             st.session_state[PRESET_NOTE] = PRESETS[preset]
         else:
             st.warning(f"There is no lesson called “{markdown(preset[:40])}”; the lessons are: {', '.join(PRESETS)}.")
@@ -69,7 +68,7 @@ def settings_from_link() -> None:
         except UserError:
             problems.append("the CSV file of this link is not in your workspace: upload it again")
     config, more = RunConfig.from_link(params, base)
-    set_controls(config)
+    request_settings(config)
     problems += more
     if problems:
         st.warning("Some settings in the link could not be used: " + markdown("; ".join(problems)))
@@ -93,14 +92,29 @@ def settings_to_link(config: RunConfig | None) -> None:
     st.session_state[CURRENT_SETTINGS] = config  # where a race starts from
 
 
+def lock_note() -> None:
+    """What the session's teacher link fixes, in a caption, on every page that draws controls."""
+    fixed, teacher = fixed_settings(), st.session_state.get(TEACHER_LINK, {})
+    if fixed:
+        parts = [f"{SETTINGS[name].label.lower()} {shown(name, fixed[name])}" for name in split_values(teacher.get(LOCK, ""))]
+        parts += [f"the {group} section" for group in split_values(teacher.get(HIDE, ""))]
+        st.caption(":material/lock: Your teacher's link fixes " + markdown(", ".join(parts)) + ".")
+
+
+def locked(name: str) -> bool:
+    """A setting (or a sweep's or search's knob: layers and neurons are the hidden layers) the
+    session's teacher link fixed."""
+    return {"layers": "hidden", "neurons": "hidden"}.get(name, name) in fixed_settings()
+
+
 GROUPS = ("data", "network", "training", "regularization")  # the sections a link can hide
 TEACHER_LINK = "_teacher_link"  # the lock and hide of the session's teacher link, written back into its link
 
 
 def _fix_settings(params: dict, teacher: dict) -> None:
     """Fix the settings `teacher` (the link's lock and hide) names at the values of the link's own
-    settings (or its lesson); a link without lock or hide lifts every lock."""
-    if not teacher:
+    settings (or its lesson), in place of any earlier teacher link's; an empty lock and hide lift every lock."""
+    if not any(teacher.values()):
         st.session_state.pop(FIXED_SETTINGS, None)
         st.session_state.pop(TEACHER_LINK, None)
         return
@@ -128,6 +142,10 @@ def race_from_link(count_key: str) -> None:
     when it carries settings this session has not written itself. A name the link gets wrong is
     noted and left out; the rest is used."""
     params = {key: st.query_params.get(key) for key in st.query_params if key not in NOT_SETTINGS}
+    teacher = {key: st.query_params.get(key) for key in (LOCK, HIDE) if key in st.query_params}
+    if teacher and teacher != st.session_state.get(TEACHER_LINK):  # a race link may lock, at A's values
+        _fix_settings({key[2:] if key.startswith("a_") else key: value for key, value in params.items()}, teacher)
+    lock_note()
     if not params or params == st.session_state.get("_race_link_written"):
         return
     problems = []
@@ -135,6 +153,10 @@ def race_from_link(count_key: str) -> None:
     if lesson is not None:
         if lesson in RACES:
             race_lesson(RACES[lesson], count_key)
+            raced = {name for config in RACES[lesson].configs[1:] for name in config.changes_from(RACES[lesson].configs[0])}
+            if any(locked(name) for name in raced):
+                st.info("This race changes " + markdown(", ".join(SETTINGS[name].label.lower() for name in sorted(raced)))
+                        + ", which your teacher's link fixes: its configurations stay alike.", icon=":material/lock:")
         else:
             st.warning(f"There is no race called “{markdown(lesson[:40])}”; the races are: {', '.join(RACES)}.")
         return
@@ -170,7 +192,7 @@ def race_lesson(lesson, count_key: str) -> None:
 def _set_race(configs: list[RunConfig], count_key: str) -> None:
     """The configurations into the controls of A, B …; the ones not racing become copies of A."""
     for i, prefix in enumerate(RACE_PREFIXES):
-        set_controls(configs[i] if i < len(configs) else configs[0], prefix)
+        request_settings(configs[i] if i < len(configs) else configs[0], prefix)
     st.session_state[count_key] = len(configs)
 
 
@@ -185,7 +207,7 @@ def race_to_link(configs: list[RunConfig]) -> None:
                        if SETTINGS[name].in_link})
     for key in [key for key in st.query_params if key not in wanted and key not in NOT_SETTINGS]:
         del st.query_params[key]
-    for key, value in wanted.items():
+    for key, value in {**wanted, **st.session_state.get(TEACHER_LINK, {})}.items():  # a lock travels with the race
         if st.query_params.get(key) != value:
             st.query_params[key] = value
     st.session_state["_race_link_written"] = wanted
@@ -193,8 +215,9 @@ def race_to_link(configs: list[RunConfig]) -> None:
 
 def teacher_link_maker(config: RunConfig | None) -> None:
     """An expander that builds a teacher's link from the current settings: the settings and
-    sections picked are fixed at their current values and their controls hidden."""
-    if config is None:
+    sections picked are fixed at their current values and their controls hidden. Not for a class a
+    teacher's link has locked."""
+    if config is None or fixed_settings():
         return
     with st.expander("Make a teacher link", icon=":material/lock:"):
         st.caption("Set the controls as the class should start, then pick what the class may not change. "

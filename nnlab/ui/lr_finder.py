@@ -1,9 +1,12 @@
 """The learning-rate finder on the Train page: run it, watch it, read its curve, use its suggestion.
 
 The test trains, so it waits for a training slot like a run (nnlab/lr_finder_job.py); the page polls
-it in a fragment and touches it, and "Use this learning rate" puts the suggestion into the control.
+it in a fragment and touches it, and "Use this learning rate" asks for the suggestion in the controls
+(nnlab.ui.controls.request_settings: the button sits in the fragment, so the whole page reruns).
 """
 from __future__ import annotations
+
+import dataclasses
 
 import streamlit as st
 
@@ -13,11 +16,10 @@ from nnlab.lr_finder_job import FinderJob
 from nnlab.safe_text import markdown
 from nnlab.settings import shown
 from nnlab.status import Status
-from nnlab.ui import workspace
+from nnlab.ui import controls, workspace
 from nnlab.ui.data_cache import load_data
 
 FINDER_JOB = "lr_finder_job"
-LEARNING_RATE_CONTROL = "learning_rate"  # the Train page's control (nnlab.ui.controls, no prefix)
 
 
 def finder_section(config, dataset) -> None:
@@ -64,24 +66,26 @@ def _finder_fragment(was_running: bool, config) -> None:
 def _result(job: FinderJob, config) -> None:
     result = job.result
     suggested = float(f"{result.suggested:.2g}")
-    st.vega_lite_chart(charts.lr_finder_chart(result.curve(), result.suggested).to_dict(), width="stretch")
-    st.caption(markdown(f"{result.message} Suggested: **{suggested:g}**, where the smoothed loss falls fastest "
-                        f"(fastai's steepest-descent rule); fastai's other rule, the lowest loss ÷ 10, gives "
-                        f"{result.minimum_tenth:.2g}."))
+    chart = charts.lr_finder_chart(result.curve(), result.suggested)
+    if not result.clear:  # the curve alone: a mark on a flat curve would point at noise
+        chart = chart.layer[0].properties(height=chart.height, width="container")
+    st.vega_lite_chart(chart.to_dict(), width="stretch")
+    if not result.clear:
+        st.warning(markdown(f"{result.message} {result.flat_text()}"), icon=":material/trending_flat:")
+        return
+    st.caption(f"{markdown(result.message)} Suggested: **{suggested:g}**, where the smoothed loss falls fastest "
+               f"(fastai's steepest-descent rule); fastai's other rule, the lowest loss ÷ 10, gives "
+               f"{result.minimum_tenth:.2g}.")
     changed = config.changes_from(job.config) if config is not None else {}
     changed.pop("learning_rate", None)  # using the suggestion changes it: that is the point
     if changed:
         st.caption("Found for the settings before you changed "
                    + markdown(", ".join(f"{name} ({shown(name, old)} → {shown(name, new)})"
                                         for name, (old, new) in changed.items())) + ".")
-    st.button(f"Use this learning rate ({suggested:g})", icon=":material/check:", on_click=_use, args=(suggested,),
-              disabled=config is not None and config.learning_rate == suggested,
-              help="Sets the learning-rate control; press Train to try it.")
-
-
-def _use(rate: float) -> None:
-    """A button callback: it runs before the controls are drawn, so it may set their value."""
-    st.session_state[LEARNING_RATE_CONTROL] = rate
+    if st.button(f"Use this learning rate ({suggested:g})", icon=":material/check:",
+                 disabled=config is None or config.learning_rate == suggested,
+                 help="Sets the learning-rate control; press Train to try it."):
+        controls.request_settings(dataclasses.replace(config, learning_rate=suggested), rerun=True)
 
 
 def _place(place: int | None) -> str:

@@ -12,8 +12,7 @@ from nnlab.config import RunConfig
 from nnlab.diagnose import KINDS, Verdict, diagnose_saved, remedies
 from nnlab.safe_text import markdown
 from nnlab.status import Status
-from nnlab.ui import navigation
-from nnlab.ui.controls import set_controls
+from nnlab.ui.controls import request_settings
 from nnlab.ui.downloads import downloads
 
 STATUS_ICONS = {k: f":material/{v}:" for k, v in {
@@ -64,10 +63,9 @@ def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "", 
                 changed = dataclasses.replace(config, **step.changes)
                 if go_to is None:
                     cols[i % len(cols)].button(step.text, key=f"remedy_{key}{apply_prefix}{i}", width="stretch",
-                                               on_click=set_controls, args=(changed, apply_prefix))
+                                               on_click=request_settings, args=(changed, apply_prefix))
                 elif cols[i % len(cols)].button(step.text, key=f"remedy_{key}{i}", width="stretch"):
-                    set_controls(changed, apply_prefix)
-                    navigation.go(go_to)
+                    request_settings(changed, apply_prefix, open_page=go_to)
         with st.expander("The lecture's remedies"):
             for item in verdict.lecture or [{"text": text, "in_use": False} for text in verdict.remedies]:
                 st.markdown(f"- {item['text']}" + (" — *this run already does this*" if item["in_use"] else ""))

@@ -13,9 +13,9 @@ from nnlab.safe_text import markdown
 from nnlab.search import (KNOBS, MAX_MINUTES, MAX_TRIALS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
                           load_study, objective_of, parse_space, space_of, study_key, study_names, trials_frame)
 from nnlab.search_job import SearchJob
-from nnlab.ui import controls, live, navigation, workspace
+from nnlab.ui import controls, link, live, navigation, workspace
 from nnlab.ui.data_cache import load_data
-from nnlab.ui.results import VERDICT_ICONS
+from nnlab.ui.results import saved_verdict, verdict_panel
 
 SEARCH = "search_job"  # the page's SearchJob in session_state
 
@@ -27,7 +27,12 @@ def plan_controls(base: RunConfig | None) -> tuple[SearchPlan | None, str]:
         return None, ""
     defaults = default_space(base.dataset)
     images = "image" if defaults["neurons"].high > 64 else "small"  # the default ranges differ: keys too
-    chosen = st.multiselect("Knobs to search", list(KNOBS), default=list(defaults), key="search_knobs",
+    knobs = [name for name in KNOBS if not link.locked(name)]  # a teacher's lock holds in a search too
+    earlier = st.session_state.get("search_knobs")
+    if earlier is not None and any(name not in knobs for name in earlier):  # chosen before the lock came
+        st.session_state["search_knobs"] = [name for name in earlier if name in knobs]
+    chosen = st.multiselect("Knobs to search", knobs, key="search_knobs",
+                            **({} if earlier is not None else {"default": [name for name in defaults if name in knobs]}),
                             format_func=lambda name: KNOBS[name].title,
                             help="The other settings come from the sidebar, the same for every trial.")
     texts = []
@@ -175,25 +180,43 @@ def results() -> None:
 
 
 def _best(finished, objective) -> None:
+    """The best trial: its figure and the epoch it came from, its verdict made again from its curves
+    (as Train, Runs and Compare say it), and a way to open it in Train."""
     best = finished.loc[finished["value"].idxmax() if objective.maximize else finished["value"].idxmin()]
-    st.subheader(f"Best: trial {int(best['trial'])}, {objective.words} {objective.shown(best['value'])}")
     store = workspace.store()
     run = None
     if store is not None and best["run"]:
         try:
             run = store.load(best["run"])
         except UserError:
-            st.caption("Its run is no longer kept (deleted?).")
-    if run is not None:
-        settings = ", ".join(f"{k} {_shown(v)}" for k, v in best.items() if k in KNOBS and not _missing(v))
-        st.markdown(markdown(settings))
-        if run.verdict:
-            st.markdown(f"{VERDICT_ICONS.get(run.verdict.get('kind'), '')} **{markdown(str(run.verdict.get('title', '')))}**: "
-                        f"{markdown(str(run.verdict.get('explanation', '')))}")
-        if st.button("Open the best in Train", icon=navigation.PAGES["train"].material_icon,
-                     help="The Train page with this trial's settings: train it longer, look at its mistakes."):
-            controls.set_controls(run.config)
-            navigation.go("train")
+            pass
+    epoch = _epoch_of(run, objective, best["value"]) if run is not None else None
+    at = f" at epoch {epoch} of {run.epochs_run}" if epoch else ""
+    st.subheader(f"Best: trial {int(best['trial'])}, {objective.words} {objective.shown(best['value'])}{at}")
+    if run is None:
+        st.caption("Its run is no longer kept (deleted?).")
+        return
+    settings = ", ".join(f"{k} {_shown(v)}" for k, v in best.items() if k in KNOBS and not _missing(v))
+    st.markdown(markdown(settings))
+    if st.button("Open the best in Train", icon=navigation.PAGES["train"].material_icon,
+                 help="The Train page with this trial's settings: train it longer, look at its mistakes."):
+        controls.request_settings(run.config, open_page="train")
+    verdict = saved_verdict(run)
+    if verdict is not None:
+        if epoch and epoch < run.epochs_run:
+            st.caption(f"The search counts each trial's best epoch; the verdict reads its whole curve, to its last "
+                       f"epoch ({run.epochs_run}).")
+        verdict_panel(verdict, run.config, key="search_best_", go_to="train")
+
+
+def _epoch_of(run, objective, value) -> int | None:
+    """The epoch (1-based) whose figure is the trial's value."""
+    history = run.history
+    if history is None or history.empty or objective.column not in history:
+        return None
+    figures = history[objective.column].astype(float).reset_index(drop=True)
+    matches = figures.index[(figures - float(value)).abs() <= 1e-9 * max(1.0, abs(float(value)))]
+    return int(matches[0]) + 1 if len(matches) else None
 
 
 def _importance(study, finished: int) -> None:

@@ -6,3 +6,4 @@ TRAIN_JOB, RACE, SWEEP, APPROXIMATION = "train_job", "race", "sweep", "approxima
 CURRENT_SETTINGS = "current_settings"  # the RunConfig of the main controls (Train, Sweep): where a race starts
 RACE_LESSON = "race_lesson"  # the race lesson a link opened (nnlab.presets.RaceLesson), shown while its settings stay
 FIXED_SETTINGS = "fixed_settings"  # settings a teacher's link fixed, name → value: the main controls leave them out
+PENDING_SETTINGS = "_pending_settings"  # key prefix → RunConfig asked for, put into those controls when next drawn

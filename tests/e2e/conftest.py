@@ -23,10 +23,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, **env: str) -> tuple[str, subprocess.Popen]:
-    """`streamlit run app.py` on a free port, runs kept in `folder`; its base URL once
+def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str, subprocess.Popen]:
+    """`streamlit run app.py` on `port` (a free one if None), runs kept in `folder`; its base URL once
     /_stcore/health says ok, and the process (the caller stops it)."""
-    port = _free_port()
+    port = port or _free_port()
     log = open(folder / "streamlit.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),

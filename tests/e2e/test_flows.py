@@ -1,0 +1,206 @@
+"""Where features meet (issue 21), in a real browser on one server: the learning-rate finder's
+suggestion reaches the next run; Compare draws runs of different shapes; Search's best trial opens in
+Train; a teacher's lock holds on every page. Each failed before: the control kept its old rate, Compare
+crashed on str < float, Train crashed with StreamlitWidgetAlreadyInstantiatedError, Race showed the
+locked controls again."""
+import re
+import socket
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from conftest import open_app, shoot, start_server, stop_server
+
+pytestmark = pytest.mark.browser
+
+PORTS = range(8630, 8640)  # this module's own ports, apart from the other journeys'
+CIRCLE = "dataset=circle&samples=300&hidden=8&batch_size=16&epochs=2"
+
+
+def _port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip(f"none of the ports {PORTS.start}–{PORTS.stop - 1} is free")
+
+
+@pytest.fixture(scope="module")
+def flows(tmp_path_factory):
+    """A server of this module, and the run store it keeps its runs in."""
+    from nnlab.database import SQLITE_FILE
+    from nnlab.runs import SHARED, RunStore
+
+    folder = tmp_path_factory.mktemp("flows")
+    url, process = start_server(folder, _port(), NNLAB_RUNS="shared")
+    yield url, RunStore(f"sqlite:///{folder / SQLITE_FILE}", SHARED)
+    stop_server(process)
+
+
+def _main(page):
+    return page.get_by_test_id("stMainBlockContainer")
+
+
+def _no_error(page) -> None:
+    errors = page.get_by_test_id("stException")
+    assert errors.count() == 0, errors.first.inner_text()
+
+
+def _labels(page, text: str):
+    """The widgets labelled exactly `text` (Streamlit's labels, not the help tooltips)."""
+    return page.get_by_test_id("stWidgetLabel").filter(has_text=re.compile(f"^{re.escape(text)}$"))
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, f"{what} within {timeout:.0f} s"
+        time.sleep(0.2)
+
+
+def _settled(page) -> None:
+    """Wait until the rerun a click started has drawn the page again: Streamlit marks the elements of
+    the previous run `data-stale="true"` until the new run has replaced them."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator('[data-stale="true"]').first.wait_for(state="attached", timeout=5_000)  # the rerun began
+    except PlaywrightTimeout:
+        pass  # or it has ended already
+    page.wait_for_function("!document.querySelector('[data-stale=\"true\"]')", timeout=120_000)
+
+
+def _query(page) -> dict:
+    """The settings in the page's link (the controls write them there)."""
+    query = parse_qs(urlparse(page.evaluate("location.href")).query)
+    return {key: values[0] for key, values in query.items() if key not in ("lock", "hide", "workspace")}
+
+
+def _menu(page, title: str) -> None:
+    """Click a page in the sidebar's menu, as a student does (the menu's links carry no query)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(re.compile(f"/{title}"))
+
+
+def test_the_finders_rate_goes_into_the_control_and_the_next_run(flows, page):
+    url, store = flows
+    open_app(page, f"{url}/Train?{CIRCLE}")
+    page.get_by_text("Learning rate: schedule and finder").click()
+    page.get_by_role("button", name="Find a learning rate").click()
+    use = page.get_by_role("button", name=re.compile(r"Use this learning rate \("))
+    use.wait_for(timeout=180_000)
+    rate = float(re.search(r"\(([^)]+)\)", use.inner_text()).group(1))
+    assert rate != 0.001
+    use.click()
+    page.wait_for_url(re.compile(f"learning_rate={re.escape(f'{rate:g}')}"))  # the control, and the link, took it
+    page.get_by_text(f"Constant learning rate {rate:g} in every epoch").wait_for(state="attached")
+    _main(page).get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Trained all 2 epochs.").first.wait_for(timeout=120_000)
+    _no_error(page)
+    newest = store.load(store.list()[0][0].id)
+    assert newest.config.learning_rate == pytest.approx(rate)  # the run trained at the rate the finder found
+    assert newest.history["learning_rate"].iloc[0] == pytest.approx(rate)
+    shoot(page, "flows-finder-used")
+
+
+def test_compare_draws_runs_of_different_shapes(flows, page):
+    from nnlab.config import RunConfig
+    from nnlab.data import load_dataset
+    from nnlab.jobs import TrainingJob
+
+    url, store = flows
+    ids = []
+    for config in (RunConfig(dataset="spiral", hidden=(8,), epochs=2, train_size=200),  # a set training size
+                   RunConfig(dataset="circle", samples=200, hidden=(8, 8), epochs=2, optimizer="sgd", loss="mse"),
+                   RunConfig(dataset="iris", hidden=(), epochs=2, early_stopping=3)):  # "all": no count recorded
+        job = TrainingJob(config, load_dataset, store=store, abandon_seconds=600)
+        job.run()
+        ids.append(job.run_id)
+    open_app(page, f"{url}/Compare?runs={','.join(ids)}")
+    page.get_by_text("Settings against results").wait_for(timeout=60_000)
+    page.get_by_text("Each run a line across the settings").wait_for()
+    _no_error(page)
+    setting = _main(page).get_by_test_id("stSelectbox").filter(has=_labels(page, "Setting"))
+    setting.click()
+    page.get_by_role("option", name="train_size", exact=True).click()
+    _settled(page)
+    page.get_by_text("Each run a line across the settings").wait_for()
+    _wait(lambda: page.locator('[data-testid="stVegaLiteChart"]').count() >= 4, 120, "the curves, the scatter and "
+          "the parallel coordinates were not drawn")
+    _no_error(page)
+    shoot(page, "flows-compare-mixed")
+
+
+def test_searchs_best_trial_opens_in_train_with_its_settings(flows, page):
+    url, store = flows
+    open_app(page, f"{url}/Search?{CIRCLE}")
+    trials = page.get_by_role("spinbutton", name="Trials")
+    trials.fill("2")
+    trials.press("Enter")
+    study = page.get_by_role("textbox", name="Study name")
+    study.fill("best to train")
+    study.press("Enter")
+    page.get_by_text("Up to 2 trials").wait_for()
+    _main(page).get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("button", name="Open the best in Train").wait_for(timeout=240_000)
+    header = page.get_by_text(re.compile(r"^Best: trial \d+")).first.inner_text()
+    page.get_by_text(re.compile(r"^Best: trial \d+")).first.scroll_into_view_if_needed()
+    shoot(page, "flows-search-best")
+    number = int(re.search(r"trial (\d+)", header).group(1))
+    best = next(run for run in store.list()[0] if run.label.endswith(f"best to train · trial {number}"))
+    page.get_by_role("button", name="Open the best in Train").click()
+    page.wait_for_url(re.compile(r"/Train"))
+    page.get_by_text("Start here").wait_for()
+    _no_error(page)
+    wanted = best.config.to_link()  # every setting of the trial that differs from the defaults
+    _wait(lambda: _query(page) == wanted, 30, f"Train's controls (its link: {_query(page)}) did not take the best "
+          f"trial's settings {wanted}")
+    assert re.search(r"at epoch \d of \d", header), header  # the figure says which epoch it comes from
+    shoot(page, "flows-search-best-in-train")
+
+
+def test_a_teachers_lock_holds_on_every_page(flows, page):
+    url, _ = flows
+    open_app(page, f"{url}/Train?{CIRCLE}&learning_rate=0.05&lock=learning_rate&hide=regularization")
+    page.get_by_text("Your teacher's link fixes").first.wait_for()
+    _labels(page, "Batch size").first.wait_for()  # the controls are drawn
+    assert _labels(page, "Learning rate").count() == 0 and _labels(page, "Dropout").count() == 0
+    assert page.get_by_text("Make a teacher link").count() == 0
+
+    _menu(page, "Race")
+    _labels(page, "Batch size").first.wait_for()
+    page.get_by_text("Your teacher's link fixes").first.wait_for()
+    assert _labels(page, "Learning rate").count() == 0 and _labels(page, "Dropout").count() == 0
+    assert "lock=learning_rate" in page.evaluate("location.href")  # a race link shared from here locks too
+    _no_error(page)
+    shoot(page, "flows-lock-race")
+
+    _menu(page, "Sweep")
+    knob = _main(page).get_by_test_id("stSelectbox").filter(has=_labels(page, "Setting to sweep"))
+    knob.wait_for()
+    assert "Learning rate" not in knob.inner_text()
+    knob.click()
+    options = page.get_by_role("option").all_inner_texts()
+    assert options and "Learning rate" not in options and "Dropout" not in options
+    page.keyboard.press("Escape")
+    assert _labels(page, "Learning rate").count() == 0
+
+    _menu(page, "Search")
+    knobs = _main(page).get_by_test_id("stMultiSelect").filter(has=_labels(page, "Knobs to search"))
+    knobs.wait_for()
+    chosen = knobs.inner_text()
+    assert "Neurons per hidden layer" in chosen and "Learning rate" not in chosen and "Dropout" not in chosen
+    page.get_by_text("Your teacher's link fixes").first.wait_for()
+
+    _menu(page, "Train")
+    _labels(page, "Batch size").first.wait_for()
+    assert _labels(page, "Learning rate").count() == 0
+    assert page.get_by_text("Make a teacher link").count() == 0
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home", exact=True).click()
+    page.get_by_text("Start from a lesson").wait_for()
+    assert page.get_by_text("Make a teacher link").count() == 0
+    _no_error(page)
