@@ -17,6 +17,9 @@ TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
 ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
 SPLITS = ["train", "validation"]
 METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error"}
+# Streamlit fits a chart's whole height (legend and axes included) into its `height`: a legend of four
+# runs left a race's curves 57 px. These charts fit the width only; `height` is the plot's own.
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
 
 
 def history_frame(history: list[dict] | pd.DataFrame, task: str, run: str = "") -> pd.DataFrame:
@@ -33,7 +36,7 @@ def _metric_panel(metric: str, epochs: int, colour: alt.Color, height: int, dash
     """One panel over the named data sets "history" (wide rows) and "best" (the best epoch)."""
     is_accuracy = metric == "accuracy"
     title = METRIC_TITLES[metric]
-    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1]) if is_accuracy else alt.Scale(zero=False),
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1], clamp=True) if is_accuracy else alt.Scale(zero=False),
               axis=alt.Axis(format="%") if is_accuracy else alt.Axis())
     x = alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[1, max(2, epochs)]), axis=alt.Axis(tickMinStep=1))
     lines = alt.Chart(alt.Data(name="history")).transform_fold(
@@ -74,6 +77,8 @@ def _curve_specs(metric: str, epochs: int, height: int, runs: tuple[str, ...] | 
     specs = []
     for panel in ("loss", metric):
         spec = _metric_panel(panel, epochs, colour, height, dash_legend=runs is None).to_dict()
+        if runs is not None:  # a race's or a comparison's legend, a row per run, goes below the plot's height
+            spec["autosize"] = FIT_WIDTH
         if runs is None:
             spec["layer"] += json.loads(_evidence_layers(epochs, with_trend=panel == "loss")) + json.loads(_rate_change_layers())
         specs.append(json.dumps(spec))
@@ -213,7 +218,9 @@ def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_na
     """TensorFlow Playground's picture: the network's output over the plane, and the points."""
     if task == "classification":
         colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P",
-                           scale=alt.Scale(domain=[0, 1], range=[ORANGE, "#f7f7f7", BLUE]))
+                           # three colours need three domain stops: with [0, 1], a linear scale took only the
+                           # first two, so P(blue) = 1 was drawn pale and blue points lost their outline on it
+                           scale=alt.Scale(domain=[0, 0.5, 1], range=[ORANGE, "#f7f7f7", BLUE], clamp=True))
         point_colour = alt.Color("label:N", scale=alt.Scale(domain=list(class_names), range=[ORANGE, BLUE]), title="class")
     else:
         colour = alt.Color("value:Q", title="prediction", scale=alt.Scale(scheme="blueorange", reverse=True))
@@ -337,7 +344,7 @@ def learning_rate_chart(planned: list[dict], history: list[dict] | pd.DataFrame 
     rules = alt.Chart(marks).mark_rule(color=SET_COLOUR, strokeWidth=2).encode(x="epoch:Q", tooltip=["label:N"])
     text = alt.Chart(marks).mark_text(align="left", dx=4, baseline="top", color=SET_COLOUR).encode(
         x="epoch:Q", y=alt.value(2), text=alt.value("set by you"))
-    return alt.layer(lines, rules, text).properties(height=height, width="container")
+    return alt.layer(lines, rules, text).properties(height=height, width="container", autosize=FIT_WIDTH)
 
 
 def lr_finder_chart(curve: list[dict], suggested: float, *, height: int = 280) -> alt.LayerChart:

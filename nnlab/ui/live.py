@@ -151,6 +151,9 @@ def status_line(job: TrainingJob) -> str:
         where = f"{_ordinal(place)} in line" if place else "next"
         estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
         return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"
+    if not job.done and job.paused:  # no clock while it holds: neither the time trained nor the time left moves
+        epoch, _, _ = job.progress
+        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · paused"
     if not job.done:
         epoch, _, _ = job.progress
         eta = job.eta()

@@ -1,0 +1,34 @@
+"""The charts a lesson needs to be seen (issue 21, problem 7): checked on their Vega-Lite specs."""
+import pandas as pd
+
+from nnlab import charts, inside_charts
+
+HISTORY = [{"epoch": i, "loss": 1 / i, "val_loss": 1.2 / i, "accuracy": 0.5 + i / 100, "val_accuracy": 0.5 + i / 120,
+            "learning_rate": 0.01} for i in range(1, 6)]
+RACE = ["A", "B: optimizer SGD → SGD + momentum", "C: optimizer SGD → Adam; learning rate 0.01 → 0.001",
+        "D: optimizer SGD → Lion; learning rate 0.01 → 0.0001"]
+
+
+def test_a_race_of_four_keeps_its_plot_height_whatever_its_legend():
+    loss, accuracy = charts.compare_charts([(name, HISTORY, "classification") for name in RACE], epochs=8, height=280)
+    for spec in (loss, accuracy):
+        # Streamlit fits a chart's whole height, legend included, into `height` unless only the width is fitted
+        assert spec["autosize"]["type"] == "fit-x" and spec["height"] == 280
+    scale = accuracy["layer"][0]["encoding"]["y"]["scale"]
+    assert scale["domain"] == [0, 1] and scale["clamp"] is True  # no line above 100 %
+
+
+def test_the_learning_rate_chart_fits_its_width_only():
+    spec = charts.learning_rate_chart([{"epoch": e, "learning_rate": 0.1} for e in range(1, 6)], HISTORY,
+                                      height=160).to_dict()
+    assert spec["autosize"]["type"] == "fit-x" and spec["height"] == 160
+
+
+def test_every_layer_of_a_deep_network_gets_its_own_colour_and_a_whole_legend():
+    layers = [f"hidden {i}" for i in range(1, 9)] + ["output"]
+    norms = pd.DataFrame([{"epoch": 1, "layer": name, "grad_norm": 10.0 ** -i} for i, name in enumerate(layers)])
+    spec = inside_charts.gradient_norm_chart(norms, layers)
+    colour = spec["encoding"]["color"]
+    assert len(set(colour["scale"]["range"])) == len(layers)
+    assert colour["legend"]["orient"] == "bottom" and colour["legend"]["labelLimit"] == 0
+    assert spec["autosize"]["type"] == "fit-x"
