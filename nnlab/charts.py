@@ -15,6 +15,7 @@ from nnlab.jsonsafe import json_safe
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
 ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
+POINT_EDGE = "#3a3a3a"  # a data point's edge: seen on orange, blue and the near-white of an unsure prediction
 SPLITS = ["train", "validation"]
 METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error"}
 # Streamlit fits a chart's whole height (legend and axes included) into its `height`: a legend of four
@@ -217,23 +218,25 @@ def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:
 def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = ()) -> alt.LayerChart:
     """TensorFlow Playground's picture: the network's output over the plane, and the points."""
     if task == "classification":
-        colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P",
-                           # three colours need three domain stops: with [0, 1], a linear scale took only the
-                           # first two, so P(blue) = 1 was drawn pale and blue points lost their outline on it
-                           scale=alt.Scale(domain=[0, 0.5, 1], range=[ORANGE, "#f7f7f7", BLUE], clamp=True))
+        scale = alt.Scale(domain=[0, 0.5, 1], range=[ORANGE, "#f7f7f7", BLUE], clamp=True)
+        colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P", scale=scale)
         point_colour = alt.Color("label:N", scale=alt.Scale(domain=list(class_names), range=[ORANGE, BLUE]), title="class")
     else:
-        colour = alt.Color("value:Q", title="prediction", scale=alt.Scale(scheme="blueorange", reverse=True))
+        scale = alt.Scale(scheme="blueorange", reverse=True)
+        colour = alt.Color("value:Q", title="prediction", scale=scale)
         point_colour = alt.Color("label:Q", scale=alt.Scale(scheme="blueorange", reverse=True), legend=None)
-    heat = alt.Chart(grid).mark_rect(opacity=0.75).encode(
+    # Opaque cells, each edged in its own colour: translucent ones let the background through their seams (a
+    # pale grid of flat rectangles). The points are edged in dark grey: white edges vanished where the
+    # network is unsure (P near 0.5 is drawn near white), just where the points matter most.
+    heat = alt.Chart(grid).mark_rect(strokeWidth=0.6).encode(
         x=alt.X("x1:Q", title="x1", scale=alt.Scale(nice=False, zero=False)), x2="x1_end:Q",
         y=alt.Y("x2:Q", title="x2", scale=alt.Scale(nice=False, zero=False)), y2="x2_end:Q",
-        color=colour,
+        color=colour, stroke=alt.Stroke("value:Q", scale=scale, legend=None),
     )
     dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=1).encode(
         x="x1:Q", y="x2:Q", color=point_colour,
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle"])),
-        stroke=alt.value("white"),
+        stroke=alt.value(POINT_EDGE),
         tooltip=["split:N", "label", alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f")],
     )
     return alt.layer(heat, dots).properties(width="container", height=420)

@@ -1,5 +1,7 @@
 """The charts a lesson needs to be seen (issue 21, problem 7): checked on their Vega-Lite specs."""
+import numpy as np
 import pandas as pd
+import pytest
 
 from nnlab import charts, inside_charts
 
@@ -32,3 +34,29 @@ def test_every_layer_of_a_deep_network_gets_its_own_colour_and_a_whole_legend():
     assert len(set(colour["scale"]["range"])) == len(layers)
     assert colour["legend"]["orient"] == "bottom" and colour["legend"]["labelLimit"] == 0
     assert spec["autosize"]["type"] == "fit-x"
+
+
+def test_the_decision_boundary_is_opaque_and_its_points_keep_an_edge_on_an_unsure_prediction():
+    grid = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0.0, 0.0], "x1_end": [1.0, 2.0], "x2_end": [1.0, 1.0], "value": [0.5, 0.9]})
+    points = pd.DataFrame({"x1": [0.5], "x2": [0.5], "label": ["blue"], "split": ["train"]})
+    heat, dots = charts.boundary_chart(grid, points, "classification", ("orange", "blue")).to_dict()["layer"]
+    assert heat["mark"].get("opacity", 1) == 1  # translucent cells showed the background through their seams
+    assert heat["encoding"]["stroke"]["scale"] == heat["encoding"]["color"]["scale"]
+    near_white = heat["encoding"]["color"]["scale"]["range"][1]
+    assert dots["encoding"]["stroke"]["value"] not in (near_white, "white", "#ffffff")
+
+
+def test_boundary_cells_are_centred_on_the_points_they_were_computed_at():
+    from nnlab.config import RunConfig
+    from nnlab.data import load_dataset
+    from nnlab.model import build_model
+    from nnlab.predictions import boundary_grid
+
+    config = RunConfig(dataset="spiral", hidden=(4,), epochs=1)
+    dataset = load_dataset(config)
+    grid = boundary_grid(build_model(config, dataset), dataset)
+    centre = (grid["x1"] + grid["x1_end"]) / 2
+    raw = dataset.scaler.inverse_transform(np.concatenate([dataset.x_train, dataset.x_test]))[:, 0]
+    pad = (raw.max() - raw.min()) * 0.05
+    # the first and last cells centred on the grid's first and last points, where their values were computed
+    assert centre.min() == pytest.approx(raw.min() - pad) and centre.max() == pytest.approx(raw.max() + pad)
