@@ -60,3 +60,29 @@ def test_boundary_cells_are_centred_on_the_points_they_were_computed_at():
     pad = (raw.max() - raw.min()) * 0.05
     # the first and last cells centred on the grid's first and last points, where their values were computed
     assert centre.min() == pytest.approx(raw.min() - pad) and centre.max() == pytest.approx(raw.max() + pad)
+
+
+def _search_frame():
+    from nnlab.search import Objective, Range
+
+    frame = pd.DataFrame({"trial": range(6), "state": ["complete"] * 6, "value": [0.6, 0.7, 0.8, 0.9, 0.65, 0.85],
+                          "epochs": 3, "learning_rate": [1e-4, 1e-3, 1e-2, 1e-1, 3e-3, 3e-2],
+                          "dropout": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]})
+    space = {"learning_rate": Range("learning_rate", 1e-4, 1, log=True), "dropout": Range("dropout", 0, 0.5)}
+    return frame, space, Objective("val_accuracy", True)
+
+
+def test_each_knob_alone_keeps_its_plot_and_reads_on_the_dark_theme():
+    import json
+
+    from nnlab import search_charts
+
+    frame, space, objective = _search_frame()
+    for found in space.values():
+        spec = search_charts.slice_chart(frame, found, objective).to_dict()
+        assert "title" not in spec  # the x axis names the knob: a title above was cut off
+        assert spec["autosize"]["type"] == "fit-x" and spec["height"] == 200
+        assert "greys" not in json.dumps(spec)  # late trials drawn black, on the dark theme's black
+    lines = search_charts.parallel_coordinates_chart(frame, space, objective).to_dict()
+    assert lines["encoding"]["color"]["scale"]["scheme"]["extent"][0] > 0  # no near-black purple
+    assert "black" not in json.dumps(lines) and "#000" not in json.dumps(lines)  # axes coloured by the theme
