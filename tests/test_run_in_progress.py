@@ -2,6 +2,8 @@
 paused run's progress line stops counting down."""
 import threading
 
+import pytest
+
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
 from nnlab.jobs import RaceJob, TrainingJob, run_in_progress
@@ -24,6 +26,7 @@ def wait_until(condition) -> None:
     raise AssertionError("condition not met in time")
 
 
+@pytest.mark.slow
 def test_the_run_of_a_closed_tab_is_found_by_its_workspace_or_its_owner(tmp_path):
     url = f"sqlite:///{tmp_path}/runs.sqlite"
     scheduler = Scheduler(2)

@@ -1,5 +1,6 @@
 """A CSV upload the page cannot use says why in words, once: no "dataset 'csv' needs csv_path…" beside
 it (issue 21, "Also")."""
+import pytest
 from apptest_helpers import open_page, widget
 
 from nnlab import csv_data
@@ -14,6 +15,7 @@ def test_choosing_your_own_data_before_uploading_asks_for_the_file_only(runs_dir
     assert any("Upload a CSV file" in box.value for box in at.info)
 
 
+@pytest.mark.slow
 def test_an_upload_too_big_gets_its_own_message_and_no_jargon(runs_dir, monkeypatch):
     monkeypatch.setattr(csv_data, "MAX_BYTES", 1000)  # a 60 MB file against the real limit, in miniature
     at = open_page(TRAIN)
