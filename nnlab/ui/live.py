@@ -78,21 +78,28 @@ def returning_run(key: str) -> TrainingJob | None:
 
 
 def scroll_to(key: str) -> None:
-    """Scroll the page once to the container made with st.container(key=key), e.g. the live curves as a
-    run starts: whatever sits above them would hold them below the fold on a laptop or a projector. It
-    scrolls again while the layout settles (the chart being drawn, the settings folding)."""
+    """Scroll the page to the container made with st.container(key=key), e.g. the live curves as a run
+    starts: whatever sits above them would hold them below the fold on a laptop or a projector. It waits
+    for the chart to be drawn (a fresh page may take seconds), scrolls again while the layout settles,
+    and gives up as soon as the visitor scrolls, types or clicks: never a fight over the page."""
     st.html(f"""<script>
 (() => {{
   const root = document.querySelector('.st-key-{key}') ? document : window.parent.document;
-  const until = Date.now() + 3000;
+  const started = Date.now();
+  let scrolled = 0, moved = false;
+  for (const kind of ["wheel", "touchmove", "keydown", "mousedown"]) {{
+    root.addEventListener(kind, () => {{ moved = true; }}, {{once: true, capture: true}});
+  }}
   const look = () => {{
+    if (moved) return;
     const target = root.querySelector('.st-key-{key}');
     const chart = target && target.querySelector('[data-testid="stVegaLiteChart"]');
     if (chart && chart.getBoundingClientRect().height > 0) {{
       target.style.scrollMarginTop = "3.75rem";  // below Streamlit's header, which covers the page's top
       target.scrollIntoView({{block: "start"}});
+      scrolled = scrolled || Date.now();
     }}
-    if (Date.now() < until) setTimeout(look, 250);
+    if (scrolled ? Date.now() - scrolled < 1500 : Date.now() - started < 30000) setTimeout(look, 200);
   }};
   look();
 }})();

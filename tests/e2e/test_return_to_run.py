@@ -53,9 +53,11 @@ def test_a_run_left_training_is_shown_on_a_new_train_page(own_server, browser):
         open_app(page, own_server + "/Train")
         main = page.get_by_test_id("stMainBlockContainer")
         main.get_by_text("A run of yours is training").wait_for()
-        drawn = _drawn_epoch_after(page, left_at)  # its curves go on growing here
+        drawn = _drawn_epoch_after(page, left_at)  # its curves go on growing here, in view
+        box = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
         shoot(page, "return-to-run")
         assert drawn > left_at
+        assert box is not None and 0 <= box["y"] < 900, f"the run's chart is at {box}, out of a 900 px high view"
         stop = main.get_by_role("button", name="Stop", exact=True)
         assert stop.is_visible()
         stop.click()
