@@ -12,18 +12,29 @@ from nnlab.ui.learning_rate import learning_rate_panel
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB
 from nnlab.ui.step_mode import start_paused_toggle
 
+SETTINGS_OPEN, FOLDED_FOR, LIVE_RUN = "train_settings_open", "_train_settings_folded_for", "live_run"
+RETURNED_TO = "_train_returned_to"  # the run a new session found training (shown with a word on where it came from)
+
 st.title(":material/model_training: Train")
 link.settings_from_link()
+returning = live.returning_run(TRAIN_JOB)  # a run of this visitor's that a closed or reloaded tab left training
+if returning is not None:
+    st.session_state[RETURNED_TO] = returning.serial
 job = st.session_state.get(TRAIN_JOB)
 busy = job is not None and not job.done
 # The button and the settings in the page itself, above the results: on a phone the sidebar would
-# cover them, on a laptop the settings are seen without scrolling. Folded away once a run is shown.
+# cover them, on a laptop the settings are seen without scrolling. Once a run trains they fold (once:
+# the visitor may open them again) and the page scrolls to its curves, on a laptop and a projector.
+arrived = busy and st.session_state.get(FOLDED_FOR) != job.serial
+if arrived:
+    st.session_state[SETTINGS_OPEN], st.session_state[FOLDED_FOR] = False, job.serial
+st.session_state.setdefault(SETTINGS_OPEN, job is None)
 if job is None:
     st.info("**Start here:** pick a data set and a network in the settings below (or a lesson on the Home page), "
             "then press **Train**. The loss and accuracy curves grow below the settings epoch by epoch, then a "
             "verdict says what they show and what to try next.", icon=":material/flag:")
 train_row = st.container()
-with st.expander("Settings", expanded=job is None, icon=":material/tune:"):
+with st.expander("Settings", key=SETTINGS_OPEN, on_change="rerun", icon=":material/tune:"):
     config = controls.controls(container=st.container(), columns=True)
 link.settings_to_link(config)
 
@@ -54,14 +65,23 @@ if left.button("Train", type="primary", width="stretch", disabled=dataset is Non
         job = live.new_job(config, label)
         if paused:
             job.pause()  # step mode from the first batch
-        live.start(TRAIN_JOB, job)
+        started = live.start(TRAIN_JOB, job)
     except UserError as error:
         st.error(markdown(str(error)))
+    else:
+        if started:
+            st.rerun()  # drawn again with the settings folded and the curves in view
 if busy:
     train_row.caption("This run keeps training while you change settings or visit other pages.")
 
 learning_rate_panel(config, dataset)
-live.live_panel(TRAIN_JOB)
+with st.container(key=LIVE_RUN):
+    if busy and st.session_state.get(RETURNED_TO) == job.serial:
+        st.info(f"**A run of yours is training:** {markdown(job.label or run_name(job.config))}, started before this "
+                "page was opened. Watch it here; **Stop** ends it, its epochs kept.", icon=":material/replay:")
+    live.live_panel(TRAIN_JOB)
+    if arrived:
+        live.scroll_to(LIVE_RUN)
 inside_panel(TRAIN_JOB)
 job = st.session_state.get(TRAIN_JOB)
 if job is not None and job.done:

@@ -1,8 +1,9 @@
 """Runs: every run kept — sort, filter, rename, delete, export, compare, start again from one."""
+import pandas as pd
 import streamlit as st
 
 from nnlab.errors import UserError
-from nnlab.run_table import SORTABLE, filter_runs, runs_frame, sort_runs
+from nnlab.run_table import SORTABLE, filter_runs, for_display, runs_frame, sort_runs
 from nnlab.safe_text import markdown, spreadsheet_csv
 from nnlab.ui import controls, navigation, results, workspace
 from nnlab.ui.inside import saved_run_panel
@@ -25,12 +26,15 @@ if runs:
     sort_by = order.selectbox("Sort by", [c for c in SORTABLE if c in table], help="Or click a column's header.")
     shown = filter_runs(sort_runs(table, sort_by), text, chosen_sets, chosen_status)
     st.caption(f"{len(shown)} of {len(table)} runs. Click a column to sort; tick rows to act on them.")
+    display = for_display(shown)  # blank cells where a run has no value, not the word "None"
+    formats = {"best val accuracy": st.column_config.NumberColumn(format="percent"),
+               "test accuracy": st.column_config.NumberColumn(format="percent"),
+               "learning_rate": st.column_config.NumberColumn("learning rate", format="%g")}
     picked = st.dataframe(
-        shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
+        display, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
         column_order=[c for c in shown.columns if c != "id"],
-        column_config={"best val accuracy": st.column_config.NumberColumn(format="percent"),
-                       "test accuracy": st.column_config.NumberColumn(format="percent"),
-                       "learning_rate": st.column_config.NumberColumn("learning rate", format="%g")},
+        column_config={name: form for name, form in formats.items()
+                       if name in display and pd.api.types.is_numeric_dtype(display[name])},
     )
     selected = [shown.iloc[i]["id"] for i in picked.selection.rows]
     st.download_button("Export the table (CSV)", spreadsheet_csv(shown), "nnlab-runs.csv", "text/csv",

@@ -18,8 +18,12 @@ from nnlab.jsonsafe import json_safe
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
 ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
+POINT_EDGE = "#3a3a3a"  # a data point's edge: seen on orange, blue and the near-white of an unsure prediction
 SPLITS = ["train", "validation"]
 METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error"}
+# Streamlit fits a chart's whole height (legend and axes included) into its `height`: a legend of four
+# runs left a race's curves 57 px. These charts fit the width only; `height` is the plot's own.
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
 
 
 def history_frame(history: list[dict] | pd.DataFrame, task: str, run: str = "") -> pd.DataFrame:
@@ -36,7 +40,7 @@ def _metric_panel(metric: str, epochs: int, colour: alt.Color, height: int, dash
     """One panel over the named data sets "history" (wide rows) and "best" (the best epoch)."""
     is_accuracy = metric == "accuracy"
     title = METRIC_TITLES[metric]
-    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1]) if is_accuracy else alt.Scale(zero=False),
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, 1], clamp=True) if is_accuracy else alt.Scale(zero=False),
               axis=alt.Axis(format="%") if is_accuracy else alt.Axis())
     x = alt.X("epoch:Q", title="Epoch", scale=alt.Scale(domain=[1, max(2, epochs)]), axis=alt.Axis(tickMinStep=1))
     lines = alt.Chart(alt.Data(name="history")).transform_fold(
@@ -77,6 +81,8 @@ def _curve_specs(metric: str, epochs: int, height: int, runs: tuple[str, ...] | 
     specs = []
     for panel in ("loss", metric):
         spec = _metric_panel(panel, epochs, colour, height, dash_legend=runs is None).to_dict()
+        if runs is not None:  # a race's or a comparison's legend, a row per run, goes below the plot's height
+            spec["autosize"] = FIT_WIDTH
         if runs is None:
             spec["layer"] += json.loads(_evidence_layers(epochs, with_trend=panel == "loss")) + json.loads(_rate_change_layers())
         specs.append(json.dumps(spec))
@@ -215,21 +221,25 @@ def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:
 def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = ()) -> alt.LayerChart:
     """TensorFlow Playground's picture: the network's output over the plane, and the points."""
     if task == "classification":
-        colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P",
-                           scale=alt.Scale(domain=[0, 1], range=[ORANGE, "#f7f7f7", BLUE]))
+        scale = alt.Scale(domain=[0, 0.5, 1], range=[ORANGE, "#f7f7f7", BLUE], clamp=True)
+        colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P", scale=scale)
         point_colour = alt.Color("label:N", scale=alt.Scale(domain=list(class_names), range=[ORANGE, BLUE]), title="class")
     else:
-        colour = alt.Color("value:Q", title="prediction", scale=alt.Scale(scheme="blueorange", reverse=True))
+        scale = alt.Scale(scheme="blueorange", reverse=True)
+        colour = alt.Color("value:Q", title="prediction", scale=scale)
         point_colour = alt.Color("label:Q", scale=alt.Scale(scheme="blueorange", reverse=True), legend=None)
-    heat = alt.Chart(grid).mark_rect(opacity=0.75).encode(
+    # Opaque cells, each edged in its own colour: translucent ones let the background through their seams (a
+    # pale grid of flat rectangles). The points are edged in dark grey: white edges vanished where the
+    # network is unsure (P near 0.5 is drawn near white), just where the points matter most.
+    heat = alt.Chart(grid).mark_rect(strokeWidth=0.6).encode(
         x=alt.X("x1:Q", title="x1", scale=alt.Scale(nice=False, zero=False)), x2="x1_end:Q",
         y=alt.Y("x2:Q", title="x2", scale=alt.Scale(nice=False, zero=False)), y2="x2_end:Q",
-        color=colour,
+        color=colour, stroke=alt.Stroke("value:Q", scale=scale, legend=None),
     )
     dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=1).encode(
         x="x1:Q", y="x2:Q", color=point_colour,
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle"])),
-        stroke=alt.value("white"),
+        stroke=alt.value(POINT_EDGE),
         tooltip=["split:N", "label", alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f")],
     )
     return alt.layer(heat, dots).properties(width="container", height=420)
@@ -372,7 +382,7 @@ def learning_rate_chart(planned: list[dict], history: list[dict] | pd.DataFrame 
     rules = alt.Chart(marks).mark_rule(color=SET_COLOUR, strokeWidth=2).encode(x="epoch:Q", tooltip=["label:N"])
     text = alt.Chart(marks).mark_text(align="left", dx=4, baseline="top", color=SET_COLOUR).encode(
         x="epoch:Q", y=alt.value(2), text=alt.value("set by you"))
-    return alt.layer(lines, rules, text).properties(height=height, width="container")
+    return alt.layer(lines, rules, text).properties(height=height, width="container", autosize=FIT_WIDTH)
 
 
 def lr_finder_chart(curve: list[dict], suggested: float, *, height: int = 280) -> alt.LayerChart:

@@ -17,14 +17,18 @@ from nnlab.errors import UserError
 from nnlab.settings import SETTINGS, parse_hidden
 
 
+PROG = "python -m nnlab"  # how it is run: the usage lines and the pointers to --help say so
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
-        self.exit(2, f"nnlab: {message} (see `python -m nnlab {self.prog.split()[-1]} --help`)\n")
+        self.exit(2, f"nnlab: {message} (see `{self.prog} --help`)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nnlab", description="Train neural networks on real data, headless.")
+    parser = _Parser(prog=PROG, description="Train neural networks on real data, headless.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.commands = commands.choices  # name → its parser, for main's word on an unknown flag
     commands.add_parser("datasets", help="list the data sets")
     search_cli.add_parser(commands)
     lr_find_cli.add_parser(commands)
@@ -170,7 +174,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, so the pointer goes to that command's --help
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         if args.command == "search":
             return search_cli.run(args)

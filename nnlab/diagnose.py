@@ -97,6 +97,11 @@ def diagnose(history: list[dict], *, task: str = "classification", chance: float
     gap = float(c.acc[-1] - c.val_acc[-1]) if c.classify else float(c.val[-1] - c.loss[-1])
     evidence = {"best_epoch": best, "best_val_loss": float(c.val[best - 1]) if best else math.nan,
                 "chance": chance, "baseline": baseline}  # kept with the verdict, so a saved run can be judged again
+    if config is not None:
+        from nnlab.lr_schedule import changed_epochs
+
+        if changed_epochs(config, history):  # a rate set by hand mid-run: the next steps start from the last one
+            evidence["learning_rate_set"] = float(history[-1]["learning_rate"])
 
     blow_up = find_blow_up(c, evidence)
     if blow_up is not None:

@@ -19,6 +19,7 @@ ENDS_WORSE = 1.5  # … as is ending this far above it
 WORSENING = 1.25  # or a training loss (and validation loss) this many times its lowest at the end
 RECOVERED = 0.5  # after a blow-up a regression must end below this share of the know-nothing loss
 CHANCE_MARGIN = 0.02  # accuracy within this of chance counts as "stuck at chance"
+STEADY_FALL = 2e-4  # … unless the loss falls every epoch, by at least this share at the last: slow, but learning
 OVERFIT_RISE = 0.10  # validation loss risen this share above its best (and beyond NOISE_TIMES its noise) …
 NOISE_TIMES = 3.0
 TINY = 0.005  # … and by more than this share of the know-nothing loss (wiggles of a tiny loss are nothing)
@@ -105,13 +106,17 @@ def find_blow_up(c: Curves, evidence: dict) -> Finding | None:
     stuck = np.all(c.acc[-recent:] <= c.chance + CHANCE_MARGIN) and np.all(c.val_acc[-recent:] <= c.chance + CHANCE_MARGIN)
     half = c.n // 2
     flat = c.n >= 5 and (c.loss[half] - c.loss[-1]) < 0.02 * abs(c.loss[half])  # a slow start still falls
+    # Slow but steady is learning (a tiny learning rate: underfitting or still improving, not "not learning"):
+    # both losses fell in every recent epoch, the last fall still measurable. A dead network's loss settles.
+    falls = np.diff(c.loss[-recent:]), np.diff(c.val[-recent:])
+    steady = all(np.all(fall < 0) for fall in falls) and (c.loss[-2] - c.loss[-1]) > STEADY_FALL * abs(c.loss[-1])
     if stuck and c.loss.max() > ENDS_WORSE * c.baseline:
         evidence.update(blow_up_epoch=peak + 1, blow_up_loss=float(c.loss[peak]))
         return Finding("diverged", f"The training loss jumped to {c.loss[peak]:.3g} at epoch {peak + 1} "
                                    f"({c.loss[peak] / c.baseline:.1f}× that of a network that knows nothing) and "
                                    f"accuracy has been stuck at chance ({c.chance:.0%}) for the last {recent} epochs: "
                                    "the steps overshot and every neuron has died or saturated.")
-    if stuck and flat:
+    if stuck and flat and not steady:
         evidence.update(not_learning=True, loss_change=float(c.loss[-1] / c.loss[half] - 1))
         return Finding("diverged", f"Not learning: accuracy is stuck at chance ({c.chance:.0%}) for the last {recent} "
                                    f"epochs and the loss hardly moves ({c.loss[half]:.3g} → {c.loss[-1]:.3g} since epoch "

@@ -168,10 +168,10 @@ def neuron_maps_chart(maps, tile: int = 64) -> dict:
 
 def prediction_frame(maps) -> pd.DataFrame:
     """The prediction over the grid as `charts.boundary_chart` takes it (cells from x1, x2 to the next)."""
-    step1, step2 = maps.x1[1] - maps.x1[0], maps.x2[1] - maps.x2[0]
+    half1, half2 = (maps.x1[1] - maps.x1[0]) / 2, (maps.x2[1] - maps.x2[0]) / 2  # cells centred on their points
     x1, x2 = np.meshgrid(maps.x1, maps.x2)
-    return pd.DataFrame({"x1": x1.ravel(), "x2": x2.ravel(), "x1_end": x1.ravel() + step1,
-                         "x2_end": x2.ravel() + step2, "value": maps.prediction.ravel()})
+    return pd.DataFrame({"x1": x1.ravel() - half1, "x2": x2.ravel() - half2, "x1_end": x1.ravel() + half1,
+                         "x2_end": x2.ravel() + half2, "value": maps.prediction.ravel()})
 
 
 @lru_cache(maxsize=32)
@@ -218,16 +218,38 @@ def weight_distribution_chart(bands: pd.DataFrame, layers: list[str], width: int
     return _fill(_bands_template(tuple(layers), width, columns), bands=bands)
 
 
+# Viridis from yellow (1) down to blue (0.25) in steps of 0.125: its darkest purples vanish on the dark theme.
+VIRIDIS_TOP = ("#fde725", "#a0da39", "#4ac16d", "#1fa187", "#277f8e", "#365c8d", "#3b528b")
+LEGEND_COLUMNS = 4
+
+
+def depth_colours(count: int) -> list[str]:
+    """`count` distinct colours along the depth, first layer yellow to output blue: sampled from
+    viridis here, since a continuous scheme on Vega's nominal scale repeats colours between layers."""
+    stops = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in VIRIDIS_TOP]
+    colours = []
+    for k in range(count):
+        where = k / max(1, count - 1) * (len(stops) - 1)
+        low = min(int(where), len(stops) - 2)
+        part = where - low
+        colours.append("#" + "".join(f"{round(a + (b - a) * part):02x}" for a, b in zip(stops[low], stops[low + 1])))
+    return colours
+
+
 @lru_cache(maxsize=32)
 def _gradient_template(layers: tuple[str, ...], height: int) -> str:
     chart = alt.Chart(alt.Data(name="norms")).mark_line(point=alt.OverlayMarkDef(size=30)).encode(
         x=alt.X("epoch:Q", title="Epoch", axis=alt.Axis(tickMinStep=1)),
         y=alt.Y("grad_norm:Q", title="Gradient norm (log scale)", scale=alt.Scale(type="log")),
-        color=alt.Color("layer:N", sort=list(layers), scale=alt.Scale(domain=list(layers), scheme={"name": "viridis", "extent": [1, 0.25]}),
-                        legend=alt.Legend(title=None, orient="right")),
+        color=alt.Color("layer:N", sort=list(layers), scale=alt.Scale(domain=list(layers), range=depth_colours(len(layers))),
+                        # below the plot, in columns, names whole: on the right a narrow column clipped them
+                        legend=alt.Legend(title=None, orient="bottom", columns=min(LEGEND_COLUMNS, len(layers)) or 1,
+                                          labelLimit=0)),
         tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("grad_norm:Q", format=".3g", title="gradient norm")],
     )
-    return json.dumps(chart.properties(width="container", height=height).to_dict())
+    # the width fits the page; `height` is the plot's own, the legend's rows come below it
+    return json.dumps(chart.properties(width="container", height=height,
+                                       autosize={"type": "fit-x", "contains": "padding"}).to_dict())
 
 
 def gradient_norm_chart(norms: pd.DataFrame, layers: list[str], height: int = 280) -> dict:

@@ -26,7 +26,7 @@ from nnlab.architecture import count_params, layer_specs
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.runs import STORE_ERRORS, RunStore
-from nnlab.scheduler import Scheduler
+from nnlab.scheduler import SCHEDULER, Scheduler
 from nnlab.slot_work import SlotWork
 from nnlab.status import FINISHED, Status
 from nnlab.stop_signal import StopSignal
@@ -398,6 +398,19 @@ class SweepJob(_Group):
     def _train(self) -> None:
         for job in self.jobs:
             job._train()
+
+
+def run_in_progress(store: RunStore | None, owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:
+    """The run of its own (not a race's or a sweep's) that `owner` has queued or training, or that
+    saves into `store`'s workspace: a page that lost its session (the tab was closed or reloaded)
+    finds it there and shows it again."""
+    for request in (scheduler or SCHEDULER).requests():
+        if isinstance(request, TrainingJob) and not request.done and not request.abandoned and (
+                (owner and request.owner == owner) or (store is not None and request._store is not None and
+                                                      (request._store.url, request._store.workspace) ==
+                                                      (store.url, store.workspace))):
+            return request
+    return None
 
 
 def _reason(error: Exception) -> str:

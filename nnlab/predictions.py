@@ -98,9 +98,9 @@ def boundary_grid(model, dataset) -> pd.DataFrame:
     points = np.column_stack([x1.ravel(), x2.ravel()])
     out = np.asarray(model.predict(dataset.scaler.transform(points).astype(np.float32), batch_size=8192, verbose=0))
     value = out[:, 1] if dataset.task == "classification" else dataset.to_original_target(out[:, 0])
-    step = [(a[1] - a[0]) for a in axes]
-    return pd.DataFrame({"x1": points[:, 0], "x2": points[:, 1], "x1_end": points[:, 0] + step[0],
-                         "x2_end": points[:, 1] + step[1], "value": value})
+    half = [(a[1] - a[0]) / 2 for a in axes]  # each cell centred on the point its value was computed at
+    return pd.DataFrame({"x1": points[:, 0] - half[0], "x2": points[:, 1] - half[1], "x1_end": points[:, 0] + half[0],
+                         "x2_end": points[:, 1] + half[1], "value": value})
 
 
 def boundary_points(dataset) -> pd.DataFrame:

@@ -6,6 +6,8 @@ does; `plan_for` ranks them across every finding of a verdict (the verdict's own
 """
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,6 +98,7 @@ def remedies(kind: str, config) -> list[Remedy]:
 def plan_for(kind: str, findings: list[Finding], evidence: dict, config) -> list[Remedy]:
     """Ranked next steps for this run: the verdict's own first, then those of the other findings
     (e.g. "train longer, then a wider network"), without repeats, without what the run already does."""
+    config = _as_it_ended(config, evidence)
     steps: list[Remedy] = []
     kinds = [kind] + [f.kind for f in findings if f.kind in LECTURE_REMEDIES and f.kind != kind]
     if "spike" in (f.kind for f in findings):
@@ -115,6 +118,15 @@ def plan_for(kind: str, findings: list[Finding], evidence: dict, config) -> list
             if all(step.changes != s.changes for s in steps):
                 steps.append(step)
     return steps
+
+
+def _as_it_ended(config, evidence: dict):
+    """The run's settings with the learning rate it last trained at, when one was set by hand mid-run
+    (diagnose's evidence "learning_rate_set"): "lower it to 1/10" is a tenth of that rate, not of the first."""
+    rate = evidence.get("learning_rate_set")
+    if isinstance(rate, (int, float)) and math.isfinite(rate) and rate > 0:
+        return dataclasses.replace(config, learning_rate=float(f"{rate:.3g}"))
+    return config
 
 
 def _wake_up(config) -> list[Remedy]:

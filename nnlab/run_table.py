@@ -186,3 +186,28 @@ def _local_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return iso
+
+
+PERCENT_COLUMNS = ("best val accuracy", "test accuracy")
+
+
+def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The runs table as the page shows it, every missing value a blank cell (a table shows a missing
+    value as the word "None"): text columns get "", a column of figures with gaps becomes its figures
+    as text (accuracies in %), so its sort is the page's "Sort by". Figures without gaps stay figures."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if not values.map(_missing).any():
+            continue
+        if pd.api.types.is_numeric_dtype(values) and values.notna().any():
+            shown[column] = values.map(lambda v: "" if _missing(v) else _display_figure(column, v))
+        else:
+            shown[column] = values.map(lambda v: "" if _missing(v) else v)
+    return shown
+
+
+def _display_figure(column: str, value) -> str:
+    if column in PERCENT_COLUMNS:
+        return f"{value:.2%}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4g}"

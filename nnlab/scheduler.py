@@ -73,6 +73,11 @@ class Scheduler:
                 self._queue.remove(request)
                 self._lock.notify_all()
 
+    def requests(self) -> list:
+        """Every request holding a slot or waiting for one."""
+        with self._lock:
+            return [*self._holding, *self._queue]
+
     def holds_slot(self, request) -> bool:
         with self._lock:
             return request in self._holding

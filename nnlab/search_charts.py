@@ -16,6 +16,7 @@ import pandas as pd
 from nnlab.search import KNOBS, Objective, Range
 
 STATE_COLOURS = {"complete": "#4c78a8", "pruned": "#f58518", "fail": "#9d9d9d", "running": "#54a24b"}
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}  # the chart fits the column's width; `height` is the plot's
 
 
 def _value_axis(objective: Objective) -> dict:
@@ -71,9 +72,10 @@ def parallel_coordinates_chart(frame: pd.DataFrame, space: dict[str, Range], obj
         y=alt.Y("position:Q", title="low … high end of each range", axis=alt.Axis(labels=False, ticks=False),
                 scale=alt.Scale(domain=[0, 1])),
         detail="trial:N",
-        color=alt.Color("value:Q", scale=alt.Scale(scheme="viridis"), title=objective.words),
+        # viridis without its darkest purples: the worst trials' lines vanished on the dark theme's background
+        color=alt.Color("value:Q", scale=alt.Scale(scheme={"name": "viridis", "extent": [0.2, 1]}), title=objective.words),
         tooltip=["trial:Q", "knob:N", "setting:N", alt.Tooltip("value:Q", format=".4g")],
-    ).properties(height=height, title="Parallel coordinates: one line per finished trial")
+    ).properties(height=height, title="Parallel coordinates: one line per finished trial", autosize=FIT_WIDTH)
 
 
 def slice_chart(frame: pd.DataFrame, found: Range, objective: Objective, height: int = 200) -> alt.Chart:
@@ -85,12 +87,14 @@ def slice_chart(frame: pd.DataFrame, found: Range, objective: Objective, height:
     else:
         x = alt.X(f"{found.knob}:Q", title=KNOBS[found.knob].title,
                   scale=alt.Scale(type="log") if found.log else alt.Scale(zero=False))
-    return alt.Chart(done).mark_circle(size=60, opacity=0.8).encode(
+    # The x axis names the knob (a chart title above it was cut off in a third of the page), one colour that
+    # reads on the light and the dark theme (greys by trial put the latest trials black on black), and
+    # `height` the plot's own: Streamlit fits title, axes and legend into a chart's height otherwise.
+    return alt.Chart(done).mark_circle(size=60, opacity=0.8, color=STATE_COLOURS["complete"]).encode(
         x=x, y=alt.Y("value:Q", scale=alt.Scale(zero=False), **_value_axis(objective)),
-        color=alt.Color("trial:Q", title="Trial", scale=alt.Scale(scheme="greys")),
         tooltip=["trial:Q", alt.Tooltip(f"{found.knob}", title=KNOBS[found.knob].title),
                  alt.Tooltip("value:Q", format=".4g")],
-    ).properties(height=height, title=KNOBS[found.knob].title)
+    ).properties(height=height, autosize=FIT_WIDTH)
 
 
 def contour_chart(frame: pd.DataFrame, x: Range, y: Range, objective: Objective, bins: int = 6,

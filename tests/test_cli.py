@@ -129,3 +129,14 @@ def test_human_summary_lists_the_layers_with_their_parameter_counts():
     out = run_cli("train", "--dataset", "iris", "--hidden", "8", "--epochs", "1", "--quiet")
     assert "hidden_1       dense          8 relu            40  (4 inputs + 1 bias) × 8" in out.stdout
     assert "output         dense          3 softmax         27" in out.stdout
+
+
+@pytest.mark.parametrize("argv, command", [(["train", "--bogus"], "python -m nnlab train"),
+                                           (["runs", "--bogus"], "python -m nnlab runs"),
+                                           (["--bogus"], "python -m nnlab")])
+def test_an_unknown_flag_points_to_the_commands_own_help(argv, command, capsys):
+    with pytest.raises(SystemExit) as ended:
+        main(argv)
+    assert ended.value.code == 2
+    error = capsys.readouterr().err
+    assert f"(see `{command} --help`)" in error and "nnlab nnlab" not in error

@@ -141,3 +141,24 @@ def test_a_finished_run_offers_its_keras_script_and_notebook(runs_dir):
     wait_until(at, lambda at: at.session_state["train_job"].done)
     labels = [element.proto.label for element in at.get("download_button")]
     assert {"Keras script (.py)", "Jupyter notebook (.ipynb)"} <= set(labels), labels
+
+
+def test_the_mnist_script_offline_outside_nnlab_reads_the_keras_cache_or_says_where_to_put_the_file(tmp_path, monkeypatch):
+    import keras
+
+    from nnlab.data import MNIST_PATH
+
+    def offline():
+        raise OSError("no internet")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)  # outside the repository: no data/mnist.npz here
+    config = RunConfig(dataset="mnist", train_size=500, seed=3)
+    with pytest.raises(SystemExit, match=r"no copy of mnist\.npz.*\.keras/datasets/mnist\.npz"):
+        _run_cells(config, upto=2)
+    cache = tmp_path / "home" / ".keras" / "datasets"
+    cache.mkdir(parents=True)
+    (cache / "mnist.npz").symlink_to(MNIST_PATH)
+    got = _run_cells(config, upto=2)
+    np.testing.assert_array_equal(got["x_train"], load_dataset(config).x_train)

@@ -145,3 +145,19 @@ def test_runs_imported_with_damaged_parts_make_every_table(tmp_path, what, name,
     assert len(hparams_table(loaded, labels)) == 2 and results_frame(loaded, labels).shape[1] == 2
     assert settings_frame([run.config for run in loaded], labels).shape[1] == 2
     assert len(filter_runs(sort_runs(table, "test accuracy"), "", [], [])) == 2
+
+
+def test_the_runs_table_shows_a_missing_value_as_a_blank_cell_not_none():
+    import math
+
+    import pandas as pd
+
+    from nnlab.run_table import for_display
+
+    frame = pd.DataFrame({"name": ["a", "b"], "problems": [None, "file gone"], "best epoch": [3, None],
+                          "test accuracy": [0.5, math.nan], "seconds": [1.5, 2.0]})
+    shown = for_display(frame)
+    assert list(shown["problems"]) == ["", "file gone"] and list(shown["best epoch"]) == ["3", ""]
+    assert list(shown["test accuracy"]) == ["50.00%", ""]
+    assert shown["seconds"].tolist() == [1.5, 2.0]  # no gap: still figures
+    assert "None" not in shown.astype(str).to_numpy() and frame["best epoch"].isna().any()  # the frame itself unchanged

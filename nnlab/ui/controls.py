@@ -108,8 +108,8 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
     info = dataset_info(settings["dataset"])
     if not compact and "dataset" not in form.fixed:
         box.caption(f"**{info.title}.** {info.description}")
-    if settings["dataset"] == "csv":
-        settings.update(_csv_controls(form))
+    csv = _csv_controls(form) if settings["dataset"] == "csv" else None
+    settings.update(csv or {})
     if info.kind == "synthetic":
         settings["noise"] = form.setting("noise")
         settings["samples"] = form.setting("samples")
@@ -160,6 +160,8 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
     form.heading("regularization")
     for name in ("dropout", "l2", "l1", "batch_norm"):
         settings[name] = form.setting(name)
+    if csv == {}:  # no usable file yet: the upload has said what to do, in words (not "needs csv_path")
+        return None
     try:
         return RunConfig.from_dict(settings)
     except UserError as error:

@@ -19,7 +19,7 @@ import streamlit as st
 from nnlab import charts
 from nnlab.config import RunConfig
 from nnlab.errors import UserError
-from nnlab.jobs import RaceJob, SweepJob, TrainingJob
+from nnlab.jobs import RaceJob, SweepJob, TrainingJob, run_in_progress
 from nnlab.lr_schedule import changed_epochs
 from nnlab.safe_text import markdown
 from nnlab.slot_work import SlotWork
@@ -62,6 +62,48 @@ def start(key: str, job) -> bool:
         return False
     st.session_state[key] = job
     return True
+
+
+def returning_run(key: str) -> TrainingJob | None:
+    """The visitor's run still training that this session does not hold (its tab was closed or
+    reloaded mid-run): kept under session_state[key] so the page shows it again, and returned; None
+    if this session already holds a run there, or there is none."""
+    if st.session_state.get(key) is not None:
+        return None
+    job = run_in_progress(workspace.store(), workspace.visitor())
+    if job is not None:
+        job.touch()
+        st.session_state[key] = job
+    return job
+
+
+def scroll_to(key: str) -> None:
+    """Scroll the page to the container made with st.container(key=key), e.g. the live curves as a run
+    starts: whatever sits above them would hold them below the fold on a laptop or a projector. It waits
+    for the chart to be drawn (a fresh page may take seconds), scrolls again while the layout settles,
+    and gives up as soon as the visitor scrolls, types or clicks: never a fight over the page."""
+    st.html(f"""<script>
+(() => {{
+  const root = document.querySelector('.st-key-{key}') ? document : window.parent.document;
+  const started = Date.now();
+  let scrolled = 0, moved = false;
+  for (const kind of ["wheel", "touchmove", "keydown", "mousedown"]) {{
+    root.addEventListener(kind, () => {{ moved = true; }}, {{once: true, capture: true}});
+  }}
+  const look = () => {{
+    if (moved) return;
+    const target = root.querySelector('.st-key-{key}');
+    const chart = target && target.querySelector('[data-testid="stVegaLiteChart"]');
+    if (chart && chart.getBoundingClientRect().height > 0) {{
+      target.style.scrollMarginTop = "3.75rem";  // below Streamlit's header, which covers the page's top
+      target.scrollIntoView({{block: "start"}});
+      scrolled = scrolled || Date.now();
+    }}
+    if (scrolled ? Date.now() - scrolled < 1500 : Date.now() - started < 30000) setTimeout(look, 200);
+  }};
+  look();
+}})();
+</script>""", unsafe_allow_javascript=True, width="content")
 
 
 def jobs_of(value) -> list[TrainingJob]:
@@ -116,6 +158,9 @@ def status_line(job: TrainingJob) -> str:
         where = f"{_ordinal(place)} in line" if place else "next"
         estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
         return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"
+    if not job.done and job.paused:  # no clock while it holds: neither the time trained nor the time left moves
+        epoch, _, _ = job.progress
+        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · paused"
     if not job.done:
         epoch, _, _ = job.progress
         eta = job.eta()

@@ -49,8 +49,17 @@ SECTIONS = {"Lab": [
 PAGES: dict[str, Page] = {page.key: page for page in [HOME, *(p for pages in SECTIONS.values() for p in pages)]}
 
 
+# A page link's label is one line cut with an ellipsis ("Compare the activation func…", "Search — … prunes
+# the hop…"): on every page, let it wrap instead.
+LINK_STYLE = ("<style>[data-testid='stPageLink-NavLink'] span, [data-testid='stPageLink-NavLink'] div, "
+              "[data-testid='stPageLink-NavLink'] p {white-space: normal; overflow: visible; height: auto}</style>")
+
+
 def navigation():
-    """st.navigation over every page, the home page first; app.py runs what it returns."""
+    """st.navigation over every page, the home page first; app.py runs what it returns. Also the style
+    every page's links share."""
+    st.html(LINK_STYLE)
+
     def entry(page: Page):
         return st.Page(page.path, title=page.title, icon=page.material_icon, url_path=page.url or None,
                        default=page is HOME)

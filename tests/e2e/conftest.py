@@ -18,9 +18,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """Any free port, or the first free one of NNLAB_E2E_PORTS ("8640-8649") where ports are shared out."""
+    first, _, last = os.environ.get("NNLAB_E2E_PORTS", "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    pytest.fail(f"no free port in NNLAB_E2E_PORTS={os.environ['NNLAB_E2E_PORTS']}")
 
 
 def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str, subprocess.Popen]:

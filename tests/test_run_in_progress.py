@@ -1,0 +1,59 @@
+"""A page that lost its session finds the visitor's run still training (issue 21, problem 6), and a
+paused run's progress line stops counting down."""
+import threading
+
+import pytest
+
+from nnlab.config import RunConfig
+from nnlab.data import load_dataset
+from nnlab.jobs import RaceJob, TrainingJob, run_in_progress
+from nnlab.runs import RunStore
+from nnlab.scheduler import Scheduler
+from nnlab.status import Status
+from nnlab.ui.live import status_line
+
+LONG = RunConfig(dataset="digits", hidden=(16,), epochs=500, batch_size=4)  # trains until stopped
+TINY = RunConfig(dataset="iris", hidden=(4,), epochs=2)
+DEADLINE = 120
+
+
+def wait_until(condition) -> None:
+    pause = threading.Event()
+    for _ in range(int(DEADLINE / 0.02)):
+        if condition():
+            return
+        pause.wait(0.02)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.slow
+def test_the_run_of_a_closed_tab_is_found_by_its_workspace_or_its_owner(tmp_path):
+    url = f"sqlite:///{tmp_path}/runs.sqlite"
+    scheduler = Scheduler(2)
+    job = TrainingJob(LONG, load_dataset, store=RunStore(url, "shared"), owner="session:closed-tab",
+                      scheduler=scheduler).start()
+    race = RaceJob([TrainingJob(TINY, load_dataset, store=RunStore(url, "shared"), owner="session:racer")
+                    for _ in range(2)], scheduler=scheduler)
+    try:
+        wait_until(lambda: job.status == Status.RUNNING)
+        assert run_in_progress(RunStore(url, "shared"), "session:new-tab", scheduler) is job  # localhost: the shared store
+        assert run_in_progress(None, "session:closed-tab", scheduler) is job  # unsaved: by its owner
+        assert run_in_progress(RunStore(url, "someone-else"), "workspace:someone-else", scheduler) is None
+        assert run_in_progress(RunStore(f"sqlite:///{tmp_path}/other.sqlite", "shared"), "x", scheduler) is None
+        race.start()
+        assert run_in_progress(None, "session:racer", scheduler) is None  # a race's runs belong to the Race page
+    finally:
+        job.stop()
+        race.stop()
+        job.join(DEADLINE)
+        race.join(DEADLINE)
+    assert run_in_progress(RunStore(url, "shared"), "session:closed-tab", scheduler) is None  # ended: nothing to offer
+
+
+def test_a_paused_run_says_so_instead_of_counting_down():
+    job = TrainingJob(RunConfig(epochs=10), load_dataset)
+    job.status, job.history, job.progress, job.started = Status.RUNNING, [{"seconds": 2.0}], (2, 5, 10), 1.0
+    assert "left" in status_line(job)
+    job.pause()
+    line = status_line(job)
+    assert "paused" in line.lower() and "left" not in line and " s" not in line.replace("Epoch", "")
