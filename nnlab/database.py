@@ -53,9 +53,13 @@ def database_url(explicit: str | None = None, *, secret: str | None = None) -> s
 def shown(url: str) -> str:
     """The URL as it may be printed or shown: rebuilt from its driver, user, host, port and database
     only, so no password gets through wherever it was written (after the user, as a `?password=`
-    parameter libpq accepts, with an unescaped @ in it). Query parameters are left out."""
+    parameter libpq accepts, with an unescaped @ in it). Query parameters are left out. An SQLite
+    file is named without its folder: messages reach visitors, and a server's paths are not theirs
+    to see (the folder is NNLAB_RUNS_DIR's, README "Where runs are kept")."""
     try:
         parsed = make_url(url)
+        if parsed.drivername.startswith("sqlite"):
+            return f"sqlite:///…/{Path(parsed.database).name}" if parsed.database else "sqlite://"
         host = (parsed.host or "").rsplit("@", 1)[-1] or None  # user:p@ss@host is read as host "ss@host"
         return URL.create(parsed.drivername, username=parsed.username or None, host=host, port=parsed.port,
                           database=parsed.database).render_as_string()

@@ -400,15 +400,15 @@ class SweepJob(_Group):
             job._train()
 
 
-def run_in_progress(store: RunStore | None, owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:
-    """The run of its own (not a race's or a sweep's) that `owner` has queued or training, or that
-    saves into `store`'s workspace: a page that lost its session (the tab was closed or reloaded)
-    finds it there and shows it again."""
+def run_in_progress(owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:
+    """The run of its own (not a race's or a sweep's) that `owner` has queued or training: a page that
+    lost its session (the tab was closed or reloaded) finds it again. By its owner only — the visitor's
+    browser — never by workspace: a workspace may be shared (localhost, NNLAB_RUNS=shared), and a page
+    must not take over, hold or stop somebody else's run."""
+    if not owner:
+        return None
     for request in (scheduler or SCHEDULER).requests():
-        if isinstance(request, TrainingJob) and not request.done and not request.abandoned and (
-                (owner and request.owner == owner) or (store is not None and request._store is not None and
-                                                      (request._store.url, request._store.workspace) ==
-                                                      (store.url, store.workspace))):
+        if isinstance(request, TrainingJob) and not request.done and not request.abandoned and request.owner == owner:
             return request
     return None
 

@@ -27,27 +27,27 @@ def wait_until(condition) -> None:
 
 
 @pytest.mark.slow
-def test_the_run_of_a_closed_tab_is_found_by_its_workspace_or_its_owner(tmp_path):
+def test_the_run_of_a_closed_tab_is_found_by_its_owner_only(tmp_path):
     url = f"sqlite:///{tmp_path}/runs.sqlite"
     scheduler = Scheduler(2)
-    job = TrainingJob(LONG, load_dataset, store=RunStore(url, "shared"), owner="session:closed-tab",
+    job = TrainingJob(LONG, load_dataset, store=RunStore(url, "shared"), owner="visitor:closed-tab",
                       scheduler=scheduler).start()
-    race = RaceJob([TrainingJob(TINY, load_dataset, store=RunStore(url, "shared"), owner="session:racer")
+    race = RaceJob([TrainingJob(TINY, load_dataset, store=RunStore(url, "shared"), owner="visitor:racer")
                     for _ in range(2)], scheduler=scheduler)
     try:
         wait_until(lambda: job.status == Status.RUNNING)
-        assert run_in_progress(RunStore(url, "shared"), "session:new-tab", scheduler) is job  # localhost: the shared store
-        assert run_in_progress(None, "session:closed-tab", scheduler) is job  # unsaved: by its owner
-        assert run_in_progress(RunStore(url, "someone-else"), "workspace:someone-else", scheduler) is None
-        assert run_in_progress(RunStore(f"sqlite:///{tmp_path}/other.sqlite", "shared"), "x", scheduler) is None
+        assert run_in_progress("visitor:closed-tab", scheduler) is job  # the same browser, another tab
+        # … and nobody else's page, though the run saves into a workspace everyone shares (localhost)
+        assert run_in_progress("visitor:someone-else", scheduler) is None
+        assert run_in_progress("", scheduler) is None
         race.start()
-        assert run_in_progress(None, "session:racer", scheduler) is None  # a race's runs belong to the Race page
+        assert run_in_progress("visitor:racer", scheduler) is None  # a race's runs belong to the Race page
     finally:
         job.stop()
         race.stop()
         job.join(DEADLINE)
         race.join(DEADLINE)
-    assert run_in_progress(RunStore(url, "shared"), "session:closed-tab", scheduler) is None  # ended: nothing to offer
+    assert run_in_progress("visitor:closed-tab", scheduler) is None  # ended: nothing to offer
 
 
 def test_a_paused_run_says_so_instead_of_counting_down():

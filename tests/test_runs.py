@@ -410,3 +410,10 @@ def test_a_store_made_by_a_newer_nnlab_is_refused_in_words_and_an_old_one_is_bro
     monkeypatch.setattr(runs, "_MIGRATED", set())
     RunStore(database_url).list()
     assert steps == [1]  # a step runs once
+
+
+def test_an_sqlite_files_folder_is_never_shown():
+    """Messages of the store reach visitors (Runs' rename, Search's studies): a server's folders are not theirs."""
+    message = str(database.unavailable("sqlite:////srv/class/runs/nnlab.sqlite", OSError("unable to open database file")))
+    assert "/srv/class" not in message and "nnlab.sqlite" in message
+    assert database.shown("sqlite:////srv/class/runs/nnlab.sqlite") == "sqlite:///…/nnlab.sqlite"

@@ -70,3 +70,20 @@ def test_the_train_page_builds_a_teacher_link(runs_dir):
     at.multiselect(key="teacher_hide").set_value(["data"]).run()
     link = at.code[-1].value
     assert link.endswith("?optimizer=sgd&lock=optimizer,dropout&hide=data")
+
+
+def test_no_remedy_offers_to_change_a_locked_setting(runs_dir):
+    """The underfitting lesson's first remedy adds a hidden layer; under a lock on the layers it is left
+    out (clicking it would do nothing) and the page says why."""
+    from apptest_helpers import button, wait_until
+
+    at = open_page(TRAIN, preset="underfitting", epochs="15", lock="hidden")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    labels_shown = [b.label for b in at.button]
+    assert not [label for label in labels_shown if label.startswith("Add a hidden layer")], labels_shown
+    assert "teacher's link fixes Hidden layers" in plain(" ".join(c.value for c in at.caption))
+    unlocked = open_page(TRAIN, preset="underfitting", epochs="15")
+    button(unlocked, "Train").click().run()
+    wait_until(unlocked, lambda at: at.session_state["train_job"].done)
+    assert [b for b in unlocked.button if b.label.startswith("Add a hidden layer")]

@@ -70,7 +70,7 @@ def returning_run(key: str) -> TrainingJob | None:
     if this session already holds a run there, or there is none."""
     if st.session_state.get(key) is not None:
         return None
-    job = run_in_progress(workspace.store(), workspace.visitor())
+    job = run_in_progress(workspace.visitor())
     if job is not None:
         job.touch()
         st.session_state[key] = job

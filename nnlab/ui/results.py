@@ -12,7 +12,8 @@ from nnlab.config import RunConfig
 from nnlab.diagnose import KINDS, Verdict, diagnose_saved, remedies
 from nnlab.safe_text import markdown
 from nnlab.status import Status
-from nnlab.ui.controls import request_settings
+from nnlab.settings import SETTINGS
+from nnlab.ui.controls import fixed_settings, request_settings
 from nnlab.ui.downloads import downloads
 
 STATUS_ICONS = {k: f":material/{v}:" for k, v in {
@@ -55,6 +56,15 @@ def verdict_panel(verdict, config: RunConfig, *, apply_prefix: str | None = "", 
         if facts:
             st.markdown(" · ".join(facts))
         steps = verdict.next_steps or remedies(kind, config)
+        fixed = fixed_settings()
+        locked = [step for step in steps if fixed.keys() & step.changes.keys()]
+        steps = [step for step in steps if step not in locked]  # a teacher's link fixes what they would change
+        if locked and apply_prefix is not None:
+            names = sorted(SETTINGS[name].label if name in SETTINGS else name
+                           for name in fixed.keys() & {key for step in locked for key in step.changes})
+            st.caption(f"Your teacher's link fixes {', '.join(names)}: "
+                       f"{len(locked)} suggestion{'s' if len(locked) > 1 else ''} that would change it "
+                       f"{'are' if len(locked) > 1 else 'is'} left out.")
         if steps and apply_prefix is not None:
             st.markdown("**New run from this one with**, best first — a click opens the Train page with the change:"
                         if go_to else "**Try next**, best first — a click puts the change into the settings; then press Train:")

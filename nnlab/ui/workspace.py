@@ -233,11 +233,7 @@ def readable_folder() -> Path | None:
 
 
 def visitor() -> str:
-    """Who asks for training, for the fair queue: on a deployment the browser (every tab of it is one
-    visitor), on localhost the tab."""
-    if runs_mode() == "private":
-        return f"visitor:{visitors.key(browser.visitor_id())[:32]}"
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return f"session:{ctx.session_id if ctx else 'local'}"
+    """Who asks for training, for the fair queue and for finding a run a closed tab left training: the
+    browser (every tab of it is one visitor), on a deployment and on localhost alike; without a cookie
+    (AppTest, a browser refusing them) the tab."""
+    return f"visitor:{visitors.key(browser.visitor_id())[:32]}"

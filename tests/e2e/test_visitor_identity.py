@@ -63,15 +63,19 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
         a2 = new_page(a_context)  # a new tab of A, no link
         assert _runs_count(a2, url) == "1"
 
-        # Two tabs of A are one visitor in the queue: while tab 1 trains, tab 2 cannot start another run.
+        # Two tabs of A are one visitor: while tab 1 trains, tab 2's Train page holds that run (its
+        # curves and Stop), not a second training; B's Train page does not see it.
         open_app(a, f"{url}/Train?dataset=digits&hidden=64&epochs=300&batch_size=1")
         _main(a).get_by_role("button", name="Train", exact=True).click()
         _main(a).get_by_role("button", name="Stop", exact=True).wait_for(timeout=90_000)
         open_app(a2, f"{url}/Train?dataset=moons&hidden=4&epochs=2")
-        _main(a2).get_by_role("button", name="Train", exact=True).click()
-        a2.get_by_text(re.compile("You already have a run training")).first.wait_for(timeout=60_000)
-        _main(a).get_by_role("button", name="Stop", exact=True).click()
-        a.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)
+        _main(a2).get_by_text("A run of yours is training").wait_for(timeout=60_000)
+        assert _main(a2).get_by_role("button", name="Train", exact=True).is_disabled()
+        open_app(b, f"{url}/Train")
+        b.get_by_text("parameters").first.wait_for()
+        assert _main(b).get_by_text("A run of yours is training").count() == 0
+        _main(a2).get_by_role("button", name="Stop", exact=True).click()
+        a2.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)
 
         sidebar = _transfer_panel(a)
         sidebar.get_by_role("button", name="Make a code").click()
