@@ -197,7 +197,9 @@ class _Tries:
         now = time.time()
         with self._lock:
             self._forget_old(now)
-            blocked = [(self._server[-TRIES_PER_SERVER], " on this server")] if len(self._server) >= TRIES_PER_SERVER else []
+            blocked = []  # (the wrong code whose expiry lifts a limit, where)
+            if len(self._server) >= TRIES_PER_SERVER:
+                blocked.append((self._server[-TRIES_PER_SERVER], " on this server"))
             for sender, most, where in self._limits(visitor, address):
                 times = [t for t in self._senders.get(sender, ()) if t >= now - TRY_WINDOW_SECONDS]
                 if len(times) >= most:

@@ -182,7 +182,8 @@ def test_mappings_unused_for_the_cookies_age_go_and_the_table_is_bounded(databas
 
     def since(browser):
         with engine.connect() as connection:
-            return connection.execute(select(mappings.c.since).where(mappings.c.visitor == visitors.key(browser))).scalar()
+            found = select(mappings.c.since).where(mappings.c.visitor == visitors.key(browser))
+            return connection.execute(found).scalar()
 
     age(old, 401)
     age(recent, 2)
