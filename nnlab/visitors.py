@@ -34,6 +34,8 @@ CODE_LENGTH = 8  # 32**8 = 2**40 codes
 # back one machine, yet lets a class behind one school router (one address, ~50 students) make a
 # couple of mistakes each; the server's limit bounds many machines together. The server's limit must
 # stay far above what one address may use, or one script locks every visitor out of transfer codes.
+# (Behind a proxy on another machine every visitor has the proxy's address unless uvicorn trusts it:
+# FORWARDED_ALLOW_IPS, README.)
 # Against 2**40 codes, 10 000 guesses per 10 minutes, nonstop (from 100 addresses at least), find
 # one of 10 live codes about once in 200 years; a code lives 10 minutes.
 TRIES_PER_VISITOR = 5
