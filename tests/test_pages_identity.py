@@ -115,6 +115,38 @@ def test_guessing_codes_is_stopped_after_a_few_tries(private):
     assert shown_runs(other) == [run_id]
 
 
+def press(at, label: str) -> None:
+    [pressed] = [b for b in at.sidebar.button if b.label == label]
+    pressed.click().run()
+
+
+def test_a_code_used_on_a_shared_computer_is_undone_there_or_from_ones_own_device(private):
+    a, run_id = visitor_with_a_run()
+    lab = open_page(RUNS)  # the lab computer, with a run of its own
+    lab_run = saved_run(RunStore(open_store().url, visitors.own_workspace(lab.session_state["_visitor_without_cookie"])))
+    use_code(lab, code_of(a))
+    lab.run()
+    assert shown_runs(lab) == [run_id]
+    assert not any(b.label == "Stop showing these runs on this browser" for b in a.sidebar.button)  # a's own runs
+    press(lab, "Stop showing these runs on this browser")  # the student, leaving the lab computer
+    assert "no longer shows those runs" in sidebar_text(lab) and shown_runs(lab) == [lab_run]
+    lab.run()
+    assert shown_runs(lab) == [lab_run]  # the lab computer's own runs, reachable again
+    assert not any(b.label == "Stop showing these runs on this browser" for b in lab.sidebar.button)
+
+    lab = open_page(RUNS)  # the student forgot to press it, this time
+    use_code(lab, code_of(a))
+    lab.run()
+    assert shown_runs(lab) == [run_id]
+    a.run()
+    press(a, "Forget other devices")  # later, on their own device
+    assert "1 other browser no longer shows these runs" in sidebar_text(a) and shown_runs(a) == [run_id]
+    lab.run()
+    assert shown_runs(lab) == []  # at once, not after the lookup's cache expires
+    press(a, "Forget other devices")
+    assert "No other browser shows these runs now" in sidebar_text(a)
+
+
 PASSWORD = "Tr0ub4dor&3x"
 
 

@@ -1,16 +1,21 @@
 """The visitor's browser, told apart by a cookie: `VisitorCookie` (installed by app.py's st.App)
 gives every browser a random id on the first page the server sends; pages read it back through
 st.context.cookies. HTTP-only (the page's scripts cannot read it), SameSite=Lax (other sites' pages
-do not send it), Secure over HTTPS. The id never goes into a link. README: "Deploying for a class".
+do not send it), Secure over HTTPS; a response that sets it is `Cache-Control: private`, so a shared
+cache never hands one visitor's cookie to others. The id never goes into a link. README: "Deploying
+for a class".
 """
 from __future__ import annotations
 
 import re
 import secrets
-from http.cookies import SimpleCookie
+
+from starlette.requests import cookie_parser
+
+from nnlab.visitors import KEEP_SECONDS
 
 COOKIE = "nnlab_visitor"
-MAX_AGE_SECONDS = 400 * 86_400  # the longest browsers keep a cookie (Chrome caps it there)
+MAX_AGE_SECONDS = KEEP_SECONDS  # the longest browsers keep a cookie (Chrome caps it there)
 _ID = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24): 192 random bits
 
 
@@ -36,22 +41,35 @@ class VisitorCookie:
 
         async def send_with_cookie(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), (b"set-cookie", header)]}
+                message = {**message, "headers": [*_private(message.get("headers", [])), (b"set-cookie", header)]}
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
 
 def _cookie(scope) -> str | None:
+    """The visitor cookie's value, read as browsers write cookies (Starlette's parser): a neighbour it
+    cannot read as RFC 2109 — `pref={"x":1}`, a value with a space — must not hide it, or every page
+    would hand out a new id and the visitor's runs would change at every load."""
     for name, value in scope.get("headers", []):
         if name == b"cookie":
-            try:
-                found = SimpleCookie(value.decode("latin-1")).get(COOKIE)
-            except Exception:  # noqa: BLE001 - a malformed Cookie header: as if there were none
-                return None
+            found = cookie_parser(value.decode("latin-1")).get(COOKIE)
             if found is not None:
-                return found.value
+                return found
     return None
+
+
+def _private(headers: list) -> list:
+    """`headers` with Cache-Control saying private: a response carrying one visitor's cookie is for that
+    visitor only. A response that already forbids storing (no-store) or sharing (private) is left as it is."""
+    given = [value for name, value in headers if name.lower() == b"cache-control"]
+    if any(b"no-store" in value.lower() or b"private" in value.lower() for value in given):
+        return list(headers)
+    directives = [part.strip() for value in given for part in value.split(b",")
+                  if part.strip() and part.strip().lower() not in (b"public", b"s-maxage")
+                  and not part.strip().lower().startswith(b"s-maxage=")]
+    return [*[(name, value) for name, value in headers if name.lower() != b"cache-control"],
+            (b"cache-control", b", ".join([b"private", *directives]))]
 
 
 def _https(scope) -> bool:

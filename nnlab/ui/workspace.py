@@ -96,13 +96,52 @@ def _transfer_panel() -> None:
                 st.error(f"The code was not used: {markdown(_reason(error))}")
             else:
                 st.success("This browser now shows the runs of the device that made the code. The runs it "
-                           "showed before are kept, but no longer shown here.")
+                           "showed before are kept: *Stop showing these runs on this browser* brings them back.")
+    _undo_panel()
+
+
+def _undo_panel() -> None:
+    """Undoing codes: a code typed on a shared computer must not leave that browser holding the runs."""
+    visitor_id = browser.visitor_id()
+    if workspace_name() != visitors.own_workspace(visitor_id):
+        st.caption("This browser shows runs moved here with a code. On a shared computer, stop showing them "
+                   "before you leave.")
+        if st.button("Stop showing these runs on this browser", key="transfer_stop"):
+            try:
+                own = visitors.forget_this_browser(_engine(), visitor_id)
+            except (UserError, OSError, SQLAlchemyError) as error:
+                st.error(f"Nothing was changed: {markdown(_reason(error))}")
+            else:
+                _remember(visitor_id, own)
+                st.session_state.pop("transfer_code", None)  # a code this browser made is for the runs it left
+                st.success("This browser no longer shows those runs (they are kept on your other device); it shows "
+                           "its own runs again.")
+    if st.button("Forget other devices", key="transfer_forget",
+                 help="Every other browser that entered a code for these runs stops showing them"):
+        try:
+            forgotten = visitors.forget_other_devices(_engine(), visitor_id)
+        except (UserError, OSError, SQLAlchemyError) as error:
+            st.error(f"Nothing was changed: {markdown(_reason(error))}")
+        else:
+            workspace = workspace_name()
+            with _MAPPED_LOCK:  # this server's other browsers at once, not after MAPPING_SECONDS
+                for key in [k for k, (_, name) in _MAPPED.items() if name == workspace]:
+                    del _MAPPED[key]
+            _remember(visitor_id, workspace)
+            st.session_state.pop("transfer_code", None)  # it no longer works
+            st.success("No other browser shows these runs now." if forgotten == 0 else
+                       "1 other browser no longer shows these runs." if forgotten == 1 else
+                       f"{forgotten} other browsers no longer show these runs.")
+
+
+def _remember(visitor_id: str, workspace: str) -> None:
+    with _MAPPED_LOCK:
+        _MAPPED[visitors.key(visitor_id)] = (time.monotonic(), workspace)
 
 
 def _use_code(typed: str) -> None:
-    found = visitors.redeem(_engine(), browser.visitor_id(), typed)
-    with _MAPPED_LOCK:
-        _MAPPED[visitors.key(browser.visitor_id())] = (time.monotonic(), found)
+    found = visitors.redeem(_engine(), browser.visitor_id(), typed, address=st.context.ip_address)
+    _remember(browser.visitor_id(), found)
     st.session_state.pop("transfer_code", None)  # a code this browser made is for its old workspace
 
 
