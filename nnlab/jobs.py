@@ -200,7 +200,7 @@ class TrainingJob(SlotWork):
         if self.dataset is None:
             self.dataset = self._load(self.config)
         specs = layer_specs(self.config, self.dataset.n_features, self.dataset.n_outputs, self.dataset.task)
-        return self.config, len(self.dataset.x_train), count_params(specs)
+        return self.config, self.dataset.n_train, count_params(specs)
 
     def _begin(self) -> bool:
         """Build the trainer and the run's folder; False if the run ends here."""

@@ -12,8 +12,9 @@ stopping can restore them.
 
 Memory (bench/memory.py): the data enter the compiled loop as arguments, never as captured
 constants, and the gradient functions Keras registers globally at each trace are removed after it,
-so a finished run leaves nothing behind. Every run on one Dataset object shares one set of tensors
-(nnlab/dataset_tensors.py).
+so a finished run leaves nothing behind. Every run on one set of examples shares one set of tensors
+and gathers its batches from them by index (nnlab/dataset_tensors.py): other seeds and training
+sizes cost no copy.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from nnlab.config import RunConfig
 from nnlab.data import Dataset, load_dataset
-from nnlab.dataset_tensors import DATASET_TENSORS, encoded
+from nnlab.dataset_tensors import DATASET_TENSORS, EVAL_BATCH, encoded
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
 from nnlab.early_stopping import BestEpoch, EarlyStopping
 from nnlab.jsonsafe import json_safe
@@ -148,9 +149,10 @@ class Trainer:
         self._rate = config.learning_rate  # the rate in the optimizer, as a Python number
         self._loss_fn = make_loss(config, dataset.task)
         self._encoding = target_encoding(config, dataset.task)
-        self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)  # (x, y), shared with other runs
-        self._batch_size = min(config.batch_size, len(dataset.x_train))
-        self._batches = math.ceil(len(dataset.x_train) / self._batch_size)
+        # (x, y) of all the examples, shared with every run on them; batches are gathered by index
+        self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)
+        self._batch_size = min(config.batch_size, dataset.n_train)
+        self._batches = math.ceil(dataset.n_train / self._batch_size)
         self._chunk = max(1, math.ceil(self._batches / CHUNKS_PER_EPOCH))
         self._rng = np.random.default_rng(config.seed)
         self._best = EarlyStopping(config.early_stopping) if config.early_stopping \
@@ -176,13 +178,12 @@ class Trainer:
         x_spec, y_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype)
         scalar = tf.TensorSpec((), tf.int32)
         train_spec = [x_spec, y_spec, tf.TensorSpec((None,), tf.int32), scalar, scalar]
-        val = DATASET_TENSORS.batches(dataset, "val", self._encoding)
-        self._folded = len(val) == 1 and self._expected_epoch_seconds() < FOLD_SECONDS
+        self._folded = dataset.n_val <= EVAL_BATCH and self._expected_epoch_seconds() < FOLD_SECONDS
         # The data are arguments, not captured constants: a graph that captured them would keep
         # them alive as long as the graph (see tf_runtime.forget_gradient_functions). autograph=False:
         # plain while_loops, faster to trace.
         if self._folded:
-            self._val_tensors = val[0]
+            self._val_tensors = next(DATASET_TENSORS.batches(dataset, "val", self._encoding))
             self._train_fn = tf.function(self._train_epoch_py, autograph=False,
                                          input_signature=[*train_spec, x_spec, y_spec, x_spec, y_spec])
             self._stats_fn = None
@@ -215,7 +216,7 @@ class Trainer:
             self._rate = self.learning_rates.at(epoch)
             self._optimizer.learning_rate = self._rate
         started, waited = time.perf_counter(), 0.0
-        order = tf.constant(self._rng.permutation(len(self.dataset.x_train)).astype(np.int32))
+        order = tf.constant(self.dataset.train_index[self._rng.permutation(self.dataset.n_train)])
         sums, done, outputs = [0.0, 0.0, 0.0], 0, None
         while done < self._batches:
             waited += self._wait_while_paused(epoch, done)
@@ -238,7 +239,7 @@ class Trainer:
             self._end(Status.STOPPED, f"Stopped by you during epoch {epoch}; {len(self.history)} completed epoch(s) kept.")
             return None
         if self._folded:
-            val_loss, val_score = float(outputs[4]), self._mean_metric(float(outputs[5]), len(self.dataset.x_val))
+            val_loss, val_score = float(outputs[4]), self._mean_metric(float(outputs[5]), self.dataset.n_val)
             norms, percentiles = outputs[6], outputs[7]
         else:
             val_loss, val_score = self._evaluate("val")
@@ -417,7 +418,7 @@ class Trainer:
             self._traced.add(id(function))
 
     def _expected_epoch_seconds(self) -> float:
-        return self._batches * 1e-4 + 6 * len(self.dataset.x_train) * self.model.count_params() / 5e9
+        return self._batches * 1e-4 + 6 * self.dataset.n_train * self.model.count_params() / 5e9
 
     def _record_layer_stats(self, epoch: int, norms: np.ndarray, percentiles: np.ndarray) -> None:
         for name, norm, values in zip(self._layer_names, norms, percentiles):
