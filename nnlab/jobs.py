@@ -194,13 +194,17 @@ class TrainingJob(SlotWork):
 
     # --- the steps a race or sweep drives ---------------------------------------------------------
 
-    def _measure(self) -> tuple[RunConfig, int, int]:
-        """Load the data (cached by the page): (config, training examples, parameters), what the
-        compute budget is counted from."""
+    def _measure(self) -> tuple[RunConfig, int, int, int, int, int]:
+        """Load the data (cached by the page): (config, training examples, parameters, validation
+        and test examples, points of the inside views' grid), what the compute budget counts."""
+        from nnlab.inside import GRID, is_plane
+
         if self.dataset is None:
             self.dataset = self._load(self.config)
-        specs = layer_specs(self.config, self.dataset.n_features, self.dataset.n_outputs, self.dataset.task)
-        return self.config, self.dataset.n_train, count_params(specs)
+        data = self.dataset
+        specs = layer_specs(self.config, data.n_features, data.n_outputs, data.task)
+        return (self.config, data.n_train, count_params(specs), data.n_val, data.size("test"),
+                GRID * GRID if is_plane(data) else 0)
 
     def _begin(self) -> bool:
         """Build the trainer and the run's folder; False if the run ends here."""

@@ -242,7 +242,11 @@ class Trainer:
             val_loss, val_score = float(outputs[4]), self._mean_metric(float(outputs[5]), self.dataset.n_val)
             norms, percentiles = outputs[6], outputs[7]
         else:
-            val_loss, val_score = self._evaluate("val")
+            val_loss, val_score = self._evaluate("val", stoppable=True)
+            if self._stop_requested():  # a Stop during the validation pass: the epoch is dropped
+                self._end(Status.STOPPED, f"Stopped by you during epoch {epoch}; {len(self.history)} completed "
+                                          "epoch(s) kept.")
+                return None
             norms, percentiles = self._stats_fn(*self._stats_sample)
             self._forget_gradient_functions_once(self._stats_fn)
         self._record_layer_stats(epoch, norms.numpy(), percentiles.numpy())
@@ -491,10 +495,14 @@ class Trainer:
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return self._loss(y, pred) * count, self._score(y, pred)
 
-    def _evaluate(self, split: str) -> tuple[float, float]:
-        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test"."""
+    def _evaluate(self, split: str, stoppable: bool = False) -> tuple[float, float]:
+        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test".
+        `stoppable`: a Stop ends it between two batches (the figures are then of the part done):
+        a big validation split on a big network must not hold a Stop for minutes."""
         loss_sum = score_sum = count = 0.0
         for xb, yb in DATASET_TENSORS.batches(self.dataset, split, self._encoding):
+            if stoppable and count and self._stop_requested():
+                break
             loss, score = self._evaluate_batch(xb, yb)
             loss_sum, score_sum, count = loss_sum + float(loss), score_sum + float(score), count + int(xb.shape[0])
         return loss_sum / count, self._mean_metric(score_sum, count)
