@@ -38,9 +38,13 @@ _SERIALS = itertools.count(1)
 # redraw its inside views each one: both happen at most this often, and at the end.
 SAVE_SECONDS = 0.5
 SNAPSHOT_SECONDS = 0.25
-# A paused run (step mode) keeps its training slot; after this long it stops, its epochs kept.
+# A paused run (step mode) keeps its training slot; once paused this long in all (the steps trained
+# while paused included: a step does not restart the clock) it stops, its epochs kept; sooner while
+# someone waits in line for a slot.
 MAX_PAUSE_SECONDS = environment.number("NNLAB_MAX_PAUSE_MINUTES", 10, inclusive=False,
                                        what="a number of minutes above 0") * 60
+MAX_PAUSE_WAITED_SECONDS = min(MAX_PAUSE_SECONDS, environment.number(
+    "NNLAB_MAX_PAUSE_WAITED_MINUTES", 2, inclusive=False, what="a number of minutes above 0") * 60)
 
 
 class TrainingJob(SlotWork):
@@ -161,6 +165,14 @@ class TrainingJob(SlotWork):
         trainer = self._trainer
         return dict(trainer.partial) if trainer is not None else {}
 
+    def pause_limit(self) -> float:
+        """Seconds this run may stay paused in all: shorter while another visitor waits for a slot."""
+        return MAX_PAUSE_WAITED_SECONDS if self._request._scheduler.waiting() else MAX_PAUSE_SECONDS
+
+    def paused_seconds(self) -> float:
+        trainer = self._trainer
+        return trainer.paused_seconds() if trainer is not None else 0.0
+
     def pause(self) -> None:
         with self._stopping:
             trainer = self._trainer
@@ -216,7 +228,7 @@ class TrainingJob(SlotWork):
             from nnlab.train import Trainer  # TensorFlow loads here, in the job's thread
 
             trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
-                              on_pause=self._on_pause, max_pause_seconds=MAX_PAUSE_SECONDS)
+                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit)
             with self._stopping:
                 self._trainer = trainer
                 self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read

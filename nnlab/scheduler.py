@@ -73,6 +73,11 @@ class Scheduler:
                 self._queue.remove(request)
                 self._lock.notify_all()
 
+    def waiting(self) -> int:
+        """Requests in the queue, waiting for a slot."""
+        with self._lock:
+            return len(self._queue)
+
     def holds_slot(self, request) -> bool:
         with self._lock:
             return request in self._holding

@@ -126,7 +126,8 @@ class Trainer:
 
     def __init__(self, config: RunConfig, dataset: Dataset, *, stop: StopSignal | None = None,
                  on_progress: Callable[[int, int, int], None] | None = None,
-                 on_pause: Callable[[int, int], None] | None = None, max_pause_seconds: float | None = None):
+                 on_pause: Callable[[int, int], None] | None = None,
+                 max_pause_seconds: float | Callable[[], float] | None = None):
         if stop is not None and not isinstance(stop, StopSignal):
             raise TypeError(f"stop must be an nnlab.stop_signal.StopSignal, not {type(stop).__name__}: only a "
                             "StopSignal reaches into the compiled training loop")
@@ -168,6 +169,9 @@ class Trainer:
         # pause() sets it to the current count, a step raises it by one batch or to the epoch's end.
         self._step_limit = tf.Variable(NO_LIMIT, dtype=tf.int64, trainable=False)
         self._paused, self._limit, self._wake = False, NO_LIMIT, threading.Event()
+        # Paused time in total, steps included (a step does not restart the clock): (seconds of
+        # pauses that ended, when the pause in course began or None).
+        self._paused_before, self._paused_since = 0.0, None
         self.holding = False  # paused and waiting between two batches (the owner has seen the epochs so far)
         self.position = (1, 0)  # (epoch in progress, batches of it done); (n + 1, 0) between epochs
         self.partial: dict = {}  # the epoch in progress so far: batch, batches, loss and metric means
@@ -279,12 +283,22 @@ class Trainer:
         with self._lock:
             if not self.done:
                 self._paused = True
+                if self._paused_since is None:
+                    self._paused_since = time.monotonic()
                 self._set_limit(self._steps_taken())
 
     def resume(self) -> None:
         with self._lock:
             self._paused = False
+            if self._paused_since is not None:
+                self._paused_before += time.monotonic() - self._paused_since
+                self._paused_since = None
             self._set_limit(NO_LIMIT)
+
+    def paused_seconds(self) -> float:
+        """Seconds spent paused in all, the steps trained while paused included."""
+        since = self._paused_since
+        return self._paused_before + (time.monotonic() - since if since is not None else 0.0)
 
     def step_batch(self) -> None:
         """While paused: train one more batch, then hold again."""
@@ -313,10 +327,15 @@ class Trainer:
     def _paused_at_limit(self) -> bool:
         return self._paused and self._steps_taken() >= self._limit
 
+    def _pause_limit(self) -> float | None:
+        return self._max_pause() if callable(self._max_pause) else self._max_pause
+
     def _wait_while_paused(self, epoch: int, done: int) -> float:
         """Between two batches: wait while paused with no step allowed; the seconds waited. Tells
         `on_pause` once per hold (the weights to look at have changed), and ends the run as stopped
-        after `max_pause_seconds` held (a paused run keeps its training slot from others)."""
+        once it has been paused `max_pause_seconds` in all, steps included (a paused run keeps its
+        training slot from others; a callable gives the limit as it stands, e.g. shorter while
+        others wait)."""
         if not self._paused_at_limit():
             return 0.0
         held = time.perf_counter()
@@ -324,10 +343,11 @@ class Trainer:
             self._on_pause(epoch, done)
         self.holding = True
         while self._paused_at_limit() and not self._stop_requested():
-            if self._max_pause is not None and time.perf_counter() - held > self._max_pause:
-                self.stop(message=(f"Stopped after {self._max_pause / 60:g} minutes paused: a paused run holds a "
-                                   f"training slot others may be waiting for. Its {len(self.history)} completed "
-                                   "epoch(s) are kept."))
+            limit = self._pause_limit()
+            if limit is not None and self.paused_seconds() > limit:
+                self.stop(message=(f"Stopped after {_minutes(limit)} paused in all (steps included): a paused run "
+                                   f"holds a training slot others may be waiting for. Its {len(self.history)} "
+                                   "completed epoch(s) are kept; train again to go on from scratch."))
                 break
             self._wake.wait(0.25)
             self._wake.clear()
@@ -510,6 +530,10 @@ class Trainer:
     def _mean_metric(self, score_sum: float, count: float) -> float:
         mean = score_sum / count
         return mean if self._classify else mean * self.dataset.target_std
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.3g} minute{'' if seconds == 60 else 's'}" if seconds >= 60 else f"{seconds:.3g} seconds"
 
 
 def train(

@@ -1,8 +1,10 @@
 """Issue 20: what one visitor may cost, counted honestly: every pass in the compute budget, a Stop
 that lands within a batch, paused time counted in total."""
+import threading
+
 import pytest
 
-from nnlab import dataset_tensors
+from nnlab import dataset_tensors, jobs
 from nnlab import train as train_module
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
@@ -11,6 +13,8 @@ from nnlab.jobs import TrainingJob
 from nnlab.scheduler import Scheduler
 from nnlab.status import Status
 from nnlab.train import Trainer
+
+DEADLINE = 120  # seconds any wait here may take
 
 # Ten training examples and half the data set to validate on: the validation passes are the cost.
 HOG = RunConfig(dataset="digits", hidden=(256, 256), train_size=10, validation_fraction=0.5, epochs=200)
@@ -45,3 +49,59 @@ def test_a_stop_during_the_validation_pass_lands_before_the_next_validation_batc
     assert calls == [50]  # not the 17 more batches of the validation split
     assert trainer.status == Status.STOPPED and trainer.history == []
     assert "0 completed epoch(s) kept" in trainer.message
+
+
+STEPPED = RunConfig(dataset="digits", hidden=(8,), epochs=500, batch_size=4)  # far more batches than the test steps
+
+
+def _step_whenever_held(trainer_or_job, until) -> int:
+    """Press "One batch" each time the run holds, as a visitor clicking every few seconds would;
+    the steps pressed before `until()` (or a deadline)."""
+    pressed, tick = 0, threading.Event()
+    for _ in range(int(DEADLINE / 0.02)):
+        if until():
+            return pressed
+        if trainer_or_job.holding:
+            trainer_or_job.step_batch()
+            pressed += 1
+        tick.wait(0.02)
+    raise AssertionError(f"still going after {pressed} steps")
+
+
+def test_steps_do_not_restart_the_pause_clock():
+    """Issue 20: "Start paused" + "One batch" every 20 s held a slot past NNLAB_MAX_PAUSE_MINUTES forever."""
+    config = STEPPED
+    trainer = Trainer(config, load_dataset(config), max_pause_seconds=1.0)
+    trainer.pause()  # started paused
+    runner = threading.Thread(target=lambda: [trainer.run_epoch() for _ in iter(lambda: trainer.done, True)])
+    runner.start()
+    steps = _step_whenever_held(trainer, lambda: trainer.done)
+    runner.join(DEADLINE)
+    assert steps >= 1 and trainer.status == Status.STOPPED
+    assert "paused in all (steps included)" in trainer.message and trainer.paused_seconds() >= 1.0
+
+
+def test_a_paused_run_gives_its_slot_back_sooner_when_someone_waits(monkeypatch):
+    monkeypatch.setattr(jobs, "MAX_PAUSE_SECONDS", 3600.0)  # alone, it could stay paused an hour
+    monkeypatch.setattr(jobs, "MAX_PAUSE_WAITED_SECONDS", 0.5)
+    scheduler = Scheduler(1)
+    paused = TrainingJob(STEPPED, load_dataset, owner="teacher", scheduler=scheduler)
+    paused.pause()
+    paused.start()
+    _wait(lambda: paused.holding)
+    assert paused.pause_limit() == 3600.0
+    waiting = TrainingJob(RunConfig(dataset="iris", hidden=(4,), epochs=2), load_dataset, owner="student",
+                          scheduler=scheduler).start()
+    assert waiting.queue_position() == 1 and paused.pause_limit() == 0.5
+    _wait(lambda: waiting.done)
+    assert paused.status == Status.STOPPED and "paused in all" in paused.message
+    assert waiting.status == Status.COMPLETED
+
+
+def _wait(condition) -> None:
+    tick = threading.Event()
+    for _ in range(int(DEADLINE / 0.02)):
+        if condition():
+            return
+        tick.wait(0.02)
+    raise AssertionError("condition not met in time")
