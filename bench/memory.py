@@ -119,10 +119,17 @@ def visitors(args) -> dict:
 
     steps, peak = [], [memory_mb()]
 
+    try:
+        from nnlab.data_cache import DATA_CACHE  # this tree's byte-bounded cache (older trees have none)
+    except ImportError:
+        DATA_CACHE = None
+
     def note(title: str) -> None:
         gc.collect()
         rss = memory_mb()
         peak[0] = max(peak[0], memory_mb("VmHWM"))
+        if DATA_CACHE is not None:
+            title += f"; data cache {DATA_CACHE.kept_bytes() / 2 ** 20:.0f} MB"
         steps.append((title, rss))
         print(f"  {title}: RSS {rss:.0f} MB", file=sys.stderr, flush=True)
 
@@ -194,7 +201,7 @@ def main() -> None:
         base = figures["steps"][0][1]
         print(f"tree: {ROOT}")
         for title, rss in figures["steps"]:
-            print(f"  {title:<60} RSS {rss:6.0f} MB  ({rss - base:+.0f} MB)")
+            print(f"  {title:<80} RSS {rss:6.0f} MB  ({rss - base:+.0f} MB)")
         print(f"  peak RSS {figures['peak_mb']:.0f} MB; goal under 2765 MB: "
               f"{'met' if figures['peak_mb'] <= 2765 else 'MISSED'}")
         return

@@ -278,9 +278,10 @@ class TrainingJob(SlotWork):
             status, message = result.status, result.message
             if self.run_id:
                 try:
-                    self._store.finish(self.run_id, status=result.status, message=result.message, test=result.test,
-                                       verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
-                                       model=result.model if self._keep_model else None)
+                    message = self._store.finish(
+                        self.run_id, status=result.status, message=result.message, test=result.test,
+                        verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
+                        model=result.model if self._keep_model else None) or message  # it says if the model was not kept
                 except STORE_ERRORS as error:
                     status = Status.FAILED
                     message = (f"Could not save the end of the run ({_reason(error)}); its {len(result.history)} "
