@@ -147,13 +147,13 @@ def test_the_server_bounds_every_workspaces_uploads_together(tmp_path):
     """Issue 20: the quota was per workspace only, and a new workspace had a fresh one."""
     from nnlab.uploads import server_used_bytes
 
-    first = _workspace_uploads(tmp_path, "aaaaaa")
-    first.save(CSV, "one.csv")
-    room = int(2.5 * server_used_bytes(tmp_path))  # room for two such uploads, not three
-    _workspace_uploads(tmp_path, "bbbbbb", server_quota=room).save(CSV + b"2,2,b\n", "two.csv")
-    newcomer = _workspace_uploads(tmp_path, "cccccc", server_quota=room)
+    _workspace_uploads(tmp_path, "aaaaaa").save(CSV, "one.csv")
+    _workspace_uploads(tmp_path, "bbbbbb").save(CSV + b"2,2,b\n", "two.csv")
+    third = CSV + b"3,3,c\n"
+    room = server_used_bytes(tmp_path) + len(third) - 1  # one byte short for a third visitor's file
+    newcomer = _workspace_uploads(tmp_path, "cccccc", server_quota=room)  # a new workspace: its own quota is fresh
     with pytest.raises(UserError, match=r"^This server's uploads, everyone's together, take .* Use a smaller file"):
-        newcomer.save(CSV + b"3,3,c\n", "three.csv")
+        newcomer.save(third, "three.csv")
     assert newcomer.list() == []
     _workspace_uploads(tmp_path, "aaaaaa", server_quota=room).save(CSV, "one again.csv")  # no new bytes: no room taken
 
