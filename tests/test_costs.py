@@ -8,6 +8,7 @@ from nnlab import dataset_tensors, jobs
 from nnlab import train as train_module
 from nnlab.config import RunConfig
 from nnlab.data import load_dataset
+from nnlab.database import StoreUnavailable
 from nnlab.errors import UserError
 from nnlab.jobs import TrainingJob
 from nnlab.scheduler import Scheduler
@@ -105,3 +106,54 @@ def _wait(condition) -> None:
             return
         tick.wait(0.02)
     raise AssertionError("condition not met in time")
+
+
+class _Outage:
+    """A run store whose database goes away while `down()` says so (PostgreSQL restarting, a full disk)."""
+
+    def __init__(self, store, down):
+        self.store, self.down, self.refused = store, down, 0
+
+    def __getattr__(self, name):
+        method = getattr(self.store, name)
+        if name not in ("save_history", "finish", "beat", "mark_failed"):
+            return method
+
+        def call(*args, **kwargs):
+            if self.down():
+                self.refused += 1
+                if name in ("beat", "mark_failed"):
+                    return False  # they never raise
+                raise StoreUnavailable("the database is not answering (connection refused)")
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_epochs_trained_while_the_database_is_away_are_saved_when_it_returns(run_store, monkeypatch):
+    monkeypatch.setattr(jobs, "SAVE_SECONDS", 0.0)  # every epoch saved (or tried)
+    config = RunConfig(dataset="iris", hidden=(4,), epochs=6)
+    job = TrainingJob(config, load_dataset, store=None)
+    job._store = _Outage(run_store, lambda: 2 <= len(job.history) <= 4)  # away for epochs 2–4
+    job.run()
+    assert job._store.refused >= 3
+    assert job.status == Status.COMPLETED and "Not saved" not in job.message
+    saved = run_store.load(job.run_id)
+    assert saved.status == Status.COMPLETED and saved.epochs_run == 6 and len(saved.history) == 6
+    assert job.warnings == ["Saving failed for a while; the epochs trained meanwhile have been saved since."]
+
+
+def test_a_database_still_away_at_the_end_leaves_the_run_interrupted_and_says_it_was_not_saved(run_store, monkeypatch):
+    """Issue 20: PostgreSQL away mid-run left the run `running` with 11 epochs, and on a full disk the page
+    said "its 120 epochs were saved as they trained"."""
+    monkeypatch.setattr(jobs, "SAVE_SECONDS", 0.0)
+    monkeypatch.setattr(jobs, "SAVE_RETRY_SECONDS", 1.0)
+    config = RunConfig(dataset="iris", hidden=(4,), epochs=5)
+    job = TrainingJob(config, load_dataset, store=None)
+    job._store = _Outage(run_store, lambda: len(job.history) >= 3)  # gone from epoch 3 on, for good
+    job.run()
+    assert job.status == Status.INTERRUPTED  # as Runs shows it once its heartbeat is old
+    assert "Not saved" in job.message and "2 of its 5 epochs were saved as it trained" in job.message
+    assert "were saved as they trained" not in job.message
+    assert run_store.load(job.run_id).epochs_run == 2
+    assert not any("trying again" in warning for warning in job.warnings)  # the retry is over
