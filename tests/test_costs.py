@@ -82,6 +82,7 @@ def test_steps_do_not_restart_the_pause_clock():
     assert "paused in all (steps included)" in trainer.message and trainer.paused_seconds() >= 1.0
 
 
+@pytest.mark.slow
 def test_a_paused_run_gives_its_slot_back_sooner_when_someone_waits(monkeypatch):
     monkeypatch.setattr(jobs, "MAX_PAUSE_SECONDS", 3600.0)  # alone, it could stay paused an hour
     monkeypatch.setattr(jobs, "MAX_PAUSE_WAITED_SECONDS", 0.5)

@@ -1,9 +1,12 @@
 """Issue 20 on the Train page: what a visitor reads when a limit of the server applies."""
+import pytest
+
 from apptest_helpers import button, open_page, plain, wait_until
 
 TRAIN = "app_pages/1_Train.py"
 
 
+@pytest.mark.slow
 def test_a_model_over_the_workspace_quota_is_not_kept_and_the_result_says_so(runs_dir, monkeypatch):
     from nnlab import runs
 
