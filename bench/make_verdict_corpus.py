@@ -137,7 +137,7 @@ def record(name: str, settings: dict, csv_path: Path) -> dict:
     return {
         "name": name, "config": saved,
         "dataset": {"name": config.dataset, "task": dataset.task, "n_classes": dataset.n_classes,
-                    "chance": rounded(dataset.chance_accuracy), "train_examples": len(dataset.x_train),
+                    "chance": rounded(dataset.chance_accuracy), "train_examples": dataset.n_train,
                     "baseline": rounded(baseline_loss(config.loss, dataset.task, dataset.n_classes))},
         "status": str(result.status), "test": {k: rounded(v) for k, v in result.test.items()}, "history": history,
     }

@@ -1,15 +1,24 @@
 """The data-set registry and the Dataset every run trains on.
 
-`load_dataset(config)` turns a name (or a CSV file) into train / validation / test arrays:
+`load_dataset(config)` turns a name (or a CSV file) into train / validation / test splits:
 shuffled with the run's seed (Keras' `validation_split` would take the last rows unshuffled),
 images scaled to [0, 1], other features standardized with statistics of the training split only,
 regression targets standardized the same way (a loss of 1.0 then means "no better than the mean").
+
+Memory: a data set is loaded once as a `Base` (`load_base`), and every Dataset derived from it
+(`derive`: seeds, training sizes, validation fractions) holds index arrays into one `Examples`,
+never copies. For image sets the Examples are the Base's own, scaled once: twelve visitors with
+twelve seeds on MNIST hold one 70,000-image array and twelve index arrays of ≈0.3 MB. Tabular sets
+are standardized with their training split's statistics, so each Dataset scales its own (small)
+copy. nnlab/data_cache.py keeps them within a byte bound; nnlab/dataset_tensors.py makes one set
+of tensors per Examples.
 """
 from __future__ import annotations
 
 import contextlib
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -49,19 +58,75 @@ class DatasetInfo:
     test_split: bool = False  # ships its own test set
 
 
+def _nbytes(value) -> int:
+    """Bytes of a numpy array or a tensor (a tensor's shape × its dtype's size)."""
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    return int(np.prod(value.shape)) * value.dtype.size
+
+
+@dataclass(frozen=True, eq=False)
+class Examples:
+    """Every example of a data set as the network sees them (scaled), held once; Datasets are
+    index arrays into them. `derived` keeps what other layers make from them (the tensors of
+    nnlab/dataset_tensors.py) for exactly as long as the examples live, and counts in `nbytes`."""
+
+    x: np.ndarray
+    y: np.ndarray
+    derived: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self.x.flags.writeable = False  # shared by every run and visitor: nobody may write into them
+        self.y.flags.writeable = False
+
+    @property
+    def nbytes(self) -> int:
+        return self.x.nbytes + self.y.nbytes + sum(_nbytes(v) for value in list(self.derived.values())
+                                                   for v in (value if isinstance(value, (list, tuple)) else [value]))
+
+
+@dataclass(frozen=True, eq=False)
+class Base:
+    """One data set as loaded, before any seed or size: what Datasets are derived from. `x` and `y`
+    hold the pool (rows before `n_pool`, split into training and validation) followed by the
+    official test split, if the set has one. `examples`: the scaled examples every derived Dataset
+    shares (image sets); None when each Dataset scales its own (tabular sets, by their training split)."""
+
+    info: DatasetInfo
+    x: np.ndarray
+    y: np.ndarray
+    n_pool: int
+    class_names: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    task: str
+    notes: tuple[str, ...] = ()
+    examples: Examples | None = None
+
+    @property
+    def nbytes(self) -> int:
+        own = 0 if self.examples is not None else self.x.nbytes + self.y.nbytes
+        return own + (self.examples.nbytes if self.examples is not None else 0)
+
+
+def _take(array: np.ndarray, index) -> np.ndarray:
+    """Rows of `array`: a view for a slice, a copy for an index array."""
+    return array[index]
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Split, scaled arrays ready for a network, with what the pages need to explain them."""
+    """Split, scaled data, with what the pages need to explain them. The splits are index arrays
+    into `examples` (shared with every Dataset derived from the same Base); `x_train` and the like
+    are made from them when asked (a copy, except a contiguous test split: use `n_train`, not
+    `len(x_train)`)."""
 
     name: str
     title: str
     task: str
-    x_train: np.ndarray
-    y_train: np.ndarray  # class indices, or standardized values for regression
-    x_val: np.ndarray
-    y_val: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+    examples: Examples
+    train_index: np.ndarray
+    val_index: np.ndarray
+    test_index: np.ndarray | slice
     class_names: tuple[str, ...]
     feature_names: tuple[str, ...]
     image_shape: tuple[int, int] | None = None
@@ -69,10 +134,57 @@ class Dataset:
     target_mean: float = 0.0  # regression: value = standardized × target_std + target_mean
     target_std: float = 1.0
     notes: tuple[str, ...] = ()
+    base: Base | None = field(default=None, repr=False)  # what it was derived from (kept alive with it)
+
+    def index(self, split: str) -> np.ndarray | slice:
+        return {"train": self.train_index, "val": self.val_index, "test": self.test_index}[split]
+
+    def size(self, split: str) -> int:
+        index = self.index(split)
+        return len(range(*index.indices(len(self.examples.x)))) if isinstance(index, slice) else len(index)
+
+    @property
+    def n_train(self) -> int:
+        return self.size("train")
+
+    @property
+    def n_val(self) -> int:
+        return self.size("val")
+
+    @property
+    def x_train(self) -> np.ndarray:
+        return _take(self.examples.x, self.train_index)
+
+    @property
+    def x_val(self) -> np.ndarray:
+        return _take(self.examples.x, self.val_index)
+
+    @property
+    def x_test(self) -> np.ndarray:
+        return _take(self.examples.x, self.test_index)
+
+    @cached_property
+    def y_train(self) -> np.ndarray:  # class indices, or standardized values for regression
+        return _take(self.examples.y, self.train_index)
+
+    @cached_property
+    def y_val(self) -> np.ndarray:
+        return _take(self.examples.y, self.val_index)
+
+    @cached_property
+    def y_test(self) -> np.ndarray:
+        return _take(self.examples.y, self.test_index)
+
+    @property
+    def own_nbytes(self) -> int:
+        """Bytes this Dataset holds itself (its index arrays and targets), beside the shared Examples."""
+        arrays = [self.train_index, self.val_index, self.test_index,
+                  *(self.__dict__[name] for name in ("y_train", "y_val", "y_test") if name in self.__dict__)]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
     @property
     def n_features(self) -> int:
-        return int(self.x_train.shape[1])
+        return int(self.examples.x.shape[1])
 
     @property
     def n_classes(self) -> int:
@@ -82,12 +194,12 @@ class Dataset:
     def n_outputs(self) -> int:
         return self.n_classes if self.task == "classification" else 1
 
-    @property
+    @cached_property
     def chance_accuracy(self) -> float:
         """Accuracy of always guessing the most common training class: the floor to beat."""
         if self.task != "classification":
             return 0.0
-        return float(np.bincount(self.y_train, minlength=self.n_classes).max() / len(self.y_train))
+        return float(np.bincount(self.y_train, minlength=self.n_classes).max() / self.n_train)
 
     def to_original_target(self, values: np.ndarray) -> np.ndarray:
         """Standardized regression outputs back to the target's own units."""
@@ -96,8 +208,8 @@ class Dataset:
     def summary(self) -> str:
         classes = f"{self.n_classes} classes" if self.task == "classification" else "regression"
         return (
-            f"{self.title}: {len(self.x_train):,} train / {len(self.x_val):,} validation / "
-            f"{len(self.x_test):,} test, {self.n_features} inputs, {classes}"
+            f"{self.title}: {self.n_train:,} train / {self.n_val:,} validation / "
+            f"{self.size('test'):,} test, {self.n_features} inputs, {classes}"
         )
 
 
@@ -228,45 +340,85 @@ def data_key(config) -> tuple:
     return tuple(getattr(config, name) for name in DATA_FIELDS)
 
 
-def load_dataset(config) -> Dataset:
+def base_key(config) -> tuple:
+    """The settings that decide the loaded Base: the name, and what a generator or a CSV file needs.
+    Seeds, sizes and fractions of the split are not in it (except for generated points, which the
+    seed draws)."""
+    info = dataset_info(config.dataset)
+    if info.name == "csv":
+        return ("csv", config.csv_path, config.target, config.task)
+    if info.kind == "synthetic":
+        return (info.name, config.samples, config.noise, config.seed)
+    return (info.name,)
+
+
+def load_base(config) -> Base:
+    """Load a data set once, before any split: images scaled here, once for every seed."""
     info = dataset_info(config.dataset)
     raw = info.load(config)
-    task = raw.task or info.task
-    classify = task == "classification"
-    notes = list(raw.notes)
-
     if raw.x_test is not None:
-        x_pool, y_pool, x_test, y_test = raw.x, raw.y, raw.x_test, raw.y_test
+        x, y = np.concatenate([raw.x, raw.x_test]), np.concatenate([raw.y, raw.y_test])
     else:
-        x_pool, x_test, y_pool, y_test = _split(raw.x, raw.y, config.test_fraction, config.seed, classify)
-    x_train, x_val, y_train, y_val = _split(x_pool, y_pool, config.validation_fraction, config.seed, classify)
+        x, y = raw.x, raw.y
+    examples = None
+    if info.image_shape is not None:
+        examples = Examples(_scale_pixels(x), np.asarray(y))  # the same values, seed or not: shared
+        x, y = examples.x, examples.y
+    return Base(info=info, x=x, y=y, n_pool=len(raw.x), class_names=raw.class_names,
+                feature_names=raw.feature_names, task=raw.task or info.task, notes=raw.notes, examples=examples)
+
+
+def _scale_pixels(x: np.ndarray) -> np.ndarray:
+    out = np.empty(x.shape, dtype=np.float32)  # one float32 array, without a float64 one on the way
+    np.divide(x, np.float32(255.0), out=out, dtype=np.float32)
+    return out
+
+
+def load_dataset(config) -> Dataset:
+    return derive(load_base(config), config)
+
+
+def derive(base: Base, config) -> Dataset:
+    """The Dataset of `config`'s split (seed, validation and test fractions, training size) of
+    `base`: index arrays into its examples, shuffled as `train_test_split` shuffles the rows."""
+    info, task = base.info, base.task
+    classify = task == "classification"
+    notes = list(base.notes)
+
+    pool = np.arange(base.n_pool)
+    y_pool = base.y[: base.n_pool]
+    if base.n_pool < len(base.x):
+        pool_index, test_index = pool, slice(base.n_pool, len(base.x))
+    else:
+        pool_index, test_index, y_pool, _ = _split(pool, y_pool, config.test_fraction, config.seed, classify)
+    train_index, val_index, _, _ = _split(pool_index, y_pool, config.validation_fraction, config.seed, classify)
     if config.train_size:
-        if config.train_size < len(x_train):
-            x_train, y_train = x_train[: config.train_size], y_train[: config.train_size]  # already shuffled
+        if config.train_size < len(train_index):
+            train_index = train_index[: config.train_size]  # already shuffled
         else:
-            notes.append(f"train_size {config.train_size:,} is more than the {len(x_train):,} training examples; all are used")
-    if classify and len(np.unique(y_train)) < 2:
+            notes.append(f"train_size {config.train_size:,} is more than the {len(train_index):,} training examples; all are used")
+    if classify and len(np.unique(base.y[train_index])) < 2:
         raise DataError("the training split holds a single class; raise train_size so that every class appears")
 
-    from sklearn.preprocessing import StandardScaler
-
-    scaler = None
-    if info.image_shape is not None:
-        scale = lambda a: (np.asarray(a, dtype=np.float32) / 255.0).astype(np.float32)  # noqa: E731
-    else:
-        scaler = StandardScaler().fit(x_train)
-        scale = lambda a: scaler.transform(a).astype(np.float32)  # noqa: E731
+    scaler, examples = None, base.examples
     target_mean, target_std = 0.0, 1.0
-    if not classify:
-        target_mean, target_std = float(np.mean(y_train)), float(np.std(y_train)) or 1.0
-        standardize = lambda v: ((np.asarray(v, dtype=np.float64) - target_mean) / target_std).astype(np.float32)  # noqa: E731
-        y_train, y_val, y_test = standardize(y_train), standardize(y_val), standardize(y_test)
+    if examples is None:  # standardized with this split's training statistics: a copy of its own
+        from sklearn.preprocessing import StandardScaler
 
+        scaler = StandardScaler().fit(base.x[train_index])
+        y = base.y
+        if not classify:
+            target_mean, target_std = float(np.mean(y[train_index])), float(np.std(y[train_index])) or 1.0
+            y = ((np.asarray(y, dtype=np.float64) - target_mean) / target_std).astype(np.float32)
+        examples = Examples(scaler.transform(base.x).astype(np.float32), np.asarray(y))
+
+    index = lambda a: a if isinstance(a, slice) else np.asarray(a, dtype=np.int32)  # noqa: E731
     return Dataset(
-        name=config.dataset, title=info.title, task=task,
-        x_train=scale(x_train), y_train=y_train, x_val=scale(x_val), y_val=y_val, x_test=scale(x_test), y_test=y_test,
-        class_names=raw.class_names if classify else (), feature_names=raw.feature_names,
-        image_shape=info.image_shape, scaler=scaler, target_mean=target_mean, target_std=target_std, notes=tuple(notes),
+        name=config.dataset, title=info.title, task=task, examples=examples,
+        train_index=index(train_index), val_index=index(val_index), test_index=index(test_index),
+        class_names=base.class_names if classify else (), feature_names=base.feature_names,
+        image_shape=info.image_shape, scaler=scaler, target_mean=target_mean, target_std=target_std,
+        notes=tuple(notes), base=base,
     )
 
 

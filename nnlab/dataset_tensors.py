@@ -1,9 +1,15 @@
-"""The tensors of each data set's splits, made once and shared by every run that trains on it."""
+"""The tensors of each data set's examples, made once and shared by every run that trains on them.
+
+One set per `Examples` (nnlab/data.py), not per Dataset: every Dataset derived from one loaded
+MNIST (other seeds, training sizes, validation fractions) indexes the same examples, so runs gather
+their batches from the same tensors by index. They live in the Examples' `derived` dict, so they go
+when the examples go and count in the data cache's byte bound (nnlab/data_cache.py).
+"""
 from __future__ import annotations
 
 import threading
 import weakref
-from typing import Callable
+from typing import Iterator
 
 import numpy as np
 
@@ -22,48 +28,54 @@ def encoded(y: np.ndarray, encoding: str, n_classes: int) -> np.ndarray:
 
 
 class DatasetTensors:
-    """The tensors of each Dataset's splits, made once and shared by every run on that Dataset
-    object: eight students training on the server's cached MNIST hold one copy, not eight. Held
-    weakly: a Dataset's tensors go when the Dataset goes. Safe to use from several threads."""
+    """The tensors of every Examples in use. Safe to use from several threads."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._by_dataset: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._with_tensors: weakref.WeakSet = weakref.WeakSet()
 
     def __len__(self) -> int:
-        """How many data sets have tensors here."""
-        return len(self._by_dataset)
+        """How many sets of examples have tensors here."""
+        return len(self._with_tensors)
 
     def training(self, dataset: Dataset, encoding: str) -> tuple:
-        """(x, y) of the training split, whole: the compiled loop gathers its batches from them."""
-        return self._inputs(dataset, "train")[0], self._targets(dataset, "train", encoding)[0]
+        """(x, y) of ALL the dataset's examples, shared: gather training batches with
+        `dataset.train_index` (the compiled loop does)."""
+        examples = dataset.examples
+        return (self._get(examples, ("x",), lambda: examples.x),
+                self._get(examples, ("y", encoding), lambda: encoded(examples.y, encoding, dataset.n_classes)))
 
     def sample(self, dataset: Dataset, encoding: str, count: int) -> tuple:
-        """(x, y) of the first `count` training examples: a fixed sample to measure each epoch on."""
-        return (self._get(dataset, ("x", "train", "first", count), lambda: dataset.x_train[:count], None)[0],
-                self._get(dataset, ("y", "train", encoding, "first", count),
-                          lambda: encoded(dataset.y_train[:count], encoding, dataset.n_classes), None)[0])
+        """(x, y) of the first `count` training examples: a fixed sample to measure each epoch on
+        (a copy of `count` rows, the caller's own)."""
+        return self.rows(dataset, dataset.train_index[:count], encoding)
 
-    def batches(self, dataset: Dataset, split: str, encoding: str) -> list[tuple]:
-        """[(x, y), …] of "val" or "test" in evaluation-sized batches."""
-        return list(zip(self._inputs(dataset, split, EVAL_BATCH), self._targets(dataset, split, encoding, EVAL_BATCH)))
+    def rows(self, dataset: Dataset, index, encoding: str) -> tuple:
+        """(x, y) of these rows of the examples: a view for a slice, a gathered copy otherwise."""
+        x, y = self.training(dataset, encoding)
+        if isinstance(index, slice):
+            return x[index], y[index]
+        index = tf.constant(np.asarray(index, dtype=np.int32))
+        return tf.gather(x, index), tf.gather(y, index)
 
-    def _inputs(self, dataset: Dataset, split: str, batch: int | None = None) -> list:
-        """Inputs do not depend on the encoding: runs with one-hot and with label targets share them."""
-        return self._get(dataset, ("x", split, batch), lambda: getattr(dataset, f"x_{split}"), batch)
+    def batches(self, dataset: Dataset, split: str, encoding: str) -> Iterator[tuple]:
+        """(x, y) of "val" or "test" in evaluation-sized batches, each made when asked for."""
+        index = dataset.index(split)
+        if isinstance(index, slice):
+            start, stop, _ = index.indices(len(dataset.examples.x))
+            chunks = [slice(i, min(i + EVAL_BATCH, stop)) for i in range(start, stop, EVAL_BATCH)]
+        else:
+            chunks = [index[i:i + EVAL_BATCH] for i in range(0, len(index), EVAL_BATCH)]
+        for chunk in chunks:
+            yield self.rows(dataset, chunk, encoding)
 
-    def _targets(self, dataset: Dataset, split: str, encoding: str, batch: int | None = None) -> list:
-        return self._get(dataset, ("y", split, encoding, batch),
-                         lambda: encoded(getattr(dataset, f"y_{split}"), encoding, dataset.n_classes), batch)
-
-    def _get(self, dataset: Dataset, key: tuple, array: Callable[[], np.ndarray], batch: int | None) -> list:
+    def _get(self, examples, key: tuple, array):
         with self._lock:  # held while making them too: two runs starting at once must not both copy
-            tensors = self._by_dataset.setdefault(dataset, {})
-            if key not in tensors:
-                values = array()
-                step = batch or max(1, len(values))
-                tensors[key] = [tf.constant(values[i:i + step]) for i in range(0, len(values), step)]
-            return tensors[key]
+            tensor = examples.derived.get(key)
+            if tensor is None:
+                tensor = examples.derived[key] = tf.constant(array())
+                self._with_tensors.add(examples)
+            return tensor
 
 
 DATASET_TENSORS = DatasetTensors()

@@ -38,9 +38,16 @@ _SERIALS = itertools.count(1)
 # redraw its inside views each one: both happen at most this often, and at the end.
 SAVE_SECONDS = 0.5
 SNAPSHOT_SECONDS = 0.25
-# A paused run (step mode) keeps its training slot; after this long it stops, its epochs kept.
+# A paused run (step mode) keeps its training slot; once paused this long in all (the steps trained
+# while paused included: a step does not restart the clock) it stops, its epochs kept; sooner while
+# someone waits in line for a slot.
+# The database away (restarting, a full disk) when a run ends: its end is tried again for this long
+# (the epochs trained meanwhile are in memory and go with it), then the run ends as not saved, saying so.
+SAVE_RETRY_SECONDS = environment.number("NNLAB_SAVE_RETRY_SECONDS", 60, what="a number of seconds")
 MAX_PAUSE_SECONDS = environment.number("NNLAB_MAX_PAUSE_MINUTES", 10, inclusive=False,
                                        what="a number of minutes above 0") * 60
+MAX_PAUSE_WAITED_SECONDS = min(MAX_PAUSE_SECONDS, environment.number(
+    "NNLAB_MAX_PAUSE_WAITED_MINUTES", 2, inclusive=False, what="a number of minutes above 0") * 60)
 
 
 class TrainingJob(SlotWork):
@@ -72,6 +79,7 @@ class TrainingJob(SlotWork):
         self.stop_signal = StopSignal()
         self._stopping = threading.Lock()  # a Stop and the trainer's arrival: one of them sees the other
         self._saved_at = self._looked_at = 0.0  # when the store and the snapshots last caught up (monotonic)
+        self._saved_epochs = 0  # epochs the store has: the rest are in memory only until the next save succeeds
         self._pause_first = False  # pause() before the trainer exists: it starts paused
 
     @property
@@ -161,6 +169,14 @@ class TrainingJob(SlotWork):
         trainer = self._trainer
         return dict(trainer.partial) if trainer is not None else {}
 
+    def pause_limit(self) -> float:
+        """Seconds this run may stay paused in all: shorter while another visitor waits for a slot."""
+        return MAX_PAUSE_WAITED_SECONDS if self._request._scheduler.waiting() else MAX_PAUSE_SECONDS
+
+    def paused_seconds(self) -> float:
+        trainer = self._trainer
+        return trainer.paused_seconds() if trainer is not None else 0.0
+
     def pause(self) -> None:
         with self._stopping:
             trainer = self._trainer
@@ -194,13 +210,17 @@ class TrainingJob(SlotWork):
 
     # --- the steps a race or sweep drives ---------------------------------------------------------
 
-    def _measure(self) -> tuple[RunConfig, int, int]:
-        """Load the data (cached by the page): (config, training examples, parameters), what the
-        compute budget is counted from."""
+    def _measure(self) -> tuple[RunConfig, int, int, int, int, int]:
+        """Load the data (cached by the page): (config, training examples, parameters, validation
+        and test examples, points of the inside views' grid), what the compute budget counts."""
+        from nnlab.inside import GRID, is_plane
+
         if self.dataset is None:
             self.dataset = self._load(self.config)
-        specs = layer_specs(self.config, self.dataset.n_features, self.dataset.n_outputs, self.dataset.task)
-        return self.config, len(self.dataset.x_train), count_params(specs)
+        data = self.dataset
+        specs = layer_specs(self.config, data.n_features, data.n_outputs, data.task)
+        return (self.config, data.n_train, count_params(specs), data.n_val, data.size("test"),
+                GRID * GRID if is_plane(data) else 0)
 
     def _begin(self) -> bool:
         """Build the trainer and the run's folder; False if the run ends here."""
@@ -212,7 +232,7 @@ class TrainingJob(SlotWork):
             from nnlab.train import Trainer  # TensorFlow loads here, in the job's thread
 
             trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
-                              on_pause=self._on_pause, max_pause_seconds=MAX_PAUSE_SECONDS)
+                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit)
             with self._stopping:
                 self._trainer = trainer
                 self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read
@@ -243,7 +263,7 @@ class TrainingJob(SlotWork):
                 self.history.append(row)
                 now = time.monotonic()
                 if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
-                    self._saving(lambda: self._store.save_history(self.run_id, self._rows_to_save()))
+                    self._save_history()
                     self._saved_at = time.monotonic()
                 if now - self._looked_at >= SNAPSHOT_SECONDS or trainer.done or trainer.paused:
                     self._look(trainer.model, row["epoch"], 0)
@@ -261,15 +281,7 @@ class TrainingJob(SlotWork):
             result = self._trainer.finish()
             status, message = result.status, result.message
             if self.run_id:
-                try:
-                    self._store.finish(self.run_id, status=result.status, message=result.message, test=result.test,
-                                       verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
-                                       model=result.model if self._keep_model else None)
-                except STORE_ERRORS as error:
-                    status = Status.FAILED
-                    message = (f"Could not save the end of the run ({_reason(error)}); its {len(result.history)} "
-                               f"epochs were saved as they trained. Free some space (delete old runs).")
-                    self._store.mark_failed(self.run_id, message)
+                status, message = self._save_end(result)
             if result.history:
                 self.predictions = predict(result.model, self.dataset)
                 self._look(result.model, len(result.history), 0)  # as tested: a Stop may have restored the best epoch
@@ -306,7 +318,7 @@ class TrainingJob(SlotWork):
         self.progress = (epoch, batch, self.progress[2])
         self._look(self._trainer.model, epoch if batch else epoch - 1, batch)
         if self.run_id:
-            self._saving(lambda: self._store.save_history(self.run_id, self._rows_to_save()))
+            self._save_history()
 
     def _look(self, model, epoch: int, batch: int) -> None:
         """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""
@@ -327,14 +339,61 @@ class TrainingJob(SlotWork):
             by_epoch.setdefault(stats["epoch"], []).append({k: v for k, v in stats.items() if k != "epoch"})
         return [{**row, "layers": by_epoch.get(row["epoch"], [])} for row in (history or self.history)]
 
-    def _saving(self, write) -> None:
-        """Disk trouble during the epochs must not end the training: note it and carry on."""
+    def _save_history(self) -> None:
+        """Save the epochs so far. Trouble with the disk or the database must not end the training:
+        note it and carry on; the epochs stay in memory and the next save that works writes them all."""
+        rows = self._rows_to_save()
         try:
-            write()
+            self._store.save_history(self.run_id, rows)
         except STORE_ERRORS as error:
             note = f"Could not save the run ({_reason(error)}); training continues unsaved."
             if note not in self.warnings:
                 self.warnings.append(note)
+            return
+        self._saved_epochs = len(rows)
+        self._saved_again()
+
+    def _saved_again(self) -> None:
+        """A save worked after some failed: the warnings say it is all saved now."""
+        troubles = [w for w in self.warnings if w.startswith(("Could not save the run", "The database is not"))]
+        if troubles:
+            self.warnings[:] = [w for w in self.warnings if w not in troubles]
+            self.warnings.append("Saving failed for a while; the epochs trained meanwhile have been saved since.")
+
+    def _save_end(self, result) -> tuple[Status, str]:
+        """Save the run's end (figures, every epoch, the model), trying again for SAVE_RETRY_SECONDS
+        while the database is away; then, if it is still away, end the run as not saved, saying
+        how much of it is in Runs. Never says "saved" of what was not."""
+        deadline, pause, reason = time.monotonic() + SAVE_RETRY_SECONDS, 0.5, ""
+        while True:
+            try:
+                message = self._store.finish(
+                    self.run_id, status=result.status, message=result.message, test=result.test,
+                    verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
+                    model=result.model if self._keep_model else None)
+                self._saved_epochs = len(result.history)
+                self._saved_again()
+                return result.status, message or result.message  # it says if the model was not kept
+            except STORE_ERRORS as error:
+                reason = _reason(error)
+            if time.monotonic() + pause > deadline:
+                break
+            note = (f"The database is not answering ({reason}): trying again to save this run's end, "
+                    f"for up to {SAVE_RETRY_SECONDS:g} s…")
+            if note not in self.warnings:
+                self.warnings.append(note)
+            threading.Event().wait(pause)
+            pause = min(2 * pause, 10.0)
+        epochs = len(result.history)
+        kept = (f"{self._saved_epochs} of its {epochs} epochs were saved as it trained" if self._saved_epochs
+                else "none of its epochs could be saved")
+        message = (f"{result.message} Not saved: the end of this run could not be saved ({reason}; tried for "
+                   f"{SAVE_RETRY_SECONDS:g} s): {kept}. Its figures are shown here only, until you leave this "
+                   "page; free some space or check the database, then train it again to keep it.")
+        self.warnings[:] = [w for w in self.warnings if not w.startswith("The database is not answering")]
+        if self._store.mark_failed(self.run_id, message):
+            return Status.FAILED, message
+        return Status.INTERRUPTED, message  # as Runs will show it: running, with a heartbeat that stopped
 
     def _fail_with(self, error: Exception) -> None:
         if isinstance(error, UserError):

@@ -76,7 +76,7 @@ class FinderResult:
 def cost(config, dataset, steps: int = STEPS) -> int:
     """Units of compute (nnlab/budget.py) the test needs: `steps` mini-batches of the network."""
     params = count_params(layer_specs(config, dataset.n_features, dataset.n_outputs, dataset.task))
-    batch = min(config.batch_size, len(dataset.x_train))
+    batch = min(config.batch_size, dataset.n_train)
     return steps * (batch * params + budget.STEP_UNITS)
 
 
@@ -87,7 +87,7 @@ def check_budget(config, dataset, steps: int = STEPS, limit: float | None = None
     if needed > limit:
         raise UserError(
             f"The learning-rate finder needs {budget.scientific(needed)} units of compute for this network ({steps} "
-            f"batches of {min(config.batch_size, len(dataset.x_train)):,}); this server allows "
+            f"batches of {min(config.batch_size, dataset.n_train):,}); this server allows "
             f"{budget.scientific(limit)} per training. Use fewer or narrower hidden layers or a smaller batch size.")
 
 
@@ -162,8 +162,8 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
     step = tf.function(train_batch, autograph=False, input_signature=signature)
     gradient_functions = custom_gradient_names(step.get_concrete_function())
     rng = np.random.default_rng(config.seed)
-    batch = min(config.batch_size, len(dataset.x_train))
-    order, position = rng.permutation(len(dataset.x_train)), 0
+    batch = min(config.batch_size, dataset.n_train)
+    order, position = dataset.train_index[rng.permutation(dataset.n_train)], 0
     tried, losses, smoothed = [], [], []
     average, best, message = 0.0, math.inf, f"Tried all {steps} learning rates."
     try:
@@ -172,7 +172,7 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
                 message = f"Stopped after {i} of {steps} learning rates."
                 break
             if position + batch > len(order):  # a new pass over the data, freshly shuffled
-                order, position = rng.permutation(len(dataset.x_train)), 0
+                order, position = dataset.train_index[rng.permutation(dataset.n_train)], 0
             index = tf.constant(order[position:position + batch].astype(np.int32))
             position += batch
             optimizer.learning_rate = rate

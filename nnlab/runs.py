@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
@@ -59,6 +59,12 @@ SHARED = "shared"  # the workspace of the shared store (localhost, the CLI)
 # A model bigger than this is not kept (a 10 × 2048 network is ≈160 MB): the database would carry it
 # on every backup and a class's server would hold it in memory while saving.
 MAX_MODEL_MB = environment.number("NNLAB_MAX_MODEL_MB", 100, inclusive=False, what="a number of megabytes above 0")
+# The models kept, in all: per workspace (one visitor) and per database (the server). A sweep of 12
+# runs of a 6 × 2048 network wrote 1.1 GB of models; over a quota, a model is not kept and the run says
+# so (its figures and curves are kept). "0" = no quota.
+WORKSPACE_MODELS_MB = environment.number("NNLAB_WORKSPACE_MODELS_MB", 300,
+                                         what="a number of megabytes (0 = no quota)")
+SERVER_MODELS_MB = environment.number("NNLAB_SERVER_MODELS_MB", 5000, what="a number of megabytes (0 = no quota)")
 RUN_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
 _WORKSPACE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _PARSED = RecentlyRead(10_000)  # a class's runs (50 × 50) several times over
@@ -128,9 +134,11 @@ class RunStore:
                 updated=meta["updated"], meta=_to_json(meta), heartbeat=time.time()))
 
     def finish(self, run_id: str, *, status: str, message: str = "", test: dict | None = None,
-               verdict: dict | None = None, history: list[dict] | None = None, model=None) -> None:
-        """The run's final state (and its model, unless bigger than NNLAB_MAX_MODEL_MB), in one
-        transaction. Raises UserError (StoreUnavailable among them) or OSError; call mark_failed then."""
+               verdict: dict | None = None, history: list[dict] | None = None, model=None) -> str:
+        """The run's final state (and its model, unless bigger than NNLAB_MAX_MODEL_MB or over the
+        workspace's or the server's quota of models), in one transaction; the run's message as
+        saved (it says when the model was not kept). Raises UserError (StoreUnavailable among them)
+        or OSError; call mark_failed then."""
         status = Status(status)
         blob = _model_bytes(model) if model is not None else None
         if blob is not None and len(blob) > MAX_MODEL_MB * 1e6:
@@ -138,6 +146,10 @@ class RunStore:
                        f"{MAX_MODEL_MB:g} MB.").strip()
             blob = None
         with self._writing() as connection:
+            if blob is not None:
+                refusal = self._over_model_quota(connection, run_id, len(blob))
+                if refusal:
+                    message, blob = f"{message} {refusal}".strip(), None
             meta = self._meta_for_update(connection, run_id)
             if history is not None:
                 self._write_epochs(connection, run_id, history, 0, rewrite=True)
@@ -152,6 +164,33 @@ class RunStore:
             if blob is not None:
                 values["has_model"] = True
             connection.execute(update(runs).where(*self._this(run_id)).values(**values))
+        return message
+
+    def models_bytes(self, connection: Connection | None = None, *, everyone: bool = False) -> int:
+        """Bytes of the models kept in this workspace (`everyone`: in the whole database)."""
+        query = select(func.coalesce(func.sum(func.length(models.c.data)), 0))
+        if not everyone:
+            query = query.join(runs, runs.c.id == models.c.run_id).where(runs.c.workspace == self.workspace)
+        if connection is not None:
+            return int(connection.execute(query).scalar())
+        with self._reading() as reading:
+            return int(reading.execute(query).scalar())
+
+    def _over_model_quota(self, connection: Connection, run_id: str, size: int) -> str:
+        """Why a model of `size` bytes cannot be kept (a quota would be passed), or ""."""
+        replaced = connection.execute(select(func.coalesce(func.length(models.c.data), 0)).where(
+            models.c.run_id == run_id)).scalar() or 0
+        quotas = ((WORKSPACE_MODELS_MB, False, "your runs' models", "delete runs whose models you no longer need "
+                   "on the Runs page"),
+                  (SERVER_MODELS_MB, True, "the models of everyone on this server", "the server's keeper can make "
+                   "room (NNLAB_SERVER_MODELS_MB, or old runs deleted)"))
+        for quota, everyone, whose, remedy in quotas:
+            used = self.models_bytes(connection, everyone=everyone) - replaced
+            if quota and used + size > quota * 1e6:
+                return (f"The model ({size / 1e6:.3g} MB) was not kept: {whose} already take {used / 1e6:.3g} MB of "
+                        f"the {quota:g} MB this server allows. Its figures and curves are kept; to keep models "
+                        f"again, {remedy}.")
+        return ""
 
     def mark_failed(self, run_id: str, message: str) -> bool:
         """Record that the run failed; True if it was recorded. Never raises: it is what a job calls

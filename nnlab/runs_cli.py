@@ -52,7 +52,7 @@ class Recorder:
         specs = layer_specs(config, dataset.n_features, dataset.n_outputs, dataset.task)
         self.store = store
         self.run_id = store.create(config, dataset_title=dataset.title, task=dataset.task, params=count_params(specs),
-                                   train_examples=len(dataset.x_train))
+                                   train_examples=dataset.n_train)
         self.history: list[dict] = []
         self._last_beat = time.monotonic()
         self._saving = True

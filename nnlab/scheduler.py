@@ -78,6 +78,11 @@ class Scheduler:
         with self._lock:
             return [*self._holding, *self._queue]
 
+    def waiting(self) -> int:
+        """Requests in the queue, waiting for a slot."""
+        with self._lock:
+            return len(self._queue)
+
     def holds_slot(self, request) -> bool:
         with self._lock:
             return request in self._holding

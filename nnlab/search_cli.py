@@ -8,7 +8,6 @@ JSON object: the study, this process's trials and the study's best trial. A bad 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import signal
@@ -95,17 +94,10 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _load(config: RunConfig):
-    """Each trial's data: one copy per data set (the trials share its tensors, nnlab.dataset_tensors)."""
-    from nnlab.data import DATA_FIELDS, data_key
+    """Each trial's data: derived from one loaded copy per data set (nnlab.data_cache)."""
+    from nnlab.data_cache import DATA_CACHE
 
-    return _loaded(data_key(config), DATA_FIELDS)
-
-
-@functools.lru_cache(maxsize=2)
-def _loaded(key: tuple, fields: tuple):
-    from nnlab.data import load_dataset
-
-    return load_dataset(RunConfig(**dict(zip(fields, key))))
+    return DATA_CACHE.load(config)
 
 
 def _base(args: argparse.Namespace) -> RunConfig:

@@ -11,8 +11,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from nnlab import environment
-from nnlab import budget
+from nnlab import budget, environment, process_memory
 from nnlab.errors import UserError
 from nnlab.runs import HEARTBEAT_SECONDS
 from nnlab.scheduler import SCHEDULER, Scheduler
@@ -27,6 +26,7 @@ def abandon_seconds_from_environment() -> float:
 
 
 ABANDON_SECONDS = abandon_seconds_from_environment()
+process_memory.limit_arenas()  # before the training threads make theirs (nnlab/process_memory.py)
 
 
 class SlotWork:
@@ -119,6 +119,7 @@ class SlotWork:
                 job._end_unbegun()
             finished.set()
             watcher.join()
+            process_memory.give_back()  # what the training freed goes back to the system, not to an arena
 
     def _queue_up(self) -> None:
         """Check the runs (their data, the compute budget they share), then take a place in the

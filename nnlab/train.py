@@ -12,8 +12,9 @@ stopping can restore them.
 
 Memory (bench/memory.py): the data enter the compiled loop as arguments, never as captured
 constants, and the gradient functions Keras registers globally at each trace are removed after it,
-so a finished run leaves nothing behind. Every run on one Dataset object shares one set of tensors
-(nnlab/dataset_tensors.py).
+so a finished run leaves nothing behind. Every run on one set of examples shares one set of tensors
+and gathers its batches from them by index (nnlab/dataset_tensors.py): other seeds and training
+sizes cost no copy.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from nnlab.config import RunConfig
 from nnlab.data import Dataset, load_dataset
-from nnlab.dataset_tensors import DATASET_TENSORS, encoded
+from nnlab.dataset_tensors import DATASET_TENSORS, EVAL_BATCH, encoded
 from nnlab.diagnose import Verdict, baseline_loss, diagnose
 from nnlab.early_stopping import BestEpoch, EarlyStopping
 from nnlab.jsonsafe import json_safe
@@ -125,7 +126,8 @@ class Trainer:
 
     def __init__(self, config: RunConfig, dataset: Dataset, *, stop: StopSignal | None = None,
                  on_progress: Callable[[int, int, int], None] | None = None,
-                 on_pause: Callable[[int, int], None] | None = None, max_pause_seconds: float | None = None):
+                 on_pause: Callable[[int, int], None] | None = None,
+                 max_pause_seconds: float | Callable[[], float] | None = None):
         if stop is not None and not isinstance(stop, StopSignal):
             raise TypeError(f"stop must be an nnlab.stop_signal.StopSignal, not {type(stop).__name__}: only a "
                             "StopSignal reaches into the compiled training loop")
@@ -148,9 +150,10 @@ class Trainer:
         self._rate = config.learning_rate  # the rate in the optimizer, as a Python number
         self._loss_fn = make_loss(config, dataset.task)
         self._encoding = target_encoding(config, dataset.task)
-        self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)  # (x, y), shared with other runs
-        self._batch_size = min(config.batch_size, len(dataset.x_train))
-        self._batches = math.ceil(len(dataset.x_train) / self._batch_size)
+        # (x, y) of all the examples, shared with every run on them; batches are gathered by index
+        self.train_tensors = DATASET_TENSORS.training(dataset, self._encoding)
+        self._batch_size = min(config.batch_size, dataset.n_train)
+        self._batches = math.ceil(dataset.n_train / self._batch_size)
         self._chunk = max(1, math.ceil(self._batches / CHUNKS_PER_EPOCH))
         self._rng = np.random.default_rng(config.seed)
         self._best = EarlyStopping(config.early_stopping) if config.early_stopping \
@@ -166,6 +169,9 @@ class Trainer:
         # pause() sets it to the current count, a step raises it by one batch or to the epoch's end.
         self._step_limit = tf.Variable(NO_LIMIT, dtype=tf.int64, trainable=False)
         self._paused, self._limit, self._wake = False, NO_LIMIT, threading.Event()
+        # Paused time in total, steps included (a step does not restart the clock): (seconds of
+        # pauses that ended, when the pause in course began or None).
+        self._paused_before, self._paused_since = 0.0, None
         self.holding = False  # paused and waiting between two batches (the owner has seen the epochs so far)
         self.position = (1, 0)  # (epoch in progress, batches of it done); (n + 1, 0) between epochs
         self.partial: dict = {}  # the epoch in progress so far: batch, batches, loss and metric means
@@ -176,13 +182,12 @@ class Trainer:
         x_spec, y_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype)
         scalar = tf.TensorSpec((), tf.int32)
         train_spec = [x_spec, y_spec, tf.TensorSpec((None,), tf.int32), scalar, scalar]
-        val = DATASET_TENSORS.batches(dataset, "val", self._encoding)
-        self._folded = len(val) == 1 and self._expected_epoch_seconds() < FOLD_SECONDS
+        self._folded = dataset.n_val <= EVAL_BATCH and self._expected_epoch_seconds() < FOLD_SECONDS
         # The data are arguments, not captured constants: a graph that captured them would keep
         # them alive as long as the graph (see tf_runtime.forget_gradient_functions). autograph=False:
         # plain while_loops, faster to trace.
         if self._folded:
-            self._val_tensors = val[0]
+            self._val_tensors = next(DATASET_TENSORS.batches(dataset, "val", self._encoding))
             self._train_fn = tf.function(self._train_epoch_py, autograph=False,
                                          input_signature=[*train_spec, x_spec, y_spec, x_spec, y_spec])
             self._stats_fn = None
@@ -215,7 +220,7 @@ class Trainer:
             self._rate = self.learning_rates.at(epoch)
             self._optimizer.learning_rate = self._rate
         started, waited = time.perf_counter(), 0.0
-        order = tf.constant(self._rng.permutation(len(self.dataset.x_train)).astype(np.int32))
+        order = tf.constant(self.dataset.train_index[self._rng.permutation(self.dataset.n_train)])
         sums, done, outputs = [0.0, 0.0, 0.0], 0, None
         while done < self._batches:
             waited += self._wait_while_paused(epoch, done)
@@ -238,10 +243,14 @@ class Trainer:
             self._end(Status.STOPPED, f"Stopped by you during epoch {epoch}; {len(self.history)} completed epoch(s) kept.")
             return None
         if self._folded:
-            val_loss, val_score = float(outputs[4]), self._mean_metric(float(outputs[5]), len(self.dataset.x_val))
+            val_loss, val_score = float(outputs[4]), self._mean_metric(float(outputs[5]), self.dataset.n_val)
             norms, percentiles = outputs[6], outputs[7]
         else:
-            val_loss, val_score = self._evaluate("val")
+            val_loss, val_score = self._evaluate("val", stoppable=True)
+            if self._stop_requested():  # a Stop during the validation pass: the epoch is dropped
+                self._end(Status.STOPPED, f"Stopped by you during epoch {epoch}; {len(self.history)} completed "
+                                          "epoch(s) kept.")
+                return None
             norms, percentiles = self._stats_fn(*self._stats_sample)
             self._forget_gradient_functions_once(self._stats_fn)
         self._record_layer_stats(epoch, norms.numpy(), percentiles.numpy())
@@ -274,12 +283,22 @@ class Trainer:
         with self._lock:
             if not self.done:
                 self._paused = True
+                if self._paused_since is None:
+                    self._paused_since = time.monotonic()
                 self._set_limit(self._steps_taken())
 
     def resume(self) -> None:
         with self._lock:
             self._paused = False
+            if self._paused_since is not None:
+                self._paused_before += time.monotonic() - self._paused_since
+                self._paused_since = None
             self._set_limit(NO_LIMIT)
+
+    def paused_seconds(self) -> float:
+        """Seconds spent paused in all, the steps trained while paused included."""
+        since = self._paused_since
+        return self._paused_before + (time.monotonic() - since if since is not None else 0.0)
 
     def step_batch(self) -> None:
         """While paused: train one more batch, then hold again."""
@@ -308,10 +327,15 @@ class Trainer:
     def _paused_at_limit(self) -> bool:
         return self._paused and self._steps_taken() >= self._limit
 
+    def _pause_limit(self) -> float | None:
+        return self._max_pause() if callable(self._max_pause) else self._max_pause
+
     def _wait_while_paused(self, epoch: int, done: int) -> float:
         """Between two batches: wait while paused with no step allowed; the seconds waited. Tells
         `on_pause` once per hold (the weights to look at have changed), and ends the run as stopped
-        after `max_pause_seconds` held (a paused run keeps its training slot from others)."""
+        once it has been paused `max_pause_seconds` in all, steps included (a paused run keeps its
+        training slot from others; a callable gives the limit as it stands, e.g. shorter while
+        others wait)."""
         if not self._paused_at_limit():
             return 0.0
         held = time.perf_counter()
@@ -319,10 +343,11 @@ class Trainer:
             self._on_pause(epoch, done)
         self.holding = True
         while self._paused_at_limit() and not self._stop_requested():
-            if self._max_pause is not None and time.perf_counter() - held > self._max_pause:
-                self.stop(message=(f"Stopped after {self._max_pause / 60:g} minutes paused: a paused run holds a "
-                                   f"training slot others may be waiting for. Its {len(self.history)} completed "
-                                   "epoch(s) are kept."))
+            limit = self._pause_limit()
+            if limit is not None and self.paused_seconds() > limit:
+                self.stop(message=(f"Stopped after {_minutes(limit)} paused in all (steps included): a paused run "
+                                   f"holds a training slot others may be waiting for. Its {len(self.history)} "
+                                   "completed epoch(s) are kept; train again to go on from scratch."))
                 break
             self._wake.wait(0.25)
             self._wake.clear()
@@ -417,7 +442,7 @@ class Trainer:
             self._traced.add(id(function))
 
     def _expected_epoch_seconds(self) -> float:
-        return self._batches * 1e-4 + 6 * len(self.dataset.x_train) * self.model.count_params() / 5e9
+        return self._batches * 1e-4 + 6 * self.dataset.n_train * self.model.count_params() / 5e9
 
     def _record_layer_stats(self, epoch: int, norms: np.ndarray, percentiles: np.ndarray) -> None:
         for name, norm, values in zip(self._layer_names, norms, percentiles):
@@ -490,10 +515,14 @@ class Trainer:
         count = tf.cast(tf.shape(x)[0], tf.float32)
         return self._loss(y, pred) * count, self._score(y, pred)
 
-    def _evaluate(self, split: str) -> tuple[float, float]:
-        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test"."""
+    def _evaluate(self, split: str, stoppable: bool = False) -> tuple[float, float]:
+        """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test".
+        `stoppable`: a Stop ends it between two batches (the figures are then of the part done):
+        a big validation split on a big network must not hold a Stop for minutes."""
         loss_sum = score_sum = count = 0.0
         for xb, yb in DATASET_TENSORS.batches(self.dataset, split, self._encoding):
+            if stoppable and count and self._stop_requested():
+                break
             loss, score = self._evaluate_batch(xb, yb)
             loss_sum, score_sum, count = loss_sum + float(loss), score_sum + float(score), count + int(xb.shape[0])
         return loss_sum / count, self._mean_metric(score_sum, count)
@@ -501,6 +530,10 @@ class Trainer:
     def _mean_metric(self, score_sum: float, count: float) -> float:
         mean = score_sum / count
         return mean if self._classify else mean * self.dataset.target_std
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.3g} minute{'' if seconds == 60 else 's'}" if seconds >= 60 else f"{seconds:.3g} seconds"
 
 
 def train(

@@ -6,6 +6,11 @@
 
 Everything that comes back from a browser is an id, checked against a strict pattern before it
 touches the disk: no name, path or link a visitor types can reach outside the folder.
+
+Bounded per visitor (NNLAB_UPLOAD_QUOTA_MB, their folder) and per server (NNLAB_SERVER_UPLOAD_QUOTA_MB,
+every workspace's uploads under the server's folder, `server_root`); expiry runs over every
+workspace's uploads (`expire_everywhere`), not only the uploading visitor's: a workspace nobody
+comes back to does not keep its files for ever.
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ log = logging.getLogger(__name__)
 FOLDER = ".uploads"  # a workspace's uploads: UploadStore(workspace / FOLDER); hidden, so its RunStore skips it
 QUOTA_ENV = "NNLAB_UPLOAD_QUOTA_MB"
 DEFAULT_QUOTA_MB = 100
+SERVER_QUOTA_ENV = "NNLAB_SERVER_UPLOAD_QUOTA_MB"
+DEFAULT_SERVER_QUOTA_MB = 2000
 ID_LENGTH = 16  # hex digits of SHA-256: 64 bits, no accidental collisions among a class's files
 _ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 _MB = 1_000_000
@@ -48,13 +55,44 @@ def quota_from_env() -> int:
     return int(megabytes * _MB)
 
 
+def server_quota_from_env() -> int:
+    """The uploads of every workspace together, in bytes: NNLAB_SERVER_UPLOAD_QUOTA_MB (default 2000)."""
+    megabytes = environment.number(SERVER_QUOTA_ENV, DEFAULT_SERVER_QUOTA_MB, inclusive=False,
+                                   what="a positive number of megabytes")
+    return int(megabytes * _MB)
+
+
+def upload_folders(server_root: Path) -> list[Path]:
+    """Every workspace's uploads folder under the server's folder (<root>/<name>/.uploads, or one level deeper)."""
+    root = Path(server_root)
+    try:
+        return [path for path in (*root.glob(f"*/{FOLDER}"), *root.glob(f"*/*/{FOLDER}"))
+                if path.is_dir() and not path.is_symlink()]
+    except OSError:
+        return []
+
+
+def server_used_bytes(server_root: Path) -> int:
+    return sum(UploadStore(folder, 0).used_bytes() for folder in upload_folders(server_root))
+
+
+def expire_everywhere(server_root: Path, older_than_seconds: float) -> int:
+    """Expire the uploads of every workspace under the server's folder; how many went."""
+    return sum(len(UploadStore(folder, 0).expire(older_than_seconds)) for folder in upload_folders(server_root))
+
+
 class UploadStore:
-    def __init__(self, root: Path, quota_bytes: int | None = None, *, quota_root: Path | None = None):
+    def __init__(self, root: Path, quota_bytes: int | None = None, *, quota_root: Path | None = None,
+                 server_root: Path | None = None, server_quota_bytes: int | None = None):
         """`quota_root`: the folder whose whole size the quota limits (e.g. the workspace, so its runs
-        count too); by default the uploads alone."""
+        count too); by default the uploads alone. `server_root`: the server's folder of workspaces,
+        whose uploads together `server_quota_bytes` limits (default NNLAB_SERVER_UPLOAD_QUOTA_MB)."""
         self.root = Path(root)
         self.quota_bytes = quota_from_env() if quota_bytes is None else int(quota_bytes)
         self.quota_root = Path(quota_root) if quota_root is not None else self.root
+        self.server_root = Path(server_root) if server_root is not None else None
+        self.server_quota_bytes = (server_quota_from_env() if server_quota_bytes is None and server_root is not None
+                                   else server_quota_bytes)
 
     def save(self, data: bytes, name: str) -> Upload:
         """Keep the bytes; the same bytes again give the same id (and the newer name)."""
@@ -69,6 +107,13 @@ class UploadStore:
             raise UserError(
                 f"{kept} take {_size(used)} of the {_size(self.quota_bytes)} allowed, and this file needs "
                 f"{_size(extra)} more. Delete runs or uploads you no longer need, or use a smaller file.")
+        if extra and self.server_root is not None and self.server_quota_bytes is not None:
+            everyone = server_used_bytes(self.server_root)
+            if everyone + extra > self.server_quota_bytes:
+                raise UserError(
+                    f"This server's uploads, everyone's together, take {_size(everyone)} of the "
+                    f"{_size(self.server_quota_bytes)} it allows, and this file needs {_size(extra)} more. Use a "
+                    f"smaller file, or try again later: uploads nobody used for a while are removed.")
         upload = Upload(upload_id, _display_name(name), len(data), _now())
         meta = {"name": upload.name, "size": upload.size, "uploaded": upload.uploaded}
         try:

@@ -17,17 +17,19 @@ def mnist_params(config: RunConfig) -> int:
     return count_params(layer_specs(config, 784, 10, "classification"))
 
 
-def refusal(config: RunConfig, n_train: int, params: int, limit: float | None = None) -> str:
+def refusal(config: RunConfig, n_train: int, params: int, limit: float | None = None, **sizes) -> str:
     with pytest.raises(UserError) as error:
-        budget.check(config, n_train, params, limit)
+        budget.check(config, n_train, params, limit=limit, **sizes)
     return str(error.value)
 
 
 def test_cost_counts_examples_through_parameters_and_steps():
     assert mnist_params(COURSE_EXERCISE) == 16_750
-    assert budget.cost(COURSE_EXERCISE, MNIST_TRAIN, 16_750) == 10 * (54_000 * 16_750 + 540 * budget.STEP_UNITS)
+    training = budget.epoch_parts(COURSE_EXERCISE, MNIST_TRAIN, 16_750)["training"]
+    assert training == 54_000 * 16_750 + 540 * budget.STEP_UNITS
     one_at_a_time = dataclasses.replace(COURSE_EXERCISE, batch_size=1)
-    assert budget.cost(one_at_a_time, MNIST_TRAIN, 16_750) == 10 * 54_000 * (16_750 + budget.STEP_UNITS)
+    assert budget.epoch_parts(one_at_a_time, MNIST_TRAIN, 16_750)["training"] == 54_000 * (16_750 + budget.STEP_UNITS)
+    assert 10 * training < budget.cost(COURSE_EXERCISE, MNIST_TRAIN, 16_750) < 10.1 * training  # + the statistics
     assert budget.steps_per_epoch(RunConfig(dataset="iris", batch_size=500), 120) == 1  # a batch bigger than the data
 
 
@@ -52,12 +54,28 @@ def test_a_huge_run_is_refused_saying_what_to_reduce(monkeypatch):
     huge = RunConfig(hidden=(2048,) * 10, batch_size=1, epochs=1000)
     params = mnist_params(huge)
     message = refusal(huge, MNIST_TRAIN, params)
-    assert message.startswith(f"This run needs 2.2 × 10¹⁵ units of compute (1,000 epochs × (54,000 examples × "
-                              f"{params:,} parameters + 54,000 batch steps × 10⁶ each)); "
+    assert message.startswith(f"This run needs 2.2 × 10¹⁵ units of compute (1,000 epochs × (training 2.2 × 10¹² + "
+                              f"layer statistics 2.1 × 10¹⁰ + snapshots 3.9 × 10⁷); training is 54,000 examples × "
+                              f"{params:,} parameters + 54,000 batch steps × 10⁶ each); "
                               f"this server allows 10¹² per run. Use ")
-    # Even a network of no parameters would be over, at batch 1 for 1000 epochs: only these two help.
-    assert message.endswith("Use fewer epochs (even one is too many at these settings) or fewer training "
-                            "examples (train_size at most 24, now 54,000).")
+    # Even a network of no parameters would be over, at batch 1 for 1000 epochs; and each epoch's layer
+    # statistics alone (every weight sorted) are over for 1000 epochs of this network: only fewer epochs help.
+    assert message.endswith("Use fewer epochs (even one is too many at these settings).")
+
+
+def test_validation_and_test_passes_count(monkeypatch):
+    """Issue 20: 2048×10 layers on 10 examples for 1000 epochs with half of MNIST to validate on passed
+    (3.9 × 10¹¹ counted) while it needed days: the validation passes were not counted."""
+    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+    hog = RunConfig(hidden=(2048,) * 10, train_size=10, epochs=1000, validation_fraction=0.5)
+    params = mnist_params(hog)
+    message = refusal(hog, 10, params, n_val=30_000, n_test=10_000)
+    assert "validation 3.9 × 10¹¹" in message and "testing 2.6 × 10¹¹ once" in message
+    assert "a smaller validation_fraction (each epoch checks 30,000 validation examples" in message
+    parts = budget.epoch_parts(hog, 10, params, n_val=30_000)
+    assert parts["validation"] > 100 * parts["training"]
+    assert budget.cost(hog, 10, params, 30_000, 10_000) > budget.cost(hog, 10, params, 3_000, 10_000) \
+        > budget.cost(hog, 10, params, 3_000)
 
 
 def test_small_batches_for_many_epochs_are_refused_even_on_a_small_network(monkeypatch):
@@ -105,7 +123,7 @@ def test_a_race_or_sweep_shares_one_budget():
     one = budget.cost(*runs[0])
     budget.check_together(runs[:2], limit=2 * one)
     with pytest.raises(UserError, match=r"^These 3 runs need 1.3 × 10¹² units of compute together; this server "
-                                         r"allows 8.6 × 10¹¹ for one training, .* need 1.5 times less\.$"):
+                                         r"allows 8.7 × 10¹¹ for one training, .* need 1.5 times less\.$"):
         budget.check_together(runs, limit=2 * one)
     with pytest.raises(UserError, match=r"^This run needs"):  # a run too big alone says what to cut in it
         budget.check_together([*runs[:1], (RunConfig(hidden=(128,), epochs=1000), MNIST_TRAIN, 101_770)], limit=2 * one)

@@ -11,6 +11,8 @@ def test_a_run_started_paused_steps_on_the_page_then_resumes(runs_dir):
     job = at.session_state["train_job"]
     wait_until(at, lambda at: job._trainer is not None and job._trainer.holding)
     assert job.history == [] and any("Paused before the first batch" in c.value for c in at.caption)
+    # the pause's bound, counted in total (issue 20: each step restarted the clock)
+    assert any("stops by itself once paused 10 minutes in all, steps included" in c.value for c in at.caption)
     button(at, "One epoch").click().run()
     wait_until(at, lambda at: len(job.history) == 1 and job._trainer.holding)
     assert any("Paused after epoch 1" in c.value for c in at.caption)

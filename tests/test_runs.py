@@ -417,3 +417,35 @@ def test_an_sqlite_files_folder_is_never_shown():
     message = str(database.unavailable("sqlite:////srv/class/runs/nnlab.sqlite", OSError("unable to open database file")))
     assert "/srv/class" not in message and "nnlab.sqlite" in message
     assert database.shown("sqlite:////srv/class/runs/nnlab.sqlite") == "sqlite:///…/nnlab.sqlite"
+
+
+def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(database_url, monkeypatch):
+    """Issue 20: a Sweep of 12 big networks wrote 1.1 GB of models; nothing bounded a workspace's models."""
+    from nnlab import runs
+    from nnlab.data import load_dataset
+    from nnlab.train import train
+
+    config = RunConfig(dataset="iris", hidden=(4,), epochs=1)
+    result = train(config, load_dataset(config))
+    mine, other = RunStore(database_url, "alice"), RunStore(database_url, "bob")
+    first = mine.create(config)
+    assert mine.finish(first, status=result.status, message="Trained.", model=result.model) == "Trained."
+    size = mine.models_bytes()
+    assert size > 0 and other.models_bytes() == 0
+    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 1.5 * size / 1e6)  # room for one model, not two
+    second = mine.create(config)
+    message = mine.finish(second, status=result.status, message="Trained.", model=result.model)
+    assert message.startswith("Trained. The model (") and "your runs' models already take" in message
+    assert "delete runs whose models you no longer need on the Runs page" in message
+    assert not mine.load(second).has_model and mine.load(second).message == message
+    theirs = other.create(config)  # another visitor's quota is their own …
+    assert other.finish(theirs, status=result.status, message="Trained.", model=result.model) == "Trained."
+    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 0)  # (no quota per workspace now)
+    monkeypatch.setattr(runs, "SERVER_MODELS_MB", 2.5 * size / 1e6)  # … within the server's
+    third = other.create(config)
+    assert "the models of everyone on this server" in other.finish(third, status=result.status, model=result.model)
+    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 1.5 * size / 1e6)
+    monkeypatch.setattr(runs, "SERVER_MODELS_MB", 0)
+    mine.delete(first)  # room again
+    fourth = mine.create(config)
+    assert mine.finish(fourth, status=result.status, message="Trained.", model=result.model) == "Trained."

@@ -134,3 +134,38 @@ def test_quota_from_the_environment(monkeypatch):
         monkeypatch.setenv("NNLAB_UPLOAD_QUOTA_MB", bad)
         with pytest.raises(ValueError, match="NNLAB_UPLOAD_QUOTA_MB must be a positive number"):
             quota_from_env()
+
+
+def _workspace_uploads(server, name, quota=10_000, server_quota=None):
+    from nnlab.uploads import FOLDER
+
+    return UploadStore(server / "workspaces" / name / FOLDER, quota_bytes=quota, server_root=server,
+                       server_quota_bytes=server_quota)
+
+
+def test_the_server_bounds_every_workspaces_uploads_together(tmp_path):
+    """Issue 20: the quota was per workspace only, and a new workspace had a fresh one."""
+    from nnlab.uploads import server_used_bytes
+
+    _workspace_uploads(tmp_path, "aaaaaa").save(CSV, "one.csv")
+    _workspace_uploads(tmp_path, "bbbbbb").save(CSV + b"2,2,b\n", "two.csv")
+    third = CSV + b"3,3,c\n"
+    room = server_used_bytes(tmp_path) + len(third) - 1  # one byte short for a third visitor's file
+    newcomer = _workspace_uploads(tmp_path, "cccccc", server_quota=room)  # a new workspace: its own quota is fresh
+    with pytest.raises(UserError, match=r"^This server's uploads, everyone's together, take .* Use a smaller file"):
+        newcomer.save(third, "three.csv")
+    assert newcomer.list() == []
+    _workspace_uploads(tmp_path, "aaaaaa", server_quota=room).save(CSV, "one again.csv")  # no new bytes: no room taken
+
+
+def test_expiry_runs_over_every_workspace(tmp_path):
+    from nnlab.uploads import expire_everywhere
+
+    gone = _workspace_uploads(tmp_path, "aaaaaa")  # a visitor who never came back
+    old = gone.save(CSV, "old.csv")
+    long_ago = time.time() - 7200
+    for path in gone.root.glob(f"{old.id}.*"):
+        os.utime(path, (long_ago, long_ago))
+    kept = _workspace_uploads(tmp_path, "bbbbbb").save(CSV + b"1,1,a\n", "fresh.csv")
+    assert expire_everywhere(tmp_path, 3600) == 1
+    assert gone.list() == [] and [u.id for u in _workspace_uploads(tmp_path, "bbbbbb").list()] == [kept.id]

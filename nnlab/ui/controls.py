@@ -25,6 +25,7 @@ from nnlab.settings import SETTINGS, offered
 from nnlab.tasks import REGRESSION
 from nnlab.ui import navigation, workspace
 from nnlab.ui.session_keys import FIXED_SETTINGS, PENDING_SETTINGS
+from nnlab.uploads import UploadStore, expire_everywhere
 
 CSV_SETTINGS = ("csv_path", "target", "task")  # drawn by the CSV upload, never fixed by a link
 LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
@@ -205,8 +206,10 @@ def _csv_controls(form: _Form) -> dict:
         if state.get(prefix + "csv_digest") != digest:
             try:
                 frame = read_csv(data)
-                uploads = workspace.uploads()
-                uploads.expire(workspace.UPLOAD_KEEP_SECONDS)
+                mine = workspace.uploads()
+                server = workspace.runs_root()  # every workspace's uploads: expired and bounded together
+                expire_everywhere(server, workspace.UPLOAD_KEEP_SECONDS)
+                uploads = UploadStore(mine.root, mine.quota_bytes, quota_root=mine.quota_root, server_root=server)
                 saved = uploads.save(data, upload.name)
             except UserError as error:
                 box.error(f"{markdown(upload.name)}: {markdown(str(error))}")

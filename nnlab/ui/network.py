@@ -14,7 +14,7 @@ def network_summary(config: RunConfig, dataset) -> None:
     specs = layer_specs(config, dataset.n_features, dataset.n_outputs, dataset.task)
     total = count_params(specs)
     shape = " → ".join([str(dataset.n_features), *map(str, config.hidden), str(dataset.n_outputs)])
-    st.markdown(f"**Network** {shape} · **{total:,} parameters** to learn from {len(dataset.x_train):,} examples")
+    st.markdown(f"**Network** {shape} · **{total:,} parameters** to learn from {dataset.n_train:,} examples")
     with st.expander("Layers and parameter count"):
         st.dataframe(pd.DataFrame([{"layer": s.name, "kind": s.kind, "neurons": s.units, "activation": s.activation,
                                     "parameters": s.params, "trained": s.trainable, "how": s.formula} for s in specs]),

@@ -100,11 +100,13 @@ def results_panel(job) -> None:
         if job.status != Status.FAILED:  # failures are shown by the live panel
             st.info(f"{STATUS_ICONS.get(job.status, '')} {markdown(job.message)}")
         return
-    box = {Status.COMPLETED: st.success, Status.EARLY_STOPPED: st.info, Status.STOPPED: st.info}.get(
-        result.status, st.warning)
+    # The job's word on how it ended (e.g. "the model was not kept", "not saved"), unless it failed to
+    # save: the live panel shows that failure in red, and here the training's own ending.
+    status, message = (result.status, result.message) if job.status == Status.FAILED else (job.status, job.message)
+    box = {Status.COMPLETED: st.success, Status.EARLY_STOPPED: st.info, Status.STOPPED: st.info}.get(status, st.warning)
     if result.verdict.kind == "diverged":  # finished all epochs, yet nothing was learned: not a success
         box = st.error
-    box(f"{STATUS_ICONS.get(result.status, '')} {markdown(result.message)}")
+    box(f"{STATUS_ICONS.get(status, '')} {markdown(message or result.message)}")
     verdict_panel(result.verdict, result.config)
     if not result.history:
         return

@@ -2,13 +2,14 @@
 
 Slow motion for a projector: the curves, the weights images and the neuron maps wait while the
 teacher explains, and move one step at a time. A paused run keeps its training slot, so it stops
-itself after nnlab.jobs.MAX_PAUSE_SECONDS (the visitor is told).
+itself once paused nnlab.jobs.MAX_PAUSE_SECONDS in all, steps included, or sooner while another
+visitor waits (the visitor is told, with the time left).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from nnlab.jobs import MAX_PAUSE_SECONDS, TrainingJob
+from nnlab.jobs import MAX_PAUSE_SECONDS, MAX_PAUSE_WAITED_SECONDS, TrainingJob
 from nnlab.tasks import metric_name
 
 START_PAUSED = "start_paused"  # session key of the Train page's toggle
@@ -46,7 +47,7 @@ def where(job: TrainingJob) -> str:
     if not job.holding:
         return "Pausing: the run holds before its next batch (once it has its training slot and is compiled)."
     partial, done = job.partial, len(job.history)
-    limit = f" A paused run stops by itself after {MAX_PAUSE_SECONDS / 60:g} minutes: it holds a training slot."
+    limit = " " + pause_allowance(job)
     if not partial or not partial.get("batch"):
         return (f"Paused after epoch {done}." if done else "Paused before the first batch.") + limit
     metric = metric_name(job.dataset.task) if job.dataset is not None else "accuracy"
@@ -54,3 +55,18 @@ def where(job: TrainingJob) -> str:
     shown = f"{value:.1%}" if metric == "accuracy" and value is not None else f"{value:.4g}"
     return (f"Paused in epoch {partial['epoch']} after batch {partial['batch']} of {partial['batches']}: this epoch so "
             f"far, loss {partial['loss']:.4g} and {metric} {shown} (the curves show whole epochs)." + limit)
+
+
+def pause_allowance(job: TrainingJob) -> str:
+    """How long the run may stay paused, in words: it holds a training slot meanwhile."""
+    left = max(0.0, job.pause_limit() - job.paused_seconds())
+    others = "Another visitor is waiting for a training slot, so a" if job.pause_limit() < MAX_PAUSE_SECONDS else "A"
+    return (f"{others} paused run stops by itself once paused {_minutes(job.pause_limit())} in all, steps included "
+            f"(it holds a training slot; {_minutes(MAX_PAUSE_WAITED_SECONDS)} when someone waits): "
+            f"{_minutes(left)} left.")
+
+
+def _minutes(seconds: float) -> str:
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} minute{'' if round(seconds / 60) == 1 else 's'}"
+    return f"{seconds:.0f} second{'' if round(seconds) == 1 else 's'}"
