@@ -14,6 +14,7 @@ from nnlab.jobs import TrainingJob
 from nnlab.scheduler import Scheduler
 from nnlab.status import Status
 from nnlab.train import Trainer
+from test_jobs import wait_until
 
 DEADLINE = 120  # seconds any wait here may take
 
@@ -90,23 +91,14 @@ def test_a_paused_run_gives_its_slot_back_sooner_when_someone_waits(monkeypatch)
     paused = TrainingJob(STEPPED, load_dataset, owner="teacher", scheduler=scheduler)
     paused.pause()
     paused.start()
-    _wait(lambda: paused.holding)
+    wait_until(lambda: paused.holding)
     assert paused.pause_limit() == 3600.0
     waiting = TrainingJob(RunConfig(dataset="iris", hidden=(4,), epochs=2), load_dataset, owner="student",
                           scheduler=scheduler).start()
     assert waiting.queue_position() == 1 and paused.pause_limit() == 0.5
-    _wait(lambda: waiting.done)
+    wait_until(lambda: waiting.done)
     assert paused.status == Status.STOPPED and "paused in all" in paused.message
     assert waiting.status == Status.COMPLETED
-
-
-def _wait(condition) -> None:
-    tick = threading.Event()
-    for _ in range(int(DEADLINE / 0.02)):
-        if condition():
-            return
-        tick.wait(0.02)
-    raise AssertionError("condition not met in time")
 
 
 class _Outage:

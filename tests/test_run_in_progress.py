@@ -1,6 +1,5 @@
 """A page that lost its session finds the visitor's run still training (issue 21, problem 6), and a
 paused run's progress line stops counting down."""
-import threading
 
 import pytest
 
@@ -11,19 +10,11 @@ from nnlab.runs import RunStore
 from nnlab.scheduler import Scheduler
 from nnlab.status import Status
 from nnlab.ui.live import status_line
+from test_jobs import wait_until
 
 LONG = RunConfig(dataset="digits", hidden=(16,), epochs=500, batch_size=4)  # trains until stopped
 TINY = RunConfig(dataset="iris", hidden=(4,), epochs=2)
 DEADLINE = 120
-
-
-def wait_until(condition) -> None:
-    pause = threading.Event()
-    for _ in range(int(DEADLINE / 0.02)):
-        if condition():
-            return
-        pause.wait(0.02)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.mark.slow

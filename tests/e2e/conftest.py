@@ -16,6 +16,17 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
+# The last epoch the (first) loss chart has drawn: Vega-Lite describes each point of its SVG.
+DRAWN_EPOCH_JS = """() => {
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  let last = 0;
+  for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {
+    const match = /Epoch: (\\d+)/.exec(point.getAttribute('aria-label') || '');
+    if (match) last = Math.max(last, Number(match[1]));
+  }
+  return last;
+}"""
+
 
 def _free_port() -> int:
     """Any free port, or the first free one of NNLAB_E2E_PORTS ("8640-8649") where ports are shared out."""

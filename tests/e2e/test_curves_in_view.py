@@ -4,20 +4,11 @@ import time
 
 import pytest
 
-from conftest import open_app, shoot
+from conftest import DRAWN_EPOCH_JS, open_app, shoot
 
 pytestmark = pytest.mark.browser
 
 DEADLINE = 120  # seconds for the course exercise's first epoch (MNIST loaded and compiled) to be drawn
-DRAWN_EPOCH_JS = """() => {
-  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
-  let last = 0;
-  for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {
-    const match = /Epoch: (\\d+)/.exec(point.getAttribute('aria-label') || '');
-    if (match) last = Math.max(last, Number(match[1]));
-  }
-  return last;
-}"""
 
 
 def test_the_lessons_curves_are_in_view_on_a_projector_while_it_trains(server, browser):

@@ -5,21 +5,11 @@ import time
 
 import pytest
 
-from conftest import open_app, shoot, start_server, stop_server
+from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
 DEADLINE = 45  # seconds the whole run may take to be seen
-# The last epoch the loss chart has drawn: Vega-Lite describes each point of its SVG.
-DRAWN_EPOCH_JS = """() => {
-  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
-  let last = 0;
-  for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {
-    const match = /Epoch: (\\d+)/.exec(point.getAttribute('aria-label') || '');
-    if (match) last = Math.max(last, Number(match[1]));
-  }
-  return last;
-}"""
 
 
 @pytest.fixture(scope="module")

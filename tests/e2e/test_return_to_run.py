@@ -4,20 +4,11 @@ import time
 
 import pytest
 
-from conftest import open_app, shoot, start_server, stop_server
+from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
 DEADLINE = 90
-DRAWN_EPOCH_JS = """() => {
-  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
-  let last = 0;
-  for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {
-    const match = /Epoch: (\\d+)/.exec(point.getAttribute('aria-label') || '');
-    if (match) last = Math.max(last, Number(match[1]));
-  }
-  return last;
-}"""
 # Tiny MNIST, small batches, many epochs: it trains for minutes unless stopped (the test stops it).
 LONG_RUN = "/Train?dataset=mnist&train_size=1000&hidden=16&batch_size=8&epochs=1000"
 
