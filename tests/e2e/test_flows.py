@@ -4,7 +4,6 @@ Train; a teacher's lock holds on every page. Each failed before: the control kep
 crashed on str < float, Train crashed with StreamlitWidgetAlreadyInstantiatedError, Race showed the
 locked controls again."""
 import re
-import socket
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -14,19 +13,7 @@ from conftest import open_app, shoot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
-PORTS = range(8630, 8640)  # this module's own ports, apart from the other journeys'
 CIRCLE = "dataset=circle&samples=300&hidden=8&batch_size=16&epochs=2"
-
-
-def _port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip(f"none of the ports {PORTS.start}–{PORTS.stop - 1} is free")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +23,7 @@ def flows(tmp_path_factory):
     from nnlab.runs import SHARED, RunStore
 
     folder = tmp_path_factory.mktemp("flows")
-    url, process = start_server(folder, _port(), NNLAB_RUNS="shared")
+    url, process = start_server(folder, NNLAB_RUNS="shared")  # a port of NNLAB_E2E_PORTS, as the other journeys
     yield url, RunStore(f"sqlite:///{folder / SQLITE_FILE}", SHARED)
     stop_server(process)
 
