@@ -99,6 +99,38 @@ def open_app(page, url: str) -> None:
     page.wait_for_selector('[data-testid="stMainBlockContainer"]')
 
 
+# True once the page has stopped moving for `still` animation frames in a row, polled every frame: the
+# script has finished, no element of an earlier run is left, the fonts are loaded, every visible chart is
+# drawn, and no element of the main area has moved or changed size. The state lives in the page.
+STILL_FRAMES = 12
+PAGE_STILL = """(still) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const ready = app && main && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
+    && document.fonts.status === 'loaded'
+    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+         .every(chart => !chart.getClientRects().length || chart.querySelector('.marks'));  // tabs not shown: not drawn
+  const shape = ready ? main.scrollHeight + ' ' + [...main.querySelectorAll('[data-testid="stElementContainer"]')]
+    .map(e => { const b = e.getBoundingClientRect(); return `${Math.round(b.top)},${Math.round(b.height)},${Math.round(b.width)}`; })
+    .join(' ') : null;
+  const seen = window.__nnlabStill || (window.__nnlabStill = {shape: null, same: 0});
+  seen.same = shape !== null && shape === seen.shape ? seen.same + 1 : 0;
+  seen.shape = shape;
+  return seen.same >= still;
+}"""
+
+
+def page_still(page, timeout: float = 120) -> None:
+    """Wait until the page is drawn and has stopped moving (PAGE_STILL), before a click. Vega draws the charts
+    after the script has ended, and draws a chart again, taller, once its legend is laid out: on Compare the
+    controls below the curves moved ≈500 px in the second after the run. A click in that second opened a
+    select box whose mouse-up then fell outside it, and the box closed again (issue 21's flaky journey).
+    Call it once the page shows the outcome of the last action: before that, the old page may be still."""
+    page.evaluate("delete window.__nnlabStill")
+    page.wait_for_function(PAGE_STILL, arg=STILL_FRAMES, polling="raf", timeout=timeout * 1000)
+
+
 def shoot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
