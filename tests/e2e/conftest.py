@@ -33,21 +33,29 @@ def _free_port() -> int:
 def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str, subprocess.Popen]:
     """`streamlit run app.py` on `port` (a free one if None), runs kept in `folder`; its base URL once
     /_stcore/health says ok, and the process (the caller stops it)."""
-    port = port or _free_port()
-    log = open(folder / "streamlit.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                return url, process
-        except OSError:
+    for _ in range(3 if port is None else 1):
+        chosen = port or _free_port()
+        log = open(folder / "streamlit.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(chosen),
+             "--browser.gatherUsageStats", "false"], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
+            stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{chosen}"
+        deadline = time.time() + 60
+        # Another xdist worker may have found the same port free and started its server there first: then this
+        # one exits ("Port … is already in use") while that one answers the health check. Only a server that
+        # has said it listens on the port (its "Local URL" line) is this one.
+        while time.time() < deadline and process.poll() is None:
+            try:
+                if f"localhost:{chosen}" in Path(log.name).read_text(errors="replace") and \
+                        urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    return url, process
+            except OSError:
+                pass
             time.sleep(0.2)
-    stop_server(process)
+        stop_server(process)
+        if time.time() >= deadline:
+            break
     pytest.fail(f"the nnlab server did not answer on {url}; see {log.name}")
 
 
