@@ -19,6 +19,12 @@ from nnlab.jsonsafe import json_safe
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
 ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
 POINT_EDGE = "#3a3a3a"  # a data point's edge: seen on orange, blue and the near-white of an unsure prediction
+# Text marks in the page's own text colour, whatever the theme: Streamlit's chart theme colours axes, legends
+# and titles but leaves text marks at Vega-Lite's black (black on the dark theme's background). The charts
+# are SVG in the page, so CSS's currentColor is the colour Streamlit gives the text around them.
+THEME_TEXT = "currentColor"
+# viridis without its darkest purples, which vanish on the dark theme's background
+VIRIDIS_LIGHTER = {"name": "viridis", "extent": [0.2, 1]}
 SPLITS = ["train", "validation"]
 METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error"}
 # Streamlit fits a chart's whole height (legend and axes included) into its `height`: a legend of four
@@ -306,12 +312,13 @@ def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: 
     )
     lines = base.mark_line(point=True, opacity=0.8).encode(
         color=alt.Color(f"colour:{colour_type}", title=colour.replace("_", " "),
-                        scale=alt.Scale(scheme="viridis") if colour_type == "Q" else alt.Scale(scheme="tableau10"),
+                        scale=alt.Scale(scheme=VIRIDIS_LIGHTER) if colour_type == "Q" else alt.Scale(scheme="tableau10"),
                         legend=alt.Legend(orient="bottom")),
         detail="run:N",
         tooltip=["run:N", "axis:N", alt.Tooltip("raw:N", title="value")],
     )
-    values = base.mark_text(align="left", dx=6, fontSize=11).encode(text="raw:N")  # runs that share a value share its label
+    values = base.mark_text(align="left", dx=6, fontSize=11, color=THEME_TEXT).encode(
+        text="raw:N")  # runs that share a value share its label
     return alt.layer(lines, values).properties(width="container", height=320)
 
 

@@ -20,12 +20,12 @@ import statistics
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from nnlab import database, environment
 from nnlab.config import ACTIVATIONS, OPTIMIZERS, RunConfig
 from nnlab.errors import ConfigError, UserError
-from nnlab.settings import MAX_LAYERS, MAX_WIDTH, split_values
+from nnlab.settings import MAX_LAYERS, MAX_WIDTH, SETTINGS, split_values
 from nnlab.tasks import CLASSIFICATION, metric_names
 
 SAMPLERS = {
@@ -62,16 +62,31 @@ class Knob:
     choices: tuple[str, ...] = ()
 
 
+# A knob that is a setting has the settings table's label (the one its control shows on Train); layers and
+# neurons together make the `hidden` setting.
 KNOBS: dict[str, Knob] = {
-    "learning_rate": Knob("Learning rate", "float", 1e-6, 10.0),
-    "layers": Knob("Hidden layers", "int", 0, MAX_LAYERS),
+    "learning_rate": Knob(SETTINGS["learning_rate"].label, "float", 1e-6, 10.0),
+    "layers": Knob(SETTINGS["hidden"].label, "int", 0, MAX_LAYERS),
     "neurons": Knob("Neurons per hidden layer", "int", 1, MAX_WIDTH),
-    "activation": Knob("Activation", "choice", choices=tuple(ACTIVATIONS)),
-    "optimizer": Knob("Optimizer", "choice", choices=tuple(OPTIMIZERS)),
-    "dropout": Knob("Dropout", "float", 0.0, 0.9),
-    "l2": Knob("L2 penalty", "float", 0.0, 1.0),
-    "batch_size": Knob("Batch size", "int", 1, 4096),
+    "activation": Knob(SETTINGS["activation"].label, "choice", choices=tuple(ACTIVATIONS)),
+    "optimizer": Knob(SETTINGS["optimizer"].label, "choice", choices=tuple(OPTIMIZERS)),
+    "dropout": Knob(SETTINGS["dropout"].label, "float", 0.0, 0.9),
+    "l2": Knob(SETTINGS["l2"].label, "float", 0.0, 1.0),
+    "batch_size": Knob(SETTINGS["batch_size"].label, "int", 1, 4096),
 }
+
+
+def knob_settings_text(values: Mapping[str, object]) -> str:
+    """A trial's knobs as the controls name them, e.g. "Learning rate 0.0123 · Batch size 32" (a trials
+    table's row holds other columns too, and NaN where a trial lacks a knob)."""
+    return " · ".join(f"{KNOBS[name].title} {_shown(value)}" for name, value in values.items()
+                      if name in KNOBS and not (value is None or (isinstance(value, float) and math.isnan(value))))
+
+
+def _shown(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:.3g}"
+    return str(value)
 
 
 @dataclass(frozen=True)

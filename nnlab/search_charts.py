@@ -13,6 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nnlab.charts import VIRIDIS_LIGHTER
 from nnlab.search import KNOBS, Objective, Range
 
 STATE_COLOURS = {"complete": "#4c78a8", "pruned": "#f58518", "fail": "#9d9d9d", "running": "#54a24b"}
@@ -72,8 +73,8 @@ def parallel_coordinates_chart(frame: pd.DataFrame, space: dict[str, Range], obj
         y=alt.Y("position:Q", title="low … high end of each range", axis=alt.Axis(labels=False, ticks=False),
                 scale=alt.Scale(domain=[0, 1])),
         detail="trial:N",
-        # viridis without its darkest purples: the worst trials' lines vanished on the dark theme's background
-        color=alt.Color("value:Q", scale=alt.Scale(scheme={"name": "viridis", "extent": [0.2, 1]}), title=objective.words),
+        # the worst trials' lines in viridis' darkest purples vanished on the dark theme's background
+        color=alt.Color("value:Q", scale=alt.Scale(scheme=VIRIDIS_LIGHTER), title=objective.words),
         tooltip=["trial:Q", "knob:N", "setting:N", alt.Tooltip("value:Q", format=".4g")],
     ).properties(height=height, title="Parallel coordinates: one line per finished trial", autosize=FIT_WIDTH)
 

@@ -105,6 +105,18 @@ def test_parallel_coordinates_write_each_value_on_its_axis():
     assert {row["raw"] for row in rows(parallel)} == {"0.001", "0.1", "0.9123", "0.95"}
 
 
+def test_parallel_coordinates_values_and_lines_read_on_the_light_and_the_dark_theme():
+    # Issue 21: the values were Vega-Lite's default black text, black on the dark theme's background.
+    # Streamlit's chart theme leaves text marks alone; currentColor is the page's own text colour.
+    table = pd.DataFrame({"run": ["a", "b", "c"], "learning_rate": [0.001, 0.01, 0.1], "val accuracy": [0.5, 0.9, 0.7]})
+    parallel = spec(charts.parallel_coordinates_chart(table, ["learning_rate", "val accuracy"], "val accuracy"))
+    text = [layer["mark"] for layer in parallel["layer"] if layer["mark"]["type"] == "text"]
+    assert text and all(mark.get("color") == "currentColor" for mark in text)
+    lines = next(layer for layer in parallel["layer"] if layer["mark"]["type"] == "line")
+    scheme = lines["encoding"]["color"]["scale"]["scheme"]  # the worst run's line not near-black either
+    assert scheme["name"] == "viridis" and scheme["extent"][0] >= 0.2
+
+
 def test_class_labels_are_written_upright():
     confusion = pd.DataFrame([("0", "0", 5), ("0", "1", 1), ("1", "0", 2), ("1", "1", 7)], columns=["true", "predicted", "count"])
     assert spec(charts.confusion_chart(confusion))["layer"][0]["encoding"]["x"]["axis"]["labelAngle"] == 0

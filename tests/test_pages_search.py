@@ -39,6 +39,8 @@ def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_d
     assert sorted(run.label for run in runs) == [f"iris try · trial {n}" for n in range(4)]
     assert all(run.extra["study"] == "iris try" for run in runs)
     assert any(h.value.startswith("Best: trial") for h in at.subheader)
+    best_line = next(plain(m.value) for m in at.markdown if plain(m.value).startswith("Learning rate "))
+    assert " · Optimizer " in best_line and "learning_rate" not in best_line  # the controls' labels, not code names
     titles = [str(chart["spec"].get("title", "")) for chart in charts(at)]
     assert any("Best so far" in t for t in titles) and any("Parallel coordinates" in t for t in titles)
     assert any("Which knobs mattered" in t for t in titles)

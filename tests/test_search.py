@@ -243,3 +243,14 @@ def test_the_two_knob_map_bins_log_knobs_by_decade():
     chart = search_charts.contour_chart(FRAME, SPACE["learning_rate"], SPACE["activation"], ACCURACY, bins=3).to_dict()
     rows = next(iter(chart["datasets"].values()))
     assert sorted(row["x"] for row in rows) == [0.0001, 0.01, 0.01]  # 0.1 is the top edge: in the last cell
+
+
+def test_a_trials_settings_are_named_as_their_controls_name_them():
+    # Search's best-settings line read "learning_rate 0.0123, batch_size 32": the knobs' names in code.
+    from nnlab.settings import SETTINGS
+
+    best = pd.Series({"trial": 3, "state": "complete", "value": 0.91, "epochs": 2, "run": "a1b2", "learning_rate": 0.012345,
+                      "batch_size": 32.0, "dropout": math.nan, "optimizer": "sgd_momentum"})  # as in trials_frame
+    assert search.knob_settings_text(best) == "Learning rate 0.0123 · Batch size 32 · Optimizer sgd_momentum"
+    settings = [name for name in search.KNOBS if name in SETTINGS]  # one label per setting: the settings table's
+    assert settings and all(search.KNOBS[name].title == SETTINGS[name].label for name in settings)

@@ -2,8 +2,6 @@
 finished study (which knobs mattered, where the good settings are, the best trial to open in Train)."""
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 from nnlab import charts, search_charts
@@ -11,7 +9,8 @@ from nnlab.config import RunConfig
 from nnlab.errors import UserError
 from nnlab.safe_text import markdown
 from nnlab.search import (KNOBS, MAX_MINUTES, MAX_TRIALS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
-                          load_study, objective_of, parse_space, space_of, study_key, study_names, trials_frame)
+                          knob_settings_text, load_study, objective_of, parse_space, space_of, study_key, study_names,
+                          trials_frame)
 from nnlab.search_job import SearchJob
 from nnlab.ui import controls, link, live, navigation, workspace
 from nnlab.ui.data_cache import load_data
@@ -196,8 +195,7 @@ def _best(finished, objective) -> None:
     if run is None:
         st.caption("Its run is no longer kept (deleted?).")
         return
-    settings = ", ".join(f"{k} {_shown(v)}" for k, v in best.items() if k in KNOBS and not _missing(v))
-    st.markdown(markdown(settings))
+    st.markdown(markdown(knob_settings_text(best)))
     if st.button("Open the best in Train", icon=navigation.PAGES["train"].material_icon,
                  help="The Train page with this trial's settings: train it longer, look at its mistakes."):
         controls.request_settings(run.config, open_page="train")
@@ -236,9 +234,3 @@ def _importance(study, finished: int) -> None:
                    "With few trials, take it as a hint.")
 
 
-def _shown(value) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

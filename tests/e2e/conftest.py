@@ -44,21 +44,29 @@ def _free_port() -> int:
 def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str, subprocess.Popen]:
     """`streamlit run app.py` on `port` (a free one if None), runs kept in `folder`; its base URL once
     /_stcore/health says ok, and the process (the caller stops it)."""
-    port = port or _free_port()
-    log = open(folder / "streamlit.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                return url, process
-        except OSError:
+    for _ in range(3 if port is None else 1):
+        chosen = port or _free_port()
+        log = open(folder / "streamlit.log", "w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(chosen),
+             "--browser.gatherUsageStats", "false"], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
+            stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{chosen}"
+        deadline = time.time() + 60
+        # Another xdist worker may have found the same port free and started its server there first: then this
+        # one exits ("Port … is already in use") while that one answers the health check. Only a server that
+        # has said it listens on the port (its "Local URL" line) is this one.
+        while time.time() < deadline and process.poll() is None:
+            try:
+                if f"localhost:{chosen}" in Path(log.name).read_text(errors="replace") and \
+                        urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                    return url, process
+            except OSError:
+                pass
             time.sleep(0.2)
-    stop_server(process)
+        stop_server(process)
+        if time.time() >= deadline:
+            break
     pytest.fail(f"the nnlab server did not answer on {url}; see {log.name}")
 
 
@@ -108,6 +116,38 @@ def open_app(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"]')
     page.wait_for_selector('[data-testid="stMainBlockContainer"]')
+
+
+# True once the page has stopped moving for `still` animation frames in a row, polled every frame: the
+# script has finished, no element of an earlier run is left, the fonts are loaded, every visible chart is
+# drawn, and no element of the main area has moved or changed size. The state lives in the page.
+STILL_FRAMES = 12
+PAGE_STILL = """(still) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const ready = app && main && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
+    && document.fonts.status === 'loaded'
+    && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+         .every(chart => !chart.getClientRects().length || chart.querySelector('.marks'));  // tabs not shown: not drawn
+  const shape = ready ? main.scrollHeight + ' ' + [...main.querySelectorAll('[data-testid="stElementContainer"]')]
+    .map(e => { const b = e.getBoundingClientRect(); return `${Math.round(b.top)},${Math.round(b.height)},${Math.round(b.width)}`; })
+    .join(' ') : null;
+  const seen = window.__nnlabStill || (window.__nnlabStill = {shape: null, same: 0});
+  seen.same = shape !== null && shape === seen.shape ? seen.same + 1 : 0;
+  seen.shape = shape;
+  return seen.same >= still;
+}"""
+
+
+def page_still(page, timeout: float = 120) -> None:
+    """Wait until the page is drawn and has stopped moving (PAGE_STILL), before a click. Vega draws the charts
+    after the script has ended, and draws a chart again, taller, once its legend is laid out: on Compare the
+    controls below the curves moved ≈500 px in the second after the run. A click in that second opened a
+    select box whose mouse-up then fell outside it, and the box closed again (issue 21's flaky journey).
+    Call it once the page shows the outcome of the last action: before that, the old page may be still."""
+    page.evaluate("delete window.__nnlabStill")
+    page.wait_for_function(PAGE_STILL, arg=STILL_FRAMES, polling="raf", timeout=timeout * 1000)
 
 
 def shoot(page, name: str) -> Path:

@@ -2,31 +2,23 @@
 suggestion reaches the next run; Compare draws runs of different shapes; Search's best trial opens in
 Train; a teacher's lock holds on every page. Each failed before: the control kept its old rate, Compare
 crashed on str < float, Train crashed with StreamlitWidgetAlreadyInstantiatedError, Race showed the
-locked controls again."""
+locked controls again.
+
+Each click waits for the page to be drawn and still (conftest.page_still), and each step for what the
+click should bring (a link, a text, a chart's axis), never for a fixed time. A select box is opened only
+once it has been scrolled into view and the scrolling has ended (`_open`): on a busy machine the scroll
+event of the click's own scrolling came after the list had opened and closed it again."""
 import re
-import socket
 import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import open_app, shoot, start_server, stop_server
+from conftest import open_app, page_still, shoot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
-PORTS = range(8630, 8640)  # this module's own ports, apart from the other journeys'
 CIRCLE = "dataset=circle&samples=300&hidden=8&batch_size=16&epochs=2"
-
-
-def _port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip(f"none of the ports {PORTS.start}–{PORTS.stop - 1} is free")
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +28,7 @@ def flows(tmp_path_factory):
     from nnlab.runs import SHARED, RunStore
 
     folder = tmp_path_factory.mktemp("flows")
-    url, process = start_server(folder, _port(), NNLAB_RUNS="shared")
+    url, process = start_server(folder, NNLAB_RUNS="shared")  # a port of NNLAB_E2E_PORTS, as the other journeys
     yield url, RunStore(f"sqlite:///{folder / SQLITE_FILE}", SHARED)
     stop_server(process)
 
@@ -62,44 +54,54 @@ def _wait(condition, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def _settled(page) -> None:
-    """Wait until the rerun a click started has drawn the page again: Streamlit marks the elements of
-    the previous run `data-stale="true"` until the new run has replaced them."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.locator('[data-stale="true"]').first.wait_for(state="attached", timeout=5_000)  # the rerun began
-    except PlaywrightTimeout:
-        pass  # or it has ended already
-    page.wait_for_function("!document.querySelector('[data-stale=\"true\"]')", timeout=120_000)
-
-
 def _query(page) -> dict:
     """The settings in the page's link (the controls write them there)."""
     query = parse_qs(urlparse(page.evaluate("location.href")).query)
     return {key: values[0] for key, values in query.items() if key not in ("lock", "hide", "workspace")}
 
 
-def _menu(page, title: str) -> None:
-    """Click a page in the sidebar's menu, as a student does (the menu's links carry no query)."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    page.wait_for_url(re.compile(f"/{title}"))
+def _menu(page, link: str, title: str | None = None) -> None:
+    """Click a page in the sidebar's menu, as a student does (the menu's links carry no query), and wait
+    for that page drawn: its own title, then the page still. Until its run replaces them, the elements of
+    the page before are still there, and many (Batch size, the teacher's note) are on both pages."""
+    page_still(page)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=link, exact=True).click()
+    page.get_by_role("heading", level=1).filter(has_text=re.compile(rf"(^|\s){re.escape(title or link)}$")).wait_for()
+    page_still(page)
+
+
+def _open(page, box) -> None:
+    """Open the select box `box`'s list. Scrolled into view first, and the page still: a scroll of the main
+    area closes an open list, and the scroll event of a click's own scrolling comes a frame later, which on
+    a busy machine was after the click had opened the list (Compare's journey failed so, one run in four)."""
+    box.scroll_into_view_if_needed()
+    page_still(page)
+    box.click()
+    page.get_by_role("listbox").wait_for()
+
+
+def _choose(page, box, option: str) -> None:
+    _open(page, box)
+    page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_the_finders_rate_goes_into_the_control_and_the_next_run(flows, page):
     url, store = flows
     open_app(page, f"{url}/Train?{CIRCLE}")
+    page_still(page)
     page.get_by_text("Learning rate: schedule and finder").click()
     page.get_by_role("button", name="Find a learning rate").click()
     use = page.get_by_role("button", name=re.compile(r"Use this learning rate \("))
     use.wait_for(timeout=180_000)
     rate = float(re.search(r"\(([^)]+)\)", use.inner_text()).group(1))
     assert rate != 0.001
+    page_still(page)  # the finder's curve is drawn in above the button
     use.click()
     page.wait_for_url(re.compile(f"learning_rate={re.escape(f'{rate:g}')}"))  # the control, and the link, took it
     page.get_by_text(f"Constant learning rate {rate:g} in every epoch").wait_for(state="attached")
+    page_still(page)
     _main(page).get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Trained all 2 epochs.").first.wait_for(timeout=120_000)
+    page.get_by_text("Trained all 2 epochs.").first.wait_for(timeout=180_000)
     _no_error(page)
     newest = store.load(store.list()[0][0].id)
     assert newest.config.learning_rate == pytest.approx(rate)  # the run trained at the rate the finder found
@@ -124,40 +126,44 @@ def test_compare_draws_runs_of_different_shapes(flows, page):
     page.get_by_text("Settings against results").wait_for(timeout=60_000)
     page.get_by_text("Each run a line across the settings").wait_for()
     _no_error(page)
-    setting = _main(page).get_by_test_id("stSelectbox").filter(has=_labels(page, "Setting"))
-    setting.click()
-    page.get_by_role("option", name="train_size", exact=True).click()
-    _settled(page)
-    page.get_by_text("Each run a line across the settings").wait_for()
-    _wait(lambda: page.locator('[data-testid="stVegaLiteChart"]').count() >= 4, 120, "the curves, the scatter and "
-          "the parallel coordinates were not drawn")
+    _choose(page, _main(page).get_by_test_id("stSelectbox").filter(has=_labels(page, "Setting")), "train_size")
+    # What the choice brings: the scatter drawn again over the training size (its axis "train size"), or an error.
+    page.wait_for_function("""() => document.querySelector('[data-testid="stException"]') || [...document.querySelectorAll(
+        '[data-testid="stVegaLiteChart"] svg text')].some(text => text.textContent === 'train size')""", timeout=120_000)
+    page_still(page)
     _no_error(page)
+    assert page.locator('[data-testid="stVegaLiteChart"] .marks').count() >= 4  # the curves, scatter, parallel lines
+    page.get_by_text("Each run a line across the settings").wait_for()
     shoot(page, "flows-compare-mixed")
 
 
 def test_searchs_best_trial_opens_in_train_with_its_settings(flows, page):
     url, store = flows
     open_app(page, f"{url}/Search?{CIRCLE}")
-    trials = page.get_by_role("spinbutton", name="Trials")
-    trials.fill("2")
-    trials.press("Enter")
     study = page.get_by_role("textbox", name="Study name")
     study.fill("best to train")
     study.press("Enter")
+    trials = page.get_by_role("spinbutton", name="Trials")  # after the name: the caption it brings covers both
+    trials.fill("2")
+    trials.press("Enter")
     page.get_by_text("Up to 2 trials").wait_for()
+    page_still(page)
     _main(page).get_by_role("button", name="Search", exact=True).click()
-    page.get_by_role("button", name="Open the best in Train").wait_for(timeout=240_000)
+    page.get_by_role("button", name="Open the best in Train").wait_for(timeout=300_000)
     header = page.get_by_text(re.compile(r"^Best: trial \d+")).first.inner_text()
+    number = int(re.search(r"trial (\d+)", header).group(1))
+    found = [run for run in store.list()[0] if run.label.endswith(f"best to train · trial {number}")]
+    assert found, [run.label for run in store.list()[0]]  # the search ran under the name typed
+    best = found[0]
+    page_still(page)  # the study's charts are drawn in around the button
     page.get_by_text(re.compile(r"^Best: trial \d+")).first.scroll_into_view_if_needed()
     shoot(page, "flows-search-best")
-    number = int(re.search(r"trial (\d+)", header).group(1))
-    best = next(run for run in store.list()[0] if run.label.endswith(f"best to train · trial {number}"))
     page.get_by_role("button", name="Open the best in Train").click()
     page.wait_for_url(re.compile(r"/Train"))
     page.get_by_text("Start here").wait_for()
     _no_error(page)
     wanted = best.config.to_link()  # every setting of the trial that differs from the defaults
-    _wait(lambda: _query(page) == wanted, 30, f"Train's controls (its link: {_query(page)}) did not take the best "
+    _wait(lambda: _query(page) == wanted, 60, f"Train's controls (its link: {_query(page)}) did not take the best "
           f"trial's settings {wanted}")
     assert re.search(r"at epoch \d of \d", header), header  # the figure says which epoch it comes from
     shoot(page, "flows-search-best-in-train")
@@ -168,22 +174,22 @@ def test_a_teachers_lock_holds_on_every_page(flows, page):
     open_app(page, f"{url}/Train?{CIRCLE}&learning_rate=0.05&lock=learning_rate&hide=regularization")
     page.get_by_text("Your teacher's link fixes").first.wait_for()
     _labels(page, "Batch size").first.wait_for()  # the controls are drawn
+    page_still(page)
     assert _labels(page, "Learning rate").count() == 0 and _labels(page, "Dropout").count() == 0
     assert page.get_by_text("Make a teacher link").count() == 0
 
     _menu(page, "Race")
+    page.wait_for_url(re.compile(r"[?&]lock=learning_rate"))  # a race link shared from here locks too
     _labels(page, "Batch size").first.wait_for()
     page.get_by_text("Your teacher's link fixes").first.wait_for()
     assert _labels(page, "Learning rate").count() == 0 and _labels(page, "Dropout").count() == 0
-    assert "lock=learning_rate" in page.evaluate("location.href")  # a race link shared from here locks too
     _no_error(page)
     shoot(page, "flows-lock-race")
 
     _menu(page, "Sweep")
     knob = _main(page).get_by_test_id("stSelectbox").filter(has=_labels(page, "Setting to sweep"))
-    knob.wait_for()
     assert "Learning rate" not in knob.inner_text()
-    knob.click()
+    _open(page, knob)
     options = page.get_by_role("option").all_inner_texts()
     assert options and "Learning rate" not in options and "Dropout" not in options
     page.keyboard.press("Escape")
@@ -191,7 +197,6 @@ def test_a_teachers_lock_holds_on_every_page(flows, page):
 
     _menu(page, "Search")
     knobs = _main(page).get_by_test_id("stMultiSelect").filter(has=_labels(page, "Knobs to search"))
-    knobs.wait_for()
     chosen = knobs.inner_text()
     assert "Neurons per hidden layer" in chosen and "Learning rate" not in chosen and "Dropout" not in chosen
     page.get_by_text("Your teacher's link fixes").first.wait_for()
@@ -200,7 +205,7 @@ def test_a_teachers_lock_holds_on_every_page(flows, page):
     _labels(page, "Batch size").first.wait_for()
     assert _labels(page, "Learning rate").count() == 0
     assert page.get_by_text("Make a teacher link").count() == 0
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home", exact=True).click()
+    _menu(page, "Home", "nnlab")
     page.get_by_text("Start from a lesson").wait_for()
     assert page.get_by_text("Make a teacher link").count() == 0
     _no_error(page)
