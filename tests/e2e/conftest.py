@@ -28,6 +28,27 @@ DRAWN_EPOCH_JS = """() => {
 }"""
 
 
+# The first chart's box once it is drawn and lies within the window (`whole`: all of it, else its top), or
+# null while not: a poll redraws the live chart, and for a moment it may have no box at all.
+CHART_IN_VIEW_JS = """(whole) => {
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  const box = chart && chart.getBoundingClientRect();
+  if (!box || box.height <= 0 || box.top < 0 || (whole ? box.bottom > innerHeight : box.top >= innerHeight)) return null;
+  return {y: box.top, height: box.height};
+}"""
+
+
+def chart_in_view(page, whole: bool, timeout: float = 30) -> dict:
+    """Wait (with a deadline) until the first chart is drawn within the window; its box. A timeout says
+    where it was instead."""
+    try:
+        return page.wait_for_function(CHART_IN_VIEW_JS, arg=whole, timeout=timeout * 1000).json_value()
+    except Exception as timed_out:  # noqa: BLE001 - Playwright's TimeoutError: say where the chart is
+        where = page.evaluate("""() => { const c = document.querySelector('[data-testid="stVegaLiteChart"]');
+            return c ? JSON.stringify(c.getBoundingClientRect()) : 'nowhere'; }""")
+        raise AssertionError(f"the chart did not come into view within {timeout:.0f} s; it is at {where}") from timed_out
+
+
 def _free_port() -> int:
     """Any free port, or the first free one of NNLAB_E2E_PORTS ("8640-8649") where ports are shared out."""
     first, _, last = os.environ.get("NNLAB_E2E_PORTS", "0").partition("-")
