@@ -37,12 +37,15 @@ def button(at: AppTest, label: str):
 
 
 def wait_until(at: AppTest, done, timeout: float = 180, poll: float = 0.3) -> None:
-    """Rerun the page (as the browser's polling would) until done(at) is true."""
+    """Rerun the page (as the browser's polling would) until done(at) is true, then once more: a job's
+    state may change while a run draws the page, so the page that saw it come true may show the state
+    before (a page test read "Paused before the first batch" from a page drawn just before the pause)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         time.sleep(poll)
         at.run()
         if done(at):
+            at.run()
             return
     raise AssertionError("timed out waiting for the page")
 

@@ -38,6 +38,7 @@ def test_datasets_lists_every_data_set():
     assert {"mnist", "fashion_mnist", "digits", "spiral", "plane", "csv"} <= set(names)
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_train_json_has_every_field_and_progress_goes_to_stderr():
     out = run_cli("train", "--dataset", "digits", "--hidden", "32", "--epochs", "2", "--json", program=True)
     assert out.returncode == 0, out.stderr

@@ -259,6 +259,7 @@ def test_bad_sizes_are_named(text):
         parameters.parse_sizes(text)
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_more_neurons_fit_a_curve_closer():
     from nnlab.data import load_dataset
     from nnlab.synthetic import CURVES

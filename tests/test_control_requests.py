@@ -2,6 +2,7 @@
 page honours (issue 21). A button on a page that has drawn the controls used to write their keys and
 crash with StreamlitWidgetAlreadyInstantiatedError (Search's "Open the best in Train", a Sweep's
 remedies); a teacher's lock used to hold on Train alone."""
+import pytest
 import dataclasses
 
 from apptest_helpers import button, open_page, wait_until, widget
@@ -15,6 +16,7 @@ def _labels(at) -> set[str]:
     return {element.label for kind in kinds for element in getattr(at, kind)}
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_sweeps_remedy_opens_train_with_the_change(runs_dir):
     at = open_page(SWEEP, dataset="iris", hidden="8", epochs="2")
     widget(at, "Setting to sweep").set_value("dropout").run()

@@ -102,6 +102,7 @@ def _load_fashion(keras_home: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.skipif(not SHARED_KERAS.is_dir(), reason="needs the shared Fashion-MNIST cache")
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_fashion_mnist_loads_offline_from_a_keras_cache(tmp_path):
     shutil.copytree(SHARED_KERAS, tmp_path / "keras")
     out = _load_fashion(tmp_path / "keras")
@@ -109,6 +110,7 @@ def test_fashion_mnist_loads_offline_from_a_keras_cache(tmp_path):
     assert "Ankle boot" in out.stdout
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_fashion_mnist_without_cache_or_internet_gives_a_clear_message(tmp_path):
     out = _load_fashion(tmp_path / "empty")
     if out.stdout.startswith("OK"):

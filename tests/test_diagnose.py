@@ -350,6 +350,7 @@ def test_remedies_are_concrete_and_skip_what_the_run_already_does():
 
 # --- real runs --------------------------------------------------------------------------------
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_real_run_a_big_network_on_500_mnist_images_overfits():
     config = RunConfig(dataset="mnist", train_size=500, hidden=(256, 256), epochs=25, batch_size=32)
     result = train(config)

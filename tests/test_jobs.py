@@ -153,6 +153,7 @@ def test_slots_go_in_arrival_order_with_positions(started):
     wait_until(lambda: c.status == Status.RUNNING)
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_one_run_at_a_time_per_visitor(started):
     scheduler = Scheduler(2)
     first = started(TrainingJob(LONG, load_dataset, owner="alice", scheduler=scheduler))
@@ -225,6 +226,7 @@ def test_stop_keeping_the_best_epoch_restores_it_before_the_run_is_tested_and_sa
     assert saved.message == job.message and saved.epochs_run == len(losses)
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_race_nobody_watches_is_abandoned_as_a_whole(tmp_path):
     store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
     race = RaceJob([TrainingJob(LONG, load_dataset, store=store, label=name) for name in "AB"],
@@ -277,6 +279,7 @@ def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path, monke
     assert sorted(store.load(job.run_id).label for job in racers) == ["A", "B"]
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_race_or_sweep_holds_one_slot_and_stop_ends_all(started):
     scheduler = Scheduler(2)
     race = started(RaceJob([TrainingJob(LONG, load_dataset, owner="alice") for _ in range(3)], scheduler=scheduler))

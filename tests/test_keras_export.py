@@ -96,6 +96,7 @@ def test_the_notebook_holds_the_scripts_code_cells():
     assert sum(cell.cell_type == "markdown" for cell in book.cells) >= 4
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_the_exported_mnist_script_reaches_nnlabs_accuracy_within_a_point(tmp_path):
     from nnlab.train import train
 

@@ -1,8 +1,11 @@
 import json
 
+import pytest
+
 from test_cli import run_cli
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_lr_find_json_holds_the_suggestion_and_the_curve():
     out = run_cli("lr-find", "--dataset", "circle", "--samples", "600", "--hidden", "16", "--batch-size", "16",
                   "--steps", "120", "--json", program=True)

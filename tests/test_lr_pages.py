@@ -38,6 +38,7 @@ def test_a_schedule_is_drawn_before_training(runs_dir):
         [0.001, 0.001, 0.0005, 0.0005, 0.00025, 0.00025])
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_the_learning_rate_changed_during_a_run_is_recorded_and_drawn(runs_dir, page_store):
     at = open_page(TRAIN, **{**CIRCLE, "samples": "2000", "batch_size": "1", "epochs": "6", "learning_rate": "0.01"})
     button(at, "Train").click().run()

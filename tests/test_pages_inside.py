@@ -1,3 +1,4 @@
+import pytest
 """The panel "Inside the network" on the Train page after a tiny run, and on the Runs page for a saved
 run; the Activations page's links to the vanishing-gradient lessons."""
 from apptest_helpers import button, charts, open_page, wait_until
@@ -26,6 +27,7 @@ def test_the_panel_stays_folded_and_costs_nothing_until_opened(runs_dir):
     assert not _images(at) and not {t.label for t in at.tabs} & {MAPS, STATS}  # folded: nothing drawn
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     at = open_page(TRAIN, dataset="spiral", hidden="4,3", epochs="3", samples="200", activation="tanh")
     _train(at)

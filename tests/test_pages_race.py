@@ -1,3 +1,4 @@
+import pytest
 """The Race page: 2–4 configurations from the Train page's settings or a link, raced in one chart."""
 from apptest_helpers import button, charts, open_page, plain, wait_until
 from nnlab.presets import RACES
@@ -5,6 +6,7 @@ from nnlab.presets import RACES
 RACE, TRAIN = "app_pages/4_Race.py", "app_pages/1_Train.py"
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_four_configurations_race_and_all_finish(page_store):
     at = open_page(RACE, n="4", a_dataset="iris", a_hidden="4", a_epochs="2", b_optimizer="sgd",
                    c_optimizer="lion", d_learning_rate="0.01")

@@ -65,6 +65,7 @@ def test_export_rename_and_new_run_from_this_one(runs_dir):
     assert [widget(at, f"Layer {i} neurons").value for i in (1, 2)] == [12, 6]
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_compare_two_real_runs_overlays_both_and_names_the_difference(runs_dir):
     store = open_store()
     first = trained(store, "plain")
@@ -112,6 +113,7 @@ def test_compare_shows_each_runs_verdict_made_again(runs_dir):
     assert len(at.tabs) == 2 and any(b.key.startswith(f"remedy_compare_{ids[1]}_") for b in at.button if b.key)
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_compare_many_runs_shows_the_settings_against_results(runs_dir):
     store = open_store()
     for lr in (0.001, 0.01, 0.1):
@@ -124,6 +126,7 @@ def test_compare_many_runs_shows_the_settings_against_results(runs_dir):
     assert {row["axis"] for row in parallel["rows"]} == {"learning_rate", "best val accuracy"}
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_sweep_of_three_values_completes(runs_dir):
     at = open_page(SWEEP, dataset="iris", hidden="8", epochs="2")
     widget(at, "Setting to sweep").set_value("dropout").run()

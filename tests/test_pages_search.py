@@ -1,3 +1,4 @@
+import pytest
 """The Search page: knobs and ranges checked as typed, a small search run to the end, its pictures and
 its best trial opened in Train; every trial kept as a run labelled with its study."""
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
@@ -24,6 +25,7 @@ def test_the_page_offers_a_default_space_and_says_what_to_change_in_a_bad_range(
     assert not at.error and not button(at, "Search").disabled
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_dir, page_store):
     at = open_page(SEARCH, **TINY)
     widget(at, "Knobs to search").set_value(["learning_rate", "optimizer"]).run()

@@ -135,6 +135,7 @@ def test_a_database_that_cannot_be_reached_says_so():
 
 # --- searches -------------------------------------------------------------------------------------
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_search_finds_a_setting_better_than_the_median_and_keeps_each_trial_as_a_run(url, run_store):
     bad_and_good = parse_space(["learning_rate=1e-6..1:log", "optimizer=sgd"])  # below 1e-3 nothing is learnt
     plan = SearchPlan(GAUSS, bad_and_good, trials=6, sampler="tpe", pruner="none", sampler_seed=3)
@@ -151,6 +152,7 @@ def test_a_search_finds_a_setting_better_than_the_median_and_keeps_each_trial_as
     assert best_run.history["val_accuracy"].max() == best["value"]
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_hopeless_trial_is_pruned_and_its_run_says_why(url, run_store):
     space = parse_space(["learning_rate=1e-6..1:log", "optimizer=adam,sgd"])
     plan = SearchPlan(GAUSS.__class__(**{**GAUSS.to_dict(), "epochs": 4}), space, trials=4, pruner="median")
@@ -188,6 +190,7 @@ def test_stop_ends_the_trial_in_progress_and_keeps_the_finished_ones(url, run_st
     assert stopped.status == Status.STOPPED and len(stopped.history) >= 1
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_grid_search_ends_when_every_combination_was_tried(url, run_store):
     plan = SearchPlan(GAUSS, parse_space(["learning_rate=1e-3..1e-1:log", "optimizer=adam"]), trials=10,
                       sampler="grid", pruner="none")
@@ -197,6 +200,7 @@ def test_a_grid_search_ends_when_every_combination_was_tried(url, run_store):
     assert tried == pytest.approx([1e-3, 1e-2, 1e-1])
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_hyperband_prunes_by_brackets_and_every_trial_ends_told(url, run_store):
     plan = SearchPlan(GAUSS, parse_space(["learning_rate=1e-6..1:log"]), trials=4, pruner="hyperband", sampler_seed=1)
     job = run_to_end(make_job(plan, url, run_store, key="shared/hyperband"))

@@ -45,6 +45,7 @@ def test_a_bad_space_exits_with_2_and_one_line(tmp_path, space, says):
     assert err.count("\n") == 1 and err.startswith("nnlab: ") and says in err
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_a_search_prints_its_result_as_one_json_line_and_keeps_its_trials(tmp_path):
     code, out, err = finished(search(tmp_path, *SMALL, "--trials", "3", "--study", "cli try"))
     assert code == 0, err

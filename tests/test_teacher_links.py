@@ -1,3 +1,4 @@
+import pytest
 """Teacher links: a link fixes some settings and hides their controls, or hides whole sections,
 so a class sees only the knob of the day; unknown names are noted and harmless."""
 from apptest_helpers import open_page, plain, widget
@@ -72,6 +73,7 @@ def test_the_train_page_builds_a_teacher_link(runs_dir):
     assert link.endswith("?optimizer=sgd&lock=optimizer,dropout&hide=data")
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_no_remedy_offers_to_change_a_locked_setting(runs_dir):
     """The underfitting lesson's first remedy adds a hidden layer; under a lock on the layers it is left
     out (clicking it would do nothing) and the page says why."""

@@ -44,6 +44,7 @@ def test_progress_reports_batches_within_each_epoch(iris):
     assert {epoch for epoch, _, _ in calls} == {1, 2, 3}
 
 
+@pytest.mark.slow  # over 4 s: out of the edit loop
 def test_training_learns_and_repeats_exactly_with_the_same_seed():
     config = RunConfig(dataset="digits", hidden=(32,), dropout=0.2, batch_norm=True, epochs=4)
     data = load_dataset(config)
