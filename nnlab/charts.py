@@ -6,7 +6,6 @@ Colours are chosen to read on light and dark themes alike; train is a solid line
 from __future__ import annotations
 
 import json
-import math
 import numbers
 from functools import lru_cache
 
@@ -14,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nnlab.jsonsafe import json_safe
+from nnlab.jsonsafe import is_missing, json_safe
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
 ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's class colours
@@ -299,7 +298,7 @@ def parallel_coordinates_chart(table: pd.DataFrame, columns: list[str], colour: 
     for index, row in table.iterrows():
         for column in columns:
             rows.append({"run": str(row["run"]), "axis": column, "raw": _short(row[column]),
-                         "colour": None if _absent(row[colour]) else row[colour]})
+                         "colour": None if is_missing(row[colour]) else row[colour]})
     data = pd.DataFrame(rows)
     data["position"] = 0.0
     for column in columns:
@@ -326,7 +325,7 @@ def _positions(values: pd.Series) -> pd.Series:
     """One parallel-coordinates axis, 0–1: numbers scaled from the lowest to the highest, text as
     categories evenly spaced in order; a missing value (a setting a run does not have) at the bottom,
     below the values it lacks, labelled "–"."""
-    missing = values.map(_absent)
+    missing = values.map(is_missing)
     present = values[~missing]
     bottom = 0.15 if missing.any() else 0.0
     if _numbers(values):
@@ -346,13 +345,9 @@ def _numbers(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
-def _absent(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _short(value) -> str:
     """A value as an axis label: 0.9512 rather than 0.951234567; whole numbers as 10,000; "–" for missing."""
-    if _absent(value):
+    if is_missing(value):
         return "–"
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1000 else f"{value:.4g}"

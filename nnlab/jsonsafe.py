@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 
 def json_safe(value):
     if isinstance(value, float):
@@ -12,3 +14,8 @@ def json_safe(value):
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     return value
+
+
+def is_missing(value) -> bool:
+    """None, pandas' NA or a float NaN: a value a run does not have (a table's blank cell, a chart's "–")."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))

@@ -9,6 +9,7 @@ import pandas as pd
 
 from nnlab.config import RunConfig
 from nnlab.diagnose import KINDS
+from nnlab.jsonsafe import is_missing
 from nnlab.run_names import run_name
 from nnlab.runs import Run
 from nnlab.settings import shown
@@ -85,7 +86,7 @@ def filter_runs(frame: pd.DataFrame, text: str, datasets: list, statuses: list) 
         shown = shown[shown["status"].isin([str(status) for status in statuses])]
     needle = str(text or "").strip().casefold()
     if needle and len(shown):
-        cells = shown.drop(columns=["id"], errors="ignore").map(lambda v: "" if _missing(v) else str(v).casefold())
+        cells = shown.drop(columns=["id"], errors="ignore").map(lambda v: "" if is_missing(v) else str(v).casefold())
         shown = shown[cells.apply(lambda column: column.str.contains(needle, regex=False)).any(axis=1)]
     return shown
 
@@ -128,15 +129,15 @@ def typed(records: list[dict]) -> pd.DataFrame:
     columns = {}
     for name in names:
         column = [record.get(name) for record in records]
-        present = [value for value in column if not _missing(value)]
+        present = [value for value in column if not is_missing(value)]
         if present and all(isinstance(value, bool) for value in present):
             columns[name] = pd.array(column, dtype="boolean")
         elif present and all(isinstance(value, int) and not isinstance(value, bool) for value in present):
-            columns[name] = pd.array([None if _missing(v) else int(v) for v in column], dtype="Int64")
+            columns[name] = pd.array([None if is_missing(v) else int(v) for v in column], dtype="Int64")
         elif present and all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in present):
-            columns[name] = pd.array([math.nan if _missing(v) else float(v) for v in column], dtype=float)
+            columns[name] = pd.array([math.nan if is_missing(v) else float(v) for v in column], dtype=float)
         else:
-            columns[name] = pd.array(["–" if _missing(v) else str(v) for v in column], dtype=object)
+            columns[name] = pd.array(["–" if is_missing(v) else str(v) for v in column], dtype=object)
     return pd.DataFrame(columns)
 
 
@@ -177,10 +178,6 @@ def _figure(value, metric: str) -> str:
     return f"{value:.2%}" if metric == "accuracy" else f"{value:.4g}"
 
 
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
 def _local_time(iso: str) -> str:
     try:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
@@ -198,12 +195,12 @@ def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     shown = frame.copy()
     for column in shown.columns:
         values = shown[column]
-        if not values.map(_missing).any():
+        if not values.map(is_missing).any():
             continue
         if pd.api.types.is_numeric_dtype(values) and values.notna().any():
-            shown[column] = values.map(lambda v: "" if _missing(v) else _display_figure(column, v))
+            shown[column] = values.map(lambda v: "" if is_missing(v) else _display_figure(column, v))
         else:
-            shown[column] = values.map(lambda v: "" if _missing(v) else v)
+            shown[column] = values.map(lambda v: "" if is_missing(v) else v)
     return shown
 
 

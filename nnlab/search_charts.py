@@ -13,11 +13,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nnlab.charts import VIRIDIS_LIGHTER
+from nnlab.charts import FIT_WIDTH, VIRIDIS_LIGHTER
 from nnlab.search import KNOBS, Objective, Range
 
 STATE_COLOURS = {"complete": "#4c78a8", "pruned": "#f58518", "fail": "#9d9d9d", "running": "#54a24b"}
-FIT_WIDTH = {"type": "fit-x", "contains": "padding"}  # the chart fits the column's width; `height` is the plot's
 
 
 def _value_axis(objective: Objective) -> dict:

@@ -12,7 +12,7 @@ from nnlab.safe_text import markdown
 from nnlab.settings import SETTINGS, offered
 from nnlab.status import Status
 from nnlab.ui import lr_finder
-from nnlab.ui.session_keys import FIXED_SETTINGS
+from nnlab.ui.controls import fixed_settings
 
 
 def learning_rate_panel(config, dataset) -> None:
@@ -70,4 +70,4 @@ def _scheduled(config) -> bool:
 
 def _fixed() -> bool:
     """A teacher's link fixed the learning rate (locked, or its section hidden): nothing may change it."""
-    return "learning_rate" in st.session_state.get(FIXED_SETTINGS, {})
+    return "learning_rate" in fixed_settings()
