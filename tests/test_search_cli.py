@@ -1,5 +1,6 @@
 """`python -m nnlab search`: one line for a bad space, JSON for scripts, and several worker processes
-sharing one study through PostgreSQL, each trial trained once and kept as a run."""
+sharing one study through PostgreSQL, each trial trained once and kept as a run. A search's own
+output is checked in this process (`main(argv)`); the workers are real processes, as in a class."""
 import json
 import os
 import subprocess
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from test_cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 600
@@ -33,21 +36,27 @@ def finished(process: subprocess.Popen) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+def _searched(*args) -> tuple[int, str, str]:
+    """`python -m nnlab search ARGS` in this process: its exit code, stdout and stderr."""
+    done = run_cli("search", *args)
+    return done.returncode, done.stdout, done.stderr
+
+
 @pytest.mark.parametrize("space, says", [
     (("--space", "learning_rate=0.1..0.001"), "learning_rate: the low end 0.1 is above the high end 0.001"),
     (("--space", "momentum=0..1"), "cannot read the range 'momentum=0..1'"),
     (("--space", "layers=1..2:sqrt"), "the scale after ':' is 'log' or 'linear'"),
     (("--config", "/no/such.json"), "cannot read the settings file /no/such.json"),
 ])
-def test_a_bad_space_exits_with_2_and_one_line(tmp_path, space, says):
-    code, out, err = finished(search(tmp_path, *space))
+def test_a_bad_space_exits_with_2_and_one_line(runs_dir, space, says):
+    code, out, err = _searched(*space)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("nnlab: ") and says in err
 
 
 @pytest.mark.slow  # over 4 s: out of the edit loop
-def test_a_search_prints_its_result_as_one_json_line_and_keeps_its_trials(tmp_path):
-    code, out, err = finished(search(tmp_path, *SMALL, "--trials", "3", "--study", "cli try"))
+def test_a_search_prints_its_result_as_one_json_line_and_keeps_its_trials(tmp_path, runs_dir):
+    code, out, err = _searched(*SMALL, "--trials", "3", "--study", "cli try")
     assert code == 0, err
     result = json.loads(out.splitlines()[-1])
     assert result["study"] == "cli try" and result["trials"] == 3

@@ -64,8 +64,10 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
         assert _runs_count(a2, url) == "1"
 
         # Two tabs of A are one visitor: while tab 1 trains, tab 2's Train page holds that run (its
-        # curves and Stop), not a second training; B's Train page does not see it.
+        # curves and Stop), not a second training; B's Train page does not see it. The run starts paused:
+        # it holds its place as a training does, without taking a core from the pages loading meanwhile.
         open_app(a, f"{url}/Train?dataset=digits&hidden=64&epochs=300&batch_size=1")
+        _main(a).get_by_text("Start paused (step mode)").click()
         _main(a).get_by_role("button", name="Train", exact=True).click()
         _main(a).get_by_role("button", name="Stop", exact=True).wait_for(timeout=90_000)
         open_app(a2, f"{url}/Train?dataset=moons&hidden=4&epochs=2")
