@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 if __name__ == "__main__":  # a page run (AppTest too)
-    from nnlab.database import StoreUnavailable
+    from nnlab.store.database import StoreUnavailable
     from nnlab.ui import live, navigation, workspace
 
     page = navigation.navigation()

@@ -4,7 +4,7 @@ It must render at once: nothing here imports TensorFlow.
 """
 import streamlit as st
 
-from nnlab.presets import PRESETS, RACES
+from nnlab.lessons.presets import PRESETS, RACES
 from nnlab.ui import navigation
 from nnlab.ui.session_keys import FIXED_SETTINGS
 

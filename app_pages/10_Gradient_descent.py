@@ -4,8 +4,8 @@ import sympy
 
 from nnlab.concepts.charts import descent_chart
 from nnlab.concepts.gradient_descent import EXAMPLES, MAX_ITERATIONS, curve, descend, parse, unworkable, view
-from nnlab.errors import UserError
-from nnlab.safe_text import markdown
+from nnlab.core.errors import UserError
+from nnlab.core.safe_text import markdown
 
 st.title(":material/landscape: Gradient descent")
 st.markdown(r"Each iteration moves x against the slope: $x \leftarrow x - \text{learning rate} \cdot f'(x)$. "

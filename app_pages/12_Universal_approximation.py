@@ -5,9 +5,9 @@ import streamlit as st
 
 from nnlab.concepts.approximation import approximation_config, fit_error, fitted_curve
 from nnlab.concepts.charts import fit_chart
-from nnlab.jobs import TrainingJob
-from nnlab.safe_text import markdown
-from nnlab.synthetic import CURVES
+from nnlab.serving.jobs import TrainingJob
+from nnlab.core.safe_text import markdown
+from nnlab.data.synthetic import CURVES
 from nnlab.ui import live, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.session_keys import APPROXIMATION

@@ -2,9 +2,9 @@
 import streamlit as st
 
 from nnlab.concepts.parameters import count_table, parse_sizes
-from nnlab.config import RunConfig
-from nnlab.errors import UserError
-from nnlab.safe_text import markdown
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.core.safe_text import markdown
 
 st.title(":material/calculate: Counting parameters")
 st.markdown("*How many parameters in this neural network?* Each neuron of a dense layer has one weight per "
@@ -23,7 +23,7 @@ st.latex(" + ".join(rf"({a} + 1) \cdot {b}" for a, b in zip(sizes, sizes[1:])) +
 st.metric("Parameters", f"{total:,}")
 if st.button("Check with Keras", icon=":material/fact_check:",
              help="Builds this network in Keras and asks it for count_params()."):
-    from nnlab.model import build_for_shape
+    from nnlab.training.model import build_for_shape
 
     try:
         config = RunConfig(hidden=tuple(sizes[1:-1]))

@@ -1,10 +1,10 @@
 """Train: set every hyperparameter, press Train, watch the curves grow, read the verdict."""
 import streamlit as st
 
-from nnlab.errors import UserError
-from nnlab.run_names import run_name
-from nnlab.safe_text import markdown
-from nnlab.settings import shown
+from nnlab.core.errors import UserError
+from nnlab.store.names import run_name
+from nnlab.core.safe_text import markdown
+from nnlab.config.settings import shown
 from nnlab.ui import controls, link, live, network, results
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.inside import inside_panel

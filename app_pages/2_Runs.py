@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab.errors import UserError
-from nnlab.run_table import SORTABLE, filter_runs, for_display, runs_frame, sort_runs
-from nnlab.safe_text import markdown, spreadsheet_csv
+from nnlab.core.errors import UserError
+from nnlab.store.table import SORTABLE, filter_runs, for_display, runs_frame, sort_runs
+from nnlab.core.safe_text import markdown, spreadsheet_csv
 from nnlab.ui import controls, navigation, results, workspace
 from nnlab.ui.inside import saved_run_panel
 from nnlab.ui.session_keys import COMPARE_IDS

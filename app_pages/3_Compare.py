@@ -2,11 +2,11 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab import charts
-from nnlab.errors import UserError
-from nnlab.run_table import (differing_settings, hparams_table, newest_of_one_data_set, results_frame, settings_frame,
+from nnlab.charts import training as charts
+from nnlab.core.errors import UserError
+from nnlab.store.table import (differing_settings, hparams_table, newest_of_one_data_set, results_frame, settings_frame,
                              unique_labels)
-from nnlab.safe_text import markdown, spreadsheet_csv
+from nnlab.core.safe_text import markdown, spreadsheet_csv
 from nnlab.ui import live, navigation, workspace
 from nnlab.ui.results import VERDICT_ICONS, saved_verdict, verdict_panel
 from nnlab.ui.session_keys import COMPARE_IDS

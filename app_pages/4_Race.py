@@ -2,13 +2,13 @@
 import pandas as pd
 import streamlit as st
 
-from nnlab.config import RunConfig
-from nnlab.errors import UserError
-from nnlab.jobs import RaceJob
-from nnlab.presets import RACES
-from nnlab.run_names import OPTIMIZER_NAMES
-from nnlab.safe_text import markdown
-from nnlab.settings import shown
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import RaceJob
+from nnlab.lessons.presets import RACES
+from nnlab.store.names import OPTIMIZER_NAMES
+from nnlab.core.safe_text import markdown
+from nnlab.config.settings import shown
 from nnlab.ui import controls, link, live, navigation, results
 from nnlab.ui.session_keys import COMPARE_IDS, CURRENT_SETTINGS, RACE, RACE_LESSON
 

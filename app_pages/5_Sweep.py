@@ -1,12 +1,12 @@
 """Sweep: one setting over a list of values — what does it do to training?"""
 import streamlit as st
 
-from nnlab import charts
-from nnlab.errors import UserError
-from nnlab.jobs import SweepJob
-from nnlab.safe_text import markdown
-from nnlab.sweep import KNOBS, sweep_configs, sweep_table
-from nnlab.tasks import metric_name
+from nnlab.charts import training as charts
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import SweepJob
+from nnlab.core.safe_text import markdown
+from nnlab.lessons.sweep import KNOBS, sweep_configs, sweep_table
+from nnlab.core.tasks import metric_name
 from nnlab.ui import controls, link, live
 from nnlab.ui.results import VERDICT_ICONS, verdict_panel
 from nnlab.ui.session_keys import SWEEP

@@ -4,8 +4,8 @@ import streamlit as st
 
 from nnlab.concepts.activations import FUNCTIONS, curves, gradient_through_layers
 from nnlab.concepts.charts import activation_chart
-from nnlab.config import ACTIVATIONS
-from nnlab.presets import PRESETS
+from nnlab.config.run_config import ACTIVATIONS
+from nnlab.lessons.presets import PRESETS
 from nnlab.ui.navigation import PAGES
 
 st.title(":material/show_chart: Activation functions")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from nnlab.concepts.charts import bars
 from nnlab.concepts.softmax import encodings, softmax
-from nnlab.settings import split_values
+from nnlab.config.settings import split_values
 
 st.title(":material/bar_chart: Softmax and encodings")
 st.markdown("The output layer's softmax turns any numbers (logits) into probabilities: take e to the power "

@@ -96,11 +96,11 @@ class Server:
         return self.memory_mb("VmHWM")
 
     def saved_runs(self) -> list:
-        """Every saved run (nnlab.runs.Run), in every workspace of the server's database."""
+        """Every saved run (nnlab.store.runs.Run), in every workspace of the server's database."""
         from sqlalchemy import select
 
-        from nnlab.run_schema import runs
-        from nnlab.runs import RunStore
+        from nnlab.store.schema import runs
+        from nnlab.store.runs import RunStore
 
         store = RunStore(self.database_url)
         with store.engine().connect() as connection:
@@ -109,7 +109,7 @@ class Server:
 
     def runs_seconds(self) -> list[float]:
         """Training seconds of the shared workspace's runs, oldest first."""
-        from nnlab.runs import RunStore
+        from nnlab.store.runs import RunStore
 
         return [run.seconds for run in reversed(RunStore(self.database_url).list()[0])]
 
@@ -247,7 +247,7 @@ def chart_lag(page, server: Server, url: str, epochs: int) -> dict:
 
 def backend_seconds(cpus: str | None = None) -> float:
     """The same run by the backend alone, in a fresh process: the sum of its epoch times."""
-    code = ("import json, sys\nfrom nnlab.config import RunConfig\nfrom nnlab.train import train\n"
+    code = ("import json, sys\nfrom nnlab.config.run_config import RunConfig\nfrom nnlab.training.train import train\n"
             f"r = train(RunConfig.from_dict({OVERHEAD_CONFIG!r}))\nprint(json.dumps(sum(h['seconds'] for h in r.history)))")
     pin = ["taskset", "-c", cpus] if cpus else []
     out = subprocess.run([*pin, sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,

@@ -118,10 +118,10 @@ def rounded(value):
 
 
 def record(name: str, settings: dict, csv_path: Path) -> dict:
-    from nnlab.config import RunConfig
-    from nnlab.data import load_dataset
-    from nnlab.diagnose import baseline_loss
-    from nnlab.train import train
+    from nnlab.config.run_config import RunConfig
+    from nnlab.data.datasets import load_dataset
+    from nnlab.verdict.diagnose import baseline_loss
+    from nnlab.training.train import train
 
     if settings.get("dataset") == "csv":
         settings = {**settings, "csv_path": str(csv_path)}

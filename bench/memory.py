@@ -52,9 +52,9 @@ def memory_mb(field: str = "VmRSS") -> float:
 
 
 def train_function(path: str | None):
-    """nnlab.train.train, or `train` from another copy of train.py."""
+    """nnlab.training.train.train, or `train` from another copy of train.py."""
     if not path:
-        from nnlab.train import train
+        from nnlab.training.train import train
 
         return train
     spec = importlib.util.spec_from_file_location("train_under_test", path)
@@ -65,8 +65,8 @@ def train_function(path: str | None):
 
 
 def course_run(epochs: int):
-    from nnlab.config import COURSE_EXERCISE
-    from nnlab.data import load_dataset
+    from nnlab.config.run_config import COURSE_EXERCISE
+    from nnlab.data.datasets import load_dataset
 
     config = dataclasses.replace(COURSE_EXERCISE, epochs=epochs)
     return config, load_dataset(config)
@@ -112,15 +112,15 @@ def visitors(args) -> dict:
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # st.cache_resource outside a server warns
-    from nnlab.config import RunConfig
-    from nnlab.jobs import SweepJob, TrainingJob
-    from nnlab.tf_runtime import tf  # noqa: F401 - TensorFlow in the baseline, as on a server
+    from nnlab.config.run_config import RunConfig
+    from nnlab.serving.jobs import SweepJob, TrainingJob
+    from nnlab.core.tf_runtime import tf  # noqa: F401 - TensorFlow in the baseline, as on a server
     from nnlab.ui.data_cache import load_data
 
     steps, peak = [], [memory_mb()]
 
     try:
-        from nnlab.data_cache import DATA_CACHE  # this tree's byte-bounded cache (older trees have none)
+        from nnlab.data.cache import DATA_CACHE  # this tree's byte-bounded cache (older trees have none)
     except ImportError:
         DATA_CACHE = None
 
@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--concurrent", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--train", help="path of another train.py to measure instead of nnlab.train")
+    parser.add_argument("--train", help="path of another train.py to measure instead of nnlab.training.train")
     parser.add_argument("--visitors", action="store_true", help="issue 20's classroom of visitors (see above)")
     parser.add_argument("--tree", help="the root of another nnlab checkout to measure")
     parser.add_argument("--phase", choices=("sequential", "concurrent", "visitors"), help=argparse.SUPPRESS)
@@ -206,7 +206,7 @@ def main() -> None:
               f"{'met' if figures['peak_mb'] <= 2765 else 'MISSED'}")
         return
 
-    print(f"train: {args.train or 'nnlab.train'}; course exercise, {args.epochs} epochs a run")
+    print(f"train: {args.train or 'nnlab.training.train'}; course exercise, {args.epochs} epochs a run")
     rss = in_child("sequential", args)["rss_mb"]
     print(f"\n{args.runs} runs one after another; RSS after loading: {rss[0]:.0f} MB; after each run (MB):")
     print("  " + ", ".join(f"{value:.0f}" for value in rss[1:]))

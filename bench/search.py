@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nnlab.config import RunConfig  # noqa: E402
-from nnlab.data import load_dataset  # noqa: E402
-from nnlab.runs import open_store  # noqa: E402
-from nnlab.scheduler import Scheduler  # noqa: E402
-from nnlab.search import SearchPlan, default_space  # noqa: E402
-from nnlab.search_job import SearchJob  # noqa: E402
+from nnlab.config.run_config import RunConfig  # noqa: E402
+from nnlab.data.datasets import load_dataset  # noqa: E402
+from nnlab.store.runs import open_store  # noqa: E402
+from nnlab.serving.scheduler import Scheduler  # noqa: E402
+from nnlab.search.study import SearchPlan, default_space  # noqa: E402
+from nnlab.serving.search_job import SearchJob  # noqa: E402
 
 CONTENDERS = {"TPE + median pruning": ("tpe", "median"), "random": ("random", "none"), "grid": ("grid", "none")}
 

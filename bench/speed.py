@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nnlab.config import COURSE_EXERCISE, RunConfig  # noqa: E402
-from nnlab.data import load_dataset  # noqa: E402
-from nnlab.model import build_model  # noqa: E402
-from nnlab.tf_runtime import keras  # noqa: E402
-from nnlab.train import Trainer, encode_targets, make_loss, make_optimizer, train  # noqa: E402
+from nnlab.config.run_config import COURSE_EXERCISE, RunConfig  # noqa: E402
+from nnlab.data.datasets import load_dataset  # noqa: E402
+from nnlab.training.model import build_model  # noqa: E402
+from nnlab.core.tf_runtime import keras  # noqa: E402
+from nnlab.training.train import Trainer, encode_targets, make_loss, make_optimizer, train  # noqa: E402
 
 PLANE = RunConfig(dataset="spiral", hidden=(8, 8), activation="tanh", batch_size=10, optimizer="adam",
                   learning_rate=0.03, epochs=300)
@@ -80,9 +80,9 @@ def plane_job(config: RunConfig, dataset) -> float:
     """Epochs per second of a TrainingJob saving into a SQLite store, after its first epoch."""
     import tempfile
 
-    from nnlab.jobs import TrainingJob
-    from nnlab.runs import RunStore
-    from nnlab.scheduler import Scheduler
+    from nnlab.serving.jobs import TrainingJob
+    from nnlab.store.runs import RunStore
+    from nnlab.serving.scheduler import Scheduler
 
     with tempfile.TemporaryDirectory() as folder:
         job = TrainingJob(config, lambda _: dataset, store=RunStore(f"sqlite:///{folder}/runs.sqlite"),
@@ -143,7 +143,7 @@ def main() -> None:
         ratio = fit_s / nnlab_s
         print(f"\n{title}; {config.epochs} epochs on {len(dataset.x_train):,} examples, {rounds} round(s)")
         print(f"  plain model.fit : {fit_s:6.3f} s/epoch   test accuracy {fit_acc:.2%}")
-        print(f"  nnlab.train     : {nnlab_s:6.3f} s/epoch   test accuracy {nnlab_acc:.2%}")
+        print(f"  nnlab.training.train     : {nnlab_s:6.3f} s/epoch   test accuracy {nnlab_acc:.2%}")
         print("  per round (fit / nnlab s/epoch): " + ", ".join(f"{f:.3f} / {m:.3f}" for (f, _), (m, _) in zip(fit_runs, nnlab_runs)))
         print(f"  throughput ratio: {ratio:.2f}x (target ≥ {target:g}x); accuracy difference "
               f"{(nnlab_acc - fit_acc) * 100:+.2f} points (target within ±0.5)")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nnlab.config import RunConfig  # noqa: E402
-from nnlab.runs import RunStore  # noqa: E402
+from nnlab.config.run_config import RunConfig  # noqa: E402
+from nnlab.store.runs import RunStore  # noqa: E402
 
 EPOCH = {"loss": 0.5, "val_loss": 0.6, "accuracy": 0.8, "val_accuracy": 0.75, "learning_rate": 0.001, "seconds": 1.2}
 

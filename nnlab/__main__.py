@@ -1,3 +1,3 @@
-from nnlab.cli import main
+from nnlab.cli.main import main
 
 raise SystemExit(main())

@@ -72,7 +72,7 @@ def charts(at: AppTest) -> list[dict]:
 
 
 def plain(text: str) -> str:
-    """Markdown that nnlab.safe_text escaped, as the reader sees it."""
+    """Markdown that nnlab.core.safe_text escaped, as the reader sees it."""
     import re
 
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("\u2060", "")

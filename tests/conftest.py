@@ -35,7 +35,7 @@ def runs_dir(tmp_path, monkeypatch):
 @pytest.fixture
 def run_store(tmp_path):
     """An empty run store of its own (an embedded SQLite file), for backend tests."""
-    from nnlab.runs import RunStore
+    from nnlab.store.runs import RunStore
 
     return RunStore(f"sqlite:///{tmp_path / 'store.sqlite'}")
 
@@ -43,7 +43,7 @@ def run_store(tmp_path):
 @pytest.fixture
 def page_store(runs_dir):
     """The store the pages of a page test see (shared mode, see runs_dir)."""
-    from nnlab.runs import open_store
+    from nnlab.store.runs import open_store
 
     return open_store()
 
@@ -76,8 +76,8 @@ def _make_template(admin_url: str) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from nnlab import database
-    from nnlab.run_schema import migrate
+    from nnlab.store import database
+    from nnlab.store.schema import migrate
 
     admin = create_engine(database.driver_url(admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -94,7 +94,7 @@ def postgres_url(postgres_admin_url):
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from nnlab import database
+    from nnlab.store import database
 
     name = f"nnlab_test_{secrets.token_hex(4)}"
     admin = create_engine(database.driver_url(postgres_admin_url), isolation_level="AUTOCOMMIT")

@@ -4,11 +4,11 @@ import re
 
 import pytest
 
-from nnlab import budget
-from nnlab.architecture import count_params, layer_specs
-from nnlab.config import COURSE_EXERCISE, RunConfig
-from nnlab.errors import UserError
-from nnlab.presets import PRESETS
+from nnlab.training import budget
+from nnlab.training.architecture import count_params, layer_specs
+from nnlab.config.run_config import COURSE_EXERCISE, RunConfig
+from nnlab.core.errors import UserError
+from nnlab.lessons.presets import PRESETS
 
 MNIST_TRAIN = 54_000  # MNIST's 60,000 training images less the 10 % validation split
 

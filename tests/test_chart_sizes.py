@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnlab import charts, inside_charts
+from nnlab.charts import training as charts, inside as inside_charts
 
 HISTORY = [{"epoch": i, "loss": 1 / i, "val_loss": 1.2 / i, "accuracy": 0.5 + i / 100, "val_accuracy": 0.5 + i / 120,
             "learning_rate": 0.01} for i in range(1, 6)]
@@ -47,10 +47,10 @@ def test_the_decision_boundary_is_opaque_and_its_points_keep_an_edge_on_an_unsur
 
 
 def test_boundary_cells_are_centred_on_the_points_they_were_computed_at():
-    from nnlab.config import RunConfig
-    from nnlab.data import load_dataset
-    from nnlab.model import build_model
-    from nnlab.predictions import boundary_grid
+    from nnlab.config.run_config import RunConfig
+    from nnlab.data.datasets import load_dataset
+    from nnlab.training.model import build_model
+    from nnlab.verdict.predictions import boundary_grid
 
     config = RunConfig(dataset="spiral", hidden=(4,), epochs=1)
     dataset = load_dataset(config)
@@ -63,7 +63,7 @@ def test_boundary_cells_are_centred_on_the_points_they_were_computed_at():
 
 
 def _search_frame():
-    from nnlab.search import Objective, Range
+    from nnlab.search.study import Objective, Range
 
     frame = pd.DataFrame({"trial": range(6), "state": ["complete"] * 6, "value": [0.6, 0.7, 0.8, 0.9, 0.65, 0.85],
                           "epochs": 3, "learning_rate": [1e-4, 1e-3, 1e-2, 1e-1, 3e-3, 3e-2],
@@ -75,7 +75,7 @@ def _search_frame():
 def test_each_knob_alone_keeps_its_plot_and_reads_on_the_dark_theme():
     import json
 
-    from nnlab import search_charts
+    from nnlab.charts import search as search_charts
 
     frame, space, objective = _search_frame()
     for found in space.values():

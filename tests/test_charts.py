@@ -3,7 +3,7 @@ import math
 
 import pandas as pd
 
-from nnlab import charts
+from nnlab.charts import training as charts
 
 HISTORY = [{"epoch": i, "loss": 1 / i, "val_loss": 1.2 / i, "accuracy": 0.5 + i / 100, "val_accuracy": 0.5 + i / 120,
             "seconds": 0.1, "learning_rate": 0.01} for i in range(1, 6)]
@@ -170,7 +170,7 @@ def test_compare_charts_keep_one_spec_while_the_runs_grow():
 def test_parallel_coordinates_and_the_scatter_take_runs_of_different_shapes():
     # Issue 21: a spiral run with 200 training examples beside runs of "all" (no count recorded) and a
     # run with no hidden layer: a column of text and missing values crashed the sort (str < float).
-    from nnlab.run_table import typed
+    from nnlab.store.table import typed
 
     settings = typed([{"train_size": 200, "hidden": "8", "target": None, "batch_norm": False},
                       {"train_size": None, "hidden": "8, 8", "target": "price", "batch_norm": True},

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.cli import main
-from nnlab.config import COURSE_EXERCISE
+from nnlab.cli.main import main
+from nnlab.config.run_config import COURSE_EXERCISE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_course_network_through_the_cli_matches_plain_keras(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     from speed import plain_fit
 
-    from nnlab.data import load_dataset
+    from nnlab.data.datasets import load_dataset
 
     settings = tmp_path / "course.json"
     settings.write_text(COURSE_EXERCISE.to_json())

@@ -12,8 +12,8 @@ import pytest
 
 from nnlab.concepts import activations, backprop, gradient_descent, losses, neuron, parameters, softmax
 from nnlab.concepts.approximation import approximation_config, fit_error, fitted_curve
-from nnlab.config import RunConfig
-from nnlab.errors import ConfigError
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import ConfigError
 
 
 def test_the_neuron_quiz_gives_11():
@@ -32,8 +32,8 @@ def test_two_linear_neurons_are_one_line():
 
 @pytest.mark.parametrize("name", list(activations.FUNCTIONS))
 def test_activations_match_keras_and_their_derivatives_match_the_slope(name):
-    from nnlab.model import gaussian
-    from nnlab.tf_runtime import keras
+    from nnlab.training.model import gaussian
+    from nnlab.core.tf_runtime import keras
 
     x = np.linspace(-4, 4, 81)
     keras_fn = gaussian if name == "gaussian" else keras.activations.get(name)
@@ -62,7 +62,7 @@ def test_softmax_steps_add_up_to_one_and_keep_the_order():
 
 
 def test_softmax_rows_sum_to_one_like_keras():
-    from nnlab.tf_runtime import keras
+    from nnlab.core.tf_runtime import keras
 
     rows = np.random.default_rng(0).normal(0, 3, (20, 5))
     for row in rows:
@@ -85,7 +85,7 @@ def test_losses_punish_confident_mistakes_differently():
 
 
 def test_losses_match_keras():
-    from nnlab.tf_runtime import keras
+    from nnlab.core.tf_runtime import keras
 
     for p, y in ((0.3, 1), (0.8, 0), (0.999, 1)):
         expected = float(keras.losses.BinaryCrossentropy()(np.array([[y]], "float32"), np.array([[p]], "float32")))
@@ -191,7 +191,7 @@ NASTY = [
 _ANSWER = """
 import json, sys, time
 from nnlab.concepts.gradient_descent import descend, parse
-from nnlab.errors import UserError
+from nnlab.core.errors import UserError
 for i, text in enumerate(json.loads(sys.argv[1])):
     print(json.dumps(["start", i]), flush=True)
     began = time.perf_counter()
@@ -244,7 +244,7 @@ def test_backpropagation_worked_example():
 
 
 def test_parameter_counts_equal_keras():
-    from nnlab.model import build_for_shape
+    from nnlab.training.model import build_for_shape
 
     for sizes in ([784, 20, 20, 20, 10], [2, 3, 1], [784, 10], [30, 128, 64, 2]):
         table = parameters.count_table(sizes)
@@ -261,9 +261,9 @@ def test_bad_sizes_are_named(text):
 
 @pytest.mark.slow  # over 4 s: out of the edit loop
 def test_more_neurons_fit_a_curve_closer():
-    from nnlab.data import load_dataset
-    from nnlab.synthetic import CURVES
-    from nnlab.train import train
+    from nnlab.data.datasets import load_dataset
+    from nnlab.data.synthetic import CURVES
+    from nnlab.training.train import train
 
     errors = {}
     for neurons in (1, 32):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from nnlab.config import COURSE_EXERCISE, DEFAULT, ConfigError, RunConfig, parse_hidden
+from nnlab.config.run_config import COURSE_EXERCISE, DEFAULT, ConfigError, RunConfig, parse_hidden
 
 
 def test_defaults_are_valid_and_round_trip_through_json():

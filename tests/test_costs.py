@@ -4,16 +4,18 @@ import threading
 
 import pytest
 
-from nnlab import dataset_tensors, jobs
-from nnlab import train as train_module
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.database import StoreUnavailable
-from nnlab.errors import UserError
-from nnlab.jobs import TrainingJob
-from nnlab.scheduler import Scheduler
-from nnlab.status import Status
-from nnlab.train import Trainer
+from nnlab.training import dataset_tensors
+
+from nnlab.serving import jobs
+from nnlab.training import train as train_module
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.store.database import StoreUnavailable
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import TrainingJob
+from nnlab.serving.scheduler import Scheduler
+from nnlab.core.status import Status
+from nnlab.training.train import Trainer
 from test_jobs import wait_until
 
 DEADLINE = 120  # seconds any wait here may take

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from nnlab import csv_data
-from nnlab.csv_data import load_csv, read_csv
-from nnlab.errors import DataError
+from nnlab.data import csv_files as csv_data
+from nnlab.data.csv_files import load_csv, read_csv
+from nnlab.core.errors import DataError
 
 
 def _rows(n, line):

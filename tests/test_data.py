@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.data import DATASETS, data_key, load_dataset
-from nnlab.errors import DataError
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import DATASETS, data_key, load_dataset
+from nnlab.core.errors import DataError
 
 # The workplace's shared Fashion-MNIST cache: beside the checkout, or where CI mounts it.
 SHARED_KERAS = next(
@@ -93,7 +93,7 @@ def test_csv_data_set(tiny_csv):
 
 def _load_fashion(keras_home: Path) -> subprocess.CompletedProcess:
     code = (
-        "from nnlab.config import RunConfig\nfrom nnlab.data import load_dataset\nfrom nnlab.errors import DataError\n"
+        "from nnlab.config.run_config import RunConfig\nfrom nnlab.data.datasets import load_dataset\nfrom nnlab.core.errors import DataError\n"
         "try:\n    d = load_dataset(RunConfig(dataset='fashion_mnist'))\n    print('OK', d.summary(), d.class_names[9])\n"
         "except DataError as e:\n    print('DataError', e)\n"
     )

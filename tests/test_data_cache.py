@@ -4,10 +4,10 @@ import weakref
 
 import numpy as np
 
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.data_cache import DataCache
-from nnlab.train import Trainer, train
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.data.cache import DataCache
+from nnlab.training.train import Trainer, train
 from nnlab.ui.data_cache import load_data
 
 DIGITS = RunConfig(dataset="digits", hidden=(8,), epochs=1, batch_size=256)

@@ -6,10 +6,10 @@ import numpy as np
 
 import pytest
 
-from nnlab.config import COURSE_EXERCISE, RunConfig
-from nnlab import charts
-from nnlab.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, diagnose_saved, live_finding, plan, remedies
-from nnlab.train import train
+from nnlab.config.run_config import COURSE_EXERCISE, RunConfig
+from nnlab.charts import training as charts
+from nnlab.verdict.diagnose import KINDS, LECTURE_REMEDIES, baseline_loss, diagnose, diagnose_saved, live_finding, plan, remedies
+from nnlab.training.train import train
 
 LN10 = math.log(10)
 
@@ -269,8 +269,8 @@ def test_a_saved_run_is_judged_again_with_its_recorded_facts_and_gets_next_steps
 
 @pytest.mark.parametrize("name", ["digits", "iris", "wine", "breast_cancer", "xor", "spiral"])
 def test_the_classes_and_chance_recorded_for_old_runs_are_those_of_the_data(name):
-    from nnlab.data import load_dataset
-    from nnlab.reference import CLASSES
+    from nnlab.data.datasets import load_dataset
+    from nnlab.verdict.reference import CLASSES
 
     data = load_dataset(RunConfig(dataset=name))
     classes, largest = CLASSES[name]
@@ -379,8 +379,8 @@ def test_an_overfitted_run_is_judged_for_underfitting_at_its_best_epoch_not_its_
     # A search's best trial (issue 21): 96 % validation accuracy at epoch 5, 80 % at its last epoch after
     # overfitting. Read at the last epoch it was also "underfitting" (below digits' 94.5 % bar): one verdict
     # said both, and contradicted the figure the search showed for the trial.
-    from nnlab.findings import curves, find_underfitting
-    from nnlab.reference import reference_for
+    from nnlab.verdict.findings import curves, find_underfitting
+    from nnlab.verdict.reference import reference_for
 
     val = [0.5, 0.3, 0.2, 0.15, 0.14, 0.145, 0.15, 0.16, 0.17, 0.175, 0.18, 0.182]
     loss = [0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.08, 0.06, 0.05, 0.04, 0.035, 0.03]

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from nnlab.early_stopping import EarlyStopping
+from nnlab.training.early_stopping import EarlyStopping
 
 
 @pytest.mark.parametrize("patience, losses, stops_after, best", [

@@ -1,7 +1,7 @@
 """The deployer's settings from environment variables."""
 import pytest
 
-from nnlab import environment
+from nnlab.core import environment
 
 
 @pytest.mark.parametrize("text, expected", [(None, 5.0), ("", 5.0), ("2.5", 2.5), ("0", 0.0), (" 7 ", 7.0)])

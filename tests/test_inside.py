@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from nnlab import inside, inside_charts
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.errors import UserError
-from nnlab.model import build_model
+from nnlab.training import inside
+
+from nnlab.charts import inside as inside_charts
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.core.errors import UserError
+from nnlab.training.model import build_model
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +86,7 @@ def test_the_neuron_maps_are_the_layer_outputs_over_the_grid(spiral):
 
 
 def test_with_batch_norm_the_maps_are_taken_after_the_activation():
-    from nnlab.tf_runtime import keras
+    from nnlab.core.tf_runtime import keras
 
     config = RunConfig(dataset="moons", hidden=(6, 5), activation="relu", batch_norm=True, dropout=0.2, samples=200)
     dataset = load_dataset(config)

@@ -3,15 +3,17 @@ import threading
 
 import pytest
 
-from nnlab import budget, jobs
-from nnlab import slot_work
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.errors import UserError
-from nnlab.jobs import RaceJob, SweepJob, TrainingJob
-from nnlab.runs import RunStore
-from nnlab.scheduler import Scheduler
-from nnlab.status import Status
+from nnlab.training import budget
+
+from nnlab.serving import jobs
+from nnlab.serving import slot_work
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import RaceJob, SweepJob, TrainingJob
+from nnlab.store.runs import RunStore
+from nnlab.serving.scheduler import Scheduler
+from nnlab.core.status import Status
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3)
 LONG = RunConfig(dataset="digits", hidden=(64,), epochs=500, batch_size=4)  # trains until stopped
@@ -341,7 +343,7 @@ def test_the_deployer_sets_the_abandon_time(text, seconds, monkeypatch):
 
 
 def test_an_epoch_that_fails_ends_the_run_with_its_own_reason(tmp_path, monkeypatch):
-    from nnlab.train import Trainer
+    from nnlab.training.train import Trainer
 
     real_epoch, calls = Trainer.run_epoch, []
 

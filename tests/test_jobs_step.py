@@ -3,11 +3,11 @@ import threading
 
 import pytest
 
-from nnlab import jobs
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.jobs import TrainingJob
-from nnlab.status import Status
+from nnlab.serving import jobs
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.serving.jobs import TrainingJob
+from nnlab.core.status import Status
 from test_jobs import DEADLINE, wait_until
 
 
@@ -80,7 +80,7 @@ def test_a_stop_while_paused_ends_the_job_with_its_epochs(run_store, job_of):
 def test_an_epoch_row_that_is_not_a_mapping_is_reported_not_fatal(run_store):
     from sqlalchemy import update
 
-    from nnlab.run_schema import epochs
+    from nnlab.store.schema import epochs
 
     job = TrainingJob(RunConfig(dataset="iris", hidden=(4,), epochs=2), load_dataset, store=run_store).start()
     job.join(DEADLINE)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from apptest_helpers import button, open_page, wait_until
-from nnlab import keras_export
-from nnlab.config import RunConfig
-from nnlab.data import DATASETS, load_dataset
+from nnlab.export import keras_script as keras_export
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import DATASETS, load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFLINE_SETS = [name for name in DATASETS if name != "fashion_mnist"]  # Fashion-MNIST needs a download
@@ -72,7 +72,7 @@ def test_text_a_visitor_typed_stays_inside_a_string():
     RunConfig(dataset="fn_sin", hidden=(8,), activation="tanh", optimizer="rmsprop", epochs=2),
 ])
 def test_the_model_has_nnlabs_layers_and_initial_weights(config):
-    from nnlab.model import build_model
+    from nnlab.training.model import build_model
 
     got = _run_cells(config, upto=3)
     dataset = load_dataset(config)
@@ -98,7 +98,7 @@ def test_the_notebook_holds_the_scripts_code_cells():
 
 @pytest.mark.slow  # over 4 s: out of the edit loop
 def test_the_exported_mnist_script_reaches_nnlabs_accuracy_within_a_point(tmp_path):
-    from nnlab.train import train
+    from nnlab.training.train import train
 
     config = RunConfig(dataset="mnist", train_size=2000, hidden=(64,), optimizer="adam", batch_size=32, epochs=8, seed=1)
     ours = train(config).test["accuracy"]
@@ -121,7 +121,7 @@ def test_the_exported_mnist_script_reaches_nnlabs_accuracy_within_a_point(tmp_pa
     dict(lr_schedule="constant", warmup_epochs=3),
 ])
 def test_the_script_follows_the_runs_learning_rate_schedule(schedule):
-    from nnlab.lr_schedule import planned_rates
+    from nnlab.config.lr_schedule import planned_rates
 
     config = RunConfig(dataset="gauss", samples=100, hidden=(4,), epochs=7, learning_rate=0.01, **schedule)
     got = _run_cells(config, upto=4)
@@ -147,7 +147,7 @@ def test_a_finished_run_offers_its_keras_script_and_notebook(runs_dir):
 def test_the_mnist_script_offline_outside_nnlab_reads_the_keras_cache_or_says_where_to_put_the_file(tmp_path, monkeypatch):
     import keras
 
-    from nnlab.data import MNIST_PATH
+    from nnlab.data.datasets import MNIST_PATH
 
     def offline():
         raise OSError("no internet")

@@ -5,11 +5,11 @@ import dataclasses
 
 import pytest
 
-from nnlab import inside
-from nnlab.data import load_dataset
-from nnlab.diagnose import baseline_loss, diagnose
-from nnlab.presets import PRESETS, RACES, Promise
-from nnlab.train import Trainer
+from nnlab.training import inside
+from nnlab.data.datasets import load_dataset
+from nnlab.verdict.diagnose import baseline_loss, diagnose
+from nnlab.lessons.presets import PRESETS, RACES, Promise
+from nnlab.training.train import Trainer
 
 pytestmark = pytest.mark.slow
 SEEDS = 3

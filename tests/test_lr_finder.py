@@ -3,10 +3,10 @@ import threading
 import numpy as np
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.errors import UserError
-from nnlab.lr_finder import STEPS, check_budget, find_learning_rate, rates, suggest
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.core.errors import UserError
+from nnlab.training.lr_finder import STEPS, check_budget, find_learning_rate, rates, suggest
 
 CIRCLE = RunConfig(dataset="circle", samples=600, hidden=(16,), optimizer="adam", batch_size=16, seed=1)
 
@@ -61,7 +61,7 @@ def test_the_suggestion_ignores_bounces_after_the_lowest_loss():
 
 
 def test_the_suggested_rate_trains_better_than_one_far_below_it(circle, found):
-    from nnlab.train import train
+    from nnlab.training.train import train
 
     short = RunConfig(**{**CIRCLE.to_dict(), "epochs": 3})
     at_suggestion = train(short.__class__(**{**short.to_dict(), "learning_rate": found.suggested}), circle)
@@ -70,7 +70,7 @@ def test_the_suggested_rate_trains_better_than_one_far_below_it(circle, found):
 
 
 def test_the_finder_leaves_the_real_model_untouched(circle):
-    from nnlab.model import build_model
+    from nnlab.training.model import build_model
 
     model = build_model(CIRCLE, circle)
     before = [w.copy() for w in model.get_weights()]
@@ -113,8 +113,8 @@ class _Holder:
 
 
 def test_the_finder_job_takes_a_slot_like_a_run(circle):
-    from nnlab.lr_finder_job import FinderJob
-    from nnlab.scheduler import Scheduler
+    from nnlab.serving.lr_finder_job import FinderJob
+    from nnlab.serving.scheduler import Scheduler
 
     scheduler = Scheduler(1)
     holder = _Holder()
@@ -129,8 +129,8 @@ def test_the_finder_job_takes_a_slot_like_a_run(circle):
 
 
 def test_the_finder_job_obeys_the_compute_budget(circle, monkeypatch):
-    from nnlab.lr_finder_job import FinderJob
-    from nnlab.scheduler import Scheduler
+    from nnlab.serving.lr_finder_job import FinderJob
+    from nnlab.serving.scheduler import Scheduler
 
     monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1e6")
     scheduler = Scheduler(1)
@@ -140,8 +140,8 @@ def test_the_finder_job_obeys_the_compute_budget(circle, monkeypatch):
 
 
 def test_a_finder_job_stopped_in_the_queue_ends_stopped(circle):
-    from nnlab.lr_finder_job import FinderJob
-    from nnlab.scheduler import Scheduler
+    from nnlab.serving.lr_finder_job import FinderJob
+    from nnlab.serving.scheduler import Scheduler
 
     scheduler = Scheduler(1)
     holder = _Holder()
@@ -158,7 +158,7 @@ def test_a_finder_job_stopped_in_the_queue_ends_stopped(circle):
 def test_a_flat_curve_has_no_clear_valley_and_no_suggestion(found):
     # The course network's curve (issue 21): flat noise between 0.089 and 0.091, whose steepest wiggle
     # was suggested as 5.2.
-    from nnlab.lr_finder import FinderResult, fall
+    from nnlab.training.lr_finder import FinderResult, fall
 
     lr = rates()
     noise = np.random.default_rng(0).uniform(-0.001, 0.001, len(lr))

@@ -3,7 +3,7 @@ and changing the rate while a run trains."""
 import pytest
 
 from apptest_helpers import button, charts, open_page, wait_until, widget
-from nnlab.lr_schedule import changed_epochs
+from nnlab.config.lr_schedule import changed_epochs
 
 TRAIN = "app_pages/1_Train.py"
 CIRCLE = {"dataset": "circle", "samples": "300", "hidden": "8", "batch_size": "16"}

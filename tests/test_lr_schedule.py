@@ -2,12 +2,13 @@ import math
 
 import pytest
 
-from nnlab.cli import build_parser, config_from_args
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.errors import ConfigError
-from nnlab.lr_schedule import LearningRatePlan, changed_epochs, planned_rates, scheduled_rate
-from nnlab.train import Trainer, train
+from nnlab.cli.main import build_parser
+from nnlab.cli.settings_flags import config_from_args
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.core.errors import ConfigError
+from nnlab.config.lr_schedule import LearningRatePlan, changed_epochs, planned_rates, scheduled_rate
+from nnlab.training.train import Trainer, train
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=6, batch_size=16, learning_rate=0.1, optimizer="sgd")
 
@@ -104,7 +105,7 @@ def test_schedule_settings_come_from_the_cli_and_links():
 
 
 def test_learning_rate_chart_draws_the_plan_the_rates_used_and_the_changes():
-    from nnlab import charts
+    from nnlab.charts import training as charts
 
     used = [{"epoch": 1, "learning_rate": 0.1, "loss": 1.0}, {"epoch": 2, "learning_rate": 0.3, "loss": 0.9}]
     spec = charts.learning_rate_chart(planned_rates(TINY), used, changed_epochs(TINY, used)).to_dict()
@@ -116,7 +117,7 @@ def test_learning_rate_chart_draws_the_plan_the_rates_used_and_the_changes():
 
 
 def test_finder_chart_marks_the_suggestion_on_a_log_axis():
-    from nnlab import charts
+    from nnlab.charts import training as charts
 
     curve = [{"learning_rate": 10 ** (i / 10 - 7), "loss": 2 - i / 100, "smoothed": 2 - i / 100} for i in range(80)]
     spec = charts.lr_finder_chart(curve, 1e-4).to_dict()

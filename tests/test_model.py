@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from nnlab.architecture import count_params, dense_params, layer_specs
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.model import build_model, gaussian, model_specs
-from nnlab.tf_runtime import keras
+from nnlab.training.architecture import count_params, dense_params, layer_specs
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.training.model import build_model, gaussian, model_specs
+from nnlab.core.tf_runtime import keras
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ uploads kept in the visitor's workspace, one training per visitor."""
 import pytest
 
 from apptest_helpers import button, open_page, wait_until, widget
-from nnlab.config import RunConfig
-from nnlab.runs import RunStore, open_store
+from nnlab.config.run_config import RunConfig
+from nnlab.store.runs import RunStore, open_store
 from test_runs import saved_run
 
 TRAIN, RUNS, RACE = "app_pages/1_Train.py", "app_pages/2_Runs.py", "app_pages/4_Race.py"

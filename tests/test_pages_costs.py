@@ -8,7 +8,7 @@ TRAIN = "app_pages/1_Train.py"
 
 @pytest.mark.slow
 def test_a_model_over_the_workspace_quota_is_not_kept_and_the_result_says_so(runs_dir, monkeypatch):
-    from nnlab import runs
+    from nnlab.store import runs
 
     monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 1e-6)  # not even a tiny model fits
     at = open_page(TRAIN, dataset="iris", hidden="4", epochs="2")

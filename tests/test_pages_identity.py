@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import update
 
 from apptest_helpers import button, open_page, plain
-from nnlab import database, visitors
-from nnlab.run_schema import transfer_codes
-from nnlab.runs import RunStore, open_store
+from nnlab.store import database, visitors
+from nnlab.store.schema import transfer_codes
+from nnlab.store.runs import RunStore, open_store
 from nnlab.ui import workspace
 from test_runs import saved_run
 

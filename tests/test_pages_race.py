@@ -1,7 +1,7 @@
 import pytest
 """The Race page: 2–4 configurations from the Train page's settings or a link, raced in one chart."""
 from apptest_helpers import button, charts, open_page, plain, wait_until
-from nnlab.presets import RACES
+from nnlab.lessons.presets import RACES
 
 RACE, TRAIN = "app_pages/4_Race.py", "app_pages/1_Train.py"
 

@@ -1,10 +1,10 @@
 """AppTest journeys through Runs, Compare, Race and Sweep with real (tiny) training."""
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.jobs import TrainingJob
-from nnlab.runs import RunStore, open_store
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.serving.jobs import TrainingJob
+from nnlab.store.runs import RunStore, open_store
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 from test_runs import saved_run
 
@@ -148,7 +148,7 @@ def test_a_sweep_with_a_bad_value_says_which(runs_dir):
 
 
 def test_private_workspaces_keep_visitors_apart_and_no_link_names_one(tmp_path, monkeypatch):
-    from nnlab import visitors
+    from nnlab.store import visitors
 
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("NNLAB_RUNS", "private")

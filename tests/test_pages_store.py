@@ -28,7 +28,7 @@ def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(run
 def test_no_visitor_of_a_class_can_name_the_shared_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
     monkeypatch.setenv("NNLAB_RUNS", "private")
-    from nnlab.runs import open_store
+    from nnlab.store.runs import open_store
     from test_runs import saved_run
 
     saved_run(open_store())  # a CLI run on the server: the shared workspace

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.config import COURSE_EXERCISE
-from nnlab.presets import PRESETS
-from nnlab.runs import open_store
+from nnlab.config.run_config import COURSE_EXERCISE
+from nnlab.lessons.presets import PRESETS
+from nnlab.store.runs import open_store
 from apptest_helpers import button, charts, open_page, plain, wait_until, widget
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,7 +190,7 @@ def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir
 
 
 def test_a_downloaded_settings_file_holds_only_the_settings_that_apply():
-    from nnlab.config import RunConfig
+    from nnlab.config.run_config import RunConfig
     from nnlab.ui.downloads import settings_that_apply
 
     mnist = settings_that_apply(RunConfig(dataset="mnist"))

@@ -3,10 +3,10 @@ import base64
 import numpy as np
 import pytest
 
-from nnlab import predictions as module
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.train import train
+from nnlab.verdict import predictions as module
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.training.train import train
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_regression_points_are_in_the_targets_units():
 
 
 def test_shares_are_never_rounded_to_certainty_and_the_top_guesses_are_named():
-    from nnlab.predictions import percent, top_guesses
+    from nnlab.verdict.predictions import percent, top_guesses
 
     assert [percent(v) for v in (0.92, 0.9965, 1.0, 0.003, 0.0)] == ["92 %", "99.7 %", "100 %", "0.3 %", "0 %"]
     assert top_guesses(np.array([0.001, 0.9965, 0.0025]), ("0", "1", "2")) == "1: 99.7 % · 2: 0.2 % · 0: 0.1 %"

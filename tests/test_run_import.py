@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.run_import import import_once, old_folder
-from nnlab.runs import RunStore
-from nnlab.status import Status
-from nnlab import run_import
+from nnlab.config.run_config import RunConfig
+from nnlab.store.folder_import import import_once, old_folder
+from nnlab.store.runs import RunStore
+from nnlab.core.status import Status
+from nnlab.store import folder_import as run_import
 
 
 @pytest.fixture(autouse=True)

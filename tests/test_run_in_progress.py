@@ -3,12 +3,12 @@ paused run's progress line stops counting down."""
 
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.jobs import RaceJob, TrainingJob, run_in_progress
-from nnlab.runs import RunStore
-from nnlab.scheduler import Scheduler
-from nnlab.status import Status
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.serving.jobs import RaceJob, TrainingJob, run_in_progress
+from nnlab.store.runs import RunStore
+from nnlab.serving.scheduler import Scheduler
+from nnlab.core.status import Status
 from nnlab.ui.live import status_line
 from test_jobs import wait_until
 

@@ -3,8 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from nnlab.config import DEFAULT
-from nnlab.run_names import file_stem, run_name
+from nnlab.config.run_config import DEFAULT
+from nnlab.store.names import file_stem, run_name
 
 
 @pytest.mark.parametrize("changes, name", [

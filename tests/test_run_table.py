@@ -1,12 +1,12 @@
 import pandas as pd
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.run_table import (SORTABLE, differing_settings, filter_runs, hparams_table, results_frame, run_label,
+from nnlab.config.run_config import RunConfig
+from nnlab.store.table import (SORTABLE, differing_settings, filter_runs, hparams_table, results_frame, run_label,
                              runs_frame, settings_frame, sort_runs, unique_labels)
-from nnlab.runs import RunStore
-from nnlab.status import Status
-from nnlab.run_import import import_once
+from nnlab.store.runs import RunStore
+from nnlab.core.status import Status
+from nnlab.store.folder_import import import_once
 from test_run_import import run_folder
 from test_runs import HISTORY, saved_run
 
@@ -152,7 +152,7 @@ def test_the_runs_table_shows_a_missing_value_as_a_blank_cell_not_none():
 
     import pandas as pd
 
-    from nnlab.run_table import for_display
+    from nnlab.store.table import for_display
 
     frame = pd.DataFrame({"name": ["a", "b"], "problems": [None, "file gone"], "best epoch": [3, None],
                           "test accuracy": [0.5, math.nan], "seconds": [1.5, 2.0]})

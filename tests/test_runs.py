@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from nnlab import database
-from nnlab.config import RunConfig
-from nnlab.errors import UserError
-from nnlab.run_schema import runs as runs_table
-from nnlab.runs import RunStore, open_store
-from nnlab.status import Status
+from nnlab.store import database
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.store.schema import runs as runs_table
+from nnlab.store.runs import RunStore, open_store
+from nnlab.core.status import Status
 
 HISTORY = [{"epoch": 1, "loss": 1.0, "val_loss": 1.1, "accuracy": 0.5, "val_accuracy": 0.4, "seconds": 0.5},
            {"epoch": 2, "loss": 0.5, "val_loss": 0.7, "accuracy": 0.8, "val_accuracy": 0.7, "seconds": 0.4}]
@@ -76,9 +76,9 @@ def test_the_metric_follows_the_task(database_url):
 
 
 def test_the_model_is_kept_in_the_database_and_loads(database_url, tmp_path):
-    from nnlab.data import load_dataset
-    from nnlab.tf_runtime import keras
-    from nnlab.train import train
+    from nnlab.data.datasets import load_dataset
+    from nnlab.core.tf_runtime import keras
+    from nnlab.training.train import train
 
     config = RunConfig(dataset="iris", hidden=(4,), epochs=1)
     result = train(config, load_dataset(config))
@@ -93,9 +93,9 @@ def test_the_model_is_kept_in_the_database_and_loads(database_url, tmp_path):
 
 
 def test_a_model_above_the_limit_is_not_kept_and_the_run_says_so(database_url, monkeypatch):
-    from nnlab import runs
-    from nnlab.data import load_dataset
-    from nnlab.train import train
+    from nnlab.store import runs
+    from nnlab.data.datasets import load_dataset
+    from nnlab.training.train import train
 
     monkeypatch.setattr(runs, "MAX_MODEL_MB", 0.001)
     config = RunConfig(dataset="iris", hidden=(4,), epochs=1)
@@ -155,7 +155,7 @@ def test_a_killed_training_process_keeps_its_epochs(database_url):
     """A process that saves an epoch at a time, as a training job does, killed mid-run."""
     code = (
         "import sys, time\nsys.path.insert(0, sys.argv[2])\nfrom test_runs import HISTORY\n"
-        "from nnlab.config import RunConfig\nfrom nnlab.runs import RunStore\n"
+        "from nnlab.config.run_config import RunConfig\nfrom nnlab.store.runs import RunStore\n"
         "store = RunStore(sys.argv[1])\nrun_id = store.create(RunConfig(dataset='iris'))\n"
         "for epoch in range(1, 1000):\n"
         "    store.save_history(run_id, [{**HISTORY[0], 'epoch': e} for e in range(1, epoch + 1)])\n"
@@ -242,7 +242,7 @@ def test_concurrent_writers_in_one_process(database_url):
 
 def test_two_processes_each_writing_20_runs_at_once_lose_no_epoch(database_url, tmp_path):
     code = ("import sys, time\nfrom pathlib import Path\nsys.path.insert(0, sys.argv[2])\nfrom test_runs import saved_run\n"
-            "from nnlab.runs import RunStore\nstore = RunStore(sys.argv[1])\nstore.list()\n"
+            "from nnlab.store.runs import RunStore\nstore = RunStore(sys.argv[1])\nstore.list()\n"
             "Path(sys.argv[3] + '.ready').touch()\n"
             "while not Path(sys.argv[3]).exists(): time.sleep(0.01)  # both start writing together\n"
             "for _ in range(20):\n    saved_run(store)\n")
@@ -391,7 +391,7 @@ def test_open_store_uses_the_default_database(tmp_path, monkeypatch):
 
 def test_a_store_made_by_a_newer_nnlab_is_refused_in_words_and_an_old_one_is_brought_up_to_date(database_url,
                                                                                                   monkeypatch):
-    from nnlab import run_schema, runs
+    from nnlab.store import schema as run_schema, runs
 
     store = RunStore(database_url)
     run_id = saved_run(store)
@@ -421,9 +421,9 @@ def test_an_sqlite_files_folder_is_never_shown():
 
 def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(database_url, monkeypatch):
     """Issue 20: a Sweep of 12 big networks wrote 1.1 GB of models; nothing bounded a workspace's models."""
-    from nnlab import runs
-    from nnlab.data import load_dataset
-    from nnlab.train import train
+    from nnlab.store import runs
+    from nnlab.data.datasets import load_dataset
+    from nnlab.training.train import train
 
     config = RunConfig(dataset="iris", hidden=(4,), epochs=1)
     result = train(config, load_dataset(config))

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from apptest_helpers import open_page, plain
-from nnlab.runs import open_store
-from nnlab.status import Status
+from nnlab.store.runs import open_store
+from nnlab.core.status import Status
 from test_cli import run_cli
 
 TINY = ("--dataset", "iris", "--hidden", "8", "--epochs", "2", "--quiet")

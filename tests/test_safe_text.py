@@ -1,4 +1,4 @@
-"""Hostile text through nnlab.safe_text, checked with a real CommonMark renderer (markdown-it-py,
+"""Hostile text through nnlab.core.safe_text, checked with a real CommonMark renderer (markdown-it-py,
 which Streamlit's dependency rich brings) and real CSV files."""
 import io
 from html.parser import HTMLParser
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
-from nnlab.safe_text import markdown, spreadsheet_safe
+from nnlab.core.safe_text import markdown, spreadsheet_safe
 
 HOSTILE = [
     "[click me](https://evil.example)", "![x](https://evil.example/track.png)", "<https://evil.example>",

@@ -2,8 +2,8 @@ import threading
 
 import pytest
 
-from nnlab.errors import UserError
-from nnlab.scheduler import Scheduler, slots_from_environment
+from nnlab.core.errors import UserError
+from nnlab.serving.scheduler import Scheduler, slots_from_environment
 
 DEADLINE = 10  # seconds any wait in these tests may take
 

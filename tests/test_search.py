@@ -6,15 +6,17 @@ import threading
 import pandas as pd
 import pytest
 
-from nnlab import search, search_charts
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.database import StoreUnavailable
-from nnlab.errors import ConfigError, UserError
-from nnlab.scheduler import Scheduler
-from nnlab.search import SearchPlan, parse_range, parse_space
-from nnlab.search_job import SearchJob
-from nnlab.status import Status
+from nnlab.search import study as search
+
+from nnlab.charts import search as search_charts
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.store.database import StoreUnavailable
+from nnlab.core.errors import ConfigError, UserError
+from nnlab.serving.scheduler import Scheduler
+from nnlab.search.study import SearchPlan, parse_range, parse_space
+from nnlab.serving.search_job import SearchJob
+from nnlab.core.status import Status
 
 GAUSS = RunConfig(dataset="gauss", hidden=(8,), epochs=3, samples=400)  # two clouds: easy, unless the steps are tiny
 DEADLINE = 300
@@ -251,7 +253,7 @@ def test_the_two_knob_map_bins_log_knobs_by_decade():
 
 def test_a_trials_settings_are_named_as_their_controls_name_them():
     # Search's best-settings line read "learning_rate 0.0123, batch_size 32": the knobs' names in code.
-    from nnlab.settings import SETTINGS
+    from nnlab.config.settings import SETTINGS
 
     best = pd.Series({"trial": 3, "state": "complete", "value": 0.91, "epochs": 2, "run": "a1b2", "learning_rate": 0.012345,
                       "batch_size": 32.0, "dropout": math.nan, "optimizer": "sgd_momentum"})  # as in trials_frame

@@ -63,7 +63,7 @@ def test_a_search_prints_its_result_as_one_json_line_and_keeps_its_trials(tmp_pa
     assert set(result["best"]["params"]) == {"learning_rate", "optimizer"} and 0 < result["best"]["value"] <= 1
     assert err.count("cli try · trial ") == 3
 
-    from nnlab.runs import open_store
+    from nnlab.store.runs import open_store
 
     store = open_store(f"sqlite:///{tmp_path / 'runs' / 'nnlab.sqlite'}")
     best = store.load(result["best"]["run_id"])
@@ -82,8 +82,8 @@ def test_two_worker_processes_share_one_study_on_postgresql(tmp_path, postgres_u
 
     import optuna
 
-    from nnlab.runs import open_store
-    from nnlab.search import storage
+    from nnlab.store.runs import open_store
+    from nnlab.search.study import storage
 
     study = optuna.load_study(study_name="shared/class", storage=storage(postgres_url))
     numbers = [trial.number for trial in study.get_trials()]

@@ -2,7 +2,7 @@
 import tomllib
 from pathlib import Path
 
-from nnlab import csv_data
+from nnlab.data import csv_files as csv_data
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / ".streamlit" / "config.toml"

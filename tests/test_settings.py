@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.cli import build_parser, config_from_args
-from nnlab.config import RunConfig
-from nnlab.errors import ConfigError
-from nnlab.settings import SETTINGS, offered, shown
+from nnlab.cli.main import build_parser
+from nnlab.cli.settings_flags import config_from_args
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import ConfigError
+from nnlab.config.settings import SETTINGS, offered, shown
 
 ROOT = Path(__file__).resolve().parents[1]
 # The edges of every numeric range, and a value of each choice, on data sets where they apply.
@@ -83,7 +84,7 @@ def test_only_the_ui_package_imports_streamlit():
 
 
 def test_values_are_shown_as_people_read_them_and_never_with_server_folders():
-    from nnlab.run_table import settings_frame
+    from nnlab.store.table import settings_frame
 
     assert shown("hidden", (128, 64)) == "128, 64" and shown("hidden", ()) == "none"
     assert shown("csv_path", "/srv/nnlab/runs/workspaces/abc/.uploads/0123456789abcdef.csv") == "0123456789abcdef.csv"

@@ -1,5 +1,5 @@
-from nnlab.stop_signal import StopSignal
-from nnlab.tf_runtime import tf
+from nnlab.training.stop_signal import StopSignal
+from nnlab.core.tf_runtime import tf
 
 
 def _flag():

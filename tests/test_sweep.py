@@ -1,7 +1,7 @@
 import pytest
 
-from nnlab.config import ConfigError, RunConfig
-from nnlab.sweep import KNOBS, sweep_configs, sweep_table
+from nnlab.config.run_config import ConfigError, RunConfig
+from nnlab.lessons.sweep import KNOBS, sweep_configs, sweep_table
 
 
 @pytest.mark.parametrize("knob", list(KNOBS))

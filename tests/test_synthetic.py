@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nnlab import synthetic
+from nnlab.data import synthetic
 
 
 @pytest.mark.parametrize("name", list(synthetic.GENERATORS))

@@ -7,15 +7,15 @@ import weakref
 import numpy as np
 import pytest
 
-from nnlab.config import OPTIMIZERS, RunConfig
-from nnlab.data import load_dataset
-from nnlab.stop_signal import StopSignal
-from nnlab.status import Status
-from nnlab import tf_runtime
-from nnlab.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
-from nnlab.dataset_tensors import DATASET_TENSORS
-from nnlab.train import Trainer, train
-import nnlab.train as train_module
+from nnlab.config.run_config import OPTIMIZERS, RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.training.stop_signal import StopSignal
+from nnlab.core.status import Status
+from nnlab.core import tf_runtime
+from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
+from nnlab.training.dataset_tensors import DATASET_TENSORS
+from nnlab.training.train import Trainer, train
+import nnlab.training.train as train_module
 
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3, batch_size=16)
 
@@ -231,7 +231,7 @@ def test_a_plain_stop_keeps_the_last_epochs_weights():
 
 
 def test_a_network_beyond_the_bound_keeps_no_copy_and_says_so(monkeypatch, iris):
-    monkeypatch.setattr("nnlab.train.BEST_WEIGHTS_MAX_PARAMS", 10)  # iris 4-8-3 has 67 parameters
+    monkeypatch.setattr("nnlab.training.train.BEST_WEIGHTS_MAX_PARAMS", 10)  # iris 4-8-3 has 67 parameters
     trainer = Trainer(TINY, iris)
     trainer.run_epoch()
     assert not trainer.keeps_best_weights

@@ -5,13 +5,13 @@ import time
 import numpy as np
 import pytest
 
-import nnlab.train as train_module
-from nnlab.config import RunConfig
-from nnlab.data import load_dataset
-from nnlab.dataset_tensors import DATASET_TENSORS
-from nnlab.status import Status
-from nnlab.tf_runtime import tf
-from nnlab.train import PERCENTILE_KEYS, STATS_SAMPLE, Trainer
+import nnlab.training.train as train_module
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import load_dataset
+from nnlab.training.dataset_tensors import DATASET_TENSORS
+from nnlab.core.status import Status
+from nnlab.core.tf_runtime import tf
+from nnlab.training.train import PERCENTILE_KEYS, STATS_SAMPLE, Trainer
 
 DIGITS = RunConfig(dataset="digits", hidden=(16, 8), epochs=3, batch_size=64, l2=1e-3)
 

@@ -3,7 +3,7 @@ it (issue 21, "Also")."""
 import pytest
 from apptest_helpers import open_page, widget
 
-from nnlab import csv_data
+from nnlab.data import csv_files as csv_data
 
 TRAIN = "app_pages/1_Train.py"
 

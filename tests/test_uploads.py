@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from nnlab import uploads as uploads_module
-from nnlab.errors import UserError
-from nnlab.uploads import ID_LENGTH, UploadStore, quota_from_env
+from nnlab.data import uploads as uploads_module
+from nnlab.core.errors import UserError
+from nnlab.data.uploads import ID_LENGTH, UploadStore, quota_from_env
 
 CSV = b"x,y,label\n0.1,0.2,a\n0.3,0.4,b\n"
 
@@ -137,7 +137,7 @@ def test_quota_from_the_environment(monkeypatch):
 
 
 def _workspace_uploads(server, name, quota=10_000, server_quota=None):
-    from nnlab.uploads import FOLDER
+    from nnlab.data.uploads import FOLDER
 
     return UploadStore(server / "workspaces" / name / FOLDER, quota_bytes=quota, server_root=server,
                        server_quota_bytes=server_quota)
@@ -145,7 +145,7 @@ def _workspace_uploads(server, name, quota=10_000, server_quota=None):
 
 def test_the_server_bounds_every_workspaces_uploads_together(tmp_path):
     """Issue 20: the quota was per workspace only, and a new workspace had a fresh one."""
-    from nnlab.uploads import server_used_bytes
+    from nnlab.data.uploads import server_used_bytes
 
     _workspace_uploads(tmp_path, "aaaaaa").save(CSV, "one.csv")
     _workspace_uploads(tmp_path, "bbbbbb").save(CSV + b"2,2,b\n", "two.csv")
@@ -159,7 +159,7 @@ def test_the_server_bounds_every_workspaces_uploads_together(tmp_path):
 
 
 def test_expiry_runs_over_every_workspace(tmp_path):
-    from nnlab.uploads import expire_everywhere
+    from nnlab.data.uploads import expire_everywhere
 
     gone = _workspace_uploads(tmp_path, "aaaaaa")  # a visitor who never came back
     old = gone.save(CSV, "old.csv")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from nnlab.config import RunConfig
-from nnlab.diagnose import KINDS, diagnose, live_finding
+from nnlab.config.run_config import RunConfig
+from nnlab.verdict.diagnose import KINDS, diagnose, live_finding
 
 CORPUS = Path(__file__).parent / "fixtures" / "verdict_corpus"
 RUNS = [json.loads(path.read_text()) for path in sorted(CORPUS.glob("*.json"))]

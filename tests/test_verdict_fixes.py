@@ -2,8 +2,8 @@
 a tiny learning rate whose loss falls slowly but steadily."""
 import math
 
-from nnlab.config import RunConfig
-from nnlab.diagnose import diagnose
+from nnlab.config.run_config import RunConfig
+from nnlab.verdict.diagnose import diagnose
 
 BASELINE = math.log(10)  # the loss of a 10-class network that knows nothing
 

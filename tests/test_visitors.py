@@ -7,10 +7,10 @@ import time
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
-from nnlab import database, visitors
-from nnlab.errors import UserError
-from nnlab.run_schema import transfer_codes, visitors as mappings
-from nnlab.runs import RunStore
+from nnlab.store import database, visitors
+from nnlab.core.errors import UserError
+from nnlab.store.schema import transfer_codes, visitors as mappings
+from nnlab.store.runs import RunStore
 from nnlab.ui.visitor import COOKIE, VisitorCookie, new_id, valid
 
 

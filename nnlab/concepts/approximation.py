@@ -6,7 +6,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from nnlab.config import RunConfig
+from nnlab.config.run_config import RunConfig
 
 BASE = RunConfig(dataset="fn_sin", samples=500, noise=0.1, hidden=(8,), activation="relu", optimizer="adam",
                  learning_rate=0.01, batch_size=16, epochs=150, validation_fraction=0.2)
@@ -18,7 +18,7 @@ def approximation_config(curve: str, neurons: int, activation: str = "relu", epo
 
 def fitted_curve(model, dataset, points: int = 200) -> pd.DataFrame:
     """The network's output along x (in the curve's own units), to draw against the target."""
-    from nnlab.tf_runtime import keras
+    from nnlab.core.tf_runtime import keras
 
     x = np.linspace(-3, 3, points).reshape(-1, 1)
     # A direct call, not model.predict: it runs after every epoch and predict's set-up costs more.

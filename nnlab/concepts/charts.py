@@ -1,4 +1,4 @@
-"""Altair charts of the concept pages (pure functions, like nnlab.charts)."""
+"""Altair charts of the concept pages (pure functions, like nnlab.charts.training)."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nnlab.charts import BLUE, ORANGE, TRAIN_COLOUR, VALIDATION_COLOUR
+from nnlab.charts.training import BLUE, ORANGE, TRAIN_COLOUR, VALIDATION_COLOUR
 
 DASHES = [[1, 0], [8, 4], [3, 3], [8, 3, 2, 3], [12, 4], [4, 2], [10, 2, 2, 2]]  # one per activation shown
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 import sympy
 
-from nnlab.errors import ConfigError
+from nnlab.core.errors import ConfigError
 
 FUNCTIONS = {"sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "exp": sympy.exp, "log": sympy.log,
              "sqrt": sympy.sqrt, "abs": sympy.Abs}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nnlab.concepts.formula import Function1D, parse  # noqa: F401 - the page reads functions through here
-from nnlab.errors import ConfigError
+from nnlab.core.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from nnlab.architecture import dense_params
-from nnlab.errors import ConfigError
-from nnlab.settings import split_values
+from nnlab.training.architecture import dense_params
+from nnlab.core.errors import ConfigError
+from nnlab.config.settings import split_values
 
 
 def parse_sizes(text: str) -> list[int]:

@@ -4,11 +4,18 @@
     workspace   whose runs and uploads a visitor sees (shared on localhost, private workspaces elsewhere)
     visitor     the visitor cookie (the middleware app.py's st.App installs) and the id pages read back
     data_cache  data sets loaded once per server and shared read-only by every session
-    controls    the grouped controls ↔ RunConfig, driven by nnlab.settings
+    controls    the grouped controls ↔ RunConfig, driven by nnlab.config.settings
     link        the page's link ↔ the controls (a shared link, a lesson)
     live        training jobs on the page: start, poll, progress, live curves, Stop
     results     after training: verdict with remedies, test figures, samples, downloads
+    network, inside, learning_rate, step_mode, search, session_keys, data_cache: see ARCHITECTURE.md
+    (own: downloads, export, lr_finder, poll, streamlit_fixes)
+
+Pages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers").
 """
+__all__ = ["navigation", "workspace", "visitor", "data_cache", "controls", "link", "live", "results", "network",
+           "inside", "learning_rate", "step_mode", "search", "session_keys"]
+
 from nnlab.ui.streamlit_fixes import keep_keras_state_between_reruns
 
 keep_keras_state_between_reruns()

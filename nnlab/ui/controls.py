@@ -1,6 +1,6 @@
 """The grouped controls (Data / Network / Training / Regularization) ↔ RunConfig.
 
-Every control takes its label, help, range and stepped values from nnlab.settings, the table that
+Every control takes its label, help, range and stepped values from nnlab.config.settings, the table that
 RunConfig validates with, so a valid setting (from a link, a CLI run, a remedy) always fits its control.
 
 The one way for anything else (a link, a lesson, a remedy button, "Use this learning rate", "Open the
@@ -16,16 +16,16 @@ import hashlib
 
 import streamlit as st
 
-from nnlab.config import DEFAULT, RunConfig
-from nnlab.csv_data import read_csv
-from nnlab.data import dataset_info
-from nnlab.errors import UserError
-from nnlab.safe_text import markdown
-from nnlab.settings import SETTINGS, offered
-from nnlab.tasks import REGRESSION
+from nnlab.config.run_config import DEFAULT, RunConfig
+from nnlab.data.csv_files import read_csv
+from nnlab.data.datasets import dataset_info
+from nnlab.core.errors import UserError
+from nnlab.core.safe_text import markdown
+from nnlab.config.settings import SETTINGS, offered
+from nnlab.core.tasks import REGRESSION
 from nnlab.ui import navigation, workspace
 from nnlab.ui.session_keys import FIXED_SETTINGS, PENDING_SETTINGS
-from nnlab.uploads import UploadStore, expire_everywhere
+from nnlab.data.uploads import UploadStore, expire_everywhere
 
 CSV_SETTINGS = ("csv_path", "target", "task")  # drawn by the CSV upload, never fixed by a link
 LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
@@ -172,7 +172,7 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
 
 def _layer_controls(form: _Form) -> tuple[int, ...]:
     """How many hidden layers, and one width for all or a width per layer."""
-    from nnlab.settings import MAX_LAYERS
+    from nnlab.config.settings import MAX_LAYERS
 
     layers = form.widget("slider", "Hidden layers", "layers", len(DEFAULT.hidden), min_value=0, max_value=MAX_LAYERS,
                          help="0 = no hidden layer: the inputs go straight to the output (a linear model).")

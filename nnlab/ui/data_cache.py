@@ -1,13 +1,13 @@
 """Data sets loaded once per server and shared, read-only, by every session and every run
-(nnlab/data_cache.py: derived sets share their base's arrays; what nobody uses is bounded in bytes)."""
+(nnlab/data/cache.py: derived sets share their base's arrays; what nobody uses is bounded in bytes)."""
 from __future__ import annotations
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from nnlab.config import RunConfig
-from nnlab.data import Dataset
-from nnlab.data_cache import DATA_CACHE
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import Dataset
+from nnlab.data.cache import DATA_CACHE
 
 
 def load_data(config: RunConfig) -> Dataset:

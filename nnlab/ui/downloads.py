@@ -8,10 +8,10 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from nnlab.config import RunConfig
-from nnlab.data import dataset_info
-from nnlab.run_names import file_stem
-from nnlab.safe_text import spreadsheet_csv
+from nnlab.config.run_config import RunConfig
+from nnlab.data.datasets import dataset_info
+from nnlab.store.names import file_stem
+from nnlab.core.safe_text import spreadsheet_csv
 from nnlab.ui import workspace
 from nnlab.ui.export import keras_downloads
 
@@ -48,6 +48,6 @@ def downloads(job) -> None:
         cols[2].download_button("Model (.keras)", lambda: store.model_bytes(job.run_id), f"{stem}.keras",
                                 "application/octet-stream",
                                 on_click="ignore", width="stretch")
-    st.caption("Load the model with `keras.models.load_model('…keras')` after `import nnlab.model` "
+    st.caption("Load the model with `keras.models.load_model('…keras')` after `import nnlab.training.model` "
                "(which registers the Gaussian activation).")
     keras_downloads(result, stem)

@@ -1,12 +1,12 @@
-"""The run as plain Keras, to take to Colab or Jupyter: a Python script and a notebook (nnlab/keras_export.py)."""
+"""The run as plain Keras, to take to Colab or Jupyter: a Python script and a notebook (nnlab/export/keras_script.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
 
-from nnlab import keras_export
-from nnlab.errors import UserError
+from nnlab.export import keras_script as keras_export
+from nnlab.core.errors import UserError
 from nnlab.ui import workspace
 
 

@@ -14,11 +14,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
-from nnlab import inside, inside_charts
-from nnlab.errors import UserError
-from nnlab.jobs import TrainingJob
-from nnlab.predictions import boundary_points
-from nnlab.safe_text import markdown
+from nnlab.training import inside
+
+from nnlab.charts import inside as inside_charts
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import TrainingJob
+from nnlab.verdict.predictions import boundary_points
+from nnlab.core.safe_text import markdown
 from nnlab.ui import live
 from nnlab.ui.data_cache import load_data
 

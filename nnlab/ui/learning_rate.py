@@ -1,16 +1,16 @@
 """The learning rate on the Train page: the schedule planned before training, the finder, and
-during a run the rate of each epoch with a control to change it (nnlab/lr_schedule.py)."""
+during a run the rate of each epoch with a control to change it (nnlab/config/lr_schedule.py)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from nnlab import charts
-from nnlab.errors import UserError
-from nnlab.jobs import TrainingJob
-from nnlab.lr_schedule import changed_epochs, planned_rates
-from nnlab.safe_text import markdown
-from nnlab.settings import SETTINGS, offered
-from nnlab.status import Status
+from nnlab.charts import training as charts
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import TrainingJob
+from nnlab.config.lr_schedule import changed_epochs, planned_rates
+from nnlab.core.safe_text import markdown
+from nnlab.config.settings import SETTINGS, offered
+from nnlab.core.status import Status
 from nnlab.ui import lr_finder
 from nnlab.ui.controls import fixed_settings
 

@@ -22,14 +22,14 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from nnlab.config import RunConfig
-from nnlab.errors import UserError
-from nnlab.presets import PRESETS, RACES
-from nnlab.safe_text import markdown
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.lessons.presets import PRESETS, RACES
+from nnlab.core.safe_text import markdown
 from nnlab.ui import workspace
 from nnlab.ui.controls import CSV_SETTINGS, fixed_settings, request_settings
-from nnlab.settings import SETTINGS
-from nnlab.settings import shown, split_values
+from nnlab.config.settings import SETTINGS
+from nnlab.config.settings import shown, split_values
 from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON
 
 LOCK, HIDE = "lock", "hide"  # a teacher's link: settings fixed, sections hidden
@@ -184,7 +184,7 @@ def race_from_link(count_key: str) -> None:
 
 
 def race_lesson(lesson, count_key: str) -> None:
-    """Put a race lesson (nnlab.presets.RaceLesson) into the race's controls."""
+    """Put a race lesson (nnlab.lessons.presets.RaceLesson) into the race's controls."""
     _set_race(list(lesson.configs), count_key)
     st.session_state[RACE_LESSON] = lesson
 

@@ -1,6 +1,6 @@
 """Training jobs on the page: start them, poll them, draw their progress and live curves, Stop.
 
-A job trains in a background thread (nnlab.jobs) and survives reruns and page switches; the page
+A job trains in a background thread (nnlab.serving.jobs) and survives reruns and page switches; the page
 polls it with a fragment while it runs and touches it, so a run whose page is gone (nobody polling)
 is stopped and kept as abandoned (ARCHITECTURE.md, "Training on a shared server"). The poll keeps
 the epochs' pace: it draws as soon as an epoch ends (at most every DRAW_GAP_SECONDS), and at least
@@ -16,23 +16,21 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from nnlab import charts
-from nnlab.config import RunConfig
-from nnlab.errors import UserError
-from nnlab.jobs import RaceJob, SweepJob, TrainingJob, run_in_progress
-from nnlab.lr_schedule import changed_epochs
-from nnlab.safe_text import markdown
-from nnlab.slot_work import SlotWork
-from nnlab.status import Status
-from nnlab.tasks import metric_name
+from nnlab.charts import training as charts
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import RaceJob, SweepJob, TrainingJob, run_in_progress
+from nnlab.config.lr_schedule import changed_epochs
+from nnlab.core.safe_text import markdown
+from nnlab.serving.slot_work import SlotWork
+from nnlab.core.status import Status
+from nnlab.core.tasks import metric_name
 from nnlab.ui import workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.learning_rate import live_learning_rate
+from nnlab.ui.poll import POLL_SECONDS
 from nnlab.ui.step_mode import step_controls
 
-# The longest a running job's panel goes without a redraw: the progress bar moves once a second
-# within a long epoch. A new epoch is drawn when it ends, not at the next tick (see `_hold`).
-POLL_SECONDS = float(os.environ.get("NNLAB_POLL_SECONDS", "1.0"))
 # The shortest time between two redraws: a 2-D run ends hundreds of epochs a second, and each redraw
 # costs a fragment run in the server and a chart update in the browser; 0.25 s keeps the chart
 # within ≈0.5 s of the training (bench/app.py measures both).
@@ -276,7 +274,7 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
 def _live_verdict(job: TrainingJob, history: list[dict], best: int, key: str, evidence: dict) -> None:
     """What is already certain while the run trains (it has blown up, overfitting has set in), with
     a Stop that keeps the best epoch's weights; `evidence` receives what the chart draws."""
-    from nnlab.diagnose import baseline_loss, live_finding
+    from nnlab.verdict.diagnose import baseline_loss, live_finding
 
     dataset = job.dataset
     if dataset is None:
@@ -322,7 +320,7 @@ def _several_runs(holder, key: str, height: int) -> None:
 
 
 def curves(specs, key: str | None = None) -> None:
-    """Loss and accuracy charts (Vega-Lite specs from nnlab.charts) side by side."""
+    """Loss and accuracy charts (Vega-Lite specs from nnlab.charts.training) side by side."""
     for i, (column, spec) in enumerate(zip(st.columns(2), specs)):
         column.vega_lite_chart(spec=spec, width="stretch", key=f"{key}_{i}" if key else None)
 

@@ -1,6 +1,6 @@
 """The learning-rate finder on the Train page: run it, watch it, read its curve, use its suggestion.
 
-The test trains, so it waits for a training slot like a run (nnlab/lr_finder_job.py); the page polls
+The test trains, so it waits for a training slot like a run (nnlab/serving/lr_finder_job.py); the page polls
 it in a fragment and touches it, and "Use this learning rate" asks for the suggestion in the controls
 (nnlab.ui.controls.request_settings: the button sits in the fragment, so the whole page reruns).
 """
@@ -10,14 +10,15 @@ import dataclasses
 
 import streamlit as st
 
-from nnlab import charts
-from nnlab.errors import UserError
-from nnlab.lr_finder_job import FinderJob
-from nnlab.safe_text import markdown
-from nnlab.settings import shown
-from nnlab.status import Status
+from nnlab.charts import training as charts
+from nnlab.core.errors import UserError
+from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.core.safe_text import markdown
+from nnlab.config.settings import shown
+from nnlab.core.status import Status
 from nnlab.ui import controls, workspace
 from nnlab.ui.data_cache import load_data
+from nnlab.ui.poll import POLL_SECONDS
 
 FINDER_JOB = "lr_finder_job"
 
@@ -40,8 +41,6 @@ def finder_section(config, dataset) -> None:
             st.session_state[FINDER_JOB] = holder = job
             running = True
     if holder is not None:
-        from nnlab.ui.live import POLL_SECONDS  # here: live imports this module's sibling
-
         st.fragment(_finder_fragment, run_every=POLL_SECONDS if running else None)(running, config)
 
 

@@ -1,12 +1,12 @@
-"""The network before training: its shape, parameter count and layer table (from nnlab.architecture,
+"""The network before training: its shape, parameter count and layer table (from nnlab.training.architecture,
 without TensorFlow)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from nnlab.architecture import count_params, layer_specs
-from nnlab.config import RunConfig
+from nnlab.training.architecture import count_params, layer_specs
+from nnlab.config.run_config import RunConfig
 from nnlab.ui import navigation
 
 

@@ -7,12 +7,12 @@ import math
 
 import streamlit as st
 
-from nnlab import charts
-from nnlab.config import RunConfig
-from nnlab.diagnose import KINDS, Verdict, diagnose_saved, remedies
-from nnlab.safe_text import markdown
-from nnlab.status import Status
-from nnlab.settings import SETTINGS
+from nnlab.charts import training as charts
+from nnlab.config.run_config import RunConfig
+from nnlab.verdict.diagnose import KINDS, Verdict, diagnose_saved, remedies
+from nnlab.core.safe_text import markdown
+from nnlab.core.status import Status
+from nnlab.config.settings import SETTINGS
 from nnlab.ui.controls import fixed_settings, request_settings
 from nnlab.ui.downloads import downloads
 
@@ -93,7 +93,7 @@ def test_tiles(test: dict, task: str) -> None:
 def results_panel(job) -> None:
     """Everything after a run: status, verdict with remedies, test figures, what the model does
     on the test set, and downloads."""
-    from nnlab import predictions
+    from nnlab.verdict import predictions
 
     result = job.result
     if result is None:
@@ -136,7 +136,7 @@ def results_panel(job) -> None:
 
 
 def sample_table(dataset, outputs) -> None:
-    from nnlab import predictions
+    from nnlab.verdict import predictions
 
     table = predictions.samples(dataset, outputs)
     wrong = int((~table["correct"]).sum())

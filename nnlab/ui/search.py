@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from nnlab import charts, search_charts
-from nnlab.config import RunConfig
-from nnlab.errors import UserError
-from nnlab.safe_text import markdown
-from nnlab.search import (KNOBS, MAX_MINUTES, MAX_TRIALS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
+from nnlab.charts import training as charts, search as search_charts
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.core.safe_text import markdown
+from nnlab.search.study import (KNOBS, MAX_MINUTES, MAX_TRIALS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
                           knob_settings_text, load_study, objective_of, parse_space, space_of, study_key, study_names,
                           trials_frame)
-from nnlab.search_job import SearchJob
+from nnlab.serving.search_job import SearchJob
 from nnlab.ui import controls, link, live, navigation, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.results import saved_verdict, verdict_panel

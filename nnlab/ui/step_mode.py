@@ -2,15 +2,15 @@
 
 Slow motion for a projector: the curves, the weights images and the neuron maps wait while the
 teacher explains, and move one step at a time. A paused run keeps its training slot, so it stops
-itself once paused nnlab.jobs.MAX_PAUSE_SECONDS in all, steps included, or sooner while another
+itself once paused nnlab.serving.jobs.MAX_PAUSE_SECONDS in all, steps included, or sooner while another
 visitor waits (the visitor is told, with the time left).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from nnlab.jobs import MAX_PAUSE_SECONDS, MAX_PAUSE_WAITED_SECONDS, TrainingJob
-from nnlab.tasks import metric_name
+from nnlab.serving.jobs import MAX_PAUSE_SECONDS, MAX_PAUSE_WAITED_SECONDS, TrainingJob
+from nnlab.core.tasks import metric_name
 
 START_PAUSED = "start_paused"  # session key of the Train page's toggle
 

@@ -12,7 +12,7 @@ import secrets
 
 from starlette.requests import cookie_parser
 
-from nnlab.visitors import KEEP_SECONDS
+from nnlab.store.visitors import KEEP_SECONDS
 
 COOKIE = "nnlab_visitor"
 MAX_AGE_SECONDS = KEEP_SECONDS  # the longest browsers keep a cookie (Chrome caps it there)

@@ -1,7 +1,7 @@
 """Whose runs and uploads a visitor sees: one shared store on localhost, a private workspace per
 visitor on a deployment. A visitor is their browser (a cookie, nnlab/ui/visitor.py), never their
 link: links carry settings only, and a `workspace=` in one is dropped. Moving one's runs to another
-device is a one-time transfer code (nnlab/visitors.py). README: "Where runs are kept"."""
+device is a one-time transfer code (nnlab/store/visitors.py). README: "Where runs are kept"."""
 from __future__ import annotations
 
 import logging
@@ -13,13 +13,15 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from nnlab import database, environment, visitors
-from nnlab.database import StoreUnavailable
-from nnlab.errors import UserError
-from nnlab.run_import import import_once, old_folder
-from nnlab.runs import SHARED, RunStore
-from nnlab.safe_text import markdown
-from nnlab.uploads import FOLDER as UPLOAD_FOLDER, UploadStore
+from nnlab.store import database, visitors
+
+from nnlab.core import environment
+from nnlab.store.database import StoreUnavailable
+from nnlab.core.errors import UserError
+from nnlab.store.folder_import import import_once, old_folder
+from nnlab.store.runs import SHARED, RunStore
+from nnlab.core.safe_text import markdown
+from nnlab.data.uploads import FOLDER as UPLOAD_FOLDER, UploadStore
 from nnlab.ui import visitor as browser
 
 log = logging.getLogger(__name__)

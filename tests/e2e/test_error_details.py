@@ -16,7 +16,7 @@ CONFIG = ROOT / ".streamlit" / "config.toml"
 
 _SCRIPT = """
 import streamlit as st
-from nnlab.safe_text import markdown
+from nnlab.core.safe_text import markdown
 for text in {hostile}:
     st.markdown(markdown(text))
 st.error(markdown("Run name: :material/home: [x](https://evil.example) :red[boom] $x^2$"))

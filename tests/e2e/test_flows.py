@@ -24,8 +24,8 @@ CIRCLE = "dataset=circle&samples=300&hidden=8&batch_size=16&epochs=2"
 @pytest.fixture(scope="module")
 def flows(tmp_path_factory):
     """A server of this module, and the run store it keeps its runs in."""
-    from nnlab.database import SQLITE_FILE
-    from nnlab.runs import SHARED, RunStore
+    from nnlab.store.database import SQLITE_FILE
+    from nnlab.store.runs import SHARED, RunStore
 
     folder = tmp_path_factory.mktemp("flows")
     url, process = start_server(folder, NNLAB_RUNS="shared")  # a port of NNLAB_E2E_PORTS, as the other journeys
@@ -110,9 +110,9 @@ def test_the_finders_rate_goes_into_the_control_and_the_next_run(flows, page):
 
 
 def test_compare_draws_runs_of_different_shapes(flows, page):
-    from nnlab.config import RunConfig
-    from nnlab.data import load_dataset
-    from nnlab.jobs import TrainingJob
+    from nnlab.config.run_config import RunConfig
+    from nnlab.data.datasets import load_dataset
+    from nnlab.serving.jobs import TrainingJob
 
     url, store = flows
     ids = []

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from conftest import open_app, start_server, stop_server
-from nnlab.runs import open_store
-from nnlab.status import Status
+from nnlab.store.runs import open_store
+from nnlab.core.status import Status
 
 pytestmark = pytest.mark.browser
 

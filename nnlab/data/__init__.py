@@ -1,0 +1,11 @@
+"""The data sets: the registry, seeded splits and scaling; the server's cache of loaded sets; a
+visitor's CSV files, checked, and their uploads.
+
+    datasets   the registry (DATASETS, dataset_info) and the Dataset every run trains on (load_dataset)
+    synthetic  TensorFlow Playground's 2-D sets and the one-input curves
+    csv_files  a CSV file read and checked before any training
+    cache      the server's data sets, loaded once, kept within a byte bound (DATA_CACHE)
+    uploads    a visitor's uploaded files, kept by id in their workspace, bounded
+
+Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
+__all__ = ['datasets', 'synthetic', 'csv_files', 'cache', 'uploads']

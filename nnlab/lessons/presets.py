@@ -1,0 +1,136 @@
+"""One-click starting points: each shows one lesson of the lecture (a run on Train, or a race)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from nnlab.config.run_config import COURSE_EXERCISE, RunConfig
+
+
+@dataclass(frozen=True)
+class Range:
+    """A figure's range as a card states it, e.g. "86–91 %"; the seeds' test checks the same bounds."""
+    low: float
+    high: float
+
+    def __contains__(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def __str__(self) -> str:
+        if self.low <= 0:
+            return f"under {self.high * 100:g} %"
+        if self.high >= 1:
+            return f"over {self.low * 100:g} %"
+        return f"{self.low * 100:g}–{self.high * 100:g} %"
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What a lesson's card promises a run will show, on any seed and any x86-64 CPU: tests/test_lessons.py
+    trains each lesson with several seeds and checks every bound given here (None: not promised).
+    The same seed trains differently on Intel and AMD (oneDNN picks other kernels), so a card states
+    the range several seeds give, never one run's figure."""
+    verdicts: frozenset[str] = frozenset()  # the verdict is one of these (empty: any)
+    test_accuracy: Range | None = None
+    first_val_accuracy: Range | None = None  # validation accuracy after the first epoch
+    last_val_accuracy: Range | None = None  # … and after the last
+    vanishing_ratio: Range | None = None  # the first hidden layer's gradient norm over the output layer's
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str  # in links: /Train?preset=<key>
+    title: str
+    description: str
+    config: RunConfig
+    look_for: str  # what the student should see; "{promise.test_accuracy}" and the like are filled in
+    promise: Promise = Promise()
+
+    def __post_init__(self):
+        object.__setattr__(self, "look_for", self.look_for.format(promise=self.promise))
+
+
+# Eight sigmoid layers: each passes back at most a quarter of the gradient (the Activations page).
+# 40 epochs, not 20: at 20 the ReLU twin ended below 85 % test accuracy on 4 seeds of 15 (71–86 %: some
+# seeds start slowly) and on one Intel CPU with seed 0; at 40 all of 12 seeds passed 91 %.
+_DEEP_SIGMOID = RunConfig(dataset="digits", hidden=(32,) * 8, activation="sigmoid", loss="cross_entropy",
+                          optimizer="sgd", learning_rate=0.1, batch_size=32, epochs=40)
+
+PRESETS = {p.key: p for p in [
+    Preset("course", "The course exercise",
+           "The course notebook's network: 784 pixels → three hidden layers of 20 ReLU → softmax, "
+           "mean squared error, SGD with learning rate 0.087, batch 100, 10 epochs.",
+           COURSE_EXERCISE,
+           "{promise.test_accuracy} test accuracy and curves still falling at epoch 10: your starting point to improve.",
+           Promise(verdicts=frozenset({"still_improving", "underfitting"}), test_accuracy=Range(0.86, 0.91))),
+    Preset("stronger", "A stronger start",
+           "One hidden layer of 128 ReLU, cross-entropy and Adam: the usual modern recipe.",
+           RunConfig(dataset="mnist", hidden=(128,), loss="cross_entropy", optimizer="adam",
+                     learning_rate=0.001, batch_size=32, epochs=5),
+           "{promise.test_accuracy} test accuracy in five epochs: compare it with the course exercise.",
+           Promise(verdicts=frozenset({"good_fit", "still_improving", "overfitting"}), test_accuracy=Range(0.96, 1))),
+    Preset("overfitting", "See overfitting",
+           "A big network (two layers of 256) trained on only 500 MNIST images, no dropout.",
+           RunConfig(dataset="mnist", train_size=500, hidden=(256, 256), optimizer="adam",
+                     learning_rate=0.001, batch_size=32, epochs=30),
+           "Training loss falls towards 0 while validation loss turns upwards after a few epochs.",
+           Promise(verdicts=frozenset({"overfitting"}))),
+    Preset("underfitting", "See underfitting",
+           "The spiral with no hidden layer: a straight line cannot separate two spirals.",
+           RunConfig(dataset="spiral", hidden=(), optimizer="adam", learning_rate=0.03, batch_size=10, epochs=40),
+           "Both curves stay flat and high, accuracy near a coin toss ({promise.test_accuracy}): add hidden layers "
+           "to fix it.",
+           Promise(verdicts=frozenset({"underfitting"}), test_accuracy=Range(0.4, 0.75))),
+    Preset("lr_too_high", "Learning rate too high",
+           "The stronger start, but plain SGD with learning rate 10.",
+           RunConfig(dataset="mnist", hidden=(128,), loss="cross_entropy", optimizer="sgd",
+                     learning_rate=10.0, batch_size=32, epochs=5),
+           "The loss jumps up and accuracy stays at chance ({promise.test_accuracy}, where guessing one of ten digits "
+           "gives 10 %): the steps overshoot every minimum.",
+           Promise(verdicts=frozenset({"diverged"}), test_accuracy=Range(0, 0.2))),
+    Preset("vanishing", "8 layers of sigmoid: the gradient vanishes",
+           "The 8×8 digits through eight hidden layers of 32 sigmoid neurons, plain SGD.",
+           _DEEP_SIGMOID,
+           "Accuracy stays near chance ({promise.test_accuracy}). Open *Inside the network → Weights & gradients*: "
+           "the first layer's gradient is thousands of times smaller than the output layer's, so the first layers "
+           "hardly learn.",
+           Promise(test_accuracy=Range(0, 0.2), vanishing_ratio=Range(0, 1e-3))),
+    Preset("vanishing_relu", "The same 8 layers with ReLU",
+           "The vanishing-gradient lesson's network with ReLU instead of sigmoid.",
+           dataclasses.replace(_DEEP_SIGMOID, activation="relu"),
+           "It learns ({promise.test_accuracy} test accuracy after 40 epochs), and every layer's gradient norm stays "
+           "within a factor of ten of the others: ReLU passes the gradient back unchanged where it is active.",
+           Promise(test_accuracy=Range(0.9, 1), vanishing_ratio=Range(0.1, 10))),
+]}
+
+
+@dataclass(frozen=True)
+class RaceLesson:
+    key: str  # in links: /Race?lesson=<key>
+    title: str
+    description: str
+    configs: tuple[RunConfig, ...]  # 2–4, raced side by side
+    look_for: str  # "{promises[0].first_val_accuracy}" and the like are filled in
+    promises: tuple[Promise, ...] = ()  # one per configuration, in the same order
+
+    def __post_init__(self):
+        object.__setattr__(self, "look_for", self.look_for.format(promises=self.promises))
+
+
+_RACE_NETWORK = RunConfig(dataset="mnist", train_size=10_000, hidden=(128,), loss="cross_entropy", batch_size=32,
+                          epochs=8)
+RACES = {r.key: r for r in [
+    RaceLesson("optimizers", "Race the optimizers",
+               "One network (784 → 128 ReLU → 10) on 10,000 MNIST images, four optimizers: SGD and SGD with "
+               "momentum at learning rate 0.01, Adam at its usual 0.001, Lion at 0.0001.",
+               tuple(dataclasses.replace(_RACE_NETWORK, optimizer=name, learning_rate=rate) for name, rate in
+                     (("sgd", 0.01), ("sgd_momentum", 0.01), ("adam", 0.001), ("lion", 1e-4))),
+               "Plain SGD crawls ({promises[0].first_val_accuracy} validation accuracy after one epoch, "
+               "{promises[0].last_val_accuracy} after eight); momentum, at the same learning rate, already scores "
+               "{promises[1].first_val_accuracy} after its first epoch; Adam and Lion, each at its own smaller rate, "
+               "end ahead, {promises[2].last_val_accuracy}.",
+               (Promise(first_val_accuracy=Range(0.77, 0.85), last_val_accuracy=Range(0.88, 0.93)),
+                Promise(first_val_accuracy=Range(0.86, 1)),
+                Promise(last_val_accuracy=Range(0.935, 1)),
+                Promise(last_val_accuracy=Range(0.935, 1)))),
+]}

@@ -1,0 +1,13 @@
+"""Who trains where on a shared server: jobs in background threads that survive Streamlit's
+reruns, the fair queue of training slots, a watched request for a slot, and the finder's and the
+search's jobs on it.
+
+    jobs           TrainingJob, RaceJob, SweepJob; run_in_progress
+    slot_work      one watched request to the scheduler (abandonment, heartbeat, memory given back)
+    scheduler      the fair queue of training slots (SCHEDULER)
+    lr_finder_job  the learning-rate finder as one request
+    search_job     a search as one request, its trials as runs
+    (own: process_memory)
+
+Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
+__all__ = ['jobs', 'slot_work', 'scheduler', 'lr_finder_job', 'search_job']

@@ -1,0 +1,476 @@
+"""Training jobs in background threads, sharing one server's training fairly.
+
+A Streamlit rerun (any widget change) kills a loop running in the script thread, so the pages keep
+a job in st.session_state instead: it trains in its own thread and holds only plain Python objects
+(the history list, a StopSignal, a status) that the page reads on each poll. A job never calls
+Streamlit.
+
+Each piece of work a visitor starts — one run (TrainingJob), a race of runs trained side by side
+(RaceJob) or a sweep of runs one after another (SweepJob) — is ONE request to the scheduler: it
+waits its turn for ONE training slot, and a visitor has at most one such request at a time.
+start() checks the request in the caller's thread, so a refusal (over the compute budget, already
+training, a bad file) reaches the page as a UserError. The page calls touch() on every poll; work
+nobody has watched for NNLAB_ABANDON_SECONDS (the tab was closed) is stopped within one batch, or
+leaves the queue, as abandoned, its completed epochs kept (nnlab/slot_work.py).
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from typing import Callable
+
+from nnlab.core import environment
+from nnlab.training.architecture import count_params, layer_specs
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.store.runs import STORE_ERRORS, RunStore
+from nnlab.serving.scheduler import SCHEDULER, Scheduler
+from nnlab.serving.slot_work import SlotWork
+from nnlab.core.status import FINISHED, Status
+from nnlab.training.stop_signal import StopSignal
+
+log = logging.getLogger(__name__)
+_SERIALS = itertools.count(1)
+
+# A run of hundreds of epochs a second must not write each one to the database (≈2 ms each) nor
+# redraw its inside views each one: both happen at most this often, and at the end.
+SAVE_SECONDS = 0.5
+SNAPSHOT_SECONDS = 0.25
+# A paused run (step mode) keeps its training slot; once paused this long in all (the steps trained
+# while paused included: a step does not restart the clock) it stops, its epochs kept; sooner while
+# someone waits in line for a slot.
+# The database away (restarting, a full disk) when a run ends: its end is tried again for this long
+# (the epochs trained meanwhile are in memory and go with it), then the run ends as not saved, saying so.
+SAVE_RETRY_SECONDS = environment.number("NNLAB_SAVE_RETRY_SECONDS", 60, what="a number of seconds")
+MAX_PAUSE_SECONDS = environment.number("NNLAB_MAX_PAUSE_MINUTES", 10, inclusive=False,
+                                       what="a number of minutes above 0") * 60
+MAX_PAUSE_WAITED_SECONDS = min(MAX_PAUSE_SECONDS, environment.number(
+    "NNLAB_MAX_PAUSE_WAITED_MINUTES", 2, inclusive=False, what="a number of minutes above 0") * 60)
+
+
+class TrainingJob(SlotWork):
+    """One run. Alone it is its own request; in a RaceJob or SweepJob, the group is."""
+
+    def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
+                 label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None,
+                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
+        super().__init__(owner, scheduler, abandon_seconds)
+        self.config, self.label = config, label
+        self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
+        self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
+        self._group: SlotWork | None = None  # the race or sweep it belongs to
+        self._trainer = None  # nnlab.train.Trainer while training
+        self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
+        self.inside = None  # nnlab.inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
+        self.history: list[dict] = []  # appended by the job thread, read by the page
+        self.layer_stats: list[dict] = []  # per epoch and Dense layer: gradient norm, weight percentiles (Trainer)
+        self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
+        self.status = Status.QUEUED
+        self.message = ""
+        self.warnings: list[str] = []
+        self.result = None  # RunResult when done
+        self.predictions = None  # analysis.TestPredictions of the trained model, when done
+        self.dataset = None
+        self.run_id: str | None = None
+        self.started: float | None = None
+        self.finished: float | None = None
+        self.stop_signal = StopSignal()
+        self._stopping = threading.Lock()  # a Stop and the trainer's arrival: one of them sees the other
+        self._saved_at = self._looked_at = 0.0  # when the store and the snapshots last caught up (monotonic)
+        self._saved_epochs = 0  # epochs the store has: the rest are in memory only until the next save succeeds
+        self._pause_first = False  # pause() before the trainer exists: it starts paused
+
+    @property
+    def members(self) -> list[TrainingJob]:
+        return [self]
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def _request(self) -> SlotWork:
+        return self._group or self
+
+    def touch(self) -> None:
+        self._request._seen = time.monotonic()
+
+    @property
+    def keeps_best_weights(self) -> bool:
+        """Whether stop(keep_best=True) can put the best epoch's weights back (nnlab.train.BEST_WEIGHTS_MAX_PARAMS)."""
+        trainer = self._trainer
+        return trainer is not None and trainer.keeps_best_weights
+
+    def stop(self, keep_best: bool = False) -> None:
+        """End this run within one batch (in a race or sweep, the others go on); `keep_best`: test
+        and save the weights of the epoch with the lowest validation loss instead of the last.
+        Work nobody watches ends as abandoned."""
+        with self._stopping:
+            trainer = self._trainer
+            if trainer is not None:  # first: the signal alone would end it as a plain Stop
+                self._stop_trainer(trainer, keep_best)
+            self.stop_signal.set()  # a run not begun yet ends before it trains
+        if self._group is None:
+            self._scheduler.cancel(self)
+
+    def _stop_trainer(self, trainer, keep_best: bool) -> None:
+        if self._request.abandoned:
+            trainer.stop(Status.ABANDONED, (f"Stopped: nobody watched this run for {self._abandon_time()} (the page "
+                                            f"was closed); its {len(trainer.history)} epochs are kept."))
+        else:
+            trainer.stop(keep_best=keep_best)
+
+    def queue_position(self) -> int | None:
+        return self._request._scheduler.position(self._request)
+
+    def wait_estimate(self) -> float | None:
+        return self._request._scheduler.wait_estimate(self._request)
+
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.time()) - self.started
+
+    def eta(self) -> float | None:
+        """Seconds left: the epochs to go at the average epoch time so far."""
+        if self.done or not self.history:
+            return None
+        per_epoch = sum(row["seconds"] for row in self.history) / len(self.history)
+        epoch, batches_done, batches = self.progress
+        into_current = batches_done / batches if batches and epoch > len(self.history) else 0.0
+        return per_epoch * (self.config.epochs - len(self.history) - into_current)
+
+    def set_learning_rate(self, rate: float) -> None:
+        """Train at `rate` from now on, replacing any schedule (nnlab.train.Trainer.set_learning_rate);
+        a UserError if the rate is out of range or the run is not training."""
+        trainer = self._trainer
+        if trainer is None or self.status != Status.RUNNING:
+            raise UserError("This run is not training now: the learning rate can be changed while it trains.")
+        trainer.set_learning_rate(rate)
+
+    # --- step mode: pause, one batch, one epoch, resume (nnlab.train.Trainer) --------------------
+
+    @property
+    def paused(self) -> bool:
+        trainer = self._trainer
+        return trainer.paused if trainer is not None else self._pause_first and not self.done
+
+    @property
+    def holding(self) -> bool:
+        """Paused and waiting for a step: the step buttons act (before, the run is queued or compiling)."""
+        trainer = self._trainer
+        return trainer is not None and trainer.holding
+
+    @property
+    def partial(self) -> dict:
+        """The epoch in progress so far (batch, batches, loss and metric means), while paused mid-epoch."""
+        trainer = self._trainer
+        return dict(trainer.partial) if trainer is not None else {}
+
+    def pause_limit(self) -> float:
+        """Seconds this run may stay paused in all: shorter while another visitor waits for a slot."""
+        return MAX_PAUSE_WAITED_SECONDS if self._request._scheduler.waiting() else MAX_PAUSE_SECONDS
+
+    def paused_seconds(self) -> float:
+        trainer = self._trainer
+        return trainer.paused_seconds() if trainer is not None else 0.0
+
+    def pause(self) -> None:
+        with self._stopping:
+            trainer = self._trainer
+            if trainer is None:
+                self._pause_first = not self.done
+            else:
+                trainer.pause()
+
+    def resume(self) -> None:
+        with self._stopping:
+            self._pause_first = False
+            if self._trainer is not None:
+                self._trainer.resume()
+
+    def step_batch(self) -> None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.step_batch()
+
+    def step_epoch(self) -> None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.step_epoch()
+
+    def _train(self) -> None:
+        if self._begin():
+            while self._epoch():
+                pass
+            if self.status != Status.FAILED:  # a failed epoch has ended the run and said why
+                self._end()
+
+    # --- the steps a race or sweep drives ---------------------------------------------------------
+
+    def _measure(self) -> tuple[RunConfig, int, int, int, int, int]:
+        """Load the data (cached by the page): (config, training examples, parameters, validation
+        and test examples, points of the inside views' grid), what the compute budget counts."""
+        from nnlab.training.inside import GRID, is_plane
+
+        if self.dataset is None:
+            self.dataset = self._load(self.config)
+        data = self.dataset
+        specs = layer_specs(self.config, data.n_features, data.n_outputs, data.task)
+        return (self.config, data.n_train, count_params(specs), data.n_val, data.size("test"),
+                GRID * GRID if is_plane(data) else 0)
+
+    def _begin(self) -> bool:
+        """Build the trainer and the run's folder; False if the run ends here."""
+        if self.stop_signal.is_set():
+            self._end_unbegun()
+            return False
+        self.status, self.started = Status.RUNNING, time.time()
+        try:
+            from nnlab.training.train import Trainer  # TensorFlow loads here, in the job's thread
+
+            trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
+                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit)
+            with self._stopping:
+                self._trainer = trainer
+                self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read
+                if self._pause_first:
+                    trainer.pause()
+                    self._pause_first = False
+                if self.stop_signal.is_set():  # a Stop came while the trainer was built: end it as that Stop says
+                    self._stop_trainer(trainer, keep_best=False)
+            if self._store is not None:
+                try:
+                    self.run_id = self._store.create(
+                        self.config, dataset_title=self.dataset.title, task=self.dataset.task,
+                        params=self._trainer.model.count_params(), label=self.label)
+                except STORE_ERRORS as error:  # the run is worth more than its record: train it unsaved
+                    self.warnings.append(f"This run is not being saved ({_reason(error)}); it trains all the same, "
+                                         f"but it will not be in Runs.")
+            return True
+        except Exception as error:  # noqa: BLE001 - a job must end with a status, never hang "running"
+            self._fail_with(error)
+            return False
+
+    def _epoch(self) -> bool:
+        """Train one epoch; True while epochs are left."""
+        try:
+            trainer = self._trainer
+            row = trainer.run_epoch()
+            if row is not None:
+                self.history.append(row)
+                now = time.monotonic()
+                if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
+                    self._save_history()
+                    self._saved_at = time.monotonic()
+                if now - self._looked_at >= SNAPSHOT_SECONDS or trainer.done or trainer.paused:
+                    self._look(trainer.model, row["epoch"], 0)
+            return not trainer.done
+        except Exception as error:  # noqa: BLE001
+            self._fail_with(error)
+            return False
+
+    def _end(self) -> None:
+        """Test evaluation and verdict, the run saved; the job's status is set last (pages treat
+        the job as done from then on)."""
+        from nnlab.verdict.predictions import predict
+
+        try:
+            result = self._trainer.finish()
+            status, message = result.status, result.message
+            if self.run_id:
+                status, message = self._save_end(result)
+            if result.history:
+                self.predictions = predict(result.model, self.dataset)
+                self._look(result.model, len(result.history), 0)  # as tested: a Stop may have restored the best epoch
+            self.result, self.message, self._trainer = result, message, None
+            self.finished = time.time()
+            self.status = status
+        except Exception as error:  # noqa: BLE001
+            self._fail_with(error)
+
+    def _end_unbegun(self) -> None:
+        """A run that never got to train: dropped from the queue or stopped before its turn."""
+        if self.done or self.status == Status.RUNNING:
+            return
+        if self._request.abandoned:
+            self.status, self.message = Status.ABANDONED, (
+                f"Dropped from the queue: nobody watched this run for {self._abandon_time()} "
+                f"(the page was closed).")
+        else:
+            self.status, self.message = Status.STOPPED, "Stopped before training began."
+
+    def _abandon_time(self) -> str:
+        return f"{self._request.abandon_seconds:g} s"
+
+    def _beat(self) -> None:
+        if self.run_id and self.status == Status.RUNNING:
+            self._store.beat(self.run_id)
+
+    def _on_progress(self, epoch: int, done: int, total: int) -> None:
+        self.progress = (epoch, done, total)
+
+    def _on_pause(self, epoch: int, batch: int) -> None:
+        """Step mode holds: show the network as it is now and keep the epochs so far (the throttled
+        snapshot and save may be behind)."""
+        self.progress = (epoch, batch, self.progress[2])
+        self._look(self._trainer.model, epoch if batch else epoch - 1, batch)
+        if self.run_id:
+            self._save_history()
+
+    def _look(self, model, epoch: int, batch: int) -> None:
+        """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""
+        from nnlab.training.inside import snapshot
+
+        self._looked_at = time.monotonic()
+        try:
+            if self._snapshot:
+                self.snapshot = self._snapshot(model, self.dataset)
+            self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+        except Exception:  # noqa: BLE001 - a view that cannot be drawn must not end the training
+            log.exception("a snapshot of the network failed; training goes on")
+
+    def _rows_to_save(self, history: list[dict] | None = None) -> list[dict]:
+        """The history rows as the store keeps them: each with its layers' statistics under "layers"."""
+        by_epoch: dict[int, list] = {}
+        for stats in self.layer_stats:
+            by_epoch.setdefault(stats["epoch"], []).append({k: v for k, v in stats.items() if k != "epoch"})
+        return [{**row, "layers": by_epoch.get(row["epoch"], [])} for row in (history or self.history)]
+
+    def _save_history(self) -> None:
+        """Save the epochs so far. Trouble with the disk or the database must not end the training:
+        note it and carry on; the epochs stay in memory and the next save that works writes them all."""
+        rows = self._rows_to_save()
+        try:
+            self._store.save_history(self.run_id, rows)
+        except STORE_ERRORS as error:
+            note = f"Could not save the run ({_reason(error)}); training continues unsaved."
+            if note not in self.warnings:
+                self.warnings.append(note)
+            return
+        self._saved_epochs = len(rows)
+        self._saved_again()
+
+    def _saved_again(self) -> None:
+        """A save worked after some failed: the warnings say it is all saved now."""
+        troubles = [w for w in self.warnings if w.startswith(("Could not save the run", "The database is not"))]
+        if troubles:
+            self.warnings[:] = [w for w in self.warnings if w not in troubles]
+            self.warnings.append("Saving failed for a while; the epochs trained meanwhile have been saved since.")
+
+    def _save_end(self, result) -> tuple[Status, str]:
+        """Save the run's end (figures, every epoch, the model), trying again for SAVE_RETRY_SECONDS
+        while the database is away; then, if it is still away, end the run as not saved, saying
+        how much of it is in Runs. Never says "saved" of what was not."""
+        deadline, pause, reason = time.monotonic() + SAVE_RETRY_SECONDS, 0.5, ""
+        while True:
+            try:
+                message = self._store.finish(
+                    self.run_id, status=result.status, message=result.message, test=result.test,
+                    verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
+                    model=result.model if self._keep_model else None)
+                self._saved_epochs = len(result.history)
+                self._saved_again()
+                return result.status, message or result.message  # it says if the model was not kept
+            except STORE_ERRORS as error:
+                reason = _reason(error)
+            if time.monotonic() + pause > deadline:
+                break
+            note = (f"The database is not answering ({reason}): trying again to save this run's end, "
+                    f"for up to {SAVE_RETRY_SECONDS:g} s…")
+            if note not in self.warnings:
+                self.warnings.append(note)
+            threading.Event().wait(pause)
+            pause = min(2 * pause, 10.0)
+        epochs = len(result.history)
+        kept = (f"{self._saved_epochs} of its {epochs} epochs were saved as it trained" if self._saved_epochs
+                else "none of its epochs could be saved")
+        message = (f"{result.message} Not saved: the end of this run could not be saved ({reason}; tried for "
+                   f"{SAVE_RETRY_SECONDS:g} s): {kept}. Its figures are shown here only, until you leave this "
+                   "page; free some space or check the database, then train it again to keep it.")
+        self.warnings[:] = [w for w in self.warnings if not w.startswith("The database is not answering")]
+        if self._store.mark_failed(self.run_id, message):
+            return Status.FAILED, message
+        return Status.INTERRUPTED, message  # as Runs will show it: running, with a heartbeat that stopped
+
+    def _fail_with(self, error: Exception) -> None:
+        if isinstance(error, UserError):
+            self._fail(str(error))
+        else:
+            log.error("training job failed", exc_info=error)
+            # The error text can name server files: it goes to the log, the visitor gets its kind.
+            self._fail(f"Training failed unexpectedly ({type(error).__name__}); the details are in the server's log.")
+
+    def _fail(self, message: str) -> None:
+        if self._trainer is not None:
+            self._trainer.stop(Status.FAILED, message)  # lets go of the Stop signal
+        self.finished, self._trainer = time.time(), None
+        if self.run_id:
+            self._store.mark_failed(self.run_id, message)
+        self.status, self.message = Status.FAILED, message
+
+
+class _Group(SlotWork):
+    """Several TrainingJobs of one owner as one request."""
+
+    def __init__(self, jobs: list[TrainingJob], *, scheduler: Scheduler | None = None,
+                 abandon_seconds: float | None = None):
+        owners = {job.owner for job in jobs}
+        if len(owners) > 1:
+            raise ValueError(f"the runs of one {type(self).__name__} belong to one visitor, got {sorted(owners)}")
+        super().__init__(owners.pop() if owners else "", scheduler, abandon_seconds)
+        self.jobs = jobs
+        for job in jobs:
+            job._group = self
+
+    @property
+    def members(self) -> list[TrainingJob]:
+        return self.jobs
+
+    def stop(self) -> None:
+        """End every run within one batch, each with its own status (stopped, or abandoned)."""
+        for job in self.jobs:
+            job.stop()
+        self._scheduler.cancel(self)
+
+
+class RaceJob(_Group):
+    """2–4 runs trained in one thread on one slot, round-robin epoch by epoch (A's epoch 1, B's
+    epoch 1, A's epoch 2 …), so their curves grow together; each is saved as its own run."""
+
+    def _train(self) -> None:
+        racing = [job for job in self.jobs if job._begin()]
+        while racing:
+            for job in list(racing):
+                if not job._epoch():
+                    racing.remove(job)
+                    if not job.done:
+                        job._end()
+
+
+class SweepJob(_Group):
+    """Several runs one after another on one slot (a one-knob sweep); Stop ends the current run
+    and the ones not begun end at once as stopped."""
+
+    def _train(self) -> None:
+        for job in self.jobs:
+            job._train()
+
+
+def run_in_progress(owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:
+    """The run of its own (not a race's or a sweep's) that `owner` has queued or training: a page that
+    lost its session (the tab was closed or reloaded) finds it again. By its owner only — the visitor's
+    browser — never by workspace: a workspace may be shared (localhost, NNLAB_RUNS=shared), and a page
+    must not take over, hold or stop somebody else's run."""
+    if not owner:
+        return None
+    for request in (scheduler or SCHEDULER).requests():
+        if isinstance(request, TrainingJob) and not request.done and not request.abandoned and request.owner == owner:
+            return request
+    return None
+
+
+def _reason(error: Exception) -> str:
+    return getattr(error, "strerror", None) or str(error)

@@ -1,0 +1,158 @@
+"""One request to the scheduler, watched: the part every kind of training job shares.
+
+A piece of work (one run, a race, a sweep) waits its turn for one training slot and trains in a
+daemon thread. While it lives, a watcher thread beats the heartbeat of its running runs and stops it
+if the page that showed it is gone: pages call touch() on every poll, and work nobody touched for
+NNLAB_ABANDON_SECONDS is stopped within one batch (or leaves the queue) as abandoned, its epochs kept.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from nnlab.training import budget
+from nnlab.core import environment
+from nnlab.serving import process_memory
+from nnlab.core.errors import UserError
+from nnlab.store.runs import HEARTBEAT_SECONDS
+from nnlab.serving.scheduler import SCHEDULER, Scheduler
+
+if TYPE_CHECKING:
+    from nnlab.serving.jobs import TrainingJob
+
+
+def abandon_seconds_from_environment() -> float:
+    """NNLAB_ABANDON_SECONDS: how long work may go unwatched before it is stopped (default 60)."""
+    return environment.number("NNLAB_ABANDON_SECONDS", 60, inclusive=False, what="a number of seconds above 0")
+
+
+ABANDON_SECONDS = abandon_seconds_from_environment()
+process_memory.limit_arenas()  # before the training threads make theirs (nnlab/process_memory.py)
+
+
+class SlotWork:
+    """Work that takes one place in the scheduler's queue and then one slot, trained by `_train` in
+    a daemon thread. Subclasses say which TrainingJobs it is made of (`members`)."""
+
+    def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
+        self.owner = owner
+        self._scheduler = scheduler or SCHEDULER
+        self.abandon_seconds = ABANDON_SECONDS if abandon_seconds is None else abandon_seconds
+        self._seen = time.monotonic()
+        self.abandoned = False
+        self._queued = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def members(self) -> list[TrainingJob]:
+        raise NotImplementedError
+
+    @property
+    def done(self) -> bool:
+        return all(job.done for job in self.members)
+
+    def touch(self) -> None:
+        """The page still shows this work: call on every poll and rerun."""
+        self._seen = time.monotonic()
+
+    def stop(self) -> None:
+        """End every run within one batch; work still queued leaves the queue at once."""
+        for job in self.members:
+            job.stop_signal.set()
+        self._scheduler.cancel(self)
+
+    def queue_position(self) -> int | None:
+        """1 = next to train; None once training (or finished)."""
+        return self._scheduler.position(self)
+
+    def wait_estimate(self) -> float | None:
+        """Seconds until it should get a slot, or None if not queued or not known yet."""
+        return self._scheduler.wait_estimate(self)
+
+    def eta(self) -> float | None:
+        """Seconds left: each unfinished run's epochs to go at the average epoch time so far."""
+        seconds = [row["seconds"] for job in self.members for row in job.history]
+        if not seconds:
+            return None
+        per_epoch = sum(seconds) / len(seconds)
+        return sum(job.eta() if job.history else per_epoch * job.config.epochs
+                   for job in self.members if not job.done)
+
+    def start(self):
+        """Check and queue the work here (a UserError if refused), then train in a new thread."""
+        try:
+            self._queue_up()
+        except UserError:
+            raise
+        except Exception as error:  # noqa: BLE001 - shown as the job's failure, never a crashed page
+            self._fail_all(error)
+            return self
+        try:
+            self._thread = threading.Thread(target=self.run, name=f"nnlab-{type(self).__name__}-{id(self):x}",
+                                            daemon=True)
+            self._thread.start()
+        except BaseException:
+            self._scheduler.release(self)
+            raise
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        """Wait for a slot and train, in the calling thread (start() calls it in a new one)."""
+        if not self._queued:
+            try:
+                self._queue_up()
+            except Exception as error:  # noqa: BLE001 - a job must end with a status, never hang "queued"
+                self._fail_all(error)
+                return
+        finished = threading.Event()
+        watcher = threading.Thread(target=self._watch, args=(finished,), name=f"nnlab-watch-{id(self):x}", daemon=True)
+        watcher.start()
+        try:
+            if self._scheduler.acquire(self):
+                self._train()
+        finally:
+            self._scheduler.release(self)
+            for job in self.members:
+                job._end_unbegun()
+            finished.set()
+            watcher.join()
+            process_memory.give_back()  # what the training freed goes back to the system, not to an arena
+
+    def _queue_up(self) -> None:
+        """Check the runs (their data, the compute budget they share), then take a place in the
+        queue; watched from now on."""
+        budget.check_together([job._measure() for job in self.members])
+        self._scheduler.enqueue(self)
+        self._queued = True
+        self.touch()
+
+    def _train(self) -> None:
+        raise NotImplementedError
+
+    def _watch(self, finished: threading.Event) -> None:
+        """Until the work ends: stop it if nobody watches, and beat the running runs' hearts.
+        Unwatched time is counted in ticks, not read off the clock: while a compile holds the
+        interpreter for seconds, pages cannot touch, yet they have not gone."""
+        tick = max(0.01, min(HEARTBEAT_SECONDS, self.abandon_seconds / 10))
+        seen, unwatched, next_beat = self._seen, 0.0, 0.0
+        while not finished.wait(tick):
+            if self._seen != seen:
+                seen, unwatched = self._seen, 0.0
+            else:
+                unwatched += tick
+            if not self.abandoned and unwatched > self.abandon_seconds:
+                self.abandoned = True
+                self.stop()
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
+                for job in self.members:
+                    job._beat()
+
+    def _fail_all(self, error: Exception) -> None:
+        for job in self.members:
+            job._fail_with(error)

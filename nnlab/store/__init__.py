@@ -1,0 +1,13 @@
+"""Keeping runs: the one database, its tables and migrations, the run store, a deployment's
+visitors, runs as tables and names, and the import of an older nnlab's run folders.
+
+    database       the database URL (SQLite by default, PostgreSQL for a class) and its engines
+    runs           RunStore: one workspace's runs, epoch by epoch, with a heartbeat (open_store)
+    visitors       a deployment's visitors (hashed cookies) and their transfer codes
+    table          saved runs as tables (Runs, Compare)
+    names          a run's name from what makes it different
+    folder_import  runs an older nnlab kept as folders, imported once
+    (own: schema, record, cache, files)
+
+Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
+__all__ = ['database', 'runs', 'visitors', 'table', 'names', 'folder_import']

@@ -1,0 +1,121 @@
+"""The run store's tables, and the migrations that bring any older store up to this version.
+
+Versioned by a one-row table (`nnlab_schema`) and a list of numbered steps, rather than Alembic: the
+schema is four tables, a step is a few lines, and every process that opens a store can bring it up to
+date itself (under a lock, so two servers starting at once migrate it once). Table names start with
+`nnlab_`, so Optuna's tables (its studies live in the same database) never collide with them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (Boolean, Column, Connection, Engine, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        String, Table, Text, inspect, select, text)
+
+from nnlab.store.database import StoreUnavailable, writing
+
+metadata = MetaData()
+
+schema_version = Table("nnlab_schema", metadata, Column("version", Integer, nullable=False))
+
+runs = Table(
+    "nnlab_runs", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace", String(64), nullable=False),
+    Column("created", String(40), nullable=False),  # ISO time in UTC: sorts as text
+    Column("updated", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("label", String(200), nullable=False, default=""),
+    Column("heartbeat", Float, nullable=False),  # Unix time of the trainer's last sign of life
+    Column("has_model", Boolean, nullable=False, default=False),
+    Column("meta", Text, nullable=False),  # JSON: settings, test figures, verdict, message, timing, best epoch
+    Index("nnlab_runs_by_workspace", "workspace", "created"),
+)
+
+epochs = Table(
+    "nnlab_epochs", metadata,
+    Column("run_id", String(40), ForeignKey("nnlab_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("epoch", Integer, primary_key=True),
+    Column("metrics", Text, nullable=False),  # JSON object of the epoch's figures
+)
+
+models = Table(
+    "nnlab_models", metadata,
+    Column("run_id", String(40), ForeignKey("nnlab_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("data", LargeBinary, nullable=False),  # the .keras file's bytes: survives a restart of the app
+)
+
+# Run folders an old nnlab left that could not be imported, shown on the Runs page until deleted.
+import_damage = Table(
+    "nnlab_import_damage", metadata,
+    Column("workspace", String(64), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("reason", Text, nullable=False),
+)
+
+imports = Table(  # which old runs folders were imported, so it happens once
+    "nnlab_imports", metadata,
+    Column("folder", String(500), primary_key=True),
+    Column("imported", String(40), nullable=False),
+    Column("runs", Integer, nullable=False),
+)
+
+
+# On a deployment a visitor is their browser's cookie (nnlab/store/visitors.py). A browser that entered a
+# transfer code shows another device's workspace: this maps it there. Keyed by the cookie's hash, so
+# the database never holds the bearer secret itself.
+visitors = Table(
+    "nnlab_visitors", metadata,
+    Column("visitor", String(64), primary_key=True),  # sha256 of the visitor cookie, hex
+    Column("workspace", String(64), nullable=False),
+    Column("since", String(40), nullable=False),
+)
+
+transfer_codes = Table(  # one-time codes that move a workspace to another device, until they expire
+    "nnlab_transfer_codes", metadata,
+    Column("code", String(64), primary_key=True),  # sha256 of the code, hex
+    Column("workspace", String(64), nullable=False, unique=True),  # one live code per workspace
+    Column("expires", Float, nullable=False),  # Unix time
+)
+
+
+def _create_first_tables(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[runs, epochs, models, import_damage, imports])
+
+
+def _create_visitor_tables(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[visitors, transfer_codes])  # checkfirst: only where missing
+
+
+# Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
+# tables as `metadata` declares them now, so a fresh store already has any later column: a later
+# column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
+# `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables]
+VERSION = len(MIGRATIONS)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the store to VERSION; a StoreUnavailable if it was made by a newer nnlab."""
+    with writing(engine) as connection:
+        _lock(connection)
+        if not inspect(connection).has_table(schema_version.name):
+            schema_version.create(connection)
+        found = connection.execute(select(schema_version.c.version)).scalar()
+        if found is None:
+            connection.execute(schema_version.insert().values(version=0))
+            found = 0
+        if found > VERSION:
+            raise StoreUnavailable(f"this database holds runs of a newer nnlab (store version {found}; this nnlab "
+                                   f"reads up to {VERSION}): upgrade nnlab to use it")
+        for step in MIGRATIONS[found:]:
+            step(connection)
+        if found < VERSION:
+            connection.execute(schema_version.update().values(version=VERSION))
+
+
+def _lock(connection: Connection) -> None:
+    """One migrating process at a time: on PostgreSQL a transaction-scoped advisory lock (SQLite's
+    write transaction is one already)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(4242420011)"))

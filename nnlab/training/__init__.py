@@ -1,0 +1,14 @@
+"""Training one network: the compiled loop (Trainer), the Keras model and its layers, Stop,
+the compute budget of a run, the learning-rate finder and the views of the network's inside.
+
+    train         Trainer (one epoch at a time, step mode, learning-rate changes) and train()
+    architecture  layers and parameter counts, without TensorFlow
+    model         the Keras model built from them
+    stop_signal   StopSignal: reaches into the compiled loop
+    budget        the compute budget of one run, every pass counted
+    lr_finder     the learning-rate range test
+    inside        snapshots of the network between epochs (first-layer weights, neuron maps)
+    (own: dataset_tensors, early_stopping)
+
+Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
+__all__ = ['train', 'architecture', 'model', 'stop_signal', 'budget', 'lr_finder', 'inside']
