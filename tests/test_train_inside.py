@@ -27,7 +27,7 @@ def _tape_norms(trainer):
     x, y = DATASET_TENSORS.sample(trainer.dataset, "one_hot", STATS_SAMPLE)
     kernels = [layer.kernel for layer in trainer.model.layers if hasattr(layer, "kernel")]
     with tf.GradientTape() as tape:
-        loss = trainer._loss_fn(y, trainer.model(x, training=False)) + tf.add_n(trainer.model.losses)
+        loss = trainer.step.loss_fn(y, trainer.model(x, training=False)) + tf.add_n(trainer.model.losses)
     return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)], kernels
 
 
