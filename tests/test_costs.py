@@ -26,7 +26,7 @@ HOG = RunConfig(dataset="digits", hidden=(256, 256), train_size=10, validation_f
 
 def test_a_run_whose_validation_passes_are_over_the_budget_is_refused(monkeypatch):
     job = TrainingJob(HOG, load_dataset, owner="hog", scheduler=Scheduler(1))
-    config, n_train, params, n_val, n_test, _ = job._measure()
+    config, n_train, params, n_val, n_test, _ = job.measure()
     training_only = HOG.epochs * (n_train * params + 1_000_000)
     monkeypatch.setenv("NNLAB_MAX_COMPUTE", str(10 * training_only))  # ten times what its training alone needs
     with pytest.raises(UserError, match=r"validation .* a smaller validation_fraction \(each epoch checks "

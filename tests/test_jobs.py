@@ -88,7 +88,7 @@ def test_a_run_over_the_compute_budget_is_refused_before_it_queues(monkeypatch):
 
 
 def test_a_sweep_is_refused_when_its_runs_together_are_over_the_budget(monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", str(2.5 * budget.cost(*TrainingJob(TINY, load_dataset)._measure())))
+    monkeypatch.setenv("NNLAB_MAX_COMPUTE", str(2.5 * budget.cost(*TrainingJob(TINY, load_dataset).measure())))
     scheduler = Scheduler(1)
     with pytest.raises(UserError, match="These 3 runs need"):
         SweepJob([TrainingJob(TINY, load_dataset, owner="alice") for _ in range(3)], scheduler=scheduler).start()

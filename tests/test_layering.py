@@ -15,9 +15,6 @@ PACKAGE = ROOT / "nnlab"
 # Bottom to top: a package may import its own modules and those of the packages before it.
 LAYERS = ["core", "data", "config", "verdict", "training", "store", "search", "serving", "export", "charts",
           "concepts", "lessons", "cli", "ui"]
-# The one circle left: a job and its watched slot request call each other. The public Protocol
-# between the queue and the work (issue 23, the other half) removes it; then delete this line.
-ALLOWED_CIRCLE_EDGE = ("nnlab.serving.slot_work", "nnlab.serving.jobs")
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -126,15 +123,7 @@ def test_pages_import_nnlab_only_through_the_faces():
 
 
 def test_no_module_imports_itself_back_through_others():
-    graph = import_graph()
-    importer, target = ALLOWED_CIRCLE_EDGE
-    graph[importer] = graph[importer] - {target}
-    assert find_circle(graph) is None
-
-
-def test_the_allowance_names_an_import_that_exists():
-    importer, target = ALLOWED_CIRCLE_EDGE
-    assert target in import_graph()[importer]  # gone? then delete ALLOWED_CIRCLE_EDGE
+    assert find_circle(import_graph()) is None
 
 
 def test_an_import_hidden_in_a_function_or_for_type_checking_still_counts(tmp_path):

@@ -72,7 +72,7 @@ def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, n
     return x, (x + jitter).sum(axis=1) / 10.0
 
 
-_BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], dtype=float)
+BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], dtype=float)
 
 
 def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +80,8 @@ def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndar
     radius = 6.0
     x = rng.uniform(-radius, radius, (n, 2))
     shifted = x + rng.uniform(-radius, radius, (n, 2)) * noise
-    distance = np.linalg.norm(shifted[:, None, :] - _BUMPS[None, :, :2], axis=2)
-    values = _BUMPS[None, :, 2] * np.clip(1.0 - distance / 2.0, 0.0, 1.0)
+    distance = np.linalg.norm(shifted[:, None, :] - BUMPS[None, :, :2], axis=2)
+    values = BUMPS[None, :, 2] * np.clip(1.0 - distance / 2.0, 0.0, 1.0)
     strongest = np.abs(values).argmax(axis=1)
     return x, values[np.arange(n), strongest]
 

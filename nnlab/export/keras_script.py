@@ -218,7 +218,7 @@ def _synthetic_data(config: RunConfig, classify: bool) -> str:
         generator = synthetic.GENERATORS[name]
         source = inspect.getsource(generator).rstrip()
         if name == "multi_gauss":  # its bumps are a constant of the module
-            source = f"_BUMPS = np.array({synthetic._BUMPS.tolist()!r})\n\n\n" + source
+            source = f"BUMPS = np.array({synthetic.BUMPS.tolist()!r})\n\n\n" + source
         call = generator.__name__
     lines = [f"# The {DATASETS[name].title} set, generated as nnlab does (nnlab/synthetic.py).", source, "",
              f"x, y = {call}({config.samples}, {config.noise!r}, np.random.default_rng(SEED))  # points, noise",

@@ -95,7 +95,14 @@ class TrainingJob(SlotWork):
         return self._group or self
 
     def touch(self) -> None:
-        self._request._seen = time.monotonic()
+        if self._group is not None:
+            self._group.touch()
+        else:
+            super().touch()
+
+    def set_group(self, group: SlotWork) -> None:
+        """This run is one of `group`'s (a race, sweep or search): the group is the request."""
+        self._group = group
 
     @property
     def keeps_best_weights(self) -> bool:
@@ -123,10 +130,10 @@ class TrainingJob(SlotWork):
             trainer.stop(keep_best=keep_best)
 
     def queue_position(self) -> int | None:
-        return self._request._scheduler.position(self._request)
+        return super().queue_position() if self._group is None else self._group.queue_position()
 
     def wait_estimate(self) -> float | None:
-        return self._request._scheduler.wait_estimate(self._request)
+        return super().wait_estimate() if self._group is None else self._group.wait_estimate()
 
     def elapsed(self) -> float:
         if self.started is None:
@@ -171,7 +178,7 @@ class TrainingJob(SlotWork):
 
     def pause_limit(self) -> float:
         """Seconds this run may stay paused in all: shorter while another visitor waits for a slot."""
-        return MAX_PAUSE_WAITED_SECONDS if self._request._scheduler.waiting() else MAX_PAUSE_SECONDS
+        return MAX_PAUSE_WAITED_SECONDS if self._request.others_waiting() else MAX_PAUSE_SECONDS
 
     def paused_seconds(self) -> float:
         trainer = self._trainer
@@ -202,15 +209,15 @@ class TrainingJob(SlotWork):
             trainer.step_epoch()
 
     def _train(self) -> None:
-        if self._begin():
-            while self._epoch():
+        if self.begin():
+            while self.train_epoch():
                 pass
             if self.status != Status.FAILED:  # a failed epoch has ended the run and said why
-                self._end()
+                self.end()
 
-    # --- the steps a race or sweep drives ---------------------------------------------------------
+    # --- the steps a race, sweep or search drives (slot_work.SlotRun) ----------------------------
 
-    def _measure(self) -> tuple[RunConfig, int, int, int, int, int]:
+    def measure(self) -> tuple[RunConfig, int, int, int, int, int]:
         """Load the data (cached by the page): (config, training examples, parameters, validation
         and test examples, points of the inside views' grid), what the compute budget counts."""
         from nnlab.training.inside import GRID, is_plane
@@ -222,10 +229,10 @@ class TrainingJob(SlotWork):
         return (self.config, data.n_train, count_params(specs), data.n_val, data.size("test"),
                 GRID * GRID if is_plane(data) else 0)
 
-    def _begin(self) -> bool:
+    def begin(self) -> bool:
         """Build the trainer and the run's folder; False if the run ends here."""
         if self.stop_signal.is_set():
-            self._end_unbegun()
+            self.end_unbegun()
             return False
         self.status, self.started = Status.RUNNING, time.time()
         try:
@@ -251,10 +258,10 @@ class TrainingJob(SlotWork):
                                          f"but it will not be in Runs.")
             return True
         except Exception as error:  # noqa: BLE001 - a job must end with a status, never hang "running"
-            self._fail_with(error)
+            self.fail_with(error)
             return False
 
-    def _epoch(self) -> bool:
+    def train_epoch(self) -> bool:
         """Train one epoch; True while epochs are left."""
         try:
             trainer = self._trainer
@@ -269,10 +276,17 @@ class TrainingJob(SlotWork):
                     self._look(trainer.model, row["epoch"], 0)
             return not trainer.done
         except Exception as error:  # noqa: BLE001
-            self._fail_with(error)
+            self.fail_with(error)
             return False
 
-    def _end(self) -> None:
+    def stop_as(self, status: Status, message: str) -> None:
+        """End the training now for the driving work's reason (a pruned trial, time up, its study
+        lost), its epochs kept; end() then finishes the run."""
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.stop(status, message)
+
+    def end(self) -> None:
         """Test evaluation and verdict, the run saved; the job's status is set last (pages treat
         the job as done from then on)."""
         from nnlab.verdict.predictions import predict
@@ -289,9 +303,9 @@ class TrainingJob(SlotWork):
             self.finished = time.time()
             self.status = status
         except Exception as error:  # noqa: BLE001
-            self._fail_with(error)
+            self.fail_with(error)
 
-    def _end_unbegun(self) -> None:
+    def end_unbegun(self) -> None:
         """A run that never got to train: dropped from the queue or stopped before its turn."""
         if self.done or self.status == Status.RUNNING:
             return
@@ -305,7 +319,7 @@ class TrainingJob(SlotWork):
     def _abandon_time(self) -> str:
         return f"{self._request.abandon_seconds:g} s"
 
-    def _beat(self) -> None:
+    def beat(self) -> None:
         if self.run_id and self.status == Status.RUNNING:
             self._store.beat(self.run_id)
 
@@ -395,7 +409,7 @@ class TrainingJob(SlotWork):
             return Status.FAILED, message
         return Status.INTERRUPTED, message  # as Runs will show it: running, with a heartbeat that stopped
 
-    def _fail_with(self, error: Exception) -> None:
+    def fail_with(self, error: Exception) -> None:
         if isinstance(error, UserError):
             self._fail(str(error))
         else:
@@ -423,7 +437,7 @@ class _Group(SlotWork):
         super().__init__(owners.pop() if owners else "", scheduler, abandon_seconds)
         self.jobs = jobs
         for job in jobs:
-            job._group = self
+            job.set_group(self)
 
     @property
     def members(self) -> list[TrainingJob]:
@@ -441,13 +455,13 @@ class RaceJob(_Group):
     epoch 1, A's epoch 2 …), so their curves grow together; each is saved as its own run."""
 
     def _train(self) -> None:
-        racing = [job for job in self.jobs if job._begin()]
+        racing = [job for job in self.jobs if job.begin()]
         while racing:
             for job in list(racing):
-                if not job._epoch():
+                if not job.train_epoch():
                     racing.remove(job)
                     if not job.done:
-                        job._end()
+                        job.end()
 
 
 class SweepJob(_Group):

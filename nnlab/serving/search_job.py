@@ -115,7 +115,7 @@ class SearchJob(SweepJob):
         """Load the data, check that the costliest trial the space allows fits the compute budget,
         open the study (a UserError for a database that cannot be used), then queue."""
         probe = TrainingJob(largest(self.plan.base, self.plan.space), self._load)
-        measured = probe._measure()
+        measured = probe.measure()
         if self._page_limits:
             try:
                 budget.check(*measured)
@@ -152,20 +152,20 @@ class SearchJob(SweepJob):
         store = _TaggedStore(self._store, {"study": self.name, "trial": trial.number}) if self._store else None
         job = TrainingJob(config_for(self.plan.base, params), self._load, store=store,
                           label=trial_label(self.key, trial.number), keep_model=False, owner=self.owner)
-        job._group = self
+        job.set_group(self)
         self.jobs.append(job)
         try:
-            job._measure()
-            if job._begin():
+            job.measure()
+            if job.begin():
                 if job.run_id:
                     trial.set_user_attr("run_id", job.run_id)
                 self._epochs(trial, job, deadline)
         finally:
-            if job._trainer is not None and job.status == Status.RUNNING:  # the study's database failed mid-trial
-                job._trainer.stop(Status.FAILED, f"The search ended during this trial (its study could not be "
-                                                 f"saved); its {len(job.history)} epochs are kept.")
-                job._end()
-            job._end_unbegun()
+            if job.status == Status.RUNNING:  # the study's database failed mid-trial
+                job.stop_as(Status.FAILED, f"The search ended during this trial (its study could not be "
+                                           f"saved); its {len(job.history)} epochs are kept.")
+                job.end()
+            job.end_unbegun()
         self._tell(trial, job, params)
         job.predictions = None  # a search keeps many trials: let go of what the page does not show
         if job.result is not None:
@@ -175,24 +175,24 @@ class SearchJob(SweepJob):
         """Train epoch after epoch, reporting each; the pruner or the time limit may end it early."""
         while True:
             before = len(job.history)
-            going = job._epoch()
+            going = job.train_epoch()
             if len(job.history) > before:
                 epoch, value = len(job.history), job.history[-1].get(self.objective.column)
                 if isinstance(value, (int, float)) and math.isfinite(value):  # NaN once diverged: nothing to compare
                     guarded(self.url, lambda: trial.report(float(value), epoch))
                     if going and guarded(self.url, trial.should_prune):
                         median = median_at(self.study, epoch, trial.number) if self.plan.pruner == "median" else None
-                        job._trainer.stop(Status.PRUNED, pruned_message(self.plan.pruner, epoch, self.objective,
-                                                                        value, median))
+                        job.stop_as(Status.PRUNED, pruned_message(self.plan.pruner, epoch, self.objective,
+                                                                  value, median))
                         going = False
             if going and time.monotonic() >= deadline:
-                job._trainer.stop(Status.STOPPED, f"Stopped after epoch {len(job.history)}: the search's "
-                                                  f"{self.plan.minutes:g} minutes were up; its epochs are kept.")
+                job.stop_as(Status.STOPPED, f"Stopped after epoch {len(job.history)}: the search's "
+                                            f"{self.plan.minutes:g} minutes were up; its epochs are kept.")
                 going = False
             if not going:
                 break
         if job.status == Status.RUNNING:
-            job._end()
+            job.end()
 
     def _tell(self, trial, job: TrainingJob, params: dict) -> None:
         value = self.objective.best(job.history)

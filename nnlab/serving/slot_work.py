@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol, runtime_checkable
 
 from nnlab.training import budget
 from nnlab.core import environment
@@ -17,9 +17,7 @@ from nnlab.serving import process_memory
 from nnlab.core.errors import UserError
 from nnlab.store.runs import HEARTBEAT_SECONDS
 from nnlab.serving.scheduler import SCHEDULER, Scheduler
-
-if TYPE_CHECKING:
-    from nnlab.serving.jobs import TrainingJob
+from nnlab.core.status import Status
 
 
 def abandon_seconds_from_environment() -> float:
@@ -31,9 +29,71 @@ ABANDON_SECONDS = abandon_seconds_from_environment()
 process_memory.limit_arenas()  # before the training threads make theirs (nnlab/process_memory.py)
 
 
+# --- the protocol between the queue and the work ---------------------------------------------------
+
+@runtime_checkable
+class QueuedWork(Protocol):
+    """What the scheduler and the pages use of a piece of work (a run, a race, a sweep, a search, the
+    learning-rate finder): one place in the queue, then one training slot."""
+
+    owner: str  # the visitor: at most one request each
+    abandoned: bool  # stopped because nobody watched it
+
+    @property
+    def done(self) -> bool: ...
+
+    def start(self) -> QueuedWork: ...  # check and queue (a UserError if refused), then train in a thread
+
+    def run(self) -> None: ...  # wait for a slot and train, in the calling thread
+
+    def stop(self) -> None: ...  # end within one batch; still queued: leave the queue
+
+    def touch(self) -> None: ...  # a page still shows it
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+    def queue_position(self) -> int | None: ...
+
+    def wait_estimate(self) -> float | None: ...
+
+    def eta(self) -> float | None: ...
+
+
+@runtime_checkable
+class SlotRun(Protocol):
+    """One run that a piece of work drives on its slot, epoch by epoch (a TrainingJob): a race
+    interleaves several, a sweep or a search trains them one after another."""
+
+    config: object  # nnlab.config.RunConfig
+    history: list[dict]
+
+    @property
+    def done(self) -> bool: ...
+
+    def measure(self) -> tuple: ...  # (config, training examples, parameters, …): what the budget counts
+
+    def begin(self) -> bool: ...  # build the trainer and the run's record; False if the run ended here
+
+    def train_epoch(self) -> bool: ...  # one epoch; True while epochs are left
+
+    def stop_as(self, status: Status, message: str) -> None: ...  # end the training for the work's reason
+
+    def end(self) -> None: ...  # test, verdict, saved: the run's end once its training ended
+
+    def end_unbegun(self) -> None: ...  # a run that never got to train
+
+    def beat(self) -> None: ...  # the heartbeat of a running run's record
+
+    def fail_with(self, error: Exception) -> None: ...
+
+    def eta(self) -> float | None: ...
+
+
+# --- the part every piece of work shares ----------------------------------------------------------
+
 class SlotWork:
     """Work that takes one place in the scheduler's queue and then one slot, trained by `_train` in
-    a daemon thread. Subclasses say which TrainingJobs it is made of (`members`)."""
+    a daemon thread: a QueuedWork. Subclasses say which runs it is made of (`members`)."""
 
     def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
         self.owner = owner
@@ -45,7 +105,7 @@ class SlotWork:
         self._thread: threading.Thread | None = None
 
     @property
-    def members(self) -> list[TrainingJob]:
+    def members(self) -> list[SlotRun]:
         raise NotImplementedError
 
     @property
@@ -61,6 +121,10 @@ class SlotWork:
         for job in self.members:
             job.stop_signal.set()
         self._scheduler.cancel(self)
+
+    def others_waiting(self) -> bool:
+        """Someone else's work waits in the queue for a slot."""
+        return bool(self._scheduler.waiting())
 
     def queue_position(self) -> int | None:
         """1 = next to train; None once training (or finished)."""
@@ -118,7 +182,7 @@ class SlotWork:
         finally:
             self._scheduler.release(self)
             for job in self.members:
-                job._end_unbegun()
+                job.end_unbegun()
             finished.set()
             watcher.join()
             process_memory.give_back()  # what the training freed goes back to the system, not to an arena
@@ -126,7 +190,7 @@ class SlotWork:
     def _queue_up(self) -> None:
         """Check the runs (their data, the compute budget they share), then take a place in the
         queue; watched from now on."""
-        budget.check_together([job._measure() for job in self.members])
+        budget.check_together([job.measure() for job in self.members])
         self._scheduler.enqueue(self)
         self._queued = True
         self.touch()
@@ -151,8 +215,8 @@ class SlotWork:
             if time.monotonic() >= next_beat:
                 next_beat = time.monotonic() + HEARTBEAT_SECONDS
                 for job in self.members:
-                    job._beat()
+                    job.beat()
 
     def _fail_all(self, error: Exception) -> None:
         for job in self.members:
-            job._fail_with(error)
+            job.fail_with(error)
