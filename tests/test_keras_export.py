@@ -15,6 +15,7 @@ from apptest_helpers import button, open_page, wait_until
 from nnlab.export import keras_script as keras_export
 from nnlab.config.run_config import RunConfig
 from nnlab.data.datasets import DATASETS, load_dataset
+from nnlab.config.settings import OPTIMIZERS
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFLINE_SETS = [name for name in DATASETS if name != "fashion_mnist"]  # Fashion-MNIST needs a download
@@ -163,3 +164,21 @@ def test_the_mnist_script_offline_outside_nnlab_reads_the_keras_cache_or_says_wh
     (cache / "mnist.npz").symlink_to(MNIST_PATH)
     got = _run_cells(config, upto=2)
     np.testing.assert_array_equal(got["x_train"], load_dataset(config).x_train)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_exports_as_the_very_one_nnlab_trains_with(name):
+    """The script's optimizer, evaluated, is configured exactly as make_optimizer's (one table for both)."""
+    from nnlab.core.tf_runtime import keras
+    from nnlab.training.train import make_optimizer
+
+    config = RunConfig(dataset="circle", optimizer=name, learning_rate=0.0123)
+    tree = ast.parse(keras_export.script(config, "classification"))
+    compiled = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute) and node.func.attr == "compile")
+    code = ast.unparse(next(k.value for k in compiled.keywords if k.arg == "optimizer"))
+    exported = eval(code, {"keras": keras})  # noqa: S307 - our own generated code
+    ours = make_optimizer(config)
+    assert type(exported) is type(ours)
+    assert {k: v for k, v in exported.get_config().items() if k != "name"} == \
+        {k: v for k, v in ours.get_config().items() if k != "name"}

@@ -169,3 +169,23 @@ def test_a_flat_curve_has_no_clear_valley_and_no_suggestion(found):
     assert not result.clear and "No clear valley" in result.flat_text()
     assert result.to_dict()["suggested"] is None and result.to_dict()["clear_valley"] is False
     assert found.clear and found.fall > 0.3  # the circle's curve falls: its suggestion stands
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:divide by zero")  # one rate only: no slope to suggest from
+def test_the_finder_trains_with_the_trainers_own_step_and_loss():
+    """At one fixed rate, the finder's batches are the Trainer's first epoch: same network, order,
+    step, loss and L2 penalty, so the same losses (the finder keeps no copy of them)."""
+    from nnlab.training.train import Trainer
+
+    config = RunConfig(dataset="circle", samples=600, hidden=(16,), optimizer="adam", learning_rate=0.01,
+                       l2=1e-3, epochs=1, seed=4)
+    data = load_dataset(config)
+    batch = next(b for b in range(40, 0, -1) if data.n_train % b == 0)
+    config = RunConfig(**{**config.to_dict(), "batch_size": batch})
+    batches = data.n_train // batch
+    found = find_learning_rate(config, data, steps=batches, start=config.learning_rate, end=config.learning_rate)
+    trainer = Trainer(config, data)
+    row = trainer.run_epoch()
+    assert len(found.losses) == batches
+    assert np.mean(found.losses) == pytest.approx(row["loss"], rel=1e-4)

@@ -16,6 +16,7 @@ from nnlab.core.errors import ConfigError, UserError
 from nnlab.serving.scheduler import Scheduler
 from nnlab.search.study import SearchPlan, parse_range, parse_space
 from nnlab.serving.search_job import SearchJob
+from nnlab.config.settings import SETTINGS
 from nnlab.core.status import Status
 
 GAUSS = RunConfig(dataset="gauss", hidden=(8,), epochs=3, samples=400)  # two clouds: easy, unless the steps are tiny
@@ -61,7 +62,8 @@ def test_a_range_is_read_as_typed_and_written_back_the_same(text, expected):
     ("dropout=0..0.5:log", "a log scale needs a range above 0"),
     ("learning_rate=1e-3..1e-1:loq", "the scale after ':' is 'log' or 'linear'"),
     ("layers=1.5..3", "'1.5' is not a whole number"),
-    ("layers=1..30", "layers must stay within 0..10"),
+    ("layers=1..30", "layers must stay within [0, 10]"),
+    ("learning_rate=0..1", "learning_rate must stay within (0, 100]"),
     ("dropout=0.1", "dropout needs a range like dropout=0..0.5"),
     ("optimizer=adam,sgdd", "'sgdd' is not one of them"),
     ("learning_rate=nan..1", "'nan' is not a number"),
@@ -260,3 +262,35 @@ def test_a_trials_settings_are_named_as_their_controls_name_them():
     assert search.knob_settings_text(best) == "Learning rate 0.0123 · Batch size 32 · Optimizer sgd_momentum"
     settings = [name for name in search.KNOBS if name in SETTINGS]  # one label per setting: the settings table's
     assert settings and all(search.KNOBS[name].title == SETTINGS[name].label for name in settings)
+
+
+def _as_config(name: str, value):
+    """A value of a knob as the settings table judges it, through the RunConfig a trial would train."""
+    return search.config_for(RunConfig(hidden=(8,)), {name: value})
+
+
+@pytest.mark.parametrize("name", list(search.KNOBS))
+def test_every_knob_allows_exactly_what_the_settings_table_allows(name):
+    knob = search.KNOBS[name]
+    if knob.kind == "choice":
+        assert knob.choices == tuple(SETTINGS[name].options())
+        return
+    step = 1 if knob.kind == "int" else 1e-9
+    inside = [knob.low + (step if knob.low_open else 0), knob.high]
+    outside = [knob.low if knob.low_open else knob.low - step, knob.high + step]
+    for value in inside:  # the table accepts them, and so does the search
+        _as_config(name, value)
+        parse_range(f"{name}={value!r}..{value!r}")
+    for value in outside:  # the table refuses them, and so does the search
+        if not (name == "layers" and value < 0):  # a list of hidden layers cannot be shorter than empty
+            with pytest.raises(ConfigError):
+                _as_config(name, value)
+        with pytest.raises(ConfigError, match="must stay within"):
+            parse_range(f"{name}={value!r}..{value!r}")
+
+
+@pytest.mark.parametrize("dataset", ["circle", "mnist"])
+def test_the_default_ranges_stay_within_the_knobs_bounds(dataset):
+    for name, found in search.default_space(dataset).items():
+        knob = search.KNOBS[name]
+        assert set(found.choices) <= set(knob.choices) if knob.kind == "choice" else knob.allows(found.low, found.high)

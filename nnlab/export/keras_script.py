@@ -21,22 +21,13 @@ from nnlab.training.architecture import layer_specs
 from nnlab.config.run_config import RunConfig
 from nnlab.data.datasets import DATASETS, MNIST_PATH, dataset_info
 from nnlab.config.lr_schedule import changed_epochs
+from nnlab.config.optimizers import KERAS_OPTIMIZERS  # the Trainer's table: the script builds the same optimizer
 from nnlab.config.settings import shown
 from nnlab.core.tasks import CLASSIFICATION
 
 # nnlab's copy of MNIST, relative to nnlab's folder: the script falls back on it when Keras cannot download.
 MNIST_FILE = MNIST_PATH.relative_to(MNIST_PATH.parent.parent).as_posix()
 
-OPTIMIZER_CODE = {
-    "sgd": "keras.optimizers.SGD(learning_rate={lr})",
-    "sgd_momentum": "keras.optimizers.SGD(learning_rate={lr}, momentum=0.9)",
-    "adam": "keras.optimizers.Adam(learning_rate={lr})",
-    "adamw": "keras.optimizers.AdamW(learning_rate={lr})",
-    "rmsprop": "keras.optimizers.RMSprop(learning_rate={lr})",
-    "adagrad": "keras.optimizers.Adagrad(learning_rate={lr})",
-    "nadam": "keras.optimizers.Nadam(learning_rate={lr})",
-    "lion": "keras.optimizers.Lion(learning_rate={lr})",
-}
 # The one-input curves of nnlab.synthetic.CURVES, written out (a test checks they give the same points).
 CURVE_CODE = {
     "fn_sin": "np.sin(x[:, 0])",
@@ -290,7 +281,7 @@ def _training(config: RunConfig, classify: bool, history: list[dict]) -> str:
         metric = 'keras.metrics.CategoricalAccuracy(name="accuracy")'
         lines.append("# One-hot targets: class 2 of 4 becomes [0, 0, 1, 0].")
         lines.append("t_train, t_val, t_test = (keras.utils.to_categorical(y, N_CLASSES) for y in (y_train, y_val, y_test))")
-    lines += ["", f"model.compile(optimizer={OPTIMIZER_CODE[config.optimizer].format(lr=lr)},",
+    lines += ["", f"model.compile(optimizer={KERAS_OPTIMIZERS[config.optimizer].code(lr)},",
               f"              loss={loss}, metrics=[{metric}])"]
     schedule = _schedule(config, history)
     if schedule:

@@ -24,7 +24,7 @@ from typing import Callable, Mapping
 
 from nnlab.store import database
 from nnlab.core import environment
-from nnlab.config.run_config import ACTIVATIONS, OPTIMIZERS, RunConfig
+from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import ConfigError, UserError
 from nnlab.config.settings import MAX_LAYERS, MAX_WIDTH, SETTINGS, split_values
 from nnlab.core.tasks import CLASSIFICATION, metric_names
@@ -58,22 +58,38 @@ MAX_MINUTES = _limit("NNLAB_SEARCH_MAX_MINUTES", 60)
 class Knob:
     title: str
     kind: str  # "float", "int" or "choice"
-    low: float = 0.0  # the widest range allowed
+    low: float = 0.0  # the widest range allowed: the settings table's (nnlab/settings.py)
     high: float = 0.0
     choices: tuple[str, ...] = ()
+    low_open: bool = False  # low itself is not allowed (a learning rate of 0)
+
+    def allows(self, low: float, high: float) -> bool:
+        return (self.low < low if self.low_open else self.low <= low) and high <= self.high
+
+    def bounds_text(self) -> str:
+        return f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
 
 
-# A knob that is a setting has the settings table's label (the one its control shows on Train); layers and
-# neurons together make the `hidden` setting.
+def _setting_knob(name: str) -> Knob:
+    """A knob that is a setting: its label, kind, bounds or choices, all from the settings table (the
+    ones its control on Train and the CLI accept). A search's default ranges may be narrower."""
+    setting = SETTINGS[name]
+    if setting.kind == "choice":
+        return Knob(setting.label, "choice", choices=tuple(setting.options()))
+    return Knob(setting.label, setting.kind, setting.low, setting.high, low_open=setting.low_open)
+
+
+# Layers and neurons together make the `hidden` setting, whose table entry allows up to MAX_LAYERS
+# layers of 1 to MAX_WIDTH neurons (settings._check_layers).
 KNOBS: dict[str, Knob] = {
-    "learning_rate": Knob(SETTINGS["learning_rate"].label, "float", 1e-6, 10.0),
+    "learning_rate": _setting_knob("learning_rate"),
     "layers": Knob(SETTINGS["hidden"].label, "int", 0, MAX_LAYERS),
     "neurons": Knob("Neurons per hidden layer", "int", 1, MAX_WIDTH),
-    "activation": Knob(SETTINGS["activation"].label, "choice", choices=tuple(ACTIVATIONS)),
-    "optimizer": Knob(SETTINGS["optimizer"].label, "choice", choices=tuple(OPTIMIZERS)),
-    "dropout": Knob(SETTINGS["dropout"].label, "float", 0.0, 0.9),
-    "l2": Knob(SETTINGS["l2"].label, "float", 0.0, 1.0),
-    "batch_size": Knob(SETTINGS["batch_size"].label, "int", 1, 4096),
+    "activation": _setting_knob("activation"),
+    "optimizer": _setting_knob("optimizer"),
+    "dropout": _setting_knob("dropout"),
+    "l2": _setting_knob("l2"),
+    "batch_size": _setting_knob("batch_size"),
 }
 
 
@@ -158,8 +174,8 @@ def parse_range(text: str) -> Range:
         raise ConfigError(f"{name}: the scale after ':' is 'log' or 'linear', got {scale[:20]!r}")
     if low > high:
         raise ConfigError(f"{name}: the low end {low:g} is above the high end {high:g}; write low..high")
-    if not (knob.low <= low and high <= knob.high):
-        raise ConfigError(f"{name} must stay within {knob.low:g}..{knob.high:g}, got {low:g}..{high:g}")
+    if not knob.allows(low, high):
+        raise ConfigError(f"{name} must stay within {knob.bounds_text()}, got {low:g}..{high:g}")
     if scale == "log" and low <= 0:
         raise ConfigError(f"{name}: a log scale needs a range above 0 (e.g. {example_range(name)}), got {low:g}..{high:g}")
     return Range(name, low, high, log=scale == "log")

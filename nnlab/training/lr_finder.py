@@ -134,7 +134,7 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
     from nnlab.training.dataset_tensors import DATASET_TENSORS
     from nnlab.training.model import build_model
     from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
-    from nnlab.training.train import make_loss, make_optimizer, target_encoding
+    from nnlab.training.training_step import TrainingStep
 
     keras.utils.set_random_seed(config.seed)
     if model is None:
@@ -142,19 +142,12 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
     else:
         network = keras.models.clone_model(model)
         network.set_weights(model.get_weights())
-    optimizer = make_optimizer(config)
-    optimizer.build(network.trainable_variables)
-    loss_fn = make_loss(config, dataset.task)
-    x, y = DATASET_TENSORS.training(dataset, target_encoding(config, dataset.task))
+    training = TrainingStep(network, config, dataset.task)  # the Trainer's step: optimizer, loss, penalties
+    optimizer = training.optimizer
+    x, y = DATASET_TENSORS.training(dataset, training.encoding)
 
     def train_batch(x, y, index):
-        xb, yb = tf.gather(x, index), tf.gather(y, index)
-        with tf.GradientTape() as tape:
-            loss = loss_fn(yb, network(xb, training=True))
-            if network.losses:  # L1 / L2 penalties, as in training
-                loss = loss + tf.add_n(network.losses)
-        optimizer.apply(tape.gradient(loss, network.trainable_variables), network.trainable_variables)
-        return loss
+        return training.apply(tf.gather(x, index), tf.gather(y, index))[0]
 
     # The data are arguments, never captured constants (see nnlab/train.py on memory).
     signature = [tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype),
