@@ -10,7 +10,8 @@ from nnlab.config.run_config import RunConfig
 from nnlab.data.datasets import load_dataset
 from nnlab.training.early_stopping import BestEpoch, EarlyStopping
 from nnlab.training.layer_stats import PERCENTILE_KEYS, LayerStatistics
-from nnlab.config.lr_schedule import LearningRates, scheduled_rate
+from nnlab.training.learning_rates import LearningRates
+from nnlab.config.lr_schedule import scheduled_rate
 from nnlab.training.model import build_model
 from nnlab.config.optimizers import KERAS_OPTIMIZERS
 from nnlab.config.settings import OPTIMIZERS

@@ -5,7 +5,7 @@ loop is an object of its own that the loop calls at the same points.
 history row is complete, returning an `Ending` to end the run (as a Keras callback sets
 `model.stop_training`); `on_train_end(model, history)` in `Trainer.finish`, before the test, returning
 words to add to the run's message. The hooks: `early_stopping.BestEpoch` / `EarlyStopping` (the best
-epoch's weights), `layer_stats.LayerStatistics`, `lr_schedule.LearningRates`; the stop/step gate
+epoch's weights), `layer_stats.LayerStatistics`, `learning_rates.LearningRates`; the stop/step gate
 (`step_gate.StepGate`) is read inside the compiled loop rather than between epochs.
 """
 from __future__ import annotations

@@ -34,7 +34,7 @@ from nnlab.training.early_stopping import BestEpoch, EarlyStopping
 from nnlab.training.hooks import Ending
 from nnlab.core.jsonsafe import json_safe
 from nnlab.training.layer_stats import PERCENTILE_KEYS, STATS_SAMPLE, LayerStatistics  # noqa: F401 - named here too
-from nnlab.config.lr_schedule import LearningRates
+from nnlab.training.learning_rates import LearningRates
 from nnlab.training.model import build_model
 from nnlab.config.settings import SETTINGS
 from nnlab.core.status import Status
