@@ -8,7 +8,8 @@ the compute budget of a run, the learning-rate finder and the views of the netwo
     budget        the compute budget of one run, every pass counted
     lr_finder     the learning-rate range test
     inside        snapshots of the network between epochs (first-layer weights, neuron maps)
-    (own: dataset_tensors, early_stopping)
+    (own: dataset_tensors; the Trainer's hooks: hooks, training_step, step_gate, early_stopping,
+     learning_rates, layer_stats)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
 __all__ = ['train', 'architecture', 'model', 'stop_signal', 'budget', 'lr_finder', 'inside']
