@@ -1,4 +1,4 @@
-"""The protocol between the queue and the work (nnlab/slot_work.py) is public and implemented by
+"""The protocol between the queue and the work (serving/slot_work.py) is public and implemented by
 every kind of work; the runs a race, sweep or search drives are driven through it alone."""
 import ast
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The Trainer's hooks, each on its own (nnlab/hooks.py): the stop/step gate, the learning-rate
+"""The Trainer's hooks, each on its own (training/hooks.py): the stop/step gate, the learning-rate
 plan, the best epoch and early stopping, layer statistics, and the training step they share."""
 import threading
 import time

@@ -211,7 +211,7 @@ def _synthetic_data(config: RunConfig, classify: bool) -> str:
         if name == "multi_gauss":  # its bumps are a constant of the module
             source = f"BUMPS = np.array({synthetic.BUMPS.tolist()!r})\n\n\n" + source
         call = generator.__name__
-    lines = [f"# The {DATASETS[name].title} set, generated as nnlab does (nnlab/synthetic.py).", source, "",
+    lines = [f"# The {DATASETS[name].title} set, generated as nnlab does (nnlab/data/synthetic.py).", source, "",
              f"x, y = {call}({config.samples}, {config.noise!r}, np.random.default_rng(SEED))  # points, noise",
              "y = y.astype(np.int64)\nN_CLASSES = 2" if classify else "y = y.astype(np.float32)"]
     return "\n".join(lines)

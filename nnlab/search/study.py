@@ -6,7 +6,7 @@ settings are the base RunConfig with the knobs the sampler chose (`config_for`),
 validation accuracy over its epochs (validation mean absolute error for regression, minimized), and
 each epoch's figure is reported so the pruner can cut a hopeless trial early.
 
-The study lives in the same database as the runs (nnlab.database): one machine by default, many
+The study lives in the same database as the runs (store/database.py): one machine by default, many
 machines or worker processes with a PostgreSQL URL. Studies are named `<workspace>/<name>` under the
 hood, so a visitor of a class only ever sees their own workspace's studies.
 """
@@ -58,7 +58,7 @@ MAX_MINUTES = _limit("NNLAB_SEARCH_MAX_MINUTES", 60)
 class Knob:
     title: str
     kind: str  # "float", "int" or "choice"
-    low: float = 0.0  # the widest range allowed: the settings table's (nnlab/settings.py)
+    low: float = 0.0  # the widest range allowed: the settings table's (config/settings.py)
     high: float = 0.0
     choices: tuple[str, ...] = ()
     low_open: bool = False  # low itself is not allowed (a learning rate of 0)

@@ -11,7 +11,7 @@ waits its turn for ONE training slot, and a visitor has at most one such request
 start() checks the request in the caller's thread, so a refusal (over the compute budget, already
 training, a bad file) reaches the page as a UserError. The page calls touch() on every poll; work
 nobody has watched for NNLAB_ABANDON_SECONDS (the tab was closed) is stopped within one batch, or
-leaves the queue, as abandoned, its completed epochs kept (nnlab/slot_work.py).
+leaves the queue, as abandoned, its completed epochs kept (serving/slot_work.py).
 """
 from __future__ import annotations
 
@@ -61,9 +61,9 @@ class TrainingJob(SlotWork):
         self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
         self._group: SlotWork | None = None  # the race or sweep it belongs to
-        self._trainer = None  # nnlab.train.Trainer while training
+        self._trainer = None  # training.train.Trainer while training
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
-        self.inside = None  # nnlab.inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
+        self.inside = None  # training/inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
         self.history: list[dict] = []  # appended by the job thread, read by the page
         self.layer_stats: list[dict] = []  # per epoch and Dense layer: gradient norm, weight percentiles (Trainer)
         self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
@@ -106,7 +106,7 @@ class TrainingJob(SlotWork):
 
     @property
     def keeps_best_weights(self) -> bool:
-        """Whether stop(keep_best=True) can put the best epoch's weights back (nnlab.train.BEST_WEIGHTS_MAX_PARAMS)."""
+        """Whether stop(keep_best=True) can put the best epoch's weights back (training/train.BEST_WEIGHTS_MAX_PARAMS)."""
         trainer = self._trainer
         return trainer is not None and trainer.keeps_best_weights
 
@@ -150,14 +150,14 @@ class TrainingJob(SlotWork):
         return per_epoch * (self.config.epochs - len(self.history) - into_current)
 
     def set_learning_rate(self, rate: float) -> None:
-        """Train at `rate` from now on, replacing any schedule (nnlab.train.Trainer.set_learning_rate);
+        """Train at `rate` from now on, replacing any schedule (training/train.Trainer.set_learning_rate);
         a UserError if the rate is out of range or the run is not training."""
         trainer = self._trainer
         if trainer is None or self.status != Status.RUNNING:
             raise UserError("This run is not training now: the learning rate can be changed while it trains.")
         trainer.set_learning_rate(rate)
 
-    # --- step mode: pause, one batch, one epoch, resume (nnlab.train.Trainer) --------------------
+    # --- step mode: pause, one batch, one epoch, resume (training/train.Trainer) -------------------
 
     @property
     def paused(self) -> bool:
@@ -291,6 +291,10 @@ class TrainingJob(SlotWork):
         the job as done from then on)."""
         from nnlab.verdict.predictions import predict
 
+        if self._trainer is None:  # begin() was cut short before its Trainer existed: nothing to test or save
+            self.finished, self.status = time.time(), Status.FAILED
+            self.message = self.message or "The run ended before it could train."
+            return
         try:
             result = self._trainer.finish()
             status, message = result.status, result.message

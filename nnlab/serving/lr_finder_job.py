@@ -1,6 +1,6 @@
 """The learning-rate finder as a background job: it trains, so on a shared server it is one request
 to the scheduler like a run (one per visitor, a slot in arrival order), counts against the compute
-budget, and stops if nobody watches it (nnlab/slot_work.py). A job never calls Streamlit.
+budget, and stops if nobody watches it (serving/slot_work.py). A job never calls Streamlit.
 """
 from __future__ import annotations
 

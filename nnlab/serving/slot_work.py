@@ -64,7 +64,7 @@ class SlotRun(Protocol):
     """One run that a piece of work drives on its slot, epoch by epoch (a TrainingJob): a race
     interleaves several, a sweep or a search trains them one after another."""
 
-    config: object  # nnlab.config.RunConfig
+    config: object  # config/run_config.RunConfig
     history: list[dict]
 
     @property

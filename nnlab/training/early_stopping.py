@@ -1,5 +1,5 @@
 """The best epoch so far (BestEpoch) and early stopping (EarlyStopping), both by validation loss:
-hooks of the Trainer (nnlab/hooks.py).
+hooks of the Trainer (training/hooks.py).
 
 As Keras' EarlyStopping callback with monitor="val_loss", min_delta=0 and restore_best_weights:
 the best epoch's weights are kept so the trainer can put them back at the end — after early

@@ -3,7 +3,7 @@ loop is an object of its own that the loop calls at the same points.
 
 `on_epoch_begin(epoch)` before an epoch's first batch; `on_epoch_end(epoch, row)` once the epoch's
 history row is complete, returning an `Ending` to end the run (as a Keras callback sets
-`model.stop_training`); `on_train_end(model, history)` in `Trainer.finish`, before the test, returning
+`model.stop_training`); `on_train_end(model, history, status)` in `Trainer.finish`, before the test, returning
 words to add to the run's message. The hooks: `early_stopping.BestEpoch` / `EarlyStopping` (the best
 epoch's weights), `layer_stats.LayerStatistics`, `learning_rates.LearningRates`; the stop/step gate
 (`step_gate.StepGate`) is read inside the compiled loop rather than between epochs.

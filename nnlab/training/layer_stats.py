@@ -1,7 +1,7 @@
 """Per completed epoch and Dense layer, what the "Inside the network" views draw: the norm of the
 training loss's gradient w.r.t. the layer's kernel on STATS_SAMPLE fixed training examples
 (inference mode, penalties included), and the kernel's PERCENTILES. A hook of the Trainer
-(nnlab/hooks.py): its measurement is a piece of the compiled epoch when the epoch is folded into
+(training/hooks.py): its measurement is a piece of the compiled epoch when the epoch is folded into
 one call, else a compiled call of its own after the validation pass."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The learning-rate plan as a hook of the Trainer (nnlab/hooks.py): each epoch's rate from the plan
+"""The learning-rate plan as a hook of the Trainer (training/hooks.py): each epoch's rate from the plan
 (nnlab/lr_schedule.py, no TensorFlow) put into the optimizer before the epoch, and a rate set by
 hand during the run."""
 from __future__ import annotations

@@ -149,7 +149,7 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
     def train_batch(x, y, index):
         return training.apply(tf.gather(x, index), tf.gather(y, index))[0]
 
-    # The data are arguments, never captured constants (see nnlab/train.py on memory).
+    # The data are arguments, never captured constants (see training/train.py on memory).
     signature = [tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype),
                  tf.TensorSpec((None,), tf.int32)]
     step = tf.function(train_batch, autograph=False, input_signature=signature)

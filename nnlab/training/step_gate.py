@@ -48,7 +48,7 @@ class StepGate:
     def check_signal(stop) -> None:
         """A TypeError unless `stop` is None or a StopSignal (checked before a Trainer builds anything)."""
         if stop is not None and not isinstance(stop, StopSignal):
-            raise TypeError(f"stop must be an nnlab.stop_signal.StopSignal, not {type(stop).__name__}: only a "
+            raise TypeError(f"stop must be an nnlab.training.stop_signal.StopSignal, not {type(stop).__name__}: only a "
                             "StopSignal reaches into the compiled training loop")
 
     # --- read inside the compiled loop ----------------------------------------------------------
@@ -111,8 +111,9 @@ class StepGate:
 
     def paused_seconds(self) -> float:
         """Seconds spent paused in all, the steps trained while paused included."""
-        since = self._paused_since
-        return self._paused_before + (time.monotonic() - since if since is not None else 0.0)
+        with self._lock:  # a Resume between the two reads would count one pause twice
+            since, before = self._paused_since, self._paused_before
+        return before + (time.monotonic() - since if since is not None else 0.0)
 
     def steps_taken(self) -> int:
         return int(keras.ops.convert_to_numpy(self._optimizer.iterations))

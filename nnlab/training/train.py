@@ -62,7 +62,7 @@ BEST_WEIGHTS_MAX_PARAMS = 20_000_000
 @dataclass
 class RunResult:
     config: RunConfig
-    history: list[dict]  # one dict per completed epoch, see `nnlab.tasks.metric_names`
+    history: list[dict]  # one dict per completed epoch, see `core/tasks.metric_names`
     status: Status  # completed, stopped, early_stopped or diverged (or a status given to Trainer.stop)
     message: str  # why training ended, in words
     test: dict  # test-set figures: {"loss": …, "accuracy": …} or {"loss": …, "mae": …}
@@ -92,7 +92,7 @@ class Trainer:
     A scheduler can interleave several Trainers epoch by epoch, or end one with `stop(status)`.
 
     The loop below trains, validates and writes the history row; the features around it are hooks
-    (nnlab/hooks.py): `best` (the best epoch's weights, early stopping), `statistics` (layer
+    (training/hooks.py): `best` (the best epoch's weights, early stopping), `statistics` (layer
     statistics), `rates` (the learning-rate plan) and `gate` (Stop and step mode, read inside the
     compiled loop).
 
@@ -330,7 +330,8 @@ class Trainer:
         if not self.done:
             raise RuntimeError("the run is still going: run_epoch() until done, or stop() it first")
         if self._result is None:
-            self.message += self.best.on_train_end(self.model, self.history, self.status)
+            for hook in self.hooks:
+                self.message += hook.on_train_end(self.model, self.history, self.status)
             test_loss, test_score = self._evaluate("test")
             verdict = diagnose(self.history, task=self.dataset.task, chance=self.dataset.chance_accuracy,
                                baseline=baseline_loss(self.config.loss, self.dataset.task, self.dataset.n_classes),

@@ -14,17 +14,24 @@ def _stop(page):
     return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop", exact=True)
 
 
+# The epoch the progress bar shows, once it is `least` or later (null until then, and while there is no bar:
+# the run not started yet, or its results drawn instead).
+EPOCH_SHOWN_JS = """(least) => {
+  const bar = document.querySelector('[data-testid="stProgress"]');
+  const found = bar && /Epoch (\\d+) \\/ (\\d+)/.exec(bar.innerText);
+  return found && Number(found[1]) >= least ? Number(found[1]) : null;
+}"""
+
+
 def _epoch_shown(page) -> int:
-    text = page.locator('[data-testid="stProgress"]').first.inner_text(timeout=5_000)
-    found = re.search(r"Epoch (\d+) / (\d+)", text)
-    return int(found.group(1)) if found else 0
+    """The epoch the progress bar shows now (0 while there is no bar)."""
+    return page.evaluate(EPOCH_SHOWN_JS, 0) or 0
 
 
-def _wait_for_epoch(page, epoch: int, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while _epoch_shown(page) < epoch:
-        assert time.time() < deadline, f"epoch {epoch} was not shown within {timeout:.0f} s"
-        time.sleep(0.2)
+def _wait_for_epoch(page, epoch: int, timeout: float = 120) -> int:
+    """Wait until the progress bar shows `epoch` or a later one (an event with a deadline: on a loaded
+    machine the bar may take seconds to appear after the click); the epoch it shows."""
+    return page.wait_for_function(EPOCH_SHOWN_JS, arg=epoch, timeout=timeout * 1000).json_value()
 
 
 def test_from_home_to_a_live_chart_in_one_click(server, page):
@@ -50,10 +57,7 @@ def test_the_chart_grows_epoch_by_epoch_while_training(server, page):
     seen, pictures = set(), set()
     deadline = time.time() + 120
     while time.time() < deadline and len(pictures) < 3:  # three different pictures, each while running
-        try:
-            epoch = _epoch_shown(page)
-        except Exception:  # noqa: BLE001 - the progress bar is replaced by the results when done
-            break
+        epoch = _epoch_shown(page)
         if epoch and epoch not in seen and _stop(page).is_visible():
             seen.add(epoch)
             picture = chart.screenshot()
@@ -90,7 +94,7 @@ def test_a_slider_moved_during_training_does_not_stop_it(server, page):
     slider.focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => location.href.includes('dropout=0.05')", timeout=60_000)
-    _wait_for_epoch(page, _epoch_shown(page) + 1)  # training goes on after the slider moved
+    _wait_for_epoch(page, _wait_for_epoch(page, 1) + 1)  # training goes on after the slider moved
     _stop(page).click()
     page.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)
 
