@@ -43,8 +43,11 @@ def test_a_training_job_is_a_run_the_work_drives_and_a_group_is_its_request():
     assert isinstance(work["run"], SlotRun) and not isinstance(work["finder"], SlotRun)
     member = work["race"].members[0]
     assert isinstance(member, SlotRun)
+    race = work["race"]
+    race._seen = member._seen = 0.0  # last seen long ago
     member.touch()  # touching a member touches its race: the race is what the queue holds
-    assert work["race"].queue_position() is None and member.queue_position() is None
+    assert race._seen > 0.0 and member._seen == 0.0
+    assert race.queue_position() is None and member.queue_position() is None
 
 
 def _imports_inside_functions(path: Path) -> set[str]:

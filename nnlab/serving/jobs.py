@@ -71,7 +71,7 @@ class TrainingJob(SlotWork):
         self.message = ""
         self.warnings: list[str] = []
         self.result = None  # RunResult when done
-        self.predictions = None  # analysis.TestPredictions of the trained model, when done
+        self.predictions = None  # verdict/predictions.TestPredictions of the trained model, when done
         self.dataset = None
         self.run_id: str | None = None
         self.started: float | None = None

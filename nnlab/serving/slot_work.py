@@ -66,6 +66,11 @@ class SlotRun(Protocol):
 
     config: object  # config/run_config.RunConfig
     history: list[dict]
+    status: Status
+    run_id: str | None  # its record in the store (None: not kept)
+    stop_signal: object  # training/stop_signal.StopSignal: set, the run ends within one batch
+    result: object  # training/train.RunResult once ended, else None
+    predictions: object  # verdict/predictions.TestPredictions once ended, else None
 
     @property
     def done(self) -> bool: ...
@@ -85,6 +90,10 @@ class SlotRun(Protocol):
     def beat(self) -> None: ...  # the heartbeat of a running run's record
 
     def fail_with(self, error: Exception) -> None: ...
+
+    def touch(self) -> None: ...  # a page still shows it
+
+    def set_group(self, group: SlotWork) -> None: ...  # the work it is a member of (its queue place, its touch)
 
     def eta(self) -> float | None: ...
 
