@@ -266,6 +266,7 @@ def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
     assert len(beats) == count  # the heartbeat ended with the job
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "SNAPSHOT_SECONDS", 0.0)  # a snapshot after every epoch (and one at the end)
     store, order, by_name = RunStore(f"sqlite:///{tmp_path}/runs.sqlite"), [], {}
@@ -317,6 +318,7 @@ def test_eta_counts_down():
     assert job.eta() == 3.0 * (10 - 2 - 0.5)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_sweep_runs_one_after_another_and_stop_skips_the_rest():
     configs = [RunConfig(dataset="iris", hidden=(4,), epochs=2, learning_rate=lr) for lr in (0.001, 0.01)]
     sweep = SweepJob([TrainingJob(c, load_dataset, label=str(c.learning_rate)) for c in configs],

@@ -72,6 +72,7 @@ def test_text_a_visitor_typed_stays_inside_a_string():
     RunConfig(dataset="wine", hidden=(), encoding="label", optimizer="lion", learning_rate=3e-4, epochs=2),
     RunConfig(dataset="fn_sin", hidden=(8,), activation="tanh", optimizer="rmsprop", epochs=2),
 ])
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_the_model_has_nnlabs_layers_and_initial_weights(config):
     from nnlab.training.model import build_model
 
@@ -121,6 +122,7 @@ def test_the_exported_mnist_script_reaches_nnlabs_accuracy_within_a_point(tmp_pa
     dict(lr_schedule="cosine", warmup_epochs=1),
     dict(lr_schedule="constant", warmup_epochs=3),
 ])
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_the_script_follows_the_runs_learning_rate_schedule(schedule):
     from nnlab.config.lr_schedule import planned_rates
 
@@ -130,6 +132,7 @@ def test_the_script_follows_the_runs_learning_rate_schedule(schedule):
     np.testing.assert_allclose(got["history"].history["learning_rate"], expected, rtol=1e-6)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_rates_set_by_hand_during_the_run_are_followed():
     config = RunConfig(dataset="gauss", samples=100, hidden=(4,), epochs=4, learning_rate=0.01)
     history = [{"epoch": e, "learning_rate": rate} for e, rate in enumerate((0.01, 0.01, 0.002, 0.002), start=1)]
@@ -137,6 +140,7 @@ def test_rates_set_by_hand_during_the_run_are_followed():
     np.testing.assert_allclose(got["history"].history["learning_rate"], [0.01, 0.01, 0.002, 0.002], rtol=1e-6)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_finished_run_offers_its_keras_script_and_notebook(runs_dir):
     at = open_page("app_pages/1_Train.py", dataset="iris", hidden="4", epochs="2")
     button(at, "Train").click().run()

@@ -60,6 +60,7 @@ def test_the_suggestion_ignores_bounces_after_the_lowest_loss():
     assert np.log10(steepest) == pytest.approx(-3, abs=0.1)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_the_suggested_rate_trains_better_than_one_far_below_it(circle, found):
     from nnlab.training.train import train
 

@@ -68,6 +68,7 @@ def test_an_upload_is_kept_in_the_visitors_workspace_and_the_link_names_its_id(r
     assert "not in your workspace" in stranger.warning[0].value
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_one_visitor_trains_one_thing_at_a_time(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
     button(at, "Train").click().run()

@@ -63,6 +63,7 @@ def test_loss_page_punishes_a_confident_wrong_answer(runs_dir):
     assert values["Squared"] == pytest.approx(0.9801) and values["Cross-entropy"] == pytest.approx(4.6052, abs=1e-4)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_gradient_descent_reaches_the_screenshot_after_seven_iterations(runs_dir):
     at = open_page(DESCENT)
     for _ in range(7):
@@ -93,6 +94,7 @@ def test_backpropagation_page_shows_every_lecture_number(runs_dir):
     assert len(at.dataframe[0].value) == 5
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_universal_approximation_fits_with_the_real_backend(runs_dir):
     at = open_page(APPROXIMATION)
     widget(at, "Epochs").set_value(40).run()

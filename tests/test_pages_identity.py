@@ -74,6 +74,7 @@ def use_code(at, code: str) -> None:
     submit.click().run()
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_transfer_code_moves_the_runs_to_another_browser_once(private):
     a, run_id = visitor_with_a_run()
     code = code_of(a)

@@ -20,6 +20,7 @@ def _train(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_the_panel_stays_folded_and_costs_nothing_until_opened(runs_dir):
     at = open_page(TRAIN, dataset="spiral", hidden="4,3", epochs="2", samples="200", activation="tanh")
     _train(at)
@@ -48,6 +49,7 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     assert {row["epoch"] for row in grad[0]["rows"]} == {1, 2, 3}
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_digits_run_shows_the_first_layers_weights(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="12", epochs="1")
     _train(at)
@@ -59,6 +61,7 @@ def test_a_digits_run_shows_the_first_layers_weights(runs_dir):
     assert any("12 of 12 neurons of hidden_1" in c.value for c in at.caption)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_the_runs_page_shows_a_saved_run_inside_when_asked(runs_dir):
     at = open_page(TRAIN, dataset="spiral", hidden="5", epochs="2", samples="200")
     _train(at)

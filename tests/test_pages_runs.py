@@ -101,6 +101,7 @@ def test_a_saved_runs_verdict_is_made_again_with_next_steps_that_open_train(runs
     assert widget(at, "Data set").value == "iris" and widget(at, "Epochs").value == 6
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_compare_shows_each_runs_verdict_made_again(runs_dir):
     store = open_store()
     ids = [trained(store, "plain"), trained(store, "sgd", optimizer="sgd")]

@@ -1,9 +1,12 @@
 """Step mode on the Train page: start paused, one epoch, one batch, resume."""
+import pytest
+
 from apptest_helpers import button, open_page, wait_until, widget
 
 TRAIN = "app_pages/1_Train.py"
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_run_started_paused_steps_on_the_page_then_resumes(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="16", epochs="3", batch_size="64")
     widget(at, "Start paused (step mode)").set_value(True).run()
@@ -25,6 +28,7 @@ def test_a_run_started_paused_steps_on_the_page_then_resumes(runs_dir):
     assert job.status == "completed" and len(job.history) == 3
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_pause_holds_a_running_run_until_stop(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="16", epochs="200", batch_size="8")
     button(at, "Train").click().run()

@@ -1,8 +1,11 @@
 """Pages when the database cannot be used: they say so in words and the visitor still trains, unsaved."""
+import pytest
+
 from apptest_helpers import button, open_page, wait_until
 from nnlab.ui import workspace
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(runs_dir, tmp_path, monkeypatch):
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("")

@@ -79,6 +79,7 @@ def test_the_parameter_count_follows_the_controls(runs_dir):
     assert "7,850 parameters" in " ".join(m.value for m in at.markdown)  # (784 + 1) × 10
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_short_training_draws_every_epoch_then_the_verdict_and_predictions(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="16", epochs="3")
     assert any("Start here" in i.value for i in at.info)  # an empty page says what to do
@@ -99,6 +100,7 @@ def test_short_training_draws_every_epoch_then_the_verdict_and_predictions(runs_
     assert len(runs) == 1 and runs[0].status == "completed" and runs[0].id == job.run_id
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_remedy_button_puts_its_settings_into_the_controls(runs_dir):
     at = open_page(TRAIN, preset="underfitting")
     widget(at, "Epochs").set_value(15).run()
@@ -111,6 +113,7 @@ def test_a_remedy_button_puts_its_settings_into_the_controls(runs_dir):
     assert widget(at, "Hidden layers").value == 1 and widget(at, "Neurons").value == 16
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_stop_keeps_the_completed_epochs_and_moving_a_slider_does_not_kill_the_run(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
     button(at, "Train").click().run()
@@ -125,6 +128,7 @@ def test_stop_keeps_the_completed_epochs_and_moving_a_slider_does_not_kill_the_r
     assert any("since then you changed: dropout" in c.value for c in at.caption)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_the_live_verdict_stops_and_keeps_the_best_epoch(runs_dir):
     at = open_page(TRAIN, dataset="digits", train_size="60", hidden="256,256", learning_rate="0.01", batch_size="8",
                    epochs="300")
@@ -154,6 +158,7 @@ def test_a_bad_csv_upload_shows_its_message_and_the_page_still_works(runs_dir):
     assert not at.error and "Iris" in " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_good_csv_upload_trains(runs_dir):
     at = open_page(TRAIN, hidden="4", epochs="2")
     widget(at, "Data set").set_value("csv").run()
@@ -172,6 +177,7 @@ def test_the_course_exercise_is_the_course_notebooks_network():
     assert (COURSE_EXERCISE.learning_rate, COURSE_EXERCISE.batch_size, COURSE_EXERCISE.epochs) == (0.087, 100, 10)
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir):
     at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
     button(at, "Train").click().run()

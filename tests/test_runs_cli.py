@@ -36,6 +36,7 @@ def test_no_save_keeps_nothing(runs_dir):
     assert trained["run_id"] is None and last_json(run_cli("runs", "--json")) == []
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_cli_runs_appear_in_the_dashboards_runs_and_compare(runs_dir):
     first = last_json(run_cli("train", *TINY, "--json"))["run_id"]
     second = last_json(run_cli("train", *TINY, "--dropout", "0.3", "--json"))["run_id"]
@@ -47,6 +48,7 @@ def test_cli_runs_appear_in_the_dashboards_runs_and_compare(runs_dir):
         [m.value for m in compare.markdown]
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_export_writes_history_settings_and_model(runs_dir, tmp_path):
     run_id = last_json(run_cli("train", *TINY, "--json"))["run_id"]
     out = run_cli("export", run_id, "--out", str(tmp_path / "out"), program=True)

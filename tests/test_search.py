@@ -173,6 +173,7 @@ def test_a_hopeless_trial_is_pruned_and_its_run_says_why(url, run_store):
     assert "below the median of earlier trials at that epoch" in run.message
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_stop_ends_the_trial_in_progress_and_keeps_the_finished_ones(url, run_store):
     long = RunConfig(dataset="digits", hidden=(32,), epochs=200, batch_size=4)
     plan = SearchPlan(long, parse_space(["learning_rate=1e-3..1e-2:log"]), trials=50, pruner="none")

@@ -102,6 +102,7 @@ def test_a_stop_set_before_training_trains_nothing(iris):
     assert result.status == "stopped" and result.history == [] and result.verdict.kind == "no_data"
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_early_stopping_restores_the_best_epoch():
     config = RunConfig(dataset="digits", train_size=60, hidden=(256, 256), epochs=200, early_stopping=3, batch_size=8)
     data = load_dataset(config)

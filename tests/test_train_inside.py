@@ -51,6 +51,7 @@ def test_layer_stats_are_the_gradient_norms_and_percentiles_of_each_kernel(monke
     assert len(trainer.layer_stats) == 6 and trainer.layer_stats[-1]["epoch"] == 2
 
 
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_one_call_epochs_train_exactly_as_chunked_ones(monkeypatch, digits):
     histories = {}
     for fold in (0.0, 10.0):
