@@ -102,21 +102,21 @@ def test_step_mode_trains_exactly_one_batch_then_the_rest_of_the_epoch(monkeypat
     runner = _Thread(trainer)
     runner.start()
     _wait_for(lambda: holds == [(1, 0)])
-    assert trainer._steps_taken() == 0 and trainer.paused
+    assert trainer.gate.steps_taken() == 0 and trainer.paused
     trainer.step_batch()
     _wait_for(lambda: len(holds) == 2)
-    assert holds[-1] == (1, 1) and trainer._steps_taken() == 1 and trainer.position == (1, 1)
+    assert holds[-1] == (1, 1) and trainer.gate.steps_taken() == 1 and trainer.position == (1, 1)
     assert trainer.partial["batch"] == 1 and trainer.history == []
     trainer.step_batch()
     _wait_for(lambda: len(holds) == 3)
-    assert trainer._steps_taken() == 2
+    assert trainer.gate.steps_taken() == 2
     trainer.step_epoch()
     _wait_for(lambda: len(holds) == 4)
     batches = trainer._batches
-    assert holds[-1] == (2, 0) and trainer._steps_taken() == batches and len(trainer.history) == 1
+    assert holds[-1] == (2, 0) and trainer.gate.steps_taken() == batches and len(trainer.history) == 1
     trainer.step_epoch()
     _wait_for(lambda: len(holds) == 5)
-    assert trainer._steps_taken() == 2 * batches and len(trainer.history) == 2
+    assert trainer.gate.steps_taken() == 2 * batches and len(trainer.history) == 2
     trainer.resume()
     runner.join(60)
     assert trainer.status == Status.COMPLETED and len(trainer.history) == 3
@@ -130,7 +130,7 @@ def test_a_stop_ends_a_paused_run_at_once_and_a_long_pause_ends_it_too(digits):
     runner = _Thread(trainer)
     runner.start()
     time.sleep(0.3)
-    assert not trainer.done and trainer._steps_taken() == trainer._batches
+    assert not trainer.done and trainer.gate.steps_taken() == trainer._batches
     trainer.stop()
     runner.join(10)
     assert not runner.is_alive() and trainer.status == Status.STOPPED and len(trainer.history) == 1
@@ -186,10 +186,10 @@ def test_one_epoch_clicked_twice_stops_at_an_epoch_boundary(digits):
     runner.start()
     _wait_for(lambda: trainer.holding)
     trainer.step_batch()
-    _wait_for(lambda: trainer.holding and trainer._steps_taken() == 1)
+    _wait_for(lambda: trainer.holding and trainer.gate.steps_taken() == 1)
     trainer.step_epoch()
     trainer.step_epoch()  # a second click: the end of the next epoch, not mid-epoch
     _wait_for(lambda: len(trainer.history) == 2 and trainer.holding)
-    assert trainer._steps_taken() == 2 * trainer._batches and trainer.position == (3, 0)
+    assert trainer.gate.steps_taken() == 2 * trainer._batches and trainer.position == (3, 0)
     trainer.stop()
     runner.join(60)

@@ -292,9 +292,6 @@ class Trainer:
         """While paused: train to the end of the epoch in progress (a whole epoch between two), then hold."""
         self.gate.step_epoch()
 
-    def _steps_taken(self) -> int:
-        return self.gate.steps_taken()
-
     def set_learning_rate(self, rate: float) -> None:
         """Train at `rate` from now on: from the next batch of the epoch in flight (its history
         row records the new rate), replacing any schedule for the rest of the run."""
