@@ -102,7 +102,7 @@ def test_a_slider_moved_during_training_does_not_stop_it(server, page):
 def test_train_tweak_one_knob_train_again_and_compare(server, page):
     """The loop the lab is for; its duration is written to test-artifacts (not asserted)."""
     started = time.time()
-    open_app(page, f"{server}/Train?hidden=128&epochs=3")
+    open_app(page, f"{server}/Train?hidden=128&epochs=3&train_size=10000")  # the loop, not the figure
     train = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True)
     for name, press in (("first", 0), ("dropout", 4)):
         if press:

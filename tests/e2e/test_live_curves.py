@@ -1,7 +1,7 @@
 """Live curves in a real browser: the chart grows epoch by epoch while the run trains, from the first
-epoch on, not in a few jumps."""
+epoch on, not in a few jumps. The run is stepped (Start paused, then One epoch at a time), so what the
+chart must show at each moment is fixed by events, not by how fast this machine trains or draws."""
 import sqlite3
-import time
 
 import pytest
 
@@ -9,7 +9,10 @@ from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
-DEADLINE = 120  # seconds the whole run may take to be seen
+DEADLINE = 120  # seconds each step may take to be drawn (a loaded machine)
+
+# The last epoch drawn once it is `epoch` or later (null before): an event to wait for.
+DRAWN_AT_LEAST_JS = f"(epoch) => {{ const drawn = ({DRAWN_EPOCH_JS})(); return drawn >= epoch ? drawn : null; }}"
 
 
 @pytest.fixture(scope="module")
@@ -30,27 +33,28 @@ def _saved_epochs(database: str) -> int:
         return 0  # no run yet: the tables come with the first one
 
 
+def _wait_drawn(page, epoch: int) -> int:
+    return page.wait_for_function(DRAWN_AT_LEAST_JS, arg=epoch, timeout=DEADLINE * 1000).json_value()
+
+
 def test_the_chart_grows_epoch_by_epoch_from_the_first_epoch(live_server, page):
     url, database = live_server
-    # Epochs of about 2.5 s on a quiet machine, each a few polls long: the first point must be drawn before
-    # a second epoch has ended after the first, a margin a loaded browser still keeps (with 0.5 s epochs a
-    # lag of 1.5 s under load read as "appeared after 3 epochs"). Training slows with the browser under load.
-    epochs = 4
-    open_app(page, f"{url}/Train?dataset=mnist&train_size=30000&hidden=128&batch_size=32&epochs={epochs}")
-    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train", exact=True).click()
-    drawn_values, saved_when_first_drawn = [], None
-    deadline = time.time() + DEADLINE
-    while not drawn_values or drawn_values[-1] < epochs:
-        assert time.time() < deadline, f"the chart drew epochs {drawn_values} of {epochs} in {DEADLINE} s"
-        drawn = page.evaluate(DRAWN_EPOCH_JS)
-        saved = _saved_epochs(str(database))  # read after the chart: at least as many had ended when it was drawn
-        if drawn and not drawn_values:
-            saved_when_first_drawn = saved
-        if drawn and drawn not in drawn_values:
-            drawn_values.append(drawn)
-        time.sleep(0.02)
+    epochs, stepped = 5, 3
+    open_app(page, f"{url}/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=100&epochs={epochs}")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_text("Start paused (step mode)").click()
+    main.get_by_role("button", name="Train", exact=True).click()
+    # Held after each stepped epoch, the chart must show exactly the epochs that have ended: the first epoch
+    # is drawn on its own, and each next one while the run waits (drawn live, not at the end).
+    for epoch in range(1, stepped + 1):
+        main.get_by_role("button", name="One epoch").click(timeout=DEADLINE * 1000)  # enabled once the run holds
+        drawn = _wait_drawn(page, epoch)
+        main.get_by_text(f"Paused after epoch {epoch}.").wait_for(timeout=DEADLINE * 1000)
+        saved = _saved_epochs(str(database))
+        assert drawn == epoch == saved, f"after stepping to epoch {epoch}: drawn {drawn}, saved {saved}"
+        assert page.evaluate(DRAWN_EPOCH_JS) == epoch, "the chart drew an epoch the run had not trained"
+    shoot(page, "live-curves-stepped")
+    main.get_by_role("button", name="Resume").click()
+    assert _wait_drawn(page, epochs) == epochs
+    page.get_by_text("Test accuracy", exact=True).wait_for(timeout=DEADLINE * 1000)
     shoot(page, "live-curves-grown")
-    assert saved_when_first_drawn is not None and saved_when_first_drawn <= 2, \
-        f"the first point appeared when {saved_when_first_drawn} epochs had ended"
-    assert len(drawn_values) >= 3, f"the chart jumped through {drawn_values}"
-    assert drawn_values == sorted(drawn_values)
