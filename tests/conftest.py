@@ -41,10 +41,14 @@ def deployment():
 
 
 @pytest.fixture
-def runs_dir(tmp_path, deployment):
-    """Page tests keep their runs in a temporary, shared store."""
+def runs_dir(tmp_path, deployment, monkeypatch):
+    """Page tests keep their runs in a temporary, shared store: this process's Deployment says so, and
+    the environment too, for the programs a test starts (`python -m nnlab` reads it at its start)."""
     folder = tmp_path / "runs"
     deployment(runs_dir=folder, runs="shared", database_url=None)
+    monkeypatch.setenv("NNLAB_RUNS_DIR", str(folder))
+    monkeypatch.setenv("NNLAB_RUNS", "shared")
+    monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
     return folder / "shared"
 
 
