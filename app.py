@@ -4,12 +4,23 @@ tab, the menu in sections, the visitor's workspace, and the visitor's runs kept 
 Streamlit reads this file twice. `streamlit run` finds `app` below and serves it (st.App, on
 Starlette) with the visitor cookie's middleware (nnlab/ui/visitor.py); then each page run executes
 this file as `__main__`, the script. It must render at once: nothing here imports TensorFlow.
+
+Both read the deployer's settings first (nnlab/core/deployment.py): a bad NNLAB_* value stops the
+server's start with a message naming each bad variable, and a page run says it instead of a traceback.
 """
 from pathlib import Path
 
 import streamlit as st
 
+from nnlab.core import deployment
+
 if __name__ == "__main__":  # a page run (AppTest too)
+    try:
+        deployment.current()
+    except deployment.DeploymentError as error:
+        st.error("This server's settings need a change before it can be used:\n\n"
+                 + "\n".join(f"- {problem}" for problem in error.problems))
+        st.stop()
     from nnlab.store.database import StoreUnavailable
     from nnlab.ui import live, navigation, workspace
 
@@ -25,7 +36,14 @@ if __name__ == "__main__":  # a page run (AppTest too)
         workspace.forget_store(error)
         st.error(workspace.store_problem() or str(error))
 else:  # `streamlit run app.py` (or `uvicorn app:app`): the server, with every browser's visitor cookie
+    import sys
+
     from starlette.middleware import Middleware
+
+    try:
+        deployment.current()
+    except deployment.DeploymentError as error:  # stop the start, naming each bad variable
+        sys.exit("nnlab cannot start: " + "; ".join(error.problems))
 
     from nnlab.ui.visitor import VisitorCookie
 

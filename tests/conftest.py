@@ -1,3 +1,4 @@
+import dataclasses
 import os
 import secrets
 import tempfile
@@ -23,9 +24,28 @@ def tiny_csv(tmp_path):
 
 
 @pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    """Page tests keep their runs in a temporary, shared store."""
+def deployment():
+    """The deployer's settings for one test: `deployment(max_compute=1e9, …)` installs the Deployment
+    in use with those fields changed (runs_dir's included); the session's is put back after the test."""
+    from nnlab.core.deployment import Deployment, current, install
+
+    before = install(Deployment.from_environment())
+
+    def use(**changes) -> Deployment:
+        changed = dataclasses.replace(current(), **changes)
+        install(changed)
+        return changed
+
+    yield use
+    install(before)
+
+
+@pytest.fixture
+def runs_dir(tmp_path, deployment, monkeypatch):
+    """Page tests keep their runs in a temporary, shared store: this process's Deployment says so, and
+    the environment too, for the programs a test starts (`python -m nnlab` reads it at its start)."""
     folder = tmp_path / "runs"
+    deployment(runs_dir=folder, runs="shared", database_url=None)
     monkeypatch.setenv("NNLAB_RUNS_DIR", str(folder))
     monkeypatch.setenv("NNLAB_RUNS", "shared")
     monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)

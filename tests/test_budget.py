@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from nnlab.core.deployment import Deployment
 from nnlab.training import budget
 from nnlab.training.architecture import count_params, layer_specs
 from nnlab.config.run_config import COURSE_EXERCISE, RunConfig
@@ -34,8 +35,8 @@ def test_cost_counts_examples_through_parameters_and_steps():
 
 
 @pytest.mark.parametrize("key", sorted(PRESETS))
-def test_every_lesson_fits_the_default_budget(key, monkeypatch):
-    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+def test_every_lesson_fits_the_default_budget(key, deployment):
+    deployment(max_compute=Deployment().max_compute)  # the default budget
     config = PRESETS[key].config
     if config.dataset == "mnist":
         budget.check(config, config.train_size or MNIST_TRAIN, mnist_params(config))
@@ -43,14 +44,14 @@ def test_every_lesson_fits_the_default_budget(key, monkeypatch):
         budget.check(config, 500, count_params(layer_specs(config, 2, 2, "classification")))
 
 
-def test_keras_reference_mnist_network_fits_the_default_budget(monkeypatch):
-    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+def test_keras_reference_mnist_network_fits_the_default_budget(deployment):
+    deployment(max_compute=Deployment().max_compute)  # the default budget
     mnist_mlp = RunConfig(hidden=(512, 512), dropout=0.2, optimizer="rmsprop", batch_size=128, epochs=20)
     budget.check(mnist_mlp, MNIST_TRAIN, mnist_params(mnist_mlp))
 
 
-def test_a_huge_run_is_refused_saying_what_to_reduce(monkeypatch):
-    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+def test_a_huge_run_is_refused_saying_what_to_reduce(deployment):
+    deployment(max_compute=Deployment().max_compute)  # the default budget
     huge = RunConfig(hidden=(2048,) * 10, batch_size=1, epochs=1000)
     params = mnist_params(huge)
     message = refusal(huge, MNIST_TRAIN, params)
@@ -63,10 +64,10 @@ def test_a_huge_run_is_refused_saying_what_to_reduce(monkeypatch):
     assert message.endswith("Use fewer epochs (even one is too many at these settings).")
 
 
-def test_validation_and_test_passes_count(monkeypatch):
+def test_validation_and_test_passes_count(deployment):
     """Issue 20: 2048×10 layers on 10 examples for 1000 epochs with half of MNIST to validate on passed
     (3.9 × 10¹¹ counted) while it needed days: the validation passes were not counted."""
-    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+    deployment(max_compute=Deployment().max_compute)  # the default budget
     hog = RunConfig(hidden=(2048,) * 10, train_size=10, epochs=1000, validation_fraction=0.5)
     params = mnist_params(hog)
     message = refusal(hog, 10, params, n_val=30_000, n_test=10_000)
@@ -78,8 +79,8 @@ def test_validation_and_test_passes_count(monkeypatch):
         > budget.cost(hog, 10, params, 3_000)
 
 
-def test_small_batches_for_many_epochs_are_refused_even_on_a_small_network(monkeypatch):
-    monkeypatch.delenv("NNLAB_MAX_COMPUTE", raising=False)
+def test_small_batches_for_many_epochs_are_refused_even_on_a_small_network(deployment):
+    deployment(max_compute=Deployment().max_compute)  # the default budget
     endless = dataclasses.replace(COURSE_EXERCISE, batch_size=1, epochs=1000)
     assert "bigger batches (at least" in refusal(endless, MNIST_TRAIN, mnist_params(endless))
     budget.check(dataclasses.replace(endless, epochs=10), MNIST_TRAIN, mnist_params(endless))
@@ -130,21 +131,20 @@ def test_a_race_or_sweep_shares_one_budget():
 
 
 @pytest.mark.parametrize("text, limit", [("2e13", 2e13), (" 5000 ", 5000.0), ("0", math.inf), ("", 1e12)])
-def test_the_deployer_sets_the_limit(text, limit, monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", text)
+def test_the_deployer_sets_the_limit(text, limit, deployment):
+    deployment(max_compute=Deployment.from_environment({"NNLAB_MAX_COMPUTE": text}).max_compute)
     assert budget.max_compute() == limit
 
 
-def test_no_limit_lets_anything_run(monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "0")
+def test_no_limit_lets_anything_run(deployment):
+    deployment(max_compute=0)
     budget.check(RunConfig(hidden=(2048,) * 10, batch_size=1, epochs=1000), MNIST_TRAIN, 10**8)
 
 
 @pytest.mark.parametrize("text", ["lots", "-1", "nan"])
-def test_a_bad_limit_is_named(text, monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", text)
+def test_a_bad_limit_is_named(text):
     with pytest.raises(ValueError, match="NNLAB_MAX_COMPUTE must be a number"):
-        budget.max_compute()
+        Deployment.from_environment({"NNLAB_MAX_COMPUTE": text})
 
 
 @pytest.mark.parametrize("value, text", [(3.14e14, "3.1 × 10¹⁴"), (2e13, "2 × 10¹³"), (9.96e11, "10¹²"),

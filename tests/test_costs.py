@@ -24,11 +24,11 @@ DEADLINE = 120  # seconds any wait here may take
 HOG = RunConfig(dataset="digits", hidden=(256, 256), train_size=10, validation_fraction=0.5, epochs=200)
 
 
-def test_a_run_whose_validation_passes_are_over_the_budget_is_refused(monkeypatch):
+def test_a_run_whose_validation_passes_are_over_the_budget_is_refused(deployment):
     job = TrainingJob(HOG, load_dataset, owner="hog", scheduler=Scheduler(1))
     config, n_train, params, n_val, n_test, _ = job.measure()
     training_only = HOG.epochs * (n_train * params + 1_000_000)
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", str(10 * training_only))  # ten times what its training alone needs
+    deployment(max_compute=10 * training_only)  # ten times what its training alone needs
     with pytest.raises(UserError, match=r"validation .* a smaller validation_fraction \(each epoch checks "
                                         rf"{n_val:,} validation examples"):
         job.start()
@@ -86,9 +86,9 @@ def test_steps_do_not_restart_the_pause_clock():
 
 
 @pytest.mark.slow
-def test_a_paused_run_gives_its_slot_back_sooner_when_someone_waits(monkeypatch):
-    monkeypatch.setattr(jobs, "MAX_PAUSE_SECONDS", 3600.0)  # alone, it could stay paused an hour
-    monkeypatch.setattr(jobs, "MAX_PAUSE_WAITED_SECONDS", 0.5)
+def test_a_paused_run_gives_its_slot_back_sooner_when_someone_waits(deployment):
+    # alone, it could stay paused an hour; half a second while someone waits
+    deployment(max_pause_minutes=60, max_pause_waited_minutes=0.5 / 60)
     scheduler = Scheduler(1)
     paused = TrainingJob(STEPPED, load_dataset, owner="teacher", scheduler=scheduler)
     paused.pause()
@@ -138,11 +138,12 @@ def test_epochs_trained_while_the_database_is_away_are_saved_when_it_returns(run
     assert job.warnings == ["Saving failed for a while; the epochs trained meanwhile have been saved since."]
 
 
-def test_a_database_still_away_at_the_end_leaves_the_run_interrupted_and_says_it_was_not_saved(run_store, monkeypatch):
+def test_a_database_still_away_at_the_end_leaves_the_run_interrupted_and_says_it_was_not_saved(run_store, monkeypatch,
+                                                                                               deployment):
     """Issue 20: PostgreSQL away mid-run left the run `running` with 11 epochs, and on a full disk the page
     said "its 120 epochs were saved as they trained"."""
     monkeypatch.setattr(jobs, "SAVE_SECONDS", 0.0)
-    monkeypatch.setattr(jobs, "SAVE_RETRY_SECONDS", 1.0)
+    deployment(save_retry_seconds=1.0)  # NNLAB_SAVE_RETRY_SECONDS
     config = RunConfig(dataset="iris", hidden=(4,), epochs=5)
     job = TrainingJob(config, load_dataset, store=None)
     job._store = _Outage(run_store, lambda: len(job.history) >= 3)  # gone from epoch 3 on, for good

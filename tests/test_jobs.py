@@ -3,6 +3,7 @@ import threading
 
 import pytest
 
+from nnlab.core.deployment import Deployment
 from nnlab.training import budget
 
 from nnlab.serving import jobs
@@ -77,8 +78,8 @@ def test_an_unexpected_error_still_ends_the_job():
         assert "/srv/secret" not in job.message  # the error's text (paths) goes to the log, not to the page
 
 
-def test_a_run_over_the_compute_budget_is_refused_before_it_queues(monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1000")
+def test_a_run_over_the_compute_budget_is_refused_before_it_queues(deployment):
+    deployment(max_compute=1000)
     scheduler = Scheduler(1)
     job = TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler)
     with pytest.raises(UserError, match=r"This run needs .* fewer epochs \(even one is too many"):
@@ -87,8 +88,8 @@ def test_a_run_over_the_compute_budget_is_refused_before_it_queues(monkeypatch):
     scheduler.enqueue(TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler))  # alice is not blocked
 
 
-def test_a_sweep_is_refused_when_its_runs_together_are_over_the_budget(monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", str(2.5 * budget.cost(*TrainingJob(TINY, load_dataset).measure())))
+def test_a_sweep_is_refused_when_its_runs_together_are_over_the_budget(deployment):
+    deployment(max_compute=2.5 * budget.cost(*TrainingJob(TINY, load_dataset).measure()))
     scheduler = Scheduler(1)
     with pytest.raises(UserError, match="These 3 runs need"):
         SweepJob([TrainingJob(TINY, load_dataset, owner="alice") for _ in range(3)], scheduler=scheduler).start()
@@ -124,14 +125,14 @@ def test_disk_trouble_during_the_epochs_only_warns(tmp_path, monkeypatch):
     assert job.warnings == ["Saving failed for a while; the epochs trained meanwhile have been saved since."]
 
 
-def test_a_full_disk_at_the_end_marks_the_run_failed_not_running(tmp_path, monkeypatch):
+def test_a_full_disk_at_the_end_marks_the_run_failed_not_running(tmp_path, monkeypatch, deployment):
     store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite")
 
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(store, "finish", full)
-    monkeypatch.setattr(jobs, "SAVE_RETRY_SECONDS", 0.3)
+    deployment(save_retry_seconds=0.3)  # NNLAB_SAVE_RETRY_SECONDS
     job = TrainingJob(TINY, load_dataset, store=store)
     job.run()
     assert job.status == Status.FAILED and "Not saved: the end of this run could not be saved (No space left on " \
@@ -335,13 +336,13 @@ def test_a_sweep_runs_one_after_another_and_stop_skips_the_rest():
 
 
 @pytest.mark.parametrize("text, seconds", [("60", 60.0), ("2.5", 2.5), ("0", None), ("soon", None)])
-def test_the_deployer_sets_the_abandon_time(text, seconds, monkeypatch):
-    monkeypatch.setenv("NNLAB_ABANDON_SECONDS", text)
+def test_the_deployer_sets_the_abandon_time(text, seconds, deployment):
     if seconds is None:
         with pytest.raises(ValueError, match="NNLAB_ABANDON_SECONDS must be a number of seconds above 0"):
-            slot_work.abandon_seconds_from_environment()
+            Deployment.from_environment({"NNLAB_ABANDON_SECONDS": text})
     else:
-        assert slot_work.abandon_seconds_from_environment() == seconds
+        deployment(abandon_seconds=Deployment.from_environment({"NNLAB_ABANDON_SECONDS": text}).abandon_seconds)
+        assert TrainingJob(TINY, load_dataset).abandon_seconds == seconds  # work not given its own uses the deployment's
 
 
 def test_an_epoch_that_fails_ends_the_run_with_its_own_reason(tmp_path, monkeypatch):

@@ -129,11 +129,11 @@ def test_the_finder_job_takes_a_slot_like_a_run(circle):
     assert not scheduler.holds_slot(job) and scheduler.position(job) is None
 
 
-def test_the_finder_job_obeys_the_compute_budget(circle, monkeypatch):
+def test_the_finder_job_obeys_the_compute_budget(circle, deployment):
     from nnlab.serving.lr_finder_job import FinderJob
     from nnlab.serving.scheduler import Scheduler
 
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1e6")
+    deployment(max_compute=1e6)
     scheduler = Scheduler(1)
     with pytest.raises(UserError, match="finder needs"):
         FinderJob(CIRCLE, lambda config: circle, owner="visitor", scheduler=scheduler).start()

@@ -7,10 +7,8 @@ TRAIN = "app_pages/1_Train.py"
 
 
 @pytest.mark.slow
-def test_a_model_over_the_workspace_quota_is_not_kept_and_the_result_says_so(runs_dir, monkeypatch):
-    from nnlab.store import runs
-
-    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 1e-6)  # not even a tiny model fits
+def test_a_model_over_the_workspace_quota_is_not_kept_and_the_result_says_so(runs_dir, deployment):
+    deployment(workspace_models_mb=1e-6)  # not even a tiny model fits
     at = open_page(TRAIN, dataset="iris", hidden="4", epochs="2")
     button(at, "Train").click().run()
     job = at.session_state["train_job"]
@@ -20,8 +18,8 @@ def test_a_model_over_the_workspace_quota_is_not_kept_and_the_result_says_so(run
     assert "delete runs whose models you no longer need on the Runs page" in shown
 
 
-def test_a_run_over_the_budget_is_refused_on_the_page_naming_the_validation_pass(runs_dir, monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1e10")  # its training alone (1.4 × 10⁹) fits, its validation does not
+def test_a_run_over_the_budget_is_refused_on_the_page_naming_the_validation_pass(runs_dir, deployment):
+    deployment(max_compute=1e10)  # its training alone (1.4 × 10⁹) fits, its validation does not
     at = open_page(TRAIN, dataset="digits", hidden="512,512", train_size="20", validation_fraction="0.5",
                    epochs="200")
     button(at, "Train").click().run()

@@ -17,10 +17,8 @@ RUNS, TRAIN = "app_pages/2_Runs.py", "app_pages/1_Train.py"
 
 
 @pytest.fixture
-def private(tmp_path, monkeypatch):
-    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
-    monkeypatch.setenv("NNLAB_RUNS", "private")
-    monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
+def private(tmp_path, monkeypatch, deployment):
+    deployment(runs_dir=tmp_path, runs="private", database_url=None)
     monkeypatch.setattr(workspace, "_FAILED", {})
     monkeypatch.setattr(workspace, "_MAPPED", {}, raising=False)
     monkeypatch.setattr(visitors, "_TRIES", visitors._Tries())
@@ -152,14 +150,14 @@ PASSWORD = "Tr0ub4dor&3x"
 
 
 @pytest.mark.parametrize("form", ["user-info", "query", "raw-at", "secrets"])
-def test_the_database_password_is_never_shown_however_the_url_is_written(private, monkeypatch, form):
+def test_the_database_password_is_never_shown_however_the_url_is_written(private, deployment, form):
     urls = {"user-info": f"postgresql://nnlab:{PASSWORD}@127.0.0.1:1/nnlab",
             "query": f"postgresql://nnlab@127.0.0.1:1/nnlab?password={PASSWORD}",
             "raw-at": f"postgresql://nnlab:{PASSWORD}@x@127.0.0.1:1/nnlab",
             "secrets": f"postgresql://nnlab:{PASSWORD}@127.0.0.1:1/nnlab?password={PASSWORD}"}
     url = urls[form]
     if form != "secrets":
-        monkeypatch.setenv("NNLAB_DATABASE_URL", url)
+        deployment(database_url=url)  # NNLAB_DATABASE_URL
     from streamlit.testing.v1 import AppTest
 
     from apptest_helpers import APP, TIMEOUT
@@ -184,10 +182,10 @@ def test_a_drivers_message_that_echoes_the_url_is_cleared_of_the_password():
     assert PASSWORD not in message and "Tr0ub" not in message and "db.example" in message
 
 
-def test_the_database_warning_names_no_server_path_on_a_deployment(private, tmp_path, monkeypatch):
+def test_the_database_warning_names_no_server_path_on_a_deployment(private, tmp_path, deployment):
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("")
-    monkeypatch.setenv("NNLAB_DATABASE_URL", f"sqlite:///{blocked}/nnlab.sqlite")
+    deployment(database_url=f"sqlite:///{blocked}/nnlab.sqlite")
     at = open_page(TRAIN)
     text = sidebar_text(at)
     assert "Runs are not being saved" in text and str(tmp_path) not in text and "sqlite" not in text.lower()

@@ -148,11 +148,10 @@ def test_a_sweep_with_a_bad_value_says_which(runs_dir):
     assert button(at, "Sweep").disabled
 
 
-def test_private_workspaces_keep_visitors_apart_and_no_link_names_one(tmp_path, monkeypatch):
+def test_private_workspaces_keep_visitors_apart_and_no_link_names_one(tmp_path, deployment):
     from nnlab.store import visitors
 
-    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
-    monkeypatch.setenv("NNLAB_RUNS", "private")
+    deployment(runs_dir=tmp_path, runs="private")
     alice = open_page(RUNS)
     name = visitors.own_workspace(alice.session_state["_visitor_without_cookie"])  # her browser's, by its id
     assert "workspace" not in alice.query_params  # never in the link (test_pages_identity.py has more)

@@ -6,10 +6,11 @@ from nnlab.ui import workspace
 
 
 @pytest.mark.slow  # over 3.5 s: out of the edit loop
-def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(runs_dir, tmp_path, monkeypatch):
+def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(runs_dir, tmp_path, monkeypatch,
+                                                                             deployment):
     blocked = tmp_path / "a-file-not-a-folder"
     blocked.write_text("")
-    monkeypatch.setenv("NNLAB_DATABASE_URL", f"sqlite:///{blocked}/nnlab.sqlite")
+    deployment(database_url=f"sqlite:///{blocked}/nnlab.sqlite")
     monkeypatch.setattr(workspace, "_FAILED", {})
     runs = open_page("app_pages/2_Runs.py")
     assert [e.value for e in runs.error] and runs.error[0].value.startswith("Runs are not being saved: The database ")
@@ -23,14 +24,13 @@ def test_a_database_that_cannot_be_used_is_said_and_training_goes_on_unsaved(run
     assert any(w.value.startswith("Runs are not being saved") for w in at.warning), [w.value for w in at.warning]
     assert not at.exception
 
-    monkeypatch.delenv("NNLAB_DATABASE_URL")  # the deployer fixes the URL: pages use it again
+    deployment(database_url=None)  # the deployer fixes the URL: pages use it again
     monkeypatch.setattr(workspace, "_FAILED", {})
     assert not open_page("app_pages/2_Runs.py").error
 
 
-def test_no_visitor_of_a_class_can_name_the_shared_workspace(tmp_path, monkeypatch):
-    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
-    monkeypatch.setenv("NNLAB_RUNS", "private")
+def test_no_visitor_of_a_class_can_name_the_shared_workspace(tmp_path, deployment):
+    deployment(runs_dir=tmp_path, runs="private")
     from nnlab.store.runs import open_store
     from test_runs import saved_run
 

@@ -92,12 +92,11 @@ def test_the_model_is_kept_in_the_database_and_loads(database_url, tmp_path):
     assert keras.models.load_model(path).count_params() == result.params
 
 
-def test_a_model_above_the_limit_is_not_kept_and_the_run_says_so(database_url, monkeypatch):
-    from nnlab.store import runs
+def test_a_model_above_the_limit_is_not_kept_and_the_run_says_so(database_url, deployment):
     from nnlab.data.datasets import load_dataset
     from nnlab.training.train import train
 
-    monkeypatch.setattr(runs, "MAX_MODEL_MB", 0.001)
+    deployment(max_model_mb=0.001)
     config = RunConfig(dataset="iris", hidden=(4,), epochs=1)
     result = train(config, load_dataset(config))
     store = RunStore(database_url)
@@ -360,19 +359,18 @@ def test_a_database_that_cannot_be_reached_is_one_clear_error(tmp_path):
         assert "cannot be used" in message and "secret-pw" not in message and "NNLAB_DATABASE_URL" in message
 
 
-def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_path, monkeypatch, request):
+def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_path, monkeypatch, request, deployment):
     database._secrets_file_url.cache_clear()  # the secrets file is read once per process: play new ones
     request.addfinalizer(database._secrets_file_url.cache_clear)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
-    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path / "runs"))
+    deployment(database_url=None, runs_dir=tmp_path / "runs")  # NNLAB_DATABASE_URL unset, NNLAB_RUNS_DIR
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert database.database_url() == f"sqlite:///{tmp_path / 'runs' / 'nnlab.sqlite'}"
     (tmp_path / ".streamlit").mkdir()
     (tmp_path / ".streamlit" / "secrets.toml").write_text('[connections.nnlab]\nurl = "postgresql://a:pw@db/x"\n')
     database._secrets_file_url.cache_clear()
     assert database.database_url() == "postgresql://a:pw@db/x"
-    monkeypatch.setenv("NNLAB_DATABASE_URL", "postgresql://b@db/y")
+    deployment(database_url="postgresql://b@db/y")  # NNLAB_DATABASE_URL
     assert database.database_url() == "postgresql://b@db/y"
     assert database.database_url("sqlite:///z.sqlite") == "sqlite:///z.sqlite"
     assert database.shown("postgresql://a:pw@db/x") == "postgresql://a@db/x"  # rebuilt without the password
@@ -381,9 +379,8 @@ def test_the_url_comes_from_the_flag_the_environment_or_the_secrets_file(tmp_pat
             database.database_url(bad)
 
 
-def test_open_store_uses_the_default_database(tmp_path, monkeypatch):
-    monkeypatch.delenv("NNLAB_DATABASE_URL", raising=False)
-    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path))
+def test_open_store_uses_the_default_database(tmp_path, monkeypatch, deployment):
+    deployment(database_url=None, runs_dir=tmp_path)
     monkeypatch.chdir(tmp_path)
     run_id = saved_run(open_store())
     assert (tmp_path / "nnlab.sqlite").is_file() and open_store().load(run_id).epochs_run == 2
@@ -419,9 +416,8 @@ def test_an_sqlite_files_folder_is_never_shown():
     assert database.shown("sqlite:////srv/class/runs/nnlab.sqlite") == "sqlite:///…/nnlab.sqlite"
 
 
-def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(database_url, monkeypatch):
+def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(database_url, deployment):
     """Issue 20: a Sweep of 12 big networks wrote 1.1 GB of models; nothing bounded a workspace's models."""
-    from nnlab.store import runs
     from nnlab.data.datasets import load_dataset
     from nnlab.training.train import train
 
@@ -432,7 +428,7 @@ def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(databa
     assert mine.finish(first, status=result.status, message="Trained.", model=result.model) == "Trained."
     size = mine.models_bytes()
     assert size > 0 and other.models_bytes() == 0
-    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 1.5 * size / 1e6)  # room for one model, not two
+    deployment(workspace_models_mb=1.5 * size / 1e6)  # room for one model, not two
     second = mine.create(config)
     message = mine.finish(second, status=result.status, message="Trained.", model=result.model)
     assert message.startswith("Trained. The model (") and "your runs' models already take" in message
@@ -440,12 +436,11 @@ def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(databa
     assert not mine.load(second).has_model and mine.load(second).message == message
     theirs = other.create(config)  # another visitor's quota is their own …
     assert other.finish(theirs, status=result.status, message="Trained.", model=result.model) == "Trained."
-    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 0)  # (no quota per workspace now)
-    monkeypatch.setattr(runs, "SERVER_MODELS_MB", 2.5 * size / 1e6)  # … within the server's
+    # no quota per workspace now, … within the server's
+    deployment(workspace_models_mb=0, server_models_mb=2.5 * size / 1e6)
     third = other.create(config)
     assert "the models of everyone on this server" in other.finish(third, status=result.status, model=result.model)
-    monkeypatch.setattr(runs, "WORKSPACE_MODELS_MB", 1.5 * size / 1e6)
-    monkeypatch.setattr(runs, "SERVER_MODELS_MB", 0)
+    deployment(workspace_models_mb=1.5 * size / 1e6, server_models_mb=0)
     mine.delete(first)  # room again
     fourth = mine.create(config)
     assert mine.finish(fourth, status=result.status, message="Trained.", model=result.model) == "Trained."

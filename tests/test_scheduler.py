@@ -3,7 +3,8 @@ import threading
 import pytest
 
 from nnlab.core.errors import UserError
-from nnlab.serving.scheduler import Scheduler, slots_from_environment
+from nnlab.core.deployment import Deployment
+from nnlab.serving.scheduler import Scheduler
 
 DEADLINE = 10  # seconds any wait in these tests may take
 
@@ -149,10 +150,9 @@ def _wait_until(condition, deadline: float = DEADLINE) -> None:
 
 
 @pytest.mark.parametrize("text, slots", [("2", 2), ("1", 1), ("0", None), ("two", None)])
-def test_the_deployer_sets_the_slots(text, slots, monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_TRAINING", text)
+def test_the_deployer_sets_the_slots(text, slots):
     if slots is None:
         with pytest.raises(ValueError, match="NNLAB_MAX_TRAINING must be a whole number of at least 1"):
-            slots_from_environment()
+            Deployment.from_environment({"NNLAB_MAX_TRAINING": text})
     else:
-        assert slots_from_environment() == slots
+        assert Deployment.from_environment({"NNLAB_MAX_TRAINING": text}).max_training == slots

@@ -97,13 +97,16 @@ def test_a_trial_s_knobs_make_its_settings():
     assert biggest.hidden == (512,) * 4 and biggest.batch_size == 16
 
 
-def test_a_page_s_search_is_bounded():
+def test_a_page_s_search_is_bounded(deployment):
+    deployment(search_max_trials=7, search_max_minutes=3)  # NNLAB_SEARCH_MAX_TRIALS, NNLAB_SEARCH_MAX_MINUTES
     space = parse_space(["learning_rate=1e-3..1e-1:log"])
-    with pytest.raises(ConfigError, match=rf"more than this server allows for one search \({search.MAX_TRIALS}\)"):
-        SearchPlan(GAUSS, space, trials=search.MAX_TRIALS + 1, minutes=5).within_page_limits()
-    with pytest.raises(ConfigError, match=f"at most {search.MAX_MINUTES} minutes"):
+    with pytest.raises(ConfigError, match=r"more than this server allows for one search \(7\)"):
+        SearchPlan(GAUSS, space, trials=8, minutes=3).within_page_limits()
+    with pytest.raises(ConfigError, match="at most 3 minutes"):
+        SearchPlan(GAUSS, space, trials=5, minutes=4).within_page_limits()
+    with pytest.raises(ConfigError, match="at most 3 minutes"):
         SearchPlan(GAUSS, space, trials=5).within_page_limits()
-    SearchPlan(GAUSS, space, trials=search.MAX_TRIALS, minutes=search.MAX_MINUTES).within_page_limits()
+    SearchPlan(GAUSS, space, trials=7, minutes=3).within_page_limits()
 
 
 def test_the_grid_takes_the_ends_and_middle_of_each_range():
@@ -216,8 +219,8 @@ def test_hyperband_prunes_by_brackets_and_every_trial_ends_told(url, run_store):
             assert "(Hyperband)" in run.message
 
 
-def test_the_largest_network_of_the_space_must_fit_the_compute_budget(url, run_store, monkeypatch):
-    monkeypatch.setenv("NNLAB_MAX_COMPUTE", "1e9")
+def test_the_largest_network_of_the_space_must_fit_the_compute_budget(url, run_store, deployment):
+    deployment(max_compute=1e9)
     plan = SearchPlan(GAUSS, parse_space(["neurons=4..2048:log", "layers=1..4"]), trials=3, minutes=5)
     job = SearchJob(plan, url=url, key="shared/big", load=load_dataset, store=run_store, scheduler=Scheduler(1))
     with pytest.raises(UserError, match="The largest network this search may try .* Narrow the ranges"):

@@ -6,7 +6,8 @@ import pytest
 
 from nnlab.data import uploads as uploads_module
 from nnlab.core.errors import UserError
-from nnlab.data.uploads import ID_LENGTH, UploadStore, quota_from_env
+from nnlab.core.deployment import Deployment
+from nnlab.data.uploads import ID_LENGTH, UploadStore
 
 CSV = b"x,y,label\n0.1,0.2,a\n0.3,0.4,b\n"
 
@@ -125,15 +126,15 @@ def test_a_lost_description_still_lists_the_file(tmp_path):
     assert UploadStore(tmp_path / "nowhere", quota_bytes=1).list() == []
 
 
-def test_quota_from_the_environment(monkeypatch):
-    monkeypatch.delenv("NNLAB_UPLOAD_QUOTA_MB", raising=False)
-    assert quota_from_env() == 100_000_000
-    monkeypatch.setenv("NNLAB_UPLOAD_QUOTA_MB", "2.5")
-    assert quota_from_env() == 2_500_000 and UploadStore("x").quota_bytes == 2_500_000
+def test_quota_from_the_environment(deployment):
+    assert Deployment.from_environment({}).upload_quota_bytes == 100_000_000
+    read = Deployment.from_environment({"NNLAB_UPLOAD_QUOTA_MB": "2.5", "NNLAB_SERVER_UPLOAD_QUOTA_MB": "7"})
+    deployment(upload_quota_mb=read.upload_quota_mb, server_upload_quota_mb=read.server_upload_quota_mb)
+    assert UploadStore("x").quota_bytes == 2_500_000  # the deployment's, unless given
+    assert UploadStore("x", server_root="y").server_quota_bytes == 7_000_000
     for bad in ("lots", "0", "-1", "nan"):
-        monkeypatch.setenv("NNLAB_UPLOAD_QUOTA_MB", bad)
         with pytest.raises(ValueError, match="NNLAB_UPLOAD_QUOTA_MB must be a positive number"):
-            quota_from_env()
+            Deployment.from_environment({"NNLAB_UPLOAD_QUOTA_MB": bad})
 
 
 def _workspace_uploads(server, name, quota=10_000, server_quota=None):

@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
+from nnlab.core.deployment import Deployment
 from nnlab.store import database, visitors
 from nnlab.core.errors import UserError
 from nnlab.store.schema import transfer_codes, visitors as mappings
@@ -168,7 +169,7 @@ def test_a_mapping_can_be_undone_from_this_browser_and_from_the_others(database_
     assert visitors.forget_this_browser(engine, alice) == home  # nothing to undo: still their own
 
 
-def test_mappings_unused_for_the_cookies_age_go_and_the_table_is_bounded(database_url, monkeypatch):
+def test_mappings_unused_for_the_cookies_age_go_and_the_table_is_bounded(database_url, deployment):
     engine = RunStore(database_url).engine()
     old, recent, fresh = new_id(), new_id(), new_id()
     for browser in (old, recent, fresh):
@@ -195,7 +196,7 @@ def test_mappings_unused_for_the_cookies_age_go_and_the_table_is_bounded(databas
     visitors.redeem(engine, new_id(), code)
     assert since(fresh) is None and mapped(engine) == 2
 
-    monkeypatch.setenv("NNLAB_MAX_VISITOR_ROWS", "3")  # the server's bound: the longest unused go first
+    deployment(max_visitor_rows=3)  # NNLAB_MAX_VISITOR_ROWS, the server's bound: the longest unused go first
     age(recent, 3)
     newest = []
     for _ in range(3):
@@ -208,9 +209,8 @@ def test_mappings_unused_for_the_cookies_age_go_and_the_table_is_bounded(databas
         visitors.new_code(engine, visitors.own_workspace(new_id()))
     with pytest.raises(UserError, match="too many codes"):
         visitors.new_code(engine, visitors.own_workspace(new_id()))
-    monkeypatch.setenv("NNLAB_MAX_VISITOR_ROWS", "many")
     with pytest.raises(ValueError, match="NNLAB_MAX_VISITOR_ROWS must be a whole number"):
-        visitors.new_code(engine, "a-workspace")
+        Deployment.from_environment({"NNLAB_MAX_VISITOR_ROWS": "many"})
 
 
 def test_one_address_guessing_without_cookies_locks_out_only_itself(monkeypatch, tmp_path):

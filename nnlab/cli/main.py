@@ -13,6 +13,8 @@ import sys
 
 from nnlab.cli import lr_find as lr_find_cli, runs as runs_cli, search as search_cli
 from nnlab.cli.settings_flags import add_setting_flags, config_from_args
+from nnlab.core import deployment
+from nnlab.core.deployment import DeploymentError
 from nnlab.core.errors import UserError
 
 
@@ -133,6 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said by the command's own parser, so the pointer goes to that command's --help
         parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    try:  # the deployer's settings first: a bad one is said now, naming it, before any work
+        deployment.current()
+    except DeploymentError as error:
+        print("\n".join(f"nnlab: {problem}" for problem in error.problems), file=sys.stderr)
+        return 2
     try:
         if args.command == "search":
             return search_cli.run(args)

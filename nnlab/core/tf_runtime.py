@@ -10,8 +10,10 @@ import os
 import sys
 import tempfile
 
-from nnlab.core import environment
+from nnlab.core import deployment
 
+# TensorFlow's and Keras' own variables, not the deployer's settings (nnlab/core/deployment.py): set
+# before the import below reads them.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -52,8 +54,7 @@ def _configure_threads() -> None:
     # spreading each tiny matrix product over threads costs more than it saves: one thread per
     # operation trained 784-128-10 about 1.7x faster than two on a 2-core machine and the wide
     # 784-512-512-10 as fast (bench/). It also lets two runs (a race) share two cores evenly.
-    threads = int(environment.number("NNLAB_TF_THREADS", 1, whole=True, minimum=0,
-                                     what="a whole number of threads (0: TensorFlow chooses)"))
+    threads = deployment.current().tf_threads  # NNLAB_TF_THREADS
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(max(2, threads))

@@ -14,16 +14,9 @@ import threading
 import weakref
 from collections import OrderedDict
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.data.datasets import Base, Dataset, base_key, data_key, derive, load_base
 
-# MNIST with its tensors is ≈450 MB (70,000 × 784 float32 pixels, once as numpy, once as a tensor).
-DEFAULT_MAX_MB = 600
-
-
-def max_bytes_from_environment() -> int:
-    return int(environment.number("NNLAB_DATA_CACHE_MB", DEFAULT_MAX_MB, minimum=0,
-                                  what="a number of megabytes (0 = keep nothing nobody uses)") * 2 ** 20)
 
 
 class DataCache:
@@ -106,4 +99,6 @@ def _bytes(datasets) -> int:
     return sum(parts.values())
 
 
-DATA_CACHE = DataCache(max_bytes_from_environment())
+# The server's one cache, within NNLAB_DATA_CACHE_MB (default 600: MNIST with its tensors is ≈450 MB,
+# 70,000 × 784 float32 pixels, once as numpy, once as a tensor).
+DATA_CACHE = DataCache(deployment.current().data_cache_bytes)

@@ -26,16 +26,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nnlab.core.atomic_file import write_atomic
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.core.errors import UserError
 
 log = logging.getLogger(__name__)
 
 FOLDER = ".uploads"  # a workspace's uploads: UploadStore(workspace / FOLDER); hidden, so its RunStore skips it
-QUOTA_ENV = "NNLAB_UPLOAD_QUOTA_MB"
-DEFAULT_QUOTA_MB = 100
-SERVER_QUOTA_ENV = "NNLAB_SERVER_UPLOAD_QUOTA_MB"
-DEFAULT_SERVER_QUOTA_MB = 2000
 ID_LENGTH = 16  # hex digits of SHA-256: 64 bits, no accidental collisions among a class's files
 _ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 _MB = 1_000_000
@@ -47,19 +43,6 @@ class Upload:
     name: str  # the file's name on the visitor's computer, for display only
     size: int  # bytes
     uploaded: str  # ISO time, UTC
-
-
-def quota_from_env() -> int:
-    """The upload quota in bytes: NNLAB_UPLOAD_QUOTA_MB megabytes (default 100)."""
-    megabytes = environment.number(QUOTA_ENV, DEFAULT_QUOTA_MB, inclusive=False, what="a positive number of megabytes")
-    return int(megabytes * _MB)
-
-
-def server_quota_from_env() -> int:
-    """The uploads of every workspace together, in bytes: NNLAB_SERVER_UPLOAD_QUOTA_MB (default 2000)."""
-    megabytes = environment.number(SERVER_QUOTA_ENV, DEFAULT_SERVER_QUOTA_MB, inclusive=False,
-                                   what="a positive number of megabytes")
-    return int(megabytes * _MB)
 
 
 def upload_folders(server_root: Path) -> list[Path]:
@@ -86,13 +69,15 @@ class UploadStore:
                  server_root: Path | None = None, server_quota_bytes: int | None = None):
         """`quota_root`: the folder whose whole size the quota limits (e.g. the workspace, so its runs
         count too); by default the uploads alone. `server_root`: the server's folder of workspaces,
-        whose uploads together `server_quota_bytes` limits (default NNLAB_SERVER_UPLOAD_QUOTA_MB)."""
+        whose uploads together `server_quota_bytes` limits. Unset quotas are the deployment's
+        (NNLAB_UPLOAD_QUOTA_MB, NNLAB_SERVER_UPLOAD_QUOTA_MB)."""
+        settings = deployment.current()
         self.root = Path(root)
-        self.quota_bytes = quota_from_env() if quota_bytes is None else int(quota_bytes)
+        self.quota_bytes = settings.upload_quota_bytes if quota_bytes is None else int(quota_bytes)
         self.quota_root = Path(quota_root) if quota_root is not None else self.root
         self.server_root = Path(server_root) if server_root is not None else None
-        self.server_quota_bytes = (server_quota_from_env() if server_quota_bytes is None and server_root is not None
-                                   else server_quota_bytes)
+        self.server_quota_bytes = (settings.server_upload_quota_bytes
+                                   if server_quota_bytes is None and server_root is not None else server_quota_bytes)
 
     def save(self, data: bytes, name: str) -> Upload:
         """Keep the bytes; the same bytes again give the same id (and the newer name)."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from nnlab.store import database
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import ConfigError, UserError
 from nnlab.config.settings import MAX_LAYERS, MAX_WIDTH, SETTINGS, split_values
@@ -41,15 +41,6 @@ PRUNERS = {
 }
 PRUNE_AFTER_TRIALS = 3  # the median pruner waits for this many finished trials before cutting any
 PRUNE_FROM_EPOCH = 2  # and never judges the first epoch (a single epoch says little)
-
-
-def _limit(name: str, default: float) -> int:
-    return int(environment.number(name, default, whole=True, minimum=1, what="a whole number of at least 1"))
-
-
-# A page's search is one request on one training slot: bounded so a class shares the server.
-MAX_TRIALS = _limit("NNLAB_SEARCH_MAX_TRIALS", 100)
-MAX_MINUTES = _limit("NNLAB_SEARCH_MAX_MINUTES", 60)
 
 
 # --- the knobs ------------------------------------------------------------------------------------
@@ -330,13 +321,16 @@ class SearchPlan:
         config_for(self.base, {name: r.grid()[0] for name, r in self.space.items()})  # a ConfigError if none fits
 
     def within_page_limits(self) -> None:
-        """A page's search shares the server with a class: at most MAX_TRIALS trials and MAX_MINUTES."""
-        if self.trials > MAX_TRIALS:
-            raise ConfigError(f"{self.trials} trials is more than this server allows for one search ({MAX_TRIALS}); "
+        """A page's search is one request on one training slot, bounded so a class shares the server:
+        at most NNLAB_SEARCH_MAX_TRIALS trials and NNLAB_SEARCH_MAX_MINUTES."""
+        settings = deployment.current()
+        most_trials, most_minutes = settings.search_max_trials, settings.search_max_minutes
+        if self.trials > most_trials:
+            raise ConfigError(f"{self.trials} trials is more than this server allows for one search ({most_trials}); "
                               f"use fewer trials, or run more from the command line (README: Searching)")
-        if self.minutes is None or self.minutes > MAX_MINUTES:
-            raise ConfigError(f"a search on this server may last at most {MAX_MINUTES} minutes; set a time limit "
-                              f"of {MAX_MINUTES} or less")
+        if self.minutes is None or self.minutes > most_minutes:
+            raise ConfigError(f"a search on this server may last at most {most_minutes} minutes; set a time limit "
+                              f"of {most_minutes} or less")
 
     def grid_size(self) -> int:
         return math.prod(len(r.grid()) for r in self.space.values())

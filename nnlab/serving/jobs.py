@@ -21,7 +21,7 @@ import threading
 import time
 from typing import Callable
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.training.architecture import count_params, layer_specs
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
@@ -38,16 +38,6 @@ _SERIALS = itertools.count(1)
 # redraw its inside views each one: both happen at most this often, and at the end.
 SAVE_SECONDS = 0.5
 SNAPSHOT_SECONDS = 0.25
-# A paused run (step mode) keeps its training slot; once paused this long in all (the steps trained
-# while paused included: a step does not restart the clock) it stops, its epochs kept; sooner while
-# someone waits in line for a slot.
-# The database away (restarting, a full disk) when a run ends: its end is tried again for this long
-# (the epochs trained meanwhile are in memory and go with it), then the run ends as not saved, saying so.
-SAVE_RETRY_SECONDS = environment.number("NNLAB_SAVE_RETRY_SECONDS", 60, what="a number of seconds")
-MAX_PAUSE_SECONDS = environment.number("NNLAB_MAX_PAUSE_MINUTES", 10, inclusive=False,
-                                       what="a number of minutes above 0") * 60
-MAX_PAUSE_WAITED_SECONDS = min(MAX_PAUSE_SECONDS, environment.number(
-    "NNLAB_MAX_PAUSE_WAITED_MINUTES", 2, inclusive=False, what="a number of minutes above 0") * 60)
 
 
 class TrainingJob(SlotWork):
@@ -58,6 +48,16 @@ class TrainingJob(SlotWork):
                  owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
         super().__init__(owner, scheduler, abandon_seconds)
         self.config, self.label = config, label
+        settings = deployment.current()
+        # A paused run (step mode) keeps its training slot; once paused this long in all (the steps
+        # trained while paused included: a step does not restart the clock) it stops, its epochs
+        # kept; sooner while someone waits in line for a slot.
+        self.max_pause_seconds = settings.max_pause_seconds
+        self.max_pause_waited_seconds = settings.max_pause_waited_seconds
+        # The database away (restarting, a full disk) when a run ends: its end is tried again for this
+        # long (the epochs trained meanwhile are in memory and go with it), then the run ends as not
+        # saved, saying so.
+        self.save_retry_seconds = settings.save_retry_seconds
         self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
         self._group: SlotWork | None = None  # the race or sweep it belongs to
@@ -178,7 +178,7 @@ class TrainingJob(SlotWork):
 
     def pause_limit(self) -> float:
         """Seconds this run may stay paused in all: shorter while another visitor waits for a slot."""
-        return MAX_PAUSE_WAITED_SECONDS if self._request.others_waiting() else MAX_PAUSE_SECONDS
+        return self.max_pause_waited_seconds if self._request.others_waiting() else self.max_pause_seconds
 
     def paused_seconds(self) -> float:
         trainer = self._trainer
@@ -379,10 +379,10 @@ class TrainingJob(SlotWork):
             self.warnings.append("Saving failed for a while; the epochs trained meanwhile have been saved since.")
 
     def _save_end(self, result) -> tuple[Status, str]:
-        """Save the run's end (figures, every epoch, the model), trying again for SAVE_RETRY_SECONDS
+        """Save the run's end (figures, every epoch, the model), trying again for save_retry_seconds
         while the database is away; then, if it is still away, end the run as not saved, saying
         how much of it is in Runs. Never says "saved" of what was not."""
-        deadline, pause, reason = time.monotonic() + SAVE_RETRY_SECONDS, 0.5, ""
+        deadline, pause, reason = time.monotonic() + self.save_retry_seconds, 0.5, ""
         while True:
             try:
                 message = self._store.finish(
@@ -397,7 +397,7 @@ class TrainingJob(SlotWork):
             if time.monotonic() + pause > deadline:
                 break
             note = (f"The database is not answering ({reason}): trying again to save this run's end, "
-                    f"for up to {SAVE_RETRY_SECONDS:g} s…")
+                    f"for up to {self.save_retry_seconds:g} s…")
             if note not in self.warnings:
                 self.warnings.append(note)
             threading.Event().wait(pause)
@@ -406,7 +406,7 @@ class TrainingJob(SlotWork):
         kept = (f"{self._saved_epochs} of its {epochs} epochs were saved as it trained" if self._saved_epochs
                 else "none of its epochs could be saved")
         message = (f"{result.message} Not saved: the end of this run could not be saved ({reason}; tried for "
-                   f"{SAVE_RETRY_SECONDS:g} s): {kept}. Its figures are shown here only, until you leave this "
+                   f"{self.save_retry_seconds:g} s): {kept}. Its figures are shown here only, until you leave this "
                    "page; free some space or check the database, then train it again to keep it.")
         self.warnings[:] = [w for w in self.warnings if not w.startswith("The database is not answering")]
         if self._store.mark_failed(self.run_id, message):

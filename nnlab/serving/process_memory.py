@@ -29,6 +29,8 @@ _LIBC = _libc()
 
 def limit_arenas(arenas: int = ARENAS) -> bool:
     """Cap the arenas threads made from now on allocate in (unless the deployer set MALLOC_ARENA_MAX)."""
+    # MALLOC_ARENA_MAX is glibc's own variable, not one of the deployer's NNLAB_* settings
+    # (nnlab/core/deployment.py): glibc reads it itself, so it is only looked at here.
     if _LIBC is None or os.environ.get("MALLOC_ARENA_MAX"):
         return False
     return bool(_LIBC.mallopt(M_ARENA_MAX, arenas))

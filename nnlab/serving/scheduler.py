@@ -13,7 +13,7 @@ import threading
 import time
 from collections import deque
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.core.errors import UserError
 
 RECENT_RUNS = 20  # finished holds averaged into the typical time a request keeps its slot
@@ -120,10 +120,5 @@ class Scheduler:
             self._lock.notify_all()
 
 
-def slots_from_environment() -> int:
-    """NNLAB_MAX_TRAINING: trainings at once (default 2, one per core of a small server)."""
-    return int(environment.number("NNLAB_MAX_TRAINING", 2, whole=True, minimum=1,
-                                  what="a whole number of at least 1"))
-
-
-SCHEDULER = Scheduler(slots_from_environment())
+# The server's one queue: NNLAB_MAX_TRAINING trainings at once (default 2, one per core of a small server).
+SCHEDULER = Scheduler(deployment.current().max_training)

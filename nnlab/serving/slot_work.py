@@ -12,7 +12,7 @@ import time
 from typing import Protocol, runtime_checkable
 
 from nnlab.training import budget
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.serving import process_memory
 from nnlab.core.errors import UserError
 from nnlab.store.runs import HEARTBEAT_SECONDS
@@ -20,12 +20,6 @@ from nnlab.serving.scheduler import SCHEDULER, Scheduler
 from nnlab.core.status import Status
 
 
-def abandon_seconds_from_environment() -> float:
-    """NNLAB_ABANDON_SECONDS: how long work may go unwatched before it is stopped (default 60)."""
-    return environment.number("NNLAB_ABANDON_SECONDS", 60, inclusive=False, what="a number of seconds above 0")
-
-
-ABANDON_SECONDS = abandon_seconds_from_environment()
 process_memory.limit_arenas()  # before the training threads make theirs (nnlab/process_memory.py)
 
 
@@ -107,7 +101,8 @@ class SlotWork:
     def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
         self.owner = owner
         self._scheduler = scheduler or SCHEDULER
-        self.abandon_seconds = ABANDON_SECONDS if abandon_seconds is None else abandon_seconds
+        # How long the work may go unwatched before it is stopped: NNLAB_ABANDON_SECONDS unless given.
+        self.abandon_seconds = deployment.current().abandon_seconds if abandon_seconds is None else abandon_seconds
         self._seen = time.monotonic()
         self.abandoned = False
         self._queued = False

@@ -10,7 +10,6 @@ without its password (`shown`), and a driver's message is cleared of it (`unavai
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -22,9 +21,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from nnlab.core import deployment
 from nnlab.core.errors import UserError
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository
 SQLITE_FILE = "nnlab.sqlite"  # inside NNLAB_RUNS_DIR
 BUSY_MILLISECONDS = 30_000  # SQLite: how long a writer waits for another process's write to end
 _ENGINES: dict[str, Engine] = {}  # one connection pool per URL per process
@@ -38,13 +37,13 @@ class StoreUnavailable(UserError):
 
 def runs_dir() -> Path:
     """The folder of the embedded database and of uploads (NNLAB_RUNS_DIR, default runs/)."""
-    return Path(os.environ.get("NNLAB_RUNS_DIR") or ROOT / "runs")
+    return deployment.current().runs_dir
 
 
 def database_url(explicit: str | None = None, *, secret: str | None = None) -> str:
     """The URL to use: `explicit` (the CLI's --database), NNLAB_DATABASE_URL, `secret` (the UI passes
     st.secrets' connections.nnlab.url), the secrets file, else the embedded SQLite file."""
-    for candidate in (explicit, os.environ.get("NNLAB_DATABASE_URL"), secret, _secrets_file_url()):
+    for candidate in (explicit, deployment.current().database_url, secret, _secrets_file_url()):
         if candidate and str(candidate).strip():
             return _checked(str(candidate).strip())
     return f"sqlite:///{runs_dir() / SQLITE_FILE}"

@@ -15,12 +15,13 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from nnlab.core import deployment
 from nnlab.store import database
 from nnlab.core.jsonsafe import json_safe
 from nnlab.store.files import HISTORY_FILE, MODEL_FILE, RUN_FILE, Damage, parse_json, read_history
 from nnlab.store.record import now, read_run
 from nnlab.store.schema import epochs, import_damage, imports, models, runs
-from nnlab.store.runs import MAX_MODEL_MB, RUN_ID, SHARED, RunStore, clean_label
+from nnlab.store.runs import RUN_ID, SHARED, RunStore, clean_label
 from nnlab.core.status import Status
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ def _report(connection, workspace: str, name: str, reason: str, report: ImportRe
 
 def _model(path: Path) -> bytes | None:
     try:
-        if path.stat().st_size > MAX_MODEL_MB * 1e6:
+        if path.stat().st_size > deployment.current().max_model_mb * 1e6:
             return None
         return path.read_bytes()
     except OSError:

@@ -37,7 +37,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from nnlab.store import database
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.config.run_config import RunConfig
 from nnlab.store.database import StoreUnavailable
 from nnlab.core.errors import UserError
@@ -58,15 +58,12 @@ HEARTBEAT_SECONDS = 5.0  # a training job calls RunStore.beat this often
 STALE_SECONDS = 30.0  # a run marked running without a beat for this long was cut off: interrupted
 LIVE = frozenset({Status.QUEUED, Status.RUNNING})  # states that need a heartbeat to be believed
 SHARED = "shared"  # the workspace of the shared store (localhost, the CLI)
-# A model bigger than this is not kept (a 10 × 2048 network is ≈160 MB): the database would carry it
-# on every backup and a class's server would hold it in memory while saving.
-MAX_MODEL_MB = environment.number("NNLAB_MAX_MODEL_MB", 100, inclusive=False, what="a number of megabytes above 0")
-# The models kept, in all: per workspace (one visitor) and per database (the server). A sweep of 12
-# runs of a 6 × 2048 network wrote 1.1 GB of models; over a quota, a model is not kept and the run says
-# so (its figures and curves are kept). "0" = no quota.
-WORKSPACE_MODELS_MB = environment.number("NNLAB_WORKSPACE_MODELS_MB", 300,
-                                         what="a number of megabytes (0 = no quota)")
-SERVER_MODELS_MB = environment.number("NNLAB_SERVER_MODELS_MB", 5000, what="a number of megabytes (0 = no quota)")
+# The deployment's bounds on models (nnlab/core/deployment.py): a model bigger than NNLAB_MAX_MODEL_MB
+# is not kept (a 10 × 2048 network is ≈160 MB): the database would carry it on every backup and a
+# class's server would hold it in memory while saving. The models kept, in all, are bounded per
+# workspace (one visitor) and per database (the server): a sweep of 12 runs of a 6 × 2048 network
+# wrote 1.1 GB of models; over a quota, a model is not kept and the run says so (its figures and
+# curves are kept). "0" = no quota.
 RUN_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
 _WORKSPACE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _PARSED = RecentlyRead(10_000)  # a class's runs (50 × 50) several times over
@@ -143,9 +140,10 @@ class RunStore:
         or OSError; call mark_failed then."""
         status = Status(status)
         blob = _model_bytes(model) if model is not None else None
-        if blob is not None and len(blob) > MAX_MODEL_MB * 1e6:
+        max_model_mb = deployment.current().max_model_mb
+        if blob is not None and len(blob) > max_model_mb * 1e6:
             message = (f"{message} The model ({len(blob) / 1e6:.0f} MB) was not kept: this server keeps models up to "
-                       f"{MAX_MODEL_MB:g} MB.").strip()
+                       f"{max_model_mb:g} MB.").strip()
             blob = None
         with self._writing() as connection:
             if blob is not None:
@@ -182,10 +180,11 @@ class RunStore:
         """Why a model of `size` bytes cannot be kept (a quota would be passed), or ""."""
         replaced = connection.execute(select(func.coalesce(func.length(models.c.data), 0)).where(
             models.c.run_id == run_id)).scalar() or 0
-        quotas = ((WORKSPACE_MODELS_MB, False, "your runs' models", "delete runs whose models you no longer need "
-                   "on the Runs page"),
-                  (SERVER_MODELS_MB, True, "the models of everyone on this server", "the server's keeper can make "
-                   "room (NNLAB_SERVER_MODELS_MB, or old runs deleted)"))
+        settings = deployment.current()
+        quotas = ((settings.workspace_models_mb, False, "your runs' models",
+                   "delete runs whose models you no longer need on the Runs page"),
+                  (settings.server_models_mb, True, "the models of everyone on this server",
+                   "the server's keeper can make room (NNLAB_SERVER_MODELS_MB, or old runs deleted)"))
         for quota, everyone, whose, remedy in quotas:
             used = self.models_bytes(connection, everyone=everyone) - replaced
             if quota and used + size > quota * 1e6:

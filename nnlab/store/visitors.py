@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.store.database import writing
 from nnlab.core.errors import UserError
 from nnlab.store.schema import transfer_codes, visitors
@@ -59,8 +59,7 @@ def own_workspace(visitor_id: str) -> str:
 
 def max_rows() -> int:
     """The most browsers mapped by codes (and live codes), server-wide: NNLAB_MAX_VISITOR_ROWS."""
-    return int(environment.number("NNLAB_MAX_VISITOR_ROWS", 100_000, whole=True, minimum=1,
-                                  what="a whole number of rows, 1 or more"))
+    return deployment.current().max_visitor_rows
 
 
 def workspace_of(engine: Engine, visitor_id: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.core.errors import UserError
 
 # Measured on this 2-core machine while others were busy (second epoch, MNIST's 54,000 images):
@@ -26,13 +26,13 @@ from nnlab.core.errors import UserError
 # exercise (784-20-20-20-10, batch 100) ≈ 0.9 ns; its network at batch 1 ≈ 0.46 ms a step, i.e. a
 # step's fixed cost is ≈ 1.5 × 10⁶ units of big-layer arithmetic (≈100 µs, 10⁶, on a quiet machine).
 STEP_UNITS = 1_000_000
-# 10¹² units ≈ 5 minutes of one core here. The lessons need at most 3.6 × 10¹⁰ (784-128-10, 5 epochs
-# at batch 32 on all of MNIST; the course exercise 1.4 × 10¹⁰); Keras' mnist_mlp reference
+# NNLAB_MAX_COMPUTE's default (nnlab/core/deployment.py), 10¹² units, is ≈ 5 minutes of one core
+# here. The lessons need at most 3.6 × 10¹⁰ (784-128-10, 5 epochs at batch 32 on all of MNIST; the
+# course exercise 1.4 × 10¹⁰); Keras' mnist_mlp reference
 # (784-512-512-10, batch 128, 20 epochs, ≈98.4 %) needs 7.5 × 10¹¹ and is allowed. Refused:
 # 784-2048×10 layers at batch 1 for 1000 epochs on all of MNIST (2.2 × 10¹⁵), the course network at
 # batch 1 for 1000 epochs (5.5 × 10¹³, ≈7 hours), and 784-2048×10 on 10 examples for 1000 epochs
 # with half of MNIST to validate on (3.9 × 10¹⁴, nearly all of it the validation passes).
-DEFAULT_MAX_COMPUTE = 1e12
 STATS_EXAMPLES = 512  # nnlab.training.train.STATS_SAMPLE: the layer statistics' gradient is taken on these
 EVAL_BATCH = 4096  # nnlab.training.dataset_tensors.EVAL_BATCH: examples per validation or test call
 FORWARD = 1 / 3  # a forward pass is one multiply-add of the three a unit counts
@@ -40,9 +40,7 @@ FORWARD = 1 / 3  # a forward pass is one multiply-add of the three a unit counts
 
 def max_compute() -> float:
     """The limit per run from NNLAB_MAX_COMPUTE; infinity when it is 0 (no limit)."""
-    limit = environment.number("NNLAB_MAX_COMPUTE", DEFAULT_MAX_COMPUTE,
-                               what="a number of units of compute like 2e12 (0 = no limit)")
-    return limit or math.inf
+    return deployment.current().compute_limit
 
 
 def steps_per_epoch(config, n_train: int) -> int:

@@ -19,6 +19,7 @@ import streamlit as st
 from nnlab.config.run_config import DEFAULT, RunConfig
 from nnlab.data.csv_files import read_csv
 from nnlab.data.datasets import dataset_info
+from nnlab.core import deployment
 from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown
 from nnlab.config.settings import SETTINGS, offered
@@ -208,7 +209,7 @@ def _csv_controls(form: _Form) -> dict:
                 frame = read_csv(data)
                 mine = workspace.uploads()
                 server = workspace.runs_root()  # every workspace's uploads: expired and bounded together
-                expire_everywhere(server, workspace.UPLOAD_KEEP_SECONDS)
+                expire_everywhere(server, deployment.current().upload_keep_seconds)
                 uploads = UploadStore(mine.root, mine.quota_bytes, quota_root=mine.quota_root, server_root=server)
                 saved = uploads.save(data, upload.name)
             except UserError as error:

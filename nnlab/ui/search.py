@@ -6,9 +6,10 @@ import streamlit as st
 
 from nnlab.charts import training as charts, search as search_charts
 from nnlab.config.run_config import RunConfig
+from nnlab.core import deployment
 from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown
-from nnlab.search.study import (KNOBS, MAX_MINUTES, MAX_TRIALS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
+from nnlab.search.study import (KNOBS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
                           knob_settings_text, load_study, objective_of, parse_space, space_of, study_key, study_names,
                           trials_frame)
 from nnlab.serving.search_job import SearchJob
@@ -42,8 +43,10 @@ def plan_controls(base: RunConfig | None) -> tuple[SearchPlan | None, str]:
             range_label(name), value=default.split("=", 1)[1], key=f"search_range_{name}_{images}",
             help="low..high, with :log for a log scale (1e-4..1e-1:log), or choices separated by commas."))
     budget, sampler, pruner, name_column = st.columns(4)
-    trials = budget.number_input("Trials", 1, MAX_TRIALS, min(30, MAX_TRIALS), key="search_trials")
-    minutes = budget.number_input("Minutes at most", 1, MAX_MINUTES, min(30, MAX_MINUTES), key="search_minutes")
+    settings = deployment.current()
+    most_trials, most_minutes = settings.search_max_trials, settings.search_max_minutes
+    trials = budget.number_input("Trials", 1, most_trials, min(30, most_trials), key="search_trials")
+    minutes = budget.number_input("Minutes at most", 1, most_minutes, min(30, most_minutes), key="search_minutes")
     sampler_name = sampler.selectbox("Sampler", list(SAMPLERS), key="search_sampler",
                                      help=" ".join(SAMPLERS.values()))
     pruner_name = pruner.selectbox("Pruning", list(PRUNERS), key="search_pruner", help=" ".join(PRUNERS.values()))
@@ -60,8 +63,8 @@ def plan_controls(base: RunConfig | None) -> tuple[SearchPlan | None, str]:
         return None, name
     grid = f" (the grid has {plan.grid_size()} combinations)" if sampler_name == "grid" else ""
     st.caption(f"Up to {plan.trials} trials of {base.epochs} epoch(s) each, one after another, for at most "
-               f"{plan.minutes:g} minutes{grid}. On this server a search may run at most {MAX_TRIALS} trials and "
-               f"{MAX_MINUTES} minutes, and no trial may need more compute than one run may.")
+               f"{plan.minutes:g} minutes{grid}. On this server a search may run at most {most_trials} trials and "
+               f"{most_minutes} minutes, and no trial may need more compute than one run may.")
     return plan, name
 
 

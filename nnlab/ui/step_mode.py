@@ -2,14 +2,14 @@
 
 Slow motion for a projector: the curves, the weights images and the neuron maps wait while the
 teacher explains, and move one step at a time. A paused run keeps its training slot, so it stops
-itself once paused nnlab.serving.jobs.MAX_PAUSE_SECONDS in all, steps included, or sooner while another
-visitor waits (the visitor is told, with the time left).
+itself once paused NNLAB_MAX_PAUSE_MINUTES in all (`TrainingJob.max_pause_seconds`), steps included,
+or sooner while another visitor waits (the visitor is told, with the time left).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from nnlab.serving.jobs import MAX_PAUSE_SECONDS, MAX_PAUSE_WAITED_SECONDS, TrainingJob
+from nnlab.serving.jobs import TrainingJob
 from nnlab.core.tasks import metric_name
 
 START_PAUSED = "start_paused"  # session key of the Train page's toggle
@@ -60,9 +60,9 @@ def where(job: TrainingJob) -> str:
 def pause_allowance(job: TrainingJob) -> str:
     """How long the run may stay paused, in words: it holds a training slot meanwhile."""
     left = max(0.0, job.pause_limit() - job.paused_seconds())
-    others = "Another visitor is waiting for a training slot, so a" if job.pause_limit() < MAX_PAUSE_SECONDS else "A"
+    others = "Another visitor is waiting for a training slot, so a" if job.pause_limit() < job.max_pause_seconds else "A"
     return (f"{others} paused run stops by itself once paused {_minutes(job.pause_limit())} in all, steps included "
-            f"(it holds a training slot; {_minutes(MAX_PAUSE_WAITED_SECONDS)} when someone waits): "
+            f"(it holds a training slot; {_minutes(job.max_pause_waited_seconds)} when someone waits): "
             f"{_minutes(left)} left.")
 
 

@@ -5,7 +5,6 @@ device is a one-time transfer code (nnlab/store/visitors.py). README: "Where run
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nnlab.store import database, visitors
 
-from nnlab.core import environment
+from nnlab.core import deployment
 from nnlab.store.database import StoreUnavailable
 from nnlab.core.errors import UserError
 from nnlab.store.folder_import import import_once, old_folder
@@ -34,15 +33,13 @@ _MAPPED: dict[str, tuple[float, str]] = {}
 _MAPPED_LOCK = threading.Lock()
 _MAPPED_MOST = 10_000
 LINK_KEY = "workspace"  # what older nnlab links carried: dropped from every link now
-# Uploads not used for this long go away (a new upload clears them out); runs that named them say so.
-UPLOAD_KEEP_SECONDS = environment.number("NNLAB_UPLOAD_DAYS", 30, inclusive=False, what="a number of days above 0") * 86_400
 
 
 def runs_mode() -> str:
     """'shared' (one store for everyone) or 'private' (one per visitor). NNLAB_RUNS=auto, the
     default, shares only when the app is opened on this computer (localhost): on a deployment,
     visitors never see each other's runs unless NNLAB_RUNS=shared opts in."""
-    mode = os.environ.get("NNLAB_RUNS", "auto").lower()
+    mode = deployment.current().runs
     if mode in ("shared", "private"):
         return mode
     host = st.context.headers.get("Host") or "localhost"
