@@ -1,7 +1,7 @@
-"""Every page photographed at a laptop's and a phone's width, in the light and the dark theme, into
-test-artifacts/screenshots/, and checked that nothing is wider than its container (a cut-off table,
-legend or row of tiles). One server and one browser; three small runs trained first, so that the
-Train page's results, Runs and Compare are photographed with something in them."""
+"""Every page checked at a laptop's and a phone's width, in the light and the dark theme, that nothing is
+wider than its container (a cut-off table, legend or row of tiles), and photographed into
+test-artifacts/screenshots/ (each width and each theme once). One server and one browser; three small
+runs trained first, so that the Train page's results, Runs and Compare are seen with something in them."""
 import os
 import time
 
@@ -145,16 +145,22 @@ def _train(page, url: str, link: str) -> None:
     page.get_by_text("Test accuracy", exact=True).wait_for(timeout=120_000)
 
 
+# Photographed for a person to look at: each width once and each theme once per page (a PNG costs the
+# browser more than the check). A layout found overflowing is photographed too, whatever its pair.
+PHOTOGRAPHED = {("wide", "light"), ("narrow", "dark")}
+
+
 def _photograph(page, name: str, overflowing: dict) -> None:
     """The page as it is, at each width and in each theme (the same session: the theme follows the
-    system's, emulated; nothing reruns), photographed and checked for overflow."""
+    system's, emulated; nothing reruns), checked for overflow, and photographed (PHOTOGRAPHED)."""
     for theme in THEMES:
         for size, (width, height) in SIZES.items():
             page.emulate_media(color_scheme=theme)
             page.set_viewport_size({"width": width, "height": height})
             _settled(page)
             found = _overflowing(page)
-            page.screenshot(path=str(FOLDER / f"{name}-{size}-{theme}.png"))  # the layout that was judged
+            if found or (size, theme) in PHOTOGRAPHED:
+                page.screenshot(path=str(FOLDER / f"{name}-{size}-{theme}.png"))  # the layout that was judged
             if found:
                 overflowing[f"{name} {size} {theme}"] = found
 
