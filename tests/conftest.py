@@ -139,7 +139,14 @@ def database_url(request, tmp_path):
 
 def pytest_collection_modifyitems(config, items):
     """The tiers (pytest.ini): browser journeys and PostgreSQL tests are marked by where they live and
-    what they use, so nobody has to remember; both are slow, which `-m "not slow"` (the edit loop) leaves out."""
+    what they use, so nobody has to remember; both are slow, which `-m "not slow"` (the edit loop) leaves out.
+
+    Then the order the workers take the modules in (`--dist loadfile --no-loadscope-reorder`, pytest.ini: a
+    module's tests go to one worker together, as they share its server or trained runs): the longest first —
+    browser journeys, then the other slow tests, then the quick ones — so that at the end the workers share
+    out short tests instead of one worker finishing a long journey alone (xdist's own order, by test count,
+    put the journeys last). (`--dist loadgroup` would spread single tests, but with pytest 9.2 and xdist 3.8
+    it silently ignores every group: pytest-xdist issue #1386.)"""
     for item in items:
         if "e2e" in item.path.parts:
             item.add_marker(pytest.mark.browser)
@@ -149,3 +156,4 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.postgres)
         if item.get_closest_marker("browser") or item.get_closest_marker("postgres"):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2)

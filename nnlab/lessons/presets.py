@@ -27,7 +27,7 @@ class Range:
 @dataclass(frozen=True)
 class Promise:
     """What a lesson's card promises a run will show, on any seed and any x86-64 CPU: tests/test_lessons.py
-    trains each lesson with several seeds and checks every bound given here (None: not promised).
+    (and test_race_lessons.py) trains each lesson with several seeds and checks every bound given here (None: not promised).
     The same seed trains differently on Intel and AMD (oneDNN picks other kernels), so a card states
     the range several seeds give, never one run's figure."""
     verdicts: frozenset[str] = frozenset()  # the verdict is one of these (empty: any)
@@ -84,7 +84,7 @@ PRESETS = {p.key: p for p in [
     Preset("lr_too_high", "Learning rate too high",
            "The stronger start, but plain SGD with learning rate 10.",
            RunConfig(dataset="mnist", hidden=(128,), loss="cross_entropy", optimizer="sgd",
-                     learning_rate=10.0, batch_size=32, epochs=5),
+                     learning_rate=10.0, batch_size=32, epochs=3),  # it has diverged by epoch 2
            "The loss jumps up and accuracy stays at chance ({promise.test_accuracy}, where guessing one of ten digits "
            "gives 10 %): the steps overshoot every minimum.",
            Promise(verdicts=frozenset({"diverged"}), test_accuracy=Range(0, 0.2))),

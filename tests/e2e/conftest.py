@@ -108,7 +108,10 @@ def server(tmp_path_factory):
     stop_server(process)
 
 
-@pytest.fixture(scope="session")
+# A module's Chromium, not the session's: Playwright's sync API keeps an event loop running in the worker's
+# main thread while it is open, and the worker goes on to other modules after the journeys (they run first,
+# tests/conftest.py), where asyncio.run() then fails ("cannot be called from a running event loop").
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("NNLAB_REQUIRE_BROWSER"):
