@@ -30,7 +30,7 @@ class DeploymentError(ValueError):
 
 
 def _numeric(variable: str, default: float, what: str, *, whole: bool = False, minimum: float = 0.0,
-            inclusive: bool = True):
+             inclusive: bool = True):
     """A field read from `variable` as a number (`_parse_number`): its default, and how it is checked."""
     return field(default=int(default) if whole else float(default),
                  metadata={"variable": variable, "what": what, "whole": whole, "minimum": minimum,
@@ -38,7 +38,7 @@ def _numeric(variable: str, default: float, what: str, *, whole: bool = False, m
 
 
 def _parse_number(variable: str, text: str | None, default: float, *, what: str, whole: bool = False,
-           minimum: float = 0.0, inclusive: bool = True) -> float:
+                  minimum: float = 0.0, inclusive: bool = True) -> float:
     """`text`'s value (or `default` when None or blank); a ValueError saying `variable must be {what},
     got '…'` for anything else: not a number, not finite, below `minimum` (or at it, unless `inclusive`)."""
     text = (text or "").strip() or str(default)
@@ -146,7 +146,7 @@ def _read(setting: dataclasses.Field, variable: str, text: str | None):
         return text.strip() if text and text.strip() else None
     options = setting.metadata
     return _parse_number(variable, text, setting.default, what=options["what"], whole=options["whole"],
-                  minimum=options["minimum"], inclusive=options["inclusive"])
+                         minimum=options["minimum"], inclusive=options["inclusive"])
 
 
 # --- the process's one Deployment ----------------------------------------------------------------
