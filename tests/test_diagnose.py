@@ -395,3 +395,16 @@ def test_an_overfitted_run_is_judged_for_underfitting_at_its_best_epoch_not_its_
     worse = verdict(curve(loss, val, *poorer), dataset="digits")  # poor even at its best epoch: both hold, and say so
     found = [f.text for f in worse.findings if f.kind == "underfitting"]
     assert worse.kind == "overfitting" and found and "at its best epoch (5)" in found[0] and "86.0%" in found[0]
+
+
+def test_the_live_alarm_holds_through_a_dip_until_a_new_low():
+    """A page rerun between two epochs must not take the alarm (and its Stop button) away: one epoch
+    back under the threshold keeps it; only a new lowest validation loss ends it."""
+    val = [1.0 * 0.93**i for i in range(40)] + [0.93**39 * 1.08**i for i in range(1, 6)]
+    loss = [1.0 * 0.92**i for i in range(47)]
+    acc = [min(0.99, 0.6 + 0.01 * i) for i in range(47)]
+    dipped = val + [0.93**39 * 1.05]  # under the 20 % threshold, above the lowest
+    finding = live_finding(curve(loss, dipped, acc, acc), chance=0.1, baseline=LN10)
+    assert finding.kind == "overfitting" and "lowest at epoch 40" in finding.text and "by epoch 45" in finding.text
+    assert live_finding(curve(loss, val + [0.93**39 * 0.99, 0.93**39 * 1.01], acc, acc), chance=0.1,
+                        baseline=LN10) is None  # a new low at epoch 46: overfitting has not set in since

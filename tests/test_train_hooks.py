@@ -60,6 +60,25 @@ def test_the_gate_opens_one_batch_then_the_rest_of_the_epoch_then_everything():
     assert _open(gate) and not gate.paused and int(gate._step_limit.numpy()) == NO_LIMIT
 
 
+def test_a_step_asked_twice_from_the_same_page_is_one_step():
+    """A click delivered twice, or a page drawn before the last step, moves no further than one step
+    past what that page showed."""
+    optimizer = _optimizer(4)
+    gate = StepGate(optimizer, batches=4)
+    gate.pause()
+    gate.step_epoch(seen=4)
+    gate.step_epoch(seen=4)
+    assert int(gate._step_limit.numpy()) == 8  # the end of epoch 2, not of epoch 3
+    optimizer.iterations.assign(8)
+    gate.step_epoch(seen=4)  # from a page drawn before that epoch: nothing more
+    assert not _open(gate)
+    gate.step_batch(seen=8)
+    gate.step_batch(seen=8)
+    assert int(gate._step_limit.numpy()) == 9
+    gate.step_epoch(seen=8)  # the page that saw 8 steps: to the end of epoch 3
+    assert int(gate._step_limit.numpy()) == 12
+
+
 def test_a_closed_gate_stops_the_loop_lets_go_of_the_signal_and_ignores_steps():
     signal = StopSignal()
     gate = StepGate(_optimizer(0), batches=3, stop=signal)

@@ -198,15 +198,22 @@ class TrainingJob(SlotWork):
             if self._trainer is not None:
                 self._trainer.resume()
 
-    def step_batch(self) -> None:
+    @property
+    def steps_taken(self) -> int | None:
+        """Gradient steps taken so far, or None before the run has its Trainer: a step button passes
+        what its page saw, so a click delivered twice is still one step."""
         trainer = self._trainer
-        if trainer is not None:
-            trainer.step_batch()
+        return trainer.steps_taken if trainer is not None else None
 
-    def step_epoch(self) -> None:
+    def step_batch(self, seen: int | None = None) -> None:
         trainer = self._trainer
         if trainer is not None:
-            trainer.step_epoch()
+            trainer.step_batch(seen)
+
+    def step_epoch(self, seen: int | None = None) -> None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.step_epoch(seen)
 
     def _train(self) -> None:
         if self.begin():

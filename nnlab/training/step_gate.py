@@ -96,18 +96,23 @@ class StepGate:
                 self._paused_since = None
             self._set_limit(NO_LIMIT)
 
-    def step_batch(self) -> None:
-        """While paused: train one more batch, then hold again."""
+    def step_batch(self, seen: int | None = None) -> None:
+        """While paused: train one more batch, then hold again. `seen`: the steps taken where the page
+        that asked stood; the same page asking twice (a double click, a click delivered twice) or a
+        page drawn before the last step then asks for no more than one step past what it showed."""
         with self._lock:
             if self._paused and not self._closed:
-                self._set_limit(max(self._limit, self.steps_taken()) + 1)
+                start = max(self._limit, self.steps_taken()) if seen is None else seen
+                self._set_limit(max(self._limit, start + 1))
 
-    def step_epoch(self) -> None:
+    def step_epoch(self, seen: int | None = None) -> None:
         """While paused: train to the end of the epoch in progress (a whole epoch between two), then hold.
-        Every epoch is exactly `batches` steps, so its end is the next multiple of them."""
+        Every epoch is exactly `batches` steps, so its end is the next multiple of them. `seen`: as in
+        step_batch, one epoch past where the asking page stood, however often it asks."""
         with self._lock:
             if self._paused and not self._closed:
-                self._set_limit((max(self._limit, self.steps_taken()) // self._batches + 1) * self._batches)
+                start = max(self._limit, self.steps_taken()) if seen is None else seen
+                self._set_limit(max(self._limit, (start // self._batches + 1) * self._batches))
 
     def paused_seconds(self) -> float:
         """Seconds spent paused in all, the steps trained while paused included."""

@@ -284,13 +284,18 @@ class Trainer:
         """Seconds spent paused in all, the steps trained while paused included."""
         return self.gate.paused_seconds()
 
-    def step_batch(self) -> None:
-        """While paused: train one more batch, then hold again."""
-        self.gate.step_batch()
+    def step_batch(self, seen: int | None = None) -> None:
+        """While paused: train one more batch, then hold again (`seen`: see StepGate.step_batch)."""
+        self.gate.step_batch(seen)
 
-    def step_epoch(self) -> None:
+    def step_epoch(self, seen: int | None = None) -> None:
         """While paused: train to the end of the epoch in progress (a whole epoch between two), then hold."""
-        self.gate.step_epoch()
+        self.gate.step_epoch(seen)
+
+    @property
+    def steps_taken(self) -> int:
+        """Gradient steps taken so far (what a step button's page saw)."""
+        return self.gate.steps_taken()
 
     def set_learning_rate(self, rate: float) -> None:
         """Train at `rate` from now on: from the next batch of the epoch in flight (its history

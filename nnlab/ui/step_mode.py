@@ -32,10 +32,12 @@ def step_controls(job: TrainingJob, key: str, container=st) -> None:
         return
     batch, epoch, resume = container.columns(3)
     waiting = not job.holding  # queued, compiling, or finishing the batch in flight: steps would be lost
+    seen = {"seen": job.steps_taken}  # one click, one step past what this page shows, even if delivered twice
     batch.button("One batch", key=f"{key}step_batch", icon=":material/skip_next:", on_click=job.step_batch,
-                 width="stretch", disabled=waiting, help="Train on one more mini-batch (one gradient step), then hold.")
+                 kwargs=seen, width="stretch", disabled=waiting,
+                 help="Train on one more mini-batch (one gradient step), then hold.")
     epoch.button("One epoch", key=f"{key}step_epoch", icon=":material/fast_forward:", on_click=job.step_epoch,
-                 width="stretch", disabled=waiting,
+                 kwargs=seen, width="stretch", disabled=waiting,
                  help="Train to the end of this epoch (a whole epoch if it has not begun), then hold.")
     resume.button("Resume", key=f"{key}resume", icon=":material/play_arrow:", on_click=job.resume, width="stretch",
                   help="Train on at full speed.")

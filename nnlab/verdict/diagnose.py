@@ -182,20 +182,25 @@ def live_finding(history: list[dict], *, task: str = "classification", chance: f
     if c.n < 2 + LIVE_EPOCHS:
         return None
     best = int(np.nanargmin(c.val))
-    since = c.n - 1 - best
     if c.val[best] <= 0:
         return None  # a perfect validation loss cannot rise by a share of itself
     # In logarithms, where the noise is measured: jumpy curves need a larger rise.
     floor = max(math.log1p(LIVE_RISE), NOISE_TIMES * noise_of(c.val[: best + 1]) if best >= 3 else 0.0)
-    risen = np.log(c.val[-LIVE_EPOCHS:] / c.val[best])
-    meaningful = (c.val[-1] - c.val[best]) > (TINY * baseline if baseline else 0.0)
-    training_falls = c.loss[-1] < 0.8 * c.loss[best] and c.loss[-1] <= 1.1 * c.loss[best:].min()
-    if since >= LIVE_EPOCHS and np.all(risen > floor) and meaningful and training_falls:
-        if evidence is not None:
-            evidence.update(onset_epoch=best + 2, val_rise=float(c.val[-1] / c.val[best] - 1))
-        return Finding("overfitting", f"Overfitting has set in: the validation loss was lowest at epoch {best + 1} "
-                                      f"({c.val[best]:.3g}) and has been at least {math.expm1(floor):.0%} higher for the last "
-                                      f"{LIVE_EPOCHS} epochs ({c.val[-1]:.3g} now) while the training loss fell.")
+    # Once found, the finding holds until the validation loss reaches a new low: one epoch dipping back
+    # under the threshold must not take the alarm (and its Stop button) away, so every end since is tried.
+    for end in range(c.n, best + LIVE_EPOCHS, -1):
+        risen = np.log(c.val[end - LIVE_EPOCHS:end] / c.val[best])
+        meaningful = (c.val[end - 1] - c.val[best]) > (TINY * baseline if baseline else 0.0)
+        training_falls = c.loss[end - 1] < 0.8 * c.loss[best] and c.loss[end - 1] <= 1.1 * c.loss[best:end].min()
+        if np.all(risen > floor) and meaningful and training_falls:
+            if evidence is not None:
+                evidence.update(onset_epoch=best + 2, val_rise=float(c.val[-1] / c.val[best] - 1))
+            rise = f"at least {math.expm1(floor):.0%} higher"
+            held = (f"has been {rise} for the last {LIVE_EPOCHS} epochs" if end == c.n
+                    else f"by epoch {end} had been {rise} for {LIVE_EPOCHS} epochs in a row")
+            return Finding("overfitting", f"Overfitting has set in: the validation loss was lowest at epoch {best + 1} "
+                                          f"({c.val[best]:.3g}) and {held} ({c.val[-1]:.3g} now) while the training "
+                                          "loss fell.")
     return None
 
 

@@ -4,6 +4,7 @@ chart must show at each moment is fixed by events, not by how fast this machine 
 import sqlite3
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
 
@@ -37,6 +38,16 @@ def _wait_drawn(page, epoch: int) -> int:
     return page.wait_for_function(DRAWN_AT_LEAST_JS, arg=epoch, timeout=DEADLINE * 1000).json_value()
 
 
+def _wait_paused_after(page, main, epoch: int, database) -> None:
+    """Wait for the run to say it holds after `epoch`; if it never does, fail saying where it stands."""
+    try:
+        main.get_by_text(f"Paused after epoch {epoch}.").wait_for(timeout=DEADLINE * 1000)
+    except PlaywrightTimeout:
+        said = main.get_by_test_id("stCaptionContainer").all_inner_texts()
+        raise AssertionError(f"no 'Paused after epoch {epoch}.': drawn {page.evaluate(DRAWN_EPOCH_JS)}, saved "
+                             f"{_saved_epochs(str(database))}, the page's captions: {said}") from None
+
+
 def test_the_chart_grows_epoch_by_epoch_from_the_first_epoch(live_server, page):
     url, database = live_server
     epochs, stepped = 5, 3
@@ -49,7 +60,7 @@ def test_the_chart_grows_epoch_by_epoch_from_the_first_epoch(live_server, page):
     for epoch in range(1, stepped + 1):
         main.get_by_role("button", name="One epoch").click(timeout=DEADLINE * 1000)  # enabled once the run holds
         drawn = _wait_drawn(page, epoch)
-        main.get_by_text(f"Paused after epoch {epoch}.").wait_for(timeout=DEADLINE * 1000)
+        _wait_paused_after(page, main, epoch, database)
         saved = _saved_epochs(str(database))
         assert drawn == epoch == saved, f"after stepping to epoch {epoch}: drawn {drawn}, saved {saved}"
         assert page.evaluate(DRAWN_EPOCH_JS) == epoch, "the chart drew an epoch the run had not trained"
