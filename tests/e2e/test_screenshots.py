@@ -1,7 +1,8 @@
 """Every page checked at a laptop's and a phone's width, in the light and the dark theme, that nothing is
 wider than its container (a cut-off table, legend or row of tiles), and photographed into
 test-artifacts/screenshots/ (each width and each theme once). One server and one browser; three small
-runs trained first, so that the Train page's results, Runs and Compare are seen with something in them."""
+runs trained first, so that the Train page's results, Runs and Compare are seen with something in them (one
+in the browser, for Train's results; two through the CLI in this process, into the server's store)."""
 import os
 import time
 
@@ -17,8 +18,9 @@ SIZES = {"wide": (1400, 900), "narrow": (420, 900)}
 THEMES = ("light", "dark")
 PAGES = ["", "Train", "Runs", "Compare", "Race", "Sweep", "One_neuron", "Activations", "Softmax", "Loss_functions",
          "Gradient_descent", "Backpropagation", "Universal_approximation", "Counting_parameters"]
-RUNS = ["dataset=xor&hidden=8&epochs=3", "dataset=xor&hidden=8&epochs=3&learning_rate=0.01",
-        "dataset=xor&hidden=8%2C8&epochs=3&dropout=0.2"]
+IN_BROWSER = "dataset=xor&hidden=8%2C8&epochs=3&dropout=0.2"
+THROUGH_CLI = [["--dataset", "xor", "--hidden", "8", "--epochs", "3"],
+               ["--dataset", "xor", "--hidden", "8", "--epochs", "3", "--lr", "0.01"]]
 # Each visible element of the page's main area: anything inside it reaching past its right edge,
 # unless inside a scroller of its own (a table's), is cut off or pushes the page sideways.
 OVERFLOWING = """() => {
@@ -55,8 +57,9 @@ OVERFLOWING = """() => {
 def server(tmp_path_factory, monkeypatch_module):
     if os.environ.get("NNLAB_E2E_PORT"):  # a machine whose ports are shared hands out a fixed one
         monkeypatch_module.setattr(conftest, "_free_port", lambda: int(os.environ["NNLAB_E2E_PORT"]))
-    url, process = start_server(tmp_path_factory.mktemp("screenshot-runs"), NNLAB_RUNS="shared")
-    yield url
+    folder = tmp_path_factory.mktemp("screenshot-runs")
+    url, process = start_server(folder, NNLAB_RUNS="shared")
+    yield url, folder
     stop_server(process)
 
 
@@ -166,12 +169,17 @@ def _photograph(page, name: str, overflowing: dict) -> None:
 
 
 def test_every_page_fits_its_width_in_both_themes(server, browser):
+    from nnlab.cli.main import main
+    from nnlab.store.database import SQLITE_FILE
+
+    server, folder = server
     FOLDER.mkdir(parents=True, exist_ok=True)
+    for flags in THROUGH_CLI:  # the shared workspace, which this server's pages show
+        assert main(["train", *flags, "--quiet", "--database", f"sqlite:///{folder / SQLITE_FILE}"]) == 0
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(120_000)  # a loaded machine: the first page imports TensorFlow
-    for link in RUNS:
-        _train(page, server, link)
+    _train(page, server, IN_BROWSER)
     # The check sees a cut-off element: a too-wide line put into the page is reported, then removed.
     wide = ("() => { const line = document.createElement('div'); line.id = 'too-wide'; line.textContent = 'x'.repeat(400);"
             " line.style.whiteSpace = 'nowrap';"
