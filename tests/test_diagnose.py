@@ -350,20 +350,9 @@ def test_remedies_are_concrete_and_skip_what_the_run_already_does():
 
 # --- real runs --------------------------------------------------------------------------------
 
-@pytest.mark.slow  # over 4 s: out of the edit loop
-def test_real_run_a_big_network_on_500_mnist_images_overfits():
-    config = RunConfig(dataset="mnist", train_size=500, hidden=(256, 256), epochs=25, batch_size=32)
-    result = train(config)
-    assert result.verdict.kind == "overfitting", result.verdict.explanation
-    assert result.verdict.best_epoch < 25 and result.verdict.gap > 0.05
-
-
-def test_real_run_a_spiral_without_hidden_layer_underfits():
-    config = RunConfig(dataset="spiral", hidden=(), epochs=40, batch_size=10, learning_rate=0.03)
-    result = train(config)
-    assert result.verdict.kind == "underfitting", result.verdict.explanation
-    assert result.test["accuracy"] < 0.75
-
+# A big network on 500 MNIST images overfitting, and the spiral without a hidden layer underfitting, are the
+# "See overfitting" and "See underfitting" lessons: tests/test_lessons.py trains each on three seeds and
+# checks both verdicts (the run's and the page's), so they are not trained a fourth time here.
 
 @pytest.mark.parametrize("settings", [
     {"optimizer": "sgd", "learning_rate": 50.0},
