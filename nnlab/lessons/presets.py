@@ -72,7 +72,7 @@ PRESETS = {p.key: p for p in [
     Preset("overfitting", "See overfitting",
            "A big network (two layers of 256) trained on only 500 MNIST images, no dropout.",
            RunConfig(dataset="mnist", train_size=500, hidden=(256, 256), optimizer="adam",
-                     learning_rate=0.001, batch_size=32, epochs=30),
+                     learning_rate=0.001, batch_size=32, epochs=20),  # lowest validation loss at epoch 5–9 (seeds 1–6)
            "Training loss falls towards 0 while validation loss turns upwards after a few epochs.",
            Promise(verdicts=frozenset({"overfitting"}))),
     Preset("underfitting", "See underfitting",
