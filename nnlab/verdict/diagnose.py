@@ -187,20 +187,28 @@ def live_finding(history: list[dict], *, task: str = "classification", chance: f
     # In logarithms, where the noise is measured: jumpy curves need a larger rise.
     floor = max(math.log1p(LIVE_RISE), NOISE_TIMES * noise_of(c.val[: best + 1]) if best >= 3 else 0.0)
     # Once found, the finding holds until the validation loss reaches a new low: one epoch dipping back
-    # under the threshold must not take the alarm (and its Stop button) away, so every end since is tried.
-    for end in range(c.n, best + LIVE_EPOCHS, -1):
-        risen = np.log(c.val[end - LIVE_EPOCHS:end] / c.val[best])
-        meaningful = (c.val[end - 1] - c.val[best]) > (TINY * baseline if baseline else 0.0)
-        training_falls = c.loss[end - 1] < 0.8 * c.loss[best] and c.loss[end - 1] <= 1.1 * c.loss[best:end].min()
-        if np.all(risen > floor) and meaningful and training_falls:
-            if evidence is not None:
-                evidence.update(onset_epoch=best + 2, val_rise=float(c.val[-1] / c.val[best] - 1))
-            rise = f"at least {math.expm1(floor):.0%} higher"
-            held = (f"has been {rise} for the last {LIVE_EPOCHS} epochs" if end == c.n
-                    else f"by epoch {end} had been {rise} for {LIVE_EPOCHS} epochs in a row")
-            return Finding("overfitting", f"Overfitting has set in: the validation loss was lowest at epoch {best + 1} "
-                                          f"({c.val[best]:.3g}) and {held} ({c.val[-1]:.3g} now) while the training "
-                                          "loss fell.")
+    # under the threshold must not take the alarm (and its Stop button) away. So every end since the
+    # lowest epoch is judged (at once, by arrays), and the latest end that met the rule is the one said.
+    ends = np.arange(best + LIVE_EPOCHS + 1, c.n + 1)  # the history's length at each end judged
+    if not ends.size:
+        return None
+    above = np.log(c.val[best + 1:] / c.val[best]) > floor
+    risen = np.lib.stride_tricks.sliding_window_view(above, LIVE_EPOCHS).all(axis=1)  # LIVE_EPOCHS in a row
+    last_val, last_loss = c.val[ends - 1], c.loss[ends - 1]
+    meaningful = (last_val - c.val[best]) > (TINY * baseline if baseline else 0.0)
+    lowest_since = np.minimum.accumulate(c.loss[best:])[ends - 1 - best]
+    training_falls = (last_loss < 0.8 * c.loss[best]) & (last_loss <= 1.1 * lowest_since)
+    met = np.flatnonzero(risen & meaningful & training_falls)
+    if met.size:
+        end = int(ends[met[-1]])
+        if evidence is not None:
+            evidence.update(onset_epoch=best + 2, val_rise=float(c.val[-1] / c.val[best] - 1))
+        rise = f"at least {math.expm1(floor):.0%} higher"
+        held = (f"has been {rise} for the last {LIVE_EPOCHS} epochs" if end == c.n
+                else f"by epoch {end} had been {rise} for {LIVE_EPOCHS} epochs in a row")
+        return Finding("overfitting", f"Overfitting has set in: the validation loss was lowest at epoch {best + 1} "
+                                      f"({c.val[best]:.3g}) and {held} ({c.val[-1]:.3g} now) while the training "
+                                      "loss fell.")
     return None
 
 
