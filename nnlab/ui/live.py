@@ -246,8 +246,6 @@ def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
     left, right = st.columns([5, 1]) if show_stop else (st.container(), None)
     with left:
         live_chart.live_chart(job, key)
-        if not job.history:
-            st.caption("The first epoch includes compiling the network; its points appear when it ends.")
     if right is not None:
         with right:
             st.button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",

@@ -9,7 +9,8 @@
 const loops = new Map();  // run serial -> {stop, cleanup, host}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
 const SVG = "http://www.w3.org/2000/svg";
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0 });
+// What the live charts of this page did, for the journeys and the benchmark (harmless in production).
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -71,9 +72,12 @@ function drawChart(c, rows, field, epochs, percent) {
   const x = (e) => LEFT + (W - LEFT - RIGHT) * (n > 1 ? (e - 1) / (n - 1) : 0.5);
   const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (Math.min(Math.max(v, c.lo), c.hi) - c.lo) / (c.hi - c.lo);
   for (const [line, f] of [[c.train, field], [c.val, "val_" + field]]) {
-    line.setAttribute("points", thinned(rows, f, x).map(([px, v]) => `${px.toFixed(1)},${y(v).toFixed(1)}`).join(" "));
+    const points = thinned(rows, f, x).map(([px, v]) => `${px.toFixed(1)},${y(v).toFixed(1)}`);
+    if (points.length === 1) points.push(points[0]);  // one epoch: a dot (round line caps)
+    line.setAttribute("points", points.join(" "));
   }
-  const fmt = (v) => (percent ? `${(100 * v).toFixed(0)} %` : Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toExponential(1) : v.toPrecision(3));
+  const fmt = (v) => (percent ? `${(100 * v).toFixed(0)} %` : v === 0 ? "0"
+    : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(1) : String(Number(v.toPrecision(3))));
   c.yTop.textContent = fmt(c.hi); c.yBottom.textContent = fmt(c.lo);
   c.xLeft.textContent = "1"; c.xRight.textContent = `epoch ${n}`;
 }
@@ -91,7 +95,7 @@ export default function (component) {
   host.setAttribute("data-nnlab-drawn-epoch", "0");
   root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
-  const notes = root.querySelector(".notes"), box = root.querySelector(".charts");
+  const notes = root.querySelector(".notes"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
   box.replaceChildren();
   const percent = data.metric === "accuracy";
   const charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
@@ -103,7 +107,11 @@ export default function (component) {
   const entry = { stop, cleanup, host, stopped: () => stopped };
   loops.set(data.serial, entry);
 
-  const tell = (name, value) => { if (!told) { told = true; stop(); setTriggerValue(name, value); } };
+  const tell = (name, value) => {
+    if (told) return;
+    told = true; stop(); probe.told.push(name);
+    setTriggerValue(name, value);
+  };
 
   (async () => {
     let pause = 0;
@@ -133,10 +141,12 @@ export default function (component) {
       status.textContent = answer.status;
       bar.style.width = `${Math.round(100 * answer.fraction)}%`;
       notes.replaceChildren(...answer.warnings.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
+      hint.hidden = rows.length + answer.rows.length > 0 || !answer.status.startsWith("Epoch");
       if (answer.rows.length) {
         rows.push(...answer.rows);
         for (const [c, field, pct] of charts) drawChart(c, rows, field, answer.epochs, pct);
         host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
+        probe.drawn.push(rows[rows.length - 1].epoch);
       }
       if (answer.done) { tell("ended", data.serial); return; }  // one rerun: the verdict and the full charts
       if (answer.finding) { tell("finding", data.serial); return; }  // the page shows the live verdict and its Stop

@@ -21,7 +21,7 @@ _CSS = """
 .nnlab-live { font-family: inherit; color: inherit; }
 .nnlab-live .status { font-size: 0.875rem; margin: 0 0 0.3rem; }
 .nnlab-live .bar { height: 0.5rem; border-radius: 0.25rem; background: rgba(128, 128, 128, 0.25); overflow: hidden; }
-.nnlab-live .bar > div { height: 100%; width: 0; background: #ff4b4b; transition: width 0.3s; }
+.nnlab-live .bar > div { height: 100%; width: 0; background: var(--st-primary-color, #1c6ed5); transition: width 0.3s; }
 .nnlab-live .notes p { margin: 0.4rem 0 0; padding: 0.4rem 0.6rem; border-radius: 0.4rem; font-size: 0.875rem;
                        background: rgba(255, 189, 69, 0.2); }
 .nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
@@ -30,7 +30,8 @@ _CSS = """
 .nnlab-live .train, .nnlab-live .val { fill: none; stroke: #1f77b4; stroke-width: 2; stroke-linejoin: round; }
 .nnlab-live .val { stroke: #ff7f0e; stroke-dasharray: 5 3; }
 .nnlab-live .tick { font-size: 11px; fill: currentColor; opacity: 0.75; }
-.nnlab-live .note { font-size: 0.875rem; opacity: 0.8; }
+.nnlab-live .note, .nnlab-live .hint { font-size: 0.875rem; opacity: 0.75; margin: 0.4rem 0 0; }
+.nnlab-live .train, .nnlab-live .val { stroke-linecap: round; }
 """
 _HTML = """<div class="nnlab-live">
   <p class="note">Live curves need JavaScript; the results and the curves appear when the run ends: reload the
@@ -39,6 +40,7 @@ _HTML = """<div class="nnlab-live">
   <div class="bar"><div></div></div>
   <div class="notes"></div>
   <div class="charts"></div>
+  <p class="hint" hidden>The first epoch includes compiling the network; its points appear when it ends.</p>
 </div>"""
 
 _COMPONENT = st.components.v2.component("nnlab_live_chart", html=_HTML, css=_CSS, js=_JS, isolate_styles=True)
