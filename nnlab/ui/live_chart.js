@@ -33,6 +33,7 @@ function chart(box, title) {
   const label = (x, y, anchor) => el("text", { x, y, "text-anchor": anchor, class: "tick" }, svg);
   const c = {
     svg, title, train: el("polyline", { class: "train" }, svg), val: el("polyline", { class: "val" }, svg),
+    trainDot: el("circle", { class: "train-dot", r: 3.5 }, svg), valDot: el("circle", { class: "val-dot", r: 3.5 }, svg),
     yTop: label(LEFT - 4, TOP + 10, "end"), yBottom: label(LEFT - 4, H - BOTTOM, "end"),
     xLeft: label(LEFT, H - BOTTOM + 14, "start"), xRight: label(W - RIGHT, H - BOTTOM + 14, "end"),
     name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null,
@@ -71,10 +72,11 @@ function drawChart(c, rows, field, epochs, percent) {
   const n = Math.max(epochs || 1, rows[rows.length - 1].epoch);
   const x = (e) => LEFT + (W - LEFT - RIGHT) * (n > 1 ? (e - 1) / (n - 1) : 0.5);
   const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (Math.min(Math.max(v, c.lo), c.hi) - c.lo) / (c.hi - c.lo);
-  for (const [line, f] of [[c.train, field], [c.val, "val_" + field]]) {
-    const points = thinned(rows, f, x).map(([px, v]) => `${px.toFixed(1)},${y(v).toFixed(1)}`);
-    if (points.length === 1) points.push(points[0]);  // one epoch: a dot (round line caps)
-    line.setAttribute("points", points.join(" "));
+  for (const [line, dot, f] of [[c.train, c.trainDot, field], [c.val, c.valDot, "val_" + field]]) {
+    const points = thinned(rows, f, x).map(([px, v]) => [px.toFixed(1), y(v).toFixed(1)]);
+    line.setAttribute("points", points.map((p) => p.join(",")).join(" "));
+    const last = points[points.length - 1];  // the newest epoch, marked
+    if (last) { dot.setAttribute("cx", last[0]); dot.setAttribute("cy", last[1]); }
   }
   const fmt = (v) => (percent ? `${(100 * v).toFixed(0)} %` : v === 0 ? "0"
     : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(1) : String(Number(v.toPrecision(3))));

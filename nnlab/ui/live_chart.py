@@ -32,6 +32,8 @@ _CSS = """
 .nnlab-live .tick { font-size: 11px; fill: currentColor; opacity: 0.75; }
 .nnlab-live .note, .nnlab-live .hint { font-size: 0.875rem; opacity: 0.75; margin: 0.4rem 0 0; }
 .nnlab-live .train, .nnlab-live .val { stroke-linecap: round; }
+.nnlab-live .train-dot { fill: #1f77b4; } .nnlab-live .val-dot { fill: #ff7f0e; }
+.nnlab-live circle:not([cx]) { display: none; }
 """
 _HTML = """<div class="nnlab-live">
   <p class="note">Live curves need JavaScript; the results and the curves appear when the run ends: reload the
