@@ -216,7 +216,7 @@ def test_while_a_run_trains_the_browser_fetches_its_curves_and_nothing_polls(run
 
     import streamlit as st
 
-    from nnlab.ui import live_route
+    from nnlab.ui import live_chart, live_route
 
     polls = []  # every fragment the pages make that reruns by itself (run_every)
     fragment = st.fragment
@@ -242,6 +242,10 @@ def test_while_a_run_trains_the_browser_fetches_its_curves_and_nothing_polls(run
     assert not at.get("vega_lite_chart")  # the browser draws the curves: the page sends none
     assert polls == []  # no fragment polls the run: not the live panel's, not the sidebar's
     assert any(b.label == "Stop" for b in at.button) and any(b.label == "Pause" for b in at.button)
+    at.session_state[live_chart.failure_key(job.serial)] = True  # as the chart's "failed" trigger records it
+    at.run()  # the page says why and polls instead, as before issue 24
+    assert not at.get("bidi_component") and len(charts(at)) >= 2 and "_polled_fragment" in polls
+    assert any("Live curves could not reach" in c.value for c in at.caption)
     button(at, "Stop").click().run()
     wait_until(at, lambda at: job.done)
     assert not at.get("bidi_component") and len(charts(at)) >= 2  # the end: Altair's charts, as before

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from conftest import open_app, shoot, start_server, stop_server
+from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -97,3 +97,19 @@ def test_another_visitor_is_refused_the_first_visitors_token(live_server, browse
     finally:
         first.close()
         second.close()
+
+
+def test_a_page_that_cannot_reach_the_live_route_says_why_and_polls(live_server, page):
+    """A host or proxy that does not pass /api/live on answers with HTML (Streamlit's page for unknown paths):
+    the live chart tells the page once, which says so and draws the curves by polling, as before issue 24."""
+    page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
+    open_app(page, live_server + "/Train?dataset=digits&hidden=64&batch_size=4&epochs=300")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    main.get_by_text("Live curves could not reach the server's live route").wait_for(timeout=DEADLINE * 1000)
+    assert page.evaluate("() => window.__nnlabLive.told") == ["failed"]
+    page.wait_for_function(f"() => !document.querySelector('[data-nnlab-live]') && ({DRAWN_EPOCH_JS})() >= 2",
+                           timeout=DEADLINE * 1000)  # the polled Altair chart grows
+    shoot(page, "live-fetch-fallback")
+    main.get_by_role("button", name="Stop", exact=True).click()
+    main.get_by_role("button", name="Train", exact=True).wait_for()
