@@ -79,6 +79,7 @@ async def live(request) -> JSONResponse:
             return _answer({"error": "Too many live views of this run at once."}, 429, retry=1)
         if _held >= MAX_HELD:
             return _answer({"error": "The server is busy; the live view tries again."}, 503, retry=2)
+        job.touch()  # someone watches it: not abandoned (again when answered)
         _in_flight[job.serial] = _in_flight.get(job.serial, 0) + 1
         _held += 1
         try:
@@ -90,7 +91,7 @@ async def live(request) -> JSONResponse:
                 del _in_flight[job.serial]
         _last_answer[job.serial] = time.monotonic()
         _forget_old()
-        job.touch()  # someone watches it: not abandoned
+        job.touch()
         version = job.bulletin.version
         return _answer({**live_answer(job, after), "v": version, "t": token_for(job)})
     except Exception:  # noqa: BLE001 - the browser gets a sentence; the log gets the traceback
@@ -126,11 +127,13 @@ def _news(job, after: int, seen: int) -> bool:
 
 
 def _same_visitor(request, claim) -> bool:
-    """A browser that sends a visitor cookie must be the run's owner (without one, the token decides)."""
+    """A browser that sends a visitor cookie must be the run's owner. Without a valid one (a browser refusing
+    cookies: its runs belong to its tab, ui/visitor.visitor_id) the token decides, as it would for anyone
+    who leaves the cookie out."""
     cookie = request.cookies.get(browser.COOKIE)
-    if cookie is None:
+    if not browser.valid(cookie):
         return True
-    return browser.valid(cookie) and f"visitor:{visitors.key(cookie)[:32]}" == claim.owner
+    return f"visitor:{visitors.key(cookie)[:32]}" == claim.owner
 
 
 def _whole(text: str) -> int | None:
