@@ -140,9 +140,15 @@ export default function (component) {
       pause = 0;
       probe.answers++;
       token = answer.t; after = answer.next; version = answer.v;
-      status.textContent = answer.status;
-      bar.style.width = `${Math.round(100 * answer.fraction)}%`;
-      notes.replaceChildren(...answer.warnings.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
+      // Only what changed is touched: each change costs the browser a layout.
+      if (status.textContent !== answer.status) status.textContent = answer.status;
+      const width = `${Math.round(100 * answer.fraction)}%`;
+      if (bar.style.width !== width) bar.style.width = width;
+      const warned = answer.warnings.join("\n");
+      if (notes.dataset.shown !== warned) {
+        notes.dataset.shown = warned;
+        notes.replaceChildren(...answer.warnings.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
+      }
       hint.hidden = rows.length + answer.rows.length > 0 || !answer.status.startsWith("Epoch");
       if (answer.rows.length) {
         rows.push(...answer.rows);

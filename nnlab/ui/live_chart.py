@@ -21,7 +21,7 @@ _CSS = """
 .nnlab-live { font-family: inherit; color: inherit; }
 .nnlab-live .status { font-size: 0.875rem; margin: 0 0 0.3rem; }
 .nnlab-live .bar { height: 0.5rem; border-radius: 0.25rem; background: rgba(128, 128, 128, 0.25); overflow: hidden; }
-.nnlab-live .bar > div { height: 100%; width: 0; background: var(--st-primary-color, #1c6ed5); transition: width 0.3s; }
+.nnlab-live .bar > div { height: 100%; width: 0; background: var(--st-primary-color, #1c6ed5); }  /* no transition: each animated frame costs the browser */
 .nnlab-live .notes p { margin: 0.4rem 0 0; padding: 0.4rem 0.6rem; border-radius: 0.4rem; font-size: 0.875rem;
                        background: rgba(255, 189, 69, 0.2); }
 .nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
