@@ -9,7 +9,6 @@ every POLL_SECONDS for the progress bar.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from typing import Any, Callable
