@@ -23,22 +23,13 @@ from nnlab.store import visitors
 from nnlab.ui import live_route
 from nnlab.ui.visitor import COOKIE, new_id
 
-DEADLINE = 120
+from test_jobs import DEADLINE, started, wait_until  # noqa: F401 - started: a fixture
 TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3)
 LONG = RunConfig(dataset="digits", hidden=(64,), epochs=500, batch_size=4)  # trains until stopped
 
 
 def owner_of(visitor_id: str) -> str:
     return f"visitor:{visitors.key(visitor_id)[:32]}"  # as ui/workspace.visitor() names the browser
-
-
-def wait_until(condition, deadline: float = DEADLINE) -> None:
-    pause = threading.Event()
-    for _ in range(int(deadline / 0.02)):
-        if condition():
-            return
-        pause.wait(0.02)
-    raise AssertionError("condition not met in time")
 
 
 # --- tokens ---------------------------------------------------------------------------------------
@@ -157,21 +148,6 @@ def client():
     server.should_exit = True
     thread.join(DEADLINE)
     listening.close()
-
-
-@pytest.fixture
-def started():
-    works = []
-
-    def start(work):
-        works.append(work)
-        return work.start()
-
-    yield start
-    for work in works:
-        work.stop()
-    for work in works:
-        work.join(DEADLINE)
 
 
 def _get(client, job_or_token, after=0, cookie=None, v=0):
