@@ -29,12 +29,13 @@ if __name__ == "__main__":  # a page run (AppTest too)
     st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), layout="wide")
     workspace.sidebar()
     live.touch_session_jobs()
-    live.running_sidebar()
     try:
         page.run()
     except StoreUnavailable as error:  # the database went away under a page: say so, keep the page usable
         workspace.forget_store(error)
         st.error(workspace.store_problem() or str(error))
+    finally:  # after the page: a run whose live chart it mounted needs no sidebar poll (ui/live.py)
+        live.running_sidebar()
 else:  # `streamlit run app.py` (or `uvicorn app:app`): the server, with every browser's visitor cookie
     import sys
 
@@ -45,6 +46,8 @@ else:  # `streamlit run app.py` (or `uvicorn app:app`): the server, with every b
     except deployment.DeploymentError as error:  # stop the start, naming each bad variable
         sys.exit("nnlab cannot start: " + "; ".join(error.problems))
 
+    from nnlab.ui import live_route
     from nnlab.ui.visitor import VisitorCookie
 
-    app = st.App(__file__, middleware=[Middleware(VisitorCookie)])
+    # The live route (GET /api/live): the browser fetches a training run's new epochs itself (ui/live_chart.py).
+    app = st.App(__file__, middleware=[Middleware(VisitorCookie)], routes=live_route.routes())

@@ -42,8 +42,11 @@ LAG_RUNS = (("course exercise (MNIST)", "hidden=20,20,20&loss=mse&optimizer=sgd&
             ("spiral, 8-8 tanh, batch 10", "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10&epochs=400"))
 PORTS = range(*map(int, os.environ.get("BENCH_PORTS", "8750-8800").split("-")))  # this benchmark's own ports
 PARTS = set(os.environ.get("BENCH_PARTS", "startup,overhead,lag,sweep").split(","))
-# The last epoch the first chart on the page (the loss) has drawn: Vega describes each point in its SVG.
+# The last epoch the first chart on the page (the loss) has drawn: Vega describes each point in its SVG; while a
+# run trains at full speed, the browser's own live chart (nnlab/ui/live_chart.js) says which epoch it has drawn.
 DRAWN_EPOCH_JS = """() => {
+  const live = document.querySelector('[data-nnlab-live]');
+  if (live) return Number(live.getAttribute('data-nnlab-drawn-epoch') || 0);
   const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
   let last = 0;
   for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {

@@ -206,3 +206,48 @@ def test_a_downloaded_settings_file_holds_only_the_settings_that_apply():
     spiral = settings_that_apply(RunConfig(dataset="spiral", noise=0.2))
     assert spiral["noise"] == 0.2 and "test_fraction" in spiral and "csv_path" not in spiral
     assert RunConfig.from_dict(mnist) == RunConfig(dataset="mnist")  # the file loads back as the same run
+
+
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
+def test_while_a_run_trains_the_browser_fetches_its_curves_and_nothing_polls(runs_dir, monkeypatch):
+    """Issue 24: Train mounts the live chart (its JavaScript fetches the epochs from the live route), with a
+    token for this run and this visitor only, and no chart or fragment of the page's own while it trains;
+    once it ends, the page draws the verdict and the full charts as before."""
+    import json
+
+    import streamlit as st
+
+    from nnlab.ui import live_chart, live_route
+
+    polls = []  # every fragment the pages make that reruns by itself (run_every)
+    fragment = st.fragment
+
+    def recording(function=None, *, run_every=None):
+        if run_every:
+            polls.append(getattr(function, "__name__", function))
+        return fragment(function, run_every=run_every)
+
+    monkeypatch.setattr(st, "fragment", recording)
+    at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 1)
+    job = at.session_state["train_job"]
+    polls.clear()
+    at.run()  # a page run while it trains
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and mounted[0].proto.component_name.endswith("nnlab_live_chart")
+    data = json.loads(mounted[0].proto.json)
+    claim = live_route.TOKENS.read(data["token"])
+    assert data["serial"] == claim.serial == job.serial and data["epochs"] == 300
+    assert (claim.owner, claim.workspace) == (job.owner, "shared")
+    assert not at.get("vega_lite_chart")  # the browser draws the curves: the page sends none
+    assert polls == []  # no fragment polls the run: not the live panel's, not the sidebar's
+    assert any(b.label == "Stop" for b in at.button) and any(b.label == "Pause" for b in at.button)
+    at.session_state[live_chart.failure_key(job.serial)] = True  # as the chart's "failed" trigger records it
+    at.run()  # the page says why and polls instead, as before issue 24
+    assert not at.get("bidi_component") and len(charts(at)) >= 2 and "_polled_fragment" in polls
+    assert any("Live curves could not reach" in c.value for c in at.caption)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: job.done)
+    assert not at.get("bidi_component") and len(charts(at)) >= 2  # the end: Altair's charts, as before
+    assert any(s.value.endswith(job.result.verdict.title) for s in at.subheader)

@@ -71,6 +71,7 @@ def test_a_stepped_control_offers_any_valid_value_it_is_given():
 
 
 def test_only_the_ui_package_imports_streamlit():
+    """Nor Starlette: the backend serves no HTTP (the live route is ui/live_route.py's)."""
     offenders = []
     for path in (ROOT / "nnlab").rglob("*.py"):
         if "ui" in path.relative_to(ROOT / "nnlab").parts[:1]:
@@ -78,7 +79,7 @@ def test_only_the_ui_package_imports_streamlit():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            if any(name == "streamlit" or name.startswith("streamlit.") for name in names):
+            if any(name.split(".")[0] in ("streamlit", "starlette") for name in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 

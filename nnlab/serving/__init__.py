@@ -7,7 +7,10 @@ search's jobs on it.
     scheduler      the fair queue of training slots (SCHEDULER)
     lr_finder_job  the learning-rate finder as one request
     search_job     a search as one request, its trials as runs
+    bulletin       a piece of work's news announced to whoever waits for it (the live route's long polls)
+    live_answer    what a browser watching a run live is told: epochs since its cursor, progress, in strict JSON
+    live_token     the live route's tokens: one run, one visitor, one workspace, expiring (HMAC)
     (own: process_memory)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
-__all__ = ['jobs', 'slot_work', 'scheduler', 'lr_finder_job', 'search_job']
+__all__ = ['jobs', 'slot_work', 'scheduler', 'lr_finder_job', 'search_job', 'bulletin', 'live_answer', 'live_token']

@@ -19,6 +19,7 @@ import itertools
 import logging
 import threading
 import time
+import weakref
 from typing import Callable
 
 from nnlab.core import deployment
@@ -38,6 +39,11 @@ _SERIALS = itertools.count(1)
 # redraw its inside views each one: both happen at most this often, and at the end.
 SAVE_SECONDS = 0.5
 SNAPSHOT_SECONDS = 0.25
+PROGRESS_NEWS_SECONDS = 1.0  # batch progress is published at most this often (the progress bar, the ETA)
+
+# Every TrainingJob of this process by its serial, while something holds it: how the live route
+# (ui/live_route.py) finds the run a token names, without keeping finished runs alive.
+_LIVE: weakref.WeakValueDictionary[int, TrainingJob] = weakref.WeakValueDictionary()
 
 
 class TrainingJob(SlotWork):
@@ -59,6 +65,8 @@ class TrainingJob(SlotWork):
         # saved, saying so.
         self.save_retry_seconds = settings.save_retry_seconds
         self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
+        _LIVE[self.serial] = self
+        self._progress_news_at = 0.0
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
         self._group: SlotWork | None = None  # the race or sweep it belongs to
         self._trainer = None  # training.train.Trainer while training
@@ -87,8 +95,22 @@ class TrainingJob(SlotWork):
         return [self]
 
     @property
+    def status(self) -> Status:
+        return self._status
+
+    @status.setter
+    def status(self, status: Status) -> None:
+        self._status = status
+        self.bulletin.publish()  # queued → running → ended: live views show it at once
+
+    @property
     def done(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def workspace(self) -> str:
+        """The workspace of the store this run is saved in ("" when it is not being saved)."""
+        return self._store.workspace if self._store is not None else ""
 
     @property
     def _request(self) -> SlotWork:
@@ -197,6 +219,7 @@ class TrainingJob(SlotWork):
             self._pause_first = False
             if self._trainer is not None:
                 self._trainer.resume()
+        self.bulletin.publish()
 
     @property
     def steps_taken(self) -> int | None:
@@ -275,6 +298,7 @@ class TrainingJob(SlotWork):
             row = trainer.run_epoch()
             if row is not None:
                 self.history.append(row)
+                self.bulletin.publish()
                 now = time.monotonic()
                 if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
                     self._save_history()
@@ -321,11 +345,10 @@ class TrainingJob(SlotWork):
         if self.done or self.status == Status.RUNNING:
             return
         if self._request.abandoned:
-            self.status, self.message = Status.ABANDONED, (
-                f"Dropped from the queue: nobody watched this run for {self._abandon_time()} "
-                f"(the page was closed).")
+            self.message, self.status = (f"Dropped from the queue: nobody watched this run for {self._abandon_time()} "
+                                         f"(the page was closed)."), Status.ABANDONED
         else:
-            self.status, self.message = Status.STOPPED, "Stopped before training began."
+            self.message, self.status = "Stopped before training began.", Status.STOPPED
 
     def _abandon_time(self) -> str:
         return f"{self._request.abandon_seconds:g} s"
@@ -336,6 +359,10 @@ class TrainingJob(SlotWork):
 
     def _on_progress(self, epoch: int, done: int, total: int) -> None:
         self.progress = (epoch, done, total)
+        now = time.monotonic()
+        if now - self._progress_news_at >= PROGRESS_NEWS_SECONDS:
+            self._progress_news_at = now
+            self.bulletin.publish()
 
     def _on_pause(self, epoch: int, batch: int) -> None:
         """Step mode holds: show the network as it is now and keep the epochs so far (the throttled
@@ -344,6 +371,7 @@ class TrainingJob(SlotWork):
         self._look(self._trainer.model, epoch if batch else epoch - 1, batch)
         if self.run_id:
             self._save_history()
+        self.bulletin.publish()
 
     def _look(self, model, epoch: int, batch: int) -> None:
         """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""
@@ -434,7 +462,7 @@ class TrainingJob(SlotWork):
         self.finished, self._trainer = time.time(), None
         if self.run_id:
             self._store.mark_failed(self.run_id, message)
-        self.status, self.message = Status.FAILED, message
+        self.message, self.status = message, Status.FAILED  # the status last: it publishes
 
 
 class _Group(SlotWork):
@@ -482,6 +510,11 @@ class SweepJob(_Group):
     def _train(self) -> None:
         for job in self.jobs:
             job._train()
+
+
+def live_job(serial: int) -> TrainingJob | None:
+    """The run of this process with that serial, if something (a page's session) still holds it."""
+    return _LIVE.get(serial)
 
 
 def run_in_progress(owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:

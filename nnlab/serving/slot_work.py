@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from nnlab.training import budget
 from nnlab.core import deployment
 from nnlab.serving import process_memory
+from nnlab.serving.bulletin import Bulletin
 from nnlab.core.errors import UserError
 from nnlab.store.runs import HEARTBEAT_SECONDS
 from nnlab.serving.scheduler import SCHEDULER, Scheduler
@@ -100,6 +101,7 @@ class SlotWork:
 
     def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
         self.owner = owner
+        self.bulletin = Bulletin()  # published on what a live view shows: an epoch, a status, a pause (serving/bulletin.py)
         self._scheduler = scheduler or SCHEDULER
         # How long the work may go unwatched before it is stopped: NNLAB_ABANDON_SECONDS unless given.
         self.abandon_seconds = deployment.current().abandon_seconds if abandon_seconds is None else abandon_seconds

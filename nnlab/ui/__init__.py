@@ -7,13 +7,14 @@
     controls    the grouped controls ↔ RunConfig, driven by nnlab.config.settings
     link        the page's link ↔ the controls (a shared link, a lesson)
     live        training jobs on the page: start, poll, progress, live curves, Stop
+    live_route  the live route (GET /api/live) app.py's st.App serves: a run's new epochs for its live chart
     results     after training: verdict with remedies, test figures, samples, downloads
     network, inside, learning_rate, step_mode, search, session_keys, data_cache: see ARCHITECTURE.md
-    (own: downloads, export, lr_finder, poll, streamlit_fixes)
+    (own: downloads, export, lr_finder, poll, streamlit_fixes, live_chart)
 
 Pages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers").
 """
-__all__ = ["navigation", "workspace", "visitor", "data_cache", "controls", "link", "live", "results", "network",
+__all__ = ["navigation", "workspace", "visitor", "data_cache", "controls", "link", "live", "live_route", "results", "network",
            "inside", "learning_rate", "step_mode", "search", "session_keys"]
 
 from nnlab.ui.streamlit_fixes import keep_keras_state_between_reruns

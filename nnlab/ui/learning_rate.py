@@ -30,12 +30,18 @@ def learning_rate_panel(config, dataset) -> None:
             lr_finder.finder_section(config, dataset)
 
 
-def live_learning_rate(job: TrainingJob, key: str) -> None:
+def live_learning_rate(job: TrainingJob, key: str, fetched: bool = False) -> None:
     """In the live panel: while the run trains, a control to change its learning rate; the rate of
-    each epoch, planned and used, once there is something to see beyond one constant."""
+    each epoch, planned and used, once there is something to see beyond one constant. `fetched`: the
+    browser draws the live curves and the page does not rerun while the run trains (ui/live_chart.py),
+    so the control is there from the start (it says so if the run is not training yet) and the chart of
+    rates waits for the run's end."""
     history = list(job.history)
-    if job.status == Status.RUNNING and job.progress[0] >= 1 and not _fixed():  # the trainer is there, the rate free
+    trains = job.status == Status.RUNNING and job.progress[0] >= 1  # the trainer is there
+    if (trains or (fetched and not job.done)) and not _fixed():
         _change_control(job, key, history)
+    if fetched:
+        return
     changed = changed_epochs(job.config, history)
     if history and (_scheduled(job.config) or changed):
         cache = st.session_state.setdefault("_lr_specs", {})  # built again only when an epoch was added

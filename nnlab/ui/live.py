@@ -9,7 +9,6 @@ every POLL_SECONDS for the progress bar.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from typing import Any, Callable
@@ -19,13 +18,14 @@ import streamlit as st
 from nnlab.charts import training as charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
+from nnlab.serving import live_answer
 from nnlab.serving.jobs import RaceJob, SweepJob, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
 from nnlab.core.safe_text import markdown
 from nnlab.serving.slot_work import SlotWork
 from nnlab.core.status import Status
 from nnlab.core.tasks import metric_name
-from nnlab.ui import workspace
+from nnlab.ui import live_chart, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.learning_rate import live_learning_rate
 from nnlab.ui.poll import POLL_SECONDS
@@ -91,7 +91,7 @@ def scroll_to(key: str) -> None:
   const look = () => {{
     if (moved) return;
     const target = root.querySelector('.st-key-{key}');
-    const chart = target && target.querySelector('[data-testid="stVegaLiteChart"]');
+    const chart = target && target.querySelector('[data-testid="stVegaLiteChart"], [data-nnlab-live]');
     if (chart && chart.getBoundingClientRect().height > 0) {{
       target.style.scrollMarginTop = "3.75rem";  // below Streamlit's header, which covers the page's top
       target.scrollIntoView({{block: "start"}});
@@ -128,51 +128,33 @@ def touch_session_jobs() -> None:
 
 
 def running_sidebar() -> None:
-    """On every page: the visitor's runs still training, polled slowly so they stay alive."""
-    running = [job for job in session_jobs() if not job.done]
+    """On every page: the visitor's runs still training, polled slowly so they stay alive; after the page,
+    so that a run whose live chart the page mounted is left out (its chart's fetches keep it alive, and a
+    poll here would rerun while it trains)."""
+    fetched, _page_run.fetched = _fetched_here(), set()
+    running = [job for job in session_jobs() if not job.done and job.serial not in fetched]
     if running:
-        st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)()
+        st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)(frozenset(fetched))
 
 
-def _running_fragment() -> None:
+def _running_fragment(fetched: frozenset = frozenset()) -> None:
     touch_session_jobs()
     for job in session_jobs():
-        if not job.done:
+        if not job.done and job.serial not in fetched:
             st.sidebar.caption(f":material/hourglass_top: **{markdown(job.label or job.config.dataset)}** · "
                                f"{status_line(job)}")
 
 
 def fraction(job: TrainingJob) -> float:
     """How much of the run is done, the epoch in progress included."""
-    epoch, done, total = job.progress
-    finished = len(job.history)
-    partial = done / total if total and epoch > finished else 0.0
-    return min(1.0, (finished + partial) / job.config.epochs)
+    return live_answer.fraction(job)
 
 
 def status_line(job: TrainingJob) -> str:
-    if job.status == Status.QUEUED:
-        place, wait = job.queue_position(), job.wait_estimate()
-        where = f"{_ordinal(place)} in line" if place else "next"
-        estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
-        return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"
-    if not job.done and job.paused:  # no clock while it holds: neither the time trained nor the time left moves
-        epoch, _, _ = job.progress
-        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · paused"
-    if not job.done:
-        epoch, _, _ = job.progress
-        eta = job.eta()
-        left = f" · about {eta:.0f} s left" if eta is not None else ""
-        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · {job.elapsed():.0f} s{left}"
-    if job.history:  # the message itself is in the results below: here, how long it took
-        seconds = [row["seconds"] for row in job.history]
-        return (f"{len(seconds)} epoch{'s' if len(seconds) != 1 else ''} in {job.elapsed():.0f} s · "
-                f"{sum(seconds) / len(seconds):.2f} s per epoch")
-    return markdown(job.message)
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+    """Where the run stands (serving/live_answer.progress_text), as Markdown."""
+    if job.done and not job.history:
+        return markdown(job.message)
+    return live_answer.progress_text(job)
 
 
 def polled(key: str, draw: Callable[[Any], None]) -> None:
@@ -231,9 +213,51 @@ def _hold(key: str, drawn: tuple) -> None:
 
 
 def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
-    """The progress, Stop, metrics and live curves of the run under session_state[key]."""
-    if isinstance(st.session_state.get(key), TrainingJob):
-        polled(key, lambda job: _one_run(job, f"{key}_", height, show_stop))
+    """The progress, Stop, metrics and live curves of the run under session_state[key]. While it trains
+    (not paused, no live verdict), the browser fetches its epochs itself and nothing reruns (ui/live_chart.py);
+    otherwise, and once it has ended, the page draws them (polled while it runs)."""
+    job = st.session_state.get(key)
+    if not isinstance(job, TrainingJob):
+        return
+    if fetched_live(job):
+        _fetched_run(job, f"{key}_", show_stop)
+        return
+    if not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
+        st.caption(":material/sync_problem: Live curves could not reach the server's live route (a proxy or host "
+                   "that does not pass `/api/live` on, or a page left open too long); the page polls the run instead.")
+    polled(key, lambda job: _one_run(job, f"{key}_", height, show_stop))
+
+
+def fetched_live(job: TrainingJob) -> bool:
+    """Whether the browser draws this run's live curves itself: while it trains at full speed, with no
+    live verdict to show and a live route it could reach. Paused (step mode) or with a live verdict, the
+    page polls, as its buttons and the verdict's Stop need it; a failed live chart is not tried again."""
+    return (not job.done and not job.paused and not st.session_state.get(live_chart.failure_key(job.serial))
+            and not st.session_state.get(live_chart.finding_key(job.serial))
+            and live_answer.live_finding_of(job) is None)
+
+
+def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
+    """The run's live panel with nothing polled: the live chart (progress line, curves) beside the Stop and
+    Pause buttons, and the learning-rate control. Each click costs one rerun; the run's end costs one."""
+    _fetched_here().add(job.serial)
+    job.touch()
+    left, right = st.columns([5, 1]) if show_stop else (st.container(), None)
+    with left:
+        live_chart.live_chart(job, key)
+    if right is not None:
+        with right:
+            st.button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
+                      help="End training within one batch; every completed epoch is kept.")
+            step_controls(job, key)
+    live_learning_rate(job, key, fetched=True)
+
+
+def _fetched_here() -> set:
+    """The runs whose live chart this page run mounted (the sidebar then leaves them alone)."""
+    if not hasattr(_page_run, "fetched"):
+        _page_run.fetched = set()
+    return _page_run.fetched
 
 
 def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:

@@ -64,7 +64,18 @@ def navigation():
         return st.Page(page.path, title=page.title, icon=page.material_icon, url_path=page.url or None,
                        default=page is HOME)
 
-    return st.navigation({"": [entry(HOME)], **{name: [entry(p) for p in pages] for name, pages in SECTIONS.items()}})
+    page = st.navigation({"": [entry(HOME)], **{name: [entry(p) for p in pages] for name, pages in SECTIONS.items()}})
+    st.session_state[_CURRENT] = "" if page is None else (page.url_path or "")
+    return page
+
+
+_CURRENT = "_page_url_path"
+
+
+def current_url_path() -> str:
+    """The url_path of the page this run draws ("" on the home page, and in a page test that runs one
+    page's file): what a browser script removes from the address to find the app's base."""
+    return st.session_state.get(_CURRENT, "")
 
 
 def link(key: str, label: str | None = None, container=None, **kwargs) -> None:

@@ -16,8 +16,11 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
-# The last epoch the (first) loss chart has drawn: Vega-Lite describes each point of its SVG.
+# The last epoch the (first) loss chart has drawn: Vega-Lite describes each point of its SVG; while a run trains
+# at full speed, the browser's own live chart (ui/live_chart.js) says which epoch it has drawn.
 DRAWN_EPOCH_JS = """() => {
+  const live = document.querySelector('[data-nnlab-live]');
+  if (live) return Number(live.getAttribute('data-nnlab-drawn-epoch') || 0);
   const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
   let last = 0;
   for (const point of chart ? chart.querySelectorAll('[aria-roledescription="point"]') : []) {
@@ -31,7 +34,7 @@ DRAWN_EPOCH_JS = """() => {
 # The first chart's box once it is drawn and lies within the window (`whole`: all of it, else its top), or
 # null while not: a poll redraws the live chart, and for a moment it may have no box at all.
 CHART_IN_VIEW_JS = """(whole) => {
-  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  const chart = document.querySelector('[data-nnlab-live]') || document.querySelector('[data-testid="stVegaLiteChart"]');
   const box = chart && chart.getBoundingClientRect();
   if (!box || box.height <= 0 || box.top < 0 || (whole ? box.bottom > innerHeight : box.top >= innerHeight)) return null;
   return {y: box.top, height: box.height};

@@ -1,0 +1,82 @@
+"""What a browser watching one run live is told: the epochs since its cursor and where the run stands.
+
+Pure and strict JSON (NaN → null, core/jsonsafe), built on demand by the live route (ui/live_route.py)
+from a TrainingJob's plain attributes; bounded in size (at most MAX_ROWS epochs, only the curves'
+fields), and in plain text only: the browser sets it with textContent, never as HTML."""
+from __future__ import annotations
+
+import math
+
+from nnlab.core.jsonsafe import json_safe
+from nnlab.core.status import Status
+from nnlab.core.tasks import metric_names
+from nnlab.verdict.diagnose import baseline_loss, live_finding
+
+MAX_ROWS = 2000  # epochs per answer: the browser asks again at once for the rest
+ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "learning_rate")
+
+
+def live_answer(job, after: int) -> dict:
+    """The epochs after the first `after` (at most MAX_ROWS), the run's progress in words and as a
+    fraction, and whether everything has been told (`done`: the run has ended and the cursor is at its end)."""
+    history = job.history
+    rows = [json_safe({name: row[name] for name in ROW_FIELDS if name in row}) for row in history[after:after + MAX_ROWS]]
+    cursor = after + len(rows)
+    task = job.dataset.task if job.dataset is not None else "classification"
+    ended = job.done
+    return {
+        "rows": rows,
+        "next": cursor,
+        "done": ended and cursor >= len(history),
+        "status": progress_text(job),
+        "fraction": round(fraction(job), 4),
+        "epochs": job.config.epochs,
+        "metric": metric_names(task)[0],
+        "paused": bool(not ended and job.paused),
+        "finding": bool(not ended and live_finding_of(job) is not None),
+        "warnings": [str(warning) for warning in job.warnings][:5],
+    }
+
+
+def fraction(job) -> float:
+    """How much of the run is done, the epoch in progress included."""
+    epoch, done, total = job.progress
+    finished = len(job.history)
+    partial = done / total if total and epoch > finished else 0.0
+    return min(1.0, (finished + partial) / job.config.epochs)
+
+
+def progress_text(job) -> str:
+    """Where the run stands, in words: its place in the queue, its epoch and the time left, or how
+    long it took (its end's message once it ended without an epoch)."""
+    if job.status == Status.QUEUED:
+        place, wait = job.queue_position(), job.wait_estimate()
+        where = f"{ordinal(place)} in line" if place else "next"
+        estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
+        return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"
+    if not job.done and job.paused:  # no clock while it holds: neither the time trained nor the time left moves
+        epoch, _, _ = job.progress
+        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · paused"
+    if not job.done:
+        epoch, _, _ = job.progress
+        eta = job.eta()
+        left = f" · about {eta:.0f} s left" if eta is not None else ""
+        return f"Epoch {max(epoch, 1)} / {job.config.epochs} · {job.elapsed():.0f} s{left}"
+    if job.history:
+        seconds = [row["seconds"] for row in job.history]
+        return (f"{len(seconds)} epoch{'s' if len(seconds) != 1 else ''} in {job.elapsed():.0f} s · "
+                f"{sum(seconds) / len(seconds):.2f} s per epoch")
+    return job.message
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def live_finding_of(job):
+    """The live verdict of the run so far (verdict/diagnose.live_finding), or None."""
+    dataset, history = job.dataset, list(job.history)
+    if dataset is None or not history:
+        return None
+    return live_finding(history, task=dataset.task, chance=dataset.chance_accuracy,
+                        baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes))

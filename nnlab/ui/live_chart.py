@@ -1,0 +1,78 @@
+"""Train's live curves drawn by the browser (a components-v2 component, no iframe): its JavaScript
+(live_chart.js) fetches the run's new epochs from the live route (ui/live_route.py) and draws them as
+SVG lines, with the progress line; nothing reruns while the run trains. It asks for one rerun when
+the run ends (the page then draws the verdict and the full Altair charts), when a live verdict appears
+or the run is paused elsewhere (the page then shows them with today's polling), or when it cannot reach
+the route (a host or proxy that does not pass /api/live on: the page says so and polls instead).
+
+Always mounted with a key: an unkeyed component's identity includes its data, and the token in the
+data changes at every rerun, which would mount it again and fetch every epoch again."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from nnlab.core.tasks import metric_name
+from nnlab.ui import live_route, navigation
+
+_JS = (Path(__file__).with_name("live_chart.js")).read_text(encoding="utf-8")
+_CSS = """
+.nnlab-live { font-family: inherit; color: inherit; }
+.nnlab-live .status { font-size: 0.875rem; margin: 0 0 0.3rem; }
+.nnlab-live .bar { height: 0.5rem; border-radius: 0.25rem; background: rgba(128, 128, 128, 0.25); overflow: hidden; }
+.nnlab-live .bar > div { height: 100%; width: 0; background: var(--st-primary-color, #1c6ed5); }  /* no transition: each animated frame costs the browser */
+.nnlab-live .notes p { margin: 0.4rem 0 0; padding: 0.4rem 0.6rem; border-radius: 0.4rem; font-size: 0.875rem;
+                       background: rgba(255, 189, 69, 0.2); }
+.nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
+.nnlab-live svg.curve { flex: 1 1 20rem; min-width: 16rem; max-height: 16rem; overflow: visible; }
+.nnlab-live .frame { fill: none; stroke: rgba(128, 128, 128, 0.35); }
+.nnlab-live .train, .nnlab-live .val { fill: none; stroke: #1f77b4; stroke-width: 2; stroke-linejoin: round; }
+.nnlab-live .val { stroke: #ff7f0e; stroke-dasharray: 5 3; }
+.nnlab-live .tick { font-size: 11px; fill: currentColor; opacity: 0.75; }
+.nnlab-live .note, .nnlab-live .hint { font-size: 0.875rem; opacity: 0.75; margin: 0.4rem 0 0; }
+.nnlab-live .train, .nnlab-live .val { stroke-linecap: round; }
+.nnlab-live .train-dot { fill: #1f77b4; } .nnlab-live .val-dot { fill: #ff7f0e; }
+.nnlab-live circle:not([cx]) { display: none; }
+"""
+_HTML = """<div class="nnlab-live">
+  <p class="note">Live curves need JavaScript; the results and the curves appear when the run ends: reload the
+  page to see them.</p>
+  <p class="status">Starting…</p>
+  <div class="bar"><div></div></div>
+  <div class="notes"></div>
+  <div class="charts"></div>
+  <p class="hint" hidden>The first epoch includes compiling the network; its points appear when it ends.</p>
+</div>"""
+
+_COMPONENT = st.components.v2.component("nnlab_live_chart", html=_HTML, css=_CSS, js=_JS, isolate_styles=True)
+
+
+def failure_key(serial: int) -> str:
+    """Where a run's live chart that could not reach the route says so (the page then polls)."""
+    return f"_live_chart_failed_{serial}"
+
+
+def finding_key(serial: int) -> str:
+    """Set once the live chart has seen a live verdict: the page shows it (and its Stop) by polling."""
+    return f"_live_chart_finding_{serial}"
+
+
+def live_chart(job, key: str) -> None:
+    """Mount the live chart of `job` (a TrainingJob) under `key`."""
+    serial = job.serial
+    task = job.dataset.task if job.dataset is not None else "classification"
+    _COMPONENT(
+        key=f"{key}live_{serial}",
+        data={"serial": serial, "token": live_route.token_for(job), "page": navigation.current_url_path(),
+              "epochs": job.config.epochs, "metric": metric_name(task)},
+        width="stretch", height="content",
+        on_ended_change=_nothing,  # the page reads job.done: the rerun itself is the message
+        on_paused_change=_nothing,  # the page reads job.paused
+        on_finding_change=lambda: st.session_state.__setitem__(finding_key(serial), True),
+        on_failed_change=lambda: st.session_state.__setitem__(failure_key(serial), True),
+    )
+
+
+def _nothing() -> None:
+    pass

@@ -1,0 +1,115 @@
+"""Live curves that cost nothing to watch (issue 24), in a real browser: while a run trains, the page's
+live chart fetches the new epochs itself from the live route and Streamlit runs nothing (no script run,
+no fragment run: counted from the WebSocket's ForwardMsg frames, each run ending with `script_finished`),
+then the page reruns once at the run's end; and the route refuses another visitor the first one's token."""
+import re
+import time
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+DEADLINE = 180  # seconds any wait here may take (a loaded machine)
+EPOCHS = 5
+# MNIST with small batches: each epoch takes far longer than the route's 0.25 s between answers, so each is drawn alone.
+RUN = f"/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=10&epochs={EPOCHS}"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    url, process = start_server(tmp_path_factory.mktemp("live-fetch-runs"), NNLAB_RUNS="shared")
+    yield url
+    stop_server(process)
+
+
+def _count_runs(page) -> list:
+    """A list that grows by one for each script or fragment run the server finishes for this page."""
+    finished = []
+
+    def on_socket(socket):
+        def on_frame(payload):
+            if isinstance(payload, (bytes, bytearray)):
+                message = ForwardMsg()
+                message.ParseFromString(bytes(payload))
+                if message.WhichOneof("type") == "script_finished":
+                    finished.append(True)
+        socket.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    return finished
+
+
+def test_the_curves_grow_to_the_last_epoch_with_no_rerun_while_the_run_trains(live_server, page):
+    runs = _count_runs(page)
+    open_app(page, live_server + RUN)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    # The first point, drawn by the browser's live chart after epoch 1 (an event, waited for with a deadline).
+    page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
+    at_first_point = len(runs)
+    shoot(page, "live-fetch-first-point")
+    # The run ends: the chart tells the page (one trigger), after drawing the last epoch.
+    page.wait_for_function("() => window.__nnlabLive.told.length > 0", timeout=DEADLINE * 1000)
+    at_end = len(runs)
+    live = page.evaluate("() => window.__nnlabLive")
+    main.get_by_text("Test accuracy", exact=True).wait_for(timeout=DEADLINE * 1000)  # the end's one rerun drew the results
+    assert live["told"] == ["ended"], live
+    assert live["drawn"][0] == 1 and live["drawn"][-1] == EPOCHS, live["drawn"]  # from the first epoch to the last
+    assert live["drawn"] == sorted(set(live["drawn"])), live["drawn"]  # growing, never redrawn from the start
+    assert at_end == at_first_point, f"{at_end - at_first_point} script or fragment runs while the run trained"
+    page.wait_for_function("() => !document.querySelector('[data-nnlab-live]')")  # the live chart gave way to the results
+    deadline = time.time() + DEADLINE
+    while len(runs) < at_end + 1:  # the end's rerun finishes after it has drawn the results (frames come while Playwright waits)
+        assert time.time() < deadline, "the page did not rerun at the run's end"
+        page.wait_for_timeout(100)
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=DEADLINE * 1000)  # Altair's loss and accuracy
+    shoot(page, "live-fetch-ended")
+
+
+def test_another_visitor_is_refused_the_first_visitors_token(live_server, browser):
+    first, second = browser.new_context(), browser.new_context()  # two browsers: two visitor cookies
+    try:
+        page = first.new_page()
+        page.set_default_timeout(DEADLINE * 1000)
+        asked = []
+        page.on("request", lambda request: asked.append(request.url) if "/api/live?" in request.url else None)
+        open_app(page, live_server + "/Train?dataset=digits&hidden=64&batch_size=4&epochs=300")
+        main = page.get_by_test_id("stMainBlockContainer")
+        main.get_by_role("button", name="Train", exact=True).click()
+        page.wait_for_function("() => (window.__nnlabLive || {answers: 0}).answers > 0")
+        token = parse_qs(urlparse(asked[0]).query)["t"][0]
+        route = f"{live_server}/api/live?t={token}&after=0&v=0"
+        mine = page.request.get(route)  # the first browser, its cookie sent
+        assert mine.status == 200 and mine.json()["rows"] is not None
+
+        other = second.new_page()
+        open_app(other, live_server + "/")  # the second browser gets its own visitor cookie
+        assert {c["name"] for c in second.cookies()} >= {"nnlab_visitor"}
+        theirs = other.request.get(route)
+        assert theirs.status == 403
+        assert "expired or is not yours" in theirs.json()["error"] and not re.search(r"Traceback|/[a-z]+/", theirs.text())
+        main.get_by_role("button", name="Stop", exact=True).click()
+        main.get_by_role("button", name="Train", exact=True).wait_for()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_page_that_cannot_reach_the_live_route_says_why_and_polls(live_server, page):
+    """A host or proxy that does not pass /api/live on answers with HTML (Streamlit's page for unknown paths):
+    the live chart tells the page once, which says so and draws the curves by polling, as before issue 24."""
+    page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
+    open_app(page, live_server + "/Train?dataset=digits&hidden=64&batch_size=4&epochs=300")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    main.get_by_text("Live curves could not reach the server's live route").wait_for(timeout=DEADLINE * 1000)
+    assert page.evaluate("() => window.__nnlabLive.told") == ["failed"]
+    page.wait_for_function(f"() => !document.querySelector('[data-nnlab-live]') && ({DRAWN_EPOCH_JS})() >= 2",
+                           timeout=DEADLINE * 1000)  # the polled Altair chart grows
+    shoot(page, "live-fetch-fallback")
+    main.get_by_role("button", name="Stop", exact=True).click()
+    main.get_by_role("button", name="Train", exact=True).wait_for()

@@ -1,0 +1,275 @@
+"""The live route and what it rests on (issue 24): tokens, the bulletin, the answer, and the route over
+HTTP (Starlette's TestClient on ui/live_route.routes()) with real TrainingJobs on tiny data."""
+import json
+import threading
+import time
+
+import socket
+
+import pytest
+import requests
+import uvicorn
+from starlette.applications import Starlette
+
+from nnlab.config.run_config import RunConfig
+from nnlab.core.status import Status
+from nnlab.data.datasets import load_dataset
+from nnlab.serving import jobs
+from nnlab.serving.bulletin import Bulletin
+from nnlab.serving.jobs import TrainingJob
+from nnlab.serving.live_answer import MAX_ROWS, ROW_FIELDS, live_answer
+from nnlab.serving.live_token import LiveTokens
+from nnlab.store import visitors
+from nnlab.ui import live_route
+from nnlab.ui.visitor import COOKIE, new_id
+
+from test_jobs import DEADLINE, started, wait_until  # noqa: F401 - started: a fixture
+TINY = RunConfig(dataset="iris", hidden=(8,), epochs=3)
+LONG = RunConfig(dataset="digits", hidden=(64,), epochs=500, batch_size=4)  # trains until stopped
+
+
+def owner_of(visitor_id: str) -> str:
+    return f"visitor:{visitors.key(visitor_id)[:32]}"  # as ui/workspace.visitor() names the browser
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+def test_a_token_reads_back_its_claim_until_it_expires():
+    tokens = LiveTokens(b"s" * 32)
+    token = tokens.make(7, "visitor:abc", "shared", now=1000.0)
+    claim = tokens.read(token, now=1000.0 + 119)
+    assert (claim.serial, claim.owner, claim.workspace) == (7, "visitor:abc", "shared")
+    assert tokens.read(token, now=1000.0 + 121) is None  # stale
+
+
+@pytest.mark.parametrize("damage", [
+    lambda t: t[:-2] + ("A" if t[-2] != "A" else "B") + t[-1],  # a flipped MAC character
+    lambda t: t.split(".")[0],  # no dot
+    lambda t: t + ".x",  # two dots
+    lambda t: "!!!." + t.split(".")[1],  # not base64
+    lambda t: t + "A" * 5000,  # oversized
+    lambda t: "",
+    lambda t: None,
+])
+def test_a_damaged_or_forged_token_reads_as_nothing(damage):
+    tokens = LiveTokens(b"s" * 32)
+    assert tokens.read(damage(tokens.make(7, "visitor:abc", "shared"))) is None
+
+
+def test_a_token_of_another_secret_or_with_another_payload_reads_as_nothing():
+    mine, theirs = LiveTokens(b"a" * 32), LiveTokens(b"b" * 32)
+    assert mine.read(theirs.make(7, "visitor:abc", "shared")) is None
+    payload, mac = mine.make(7, "visitor:abc", "shared").split(".")
+    other_payload = mine.make(8, "visitor:abc", "shared").split(".")[0]
+    assert mine.read(f"{other_payload}.{mac}") is None  # a MAC is for its own payload only
+
+
+# --- the bulletin ---------------------------------------------------------------------------------
+
+def test_the_bulletin_calls_its_listeners_from_the_publishing_thread_until_they_unlisten():
+    bulletin, heard = Bulletin(), []
+    broken = lambda: 1 / 0  # noqa: E731 - a listener that fails must not stop the others
+    listener = lambda: heard.append(threading.current_thread().name)  # noqa: E731
+    bulletin.listen(broken)
+    bulletin.listen(listener)
+    thread = threading.Thread(target=bulletin.publish, name="job-thread")
+    thread.start()
+    thread.join()
+    assert heard == ["job-thread"] and bulletin.version == 1
+    bulletin.unlisten(listener)
+    bulletin.publish()
+    assert heard == ["job-thread"] and bulletin.version == 2
+
+
+def test_a_training_job_publishes_each_epoch_and_its_status(run_store):
+    job = TrainingJob(TINY, load_dataset, store=run_store, owner="visitor:x", abandon_seconds=600)
+    told = []
+    job.bulletin.listen(lambda: told.append((len(job.history), job.status)))
+    job.run()
+    assert job.status == Status.COMPLETED
+    assert [epochs for epochs, _ in told if epochs][:1] == [1]  # told as the first epoch ended
+    assert {epochs for epochs, _ in told} >= {1, 2, 3}
+    assert told[-1] == (3, Status.COMPLETED) and (0, Status.RUNNING) in told
+
+
+# --- the answer -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained():
+    job = TrainingJob(TINY, load_dataset, owner="visitor:x", abandon_seconds=600)
+    job.run()
+    return job
+
+
+def test_the_answer_holds_the_rows_after_the_cursor_with_only_the_curves_fields(trained):
+    answer = live_answer(trained, 1)
+    assert [row["epoch"] for row in answer["rows"]] == [2, 3] and answer["next"] == 3 and answer["done"]
+    assert all(set(row) <= set(ROW_FIELDS) and "seconds" not in row for row in answer["rows"])
+    assert not live_answer(trained, 0)["rows"][0].keys() - set(ROW_FIELDS)
+    assert json.loads(json.dumps(answer, allow_nan=False)) == answer  # strict JSON
+    assert live_answer(trained, 3)["rows"] == [] and live_answer(trained, 3)["done"]
+
+
+def test_the_answer_is_strict_json_when_the_loss_blew_up_and_bounded_in_rows(trained, monkeypatch):
+    blown = [{**trained.history[0], "epoch": i + 1, "loss": float("nan"), "val_loss": float("inf")}
+             for i in range(MAX_ROWS + 5)]
+    monkeypatch.setattr(trained, "history", blown)
+    answer = live_answer(trained, 0)
+    assert len(answer["rows"]) == MAX_ROWS and answer["next"] == MAX_ROWS and not answer["done"]
+    assert answer["rows"][0]["loss"] is None and answer["rows"][0]["val_loss"] is None
+    json.dumps(answer, allow_nan=False)
+    assert live_answer(trained, MAX_ROWS)["done"]
+
+
+# --- the route over HTTP --------------------------------------------------------------------------
+
+class Client:
+    """HTTP to a real uvicorn serving the live route in a thread, on a free port (as `streamlit run` serves it)."""
+
+    def __init__(self, base: str):
+        self.base, self.session = base, requests.Session()
+
+    def get(self, path: str, headers: dict | None = None):
+        return self.session.get(self.base + path, headers=headers or {}, timeout=DEADLINE)
+
+    def post(self, path: str):
+        return self.session.post(self.base + path, timeout=DEADLINE)
+
+
+@pytest.fixture(scope="module")
+def client():
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(Starlette(routes=live_route.routes()), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started)
+    yield Client(f"http://127.0.0.1:{listening.getsockname()[1]}")
+    server.should_exit = True
+    thread.join(DEADLINE)
+    listening.close()
+
+
+def _get(client, job_or_token, after=0, cookie=None, v=0):
+    token = job_or_token if isinstance(job_or_token, str) else live_route.token_for(job_or_token)
+    return client.get(f"/api/live?t={token}&after={after}&v={v}",
+                      headers={"cookie": f"{COOKIE}={cookie}"} if cookie else {})
+
+
+def test_the_route_answers_its_owner_with_rows_and_a_renewed_token(client, trained):
+    visitor = new_id()
+    trained.owner = owner_of(visitor)
+    answer = _get(client, trained, after=1, cookie=visitor)
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    body = answer.json()
+    assert [row["epoch"] for row in body["rows"]] == [2, 3] and body["done"]
+    assert live_route.TOKENS.read(body["t"]).serial == trained.serial
+    assert _get(client, body["t"], after=3, cookie=visitor).status_code == 200  # the renewed token works
+
+
+def test_every_refusal_is_the_same_403_without_a_trace(client, trained, tmp_path):
+    visitor, stranger = new_id(), new_id()
+    trained.owner = owner_of(visitor)
+    good = live_route.token_for(trained)
+    refused = {
+        "another visitor's cookie": _get(client, good, cookie=stranger),
+        "another owner's token": _get(client, live_route.TOKENS.make(trained.serial, owner_of(stranger), ""), cookie=stranger),
+        "another workspace's token": _get(client, live_route.TOKENS.make(trained.serial, trained.owner, "shared"), cookie=visitor),
+        "a stale token": _get(client, live_route.TOKENS.make(trained.serial, trained.owner, "", now=0), cookie=visitor),
+        "a forged token": _get(client, good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"), cookie=visitor),
+        "no such run": _get(client, live_route.TOKENS.make(10**9, trained.owner, ""), cookie=visitor),
+        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
+        "a bad cursor": _get(client, good, after=-1, cookie=visitor),
+        "a huge cursor": _get(client, good, after=10**12, cookie=visitor),
+        "no token": client.get("/api/live?after=0"),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403, why
+        assert answer.json() == {"error": live_route.REFUSED}, why
+        assert "Traceback" not in answer.text and "/" not in answer.json()["error"].replace("/api", "")
+    assert _get(client, good, cookie=visitor).status_code == 200  # the same token, from its owner
+    assert client.post(f"/api/live?t={good}").status_code == 405  # read only
+
+
+def test_a_request_without_news_is_held_until_the_next_epoch(client, started):
+    job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
+    wait_until(lambda: len(job.history) >= 1)
+    first = _get(client, job).json()
+    answered = threading.Event()
+    result = {}
+
+    def ask():
+        result["body"] = _get(client, first["t"], after=first["next"], v=first["v"]).json()
+        answered.set()
+
+    epochs_before = len(job.history)
+    job.pause()  # holds: no epoch, no news, until it is told to go on
+    wait_until(lambda: job.holding)
+    asking = threading.Thread(target=ask)
+    asking.start()
+    assert not answered.wait(1.0) or result["body"]["paused"]  # held while nothing happens (or told of the pause)
+    if answered.is_set():  # told of the pause: ask again, now nothing more can come until a step
+        answered.clear()
+        first = result["body"]
+        asking = threading.Thread(target=ask)
+        asking.start()
+        assert not answered.wait(1.0), "answered with no news"
+    job.step_epoch()  # news: an epoch ends (the step's batches may wake the poll first, with progress only)
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        assert answered.wait(max(0.0, deadline - time.monotonic())), "no answer after the step"
+        asking.join()
+        if result["body"]["next"] > first["next"] or time.monotonic() > deadline:
+            break
+        answered.clear()
+        first = {**first, "v": result["body"]["v"]}
+        asking = threading.Thread(target=ask)
+        asking.start()
+    assert result["body"]["next"] > first["next"] >= epochs_before
+
+
+def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 5.0)
+    job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
+    job.pause()
+    wait_until(lambda: job.holding)
+    first = _get(client, job).json()
+    codes, threads = [], []
+    for _ in range(live_route.MAX_IN_FLIGHT + 2):
+        thread = threading.Thread(target=lambda: codes.append(
+            _get(client, first["t"], after=first["next"], v=first["v"]).status_code))
+        threads.append(thread)
+        thread.start()
+    for thread in threads:
+        thread.join(DEADLINE)
+    assert sorted(codes) == [200] * live_route.MAX_IN_FLIGHT + [429] * 2
+
+
+def test_an_answered_request_touches_its_run(client, trained, monkeypatch):
+    touched = []
+    monkeypatch.setattr(trained, "touch", lambda: touched.append(True))
+    _get(client, trained, after=3)
+    assert touched
+
+
+def test_the_route_is_served_under_the_base_url_path_too():
+    from streamlit import config
+
+    before = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", "/class/nnlab/")
+    try:
+        paths = [route.path for route in live_route.routes()]
+    finally:
+        config.set_option("server.baseUrlPath", before)
+    assert paths == ["/api/live", "/class/nnlab/api/live"]
+
+
+def test_a_run_no_page_holds_is_no_longer_found():
+    import gc
+
+    job = TrainingJob(TINY, load_dataset, owner="visitor:x", abandon_seconds=600)
+    serial = job.serial
+    assert jobs.live_job(serial) is job
+    del job
+    gc.collect()
+    assert jobs.live_job(serial) is None
