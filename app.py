@@ -34,8 +34,10 @@ if __name__ == "__main__":  # a page run (AppTest too)
     except StoreUnavailable as error:  # the database went away under a page: say so, keep the page usable
         workspace.forget_store(error)
         st.error(workspace.store_problem() or str(error))
-    finally:  # after the page: a run whose live chart it mounted needs no sidebar poll (ui/live.py)
-        live.running_sidebar()
+    # After the page, so a run whose live chart the page mounted gets no sidebar poll (ui/live.py). Not in a
+    # `finally`: on st.rerun() the page's run ends by RerunException, and a fragment drawn then reaches the
+    # browser as the next run starts (two journeys lost their page's answer to it); st.stop() draws nothing after.
+    live.running_sidebar()
 else:  # `streamlit run app.py` (or `uvicorn app:app`): the server, with every browser's visitor cookie
     import sys
 

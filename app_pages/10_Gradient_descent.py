@@ -6,6 +6,7 @@ from nnlab.concepts.charts import descent_chart
 from nnlab.concepts.gradient_descent import EXAMPLES, MAX_ITERATIONS, curve, descend, parse, unworkable, view
 from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown
+from nnlab.ui import live
 
 st.title(":material/landscape: Gradient descent")
 st.markdown(r"Each iteration moves x against the slope: $x \leftarrow x - \text{learning rate} \cdot f'(x)$. "
@@ -29,7 +30,7 @@ try:
     function = parsed(text)
 except UserError as error:
     st.error(f"Change the function: {markdown(str(error))}")
-    st.stop()
+    live.stop_page()
 setup = (text, start, rate)
 if st.session_state.get("gd_setup") != setup:  # a new problem starts at iteration 0
     st.session_state["gd_setup"], st.session_state["gd_iterations"] = setup, 0
@@ -50,7 +51,7 @@ path, diverged = descend(function, start, rate, st.session_state["gd_iterations"
 problem = unworkable(path)
 if problem:
     st.error(markdown(problem))
-    st.stop()
+    live.stop_page()
 current = path[-1]
 st.latex(rf"f(x) = {sympy.latex(function.expression)}, \quad f'(x) = {sympy.latex(function.derivative_expression)}")
 cols = st.columns(3)

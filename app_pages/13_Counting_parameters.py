@@ -5,6 +5,7 @@ from nnlab.concepts.parameters import count_table, parse_sizes
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown
+from nnlab.ui import live
 
 st.title(":material/calculate: Counting parameters")
 st.markdown("*How many parameters in this neural network?* Each neuron of a dense layer has one weight per "
@@ -15,7 +16,7 @@ try:
     sizes = parse_sizes(text)
 except UserError as error:
     st.error(f"Change the sizes: {markdown(str(error))}")
-    st.stop()
+    live.stop_page()
 table = count_table(sizes)
 st.dataframe(table, hide_index=True, width="stretch")
 total = int(table["parameters"].sum())
@@ -29,7 +30,7 @@ if st.button("Check with Keras", icon=":material/fact_check:",
         config = RunConfig(hidden=tuple(sizes[1:-1]))
     except UserError as error:
         st.error(f"nnlab builds hidden layers of up to 2,048 neurons: {markdown(str(error))}")
-        st.stop()
+        live.stop_page()
     with st.spinner("Building the network in Keras…"):
         keras_count = build_for_shape(config, sizes[0], sizes[-1]).count_params()
     (st.success if keras_count == total else st.error)(f"Keras' count_params(): {keras_count:,}"

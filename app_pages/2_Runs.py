@@ -5,12 +5,14 @@ import streamlit as st
 from nnlab.core.errors import UserError
 from nnlab.store.table import SORTABLE, filter_runs, for_display, runs_frame, sort_runs
 from nnlab.core.safe_text import markdown, spreadsheet_csv
-from nnlab.ui import controls, navigation, results, workspace
+from nnlab.ui import controls, live, navigation, results, workspace
 from nnlab.ui.inside import saved_run_panel
 from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/folder_open: Runs")
 store = workspace.required_store()
+if store is None:
+    live.stop_page()
 runs, damaged = store.list()
 if not runs:
     st.info("No runs yet: every run you train on the Train, Race or Sweep page is kept here.")

@@ -13,11 +13,13 @@ from nnlab.ui.session_keys import COMPARE_IDS
 
 st.title(":material/compare_arrows: Compare")
 store = workspace.required_store()
+if store is None:
+    live.stop_page()
 runs, _ = store.list()
 if len(runs) < 2:
     st.info("Compare needs at least two runs: train one, change one setting, train again.")
     navigation.link("train")
-    st.stop()
+    live.stop_page()
 
 labels = dict(zip((run.id for run in runs), unique_labels(runs)))
 linked = [i for i in st.query_params.get("runs", "").split(",") if i in labels]
@@ -28,13 +30,13 @@ if ids:
     st.query_params["runs"] = ",".join(ids)
 if len(ids) < 2:
     st.info("Pick two or more runs.")
-    st.stop()
+    live.stop_page()
 
 try:
     chosen = sorted((store.load(i) for i in ids), key=lambda run: run.created)  # oldest first: "before → after"
 except UserError as error:
     st.error(f"{markdown(str(error))}. Pick the runs again.")
-    st.stop()
+    live.stop_page()
 names = [labels[run.id] for run in chosen]
 tasks = {run.task for run in chosen}
 if len(tasks) > 1:

@@ -5,6 +5,7 @@ import streamlit as st
 from nnlab.concepts.charts import bars
 from nnlab.concepts.softmax import encodings, softmax
 from nnlab.config.settings import split_values
+from nnlab.ui import live
 
 st.title(":material/bar_chart: Softmax and encodings")
 st.markdown("The output layer's softmax turns any numbers (logits) into probabilities: take e to the power "
@@ -16,7 +17,7 @@ try:
         raise ValueError
 except ValueError:
     st.error("Type numbers separated by commas, e.g. 2.0, 1.0, 0.1")
-    st.stop()
+    live.stop_page()
 steps = softmax(logits)
 table = pd.DataFrame({"a": steps.logits, "e^a": steps.exps, "e^a / T": steps.probabilities})
 st.dataframe(table, hide_index=True, column_config={"e^a / T": st.column_config.NumberColumn(format="%.4f"),

@@ -188,6 +188,9 @@ def test_switching_pages_while_training_neither_stops_nor_loses_the_run(runs_dir
     assert at.dataframe[0].value["status"].tolist() == ["running"]  # listed while it trains, not "interrupted"
     epochs_before = len(job.history)
     wait_until(at, lambda at: len(job.history) > epochs_before + 1)
+    at.switch_page("app_pages/3_Compare.py").run()  # one run: the page stops early, and still lists the run
+    assert any("Compare needs at least two runs" in i.value for i in at.info)
+    assert any("hourglass_top" in c.value for c in at.sidebar.caption)  # its poll keeps the run alive
     at.switch_page(TRAIN).run()
     assert at.session_state["train_job"] is job and not job.done
     assert any(b.label == "Stop" for b in at.button)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import streamlit as st
 
@@ -135,6 +135,13 @@ def running_sidebar() -> None:
     running = [job for job in session_jobs() if not job.done and job.serial not in fetched]
     if running:
         st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)(frozenset(fetched))
+
+
+def stop_page() -> NoReturn:
+    """st.stop() for pages: the sidebar's poll first, since app.py draws it after the page and nothing can be
+    drawn after a stop (a visitor reading "Compare needs two runs" while one trains must not lose it)."""
+    running_sidebar()
+    st.stop()
 
 
 def _running_fragment(fetched: frozenset = frozenset()) -> None:

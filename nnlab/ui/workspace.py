@@ -219,13 +219,12 @@ def store() -> RunStore | None:
     return runs
 
 
-def required_store() -> RunStore:
-    """For pages of saved runs: the store, or (when the database cannot be used) the reason shown
-    and the page stopped."""
+def required_store() -> RunStore | None:
+    """For pages of saved runs: the store, or (when the database cannot be used) None with the reason
+    shown; the page then stops (live.stop_page)."""
     runs = store()
     if runs is None:
         st.error(store_problem() or "Runs cannot be shown: the database cannot be used.")
-        st.stop()
     return runs
 
 
