@@ -1,6 +1,9 @@
-import pytest
 """The Race page: 2–4 configurations from the Train page's settings or a link, raced in one chart."""
-from apptest_helpers import button, charts, open_page, plain, wait_until
+import json
+
+import pytest
+
+from apptest_helpers import button, charts, open_page, plain, record_polls, wait_until
 from nnlab.lessons.presets import RACES
 
 RACE, TRAIN = "app_pages/4_Race.py", "app_pages/1_Train.py"
@@ -64,3 +67,31 @@ def test_the_home_page_offers_the_race_lesson(runs_dir):
     links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
     assert ("Open in Race", "lesson=optimizers") in links, links
     assert RACES["optimizers"].title in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_while_a_race_trains_the_browser_fetches_every_runs_curves_and_nothing_polls(runs_dir, monkeypatch):
+    """Issue 24: the race's live chart is mounted with every run and one token for all of them (this visitor's),
+    with no chart or fragment of the page's own while they train; Stop, then the end shows the results as before."""
+    from nnlab.ui import live_route
+
+    polls = record_polls(monkeypatch)
+    at = open_page(RACE, a_dataset="digits", a_hidden="64", a_epochs="300", a_batch_size="4", b_optimizer="sgd")
+    button(at, "Race").click().run()
+    race = at.session_state["race"]
+    wait_until(at, lambda at: all(len(job.history) >= 1 for job in race.jobs))
+    polls.clear()
+    at.run()  # a page run while they train
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and mounted[0].proto.component_name.endswith("nnlab_live_group_chart")
+    data = json.loads(mounted[0].proto.json)
+    assert [run["serial"] for run in data["runs"]] == [job.serial for job in race.jobs]
+    assert [run["label"] for run in data["runs"]] == ["A", "B: optimizer Adam → SGD"]
+    claim = live_route.TOKENS.read(data["token"])
+    assert claim.serials == tuple(job.serial for job in race.jobs) and (claim.owner, claim.workspace) == (race.owner, "shared")
+    assert not at.get("vega_lite_chart") and polls == []  # the browser draws; nothing polls, not even the sidebar
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: race.done)
+    assert not at.get("bidi_component") and len(charts(at)) == 2  # the end: Altair's compare charts, as before
+    assert len({row["run"] for row in charts(at)[0]["rows"] if "run" in row}) == 2
+    assert list(at.dataframe[0].value["run"]) == ["A", "B: optimizer Adam → SGD"]
