@@ -72,8 +72,9 @@ def test_the_home_page_offers_the_race_lesson(runs_dir):
 @pytest.mark.slow
 def test_while_a_race_trains_the_browser_fetches_every_runs_curves_and_nothing_polls(runs_dir, monkeypatch):
     """Issue 24: the race's live chart is mounted with every run and one token for all of them (this visitor's),
-    with no chart or fragment of the page's own while they train; Stop, then the end shows the results as before."""
-    from nnlab.ui import live_route
+    with no chart or fragment of the page's own while they train; a chart that cannot reach the route makes the
+    page say why and poll; Stop, then the end shows the results as before."""
+    from nnlab.ui import live_chart, live_route
 
     polls = record_polls(monkeypatch)
     at = open_page(RACE, a_dataset="digits", a_hidden="64", a_epochs="300", a_batch_size="4", b_optimizer="sgd")
@@ -90,6 +91,10 @@ def test_while_a_race_trains_the_browser_fetches_every_runs_curves_and_nothing_p
     claim = live_route.TOKENS.read(data["token"])
     assert claim.serials == tuple(job.serial for job in race.jobs) and (claim.owner, claim.workspace) == (race.owner, "shared")
     assert not at.get("vega_lite_chart") and polls == []  # the browser draws; nothing polls, not even the sidebar
+    at.session_state[live_chart.failure_key(race.jobs[0].serial)] = True  # as the chart's "failed" trigger records it
+    at.run()  # the page says why and polls instead, as before issue 24
+    assert not at.get("bidi_component") and len(charts(at)) == 2 and "_polled_fragment" in polls
+    assert any("Live curves could not reach" in c.value for c in at.caption)
     button(at, "Stop").click().run()
     wait_until(at, lambda at: race.done)
     assert not at.get("bidi_component") and len(charts(at)) == 2  # the end: Altair's compare charts, as before

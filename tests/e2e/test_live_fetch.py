@@ -1,7 +1,8 @@
 """Live curves that cost nothing to watch (issue 24), in a real browser: while a run trains, the page's
 live chart fetches the new epochs itself from the live route and Streamlit runs nothing (no script run,
 no fragment run: counted from the WebSocket's ForwardMsg frames, each run ending with `script_finished`),
-then the page reruns once at the run's end; and the route refuses another visitor the first one's token."""
+then the page reruns once at the run's end; the same for a race's runs (one chart, one request for all);
+and the route refuses another visitor the first one's token."""
 import re
 import time
 from urllib.parse import parse_qs, urlparse
@@ -17,6 +18,7 @@ DEADLINE = 180  # seconds any wait here may take (a loaded machine)
 EPOCHS = 5
 # MNIST with small batches: each epoch takes far longer than the route's 0.25 s between answers, so each is drawn alone.
 RUN = f"/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=10&epochs={EPOCHS}"
+RACE = f"/Race?a_dataset=mnist&a_train_size=3000&a_hidden=32&a_batch_size=10&a_epochs={EPOCHS}&b_optimizer=sgd"
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,35 @@ def test_the_curves_grow_to_the_last_epoch_with_no_rerun_while_the_run_trains(li
         page.wait_for_timeout(100)
     page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=DEADLINE * 1000)  # Altair's loss and accuracy
     shoot(page, "live-fetch-ended")
+
+
+def test_a_races_curves_grow_for_every_run_with_no_rerun_while_they_train(live_server, page):
+    runs = _count_runs(page)
+    open_app(page, live_server + RACE)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Race", exact=True).click()
+    page.wait_for_function("() => (window.__nnlabLive || {drawnRuns: []}).drawnRuns.length > 0", timeout=DEADLINE * 1000)
+    at_first_point = len(runs)
+    shoot(page, "live-fetch-race-first-point")
+    page.wait_for_function("() => window.__nnlabLive.told.length > 0", timeout=DEADLINE * 1000)
+    at_end = len(runs)
+    live = page.evaluate("() => window.__nnlabLive")
+    assert live["told"] == ["ended"], live
+    drawn = live["drawnRuns"]  # each run's last epoch drawn, at each drawing
+    assert max(drawn[0]) == 1 and drawn[-1] == [EPOCHS, EPOCHS], drawn  # both runs, from the first epoch to the last
+    for run in (0, 1):
+        seen = [epochs[run] for epochs in drawn]
+        assert seen == sorted(seen) and len(set(seen)) > 2, drawn  # each grew, epoch by epoch
+    assert at_end == at_first_point, f"{at_end - at_first_point} script or fragment runs while the race trained"
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=DEADLINE * 1000)  # the end's one rerun: the results table
+    page.wait_for_function("() => !document.querySelector('[data-nnlab-live]')")
+    deadline = time.time() + DEADLINE
+    while len(runs) < at_end + 1:  # frames come while Playwright waits
+        assert time.time() < deadline, "the page did not rerun at the race's end"
+        page.wait_for_timeout(100)
+    assert len(runs) == at_end + 1, f"{len(runs) - at_end} reruns at the race's end"
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=DEADLINE * 1000)  # Altair's compare charts
+    shoot(page, "live-fetch-race-ended")
 
 
 def test_another_visitor_is_refused_the_first_visitors_token(live_server, browser):
