@@ -65,7 +65,7 @@ def watch(browser, server, mode: str, watched: str = "train") -> dict:
     page.on("websocket", on_socket)
     if mode == "fragment":  # as behind a proxy that does not pass /api/live on: the page falls back to polling
         page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
-    bench.open_page(page, server.url + link)
+    bench.open_page(page, server.url + link, start)
     bench.main_button(page, start).click()
     if mode == "fragment":
         page.get_by_text("Live curves could not reach").wait_for()
@@ -84,7 +84,7 @@ def watch(browser, server, mode: str, watched: str = "train") -> dict:
     bench.main_button(page, "Stop").click()
     bench.main_button(page, start).wait_for()
     page.wait_for_function(f"""() => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] button')]
-        .some(b => b.innerText.trim() === '{start}' && !b.disabled)""")
+        .some(b => b.innerText.trim().endsWith('{start}') && !b.disabled)""")
     context.close()
     return result
 
