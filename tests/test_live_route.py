@@ -263,14 +263,15 @@ def test_a_group_is_held_until_any_of_its_runs_has_news(client, started, monkeyp
     """A sweep whose first run has ended and whose second is paused: nothing to tell (an ended run is no news),
     until the second run's step ends an epoch (its bulletin wakes the poll)."""
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
-    sweep = started(SweepJob([TrainingJob(TINY, load_dataset, owner="visitor:g"),
-                              TrainingJob(LONG, load_dataset, owner="visitor:g")], abandon_seconds=600))
-    ended, training = sweep.jobs
+    sweep = started(SweepJob([TrainingJob(TINY, load_dataset, owner="visitor:g"), TrainingJob(LONG, load_dataset, owner="visitor:g"),
+                              TrainingJob(TINY, load_dataset, owner="visitor:g")], abandon_seconds=600))
+    ended, training, waiting = sweep.jobs
     wait_until(lambda: ended.done and len(training.history) >= 1)
     training.pause()
     wait_until(lambda: training.holding)
-    seen = _get(client, live_route.token_for(*sweep.jobs), after="0,0").json()
-    assert [run["ended"] for run in seen["runs"]] == [True, False] and seen["runs"][0]["next"] == 3
+    seen = _get(client, live_route.token_for(*sweep.jobs), after="0,0,0").json()
+    assert [run["ended"] for run in seen["runs"]] == [True, False, False] and seen["runs"][0]["next"] == 3
+    assert seen["runs"][2]["status"] == "Waiting for its turn: the runs before it train first…"  # not "for a free slot"
     answered, result = threading.Event(), {}
 
     def ask(body):

@@ -73,6 +73,8 @@ def progress_text(job) -> str:
     long it took (its end's message once it ended without an epoch)."""
     if job.status == Status.QUEUED:
         place, wait = job.queue_position(), job.wait_estimate()
+        if place is None:  # its race or sweep holds a slot: the runs before it train first
+            return "Waiting for its turn: the runs before it train first…"
         where = f"{ordinal(place)} in line" if place else "next"
         estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
         return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"
