@@ -127,17 +127,21 @@ def test_another_visitor_is_refused_the_first_visitors_token(live_server, browse
         second.close()
 
 
-def test_a_page_that_cannot_reach_the_live_route_says_why_and_polls(live_server, page):
+@pytest.mark.parametrize("url, button", [
+    ("/Train?dataset=digits&hidden=64&batch_size=4&epochs=300", "Train"),
+    ("/Race?a_dataset=digits&a_hidden=64&a_batch_size=4&a_epochs=300&b_optimizer=sgd", "Race"),
+])
+def test_a_page_that_cannot_reach_the_live_route_says_why_and_polls(live_server, page, url, button):
     """A host or proxy that does not pass /api/live on answers with HTML (Streamlit's page for unknown paths):
     the live chart tells the page once, which says so and draws the curves by polling, as before issue 24."""
     page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
-    open_app(page, live_server + "/Train?dataset=digits&hidden=64&batch_size=4&epochs=300")
+    open_app(page, live_server + url)
     main = page.get_by_test_id("stMainBlockContainer")
-    main.get_by_role("button", name="Train", exact=True).click()
+    main.get_by_role("button", name=button, exact=True).click()
     main.get_by_text("Live curves could not reach the server's live route").wait_for(timeout=DEADLINE * 1000)
     assert page.evaluate("() => window.__nnlabLive.told") == ["failed"]
     page.wait_for_function(f"() => !document.querySelector('[data-nnlab-live]') && ({DRAWN_EPOCH_JS})() >= 2",
                            timeout=DEADLINE * 1000)  # the polled Altair chart grows
-    shoot(page, "live-fetch-fallback")
+    shoot(page, f"live-fetch-fallback-{button.lower()}")
     main.get_by_role("button", name="Stop", exact=True).click()
-    main.get_by_role("button", name="Train", exact=True).wait_for()
+    main.get_by_role("button", name=button, exact=True).wait_for()
