@@ -46,10 +46,7 @@ if st.button("Sweep", type="primary", icon=":material/tune:", disabled=busy or n
             st.session_state["sweep_setup"] = (knob, [value for value, _ in plan])
 
 sweep = st.session_state.get(SWEEP)
-if sweep is not None:
-    finished = sum(job.done for job in sweep.jobs)
-    st.progress(finished / len(sweep.jobs), text=f"Runs finished: {finished} of {len(sweep.jobs)}")
-live.several_jobs_panel(SWEEP, height=300)
+live.several_jobs_panel(SWEEP, height=300, count_finished=True)
 
 if sweep is not None and sweep.done:
     swept, values = st.session_state["sweep_setup"]

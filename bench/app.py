@@ -207,10 +207,10 @@ def train_on_open_page(page, done_text: str) -> float:
     return time.perf_counter() - started
 
 
-def open_page(page, url: str) -> None:
+def open_page(page, url: str, button: str = "Train") -> None:
     page.goto(url)
     page.wait_for_selector('[data-testid="stApp"]')
-    main_button(page, "Train").wait_for(timeout=120_000)  # a busy machine loads pages slowly
+    main_button(page, button).wait_for(timeout=120_000)  # a busy machine loads pages slowly
 
 
 def _run_ids(database: sqlite3.Connection) -> set[str]:

@@ -1,7 +1,8 @@
-"""What watching a training run costs (issue 24): Train's live chart that fetches its epochs itself, against
-today's polling fragment, side by side in one run, alternated (C, F, C, F).
+"""What watching a training run costs (issue 24): the live chart that fetches its epochs itself, against
+today's polling fragment, side by side in one run, alternated (C, F, C, F): Train's run, or (`race`) a
+race of two runs on the Race page.
 
-The same MNIST run is started on a fresh Train page for each window; the fragment's windows make the live
+The same MNIST run (race) is started on a fresh page for each window; the fragment's windows make the live
 route unreachable for that page (Playwright answers /api/live with HTML, as a proxy that does not pass the
 route on would), so the page falls back to polling, as it does in production. Per window of WINDOW seconds,
 after the first epoch is drawn and SETTLE seconds more:
@@ -10,12 +11,14 @@ after the first epoch is drawn and SETTLE seconds more:
 - epochs trained per minute (the training's speed with that page watching);
 - script and fragment runs (ForwardMsg `script_finished` frames on the page's WebSocket).
 
-    python bench/live_watch.py      # ≈2 minutes; needs Chromium. BENCH_PORTS="8620-8629" to choose ports
+    python bench/live_watch.py       # ≈2 minutes; needs Chromium. BENCH_PORTS="8620-8629" to choose ports
+    python bench/live_watch.py race  # the same for a race of two runs (Adam against SGD)
 """
 from __future__ import annotations
 
 import importlib.util
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -28,6 +31,9 @@ _spec.loader.exec_module(bench)
 
 # Full MNIST with dropout: no live verdict (overfitting) within the windows, which would hand the page to polling.
 RUN = "/Train?dataset=mnist&train_size=20000&hidden=32&dropout=0.5&batch_size=32&epochs=100"
+# A race trains its runs in turn, epoch by epoch: half the training set each keeps an epoch's pace near the run's.
+RACE = "/Race?a_dataset=mnist&a_train_size=10000&a_hidden=32&a_dropout=0.5&a_batch_size=32&a_epochs=100&b_optimizer=sgd"
+PAGES = {"train": (RUN, "Train"), "race": (RACE, "Race")}  # what is watched: its link and the button that starts it
 WINDOW, SETTLE = 20.0, 3.0
 MODES = ("component", "fragment", "component", "fragment")
 
@@ -40,7 +46,8 @@ def _epochs(database: str) -> int:
         return 0
 
 
-def watch(browser, server, mode: str) -> dict:
+def watch(browser, server, mode: str, watched: str = "train") -> dict:
+    link, start = PAGES[watched]
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.set_default_timeout(180_000)
@@ -58,8 +65,8 @@ def watch(browser, server, mode: str) -> dict:
     page.on("websocket", on_socket)
     if mode == "fragment":  # as behind a proxy that does not pass /api/live on: the page falls back to polling
         page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
-    bench.open_page(page, server.url + RUN)
-    bench.main_button(page, "Train").click()
+    bench.open_page(page, server.url + link, start)
+    bench.main_button(page, start).click()
     if mode == "fragment":
         page.get_by_text("Live curves could not reach").wait_for()
     page.wait_for_function(f"() => ({bench.DRAWN_EPOCH_JS})() >= 1")
@@ -75,19 +82,19 @@ def watch(browser, server, mode: str) -> dict:
               "live chart": page.evaluate("() => !!document.querySelector('[data-nnlab-live]')"),
               "told": page.evaluate("() => (window.__nnlabLive || {told: []}).told")}
     bench.main_button(page, "Stop").click()
-    bench.main_button(page, "Train").wait_for()
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] button')]
-        .some(b => b.innerText.trim() === 'Train' && !b.disabled)""")
+    bench.main_button(page, start).wait_for()
+    page.wait_for_function(f"""() => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] button')]
+        .some(b => b.innerText.trim().endsWith('{start}') && !b.disabled)""")
     context.close()
     return result
 
 
-def main() -> None:
+def main(watched: str = "train") -> None:
     with bench.Server() as server, sync_playwright() as playwright:
         browser = bench.launch_browser(playwright)
         results = []
         for mode in MODES:
-            results.append(watch(browser, server, mode))
+            results.append(watch(browser, server, mode, watched))
             print(f"{mode:9} browser {results[-1]['browser']:6.2f} CPU-s/min · server {results[-1]['server']:6.2f} "
                   f"CPU-s/min · {results[-1]['epochs']:5.1f} epochs/min · {results[-1]['runs']} script runs · live chart still "
                   f"mounted: {results[-1]['live chart']} (it told the page: {results[-1]['told']})", flush=True)
@@ -102,4 +109,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

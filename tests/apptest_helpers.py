@@ -76,3 +76,20 @@ def plain(text: str) -> str:
     import re
 
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace("\u2060", "")
+
+
+def record_polls(monkeypatch) -> list:
+    """A list that receives the name of every fragment the pages make that reruns by itself (run_every):
+    what polls while a run trains (issue 24: nothing should)."""
+    import streamlit as st
+
+    polls = []
+    fragment = st.fragment
+
+    def recording(function=None, *, run_every=None):
+        if run_every:
+            polls.append(getattr(function, "__name__", function))
+        return fragment(function, run_every=run_every)
+
+    monkeypatch.setattr(st, "fragment", recording)
+    return polls

@@ -16,9 +16,9 @@ from nnlab.core.status import Status
 from nnlab.data.datasets import load_dataset
 from nnlab.serving import jobs
 from nnlab.serving.bulletin import Bulletin
-from nnlab.serving.jobs import TrainingJob
-from nnlab.serving.live_answer import MAX_ROWS, ROW_FIELDS, live_answer
-from nnlab.serving.live_token import LiveTokens
+from nnlab.serving.jobs import SweepJob, TrainingJob
+from nnlab.serving.live_answer import MAX_ROWS, ROW_FIELDS, group_answer, live_answer
+from nnlab.serving.live_token import MAX_RUNS, LiveTokens
 from nnlab.store import visitors
 from nnlab.ui import live_route
 from nnlab.ui.visitor import COOKIE, new_id
@@ -54,6 +54,18 @@ def test_a_token_reads_back_its_claim_until_it_expires():
 def test_a_damaged_or_forged_token_reads_as_nothing(damage):
     tokens = LiveTokens(b"s" * 32)
     assert tokens.read(damage(tokens.make(7, "visitor:abc", "shared"))) is None
+
+
+def test_a_group_token_names_its_runs_in_order_and_no_more_than_max_runs():
+    tokens = LiveTokens(b"s" * 32)
+    claim = tokens.read(tokens.make([12, 7, 9], "visitor:abc", "shared"))
+    assert claim.serials == (12, 7, 9) and claim.serial == 12
+    from nnlab.lessons.sweep import MAX_VALUES
+
+    assert tokens.read(tokens.make(range(1, MAX_VALUES + 1), "visitor:" + "f" * 32, "visitor-" + "f" * 32))  # a whole sweep
+    for wrong in ([], [7, 7], range(MAX_RUNS + 1)):
+        with pytest.raises(ValueError):
+            tokens.make(wrong, "visitor:abc", "shared")
 
 
 def test_a_token_of_another_secret_or_with_another_payload_reads_as_nothing():
@@ -119,6 +131,27 @@ def test_the_answer_is_strict_json_when_the_loss_blew_up_and_bounded_in_rows(tra
     assert answer["rows"][0]["loss"] is None and answer["rows"][0]["val_loss"] is None
     json.dumps(answer, allow_nan=False)
     assert live_answer(trained, MAX_ROWS)["done"]
+
+
+@pytest.fixture(scope="module")
+def second():
+    job = TrainingJob(RunConfig(dataset="iris", hidden=(4,), epochs=2), load_dataset, owner="visitor:x", abandon_seconds=600)
+    job.run()
+    return job
+
+
+def test_a_group_answer_holds_each_runs_rows_after_its_cursor_and_max_rows_in_all(trained, second, monkeypatch):
+    answer = group_answer([trained, second], [1, 0])
+    assert [[row["epoch"] for row in run["rows"]] for run in answer["runs"]] == [[2, 3], [1, 2]]
+    assert [run["next"] for run in answer["runs"]] == [3, 2] and answer["done"] and answer["metric"] == "accuracy"
+    assert [run["rows"] for run in group_answer([trained, second], [3, 2])["runs"]] == [[], []]
+    blown = [{**trained.history[0], "epoch": i + 1, "loss": float("nan")} for i in range(MAX_ROWS + 5)]
+    monkeypatch.setattr(trained, "history", blown)
+    monkeypatch.setattr(second, "history", blown)
+    answer = group_answer([trained, second], [0, 0])
+    assert [len(run["rows"]) for run in answer["runs"]] == [MAX_ROWS, 0] and not answer["done"]
+    assert [len(run["rows"]) for run in group_answer([trained, second], [MAX_ROWS, 0])["runs"]] == [5, MAX_ROWS - 5]
+    json.dumps(answer, allow_nan=False)
 
 
 # --- the route over HTTP --------------------------------------------------------------------------
@@ -189,6 +222,77 @@ def test_every_refusal_is_the_same_403_without_a_trace(client, trained, tmp_path
         assert "Traceback" not in answer.text and "/" not in answer.json()["error"].replace("/api", "")
     assert _get(client, good, cookie=visitor).status_code == 200  # the same token, from its owner
     assert client.post(f"/api/live?t={good}").status_code == 405  # read only
+
+
+def test_a_group_is_answered_in_one_request_with_a_renewed_token_for_all_its_runs(client, trained, second):
+    visitor = new_id()
+    trained.owner = second.owner = owner_of(visitor)
+    answer = _get(client, live_route.token_for(trained, second), after="1,0", cookie=visitor)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert [[row["epoch"] for row in run["rows"]] for run in body["runs"]] == [[2, 3], [1, 2]] and body["done"]
+    assert live_route.TOKENS.read(body["t"]).serials == (trained.serial, second.serial)
+    assert body["v"] == trained.bulletin.version + second.bulletin.version
+    assert _get(client, body["t"], after="3,2", v=body["v"], cookie=visitor).json()["done"]
+
+
+def test_a_group_with_one_run_not_the_visitors_is_refused_whole(client, trained, second):
+    visitor, stranger = new_id(), new_id()
+    trained.owner, second.owner = owner_of(visitor), owner_of(stranger)
+    theirs_too = {"a run of another visitor in the token": _get(
+        client, live_route.TOKENS.make([trained.serial, second.serial], trained.owner, ""), after="0,0", cookie=visitor)}
+    second.owner = trained.owner
+    group = live_route.token_for(trained, second)
+    refused = {
+        **theirs_too,
+        "another visitor's cookie": _get(client, group, after="0,0", cookie=stranger),
+        "a run no longer held": _get(client, live_route.TOKENS.make([trained.serial, 10**9], trained.owner, ""),
+                                     after="0,0", cookie=visitor),
+        "one cursor for two runs": _get(client, group, after="0", cookie=visitor),
+        "three cursors for two runs": _get(client, group, after="0,0,0", cookie=visitor),
+        "an empty cursor": _get(client, group, after="0,", cookie=visitor),
+        "too many cursors": _get(client, group, after=",".join(["0"] * (MAX_RUNS + 1)), cookie=visitor),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403, why
+        assert answer.json() == {"error": live_route.REFUSED}, why
+    assert _get(client, group, after="0,0", cookie=visitor).status_code == 200
+
+
+def test_a_group_is_held_until_any_of_its_runs_has_news(client, started, monkeypatch):
+    """A sweep whose first run has ended and whose second is paused: nothing to tell (an ended run is no news),
+    until the second run's step ends an epoch (its bulletin wakes the poll)."""
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
+    sweep = started(SweepJob([TrainingJob(TINY, load_dataset, owner="visitor:g"), TrainingJob(LONG, load_dataset, owner="visitor:g"),
+                              TrainingJob(TINY, load_dataset, owner="visitor:g")], abandon_seconds=600))
+    ended, training, waiting = sweep.jobs
+    wait_until(lambda: ended.done and len(training.history) >= 1)
+    training.pause()
+    wait_until(lambda: training.holding)
+    seen = _get(client, live_route.token_for(*sweep.jobs), after="0,0,0").json()
+    assert [run["ended"] for run in seen["runs"]] == [True, False, False] and seen["runs"][0]["next"] == 3
+    assert seen["runs"][2]["status"] == "Waiting for its turn: the runs before it train first…"  # not "for a free slot"
+    answered, result = threading.Event(), {}
+
+    def ask(body):
+        after = ",".join(str(run["next"]) for run in body["runs"])
+        result["body"] = _get(client, body["t"], after=after, v=body["v"]).json()
+        answered.set()
+
+    threading.Thread(target=ask, args=(seen,)).start()
+    if answered.wait(1.0):  # told of the pause reached after the first answer: nothing more can come until a step
+        answered.clear()
+        seen = result["body"]
+        threading.Thread(target=ask, args=(seen,)).start()
+        assert not answered.wait(1.0), "answered with no news"
+    training.step_epoch()
+    while True:  # the step's batches may wake it with progress first; its epoch's row follows
+        assert answered.wait(DEADLINE), "no answer after the step"
+        if result["body"]["runs"][1]["next"] > seen["runs"][1]["next"]:
+            break
+        answered.clear()
+        threading.Thread(target=ask, args=({**seen, "v": result["body"]["v"], "t": result["body"]["t"]},)).start()
+    assert result["body"]["runs"][0]["rows"] == []  # the ended run's epochs were told once
 
 
 def test_a_request_without_news_is_held_until_the_next_epoch(client, started):

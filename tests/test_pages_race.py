@@ -1,6 +1,9 @@
-import pytest
 """The Race page: 2–4 configurations from the Train page's settings or a link, raced in one chart."""
-from apptest_helpers import button, charts, open_page, plain, wait_until
+import json
+
+import pytest
+
+from apptest_helpers import button, charts, open_page, plain, record_polls, wait_until
 from nnlab.lessons.presets import RACES
 
 RACE, TRAIN = "app_pages/4_Race.py", "app_pages/1_Train.py"
@@ -64,3 +67,36 @@ def test_the_home_page_offers_the_race_lesson(runs_dir):
     links = [(link.proto.label, link.proto.query_string) for link in at.get("page_link")]
     assert ("Open in Race", "lesson=optimizers") in links, links
     assert RACES["optimizers"].title in " ".join(m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_while_a_race_trains_the_browser_fetches_every_runs_curves_and_nothing_polls(runs_dir, monkeypatch):
+    """Issue 24: the race's live chart is mounted with every run and one token for all of them (this visitor's),
+    with no chart or fragment of the page's own while they train; a chart that cannot reach the route makes the
+    page say why and poll; Stop, then the end shows the results as before."""
+    from nnlab.ui import live_chart, live_route
+
+    polls = record_polls(monkeypatch)
+    at = open_page(RACE, a_dataset="digits", a_hidden="64", a_epochs="300", a_batch_size="4", b_optimizer="sgd")
+    button(at, "Race").click().run()
+    race = at.session_state["race"]
+    wait_until(at, lambda at: all(len(job.history) >= 1 for job in race.jobs))
+    polls.clear()
+    at.run()  # a page run while they train
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and mounted[0].proto.component_name.endswith("nnlab_live_group_chart")
+    data = json.loads(mounted[0].proto.json)
+    assert [run["serial"] for run in data["runs"]] == [job.serial for job in race.jobs]
+    assert [run["label"] for run in data["runs"]] == ["A", "B: optimizer Adam → SGD"]
+    claim = live_route.TOKENS.read(data["token"])
+    assert claim.serials == tuple(job.serial for job in race.jobs) and (claim.owner, claim.workspace) == (race.owner, "shared")
+    assert not at.get("vega_lite_chart") and polls == []  # the browser draws; nothing polls, not even the sidebar
+    at.session_state[live_chart.failure_key(race.jobs[0].serial)] = True  # as the chart's "failed" trigger records it
+    at.run()  # the page says why and polls instead, as before issue 24
+    assert not at.get("bidi_component") and len(charts(at)) == 2 and "_polled_fragment" in polls
+    assert any("Live curves could not reach" in c.value for c in at.caption)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: race.done)
+    assert not at.get("bidi_component") and len(charts(at)) == 2  # the end: Altair's compare charts, as before
+    assert len({row["run"] for row in charts(at)[0]["rows"] if "run" in row}) == 2
+    assert list(at.dataframe[0].value["run"]) == ["A", "B: optimizer Adam → SGD"]

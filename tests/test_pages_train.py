@@ -7,7 +7,7 @@ import pytest
 from nnlab.config.run_config import COURSE_EXERCISE
 from nnlab.lessons.presets import PRESETS
 from nnlab.store.runs import open_store
-from apptest_helpers import button, charts, open_page, plain, wait_until, widget
+from apptest_helpers import button, charts, open_page, plain, record_polls, wait_until, widget
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = "app_pages/1_Train.py"
@@ -218,19 +218,9 @@ def test_while_a_run_trains_the_browser_fetches_its_curves_and_nothing_polls(run
     once it ends, the page draws the verdict and the full charts as before."""
     import json
 
-    import streamlit as st
-
     from nnlab.ui import live_chart, live_route
 
-    polls = []  # every fragment the pages make that reruns by itself (run_every)
-    fragment = st.fragment
-
-    def recording(function=None, *, run_every=None):
-        if run_every:
-            polls.append(getattr(function, "__name__", function))
-        return fragment(function, run_every=run_every)
-
-    monkeypatch.setattr(st, "fragment", recording)
+    polls = record_polls(monkeypatch)
     at = open_page(TRAIN, dataset="digits", hidden="64", epochs="300", batch_size="4")
     button(at, "Train").click().run()
     wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 1)

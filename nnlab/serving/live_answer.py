@@ -1,7 +1,8 @@
-"""What a browser watching one run live is told: the epochs since its cursor and where the run stands.
+"""What a browser watching a run (or a race's or sweep's runs) live is told: the epochs since its cursor
+and where each run stands.
 
 Pure and strict JSON (NaN → null, core/jsonsafe), built on demand by the live route (ui/live_route.py)
-from a TrainingJob's plain attributes; bounded in size (at most MAX_ROWS epochs, only the curves'
+from TrainingJobs' plain attributes; bounded in size (at most MAX_ROWS epochs in all, only the curves'
 fields), and in plain text only: the browser sets it with textContent, never as HTML."""
 from __future__ import annotations
 
@@ -12,15 +13,38 @@ from nnlab.core.status import Status
 from nnlab.core.tasks import metric_names
 from nnlab.verdict.diagnose import baseline_loss, live_finding
 
-MAX_ROWS = 2000  # epochs per answer: the browser asks again at once for the rest
+MAX_ROWS = 2000  # epochs per answer (all runs together): the browser asks again at once for the rest
 ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "learning_rate")
 
 
 def live_answer(job, after: int) -> dict:
     """The epochs after the first `after` (at most MAX_ROWS), the run's progress in words and as a
-    fraction, and whether everything has been told (`done`: the run has ended and the cursor is at its end)."""
+    fraction, whether everything has been told (`done`: the run has ended and the cursor is at its end),
+    and whether the page is needed (a pause, a live verdict)."""
+    ended = job.done
+    return {
+        **_progress(job, after, MAX_ROWS),
+        "paused": bool(not ended and job.paused),
+        "finding": bool(not ended and live_finding_of(job) is not None),
+        "warnings": [str(warning) for warning in job.warnings][:5],
+    }
+
+
+def group_answer(jobs, afters: list[int]) -> dict:
+    """A race's or sweep's runs, each after its own cursor, MAX_ROWS epochs in all (the first runs' first:
+    the browser asks again at once for the rest); `done` once every run has ended and been told whole; the
+    task's metric from the first run whose data has loaded (None before)."""
+    runs, budget = [], MAX_ROWS
+    for job, after in zip(jobs, afters):
+        runs.append(_progress(job, after, budget))
+        budget -= len(runs[-1]["rows"])
+    loaded = [job.dataset.task for job in jobs if job.dataset is not None]
+    return {"runs": runs, "done": all(run["done"] for run in runs), "metric": metric_names(loaded[0])[0] if loaded else None}
+
+
+def _progress(job, after: int, limit: int) -> dict:
     history = job.history
-    rows = [json_safe({name: row[name] for name in ROW_FIELDS if name in row}) for row in history[after:after + MAX_ROWS]]
+    rows = [json_safe({name: row[name] for name in ROW_FIELDS if name in row}) for row in history[after:after + limit]]
     cursor = after + len(rows)
     task = job.dataset.task if job.dataset is not None else "classification"
     ended = job.done
@@ -28,13 +52,11 @@ def live_answer(job, after: int) -> dict:
         "rows": rows,
         "next": cursor,
         "done": ended and cursor >= len(history),
+        "ended": ended,
         "status": progress_text(job),
         "fraction": round(fraction(job), 4),
         "epochs": job.config.epochs,
         "metric": metric_names(task)[0],
-        "paused": bool(not ended and job.paused),
-        "finding": bool(not ended and live_finding_of(job) is not None),
-        "warnings": [str(warning) for warning in job.warnings][:5],
     }
 
 
@@ -51,6 +73,8 @@ def progress_text(job) -> str:
     long it took (its end's message once it ended without an epoch)."""
     if job.status == Status.QUEUED:
         place, wait = job.queue_position(), job.wait_estimate()
+        if place is None:  # its race or sweep holds a slot: the runs before it train first
+            return "Waiting for its turn: the runs before it train first…"
         where = f"{ordinal(place)} in line" if place else "next"
         estimate = f", about {wait:.0f} s" if wait is not None and math.isfinite(wait) else ""
         return f"Waiting for a free training slot: {where}{estimate} (other runs are training on this server)…"

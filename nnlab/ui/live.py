@@ -230,9 +230,13 @@ def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
         _fetched_run(job, f"{key}_", show_stop)
         return
     if not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
-        st.caption(":material/sync_problem: Live curves could not reach the server's live route (a proxy or host "
-                   "that does not pass `/api/live` on, or a page left open too long); the page polls the run instead.")
+        _route_unreachable()
     polled(key, lambda job: _one_run(job, f"{key}_", height, show_stop))
+
+
+def _route_unreachable() -> None:
+    st.caption(":material/sync_problem: Live curves could not reach the server's live route (a proxy or host "
+               "that does not pass `/api/live` on, or a page left open too long); the page polls instead.")
 
 
 def fetched_live(job: TrainingJob) -> bool:
@@ -325,18 +329,47 @@ def _live_verdict(job: TrainingJob, history: list[dict], best: int, key: str, ev
                   help="Every epoch stays in the history; the model is tested and saved as it was at that epoch.")
 
 
-def several_jobs_panel(key: str, *, height: int = 280) -> None:
-    """Progress of each run under session_state[key] (a race, a sweep) and their curves in one
-    chart, colour per run."""
-    if jobs_of(st.session_state.get(key)):
-        polled(key, lambda holder: _several_runs(holder, f"{key}_", height))
-
-
-def _several_runs(holder, key: str, height: int) -> None:
+def several_jobs_panel(key: str, *, height: int = 280, count_finished: bool = False) -> None:
+    """Progress of each run under session_state[key] (a race, a sweep) and their curves in one chart, colour
+    per run (with `count_finished`, how many runs have finished first). While they train, the browser fetches
+    their epochs itself and nothing reruns (ui/live_chart.live_group_chart); the page reruns once, when all
+    have ended. Where the live route cannot be reached, and once they have ended, the page draws them (polled
+    while they run)."""
+    holder = st.session_state.get(key)
     jobs = jobs_of(holder)
+    if not jobs:
+        return
+    unreachable = st.session_state.get(live_chart.failure_key(jobs[0].serial))
+    if not holder.done and not unreachable:
+        _fetched_group(holder, f"{key}_", count_finished)
+        return
     if not holder.done:
-        st.button("Stop", key=f"{key}stop", type="primary", icon=":material/stop:", on_click=holder.stop,
-                  help="End every run of this page within one batch; completed epochs are kept.")
+        _route_unreachable()
+    polled(key, lambda holder: _several_runs(holder, f"{key}_", height, count_finished))
+
+
+def _fetched_group(holder, key: str, count_finished: bool) -> None:
+    """The race's or sweep's live panel with nothing polled: Stop (one rerun a click), then the live chart
+    (each run's progress line, the curves). The end of the last run costs one rerun."""
+    jobs = jobs_of(holder)
+    _fetched_here().update(job.serial for job in jobs)
+    holder.touch()
+    _stop_all(holder, key)
+    live_chart.live_group_chart(jobs, key, count_finished=count_finished)
+
+
+def _stop_all(holder, key: str) -> None:
+    st.button("Stop", key=f"{key}stop", type="primary", icon=":material/stop:", on_click=holder.stop,
+              help="End every run of this page within one batch; completed epochs are kept.")
+
+
+def _several_runs(holder, key: str, height: int, count_finished: bool) -> None:
+    jobs = jobs_of(holder)
+    if count_finished:
+        finished = sum(job.done for job in jobs)
+        st.progress(finished / len(jobs), text=f"Runs finished: {finished} of {len(jobs)}")
+    if not holder.done:
+        _stop_all(holder, key)
     for job in jobs:
         st.progress(fraction(job), text=f"**{markdown(job.label)}** · {status_line(job)}")
         if job.status == Status.FAILED:

@@ -1,16 +1,20 @@
-// Train's live curves, fetched by the browser itself: no Streamlit rerun while the run trains
-// (ui/live_chart.py mounts it; ui/live_route.py answers). The page reruns once, when the run has
-// ended (or when something needs the page: a live verdict, a pause), through setTriggerValue.
+// Live curves fetched by the browser itself: no Streamlit rerun while the runs train (ui/live_chart.py
+// mounts them; ui/live_route.py answers). Train's run (data.serial), or a race's or sweep's runs
+// (data.runs: one request for all, one colour per run). The page reruns once, when the run or every run
+// has ended (or when something needs the page: a live verdict, a pause), through setTriggerValue.
 //
 // Streamlit loads this module once per page (a Blob URL) and calls its default function again at every
 // rerun that changes the mount's data, WITHOUT the previous call's cleanup; only the last returned
 // cleanup runs at unmount. So one loop per run lives in this module-level Map, and a second call for
 // the same run hands back that loop's own cleanup instead of starting another loop.
-const loops = new Map();  // run serial -> {stop, cleanup, host}
+const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
 const SVG = "http://www.w3.org/2000/svg";
+// Vega's tableau10, the scheme of the compare charts (charts/training.run_colours): each run keeps its colour at the end.
+const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [] });
+// drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -27,13 +31,13 @@ function el(name, attrs, parent) {
   return node;
 }
 
+// A chart's frame and labels; its lines come with each series (line()).
 function chart(box, title) {
   const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "curve", role: "img" });
   el("rect", { x: LEFT, y: TOP, width: W - LEFT - RIGHT, height: H - TOP - BOTTOM, class: "frame" }, svg);
   const label = (x, y, anchor) => el("text", { x, y, "text-anchor": anchor, class: "tick" }, svg);
   const c = {
-    svg, title, train: el("polyline", { class: "train" }, svg), val: el("polyline", { class: "val" }, svg),
-    trainDot: el("circle", { class: "train-dot", r: 3.5 }, svg), valDot: el("circle", { class: "val-dot", r: 3.5 }, svg),
+    svg, title, lines: [],
     yTop: label(LEFT - 4, TOP + 10, "end"), yBottom: label(LEFT - 4, H - BOTTOM, "end"),
     xLeft: label(LEFT, H - BOTTOM + 14, "start"), xRight: label(W - RIGHT, H - BOTTOM + 14, "end"),
     name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null,
@@ -41,6 +45,16 @@ function chart(box, title) {
   c.name.textContent = title;
   box.appendChild(svg);
   return c;
+}
+
+// One run's training (solid) and validation (dashed) lines and their newest points: in the CSS's two
+// colours for Train's run, in the run's colour for a race's or sweep's.
+function line(c, colour) {
+  const paint = colour ? { style: `stroke: ${colour}` } : {}, fill = colour ? { style: `fill: ${colour}` } : {};
+  const lines = { train: el("polyline", { class: "train", ...paint }, c.svg), val: el("polyline", { class: "val", ...paint }, c.svg),
+                  trainDot: el("circle", { class: "train-dot", r: 3.5, ...fill }, c.svg), valDot: el("circle", { class: "val-dot", r: 3.5, ...fill }, c.svg) };
+  c.lines.push(lines);
+  return lines;
 }
 
 // At most ≈2 points per pixel column: each column's lowest and highest value, in epoch order.
@@ -60,61 +74,60 @@ function thinned(rows, field, x) {
   return out;
 }
 
-function drawChart(c, rows, field, epochs, percent) {
+// `runs`: one list of rows per line of the chart (c.lines), all on one scale.
+function drawChart(c, runs, field, epochs, percent) {
   const values = [];
-  for (const r of rows) for (const f of [field, "val_" + field]) if (r[f] != null && Number.isFinite(r[f])) values.push(r[f]);
+  for (const rows of runs) for (const r of rows) for (const f of [field, "val_" + field]) if (r[f] != null && Number.isFinite(r[f])) values.push(r[f]);
   if (!values.length) return;
   let lo = Math.min(...values), hi = Math.max(...values);
   if (percent) { lo = Math.min(lo, 0); hi = Math.max(hi, 1); } else lo = Math.min(lo, 0);
   if (hi <= lo) hi = lo + 1;
   // Rescale only when the range grows or shrinks by half: the lines do not jump at every epoch.
   if (c.hi === null || hi > c.hi || lo < c.lo || (hi - lo) < 0.5 * (c.hi - c.lo)) { c.lo = lo; c.hi = hi + 0.05 * (hi - lo); }
-  const n = Math.max(epochs || 1, rows[rows.length - 1].epoch);
+  const n = Math.max(epochs || 1, ...runs.map((rows) => (rows.length ? rows[rows.length - 1].epoch : 1)));
   const x = (e) => LEFT + (W - LEFT - RIGHT) * (n > 1 ? (e - 1) / (n - 1) : 0.5);
   const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (Math.min(Math.max(v, c.lo), c.hi) - c.lo) / (c.hi - c.lo);
-  for (const [line, dot, f] of [[c.train, c.trainDot, field], [c.val, c.valDot, "val_" + field]]) {
-    const points = thinned(rows, f, x).map(([px, v]) => [px.toFixed(1), y(v).toFixed(1)]);
-    line.setAttribute("points", points.map((p) => p.join(",")).join(" "));
-    const last = points[points.length - 1];  // the newest epoch, marked
-    if (last) { dot.setAttribute("cx", last[0]); dot.setAttribute("cy", last[1]); }
-  }
+  runs.forEach((rows, i) => {
+    const lines = c.lines[i];
+    for (const [polyline, dot, f] of [[lines.train, lines.trainDot, field], [lines.val, lines.valDot, "val_" + field]]) {
+      const points = thinned(rows, f, x).map(([px, v]) => [px.toFixed(1), y(v).toFixed(1)]);
+      polyline.setAttribute("points", points.map((p) => p.join(",")).join(" "));
+      const last = points[points.length - 1];  // the newest epoch, marked
+      if (last) { dot.setAttribute("cx", last[0]); dot.setAttribute("cy", last[1]); }
+    }
+  });
   const fmt = (v) => (percent ? `${(100 * v).toFixed(0)} %` : v === 0 ? "0"
     : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(1) : String(Number(v.toPrecision(3))));
   c.yTop.textContent = fmt(c.hi); c.yBottom.textContent = fmt(c.lo);
   c.xLeft.textContent = "1"; c.xRight.textContent = `epoch ${n}`;
 }
 
-export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  probe.calls++;
-  const old = loops.get(data.serial);
-  if (old && old.host.isConnected && !old.stopped()) return old.cleanup;  // a rerun that keeps the chart: the loop goes on
+const metricTitle = (metric) => (metric === "accuracy" ? "accuracy" : "mean absolute error");
+
+// The view under `id` that this call continues (a rerun that keeps the chart: its loop goes on), or null
+// after stopping a stale one; Streamlit does not clean up the earlier call (see the top).
+function continued(id) {
+  const old = loops.get(id);
+  if (old && old.host.isConnected && !old.stopped()) return old;
   if (old) old.stop();
+  return null;
+}
 
-  const root = parentElement.querySelector(".nnlab-live");
-  const host = parentElement.host || root;  // the shadow root's element in the page: journeys read it
-  host.setAttribute("data-nnlab-live", String(data.serial));
-  host.setAttribute("data-nnlab-drawn-epoch", "0");
-  root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
-  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
-  const notes = root.querySelector(".notes"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
-  box.replaceChildren();
-  const percent = data.metric === "accuracy";
-  const charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
-                  [chart(box, `${data.metric === "accuracy" ? "accuracy" : "mean absolute error"}`), data.metric, percent]];
-  const rows = [];
-  let token = data.token, after = 0, version = 0, stopped = false, told = false, control = null;
+// The fetch loop of one view: GET the route with query() until stopped, and hand each answer to
+// answered(), which returns the trigger to tell the page (one rerun) or null to go on. A refusal or an
+// HTML answer (a proxy that does not pass the route on) tells "failed"; a busy server (429, 503) and a
+// network error are tried again, slower.
+function follow(id, host, data, setTriggerValue, query, answered) {
+  let stopped = false, told = false, control = null;
   const stop = () => { stopped = true; if (control) control.abort(); };
-  const cleanup = () => { stop(); if (loops.get(data.serial) === entry) loops.delete(data.serial); };
+  const cleanup = () => { stop(); if (loops.get(id) === entry) loops.delete(id); };
   const entry = { stop, cleanup, host, stopped: () => stopped };
-  loops.set(data.serial, entry);
-
+  loops.set(id, entry);
   const tell = (name, value) => {
     if (told) return;
     told = true; stop(); probe.told.push(name);
     setTriggerValue(name, value);
   };
-
   (async () => {
     let pause = 0;
     while (!stopped) {
@@ -124,8 +137,7 @@ export default function (component) {
       let answer;
       try {
         probe.fetches++;
-        const response = await fetch(`${apiUrl(data.page)}?t=${encodeURIComponent(token)}&after=${after}&v=${version}`,
-                                     { signal: control.signal, cache: "no-store", credentials: "same-origin" });
+        const response = await fetch(`${apiUrl(data.page)}?${query()}`, { signal: control.signal, cache: "no-store", credentials: "same-origin" });
         if (response.status === 429 || response.status === 503) { pause = 1000; continue; }
         const type = response.headers.get("content-type") || "";
         if (!type.startsWith("application/json")) { probe.errors.push("not json"); tell("failed", "unreachable"); return; }
@@ -139,27 +151,128 @@ export default function (component) {
       }
       pause = 0;
       probe.answers++;
-      token = answer.t; after = answer.next; version = answer.v;
-      // Only what changed is touched: each change costs the browser a layout.
-      if (status.textContent !== answer.status) status.textContent = answer.status;
-      const width = `${Math.round(100 * answer.fraction)}%`;
-      if (bar.style.width !== width) bar.style.width = width;
-      const warned = answer.warnings.join("\n");
-      if (notes.dataset.shown !== warned) {
-        notes.dataset.shown = warned;
-        notes.replaceChildren(...answer.warnings.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
-      }
-      hint.hidden = rows.length + answer.rows.length > 0 || !answer.status.startsWith("Epoch");
-      if (answer.rows.length) {
-        rows.push(...answer.rows);
-        for (const [c, field, pct] of charts) drawChart(c, rows, field, answer.epochs, pct);
-        host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
-        probe.drawn.push(rows[rows.length - 1].epoch);
-      }
-      if (answer.done) { tell("ended", data.serial); return; }  // one rerun: the verdict and the full charts
-      if (answer.finding) { tell("finding", data.serial); return; }  // the page shows the live verdict and its Stop
-      if (answer.paused) { tell("paused", data.serial); return; }  // paused elsewhere: the step buttons need the page
+      const trigger = answered(answer);
+      if (trigger) { tell(trigger, data.serial ?? data.runs[0].serial); return; }
     }
   })();
   return cleanup;
+}
+
+function setText(node, text) {  // only what changed is touched: each change costs the browser a layout
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setWidth(bar, fraction) {
+  const width = `${Math.round(100 * fraction)}%`;
+  if (bar.style.width !== width) bar.style.width = width;
+}
+
+export default function (component) {
+  probe.calls++;
+  return component.data.runs ? watchGroup(component) : watchRun(component);
+}
+
+function watchRun({ data, parentElement, setTriggerValue }) {
+  const old = continued(data.serial);
+  if (old) return old.cleanup;
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;  // the shadow root's element in the page: journeys read it
+  host.setAttribute("data-nnlab-live", String(data.serial));
+  host.setAttribute("data-nnlab-drawn-epoch", "0");
+  root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
+  const notes = root.querySelector(".notes"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
+  box.replaceChildren();
+  const percent = data.metric === "accuracy";
+  const charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
+                  [chart(box, metricTitle(data.metric)), data.metric, percent]];
+  for (const [c] of charts) line(c, null);
+  const rows = [];
+  let token = data.token, after = 0, version = 0;
+  return follow(data.serial, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
+    token = answer.t; after = answer.next; version = answer.v;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    const warned = answer.warnings.join("\n");
+    if (notes.dataset.shown !== warned) {
+      notes.dataset.shown = warned;
+      notes.replaceChildren(...answer.warnings.map((text) => { const p = document.createElement("p"); p.textContent = text; return p; }));
+    }
+    hint.hidden = rows.length + answer.rows.length > 0 || !answer.status.startsWith("Epoch");
+    if (answer.rows.length) {
+      rows.push(...answer.rows);
+      for (const [c, field, pct] of charts) drawChart(c, [rows], field, answer.epochs, pct);
+      host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
+      probe.drawn.push(rows[rows.length - 1].epoch);
+    }
+    if (answer.done) return "ended";  // one rerun: the verdict and the full charts
+    if (answer.finding) return "finding";  // the page shows the live verdict and its Stop
+    if (answer.paused) return "paused";  // paused elsewhere: the step buttons need the page
+    return null;
+  });
+}
+
+// A race's or sweep's runs: one request for all (their cursors in one query), each run's progress line
+// with its colour, and its lines in each chart; one rerun once every run has ended and been drawn.
+function watchGroup({ data, parentElement, setTriggerValue }) {
+  const id = "group:" + data.runs.map((run) => run.serial).join(",");
+  const old = continued(id);
+  if (old) return old.cleanup;
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;
+  host.setAttribute("data-nnlab-live", data.runs.map((run) => run.serial).join(","));
+  host.setAttribute("data-nnlab-drawn-epoch", "0");
+  host.setAttribute("data-nnlab-drawn-epochs", data.runs.map(() => 0).join(","));
+  root.querySelector(".note")?.remove();
+  const finished = root.querySelector(".finished"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
+  const list = root.querySelector(".runs");
+  list.replaceChildren();
+  box.replaceChildren();
+  const runs = data.runs.map((run, i) => {
+    const colour = RUN_COLOURS[i % RUN_COLOURS.length];
+    const row = document.createElement("div"), text = document.createElement("p"), bar = document.createElement("div");
+    row.className = "run"; text.className = "status"; bar.className = "bar";
+    const swatch = document.createElement("span"), name = document.createElement("b"), status = document.createElement("span");
+    swatch.className = "swatch"; swatch.style.background = colour; name.textContent = run.label;
+    status.textContent = " · Waiting…";
+    text.append(swatch, name, status);
+    bar.appendChild(document.createElement("div"));
+    row.append(text, bar);
+    list.appendChild(row);
+    return { colour, status, bar: bar.firstChild, rows: [], after: 0 };
+  });
+  let metric = data.metric;
+  const charts = [[chart(box, "loss"), "loss"], [chart(box, metricTitle(metric)), metric]];
+  for (const [c] of charts) for (const run of runs) line(c, run.colour);
+  let token = data.token, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${runs.map((run) => run.after).join(",")}&v=${version}`, (answer) => {
+    token = answer.t; version = answer.v;
+    const told = answer.runs || [answer];  // a group of one is answered as Train's run is
+    if (answer.metric && answer.metric !== metric) {  // the data's task is known once a run has loaded it
+      metric = charts[1][1] = answer.metric;
+      charts[1][0].name.textContent = metricTitle(metric);
+    }
+    let added = 0;
+    told.forEach((news, i) => {
+      const run = runs[i];
+      setText(run.status, ` · ${news.status}`);
+      setWidth(run.bar, news.fraction);
+      run.rows.push(...news.rows);
+      run.after = news.next;
+      added += news.rows.length;
+    });
+    if (data.count_finished) {
+      finished.hidden = false;
+      setText(finished, `Runs finished: ${told.filter((news) => news.ended).length} of ${runs.length}`);
+    }
+    hint.hidden = runs.some((run) => run.rows.length) || !told.some((news) => news.status.startsWith("Epoch"));
+    if (added) {
+      for (const [c, field] of charts) drawChart(c, runs.map((run) => run.rows), field, data.epochs, metric === "accuracy" && field !== "loss");
+      const drawn = runs.map((run) => (run.rows.length ? run.rows[run.rows.length - 1].epoch : 0));
+      host.setAttribute("data-nnlab-drawn-epochs", drawn.join(","));
+      host.setAttribute("data-nnlab-drawn-epoch", String(Math.max(...drawn)));
+      probe.drawnRuns.push(drawn);
+    }
+    return answer.done ? "ended" : null;  // one rerun: the results table, the verdicts, the full charts
+  });
 }

@@ -1,9 +1,15 @@
-"""Train's live curves drawn by the browser (a components-v2 component, no iframe): its JavaScript
-(live_chart.js) fetches the run's new epochs from the live route (ui/live_route.py) and draws them as
-SVG lines, with the progress line; nothing reruns while the run trains. It asks for one rerun when
-the run ends (the page then draws the verdict and the full Altair charts), when a live verdict appears
-or the run is paused elsewhere (the page then shows them with today's polling), or when it cannot reach
-the route (a host or proxy that does not pass /api/live on: the page says so and polls instead).
+"""Live curves drawn by the browser (components-v2 components, no iframe): their JavaScript
+(live_chart.js) fetches the new epochs from the live route (ui/live_route.py) and draws them as SVG
+lines, with the progress lines; nothing reruns while the runs train.
+
+- `live_chart`: Train's run. It asks for one rerun when the run ends (the page then draws the verdict and
+  the full Altair charts), when a live verdict appears or the run is paused elsewhere (the page then shows
+  them with today's polling);
+- `live_group_chart`: a race's or sweep's runs in one request per answer, one colour per run (training
+  solid, validation dashed), each run's progress line. One rerun when every run has ended.
+
+Both ask for one rerun when they cannot reach the route (a host or proxy that does not pass /api/live on:
+the page says so and polls instead).
 
 Always mounted with a key: an unkeyed component's identity includes its data, and the token in the
 data changes at every rerun, which would mount it again and fetch every epoch again."""
@@ -30,10 +36,13 @@ _CSS = """
 .nnlab-live .train, .nnlab-live .val { fill: none; stroke: #1f77b4; stroke-width: 2; stroke-linejoin: round; }
 .nnlab-live .val { stroke: #ff7f0e; stroke-dasharray: 5 3; }
 .nnlab-live .tick { font-size: 11px; fill: currentColor; opacity: 0.75; }
-.nnlab-live .note, .nnlab-live .hint { font-size: 0.875rem; opacity: 0.75; margin: 0.4rem 0 0; }
+.nnlab-live .note, .nnlab-live .hint, .nnlab-live .legend { font-size: 0.875rem; opacity: 0.75; margin: 0.4rem 0 0; }
 .nnlab-live .train, .nnlab-live .val { stroke-linecap: round; }
 .nnlab-live .train-dot { fill: #1f77b4; } .nnlab-live .val-dot { fill: #ff7f0e; }
 .nnlab-live circle:not([cx]) { display: none; }
+.nnlab-live .run { margin: 0 0 0.5rem; }
+.nnlab-live .swatch { display: inline-block; width: 0.8rem; height: 0.25rem; margin: 0 0.4rem 0.2rem 0; border-radius: 0.1rem;
+                      vertical-align: middle; }
 """
 _HTML = """<div class="nnlab-live">
   <p class="note">Live curves need JavaScript; the results and the curves appear when the run ends: reload the
@@ -45,11 +54,25 @@ _HTML = """<div class="nnlab-live">
   <p class="hint" hidden>The first epoch includes compiling the network; its points appear when it ends.</p>
 </div>"""
 
+# A race's or sweep's: each run's progress line (live_chart.js fills .runs), then the curves.
+_GROUP_HTML = """<div class="nnlab-live">
+  <p class="note">Live curves need JavaScript; the results and the curves appear when the runs end: reload the
+  page to see them.</p>
+  <p class="status finished" hidden></p>
+  <div class="runs"></div>
+  <p class="legend">One colour per run; training solid, validation dashed.</p>
+  <div class="charts"></div>
+  <p class="hint" hidden>The first epoch includes compiling the network; its points appear when it ends.</p>
+</div>"""
+
 _COMPONENT = st.components.v2.component("nnlab_live_chart", html=_HTML, css=_CSS, js=_JS, isolate_styles=True)
+_GROUP_COMPONENT = st.components.v2.component("nnlab_live_group_chart", html=_GROUP_HTML, css=_CSS, js=_JS,
+                                              isolate_styles=True)
 
 
 def failure_key(serial: int) -> str:
-    """Where a run's live chart that could not reach the route says so (the page then polls)."""
+    """Where a run's live chart that could not reach the route says so (the page then polls); a race's or
+    sweep's under its first run's serial."""
     return f"_live_chart_failed_{serial}"
 
 
@@ -71,6 +94,22 @@ def live_chart(job, key: str) -> None:
         on_paused_change=_nothing,  # the page reads job.paused
         on_finding_change=lambda: st.session_state.__setitem__(finding_key(serial), True),
         on_failed_change=lambda: st.session_state.__setitem__(failure_key(serial), True),
+    )
+
+
+def live_group_chart(jobs: list, key: str, *, count_finished: bool = False) -> None:
+    """Mount the live chart of a race's or sweep's `jobs` (TrainingJobs of one owner) under `key`; with
+    `count_finished`, a line above says how many runs have finished (a sweep's runs train one after another)."""
+    first = jobs[0].serial
+    loaded = [job.dataset.task for job in jobs if job.dataset is not None]
+    _GROUP_COMPONENT(
+        key=f"{key}live_group_{first}",
+        data={"runs": [{"serial": job.serial, "label": job.label} for job in jobs], "token": live_route.token_for(*jobs),
+              "page": navigation.current_url_path(), "epochs": max(job.config.epochs for job in jobs),
+              "metric": metric_name(loaded[0] if loaded else "classification"), "count_finished": count_finished},
+        width="stretch", height="content",
+        on_ended_change=_nothing,  # the page reads the group's done
+        on_failed_change=lambda: st.session_state.__setitem__(failure_key(first), True),
     )
 
 

@@ -3,15 +3,22 @@ cursor N, and where the run stands, as JSON (serving/live_answer.py). The browse
 (ui/live_chart.js) fetches it in a loop instead of the page rerunning: a long poll, held until the run
 has news (its bulletin wakes it, serving/bulletin.py) or HOLD_SECONDS have passed.
 
+A race's or sweep's chart asks for all its runs in one request (a browser holds ≈6 connections per host,
+a sweep has up to 12 runs): its token names them all, `after=N1,N2,…` holds one cursor per run in the
+token's order, `v` is the sum of their bulletins' versions, and any run's news wakes the poll; the answer
+is live_answer.group_answer (one entry per run). A token naming one run gets Train's answer.
+
 Safe on a public deployment:
-- the token (serving/live_token.py) names one run, its owner and its workspace, and expires; the run
-  must still be this owner's in that workspace, and a browser sending a visitor cookie must be that
-  owner. Every refusal gets the same 403 text, so no answer tells which runs exist;
+- the token (serving/live_token.py) names its runs, their owner and workspace, and expires; every run
+  must still be this owner's in that workspace (one that is not refuses the whole request), and a
+  browser sending a visitor cookie must be that owner. Every refusal gets the same 403 text, so no
+  answer tells which runs exist;
 - GET only and read only: Streamlit's XSRF check covers its WebSocket and uploads, and a token in the
   URL needs none (another site cannot read the answer: no CORS header);
-- bounded: the query string, the rows per answer (live_answer.MAX_ROWS), one answer per run at most
-  every MIN_GAP_SECONDS (a request sooner is held, not refused, and carries every row come meanwhile),
-  MAX_IN_FLIGHT requests per run (then 429) and MAX_HELD in all (then 503);
+- bounded: the query string, the runs per token (live_token.MAX_RUNS), the rows per answer
+  (live_answer.MAX_ROWS, all runs together), one answer per token's runs at most every MIN_GAP_SECONDS (a
+  request sooner is held, not refused, and carries every row come meanwhile), MAX_IN_FLIGHT requests per
+  token's runs (then 429) and MAX_HELD in all (then 503);
 - strict JSON, no paths, no tracebacks (an error is logged, the browser gets a plain sentence).
 
 Streamlit places user routes outside `server.baseUrlPath`, so the route is registered both at
@@ -27,8 +34,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from nnlab.serving.jobs import live_job
-from nnlab.serving.live_answer import live_answer
-from nnlab.serving.live_token import LiveTokens
+from nnlab.serving.live_answer import group_answer, live_answer
+from nnlab.serving.live_token import MAX_RUNS, LiveTokens
 from nnlab.store import visitors
 from nnlab.ui import visitor as browser
 
@@ -37,15 +44,15 @@ log = logging.getLogger(__name__)
 PATH = "api/live"
 TOKENS = LiveTokens(secrets.token_bytes(32))  # per process: the runs it names live in this process only
 HOLD_SECONDS = 15.0  # the longest a request waits for news (a paused or queued run publishes when it changes)
-MAX_QUERY_BYTES = 600  # a token is ≈150 characters
+MAX_QUERY_BYTES = 1200  # a token is ≈150 characters for one run, ≈300 for a sweep of 12, and 12 cursors ≤ 108
 MAX_CURSOR = 10**7
-MIN_GAP_SECONDS = 0.25  # the page's redraw gap before (ui/live.DRAW_GAP_SECONDS): ≤ 4 answers a second per run
-MAX_IN_FLIGHT = 4  # per run: a few tabs of one visitor
+MIN_GAP_SECONDS = 0.25  # the page's redraw gap before (ui/live.DRAW_GAP_SECONDS): ≤ 4 answers a second per view
+MAX_IN_FLIGHT = 4  # per run or group of runs: a few tabs of one visitor
 MAX_HELD = 200  # per server
 REFUSED = "This live view has expired or is not yours: reload the page."
 
-_last_answer: dict[int, float] = {}  # run serial → when it was last answered (monotonic)
-_in_flight: dict[int, int] = {}
+_last_answer: dict[tuple[int, ...], float] = {}  # the serials a token names → when they were last answered (monotonic)
+_in_flight: dict[tuple[int, ...], int] = {}
 _held = 0
 
 
@@ -60,9 +67,10 @@ def routes() -> list[Route]:
     return [Route(path, live, methods=["GET"]) for path in paths]
 
 
-def token_for(job) -> str:
-    """A token that lets this browser read `job`'s live curves for a while (renewed by each answer)."""
-    return TOKENS.make(job.serial, job.owner, job.workspace)
+def token_for(*jobs) -> str:
+    """A token that lets this browser read the live curves of `jobs` (one run, or a race's or sweep's runs,
+    one owner's in one workspace) for a while (renewed by each answer)."""
+    return TOKENS.make([job.serial for job in jobs], jobs[0].owner, jobs[0].workspace)
 
 
 async def live(request) -> JSONResponse:
@@ -70,60 +78,78 @@ async def live(request) -> JSONResponse:
     try:
         if len(request.url.query.encode()) > MAX_QUERY_BYTES:
             return _refused()
-        after, seen = _whole(request.query_params.get("after", "0")), _whole(request.query_params.get("v", "0"))
         claim = TOKENS.read(request.query_params.get("t"))
-        job = live_job(claim.serial) if claim is not None and after is not None and seen is not None else None
-        if job is None or job.owner != claim.owner or job.workspace != claim.workspace or not _same_visitor(request, claim):
+        afters = _cursors(request.query_params.get("after", "0"))
+        seen = _whole(request.query_params.get("v", "0"))
+        jobs = [live_job(serial) for serial in claim.serials] if claim is not None else []
+        if claim is None or afters is None or len(afters) != len(jobs) or seen is None or not _same_visitor(request, claim) \
+                or any(job is None or job.owner != claim.owner or job.workspace != claim.workspace for job in jobs):
             return _refused()
-        if _in_flight.get(job.serial, 0) >= MAX_IN_FLIGHT:
+        view = claim.serials
+        if _in_flight.get(view, 0) >= MAX_IN_FLIGHT:
             return _answer({"error": "Too many live views of this run at once."}, 429, retry=1)
         if _held >= MAX_HELD:
             return _answer({"error": "The server is busy; the live view tries again."}, 503, retry=2)
-        job.touch()  # someone watches it: not abandoned (again when answered)
-        _in_flight[job.serial] = _in_flight.get(job.serial, 0) + 1
+        _touch(jobs)  # someone watches them: not abandoned (again when answered)
+        _in_flight[view] = _in_flight.get(view, 0) + 1
         _held += 1
         try:
-            await _hold(job, after, seen)
+            await _hold(view, jobs, afters, seen)
         finally:
             _held -= 1
-            _in_flight[job.serial] -= 1
-            if not _in_flight[job.serial]:
-                del _in_flight[job.serial]
-        _last_answer[job.serial] = time.monotonic()
+            _in_flight[view] -= 1
+            if not _in_flight[view]:
+                del _in_flight[view]
+        _last_answer[view] = time.monotonic()
         _forget_old()
-        job.touch()
-        version = job.bulletin.version
-        return _answer({**live_answer(job, after), "v": version, "t": token_for(job)})
+        _touch(jobs)
+        version = _version(jobs)
+        answer = live_answer(jobs[0], afters[0]) if len(jobs) == 1 else group_answer(jobs, afters)
+        return _answer({**answer, "v": version, "t": token_for(*jobs)})
     except Exception:  # noqa: BLE001 - the browser gets a sentence; the log gets the traceback
         log.exception("the live route failed")
         return _answer({"error": "The live view failed; the page shows the run when it ends."}, 500)
 
 
-async def _hold(job, after: int, seen: int) -> None:
-    """Wait until MIN_GAP_SECONDS after this run's last answer, then until it has news for a reader who
-    has seen `after` epochs and bulletin version `seen` (or HOLD_SECONDS have passed)."""
-    gap = _last_answer.get(job.serial, 0.0) + MIN_GAP_SECONDS - time.monotonic()
+async def _hold(view: tuple[int, ...], jobs: list, afters: list[int], seen: int) -> None:
+    """Wait until MIN_GAP_SECONDS after these runs' last answer, then until one of them has news for a
+    reader who has seen `afters` epochs and bulletin versions adding up to `seen` (or HOLD_SECONDS have passed)."""
+    gap = _last_answer.get(view, 0.0) + MIN_GAP_SECONDS - time.monotonic()
     if gap > 0:
         await asyncio.sleep(gap)
-    if _news(job, after, seen):
+    if _news(jobs, afters, seen):
         return
     loop, news = asyncio.get_running_loop(), asyncio.Event()
 
-    def wake() -> None:  # called in the job's thread
+    def wake() -> None:  # called in a job's thread
         loop.call_soon_threadsafe(news.set)
 
-    job.bulletin.listen(wake)
+    for job in jobs:
+        job.bulletin.listen(wake)
     try:
-        if not _news(job, after, seen):  # news may have come before listen()
+        if not _news(jobs, afters, seen):  # news may have come before listen()
             await asyncio.wait_for(news.wait(), HOLD_SECONDS)
     except asyncio.TimeoutError:
         pass
     finally:
-        job.bulletin.unlisten(wake)
+        for job in jobs:
+            job.bulletin.unlisten(wake)
 
 
-def _news(job, after: int, seen: int) -> bool:
-    return job.done or len(job.history) > after or job.bulletin.version != seen
+def _news(jobs: list, afters: list[int], seen: int) -> bool:
+    """All have ended, one has an epoch the reader lacks, or something was published since what it saw. One
+    run ended in a race or sweep is no news for ever: its bulletin's version no longer moves."""
+    return all(job.done for job in jobs) or any(len(job.history) > after for job, after in zip(jobs, afters)) \
+        or _version(jobs) != seen
+
+
+def _version(jobs: list) -> int:
+    return sum(job.bulletin.version for job in jobs)
+
+
+def _touch(jobs: list) -> None:
+    for job in jobs:
+        job.touch()
 
 
 def _same_visitor(request, claim) -> bool:
@@ -143,12 +169,19 @@ def _whole(text: str) -> int | None:
     return value if value <= MAX_CURSOR else None
 
 
+def _cursors(text: str) -> list[int] | None:
+    """`after`: one cursor per run, comma-separated; None if any is not a whole number in bounds."""
+    parts = text.split(",", MAX_RUNS) if isinstance(text, str) else [None]
+    cursors = [_whole(part) for part in parts]
+    return None if len(parts) > MAX_RUNS or None in cursors else cursors
+
+
 def _forget_old() -> None:
     """Runs answered long ago leave the table: it stays as small as the runs being watched."""
     if len(_last_answer) > 1000:
         cutoff = time.monotonic() - 60
-        for serial in [s for s, at in _last_answer.items() if at < cutoff]:
-            del _last_answer[serial]
+        for view in [v for v, at in _last_answer.items() if at < cutoff]:
+            del _last_answer[view]
 
 
 def _refused() -> JSONResponse:

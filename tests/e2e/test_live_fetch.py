@@ -1,7 +1,8 @@
 """Live curves that cost nothing to watch (issue 24), in a real browser: while a run trains, the page's
 live chart fetches the new epochs itself from the live route and Streamlit runs nothing (no script run,
 no fragment run: counted from the WebSocket's ForwardMsg frames, each run ending with `script_finished`),
-then the page reruns once at the run's end; and the route refuses another visitor the first one's token."""
+then the page reruns once at the run's end; the same for a race's runs (one chart, one request for all);
+and the route refuses another visitor the first one's token."""
 import re
 import time
 from urllib.parse import parse_qs, urlparse
@@ -17,6 +18,7 @@ DEADLINE = 180  # seconds any wait here may take (a loaded machine)
 EPOCHS = 5
 # MNIST with small batches: each epoch takes far longer than the route's 0.25 s between answers, so each is drawn alone.
 RUN = f"/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=10&epochs={EPOCHS}"
+RACE = f"/Race?a_dataset=mnist&a_train_size=3000&a_hidden=32&a_batch_size=10&a_epochs={EPOCHS}&b_optimizer=sgd"
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +45,57 @@ def _count_runs(page) -> list:
     return finished
 
 
-def test_the_curves_grow_to_the_last_epoch_with_no_rerun_while_the_run_trains(live_server, page):
+def _trained_live(page, url: str, button: str, drawn: str, name: str) -> tuple[list, int, dict]:
+    """Open `url`, press `button` and watch until the live chart tells the page the training has ended; the
+    page's script and fragment runs (growing), their count at the end, and what the live chart did. Asserts
+    that nothing ran from the chart's first point (`drawn`: its probe's list of drawings) to the end."""
     runs = _count_runs(page)
-    open_app(page, live_server + RUN)
-    main = page.get_by_test_id("stMainBlockContainer")
-    main.get_by_role("button", name="Train", exact=True).click()
+    open_app(page, url)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=button, exact=True).click()
     # The first point, drawn by the browser's live chart after epoch 1 (an event, waited for with a deadline).
-    page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
+    page.wait_for_function(f"() => (window.__nnlabLive || {{{drawn}: []}}).{drawn}.length > 0", timeout=DEADLINE * 1000)
     at_first_point = len(runs)
-    shoot(page, "live-fetch-first-point")
-    # The run ends: the chart tells the page (one trigger), after drawing the last epoch.
+    shoot(page, f"{name}-first-point")
+    # The training ends: the chart tells the page (one trigger), after drawing the last epoch.
     page.wait_for_function("() => window.__nnlabLive.told.length > 0", timeout=DEADLINE * 1000)
     at_end = len(runs)
     live = page.evaluate("() => window.__nnlabLive")
-    main.get_by_text("Test accuracy", exact=True).wait_for(timeout=DEADLINE * 1000)  # the end's one rerun drew the results
     assert live["told"] == ["ended"], live
-    assert live["drawn"][0] == 1 and live["drawn"][-1] == EPOCHS, live["drawn"]  # from the first epoch to the last
-    assert live["drawn"] == sorted(set(live["drawn"])), live["drawn"]  # growing, never redrawn from the start
-    assert at_end == at_first_point, f"{at_end - at_first_point} script or fragment runs while the run trained"
-    page.wait_for_function("() => !document.querySelector('[data-nnlab-live]')")  # the live chart gave way to the results
+    assert at_end == at_first_point, f"{at_end - at_first_point} script or fragment runs while training"
+    return runs, at_end, live
+
+
+def _one_rerun_at_the_end(page, runs: list, at_end: int, name: str) -> None:
+    """The live chart gives way to the results, drawn by the end's one rerun, then Altair's two charts."""
+    page.wait_for_function("() => !document.querySelector('[data-nnlab-live]')")
     deadline = time.time() + DEADLINE
     while len(runs) < at_end + 1:  # the end's rerun finishes after it has drawn the results (frames come while Playwright waits)
-        assert time.time() < deadline, "the page did not rerun at the run's end"
+        assert time.time() < deadline, "the page did not rerun at the end"
         page.wait_for_timeout(100)
-    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=DEADLINE * 1000)  # Altair's loss and accuracy
-    shoot(page, "live-fetch-ended")
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=DEADLINE * 1000)
+    assert len(runs) == at_end + 1, f"{len(runs) - at_end} reruns at the end"
+    shoot(page, f"{name}-ended")
+
+
+def test_the_curves_grow_to_the_last_epoch_with_no_rerun_while_the_run_trains(live_server, page):
+    runs, at_end, live = _trained_live(page, live_server + RUN, "Train", "drawn", "live-fetch")
+    page.get_by_test_id("stMainBlockContainer").get_by_text("Test accuracy", exact=True).wait_for(
+        timeout=DEADLINE * 1000)  # the end's one rerun drew the results
+    assert live["drawn"][0] == 1 and live["drawn"][-1] == EPOCHS, live["drawn"]  # from the first epoch to the last
+    assert live["drawn"] == sorted(set(live["drawn"])), live["drawn"]  # growing, never redrawn from the start
+    _one_rerun_at_the_end(page, runs, at_end, "live-fetch")
+
+
+def test_a_races_curves_grow_for_every_run_with_no_rerun_while_they_train(live_server, page):
+    """A race of two runs: one chart, one request for both; each run's curves grow epoch by epoch."""
+    runs, at_end, live = _trained_live(page, live_server + RACE, "Race", "drawnRuns", "live-fetch-race")
+    drawn = live["drawnRuns"]  # each run's last epoch drawn, at each drawing
+    assert max(drawn[0]) == 1 and drawn[-1] == [EPOCHS, EPOCHS], drawn  # both runs, from the first epoch to the last
+    for run in (0, 1):
+        seen = [epochs[run] for epochs in drawn]
+        assert seen == sorted(seen) and len(set(seen)) > 2, drawn  # each grew, epoch by epoch
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=DEADLINE * 1000)  # the end's one rerun: the results table
+    _one_rerun_at_the_end(page, runs, at_end, "live-fetch-race")
 
 
 def test_another_visitor_is_refused_the_first_visitors_token(live_server, browser):
@@ -99,17 +127,21 @@ def test_another_visitor_is_refused_the_first_visitors_token(live_server, browse
         second.close()
 
 
-def test_a_page_that_cannot_reach_the_live_route_says_why_and_polls(live_server, page):
+@pytest.mark.parametrize("url, button", [
+    ("/Train?dataset=digits&hidden=64&batch_size=4&epochs=300", "Train"),
+    ("/Race?a_dataset=digits&a_hidden=64&a_batch_size=4&a_epochs=300&b_optimizer=sgd", "Race"),
+])
+def test_a_page_that_cannot_reach_the_live_route_says_why_and_polls(live_server, page, url, button):
     """A host or proxy that does not pass /api/live on answers with HTML (Streamlit's page for unknown paths):
     the live chart tells the page once, which says so and draws the curves by polling, as before issue 24."""
     page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
-    open_app(page, live_server + "/Train?dataset=digits&hidden=64&batch_size=4&epochs=300")
+    open_app(page, live_server + url)
     main = page.get_by_test_id("stMainBlockContainer")
-    main.get_by_role("button", name="Train", exact=True).click()
+    main.get_by_role("button", name=button, exact=True).click()
     main.get_by_text("Live curves could not reach the server's live route").wait_for(timeout=DEADLINE * 1000)
     assert page.evaluate("() => window.__nnlabLive.told") == ["failed"]
     page.wait_for_function(f"() => !document.querySelector('[data-nnlab-live]') && ({DRAWN_EPOCH_JS})() >= 2",
                            timeout=DEADLINE * 1000)  # the polled Altair chart grows
-    shoot(page, "live-fetch-fallback")
+    shoot(page, f"live-fetch-fallback-{button.lower()}")
     main.get_by_role("button", name="Stop", exact=True).click()
-    main.get_by_role("button", name="Train", exact=True).wait_for()
+    main.get_by_role("button", name=button, exact=True).wait_for()
