@@ -20,6 +20,10 @@ def test_a_run_started_paused_steps_on_the_page_then_resumes(runs_dir):
     wait_until(at, lambda at: len(job.history) == 1 and job._trainer.holding)
     assert any("Paused after epoch 1" in c.value for c in at.caption)
     assert at.get("vega_lite_chart")  # the curves show the epoch
+    assert not any("hourglass_top" in c.value for c in at.sidebar.caption)  # the page says it: no stale sidebar line
+    at.switch_page("app_pages/2_Runs.py").run()
+    assert any("hourglass_top" in c.value and "paused" in c.value for c in at.sidebar.caption)  # other pages do
+    at.switch_page(TRAIN).run()
     button(at, "One batch").click().run()
     wait_until(at, lambda at: job.partial.get("batch") == 1 and job._trainer.holding)
     assert any("Paused in epoch 2 after batch 1 of" in c.value for c in at.caption)

@@ -129,12 +129,12 @@ def touch_session_jobs() -> None:
 
 def running_sidebar() -> None:
     """On every page: the visitor's runs still training, polled slowly so they stay alive; after the page,
-    so that a run whose live chart the page mounted is left out (its chart's fetches keep it alive, and a
-    poll here would rerun while it trains)."""
-    fetched, _page_run.fetched = _fetched_here(), set()
-    running = [job for job in session_jobs() if not job.done and job.serial not in fetched]
+    so that a run the page shows live is left out (its chart's fetches or the page's own poll keep it alive
+    and say where it stands; a poll here would rerun while it trains, and lag behind the page)."""
+    shown, _page_run.shown = _shown_here(), set()
+    running = [job for job in session_jobs() if not job.done and job.serial not in shown]
     if running:
-        st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)(frozenset(fetched))
+        st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)(frozenset(shown))
 
 
 def stop_page() -> NoReturn:
@@ -144,10 +144,10 @@ def stop_page() -> NoReturn:
     st.stop()
 
 
-def _running_fragment(fetched: frozenset = frozenset()) -> None:
+def _running_fragment(shown: frozenset = frozenset()) -> None:
     touch_session_jobs()
     for job in session_jobs():
-        if not job.done and job.serial not in fetched:
+        if not job.done and job.serial not in shown:
             st.sidebar.caption(f":material/hourglass_top: **{markdown(job.label or job.config.dataset)}** · "
                                f"{status_line(job)}")
 
@@ -175,6 +175,7 @@ def polled(key: str, draw: Callable[[Any], None]) -> None:
         # animated (≈1/3 of the browser's CPU per poll here) and with a header Stop that stops the poll,
         # not the training. Hidden until the run ends (the page's next full run drops this style).
         st.html("<style>[data-testid='stStatusWidget']{display:none}</style>")
+    _shown_here().update(job.serial for job in jobs_of(holder))
     _page_run.active = True
     try:
         st.fragment(_polled_fragment, run_every=DRAW_GAP_SECONDS if running else None)(key, running, draw)
@@ -251,7 +252,7 @@ def fetched_live(job: TrainingJob) -> bool:
 def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
     """The run's live panel with nothing polled: the live chart (progress line, curves) beside the Stop and
     Pause buttons, and the learning-rate control. Each click costs one rerun; the run's end costs one."""
-    _fetched_here().add(job.serial)
+    _shown_here().add(job.serial)
     job.touch()
     left, right = st.columns([5, 1]) if show_stop else (st.container(), None)
     with left:
@@ -264,11 +265,11 @@ def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
     live_learning_rate(job, key, fetched=True)
 
 
-def _fetched_here() -> set:
-    """The runs whose live chart this page run mounted (the sidebar then leaves them alone)."""
-    if not hasattr(_page_run, "fetched"):
-        _page_run.fetched = set()
-    return _page_run.fetched
+def _shown_here() -> set:
+    """The runs this page run shows live, by a live chart or its own poll (the sidebar leaves them alone)."""
+    if not hasattr(_page_run, "shown"):
+        _page_run.shown = set()
+    return _page_run.shown
 
 
 def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
@@ -352,7 +353,7 @@ def _fetched_group(holder, key: str, count_finished: bool) -> None:
     """The race's or sweep's live panel with nothing polled: Stop (one rerun a click), then the live chart
     (each run's progress line, the curves). The end of the last run costs one rerun."""
     jobs = jobs_of(holder)
-    _fetched_here().update(job.serial for job in jobs)
+    _shown_here().update(job.serial for job in jobs)
     holder.touch()
     _stop_all(holder, key)
     live_chart.live_group_chart(jobs, key, count_finished=count_finished)
