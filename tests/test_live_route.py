@@ -332,6 +332,24 @@ def test_a_request_without_news_is_held_until_the_next_epoch(client, started):
     assert result["body"]["next"] > first["next"] >= epochs_before
 
 
+def test_the_answer_tells_a_paused_runs_page_each_change_of_its_pause_and_nothing_else(client, started):
+    """Paused, the browser draws the curves and the page reruns only when its step buttons and words are out
+    of date: `hold` changes with a step done or a resume, and stays the same while nothing happens."""
+    job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
+    wait_until(lambda: len(job.history) >= 1)
+    assert _get(client, job).json()["hold"] == ""  # at full speed: no pause for the page to draw
+    job.pause()
+    wait_until(lambda: job.holding)
+    held = _get(client, job).json()["hold"]
+    assert held.startswith("1|") and _get(client, job).json()["hold"] == held  # nothing happened: no rerun asked
+    job.step_batch(job.steps_taken)
+    wait_until(lambda: job.holding and live_answer(job, 0)["hold"] != held)
+    stepped = _get(client, job).json()["hold"]
+    assert stepped.startswith("1|") and stepped.split("|")[1] == str(int(held.split("|")[1]) + 1)  # one step more
+    job.resume()
+    assert _get(client, job).json()["hold"] == ""
+
+
 def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 5.0)
     job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))

@@ -25,6 +25,7 @@ def live_answer(job, after: int) -> dict:
     return {
         **_progress(job, after, MAX_ROWS),
         "paused": bool(not ended and job.paused),
+        "hold": hold_state(job),
         "finding": bool(not ended and live_finding_of(job) is not None),
         "warnings": [str(warning) for warning in job.warnings][:5],
     }
@@ -58,6 +59,19 @@ def _progress(job, after: int, limit: int) -> dict:
         "epochs": job.config.epochs,
         "metric": metric_names(task)[0],
     }
+
+
+def hold_state(job) -> str:
+    """What a paused run's page shows of its pause, as a token that changes when the page must be drawn
+    again ("" while the run is not paused): holding or still reaching its hold, the steps taken, the epochs,
+    and the pause's allowance (to the minute; the last minute by ten seconds). The live chart compares it
+    with the one its page drew and asks for one rerun when they differ: a step done, a pause or a resume
+    from another tab, someone waiting for a slot, a minute gone."""
+    if job.done or not job.paused:
+        return ""
+    left = max(0.0, job.pause_limit() - job.paused_seconds())
+    allowance = f"{math.ceil(left / 60)}m" if left >= 60 else f"{math.ceil(left / 10)}0s"
+    return f"{int(job.holding)}|{job.steps_taken}|{len(job.history)}|{job.pause_limit():.0f}|{allowance}"
 
 
 def fraction(job) -> float:

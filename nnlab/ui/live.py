@@ -221,9 +221,9 @@ def _hold(key: str, drawn: tuple) -> None:
 
 
 def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
-    """The progress, Stop, metrics and live curves of the run under session_state[key]. While it trains
-    (not paused, no live verdict), the browser fetches its epochs itself and nothing reruns (ui/live_chart.py);
-    otherwise, and once it has ended, the page draws them (polled while it runs)."""
+    """The progress, Stop, metrics and live curves of the run under session_state[key]. While it trains or
+    is paused (no live verdict), the browser fetches its epochs itself and nothing reruns but a click, a step
+    done (ui/live_chart.py); with a live verdict, and once it has ended, the page draws them (polled while it runs)."""
     job = st.session_state.get(key)
     if not isinstance(job, TrainingJob):
         return
@@ -241,19 +241,24 @@ def _route_unreachable() -> None:
 
 
 def fetched_live(job: TrainingJob) -> bool:
-    """Whether the browser draws this run's live curves itself: while it trains at full speed, with no
-    live verdict to show and a live route it could reach. Paused (step mode) or with a live verdict, the
-    page polls, as its buttons and the verdict's Stop need it; a failed live chart is not tried again."""
-    return (not job.done and not job.paused and not st.session_state.get(live_chart.failure_key(job.serial))
+    """Whether the browser draws this run's live curves itself: while it trains or is paused (step mode: the
+    chart asks for a rerun when a step is done), with no live verdict to show and a live route it could
+    reach. With a live verdict the page polls, as the verdict's words and its Stop need it; a failed live
+    chart is not tried again."""
+    return (not job.done and not st.session_state.get(live_chart.failure_key(job.serial))
             and not st.session_state.get(live_chart.finding_key(job.serial))
             and live_answer.live_finding_of(job) is None)
 
 
 def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
     """The run's live panel with nothing polled: the live chart (progress line, curves) beside the Stop and
-    Pause buttons, and the learning-rate control. Each click costs one rerun; the run's end costs one."""
+    Pause buttons, and the learning-rate control; paused, the step buttons and where the run stands above
+    them, at full width. Each click costs one rerun, and so does each change of the pause (a step done)
+    and the run's end."""
     _shown_here().add(job.serial)
     job.touch()
+    if show_stop and job.paused:
+        step_controls(job, key)
     left, right = st.columns([5, 1]) if show_stop else (st.container(), None)
     with left:
         live_chart.live_chart(job, key)
@@ -261,7 +266,8 @@ def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
         with right:
             st.button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
                       help="End training within one batch; every completed epoch is kept.")
-            step_controls(job, key)
+            if not job.paused:
+                step_controls(job, key)
     live_learning_rate(job, key, fetched=True)
 
 

@@ -7,6 +7,8 @@
 // rerun that changes the mount's data, WITHOUT the previous call's cleanup; only the last returned
 // cleanup runs at unmount. So one loop per run lives in this module-level Map, and a second call for
 // the same run hands back that loop's own cleanup instead of starting another loop.
+const fetchedRows = new Map();  // run serial -> the epoch rows fetched so far (kept across reruns of the page)
+const drawnHold = new Map();  // run serial -> its pause as its page last drew it (serving/live_answer.hold_state)
 const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
 const SVG = "http://www.w3.org/2000/svg";
@@ -173,12 +175,17 @@ export default function (component) {
 }
 
 function watchRun({ data, parentElement, setTriggerValue }) {
+  drawnHold.set(data.serial, data.hold || "");  // at each rerun: the pause its page now shows (a loop goes on across reruns)
   const old = continued(data.serial);
   if (old) return old.cleanup;
   const root = parentElement.querySelector(".nnlab-live");
   const host = parentElement.host || root;  // the shadow root's element in the page: journeys read it
+  // The epochs already fetched for this run stay with the page: a loop started again after a rerun (a step
+  // of a paused run is done) draws them at once and asks only for the ones after.
+  if (!fetchedRows.has(data.serial)) fetchedRows.set(data.serial, []);
+  const rows = fetchedRows.get(data.serial);
   host.setAttribute("data-nnlab-live", String(data.serial));
-  host.setAttribute("data-nnlab-drawn-epoch", "0");
+  host.setAttribute("data-nnlab-drawn-epoch", String(rows.length ? rows[rows.length - 1].epoch : 0));
   root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
   const notes = root.querySelector(".notes"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
@@ -186,9 +193,11 @@ function watchRun({ data, parentElement, setTriggerValue }) {
   const percent = data.metric === "accuracy";
   const charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
                   [chart(box, metricTitle(data.metric)), data.metric, percent]];
-  for (const [c] of charts) line(c, null);
-  const rows = [];
-  let token = data.token, after = 0, version = 0;
+  for (const [c, field, pct] of charts) {
+    line(c, null);
+    if (rows.length) drawChart(c, [rows], field, data.epochs, pct);
+  }
+  let token = data.token, after = rows.length, version = 0;
   return follow(data.serial, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
     token = answer.t; after = answer.next; version = answer.v;
     setText(status, answer.status);
@@ -207,7 +216,9 @@ function watchRun({ data, parentElement, setTriggerValue }) {
     }
     if (answer.done) return "ended";  // one rerun: the verdict and the full charts
     if (answer.finding) return "finding";  // the page shows the live verdict and its Stop
-    if (answer.paused) return "paused";  // paused elsewhere: the step buttons need the page
+    // Paused, stepped, resumed (here or in another tab), or the pause's allowance moved: the page's step
+    // buttons and words are out of date, one rerun draws them again. A paused run costs nothing else.
+    if ((answer.hold || "") !== drawnHold.get(data.serial)) return "paused";
     return null;
   });
 }

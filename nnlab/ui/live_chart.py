@@ -3,8 +3,9 @@
 lines, with the progress lines; nothing reruns while the runs train.
 
 - `live_chart`: Train's run. It asks for one rerun when the run ends (the page then draws the verdict and
-  the full Altair charts), when a live verdict appears or the run is paused elsewhere (the page then shows
-  them with today's polling);
+  the full Altair charts), when a live verdict appears (the page then shows it with today's polling), and
+  when the run's pause is no longer what the page drew (serving/live_answer.hold_state: paused or resumed
+  from another tab, a step done, the pause's allowance moved): the page draws its step buttons again;
 - `live_group_chart`: a race's or sweep's runs in one request per answer, one colour per run (training
   solid, validation dashed), each run's progress line. One rerun when every run has ended.
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import streamlit as st
 
 from nnlab.core.tasks import metric_name
+from nnlab.serving import live_answer
 from nnlab.ui import live_route, navigation
 
 _JS = (Path(__file__).with_name("live_chart.js")).read_text(encoding="utf-8")
@@ -88,10 +90,10 @@ def live_chart(job, key: str) -> None:
     _COMPONENT(
         key=f"{key}live_{serial}",
         data={"serial": serial, "token": live_route.token_for(job), "page": navigation.current_url_path(),
-              "epochs": job.config.epochs, "metric": metric_name(task)},
+              "epochs": job.config.epochs, "metric": metric_name(task), "hold": live_answer.hold_state(job)},
         width="stretch", height="content",
         on_ended_change=_nothing,  # the page reads job.done: the rerun itself is the message
-        on_paused_change=_nothing,  # the page reads job.paused
+        on_paused_change=_nothing,  # the page reads job.paused and draws its step buttons again
         on_finding_change=lambda: st.session_state.__setitem__(finding_key(serial), True),
         on_failed_change=lambda: st.session_state.__setitem__(failure_key(serial), True),
     )
