@@ -295,6 +295,37 @@ def test_a_group_is_held_until_any_of_its_runs_has_news(client, started, monkeyp
     assert result["body"]["runs"][0]["rows"] == []  # the ended run's epochs were told once
 
 
+def test_a_queued_runs_view_is_answered_as_soon_as_it_moves_up_the_queue(client, started, monkeypatch):
+    """Its place in line is news: the run ahead leaves the queue and the held poll answers with the new place
+    (before, the line said "2nd in line" until the poll's time ran out)."""
+    from nnlab.serving.scheduler import Scheduler
+
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
+    scheduler = Scheduler(1)
+    holder = started(TrainingJob(LONG, load_dataset, owner="visitor:h", scheduler=scheduler, abandon_seconds=600))
+    wait_until(lambda: scheduler.holds_slot(holder))
+    ahead = started(TrainingJob(LONG, load_dataset, owner="visitor:a", scheduler=scheduler, abandon_seconds=600))
+    job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", scheduler=scheduler, abandon_seconds=600))
+    wait_until(lambda: job.queue_position() == 2)
+    seen = _get(client, job).json()
+    assert seen["status"].startswith("Waiting for a free training slot: 2nd in line")
+    answered, result = threading.Event(), {}
+
+    def ask(body):
+        result["body"] = _get(client, body["t"], after=body["next"], v=body["v"]).json()
+        answered.set()
+
+    threading.Thread(target=ask, args=(seen,)).start()
+    if answered.wait(1.0):  # published after the first answer (the run queued): ask again, now nothing comes
+        answered.clear()
+        seen = result["body"]
+        threading.Thread(target=ask, args=(seen,)).start()
+        assert not answered.wait(1.0), "answered with no news"
+    ahead.stop()  # it leaves the queue: the run moves up to next in line
+    assert answered.wait(DEADLINE), "the poll was not answered when the run moved up the queue"
+    assert result["body"]["status"].startswith("Waiting for a free training slot: 1st in line")
+
+
 def test_a_request_without_news_is_held_until_the_next_epoch(client, started):
     job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
     wait_until(lambda: len(job.history) >= 1)

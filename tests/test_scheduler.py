@@ -44,6 +44,31 @@ def test_requests_get_slots_in_arrival_order_and_know_their_place():
         assert not thread.is_alive()
 
 
+class Watched(Request):
+    """A request whose live view is told when its place in the queue changes."""
+
+    def __init__(self, owner: str):
+        super().__init__(owner)
+        self.told = 0
+
+    def queue_moved(self):
+        self.told += 1
+
+
+def test_requests_behind_are_told_when_the_queue_moves_and_no_others():
+    scheduler = Scheduler(1)
+    first, a, b, c = Request("first"), Watched("a"), Watched("b"), Watched("c")
+    assert take(scheduler, first)
+    for request in (a, b, c):
+        scheduler.enqueue(request)
+    scheduler.cancel(b)  # a is ahead of it: its place stays; c moves up
+    assert (a.told, c.told) == (0, 1)
+    scheduler.release(first)  # a gets the slot (it trains: its own status says so); c moves up again
+    assert (a.told, c.told) == (0, 2) and scheduler.position(c) == 1
+    scheduler.enqueue(Watched("d"))  # a newcomer at the end moves no one
+    assert (a.told, c.told) == (0, 2)
+
+
 def test_two_slots_train_two_at_once():
     scheduler = Scheduler(2)
     a, b, c = Request("a"), Request("b"), Request("c")

@@ -3,8 +3,8 @@
 Every training (a run, a race, a sweep) is ONE request. Requests get slots in the order they
 arrived; each visitor (owner) has at most one request queued or training, so one visitor with many
 tabs cannot take every slot. A request is any object with `owner: str` and `eta() -> float | None`
-(seconds it still needs once training, None while unknown). Requests with an empty owner (the
-command line, tests) are not limited.
+(seconds it still needs once training, None while unknown), and may have `queue_moved()`, called when its
+place in the queue changes. Requests with an empty owner (the command line, tests) are not limited.
 """
 from __future__ import annotations
 
@@ -64,14 +64,19 @@ class Scheduler:
                 self._queue.remove(request)
             self._grant()
             self._lock.notify_all()
+            moved = list(self._queue)
+        _tell_moved(moved)
 
     def cancel(self, request) -> None:
         """A request stopped while waiting leaves the queue at once (a holder keeps its slot until
         it releases it: its training ends between batches)."""
         with self._lock:
-            if request in self._queue:
-                self._queue.remove(request)
-                self._lock.notify_all()
+            if request not in self._queue:
+                return
+            behind = self._queue[self._queue.index(request) + 1:]
+            self._queue.remove(request)
+            self._lock.notify_all()
+        _tell_moved(behind)
 
     def requests(self) -> list:
         """Every request holding a slot or waiting for one."""
@@ -118,6 +123,15 @@ class Scheduler:
         while self._queue and len(self._holding) < self.slots:
             self._holding[self._queue.pop(0)] = time.monotonic()
             self._lock.notify_all()
+
+
+def _tell_moved(requests: list) -> None:
+    """Each of these requests has a new place in the queue: those that can say so (`queue_moved`, as
+    SlotWork does to its live views) are told, outside the lock."""
+    for request in requests:
+        moved = getattr(request, "queue_moved", None)
+        if moved is not None:
+            moved()
 
 
 # The server's one queue: NNLAB_MAX_TRAINING trainings at once (default 2, one per core of a small server).

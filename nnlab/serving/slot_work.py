@@ -136,6 +136,13 @@ class SlotWork:
         """1 = next to train; None once training (or finished)."""
         return self._scheduler.position(self)
 
+    def queue_moved(self) -> None:
+        """The scheduler moved it up the queue: its live views show the new place at once."""
+        self.bulletin.publish()
+        for job in self.members:
+            if job is not self and getattr(job, "bulletin", None) is not None:
+                job.bulletin.publish()
+
     def wait_estimate(self) -> float | None:
         """Seconds until it should get a slot, or None if not queued or not known yet."""
         return self._scheduler.wait_estimate(self)
