@@ -190,6 +190,26 @@ def pin_own_browser(cpus: set[int]) -> None:
                 pass  # the thread ended meanwhile
 
 
+def script_runs(page) -> list:
+    """A list that receives the time of each script or fragment run the server finishes for this page: the
+    `script_finished` ForwardMsg frames on its WebSocket (Playwright delivers them while it waits)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    finished = []
+
+    def on_socket(socket):
+        def on_frame(payload):
+            if isinstance(payload, (bytes, bytearray)):
+                message = ForwardMsg()
+                message.ParseFromString(bytes(payload))
+                if message.WhichOneof("type") == "script_finished":
+                    finished.append(time.monotonic())
+        socket.on("framereceived", on_frame)
+
+    page.on("websocket", on_socket)
+    return finished
+
+
 def main_button(page, name):
     return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name, exact=True)
 

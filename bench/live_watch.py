@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 _spec = importlib.util.spec_from_file_location("bench_app", Path(__file__).with_name("app.py"))
 bench = importlib.util.module_from_spec(_spec)
@@ -53,18 +52,7 @@ def watch(browser, server, mode: str, watched: str = "train") -> dict:
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.set_default_timeout(180_000)
-    runs = []
-
-    def on_socket(socket):
-        def on_frame(payload):
-            if isinstance(payload, (bytes, bytearray)):
-                message = ForwardMsg()
-                message.ParseFromString(bytes(payload))
-                if message.WhichOneof("type") == "script_finished":
-                    runs.append(time.monotonic())
-        socket.on("framereceived", on_frame)
-
-    page.on("websocket", on_socket)
+    runs = bench.script_runs(page)
     if mode == "fragment":  # as behind a proxy that does not pass /api/live on: the page falls back to polling
         page.route("**/api/live?*", lambda route: route.fulfill(status=200, content_type="text/html", body="<html></html>"))
     bench.open_page(page, server.url + link, start)

@@ -8,8 +8,8 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench.app import script_runs
 from conftest import DRAWN_EPOCH_JS, open_app, shoot, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -28,28 +28,11 @@ def live_server(tmp_path_factory):
     stop_server(process)
 
 
-def _count_runs(page) -> list:
-    """A list that grows by one for each script or fragment run the server finishes for this page."""
-    finished = []
-
-    def on_socket(socket):
-        def on_frame(payload):
-            if isinstance(payload, (bytes, bytearray)):
-                message = ForwardMsg()
-                message.ParseFromString(bytes(payload))
-                if message.WhichOneof("type") == "script_finished":
-                    finished.append(True)
-        socket.on("framereceived", on_frame)
-
-    page.on("websocket", on_socket)
-    return finished
-
-
 def _trained_live(page, url: str, button: str, drawn: str, name: str) -> tuple[list, int, dict]:
     """Open `url`, press `button` and watch until the live chart tells the page the training has ended; the
     page's script and fragment runs (growing), their count at the end, and what the live chart did. Asserts
     that nothing ran from the chart's first point (`drawn`: its probe's list of drawings) to the end."""
-    runs = _count_runs(page)
+    runs = script_runs(page)
     open_app(page, url)
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=button, exact=True).click()
     # The first point, drawn by the browser's live chart after epoch 1 (an event, waited for with a deadline).
