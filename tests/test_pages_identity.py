@@ -83,6 +83,9 @@ def test_a_transfer_code_moves_the_runs_to_another_browser_once(private):
     use_code(b, code.lower())  # typed as read, in lower case
     assert "now shows the runs" in sidebar_text(b)
     b.run()
+    assert shown_runs(b) == [run_id] and "now shows the runs" in sidebar_text(b)  # said until the code is undone
+    use_code(b, code)  # the same submit again (Streamlit replays a click whose run another rerun cut short)
+    assert "now shows the runs" in sidebar_text(b) and "used already" not in sidebar_text(b)
     assert shown_runs(b) == [run_id]
     c = open_page(RUNS)
     use_code(c, code)  # a code works once

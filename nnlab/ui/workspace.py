@@ -54,6 +54,9 @@ def runs_root() -> Path:
     return database.runs_dir()
 
 
+USED_CODE = "transfer_used"  # the code this browser used last (its letters and digits), while its runs show here
+
+
 def sidebar() -> None:
     """The database's state; in private mode, where the visitor's runs are kept and the transfer code."""
     if LINK_KEY in st.query_params:  # an older link's workspace: never honoured, never passed on
@@ -88,15 +91,24 @@ def _transfer_panel() -> None:
         st.success(f"Your code: **{made[0]}** (for {minutes} more minute{'s' if minutes > 1 else ''}, once)")
     with st.form("transfer_use", clear_on_submit=True, border=False):
         typed = st.text_input("A code from your other device", max_chars=12, placeholder="ABCD-EFGH")
-        if st.form_submit_button("Use this code") and typed.strip():
+        # A submit Streamlit runs again (its run cut short by another rerun replays the click) is the same code
+        # this browser has just used: not "used already" (a code works once), nothing to do again.
+        if st.form_submit_button("Use this code") and typed.strip() and _code_text(typed) != st.session_state.get(USED_CODE):
             try:
                 _use_code(typed)
             except (UserError, OSError, SQLAlchemyError) as error:
+                st.session_state.pop(USED_CODE, None)
                 st.error(f"The code was not used: {markdown(_reason(error))}")
             else:
-                st.success("This browser now shows the runs of the device that made the code. The runs it "
-                           "showed before are kept: *Stop showing these runs on this browser* brings them back.")
+                st.session_state[USED_CODE] = _code_text(typed)
+    if st.session_state.get(USED_CODE) and workspace_name() != visitors.own_workspace(browser.visitor_id()):
+        st.success("This browser now shows the runs of the device that made the code. The runs it "
+                   "showed before are kept: *Stop showing these runs on this browser* brings them back.")
     _undo_panel()
+
+
+def _code_text(typed: str) -> str:
+    return "".join(ch for ch in typed.upper() if ch.isalnum())
 
 
 def _undo_panel() -> None:
@@ -113,6 +125,7 @@ def _undo_panel() -> None:
             else:
                 _remember(visitor_id, own)
                 st.session_state.pop("transfer_code", None)  # a code this browser made is for the runs it left
+                st.session_state.pop(USED_CODE, None)
                 st.success("This browser no longer shows those runs (they are kept on your other device); it shows "
                            "its own runs again.")
     if st.button("Forget other devices", key="transfer_forget",

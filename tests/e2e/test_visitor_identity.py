@@ -4,6 +4,7 @@ a second tab of A is the same visitor in the queue; a transfer code moves the ru
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import open_app, shoot, start_server, stop_server
 
@@ -90,7 +91,11 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
         sidebar = _transfer_panel(b)
         sidebar.get_by_role("textbox", name="A code from your other device").fill(code)
         sidebar.get_by_role("button", name="Use this code").click()
-        sidebar.get_by_text(re.compile("now shows the runs of the device")).wait_for()
+        try:
+            sidebar.get_by_text(re.compile("now shows the runs of the device")).wait_for()
+        except PlaywrightTimeout:  # say what the sidebar said instead (once in a full run, never alone)
+            shoot(b, "identity-4-b-code-not-taken")
+            raise AssertionError(f"no 'now shows the runs': the sidebar said {sidebar.inner_text()!r}") from None
         assert _runs_count(b, url) == "2"  # A's two runs (the trained one and the stopped one), now on B too
         shoot(b, "identity-4-b-moved")
     finally:
