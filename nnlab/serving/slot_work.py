@@ -139,8 +139,8 @@ class SlotWork:
     def queue_moved(self) -> None:
         """The scheduler moved it up the queue: its live views show the new place at once."""
         self.bulletin.publish()
-        for job in self.members:
-            if job is not self and getattr(job, "bulletin", None) is not None:
+        for job in self.members:  # a race's or sweep's runs: their live views listen to them (a run is its own member)
+            if job is not self:
                 job.bulletin.publish()
 
     def wait_estimate(self) -> float | None:
