@@ -73,7 +73,7 @@ def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str
         log = open(folder / "streamlit.log", "w")
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(chosen),
-             "--browser.gatherUsageStats", "false"], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
+             "--browser.gatherUsageStats", "false", "--logger.level", os.environ.get("NNLAB_E2E_SERVER_LOG", "info")], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
             stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{chosen}"
         deadline = time.time() + 60
