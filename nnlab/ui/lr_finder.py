@@ -21,6 +21,7 @@ from nnlab.ui.data_cache import load_data
 from nnlab.ui.poll import POLL_SECONDS
 
 FINDER_JOB = "lr_finder_job"
+FINDER_PROBLEM = "_lr_finder_problem"  # why the last click could not start the finder
 
 
 def finder_section(config, dataset) -> None:
@@ -30,18 +31,26 @@ def finder_section(config, dataset) -> None:
                 "where it falls fastest (Leslie Smith's range test, as fastai's `lr_find`).")
     holder = st.session_state.get(FINDER_JOB)
     running = holder is not None and not holder.done
-    if st.button("Find a learning rate", icon=":material/troubleshoot:", disabled=dataset is None or running,
-                 help="Takes a training slot for a few seconds, like a short run."):
-        job = FinderJob(config, load_data, owner=workspace.visitor())
-        try:
-            job.start()
-        except UserError as error:
-            st.error(markdown(str(error)))
-        else:
-            st.session_state[FINDER_JOB] = holder = job
-            running = True
+    # Started in the click's callback, which Streamlit runs before the page's script: a rerun that cuts the
+    # click's run short (another request from the browser) cannot lose the click, as it could in the body.
+    st.button("Find a learning rate", icon=":material/troubleshoot:", disabled=dataset is None or running,
+              help="Takes a training slot for a few seconds, like a short run.", on_click=_start, args=(config,))
+    if st.session_state.get(FINDER_PROBLEM):
+        st.error(markdown(st.session_state[FINDER_PROBLEM]))
     if holder is not None:
         st.fragment(_finder_fragment, run_every=POLL_SECONDS if running else None)(running, config)
+
+
+def _start(config) -> None:
+    """The button's callback: the finder for the settings the page showed when it was clicked."""
+    job = FinderJob(config, load_data, owner=workspace.visitor())
+    try:
+        job.start()
+    except UserError as error:
+        st.session_state[FINDER_PROBLEM] = str(error)  # said under the button until the next try
+    else:
+        st.session_state.pop(FINDER_PROBLEM, None)
+        st.session_state[FINDER_JOB] = job
 
 
 def _finder_fragment(was_running: bool, config) -> None:

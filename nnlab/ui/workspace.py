@@ -55,6 +55,8 @@ def runs_root() -> Path:
 
 
 USED_CODE = "transfer_used"  # the code this browser used last (its letters and digits), while its runs show here
+TYPED_CODE = "transfer_typed"  # the code box of the form
+CODE_PROBLEM = "_transfer_problem"  # why the last code submitted was not used
 
 
 def sidebar() -> None:
@@ -90,21 +92,32 @@ def _transfer_panel() -> None:
         minutes = max(1, round((made[1] - time.time()) / 60))  # minutes, not a clock time: no time zone to get wrong
         st.success(f"Your code: **{made[0]}** (for {minutes} more minute{'s' if minutes > 1 else ''}, once)")
     with st.form("transfer_use", clear_on_submit=True, border=False):
-        typed = st.text_input("A code from your other device", max_chars=12, placeholder="ABCD-EFGH")
-        # A submit Streamlit runs again (its run cut short by another rerun replays the click) is the same code
-        # this browser has just used: not "used already" (a code works once), nothing to do again.
-        if st.form_submit_button("Use this code") and typed.strip() and _code_text(typed) != st.session_state.get(USED_CODE):
-            try:
-                _use_code(typed)
-            except (UserError, OSError, SQLAlchemyError) as error:
-                st.session_state.pop(USED_CODE, None)
-                st.error(f"The code was not used: {markdown(_reason(error))}")
-            else:
-                st.session_state[USED_CODE] = _code_text(typed)
+        st.text_input("A code from your other device", key=TYPED_CODE, max_chars=12, placeholder="ABCD-EFGH")
+        # Used in the submit's callback, which Streamlit runs before the page's script: a rerun that cuts the
+        # submit's run short cannot lose it, as it could in the body.
+        st.form_submit_button("Use this code", on_click=_submitted)
+    if st.session_state.get(CODE_PROBLEM):
+        st.error(f"The code was not used: {markdown(st.session_state[CODE_PROBLEM])}")
     if st.session_state.get(USED_CODE) and workspace_name() != visitors.own_workspace(browser.visitor_id()):
         st.success("This browser now shows the runs of the device that made the code. The runs it "
                    "showed before are kept: *Stop showing these runs on this browser* brings them back.")
     _undo_panel()
+
+
+def _submitted() -> None:
+    """The submit's callback. A submit Streamlit runs again (its run cut short by another rerun replays the
+    click) is the same code this browser has just used: not "used already" (a code works once), nothing to do."""
+    typed = st.session_state.get(TYPED_CODE) or ""
+    if not typed.strip() or _code_text(typed) == st.session_state.get(USED_CODE):
+        return
+    try:
+        _use_code(typed)
+    except (UserError, OSError, SQLAlchemyError) as error:
+        st.session_state.pop(USED_CODE, None)
+        st.session_state[CODE_PROBLEM] = _reason(error)  # said until the next submit
+    else:
+        st.session_state.pop(CODE_PROBLEM, None)
+        st.session_state[USED_CODE] = _code_text(typed)
 
 
 def _code_text(typed: str) -> str:
