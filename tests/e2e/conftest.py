@@ -65,6 +65,9 @@ def _free_port() -> int:
     pytest.fail(f"no free port in NNLAB_E2E_PORTS={os.environ['NNLAB_E2E_PORTS']}")
 
 
+_LOGS: dict = {}  # each server started (its process) → its log, kept beside a failed journey's photograph
+
+
 def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str, subprocess.Popen]:
     """`streamlit run app.py` on `port` (a free one if None), runs kept in `folder`; its base URL once
     /_stcore/health says ok, and the process (the caller stops it)."""
@@ -75,6 +78,7 @@ def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(chosen),
              "--browser.gatherUsageStats", "false", "--logger.level", os.environ.get("NNLAB_E2E_SERVER_LOG", "info")], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
             stdout=log, stderr=subprocess.STDOUT)
+        _LOGS[process] = log.name
         url = f"http://127.0.0.1:{chosen}"
         deadline = time.time() + 60
         # Another xdist worker may have found the same port free and started its server there first: then this
@@ -95,6 +99,7 @@ def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str
 
 
 def stop_server(process: subprocess.Popen) -> None:
+    _LOGS.pop(process, None)
     process.terminate()
     try:
         process.wait(timeout=20)
@@ -141,11 +146,35 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1100})
     page = context.new_page()
     page.set_default_timeout(60_000)
+    sockets = record_sockets(page)
     yield page
     if not getattr(request.node, "passed_call", False):  # what the page showed when it failed (a PNG costs CPU)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"))
+        keep_for_failure(request.node.name, sockets)
     context.close()
+
+
+def record_sockets(page) -> list[str]:
+    """When the page's WebSockets opened and closed: a session Streamlit lost and made anew (its state gone)
+    shows as a second socket."""
+    seen = []
+
+    def opened(socket):
+        seen.append(f"{time.strftime('%H:%M:%S')} opened {socket.url}")
+        socket.on("close", lambda _: seen.append(f"{time.strftime('%H:%M:%S')} closed {socket.url}"))
+
+    page.on("websocket", opened)
+    return seen
+
+
+def keep_for_failure(name: str, sockets: list[str]) -> None:
+    """Beside the failed journey's photograph: its page's sockets and the logs of the servers running now."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{name}-sockets.txt").write_text("\n".join(sockets) + "\n")
+    for number, (process, log) in enumerate(_LOGS.items()):
+        if process.poll() is None and Path(log).exists():
+            shutil.copyfile(log, ARTIFACTS / f"{name}-server{number}.log")
 
 
 def open_app(page, url: str) -> None:

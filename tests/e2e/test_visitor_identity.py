@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import open_app, shoot, start_server, stop_server
+from conftest import keep_for_failure, open_app, record_sockets, shoot, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +32,12 @@ def _transfer_panel(page):
 
 def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_path):
     url, process = start_server(tmp_path, NNLAB_RUNS="private")
-    contexts = []
+    contexts, sockets = [], []
     try:
         def new_page(context):
             page = context.new_page()
             page.set_default_timeout(60_000)
+            sockets.append(record_sockets(page))
             return page
 
         a_context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -98,6 +99,9 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
             raise AssertionError(f"no 'now shows the runs': the sidebar said {sidebar.inner_text()!r}") from None
         assert _runs_count(b, url) == "2"  # A's two runs (the trained one and the stopped one), now on B too
         shoot(b, "identity-4-b-moved")
+    except BaseException:
+        keep_for_failure("identity", [line for page in sockets for line in [f"page {sockets.index(page)}:", *page]])
+        raise
     finally:
         for context in contexts:
             context.close()
