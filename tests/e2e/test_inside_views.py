@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import open_app, shoot
+from conftest import open_app, page_still, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -17,6 +17,9 @@ def _main(page):
 
 
 def _open_inside(page) -> None:
+    # Once the page is still: as a run starts, the page scrolls to its curves (live.scroll_to) for up to 1.5 s,
+    # and a click aimed before a scroll lands beside the panel (a full run's spiral journey never opened it).
+    page_still(page)
     _main(page).get_by_text("Inside the network", exact=True).click()
 
 
@@ -44,8 +47,10 @@ def test_a_digits_run_shows_its_first_layers_weights(server, page):
 
 
 def test_a_spiral_runs_neurons_are_drawn_while_it_trains(server, page):
-    # batch 2 over 300 epochs lasts minutes: the maps are seen, redrawn, and the run stopped long before
-    open_app(page, f"{server}/Train?dataset=spiral&hidden=6,4&activation=tanh&batch_size=2&epochs=300")
+    # ≈2,900 batches of one point an epoch, 1,000 epochs: ≈1 s an epoch, over 15 minutes on a fast machine; the
+    # maps are seen, redrawn, and the run stopped long before. (360 points at batch 2 over 300 epochs took 38 s
+    # once the Trainer got faster, and the run could end before a second map: a full run failed so.)
+    open_app(page, f"{server}/Train?dataset=spiral&samples=4000&hidden=6,4&activation=tanh&batch_size=1&epochs=1000")
     _main(page).get_by_role("button", name="Train", exact=True).click(timeout=DEADLINE * 1000)
     stop = _main(page).get_by_role("button", name="Stop", exact=True)
     stop.wait_for(timeout=DEADLINE * 1000)
