@@ -42,7 +42,10 @@ def test_a_schedule_is_drawn_before_training(runs_dir):
 def test_the_learning_rate_changed_during_a_run_is_recorded_and_drawn(runs_dir, page_store):
     at = open_page(TRAIN, **{**CIRCLE, "samples": "2000", "batch_size": "1", "epochs": "6", "learning_rate": "0.01"})
     button(at, "Train").click().run()
-    wait_until(at, lambda at: any(s.label == "Learning rate from now on" for s in at.select_slider), timeout=240)
+    # The control is there from the click (the browser draws the curves: the page does not rerun to show it
+    # later), but a change acts once the run trains: before, it says so. So once the first epoch is done.
+    wait_until(at, lambda at: any(s.label == "Learning rate from now on" for s in at.select_slider)
+               and at.session_state["train_job"].progress[0] >= 1, timeout=240)
     widget(at, "Learning rate from now on").set_value(0.1).run()
     button(at, "Change").click().run()
     wait_until(at, lambda at: at.session_state["train_job"].done, timeout=300)
