@@ -15,6 +15,7 @@ leaves the queue, as abandoned, its completed epochs kept (serving/slot_work.py)
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import threading
@@ -465,6 +466,20 @@ class TrainingJob(SlotWork):
         self.message, self.status = message, Status.FAILED  # the status last: it publishes
 
 
+class TaggedStore:
+    """The run store, with each new run tagged (RunStore.create's `extra`): a search's trial with its
+    study, a group's run with its group."""
+
+    def __init__(self, store: RunStore, extra: dict):
+        self._store, self._extra = store, extra
+
+    def create(self, *args, **kwargs) -> str:
+        return self._store.create(*args, extra=self._extra, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
 class _Group(SlotWork):
     """Several TrainingJobs of one owner as one request."""
 
@@ -501,6 +516,30 @@ class RaceJob(_Group):
                     racing.remove(job)
                     if not job.done:
                         job.end()
+
+
+class SeedsJob(RaceJob):
+    """The same settings trained with 2–10 seeds (the settings' seed and the next ones), round-robin in
+    one slot as a race, each run kept in the store as one of a group (store/groups.py). Each run is
+    bounded by the compute budget as any run is; the group is one request, so a visitor trains one
+    group at a time."""
+
+    shares_one_budget = False
+
+    def __init__(self, config: RunConfig, count: int, make_job: Callable[..., TrainingJob], *, label: str = "",
+                 scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
+        from nnlab.store.groups import group_extra, new_group_id
+        from nnlab.verdict.seeds import seeds_from
+
+        try:
+            seeds = seeds_from(config.seed, count)
+        except ValueError as error:
+            raise UserError(f"Repeat with 2 to 10 seeds: {error}.") from None
+        self.group_id, self.label = new_group_id(), label
+        jobs = [make_job(dataclasses.replace(config, seed=seed), f"seed {seed}",
+                         extra=group_extra(self.group_id, label, count, index)) for index, seed in enumerate(seeds)]
+        super().__init__(jobs, scheduler=scheduler, abandon_seconds=abandon_seconds)
+        self.config = config
 
 
 class SweepJob(_Group):

@@ -99,6 +99,8 @@ class SlotWork:
     """Work that takes one place in the scheduler's queue and then one slot, trained by `_train` in
     a daemon thread: a QueuedWork. Subclasses say which runs it is made of (`members`)."""
 
+    shares_one_budget = True  # its runs share one run's compute budget (a race, a sweep); False: each has its own
+
     def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
         self.owner = owner
         self.bulletin = Bulletin()  # published on what a live view shows: an epoch, a status, a pause (serving/bulletin.py)
@@ -203,7 +205,12 @@ class SlotWork:
     def _queue_up(self) -> None:
         """Check the runs (their data, the compute budget they share), then take a place in the
         queue; watched from now on."""
-        budget.check_together([job.measure() for job in self.members])
+        measured = [job.measure() for job in self.members]
+        if self.shares_one_budget:
+            budget.check_together(measured)
+        else:  # a group of seeds: each run bounded as any run
+            for run in measured:
+                budget.check(*run)
         self._scheduler.enqueue(self)
         self._queued = True
         self.touch()
