@@ -88,7 +88,7 @@ def test_a_seeds_job_trains_every_seed_in_one_request_and_keeps_them_as_a_group(
 
     job = SeedsJob(dataclasses.replace(CONFIG, seed=5), 3, make, label="iris ×3", scheduler=scheduler,
                    abandon_seconds=600)
-    assert [run.config.seed for run in job.jobs] == [5, 6, 7] and [run.label for run in job.jobs] == ["seed 5", "seed 6", "seed 7"]
+    assert [run.config.seed for run in job.jobs] == [5, 6, 7] and [run.label for run in job.jobs] == [f"iris ×3 · seed {seed}" for seed in (5, 6, 7)]
     job.start()
     with pytest.raises(UserError):  # one visitor, one training: the group counts as one
         TrainingJob(CONFIG, load_dataset, owner="alice", scheduler=scheduler).start()

@@ -536,7 +536,7 @@ class SeedsJob(RaceJob):
         except ValueError as error:
             raise UserError(f"Repeat with 2 to 10 seeds: {error}.") from None
         self.group_id, self.label = new_group_id(), label
-        jobs = [make_job(dataclasses.replace(config, seed=seed), f"seed {seed}",
+        jobs = [make_job(dataclasses.replace(config, seed=seed), f"{label} · seed {seed}" if label else f"seed {seed}",
                          extra=group_extra(self.group_id, label, count, index)) for index, seed in enumerate(seeds)]
         super().__init__(jobs, scheduler=scheduler, abandon_seconds=abandon_seconds)
         self.config = config
