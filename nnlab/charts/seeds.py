@@ -16,8 +16,8 @@ def band_charts(bands: pd.DataFrame, task: str, *, height: int = 280) -> tuple[a
     mean line in a band that spans the seeds."""
     metric = "accuracy" if task == "classification" else "mae"
     names = tuple(dict.fromkeys(bands["run"])) if len(bands) else ()
-    seeds = sorted(set(bands["seeds"])) if len(bands) else []
-    counted = f"{seeds[0]} seeds" if len(seeds) == 1 else f"{', '.join(map(str, seeds))} seeds"
+    seeds = sorted(set(bands["seeds"]) - {1}) if len(bands) else []  # a lone run beside the groups has no band
+    counted = " and ".join(map(str, seeds or [1])) + " seeds"
     return tuple(_panel(bands, panel, names, counted, height) for panel in ("loss", metric))
 
 
