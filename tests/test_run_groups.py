@@ -98,3 +98,24 @@ def test_a_seeds_job_trains_every_seed_in_one_request_and_keeps_them_as_a_group(
     assert group.seeds == [5, 6, 7] and group.label == "iris ×3" and group.test_spread().n == 3
     with pytest.raises(UserError, match="2 to 10 seeds"):
         SeedsJob(CONFIG, 11, make)
+
+
+def test_a_group_of_seeds_is_bounded_run_by_run_while_a_race_shares_one_runs_budget(deployment):
+    from nnlab.serving.jobs import RaceJob
+    from nnlab.training import budget
+
+    one = budget.cost(*TrainingJob(CONFIG, load_dataset).measure())
+    deployment(max_compute=one * 1.5)  # one run fits; three together would not
+    scheduler = Scheduler(1)
+
+    def make(config, label, extra):
+        return TrainingJob(config, load_dataset, label=label, owner="bob", scheduler=scheduler)
+
+    with pytest.raises(UserError, match="These 3 runs need"):
+        RaceJob([make(dataclasses.replace(CONFIG, seed=seed), "", {}) for seed in range(3)], scheduler=scheduler).start()
+    group = SeedsJob(CONFIG, 3, make, scheduler=scheduler).start()  # each seed repeats the first: bounded as it is
+    group.stop()
+    group.join(60)
+    assert all(job.done for job in group.jobs)
+    with pytest.raises(UserError, match="units of compute"):  # a seed's run over the budget is refused as any run
+        SeedsJob(dataclasses.replace(CONFIG, epochs=4), 3, make, scheduler=scheduler).start()

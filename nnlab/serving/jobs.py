@@ -90,6 +90,7 @@ class TrainingJob(SlotWork):
         self._saved_at = self._looked_at = 0.0  # when the store and the snapshots last caught up (monotonic)
         self._saved_epochs = 0  # epochs the store has: the rest are in memory only until the next save succeeds
         self._pause_first = False  # pause() before the trainer exists: it starts paused
+        self.repeats_a_seed = False  # another seed of a run of its race or sweep: the budget counts that run's once
 
     @property
     def members(self) -> list[TrainingJob]:
@@ -518,28 +519,36 @@ class RaceJob(_Group):
                         job.end()
 
 
+def seed_jobs(config: RunConfig, count: int, make_job: Callable[..., TrainingJob], label: str = "") -> tuple[str, list[TrainingJob]]:
+    """A group of `count` runs of `config`, its seed and the next ones, each made by make_job(config,
+    label, extra=…) and tagged as one of the group in the store (store/groups.py): (the group's id, the
+    runs). The seeds after the first repeat it: a race or sweep counts its compute once per setting."""
+    from nnlab.store.groups import group_extra, new_group_id
+    from nnlab.verdict.seeds import seeds_from
+
+    try:
+        seeds = seeds_from(config.seed, count)
+    except ValueError as error:
+        raise UserError(f"Repeat with 2 to 10 seeds: {error}.") from None
+    group = new_group_id()
+    jobs = [make_job(dataclasses.replace(config, seed=seed), f"{label} · seed {seed}" if label else f"seed {seed}",
+                     extra=group_extra(group, label, count, index)) for index, seed in enumerate(seeds)]
+    for job in jobs[1:]:
+        job.repeats_a_seed = True
+    return group, jobs
+
+
 class SeedsJob(RaceJob):
     """The same settings trained with 2–10 seeds (the settings' seed and the next ones), round-robin in
     one slot as a race, each run kept in the store as one of a group (store/groups.py). Each run is
     bounded by the compute budget as any run is; the group is one request, so a visitor trains one
     group at a time."""
 
-    shares_one_budget = False
-
     def __init__(self, config: RunConfig, count: int, make_job: Callable[..., TrainingJob], *, label: str = "",
                  scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
-        from nnlab.store.groups import group_extra, new_group_id
-        from nnlab.verdict.seeds import seeds_from
-
-        try:
-            seeds = seeds_from(config.seed, count)
-        except ValueError as error:
-            raise UserError(f"Repeat with 2 to 10 seeds: {error}.") from None
-        self.group_id, self.label = new_group_id(), label
-        jobs = [make_job(dataclasses.replace(config, seed=seed), f"{label} · seed {seed}" if label else f"seed {seed}",
-                         extra=group_extra(self.group_id, label, count, index)) for index, seed in enumerate(seeds)]
+        self.group_id, jobs = seed_jobs(config, count, make_job, label)
         super().__init__(jobs, scheduler=scheduler, abandon_seconds=abandon_seconds)
-        self.config = config
+        self.config, self.label = config, label
 
 
 class SweepJob(_Group):

@@ -66,6 +66,7 @@ class SlotRun(Protocol):
     stop_signal: object  # training/stop_signal.StopSignal: set, the run ends within one batch
     result: object  # training/train.RunResult once ended, else None
     predictions: object  # verdict/predictions.TestPredictions once ended, else None
+    repeats_a_seed: bool  # another seed of a run of the same work (a group of seeds): its budget counted once
 
     @property
     def done(self) -> bool: ...
@@ -98,8 +99,6 @@ class SlotRun(Protocol):
 class SlotWork:
     """Work that takes one place in the scheduler's queue and then one slot, trained by `_train` in
     a daemon thread: a QueuedWork. Subclasses say which runs it is made of (`members`)."""
-
-    shares_one_budget = True  # its runs share one run's compute budget (a race, a sweep); False: each has its own
 
     def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
         self.owner = owner
@@ -205,12 +204,9 @@ class SlotWork:
     def _queue_up(self) -> None:
         """Check the runs (their data, the compute budget they share), then take a place in the
         queue; watched from now on."""
-        measured = [job.measure() for job in self.members]
-        if self.shares_one_budget:
-            budget.check_together(measured)
-        else:  # a group of seeds: each run bounded as any run
-            for run in measured:
-                budget.check(*run)
+        measured = [(job, job.measure()) for job in self.members]
+        # Its runs share one run's budget (a race, a sweep); another seed of a run is bounded as that run is.
+        budget.check_together([run for job, run in measured if not job.repeats_a_seed])
         self._scheduler.enqueue(self)
         self._queued = True
         self.touch()
