@@ -106,6 +106,6 @@ if job is not None and job.done:
 group = st.session_state.get(TRAIN_SEEDS)
 if group is not None and group.done:
     st.subheader(f"{len(group.jobs)} seeds of the same settings")
-    seeds.group_results(seeds.Seeds.of_job(group), key="train_")
+    seeds.group_results(seeds.Seeds.of_jobs(group.jobs, group.label, group.config), key="train_")
 
 link.teacher_link_maker(config)

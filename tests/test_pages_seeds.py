@@ -1,6 +1,8 @@
 """Groups of seeds on the pages (AppTest, real training on tiny data): Train's "Repeat with N seeds",
 a group as one row of Runs that unfolds, Compare's band and its words on the seeds' spread, Race and
 Sweep with seeds. Only structure and relations any CPU gives are asserted, never a figure."""
+import json
+
 import pytest
 
 from nnlab.store.groups import PREFIX, groups_of
@@ -69,3 +71,48 @@ def test_compare_draws_groups_as_bands_and_says_whether_the_difference_beats_the
     assert band_titles(at) and all("min–max of 3 seeds" in title for title in band_titles(at))
     figures = next(frame.value for frame in at.dataframe if "verdict" in frame.value.index)
     assert figures.loc["test accuracy"].tolist() == ["80.0 % ± 1.0 pt", "91.0 % ± 1.0 pt"]
+
+
+@pytest.mark.slow  # 2 configurations × 2 seeds of real training
+def test_a_race_with_seeds_shows_each_configurations_band_and_the_words(runs_dir):
+    at = open_page(RACE, a_dataset="iris", a_hidden="4", a_epochs="2", b_optimizer="sgd")
+    widget(at, "Repeat each with N seeds").set_value(2).run()
+    button(at, "Race").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    wait_until(at, lambda at: at.session_state["race"].done, timeout=300)
+    jobs = at.session_state["race"].jobs
+    assert [job.config.seed for job in jobs] == [0, 1, 0, 1] and [job.config.optimizer for job in jobs] == ["adam"] * 2 + ["sgd"] * 2
+    assert any("Is the difference real?" in m.value and "2 seeds" in plain(m.value) for m in at.markdown)
+    assert band_titles(at) and all("min–max of 2 seeds" in title for title in band_titles(at))
+    table = next(frame.value for frame in at.dataframe if "setting" in frame.value.columns)
+    assert len(table) == 2 and table["seeds"].tolist() == [2, 2]
+    groups, alone = groups_of(open_store().list()[0])
+    assert alone == [] and sorted(len(g.runs) for g in groups) == [2, 2]
+    assert sorted(at.session_state["compare_ids"]) == sorted(PREFIX + g.id for g in groups)  # Compare opens the groups
+
+
+@pytest.mark.slow  # 2 values × 2 seeds of real training
+def test_a_sweep_with_seeds_draws_error_bars(runs_dir):
+    at = open_page(SWEEP, dataset="iris", hidden="4", epochs="2")
+    widget(at, "Setting to sweep").set_value("dropout").run()
+    widget(at, "Values, separated by commas").set_value("0, 0.5").run()
+    widget(at, "Seeds per value").set_value(2).run()
+    button(at, "Sweep").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    wait_until(at, lambda at: at.session_state["sweep"].done, timeout=300)
+    assert [job.config.seed for job in at.session_state["sweep"].jobs] == [0, 1, 0, 1]
+    bars = [chart for chart in charts(at) if any(layer.get("mark", {}).get("type") == "errorbar"
+                                                 for layer in chart["spec"].get("layer", []))]
+    assert len(bars) == 1 and "mean ± 1 sd of 2 seeds" in json.dumps(bars[0]["spec"], ensure_ascii=False)
+    rows = [row for row in bars[0]["rows"] if "mean" in row]
+    assert sorted(row["dropout"] for row in rows) == [0.0, 0.5] and all(row["low"] <= row["mean"] <= row["high"] for row in rows)
+    assert any("Each value, its seeds together" in s.value for s in at.subheader)
+
+
+def test_too_many_runs_for_one_live_chart_are_refused_in_words(runs_dir):
+    at = open_page(RACE, n="4", a_dataset="iris", a_hidden="4", a_epochs="2", b_optimizer="sgd", c_optimizer="lion",
+                   d_learning_rate="0.01")
+    widget(at, "Repeat each with N seeds").set_value(5).run()
+    button(at, "Race").click().run()
+    assert any("4 settings × 5 seeds is 20 runs" in plain(e.value) for e in at.error), [e.value for e in at.error]
+    assert "race" not in at.session_state  # nothing queued

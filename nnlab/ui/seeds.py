@@ -15,8 +15,10 @@ from nnlab.charts.seeds import band_charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.safe_text import markdown
 from nnlab.core.tasks import metric_name
-from nnlab.serving.jobs import SeedsJob
-from nnlab.store.groups import RunGroup
+from nnlab.core.errors import UserError
+from nnlab.serving.jobs import SeedsJob, seed_jobs
+from nnlab.serving.live_token import MAX_RUNS
+from nnlab.store.groups import PREFIX, RunGroup
 from nnlab.store.names import run_name
 from nnlab.verdict.diagnose import KINDS
 from nnlab.verdict.seeds import MAX_SEEDS, Spread, band_frame, difference, group_verdict, spread_of_tests
@@ -24,10 +26,10 @@ from nnlab.ui import live
 from nnlab.ui.results import VERDICT_ICONS, verdict_panel
 
 
-def seeds_control(container, key: str) -> int:
+def seeds_control(container, key: str, label: str = "Repeat with N seeds") -> int:
     """How many seeds to train these settings with: 1 is one run."""
     return int(container.number_input(
-        "Repeat with N seeds", min_value=1, max_value=MAX_SEEDS, value=1, step=1, key=key,
+        label, min_value=1, max_value=MAX_SEEDS, value=1, step=1, key=key,
         help=f"1 = one run. 2–{MAX_SEEDS}: the same settings trained with this many seeds (the settings' seed and "
              "the next ones), taking turns in one slot, kept as one group: the mean and spread show how much "
              "chance alone moves the result, before you trust a difference."))
@@ -38,6 +40,23 @@ def new_group_job(config: RunConfig, count: int, label: str = "") -> SeedsJob:
     (named as a run is, unless named)."""
     label = label or run_name(config)
     return SeedsJob(config, count, lambda config, label, extra: live.new_job(config, label, extra=extra), label=label)
+
+
+def groups_of_runs(settings: list[tuple[RunConfig, str]], count: int) -> tuple[list, list[tuple[str, list[int]]]]:
+    """A race's or sweep's runs with `count` seeds for each of its settings (config, label), each setting's
+    runs kept as a group: (every run, in order; each setting's group key (Compare's) and its runs by their
+    place). One live chart
+    draws them all, so they are at most live_token.MAX_RUNS."""
+    if len(settings) * count > MAX_RUNS:
+        raise UserError(f"{len(settings)} settings × {count} seeds is {len(settings) * count} runs; with seeds a race or "
+                        f"sweep trains at most {MAX_RUNS} runs (one live chart draws them): use fewer seeds or settings.")
+    jobs, places = [], []
+    for config, label in settings:
+        group_id, group = seed_jobs(config, count, lambda config, label, extra: live.new_job(config, label, extra=extra),
+                                    label)
+        places.append((PREFIX + group_id, list(range(len(jobs), len(jobs) + count))))
+        jobs += group
+    return jobs, places
 
 
 @dataclass
@@ -54,10 +73,11 @@ class Seeds:
     statuses: list[str] = field(default_factory=list)
 
     @classmethod
-    def of_job(cls, job: SeedsJob, name: str = "") -> Seeds:
-        done = [run for run in job.jobs if run.result is not None and run.history]
+    def of_jobs(cls, jobs: list, name: str, config: RunConfig) -> Seeds:
+        """The runs of a group that finished with epochs (a SeedsJob's, or one setting's of a race or sweep)."""
+        done = [run for run in jobs if run.result is not None and run.history]
         task = done[0].result.task if done else "classification"
-        return cls(name or job.label or "these settings", job.config, task, [run.config.seed for run in done],
+        return cls(name, config, task, [run.config.seed for run in done],
                    [list(run.history) for run in done], [run.result.test for run in done],
                    [run.result.verdict.to_dict() for run in done], [str(run.status) for run in done])
 
@@ -148,6 +168,32 @@ def is_it_real(groups: list[Seeds], figure: str | None = None) -> list[str]:
     figure = figure or first.metric
     return [difference(first.name, first.spread(figure), other.name, other.spread(figure), figure).words
             for other in groups[1:] if other.metric == first.metric]
+
+
+def groups_results(groups: list[Seeds], key: str) -> None:
+    """A race's settings, each trained with several seeds: the difference in words, the mean curves in
+    their bands, each setting's mean ± spread, and the verdict of each one's mean curves."""
+    groups = [group for group in groups if group.histories]
+    if not groups:
+        return
+    words_panel(groups)
+    st.caption("One colour per setting; training solid, validation dashed. Lines: the mean of the seeds; band: "
+               "from the lowest to the highest seed (min–max).")
+    for column, chart in zip(st.columns(2), band_charts(pd.concat([group.bands() for group in groups]), groups[0].task)):
+        column.altair_chart(chart, width="stretch")
+    judged = [group.verdict() for group in groups]
+    metric = groups[0].metric
+    st.dataframe(pd.DataFrame({
+        "setting": [group.name for group in groups], "seeds": [len(group.histories) for group in groups],
+        f"test {metric} (mean ± sd)": [group.spread().text(metric == "accuracy") for group in groups],
+        "lowest – highest": [_range(group.spread(), metric == "accuracy") for group in groups],
+        "verdict of the mean curves": [f"{verdict.verdict.title}" + ("" if verdict.agree else " (the seeds disagree)")
+                                       for verdict in judged]}), hide_index=True, width="stretch")
+    for i, (group, verdict, tab) in enumerate(zip(groups, judged, st.tabs([f"Verdict of {markdown(group.name.split(':')[0])}"
+                                                                           for group in groups]))):
+        with tab:
+            (st.caption if verdict.agree else st.warning)(markdown(verdict.text))
+            verdict_panel(verdict.verdict, group.config, key=f"{key}{i}_", go_to="train")
 
 
 def words_panel(groups: list[Seeds]) -> None:
