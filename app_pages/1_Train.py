@@ -9,7 +9,7 @@ from nnlab.ui import controls, link, live, network, results, seeds
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.inside import inside_panel
 from nnlab.ui.learning_rate import learning_rate_panel
-from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB, TRAIN_SEEDS
+from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB, TRAIN_SEED_COUNT, TRAIN_SEEDS
 from nnlab.ui.step_mode import start_paused_toggle
 
 SETTINGS_OPEN, FOLDED_FOR, LIVE_RUN = "train_settings_open", "_train_settings_folded_for", "live_run"
@@ -56,7 +56,7 @@ if dataset is not None:
     st.caption(markdown(dataset.summary() + "".join(f" · {note}" for note in dataset.notes)))
 
 left, middle, right = train_row.columns([1, 1, 2], vertical_alignment="bottom")
-count = seeds.seeds_control(middle, "train_seed_count")
+count = seeds.seeds_control(middle, TRAIN_SEED_COUNT)
 label = right.text_input("Name this run (optional)", key="run_label", max_chars=120,
                          placeholder=run_name(config) if config is not None else "",
                          help="Shown in the Runs and Compare pages; you can rename it later. "

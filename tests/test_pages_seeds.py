@@ -116,3 +116,17 @@ def test_too_many_runs_for_one_live_chart_are_refused_in_words(runs_dir):
     button(at, "Race").click().run()
     assert any("4 settings × 5 seeds is 20 runs" in plain(e.value) for e in at.error), [e.value for e in at.error]
     assert "race" not in at.session_state  # nothing queued
+
+
+def test_the_five_seeds_lesson_is_on_home_and_opens_train_with_five_seeds(runs_dir):
+    from nnlab.lessons.presets import PRESETS
+
+    home = open_page()
+    assert any("Same settings, five seeds" in m.value for m in home.markdown)
+    at = open_page(TRAIN, preset="five_seeds")
+    assert widget(at, "Repeat with N seeds").value == 5 and widget(at, "Data set").value == "digits"
+    assert any(PRESETS["five_seeds"].title in info.value for info in at.info)
+    at.query_params.clear()
+    at.query_params["preset"] = "course"  # a lesson of one run, opened next, sets it back
+    at.run()
+    assert widget(at, "Repeat with N seeds").value == 1 and widget(at, "Data set").value == "mnist"

@@ -29,7 +29,7 @@ from nnlab.ui.results import VERDICT_ICONS, verdict_panel
 def seeds_control(container, key: str, label: str = "Repeat with N seeds") -> int:
     """How many seeds to train these settings with: 1 is one run."""
     return int(container.number_input(
-        label, min_value=1, max_value=MAX_SEEDS, value=1, step=1, key=key,
+        label, min_value=1, max_value=MAX_SEEDS, step=1, key=key, **({} if key in st.session_state else {"value": 1}),
         help=f"1 = one run. 2–{MAX_SEEDS}: the same settings trained with this many seeds (the settings' seed and "
              "the next ones), taking turns in one slot, kept as one group: the mean and spread show how much "
              "chance alone moves the result, before you trust a difference."))
