@@ -92,7 +92,8 @@ with st.container(key=LIVE_RUN):
         st.info(f"**A run of yours is training:** {markdown(job.label or run_name(job.config))}, started before this "
                 "page was opened. Watch it here; **Stop** ends it, its epochs kept.", icon=":material/replay:")
     live.live_panel(TRAIN_JOB)
-    live.several_jobs_panel(TRAIN_SEEDS)
+    if group is not None and not group.done:  # once done, the group's results below draw its runs together
+        live.several_jobs_panel(TRAIN_SEEDS)
     if arrived:
         live.scroll_to(LIVE_RUN)
 inside_panel(TRAIN_JOB)
@@ -106,6 +107,7 @@ if job is not None and job.done:
 group = st.session_state.get(TRAIN_SEEDS)
 if group is not None and group.done:
     st.subheader(f"{len(group.jobs)} seeds of the same settings")
+    seeds.failed_runs(group.jobs)
     seeds.group_results(seeds.Seeds.of_jobs(group.jobs, group.label, group.config), key="train_")
 
 link.teacher_link_maker(config)

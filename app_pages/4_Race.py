@@ -86,6 +86,7 @@ with top:
     if jobs and all(job.done for job in jobs) and places:  # with seeds: each configuration's mean ± spread
         seeds.groups_results([seeds.Seeds.of_jobs([jobs[i] for i in runs], labels_of[runs[0]], jobs[runs[0]].config)
                               for _, runs in places], key="race_seeds_")
+        seeds.failed_runs(jobs)
         if all(job.run_id for job in jobs):
             st.session_state[COMPARE_IDS] = [key for key, _ in places]
             navigation.link("compare", f"Compare the {len(places)} groups in detail")

@@ -85,6 +85,7 @@ if sweep is not None and sweep.done:
             st.subheader("Each value, its seeds together")
             seeds.groups_results([seeds.Seeds.of_jobs([sweep.jobs[i] for i in runs], sweep.jobs[runs[0]].label.rsplit(
                 " · seed ", 1)[0], sweep.jobs[runs[0]].config) for _, runs in places], key="sweep_seeds_")
+            seeds.failed_runs(sweep.jobs)
         else:
             st.subheader("Each run")
             columns = st.columns(min(2, len(done)))  # two a row: tall enough to read, the legend not cut

@@ -59,6 +59,13 @@ def groups_of_runs(settings: list[tuple[RunConfig, str]], count: int) -> tuple[l
     return jobs, places
 
 
+def failed_runs(jobs: list) -> None:
+    """The runs of a finished group that ended without a result, each with why (the others are its figures)."""
+    for job in jobs:
+        if job.result is None:
+            st.error(f"{markdown(job.label)}: {markdown(job.message)}")
+
+
 @dataclass
 class Seeds:
     """A group's runs as the panels need them: from a finished SeedsJob or from the store."""
