@@ -20,6 +20,7 @@ from nnlab.serving.jobs import SeedsJob, seed_jobs
 from nnlab.serving.live_token import MAX_RUNS
 from nnlab.store.groups import PREFIX, RunGroup
 from nnlab.store.names import run_name
+from nnlab.store.runs import best_epoch
 from nnlab.verdict.diagnose import KINDS
 from nnlab.verdict.seeds import MAX_SEEDS, Spread, band_frame, difference, group_verdict, spread_of_tests
 from nnlab.ui import live
@@ -111,7 +112,14 @@ class Seeds:
         percent = self.metric == "accuracy"
         judged = self.verdict()
         statuses = set(self.statuses)
+        frames = [pd.DataFrame(history) for history in self.histories]
+        bests = [best_epoch(frame, self.metric) for frame in frames]
         return {**column, "status": statuses.pop() if len(statuses) == 1 else "mixed",
+                "epochs run": Spread.of(len(frame) for frame in frames).text(False),
+                f"best val {self.metric}": Spread.of(best[1] for best in bests if best).text(percent),
+                "best epoch": Spread.of(best[0] for best in bests if best).text(False),
+                "training time": f"{Spread.of(frame['seconds'].sum() for frame in frames if 'seconds' in frame).mean:.1f} s "
+                                 "(mean)",
                 f"test {self.metric}": self.spread().text(percent), "test loss": self.spread("loss").text(False),
                 "verdict": judged.verdict.title + ("" if judged.agree else " (the seeds disagree)")}
 
