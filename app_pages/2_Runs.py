@@ -97,8 +97,11 @@ if runs:
             st.error(markdown(str(error)))
         else:
             st.markdown(f"**{markdown(opened.label)}**: {opened.seeds_text()} of the same settings. Its runs:")
-            st.dataframe(for_display(runs_frame(opened.runs)), hide_index=True, width="stretch",
-                         column_order=[c for c in runs_frame(opened.runs).columns if c != "id"], key="group_runs")
+            members = for_display(runs_frame(opened.runs))
+            st.dataframe(members, hide_index=True, width="stretch", column_order=[c for c in members.columns if c != "id"],
+                         column_config={name: form for name, form in formats.items()
+                                        if name in members and pd.api.types.is_numeric_dtype(members[name])},
+                         key="group_runs")
             seeds.group_results(seeds.Seeds.of_group(opened), key=f"runs_{opened.id}_")
     elif len(selected) == 1:  # the ticked run's verdict, made again from its curves: what Train said, with next steps
         try:
