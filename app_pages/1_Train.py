@@ -18,8 +18,10 @@ RETURNED_TO = "_train_returned_to"  # the run a new session found training (show
 st.title(":material/model_training: Train")
 link.settings_from_link()
 returning = live.returning_run(TRAIN_JOB)  # a run of this visitor's that a closed or reloaded tab left training
+if returning is None:
+    returning = seeds.returning_group(TRAIN_SEEDS)  # … or a group of seeds
 if returning is not None:
-    st.session_state[RETURNED_TO] = returning.serial
+    st.session_state[RETURNED_TO] = live.jobs_of(returning)[0].serial
 job = st.session_state.get(TRAIN_JOB)
 group = st.session_state.get(TRAIN_SEEDS)  # a group of seeds (Repeat with N seeds), instead of one run
 busy = (job is not None and not job.done) or (group is not None and not group.done)
@@ -88,9 +90,11 @@ elif count > 1 and paused:
 
 learning_rate_panel(config, dataset)
 with st.container(key=LIVE_RUN):
-    if busy and job is not None and st.session_state.get(RETURNED_TO) == job.serial:
-        st.info(f"**A run of yours is training:** {markdown(job.label or run_name(job.config))}, started before this "
-                "page was opened. Watch it here; **Stop** ends it, its epochs kept.", icon=":material/replay:")
+    back = group if group is not None and not group.done else job
+    if busy and st.session_state.get(RETURNED_TO) == live.jobs_of(back)[0].serial:
+        st.info(f"**A {'group of seeds' if back is group else 'run'} of yours is training:** "
+                f"{markdown(back.label or run_name(back.config))}, started before this page was opened. Watch it here; "
+                "**Stop** ends it, its epochs kept.", icon=":material/replay:")
     live.live_panel(TRAIN_JOB)
     if group is not None and not group.done:  # once done, the group's results below draw its runs together
         live.several_jobs_panel(TRAIN_SEEDS)

@@ -565,15 +565,15 @@ def live_job(serial: int) -> TrainingJob | None:
     return _LIVE.get(serial)
 
 
-def run_in_progress(owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:
-    """The run of its own (not a race's or a sweep's) that `owner` has queued or training: a page that
-    lost its session (the tab was closed or reloaded) finds it again. By its owner only — the visitor's
-    browser — never by workspace: a workspace may be shared (localhost, NNLAB_RUNS=shared), and a page
-    must not take over, hold or stop somebody else's run."""
+def run_in_progress(owner: str, scheduler: Scheduler | None = None, kind: type = TrainingJob):
+    """The run of its own (not a race's or a sweep's; with `kind`, e.g. SeedsJob, that kind of work) that
+    `owner` has queued or training: a page that lost its session (the tab was closed or reloaded) finds it
+    again. By its owner only — the visitor's browser — never by workspace: a workspace may be shared
+    (localhost, NNLAB_RUNS=shared), and a page must not take over, hold or stop somebody else's run."""
     if not owner:
         return None
     for request in (scheduler or SCHEDULER).requests():
-        if isinstance(request, TrainingJob) and not request.done and not request.abandoned and request.owner == owner:
+        if isinstance(request, kind) and not request.done and not request.abandoned and request.owner == owner:
             return request
     return None
 

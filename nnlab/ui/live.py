@@ -63,13 +63,13 @@ def start(key: str, job) -> bool:
     return True
 
 
-def returning_run(key: str) -> TrainingJob | None:
-    """The visitor's run still training that this session does not hold (its tab was closed or
-    reloaded mid-run): kept under session_state[key] so the page shows it again, and returned; None
-    if this session already holds a run there, or there is none."""
+def returning_run(key: str, kind: type = TrainingJob):
+    """The visitor's run (or work of `kind`, e.g. a group of seeds) still training that this session does
+    not hold (its tab was closed or reloaded mid-run): kept under session_state[key] so the page shows it
+    again, and returned; None if this session already holds one there, or there is none."""
     if st.session_state.get(key) is not None:
         return None
-    job = run_in_progress(workspace.visitor())
+    job = run_in_progress(workspace.visitor(), kind=kind)
     if job is not None:
         job.touch()
         st.session_state[key] = job

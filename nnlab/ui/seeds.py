@@ -67,6 +67,11 @@ def failed_runs(jobs: list) -> None:
             st.error(f"{markdown(job.label)}: {markdown(job.message)}")
 
 
+def returning_group(key: str) -> SeedsJob | None:
+    """The visitor's group of seeds still training that a closed or reloaded tab left (ui/live.returning_run)."""
+    return live.returning_run(key, SeedsJob)
+
+
 @dataclass
 class Seeds:
     """A group's runs as the panels need them: from a finished SeedsJob or from the store."""
