@@ -9,10 +9,11 @@ from nnlab.lessons.presets import RACES
 from nnlab.store.names import OPTIMIZER_NAMES
 from nnlab.core.safe_text import markdown
 from nnlab.config.settings import shown
-from nnlab.ui import controls, link, live, navigation, results
+from nnlab.ui import controls, link, live, navigation, results, seeds
 from nnlab.ui.session_keys import COMPARE_IDS, CURRENT_SETTINGS, RACE, RACE_LESSON
 
 COUNT = "race_count"
+RACE_GROUPS = "race_groups"  # with seeds: each configuration's runs by their place in the race
 LETTERS = "ABCD"
 
 
@@ -33,9 +34,11 @@ for prefix in link.RACE_PREFIXES:  # on a first visit every configuration starts
     if f"{prefix}dataset" not in st.session_state and controls.requested(prefix) is None:
         controls.request_settings(st.session_state.get(CURRENT_SETTINGS) or RunConfig(), prefix)
 
-count = st.segmented_control("Configurations", [2, 3, 4], key=COUNT, required=True,
-                             **({} if COUNT in st.session_state else {"default": 2}),
-                             help="How many configurations race (each trains in turn, epoch by epoch).")
+how_many, repeat = st.columns([2, 1], vertical_alignment="bottom")
+count = how_many.segmented_control("Configurations", [2, 3, 4], key=COUNT, required=True,
+                                   **({} if COUNT in st.session_state else {"default": 2}),
+                                   help="How many configurations race (each trains in turn, epoch by epoch).")
+seed_count = seeds.seeds_control(repeat, "race_seed_count", "Repeat each with N seeds")
 top = st.container()  # the race itself above its settings: the curves are seen without scrolling
 prefixes, letters = link.RACE_PREFIXES[:count], LETTERS[:count]
 configs = []
@@ -67,13 +70,27 @@ with top:
     if st.button("Race", type="primary", icon=":material/sports_score:", disabled=busy or not ready or bool(problems),
                  help="A race is running: stop it first." if busy else "All configurations train at once."):
         try:
-            live.start(RACE, RaceJob([live.new_job(config, label) for config, label in zip(configs, labels)]))
+            if seed_count > 1:  # each configuration a group of seeds; all of them one race in one slot
+                jobs, places = seeds.groups_of_runs(list(zip(configs, labels)), seed_count)
+            else:
+                jobs, places = [live.new_job(config, label) for config, label in zip(configs, labels)], []
+            if live.start(RACE, RaceJob(jobs)):
+                st.session_state[RACE_GROUPS] = places
         except UserError as error:
             st.error(markdown(str(error)))
 
     live.several_jobs_panel(RACE)
     jobs = live.jobs_of(st.session_state.get(RACE))
-    if jobs and all(job.done for job in jobs):
+    places = st.session_state.get(RACE_GROUPS) or []
+    labels_of = [job.label.rsplit(" · seed ", 1)[0] for job in jobs]  # a group's runs: its label and their seed
+    if jobs and all(job.done for job in jobs) and places:  # with seeds: each configuration's mean ± spread
+        seeds.groups_results([seeds.Seeds.of_jobs([jobs[i] for i in runs], labels_of[runs[0]], jobs[runs[0]].config)
+                              for _, runs in places], key="race_seeds_")
+        seeds.failed_runs(jobs)
+        if all(job.run_id for job in jobs):
+            st.session_state[COMPARE_IDS] = [key for key, _ in places]
+            navigation.link("compare", f"Compare the {len(places)} groups in detail")
+    elif jobs and all(job.done for job in jobs):
         finished = [job for job in jobs if job.result is not None]
         if finished:
             metric = "accuracy" if finished[0].result.task == "classification" else "mae"

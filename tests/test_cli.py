@@ -132,3 +132,38 @@ def test_an_unknown_flag_points_to_the_commands_own_help(argv, command, capsys):
     assert ended.value.code == 2
     error = capsys.readouterr().err
     assert f"(see `{command} --help`)" in error and "nnlab nnlab" not in error
+
+
+@pytest.mark.slow  # three real trainings
+def test_seeds_train_a_group_and_print_the_mean_and_spread(runs_dir):
+    """`--seeds 3`: three runs (the seed and the next two) kept as one group; the text gives mean ± sd, the
+    lowest and highest seed; `--json` carries every run and the summary, whose figures are the runs' own."""
+    out = run_cli("train", "--dataset", "moons", "--hidden", "8", "--epochs", "2", "--seed", "4", "--seeds", "3",
+                  "--json", "--quiet")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["seeds"] == [4, 5, 6] and [run["config"]["seed"] for run in result["runs"]] == [4, 5, 6]
+    accuracies = [run["test"]["accuracy"] for run in result["runs"]]
+    summary = result["summary"]["test"]["accuracy"]
+    assert summary["n"] == 3 and summary["values"] == accuracies
+    assert summary["min"] == min(accuracies) <= summary["mean"] <= summary["max"] == max(accuracies)
+    assert len(result["summary"]["verdicts"]) == 3 and result["summary"]["verdict"]["kind"]
+    from nnlab.store.groups import load_group
+    from nnlab.store.runs import open_store
+
+    group = load_group(open_store(), result["group"])
+    assert sorted(run.id for run in group.runs) == sorted(run["run_id"] for run in result["runs"])
+
+    text = run_cli("train", "--dataset", "moons", "--hidden", "8", "--epochs", "1", "--seeds", "2", "--no-save",
+                   "--quiet")
+    assert text.returncode == 0, text.stderr
+    assert "mean ± sd of 2 seeds" in text.stdout and "read from the mean curves of 2 seeds" in text.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "11"], "--seeds must be 1 (one run) or 2 to 10, got 11"),
+    (["--seeds", "3", "--save-model", "x.keras"], "--save-model keeps one model"),
+])
+def test_bad_seeds_exit_2_with_one_line(args, message):
+    out = run_cli("train", "--dataset", "moons", *args)
+    assert out.returncode == 2 and message in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -48,3 +48,24 @@ def test_a_paused_run_says_so_instead_of_counting_down():
     job.pause()
     line = status_line(job)
     assert "paused" in line.lower() and "left" not in line and " s" not in line.replace("Epoch", "")
+
+
+@pytest.mark.slow
+def test_a_group_of_seeds_of_a_closed_tab_is_found_by_its_owner_as_a_group(tmp_path):
+    from nnlab.serving.jobs import SeedsJob, TaggedStore
+
+    store = RunStore(f"sqlite:///{tmp_path}/runs.sqlite", "shared")
+    scheduler = Scheduler(1)
+    group = SeedsJob(LONG, 2, lambda config, label, extra: TrainingJob(
+        config, load_dataset, store=TaggedStore(store, extra), label=label, owner="visitor:seeds", scheduler=scheduler),
+        scheduler=scheduler)
+    try:
+        group.start()
+        wait_until(lambda: group.jobs[0].status == Status.RUNNING)
+        assert run_in_progress("visitor:seeds", scheduler, SeedsJob) is group
+        assert run_in_progress("visitor:seeds", scheduler) is None  # not a lone run: Train finds it as a group
+        assert run_in_progress("visitor:other", scheduler, SeedsJob) is None
+    finally:
+        group.stop()
+        group.join(DEADLINE)
+    assert run_in_progress("visitor:seeds", scheduler, SeedsJob) is None

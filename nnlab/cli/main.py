@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 
-from nnlab.cli import lr_find as lr_find_cli, runs as runs_cli, search as search_cli
+from nnlab.cli import lr_find as lr_find_cli, runs as runs_cli, search as search_cli, seeds as seeds_cli
 from nnlab.cli.settings_flags import add_setting_flags, config_from_args
 from nnlab.core import deployment
 from nnlab.core.deployment import DeploymentError
@@ -40,19 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
     train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.add_argument("--no-save", action="store_true", help="do not keep the run in the store")
+    seeds_cli.add_flag(train)
     runs_cli.add_database_flags(train)
     runs_cli.add_parsers(commands)
     return parser
-
-
-def _epoch_line(row: dict, epochs: int) -> str:
-    parts = [f"epoch {row['epoch']}/{epochs}"]
-    for key, value in row.items():
-        if key in ("epoch", "learning_rate", "seconds"):
-            continue
-        parts.append(f"{key} {value:.2%}" if "accuracy" in key else f"{key} {value:.4g}")
-    parts.append(f"{row['seconds']:.2f} s")
-    return "  ".join(parts)
 
 
 def _summary(result, specs) -> str:
@@ -82,6 +73,7 @@ def cmd_datasets() -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    seeds_cli.check(args, config)
     if args.save_model and not args.save_model.endswith(".keras"):
         raise UserError(f"--save-model needs a file name ending in .keras, got {args.save_model!r}")
     store = None if args.no_save else runs_cli.store_of(args)  # an unusable database: said before any work
@@ -89,40 +81,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     dataset = load_dataset(config)
     from nnlab.training.stop_signal import StopSignal
-    from nnlab.training.train import train  # only now: TensorFlow takes seconds to import
 
     if not args.quiet:
         print(dataset.summary(), file=sys.stderr)
         for note in dataset.notes:
             print(f"note: {note}", file=sys.stderr)
-    recorder = None
-    if store is not None:
-        recorder = runs_cli.Recorder(store, config, dataset)
-        print(f"run {recorder.run_id} (kept; `python -m nnlab runs` lists it)", file=sys.stderr)
     stop = StopSignal()
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C stops cleanly and keeps the epochs
-
-    def on_epoch(row: dict) -> None:
-        if recorder:
-            recorder.epoch(row)
-        if not args.quiet:
-            print(_epoch_line(row, config.epochs), file=sys.stderr, flush=True)
-
-    try:
-        result = train(config, dataset, on_epoch=on_epoch, stop=stop, on_progress=recorder and recorder.progress)
-    except BaseException as error:
-        if recorder:
-            recorder.failed(str(error) if isinstance(error, UserError) else f"Training failed ({type(error).__name__}).")
-        raise
-    if recorder:
-        recorder.finish(result)
+    if args.seeds > 1:
+        return seeds_cli.run(args, config, dataset, store, stop)
+    result, run_id = runs_cli.train_recorded(config, dataset, store, stop, quiet=args.quiet)
     if args.save_model:
         try:
             result.model.save(args.save_model)
         except OSError as error:
             raise UserError(f"cannot save the model to {args.save_model}: {error.strerror or error}") from None
     if args.json:
-        print(json.dumps({**result.to_dict(), "run_id": recorder.run_id if recorder else None}))
+        print(json.dumps({**result.to_dict(), "run_id": run_id}))
     else:
         from nnlab.training.model import model_specs
 

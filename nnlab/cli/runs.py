@@ -48,11 +48,11 @@ class Recorder:
     """Keeps a CLI run in the store as it trains: created at the start, each epoch written when it
     ends, a heartbeat while an epoch runs, the end (and the model) at the end."""
 
-    def __init__(self, store: RunStore, config, dataset):
+    def __init__(self, store: RunStore, config, dataset, extra: dict | None = None):
         specs = layer_specs(config, dataset.n_features, dataset.n_outputs, dataset.task)
         self.store = store
         self.run_id = store.create(config, dataset_title=dataset.title, task=dataset.task, params=count_params(specs),
-                                   train_examples=dataset.n_train)
+                                   train_examples=dataset.n_train, extra=extra)
         self.history: list[dict] = []
         self._last_beat = time.monotonic()
         self._saving = True
@@ -85,6 +85,43 @@ class Recorder:
             self._saving = False
             print(f"nnlab: warning: run {self.run_id} is no longer being saved ({error}); training goes on",
                   file=sys.stderr)
+
+
+def train_recorded(config, dataset, store: RunStore | None, stop, *, quiet: bool = False, extra: dict | None = None):
+    """Train one run of `train` (each seed of `train --seeds`), kept in `store` (None: not kept) epoch by
+    epoch, its progress on stderr: (the RunResult, its run id or None)."""
+    from nnlab.training.train import train  # only now: TensorFlow takes seconds to import
+
+    recorder = None
+    if store is not None:
+        recorder = Recorder(store, config, dataset, extra)
+        print(f"run {recorder.run_id} (kept; `python -m nnlab runs` lists it)", file=sys.stderr)
+
+    def on_epoch(row: dict) -> None:
+        if recorder:
+            recorder.epoch(row)
+        if not quiet:
+            print(epoch_line(row, config.epochs), file=sys.stderr, flush=True)
+
+    try:
+        result = train(config, dataset, on_epoch=on_epoch, stop=stop, on_progress=recorder and recorder.progress)
+    except BaseException as error:
+        if recorder:
+            recorder.failed(str(error) if isinstance(error, UserError) else f"Training failed ({type(error).__name__}).")
+        raise
+    if recorder:
+        recorder.finish(result)
+    return result, recorder.run_id if recorder else None
+
+
+def epoch_line(row: dict, epochs: int) -> str:
+    parts = [f"epoch {row['epoch']}/{epochs}"]
+    for key, value in row.items():
+        if key in ("epoch", "learning_rate", "seconds"):
+            continue
+        parts.append(f"{key} {value:.2%}" if "accuracy" in key else f"{key} {value:.4g}")
+    parts.append(f"{row['seconds']:.2f} s")
+    return "  ".join(parts)
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -45,6 +45,7 @@ class Preset:
     config: RunConfig
     look_for: str  # what the student should see; "{promise.test_accuracy}" and the like are filled in
     promise: Promise = Promise()
+    seeds: int = 1  # trained with this many seeds at once (Train's "Repeat with N seeds"), its promise holding on each
 
     def __post_init__(self):
         object.__setattr__(self, "look_for", self.look_for.format(promise=self.promise))
@@ -101,6 +102,17 @@ PRESETS = {p.key: p for p in [
            "It learns ({promise.test_accuracy} test accuracy after 40 epochs), and every layer's gradient norm stays "
            "within a factor of ten of the others: ReLU passes the gradient back unchanged where it is active.",
            Promise(test_accuracy=Range(0.9, 1), vanishing_ratio=Range(0.1, 10))),
+    # 200 digits, a small network, plain SGD: five seeds spread over ≈8 points (78–86 % on one machine) and
+    # their verdicts differ (still improving, underfitting, overfitting) — what one run alone cannot show.
+    Preset("five_seeds", "Same settings, five seeds",
+           "One setting trained five times, seeds 0–4: 200 of the 8×8 digits, 16 ReLU neurons, SGD at 0.1, "
+           "15 epochs. How big is chance, before you trust a difference?",
+           RunConfig(dataset="digits", train_size=200, hidden=(16,), loss="cross_entropy", optimizer="sgd",
+                     learning_rate=0.1, batch_size=16, epochs=15),
+           "Each seed lands somewhere in {promise.test_accuracy} test accuracy, points apart, and their verdicts may "
+           "differ. The tiles give the mean ± spread: a difference between two settings smaller than about twice "
+           "that spread is chance, not a finding.",
+           Promise(test_accuracy=Range(0.65, 0.95)), seeds=5),
 ]}
 
 

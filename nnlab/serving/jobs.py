@@ -15,6 +15,7 @@ leaves the queue, as abandoned, its completed epochs kept (serving/slot_work.py)
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import threading
@@ -89,6 +90,7 @@ class TrainingJob(SlotWork):
         self._saved_at = self._looked_at = 0.0  # when the store and the snapshots last caught up (monotonic)
         self._saved_epochs = 0  # epochs the store has: the rest are in memory only until the next save succeeds
         self._pause_first = False  # pause() before the trainer exists: it starts paused
+        self.repeats_a_seed = False  # another seed of a run of its race or sweep: the budget counts that run's once
 
     @property
     def members(self) -> list[TrainingJob]:
@@ -465,6 +467,20 @@ class TrainingJob(SlotWork):
         self.message, self.status = message, Status.FAILED  # the status last: it publishes
 
 
+class TaggedStore:
+    """The run store, with each new run tagged (RunStore.create's `extra`): a search's trial with its
+    study, a group's run with its group."""
+
+    def __init__(self, store: RunStore, extra: dict):
+        self._store, self._extra = store, extra
+
+    def create(self, *args, **kwargs) -> str:
+        return self._store.create(*args, extra=self._extra, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
 class _Group(SlotWork):
     """Several TrainingJobs of one owner as one request."""
 
@@ -503,6 +519,38 @@ class RaceJob(_Group):
                         job.end()
 
 
+def seed_jobs(config: RunConfig, count: int, make_job: Callable[..., TrainingJob], label: str = "") -> tuple[str, list[TrainingJob]]:
+    """A group of `count` runs of `config`, its seed and the next ones, each made by make_job(config,
+    label, extra=…) and tagged as one of the group in the store (store/groups.py): (the group's id, the
+    runs). The seeds after the first repeat it: a race or sweep counts its compute once per setting."""
+    from nnlab.store.groups import group_extra, new_group_id
+    from nnlab.verdict.seeds import seeds_from
+
+    try:
+        seeds = seeds_from(config.seed, count)
+    except ValueError as error:
+        raise UserError(f"Repeat with 2 to 10 seeds: {error}.") from None
+    group = new_group_id()
+    jobs = [make_job(dataclasses.replace(config, seed=seed), f"{label} · seed {seed}" if label else f"seed {seed}",
+                     extra=group_extra(group, label, count, index)) for index, seed in enumerate(seeds)]
+    for job in jobs[1:]:
+        job.repeats_a_seed = True
+    return group, jobs
+
+
+class SeedsJob(RaceJob):
+    """The same settings trained with 2–10 seeds (the settings' seed and the next ones), round-robin in
+    one slot as a race, each run kept in the store as one of a group (store/groups.py). Each run is
+    bounded by the compute budget as any run is; the group is one request, so a visitor trains one
+    group at a time."""
+
+    def __init__(self, config: RunConfig, count: int, make_job: Callable[..., TrainingJob], *, label: str = "",
+                 scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
+        self.group_id, jobs = seed_jobs(config, count, make_job, label)
+        super().__init__(jobs, scheduler=scheduler, abandon_seconds=abandon_seconds)
+        self.config, self.label = config, label
+
+
 class SweepJob(_Group):
     """Several runs one after another on one slot (a one-knob sweep); Stop ends the current run
     and the ones not begun end at once as stopped."""
@@ -517,15 +565,15 @@ def live_job(serial: int) -> TrainingJob | None:
     return _LIVE.get(serial)
 
 
-def run_in_progress(owner: str, scheduler: Scheduler | None = None) -> TrainingJob | None:
-    """The run of its own (not a race's or a sweep's) that `owner` has queued or training: a page that
-    lost its session (the tab was closed or reloaded) finds it again. By its owner only — the visitor's
-    browser — never by workspace: a workspace may be shared (localhost, NNLAB_RUNS=shared), and a page
-    must not take over, hold or stop somebody else's run."""
+def run_in_progress(owner: str, scheduler: Scheduler | None = None, kind: type = TrainingJob):
+    """The run of its own (not a race's or a sweep's; with `kind`, e.g. SeedsJob, that kind of work) that
+    `owner` has queued or training: a page that lost its session (the tab was closed or reloaded) finds it
+    again. By its owner only — the visitor's browser — never by workspace: a workspace may be shared
+    (localhost, NNLAB_RUNS=shared), and a page must not take over, hold or stop somebody else's run."""
     if not owner:
         return None
     for request in (scheduler or SCHEDULER).requests():
-        if isinstance(request, TrainingJob) and not request.done and not request.abandoned and request.owner == owner:
+        if isinstance(request, kind) and not request.done and not request.abandoned and request.owner == owner:
             return request
     return None
 

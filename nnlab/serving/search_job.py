@@ -17,7 +17,7 @@ from typing import Callable
 
 from nnlab.training import budget
 from nnlab.core.errors import UserError
-from nnlab.serving.jobs import SweepJob, TrainingJob
+from nnlab.serving.jobs import SweepJob, TaggedStore, TrainingJob
 from nnlab.store.runs import RunStore
 from nnlab.serving.scheduler import Scheduler
 from nnlab.search.study import (Objective, SearchPlan, config_for, guarded, largest, median_at, objective_for,
@@ -26,19 +26,6 @@ from nnlab.core.status import Status
 
 log = logging.getLogger(__name__)
 TOLD = (Status.COMPLETED, Status.EARLY_STOPPED, Status.DIVERGED)  # ended on their own: their figure counts
-
-
-class _TaggedStore:
-    """The run store, with each new run tagged with its study and trial (RunStore.create's `extra`)."""
-
-    def __init__(self, store: RunStore, extra: dict):
-        self._store, self._extra = store, extra
-
-    def create(self, *args, **kwargs) -> str:
-        return self._store.create(*args, extra=self._extra, **kwargs)
-
-    def __getattr__(self, name: str):
-        return getattr(self._store, name)
 
 
 class SearchJob(SweepJob):
@@ -149,7 +136,7 @@ class SearchJob(SweepJob):
             guarded(self.url, lambda: self.study.tell(trial, state=_state("FAIL")))
             raise UserError(f"the study {self.name!r} was searched with other ranges ({error}); give this search "
                             f"a new study name") from None
-        store = _TaggedStore(self._store, {"study": self.name, "trial": trial.number}) if self._store else None
+        store = TaggedStore(self._store, {"study": self.name, "trial": trial.number}) if self._store else None
         job = TrainingJob(config_for(self.plan.base, params), self._load, store=store,
                           label=trial_label(self.key, trial.number), keep_model=False, owner=self.owner)
         job.set_group(self)

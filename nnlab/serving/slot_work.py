@@ -66,6 +66,7 @@ class SlotRun(Protocol):
     stop_signal: object  # training/stop_signal.StopSignal: set, the run ends within one batch
     result: object  # training/train.RunResult once ended, else None
     predictions: object  # verdict/predictions.TestPredictions once ended, else None
+    repeats_a_seed: bool  # another seed of a run of the same work (a group of seeds): its budget counted once
 
     @property
     def done(self) -> bool: ...
@@ -203,7 +204,9 @@ class SlotWork:
     def _queue_up(self) -> None:
         """Check the runs (their data, the compute budget they share), then take a place in the
         queue; watched from now on."""
-        budget.check_together([job.measure() for job in self.members])
+        measured = [(job, job.measure()) for job in self.members]
+        # Its runs share one run's budget (a race, a sweep); another seed of a run is bounded as that run is.
+        budget.check_together([run for job, run in measured if not job.repeats_a_seed])
         self._scheduler.enqueue(self)
         self._queued = True
         self.touch()

@@ -3,6 +3,7 @@ visitors, runs as tables and names, and the import of an older nnlab's run folde
 
     database       the database URL (SQLite by default, PostgreSQL for a class) and its engines
     runs           RunStore: one workspace's runs, epoch by epoch, with a heartbeat (open_store)
+    groups         runs of the same settings with several seeds, kept and listed as one group
     visitors       a deployment's visitors (hashed cookies) and their transfer codes
     table          saved runs as tables (Runs, Compare)
     names          a run's name from what makes it different
@@ -10,4 +11,4 @@ visitors, runs as tables and names, and the import of an older nnlab's run folde
     (own: schema, record, cache, files)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
-__all__ = ['database', 'runs', 'visitors', 'table', 'names', 'folder_import']
+__all__ = ['database', 'runs', 'groups', 'visitors', 'table', 'names', 'folder_import']

@@ -10,6 +10,7 @@ import pandas as pd
 from nnlab.config.run_config import RunConfig
 from nnlab.verdict.diagnose import KINDS
 from nnlab.core.jsonsafe import is_missing
+from nnlab.store.groups import RunGroup, groups_of
 from nnlab.store.names import run_name
 from nnlab.store.runs import Run
 from nnlab.config.settings import shown
@@ -74,6 +75,45 @@ def runs_frame(runs: list[Run]) -> pd.DataFrame:
                "test accuracy", "test mae", "test loss", *KEY_SETTINGS, "epochs run", "seconds", "date", "problems"]
     frame = pd.DataFrame(rows, columns=columns)  # a metric the runs lack is a missing value
     return frame.dropna(axis=1, how="all") if len(frame) else frame
+
+
+def runs_and_groups_frame(runs: list[Run]) -> pd.DataFrame:
+    """runs_frame with each group of seeds as ONE row in the place of its newest run: its name with its
+    count of seeds, the mean of each figure, the test figure's spread (±1 sd) and the verdicts the seeds
+    were given (the group's own, read from its mean curves, needs the histories: Runs shows it when the
+    row is ticked). Its id is the group's key (groups.PREFIX + id)."""
+    groups, _ = groups_of(runs)
+    frame = runs_frame(runs)
+    if not groups or frame.empty:
+        return frame
+    group_of_run = {run.id: group for group in groups for run in group.runs}
+    rows, placed = [], set()
+    for run_id, row in zip(frame["id"], frame.to_dict("records")):
+        group = group_of_run.get(run_id)
+        if group is None:
+            rows.append({**row, "seeds": None, "spread": None})
+        elif group.id not in placed:
+            placed.add(group.id)
+            rows.append(_group_row(group, frame[frame["id"].isin([r.id for r in group.runs])]))
+    columns = [*frame.columns[:2], "seeds", "spread", *frame.columns[2:]]
+    return pd.DataFrame(rows, columns=columns).dropna(axis=1, how="all")
+
+
+def _group_row(group: RunGroup, rows: pd.DataFrame) -> dict:
+    row = rows.iloc[0].to_dict()
+    for column in rows.columns:
+        if column not in KEY_SETTINGS and pd.api.types.is_numeric_dtype(rows[column]):
+            row[column] = rows[column].mean()  # the mean over the seeds (a missing figure left out)
+    statuses = rows["status"].unique()
+    kinds = rows["verdict"].value_counts()
+    spread = group.test_spread()
+    row.update(id=group.key, name=group.label or run_label(group.runs[0]), seeds=len(group.runs),
+               spread=spread.text(group.metric == "accuracy") if spread.n else None,
+               status=statuses[0] if len(statuses) == 1 else "mixed",
+               verdict=(kinds.index[0] if len(kinds) == 1 else
+                        ", ".join(f"{kind} ×{count}" for kind, count in kinds.items())) if len(kinds) else "")
+    row["best epoch"] = None  # each seed has its own
+    return row
 
 
 def filter_runs(frame: pd.DataFrame, text: str, datasets: list, statuses: list) -> pd.DataFrame:

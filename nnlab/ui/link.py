@@ -30,7 +30,7 @@ from nnlab.ui import workspace
 from nnlab.ui.controls import CSV_SETTINGS, fixed_settings, request_settings
 from nnlab.config.settings import SETTINGS
 from nnlab.config.settings import shown, split_values
-from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON
+from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON, TRAIN_SEED_COUNT
 
 LOCK, HIDE = "lock", "hide"  # a teacher's link: settings fixed, sections hidden
 NOT_SETTINGS = (LOCK, HIDE)  # other parameters pages keep in the link (never a workspace: see workspace.py)
@@ -54,6 +54,7 @@ def settings_from_link() -> None:
         if preset in PRESETS:
             request_settings(PRESETS[preset].config)
             st.session_state[PRESET_NOTE] = PRESETS[preset]
+            st.session_state[TRAIN_SEED_COUNT] = PRESETS[preset].seeds  # a lesson of several seeds trains them at once
         else:
             st.warning(f"There is no lesson called “{markdown(preset[:40])}”; the lessons are: {', '.join(PRESETS)}.")
         return

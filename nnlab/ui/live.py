@@ -19,7 +19,7 @@ from nnlab.charts import training as charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
 from nnlab.serving import live_answer
-from nnlab.serving.jobs import RaceJob, SweepJob, TrainingJob, run_in_progress
+from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
 from nnlab.core.safe_text import markdown
 from nnlab.serving.slot_work import SlotWork
@@ -40,11 +40,12 @@ SIDEBAR_POLL_SECONDS = 10.0  # other pages keep the visitor's runs alive (touche
 _page_run = threading.local()  # set while the whole page runs: its fragments draw and never hold
 
 
-def new_job(config: RunConfig, label: str = "") -> TrainingJob:
+def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) -> TrainingJob:
     """A job that trains on the shared cached data and saves into this visitor's store (unsaved, and
-    saying so, while the database cannot be used)."""
+    saying so, while the database cannot be used); `extra` tags its record (a group's run)."""
     store = workspace.store()
-    job = TrainingJob(config, load_data, store=store, label=label, owner=workspace.visitor())
+    kept = TaggedStore(store, extra) if store is not None and extra else store
+    job = TrainingJob(config, load_data, store=kept, label=label, owner=workspace.visitor())
     if store is None:
         job.warnings.append(workspace.store_problem() or "This run is not being saved.")
     return job
@@ -62,13 +63,13 @@ def start(key: str, job) -> bool:
     return True
 
 
-def returning_run(key: str) -> TrainingJob | None:
-    """The visitor's run still training that this session does not hold (its tab was closed or
-    reloaded mid-run): kept under session_state[key] so the page shows it again, and returned; None
-    if this session already holds a run there, or there is none."""
+def returning_run(key: str, kind: type = TrainingJob):
+    """The visitor's run (or work of `kind`, e.g. a group of seeds) still training that this session does
+    not hold (its tab was closed or reloaded mid-run): kept under session_state[key] so the page shows it
+    again, and returned; None if this session already holds one there, or there is none."""
     if st.session_state.get(key) is not None:
         return None
-    job = run_in_progress(workspace.visitor())
+    job = run_in_progress(workspace.visitor(), kind=kind)
     if job is not None:
         job.touch()
         st.session_state[key] = job
