@@ -381,6 +381,31 @@ def test_the_answer_tells_a_paused_runs_page_each_change_of_its_pause_and_nothin
     assert _get(client, job).json()["hold"] == ""
 
 
+def test_the_answer_carries_the_live_verdict_and_its_button_changes_only_with_its_epoch(client, started, monkeypatch):
+    """Issue 24: the live verdict is fetched with the curves (its words, the epoch its Stop keeps), strict JSON
+    even when the loss blew up; `verdict_state`, what asks the page for a rerun, moves only with its button."""
+    job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
+    wait_until(lambda: len(job.history) >= 2)
+    job.pause()
+    wait_until(lambda: job.holding)
+    calm = _get(client, job).json()
+    assert calm["verdict"] is None and calm["verdict_state"] == ""
+    history = list(job.history)
+    blown = history + [{**history[-1], "epoch": len(history) + 1, "loss": float("nan"), "val_loss": float("nan")}]
+    monkeypatch.setattr(job, "history", blown)
+    told = _get(client, job)
+    assert told.status_code == 200
+    body = json.loads(told.text)  # strict JSON: a NaN would not parse as the browser's JSON
+    verdict = body["verdict"]
+    assert verdict["kind"] == "diverged" and f"at epoch {len(blown)}" in verdict["text"]
+    losses = [row["val_loss"] for row in history]
+    assert verdict["best"] == losses.index(min(losses)) + 1 and verdict["keep"]
+    assert f"Stop and keep epoch {verdict['best']}" in verdict["advice"]
+    assert body["verdict_state"] == f"diverged|{verdict['best']}|1" and "NaN" not in told.text
+    monkeypatch.setattr(job, "history", blown + [{**blown[-1], "epoch": len(blown) + 1}])
+    assert _get(client, job).json()["verdict_state"] == body["verdict_state"]  # another epoch: no rerun asked
+
+
 def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 5.0)
     job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))

@@ -20,13 +20,13 @@ ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "v
 def live_answer(job, after: int) -> dict:
     """The epochs after the first `after` (at most MAX_ROWS), the run's progress in words and as a
     fraction, whether everything has been told (`done`: the run has ended and the cursor is at its end),
-    and whether the page is needed (a pause, a live verdict)."""
+    its pause (`hold`) and its live verdict (`verdict`, and `verdict_state`: the page reruns when it changes)."""
     ended = job.done
     return {
         **_progress(job, after, MAX_ROWS),
         "paused": bool(not ended and job.paused),
         "hold": hold_state(job),
-        "finding": bool(not ended and live_finding_of(job) is not None),
+        **_verdict_fields(live_verdict(job)),
         "warnings": [str(warning) for warning in job.warnings][:5],
     }
 
@@ -111,10 +111,46 @@ def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def live_finding_of(job):
-    """The live verdict of the run so far (verdict/diagnose.live_finding), or None."""
-    dataset, history = job.dataset, list(job.history)
+def live_finding_of(job, evidence: dict | None = None, history: list[dict] | None = None):
+    """The live verdict of the run so far (verdict/diagnose.live_finding; of `history`, a copy of its epochs,
+    if given), or None; `evidence` receives what it saw (the onset of overfitting)."""
+    dataset, history = job.dataset, list(job.history) if history is None else history
     if dataset is None or not history:
         return None
     return live_finding(history, task=dataset.task, chance=dataset.chance_accuracy,
-                        baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes))
+                        baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes), evidence=evidence)
+
+
+def live_verdict(job, evidence: dict | None = None) -> dict | None:
+    """The live verdict as the page and the live chart show it, or None: the finding's words, what Stop does
+    (`advice`), the epoch of the lowest validation loss (`best`), whether "Stop and keep epoch N" can put its
+    weights back (`keep`), and the overfitting's onset to mark on the curves (`onset`, or None)."""
+    if job.done:
+        return None
+    seen = {} if evidence is None else evidence
+    history = list(job.history)
+    finding = live_finding_of(job, seen, history)
+    if finding is None or not history:
+        return None
+    best = min(range(len(history)), key=lambda i: _finite_or_inf(history[i]["val_loss"])) + 1
+    keep = bool(job.keeps_best_weights and math.isfinite(history[best - 1]["val_loss"]))
+    advice = (f"“Stop and keep epoch {best}” ends training now and tests and saves the weights of epoch {best}, the "
+              "lowest validation loss, instead of the last epoch's." if keep
+              else "Press “Stop” to end it here; the epochs so far are kept.")
+    return json_safe({"kind": finding.kind, "text": finding.text, "advice": advice, "best": best, "keep": keep,
+                      "onset": seen.get("onset_epoch")})
+
+
+def verdict_state(verdict: dict | None) -> str:
+    """What the page draws of a live verdict (its kind and its Stop button), as a token that changes when the
+    page must be drawn again ("" without one): the live chart draws the words itself and asks for one rerun
+    only when this differs from what its page drew."""
+    return "" if verdict is None else f"{verdict['kind']}|{verdict['best']}|{int(verdict['keep'])}"
+
+
+def _verdict_fields(verdict: dict | None) -> dict:
+    return {"verdict": verdict, "verdict_state": verdict_state(verdict)}
+
+
+def _finite_or_inf(value) -> float:
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else math.inf

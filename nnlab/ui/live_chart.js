@@ -9,6 +9,7 @@
 // the same run hands back that loop's own cleanup instead of starting another loop.
 const fetchedRows = new Map();  // run serial -> the epoch rows fetched so far (kept across reruns of the page)
 const drawnHold = new Map();  // run serial -> its pause as its page last drew it (serving/live_answer.hold_state)
+const drawnVerdict = new Map();  // run serial -> its live verdict's button as its page last drew it (live_answer.verdict_state)
 const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
 const SVG = "http://www.w3.org/2000/svg";
@@ -42,7 +43,8 @@ function chart(box, title) {
     svg, title, lines: [],
     yTop: label(LEFT - 4, TOP + 10, "end"), yBottom: label(LEFT - 4, H - BOTTOM, "end"),
     xLeft: label(LEFT, H - BOTTOM + 14, "start"), xRight: label(W - RIGHT, H - BOTTOM + 14, "end"),
-    name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null,
+    name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null, x: null,
+    onset: el("line", { class: "onset", visibility: "hidden" }, svg),  // where overfitting set in (a live verdict's)
   };
   c.name.textContent = title;
   box.appendChild(svg);
@@ -89,6 +91,7 @@ function drawChart(c, runs, field, epochs, percent) {
   const n = Math.max(epochs || 1, ...runs.map((rows) => (rows.length ? rows[rows.length - 1].epoch : 1)));
   const x = (e) => LEFT + (W - LEFT - RIGHT) * (n > 1 ? (e - 1) / (n - 1) : 0.5);
   const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (Math.min(Math.max(v, c.lo), c.hi) - c.lo) / (c.hi - c.lo);
+  c.x = x;
   runs.forEach((rows, i) => {
     const lines = c.lines[i];
     for (const [polyline, dot, f] of [[lines.train, lines.trainDot, field], [lines.val, lines.valDot, "val_" + field]]) {
@@ -102,6 +105,13 @@ function drawChart(c, runs, field, epochs, percent) {
     : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(1) : String(Number(v.toPrecision(3))));
   c.yTop.textContent = fmt(c.hi); c.yBottom.textContent = fmt(c.lo);
   c.xLeft.textContent = "1"; c.xRight.textContent = `epoch ${n}`;
+}
+
+// The onset of overfitting (a live verdict's `onset` epoch) as a vertical line, or none.
+function markOnset(c, epoch) {
+  if (epoch == null || !c.x) { c.onset.setAttribute("visibility", "hidden"); return; }
+  const px = c.x(epoch).toFixed(1);
+  for (const [k, v] of [["x1", px], ["x2", px], ["y1", TOP], ["y2", H - BOTTOM], ["visibility", "visible"]]) c.onset.setAttribute(k, v);
 }
 
 const metricTitle = (metric) => (metric === "accuracy" ? "accuracy" : "mean absolute error");
@@ -176,6 +186,7 @@ export default function (component) {
 
 function watchRun({ data, parentElement, setTriggerValue }) {
   drawnHold.set(data.serial, data.hold || "");  // at each rerun: the pause its page now shows (a loop goes on across reruns)
+  drawnVerdict.set(data.serial, data.verdict || "");  // and its live verdict's button
   const old = continued(data.serial);
   if (old) return old.cleanup;
   const root = parentElement.querySelector(".nnlab-live");
@@ -189,6 +200,7 @@ function watchRun({ data, parentElement, setTriggerValue }) {
   root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
   const notes = root.querySelector(".notes"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
+  const verdict = root.querySelector(".verdict"), verdictText = verdict.querySelector("span");
   box.replaceChildren();
   const percent = data.metric === "accuracy";
   const charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
@@ -214,8 +226,17 @@ function watchRun({ data, parentElement, setTriggerValue }) {
       host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
       probe.drawn.push(rows[rows.length - 1].epoch);
     }
+    const said = answer.verdict ? `${answer.verdict.text} ${answer.verdict.advice}` : "";
+    setText(verdictText, said);
+    verdict.hidden = !said;
+    const onset = answer.verdict ? answer.verdict.onset : null;
+    if (String(onset) !== host.getAttribute("data-nnlab-onset") || answer.rows.length) {
+      for (const [c] of charts) markOnset(c, onset);
+      host.setAttribute("data-nnlab-onset", String(onset));
+    }
     if (answer.done) return "ended";  // one rerun: the verdict and the full charts
-    if (answer.finding) return "finding";  // the page shows the live verdict and its Stop
+    // A live verdict's button ("Stop and keep epoch N") came, went or names another epoch: one rerun draws it.
+    if ((answer.verdict_state || "") !== drawnVerdict.get(data.serial)) return "finding";
     // Paused, stepped, resumed (here or in another tab), or the pause's allowance moved: the page's step
     // buttons and words are out of date, one rerun draws them again. A paused run costs nothing else.
     if ((answer.hold || "") !== drawnHold.get(data.serial)) return "paused";

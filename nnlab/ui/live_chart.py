@@ -3,7 +3,8 @@
 lines, with the progress lines; nothing reruns while the runs train.
 
 - `live_chart`: Train's run. It asks for one rerun when the run ends (the page then draws the verdict and
-  the full Altair charts), when a live verdict appears (the page then shows it with today's polling), and
+  the full Altair charts), when a live verdict's button is no longer what the page drew (it appears, goes, or
+  keeps another epoch: the chart draws the verdict's words itself, serving/live_answer.verdict_state), and
   when the run's pause is no longer what the page drew (serving/live_answer.hold_state: paused or resumed
   from another tab, a step done, the pause's allowance moved): the page draws its step buttons again;
 - `live_group_chart`: a race's or sweep's runs in one request per answer, one colour per run (training
@@ -32,6 +33,9 @@ _CSS = """
 .nnlab-live .bar > div { height: 100%; width: 0; background: var(--st-primary-color, #1c6ed5); }  /* no transition: each animated frame costs the browser */
 .nnlab-live .notes p { margin: 0.4rem 0 0; padding: 0.4rem 0.6rem; border-radius: 0.4rem; font-size: 0.875rem;
                        background: rgba(255, 189, 69, 0.2); }
+.nnlab-live .verdict { margin: 0.4rem 0 0; padding: 0.5rem 0.75rem; border-radius: 0.4rem; font-size: 0.875rem;
+                         background: rgba(255, 189, 69, 0.2); }
+.nnlab-live .onset { stroke: #d62728; stroke-dasharray: 2 3; }
 .nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
 .nnlab-live svg.curve { flex: 1 1 20rem; min-width: 16rem; max-height: 16rem; overflow: visible; }
 .nnlab-live .frame { fill: none; stroke: rgba(128, 128, 128, 0.35); }
@@ -52,6 +56,7 @@ _HTML = """<div class="nnlab-live">
   <p class="status">Starting…</p>
   <div class="bar"><div></div></div>
   <div class="notes"></div>
+  <p class="verdict" hidden><b>Live verdict:</b> <span></span></p>
   <div class="charts"></div>
   <p class="hint" hidden>The first epoch includes compiling the network; its points appear when it ends.</p>
 </div>"""
@@ -78,23 +83,20 @@ def failure_key(serial: int) -> str:
     return f"_live_chart_failed_{serial}"
 
 
-def finding_key(serial: int) -> str:
-    """Set once the live chart has seen a live verdict: the page shows it (and its Stop) by polling."""
-    return f"_live_chart_finding_{serial}"
-
-
-def live_chart(job, key: str) -> None:
-    """Mount the live chart of `job` (a TrainingJob) under `key`."""
+def live_chart(job, key: str, verdict: dict | None = None) -> None:
+    """Mount the live chart of `job` (a TrainingJob) under `key`; `verdict`: the live verdict the page draws
+    now (serving/live_answer.live_verdict), whose button the chart asks a rerun to change."""
     serial = job.serial
     task = job.dataset.task if job.dataset is not None else "classification"
     _COMPONENT(
         key=f"{key}live_{serial}",
         data={"serial": serial, "token": live_route.token_for(job), "page": navigation.current_url_path(),
-              "epochs": job.config.epochs, "metric": metric_name(task), "hold": live_answer.hold_state(job)},
+              "epochs": job.config.epochs, "metric": metric_name(task), "hold": live_answer.hold_state(job),
+              "verdict": live_answer.verdict_state(verdict)},
         width="stretch", height="content",
         on_ended_change=_nothing,  # the page reads job.done: the rerun itself is the message
         on_paused_change=_nothing,  # the page reads job.paused and draws its step buttons again
-        on_finding_change=lambda: st.session_state.__setitem__(finding_key(serial), True),
+        on_finding_change=_nothing,  # the page draws the live verdict's button again
         on_failed_change=lambda: st.session_state.__setitem__(failure_key(serial), True),
     )
 
