@@ -2,7 +2,8 @@
 live chart fetches the new epochs itself from the live route and Streamlit runs nothing (no script run,
 no fragment run: counted from the WebSocket's ForwardMsg frames, each run ending with `script_finished`),
 then the page reruns once at the run's end; the same for a race's runs (one chart, one request for all);
-and the route refuses another visitor the first one's token."""
+and the route refuses another visitor the first one's token. The same under server.baseUrlPath (Community
+Cloud's path prefix): the chart finds the route from the page's own address."""
 import re
 import time
 from urllib.parse import parse_qs, urlparse
@@ -67,6 +68,23 @@ def test_the_curves_grow_to_the_last_epoch_with_no_rerun_while_the_run_trains(li
     assert live["drawn"][0] == 1 and live["drawn"][-1] == EPOCHS, live["drawn"]  # from the first epoch to the last
     assert live["drawn"] == sorted(set(live["drawn"])), live["drawn"]  # growing, never redrawn from the start
     _one_rerun_at_the_end(page, runs, at_end, "live-fetch")
+
+
+@pytest.fixture(scope="module")
+def prefixed_server(tmp_path_factory):
+    """A server under a path prefix (`--server.baseUrlPath nnlab`), as Community Cloud serves an app."""
+    url, process = start_server(tmp_path_factory.mktemp("live-fetch-prefixed"), base="nnlab", NNLAB_RUNS="shared")
+    yield url
+    stop_server(process)
+
+
+def test_under_a_base_url_path_the_curves_grow_fetched_with_no_rerun_while_the_run_trains(prefixed_server, page):
+    asked = []
+    page.on("request", lambda request: asked.append(urlparse(request.url).path) if "/api/live" in request.url else None)
+    runs, at_end, live = _trained_live(page, prefixed_server + RUN, "Train", "drawn", "live-fetch-prefixed")
+    assert live["drawn"][0] == 1 and live["drawn"][-1] == EPOCHS and not live["errors"], live
+    assert asked and set(asked) == {"/nnlab/api/live"}  # the route under the prefix, found from the page's address
+    _one_rerun_at_the_end(page, runs, at_end, "live-fetch-prefixed")
 
 
 def test_a_races_curves_grow_for_every_run_with_no_rerun_while_they_train(live_server, page):
