@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from nnlab.config.run_config import RunConfig
 from nnlab.core.status import Status
 from nnlab.data.datasets import load_dataset
-from nnlab.serving import jobs
+from nnlab.serving.slot_work import live_work
 from nnlab.serving.bulletin import Bulletin
 from nnlab.serving.jobs import SweepJob, TrainingJob
 from nnlab.serving.live_answer import MAX_ROWS, ROW_FIELDS, group_answer, live_answer
@@ -406,6 +406,103 @@ def test_the_answer_carries_the_live_verdict_and_its_button_changes_only_with_it
     assert _get(client, job).json()["verdict_state"] == body["verdict_state"]  # another epoch: no rerun asked
 
 
+def test_the_finders_progress_is_its_owners_only_and_its_held_poll_wakes_as_it_starts_and_ends(client, started, monkeypatch):
+    """Issue 24: the learning-rate finder's progress is fetched (queue place, batches, its end) with a token
+    bound to it and its visitor; refused to anyone else, stale, oversized, or named beside a run."""
+    from nnlab.serving.lr_finder_job import FinderJob
+    from nnlab.serving.scheduler import Scheduler
+
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
+    visitor, stranger = new_id(), new_id()
+    scheduler = Scheduler(1)
+    holder = started(TrainingJob(LONG, load_dataset, owner="visitor:h", scheduler=scheduler, abandon_seconds=600))
+    wait_until(lambda: scheduler.holds_slot(holder))
+    finder = started(FinderJob(TINY, load_dataset, owner=owner_of(visitor), scheduler=scheduler, abandon_seconds=600,
+                               steps=40))
+    wait_until(lambda: finder.queue_position() == 1)
+    good = live_route.token_for(finder)
+    seen = _get(client, good, cookie=visitor).json()
+    assert seen["status"] == "Waiting for a free training slot (number 1 in line)…" and seen["fraction"] == 0
+    assert not seen["done"] and seen["rows"] == [] and live_route.TOKENS.read(seen["t"]).serial == finder.serial
+    beside = TrainingJob(TINY, load_dataset, owner=finder.owner)  # the visitor's own run, not begun
+    refused = {
+        "another visitor's cookie": _get(client, good, cookie=stranger),
+        "a stale token": _get(client, live_route.TOKENS.make(finder.serial, finder.owner, "", now=0), cookie=visitor),
+        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
+        "the finder named beside a run": _get(client, live_route.TOKENS.make([finder.serial, beside.serial], finder.owner, ""),
+                                              after="0,0", cookie=visitor),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+    answered, result = threading.Event(), {}
+
+    def ask(body):
+        result["body"] = _get(client, body["t"], v=body["v"], cookie=visitor).json()
+        answered.set()
+
+    threading.Thread(target=ask, args=(seen,)).start()
+    if answered.wait(1.0):  # published after the first answer (it queued): ask again, now nothing comes
+        answered.clear()
+        seen = result["body"]
+        threading.Thread(target=ask, args=(seen,)).start()
+        assert not answered.wait(1.0), "answered with no news"
+    holder.stop()  # the slot frees: the finder starts, goes through its batches and ends, each told at once
+    told = []
+    while True:
+        assert answered.wait(DEADLINE), f"no answer after {told}"
+        answered.clear()
+        seen = result["body"]
+        told.append(seen["status"])
+        if seen["done"]:
+            break
+        threading.Thread(target=ask, args=(seen,)).start()
+    assert finder.done and seen["status"] == finder.message and not told[0].startswith("Waiting")
+
+
+def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, started, monkeypatch, tmp_path):
+    """Issue 24: a search's live view is fetched: its progress, and the current trial's epochs, each told once
+    in order and tagged with its trial (a new trial's curves start at its epoch 1); every answer is woken by
+    news (a trial's epoch or its end); refused to another visitor, stale, oversized, or named beside a run."""
+    import math
+
+    from nnlab.search.study import SearchPlan, parse_space
+    from nnlab.serving.scheduler import Scheduler
+    from nnlab.serving.search_job import SearchJob
+
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
+    visitor, stranger = new_id(), new_id()
+    plan = SearchPlan(RunConfig(dataset="iris", hidden=(4,), epochs=3), parse_space(["learning_rate=1e-3..1e-1:log"]),
+                      trials=3, minutes=5)
+    search = SearchJob(plan, url=f"sqlite:///{tmp_path / 'studies.sqlite'}", key="shared/live", load=load_dataset,
+                       store=None, owner=owner_of(visitor), page_limits=False, scheduler=Scheduler(1),
+                       abandon_seconds=math.inf)
+    good = live_route.token_for(search)
+    beside = TrainingJob(TINY, load_dataset, owner=search.owner)
+    refused = {
+        "another visitor's cookie": _get(client, good, cookie=stranger),
+        "a stale token": _get(client, live_route.TOKENS.make(search.serial, search.owner, "", now=0), cookie=visitor),
+        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
+        "the search named beside a run": _get(client, live_route.TOKENS.make([search.serial, beside.serial], search.owner, ""),
+                                              after="0,0", cookie=visitor),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+    started(search)
+    body, shown = _get(client, good, cookie=visitor).json(), {}  # shown: each trial's epochs, as the browser drew them
+    while True:
+        assert body["status"].startswith("Study live · ") and 0 <= body["trials_done"] <= 3
+        epochs = [row["epoch"] for row in body["rows"]]
+        if body["trial"] is not None:
+            drawn = shown.setdefault(body["trial"]["serial"], [])
+            assert epochs == list(range(len(drawn) + 1, len(drawn) + 1 + len(epochs))), (drawn, epochs)  # in order, once
+            drawn.extend(epochs)
+        if body["done"]:
+            break
+        body = _get(client, body["t"], after=body["next"], v=body["v"], cookie=visitor).json()
+    assert search.done and body["trials_done"] == 3 and body["status"] == "Study live · Finished: 3 trials."
+    assert set(shown) <= {trial.serial for trial in search.jobs} and shown[search.jobs[-1].serial] == [1, 2, 3]
+
+
 def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 5.0)
     job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
@@ -447,7 +544,7 @@ def test_a_run_no_page_holds_is_no_longer_found():
 
     job = TrainingJob(TINY, load_dataset, owner="visitor:x", abandon_seconds=600)
     serial = job.serial
-    assert jobs.live_job(serial) is job
+    assert live_work(serial) is job
     del job
     gc.collect()
-    assert jobs.live_job(serial) is None
+    assert live_work(serial) is None

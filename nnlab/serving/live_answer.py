@@ -14,6 +14,7 @@ from nnlab.core.tasks import metric_names
 from nnlab.verdict.diagnose import baseline_loss, live_finding
 
 MAX_ROWS = 2000  # epochs per answer (all runs together): the browser asks again at once for the rest
+MAX_CURVE_POINTS = 500  # a fitted curve's points per answer (concepts/approximation.fitted_curve has 200)
 ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "learning_rate")
 
 
@@ -28,7 +29,18 @@ def live_answer(job, after: int) -> dict:
         "hold": hold_state(job),
         **_verdict_fields(live_verdict(job)),
         "warnings": [str(warning) for warning in job.warnings][:5],
+        "curve": fitted_curve_of(job),
     }
+
+
+def fitted_curve_of(job) -> list | None:
+    """The curve the network computes now, as [x, y] points (NaN as null), when the run's snapshot is one (a
+    table of x and y: Universal approximation's concepts/approximation.fitted_curve); None otherwise."""
+    table = job.snapshot
+    if table is None or not hasattr(table, "columns") or not {"x", "y"} <= set(table.columns):
+        return None
+    table = table.head(MAX_CURVE_POINTS)
+    return json_safe([[round(float(x), 6), round(float(y), 6)] for x, y in zip(table["x"], table["y"])])
 
 
 def group_answer(jobs, afters: list[int]) -> dict:
@@ -41,6 +53,49 @@ def group_answer(jobs, afters: list[int]) -> dict:
         budget -= len(runs[-1]["rows"])
     loaded = [job.dataset.task for job in jobs if job.dataset is not None]
     return {"runs": runs, "done": all(run["done"] for run in runs), "metric": metric_names(loaded[0])[0] if loaded else None}
+
+
+def finder_answer(job, after: int = 0) -> dict:
+    """The learning-rate finder's progress (serving/lr_finder_job.FinderJob): its words and fraction, and
+    `done` once it has ended (its page then reruns once and draws the curve). No rows: the curve comes whole."""
+    return {"rows": [], "next": 0, "done": job.done, "status": finder_progress_text(job),
+            "fraction": round(min(1.0, job.progress / job.steps), 4) if job.steps else 0.0}
+
+
+def finder_progress_text(job) -> str:
+    """Where the learning-rate finder stands, in words: its place in the queue, the batch it is at, its end."""
+    if job.status == Status.QUEUED:
+        place = job.queue_position()
+        return f"Waiting for a free training slot ({f'number {place} in line' if place else 'next'})…"
+    if not job.done:
+        return f"Batch {job.progress} of {job.steps}…"
+    return job.message or "The learning-rate finder has ended."
+
+
+def search_answer(job, after: int) -> dict:
+    """A search's progress (serving/search_job.SearchJob) and its current trial's curves. Its trials' epochs
+    read one after another make one sequence that only grows (a trial's history is frozen once the next
+    begins): `after` counts the epochs of it the browser has seen, and the rows are the last trial's after
+    that (all of them when the browser has not seen its start), tagged with its `trial` serial so the
+    browser starts its curves again when the trial changes. `trials_done`: the page reruns when it moves."""
+    trials = list(job.jobs)
+    last = trials[-1] if trials else None
+    start = sum(len(trial.history) for trial in trials[:-1])
+    told = _progress(last, max(0, after - start), MAX_ROWS) if last is not None else {"rows": [], "next": 0}
+    cursor = start + told["next"]
+    done, planned = len(job.trials), job.plan.trials
+    place = None if job.done else job.queue_position()
+    return {
+        "place": f"Waiting for a free training slot: {ordinal(place)} in line (other visitors are training)." if place
+        else "",
+        "rows": told["rows"], "next": cursor, "done": job.done and cursor >= told_length(job),
+        "status": (f"Study {job.name} · trial {min(done + 1, planned)} of up to {planned}" if not job.done
+                   else f"Study {job.name} · {job.message}"),
+        "fraction": round(min(1.0, done / planned), 4) if planned else 1.0,
+        "trials_done": done,
+        "trial": None if last is None else {key: told[key] for key in ("status", "fraction", "epochs", "metric")}
+        | {"serial": last.serial, "label": last.label},
+    }
 
 
 def _progress(job, after: int, limit: int) -> dict:
@@ -59,6 +114,30 @@ def _progress(job, after: int, limit: int) -> dict:
         "epochs": job.config.epochs,
         "metric": metric_names(task)[0],
     }
+
+
+# What a browser watching one piece of work is told, by its kind (SlotWork.live_view).
+_ANSWERS = {"run": live_answer, "finder": finder_answer, "search": search_answer}
+
+
+def watchable(works: list) -> bool:
+    """Whether a token may name these works: one run, finder or search, or a race's or sweep's runs."""
+    return (len(works) == 1 and works[0].live_view in _ANSWERS) or all(work.live_view == "run" for work in works)
+
+
+def answer_for(works: list, afters: list[int]) -> dict:
+    """The live route's answer for the works a token names (watchable), each after its cursor."""
+    if len(works) > 1:
+        return group_answer(works, afters)
+    return _ANSWERS[works[0].live_view](works[0], afters[0])
+
+
+def told_length(work) -> int:
+    """How far a cursor can go in this work's answer: a run's epochs, a search's trials' epochs one after
+    another (0 for work told without rows)."""
+    if work.live_view == "search":
+        return sum(len(trial.history) for trial in list(work.jobs))
+    return len(work.history) if work.live_view == "run" else 0
 
 
 def hold_state(job) -> str:

@@ -131,7 +131,9 @@ def running_sidebar() -> None:
     """On every page: the visitor's runs still training, polled slowly so they stay alive; after the page,
     so that a run the page shows live is left out (its chart's fetches or the page's own poll keep it alive
     and say where it stands; a poll here would rerun while it trains, and lag behind the page)."""
-    shown, _page_run.shown = _shown_here(), set()
+    holders, _page_run.holders = getattr(_page_run, "holders", []), []
+    shown = _shown_here() | {job.serial for holder in holders for job in jobs_of(holder)}  # a search's trials begun meanwhile
+    _page_run.shown = set()
     running = [job for job in session_jobs() if not job.done and job.serial not in shown]
     if running:
         st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)(frozenset(shown))
@@ -274,6 +276,14 @@ def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
     live_learning_rate(job, key, fetched=True)
 
 
+def showing_live(holder) -> None:
+    """This page run shows the runs held by `holder` live (a search's view fetches their news), those it begins
+    before the sidebar is drawn included: the sidebar leaves them alone."""
+    if not hasattr(_page_run, "holders"):
+        _page_run.holders = []
+    _page_run.holders.append(holder)
+
+
 def _shown_here() -> set:
     """The runs this page run shows live, by a live chart or its own poll (the sidebar leaves them alone)."""
     if not hasattr(_page_run, "shown"):
@@ -331,6 +341,22 @@ def _keep_best_button(job: TrainingJob, best: int, key: str) -> None:
     st.button(f"Stop and keep epoch {best}", key=f"{key}keep_best", type="primary", icon=":material/restore:",
               on_click=job.stop, kwargs={"keep_best": True},
               help="Every epoch stays in the history; the model is tested and saved as it was at that epoch.")
+
+
+def live_fit_panel(key: str, curve: str, points, target, draw: Callable[[Any], None]) -> None:
+    """Universal approximation's run under session_state[key]: while it fits `curve`, the browser fetches each
+    epoch's fitted curve and draws it over the training `points` and the true curve `target` (nothing reruns
+    until it ends: ui/live_chart.live_fit); otherwise, and where the live route cannot be reached, `draw`
+    polled as before."""
+    job = st.session_state.get(key)
+    if isinstance(job, TrainingJob) and job.config.dataset == curve and fetched_live(job):
+        _shown_here().add(job.serial)
+        job.touch()
+        live_chart.live_fit(job, f"{key}_", points, target)
+        return
+    if isinstance(job, TrainingJob) and not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
+        _route_unreachable()
+    polled(key, draw)
 
 
 def several_jobs_panel(key: str, *, height: int = 280, count_finished: bool = False) -> None:

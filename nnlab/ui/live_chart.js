@@ -17,7 +17,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [] });
+// progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -181,7 +182,30 @@ function setWidth(bar, fraction) {
 
 export default function (component) {
   probe.calls++;
+  if (component.data.progress) return watchProgress(component);
+  if (component.data.search) return watchSearch(component);
+  if (component.data.fit) return watchFit(component);
   return component.data.runs ? watchGroup(component) : watchRun(component);
+}
+
+// Work shown by its progress line only (the learning-rate finder): its words and bar, one rerun at its end.
+function watchProgress({ data, parentElement, setTriggerValue }) {
+  const id = "progress:" + data.serial;
+  const old = continued(id);
+  if (old) return old.cleanup;
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;
+  host.setAttribute("data-nnlab-live", String(data.serial));
+  root.querySelector(".note")?.remove();
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
+  let token = data.token, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=0&v=${version}`, (answer) => {
+    token = answer.t; version = answer.v;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    probe.progress.push(answer.fraction);
+    return answer.done ? "ended" : null;  // one rerun: the curve and "Use this learning rate"
+  });
 }
 
 function watchRun({ data, parentElement, setTriggerValue }) {
@@ -240,6 +264,102 @@ function watchRun({ data, parentElement, setTriggerValue }) {
     // Paused, stepped, resumed (here or in another tab), or the pause's allowance moved: the page's step
     // buttons and words are out of date, one rerun draws them again. A paused run costs nothing else.
     if ((answer.hold || "") !== drawnHold.get(data.serial)) return "paused";
+    return null;
+  });
+}
+
+// Universal approximation: the training points (grey), the true curve (blue, dashed) and the curve the network
+// computes now (orange, each answer's `curve`), with how far it is from the true one on average; one rerun at the end.
+function watchFit({ data, parentElement, setTriggerValue }) {
+  const id = "fit:" + data.serial;
+  const old = continued(id);
+  if (old) return old.cleanup;
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;
+  host.setAttribute("data-nnlab-live", String(data.serial));
+  root.querySelector(".note")?.remove();
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div"), distance = root.querySelector(".distance");
+  const box = root.querySelector(".charts");
+  box.replaceChildren();
+  const FW = 720, FH = 320;
+  const svg = el("svg", { viewBox: `0 0 ${FW} ${FH}`, class: "fit", role: "img" }, box);
+  const ys = [...data.points, ...data.target].map((p) => p[1]).filter((v) => v != null);
+  const xs = [...data.points, ...data.target].map((p) => p[0]);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const pad = 0.1 * (y1 - y0 || 1); y0 -= pad; y1 += pad;
+  const px = (x) => LEFT + (FW - LEFT - RIGHT) * (x - x0) / (x1 - x0 || 1);
+  const py = (y) => FH - BOTTOM - (FH - TOP - BOTTOM) * (Math.min(Math.max(y, y0), y1) - y0) / (y1 - y0);
+  const path = (pairs) => pairs.filter((p) => p[1] != null).map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ");
+  el("rect", { x: LEFT, y: TOP, width: FW - LEFT - RIGHT, height: FH - TOP - BOTTOM, class: "frame" }, svg);
+  for (const [x, y] of data.points) el("circle", { cx: px(x).toFixed(1), cy: py(y).toFixed(1), r: 2.5, class: "dot" }, svg);
+  el("polyline", { points: path(data.target), class: "truth" }, svg);
+  const fitted = el("polyline", { class: "fitted" }, svg);
+  const label = (x, y, anchor, text) => { el("text", { x, y, "text-anchor": anchor, class: "tick" }, svg).textContent = text; };
+  label(LEFT - 4, TOP + 10, "end", String(Number(y1.toPrecision(3)))); label(LEFT - 4, FH - BOTTOM, "end", String(Number(y0.toPrecision(3))));
+  label(LEFT, FH - BOTTOM + 14, "start", String(x0)); label(FW - RIGHT, FH - BOTTOM + 14, "end", String(x1));
+  let token = data.token, after = 0, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
+    token = answer.t; after = answer.next; version = answer.v;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    if (answer.curve && answer.curve.length) {
+      fitted.setAttribute("points", path(answer.curve));
+      // fit_error's figure: the mean distance to the true curve on the same grid (concepts/approximation.fit_error)
+      const gaps = answer.curve.map((p, i) => (p[1] != null && data.target[i] ? Math.abs(p[1] - data.target[i][1]) : null)).filter((g) => g != null);
+      if (gaps.length) {
+        setText(distance, `Average distance between the fit and the curve: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(4)}`);
+        distance.hidden = false;
+      }
+      probe.fits.push(answer.next);
+    }
+    return answer.done ? "ended" : null;  // one rerun: the final fit, drawn by the page
+  });
+}
+
+// A search: the study's progress, its place in the queue, the current trial's line and curves (started again
+// when the trial changes). One rerun as each trial is told to the study (the page draws the trials so far),
+// at least TRIAL_RERUN_GAP ms after the page's last drawing, and one at the end.
+const TRIAL_RERUN_GAP = 2000;
+function watchSearch({ data, parentElement, setTriggerValue }) {
+  const id = "search:" + data.serial;
+  const old = continued(id);
+  if (old) return old.cleanup;
+  const drawnAt = Date.now();
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;
+  host.setAttribute("data-nnlab-live", String(data.serial));
+  host.setAttribute("data-nnlab-drawn-epoch", "0");
+  root.querySelector(".note")?.remove();
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
+  const place = root.querySelector(".place"), trialLine = root.querySelector(".trial"), box = root.querySelector(".charts");
+  let token = data.token, after = data.after || 0, version = 0, trial = null, rows = [], charts = [];
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
+    token = answer.t; version = answer.v; after = answer.next;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    setText(place, answer.place);
+    place.hidden = !answer.place;
+    const now = answer.trial;
+    trialLine.hidden = !now;
+    if (now) {
+      setText(trialLine, `${now.label} · ${now.status}`);
+      if (now.serial !== trial) {  // a new trial: its own curves, from its first epoch
+        trial = now.serial; rows = [];
+        box.replaceChildren();
+        charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
+                  [chart(box, metricTitle(now.metric)), now.metric, now.metric === "accuracy"]];
+        for (const [c] of charts) line(c, null);
+      }
+      if (answer.rows.length) {
+        rows.push(...answer.rows);
+        for (const [c, field, pct] of charts) drawChart(c, [rows], field, now.epochs, pct);
+        host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
+        probe.drawn.push(rows[rows.length - 1].epoch);
+      }
+    }
+    if (answer.done) return "ended";  // one rerun: the results
+    if (answer.trials_done !== data.trials_done && Date.now() - drawnAt >= TRIAL_RERUN_GAP) return "trial";
     return null;
   });
 }

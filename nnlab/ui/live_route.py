@@ -33,8 +33,8 @@ import time
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from nnlab.serving.jobs import live_job
-from nnlab.serving.live_answer import group_answer, live_answer
+from nnlab.serving.slot_work import live_work
+from nnlab.serving.live_answer import answer_for, told_length, watchable
 from nnlab.serving.live_token import MAX_RUNS, LiveTokens
 from nnlab.store import visitors
 from nnlab.ui import visitor as browser
@@ -68,8 +68,8 @@ def routes() -> list[Route]:
 
 
 def token_for(*jobs) -> str:
-    """A token that lets this browser read the live curves of `jobs` (one run, or a race's or sweep's runs,
-    one owner's in one workspace) for a while (renewed by each answer)."""
+    """A token that lets this browser read the live view of `jobs` (one run, learning-rate finder or search, or
+    a race's or sweep's runs, one owner's in one workspace) for a while (renewed by each answer)."""
     return TOKENS.make([job.serial for job in jobs], jobs[0].owner, jobs[0].workspace)
 
 
@@ -81,9 +81,10 @@ async def live(request) -> JSONResponse:
         claim = TOKENS.read(request.query_params.get("t"))
         afters = _cursors(request.query_params.get("after", "0"))
         seen = _whole(request.query_params.get("v", "0"))
-        jobs = [live_job(serial) for serial in claim.serials] if claim is not None else []
+        jobs = [live_work(serial) for serial in claim.serials] if claim is not None else []
         if claim is None or afters is None or len(afters) != len(jobs) or seen is None or not _same_visitor(request, claim) \
-                or any(job is None or job.owner != claim.owner or job.workspace != claim.workspace for job in jobs):
+                or any(job is None or job.owner != claim.owner or job.workspace != claim.workspace for job in jobs) \
+                or not watchable(jobs):
             return _refused()
         view = claim.serials
         if _in_flight.get(view, 0) >= MAX_IN_FLIGHT:
@@ -104,7 +105,7 @@ async def live(request) -> JSONResponse:
         _forget_old()
         _touch(jobs)
         version = _version(jobs)
-        answer = live_answer(jobs[0], afters[0]) if len(jobs) == 1 else group_answer(jobs, afters)
+        answer = answer_for(jobs, afters)
         return _answer({**answer, "v": version, "t": token_for(*jobs)})
     except Exception:  # noqa: BLE001 - the browser gets a sentence; the log gets the traceback
         log.exception("the live route failed")
@@ -137,9 +138,10 @@ async def _hold(view: tuple[int, ...], jobs: list, afters: list[int], seen: int)
 
 
 def _news(jobs: list, afters: list[int], seen: int) -> bool:
-    """All have ended, one has an epoch the reader lacks, or something was published since what it saw. One
-    run ended in a race or sweep is no news for ever: its bulletin's version no longer moves."""
-    return all(job.done for job in jobs) or any(len(job.history) > after for job, after in zip(jobs, afters)) \
+    """All have ended, one has an epoch the reader lacks, or something was published since what it saw (a
+    reader who has seen nothing, `seen` 0, is answered at once). One run ended in a race or sweep is no news
+    for ever: its bulletin's version no longer moves."""
+    return not seen or all(job.done for job in jobs) or any(told_length(job) > after for job, after in zip(jobs, afters)) \
         or _version(jobs) != seen
 
 
