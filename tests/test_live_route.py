@@ -406,6 +406,22 @@ def test_the_answer_carries_the_live_verdict_and_its_button_changes_only_with_it
     assert _get(client, job).json()["verdict_state"] == body["verdict_state"]  # another epoch: no rerun asked
 
 
+def _refused_to_all_but_its_owner(client, work, visitor: str, stranger: str) -> None:
+    """The same 403 for another visitor's cookie, a stale token, an oversized request, and a token naming this
+    work (a finder, a search) beside a run of the same visitor."""
+    good = live_route.token_for(work)
+    beside = TrainingJob(TINY, load_dataset, owner=work.owner)  # the visitor's own run, not begun
+    refused = {
+        "another visitor's cookie": _get(client, good, cookie=stranger),
+        "a stale token": _get(client, live_route.TOKENS.make(work.serial, work.owner, "", now=0), cookie=visitor),
+        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
+        "named beside a run": _get(client, live_route.TOKENS.make([work.serial, beside.serial], work.owner, ""),
+                                   after="0,0", cookie=visitor),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+
+
 def test_the_finders_progress_is_its_owners_only_and_its_held_poll_wakes_as_it_starts_and_ends(client, started, monkeypatch):
     """Issue 24: the learning-rate finder's progress is fetched (queue place, batches, its end) with a token
     bound to it and its visitor; refused to anyone else, stale, oversized, or named beside a run."""
@@ -424,16 +440,7 @@ def test_the_finders_progress_is_its_owners_only_and_its_held_poll_wakes_as_it_s
     seen = _get(client, good, cookie=visitor).json()
     assert seen["status"] == "Waiting for a free training slot (number 1 in line)…" and seen["fraction"] == 0
     assert not seen["done"] and seen["rows"] == [] and live_route.TOKENS.read(seen["t"]).serial == finder.serial
-    beside = TrainingJob(TINY, load_dataset, owner=finder.owner)  # the visitor's own run, not begun
-    refused = {
-        "another visitor's cookie": _get(client, good, cookie=stranger),
-        "a stale token": _get(client, live_route.TOKENS.make(finder.serial, finder.owner, "", now=0), cookie=visitor),
-        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
-        "the finder named beside a run": _get(client, live_route.TOKENS.make([finder.serial, beside.serial], finder.owner, ""),
-                                              after="0,0", cookie=visitor),
-    }
-    for why, answer in refused.items():
-        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+    _refused_to_all_but_its_owner(client, finder, visitor, stranger)
     answered, result = threading.Event(), {}
 
     def ask(body):
@@ -477,16 +484,7 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
                        store=None, owner=owner_of(visitor), page_limits=False, scheduler=Scheduler(1),
                        abandon_seconds=math.inf)
     good = live_route.token_for(search)
-    beside = TrainingJob(TINY, load_dataset, owner=search.owner)
-    refused = {
-        "another visitor's cookie": _get(client, good, cookie=stranger),
-        "a stale token": _get(client, live_route.TOKENS.make(search.serial, search.owner, "", now=0), cookie=visitor),
-        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
-        "the search named beside a run": _get(client, live_route.TOKENS.make([search.serial, beside.serial], search.owner, ""),
-                                              after="0,0", cookie=visitor),
-    }
-    for why, answer in refused.items():
-        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+    _refused_to_all_but_its_owner(client, search, visitor, stranger)
     started(search)
     body, shown = _get(client, good, cookie=visitor).json(), {}  # shown: each trial's epochs, as the browser drew them
     while True:
@@ -501,6 +499,45 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
         body = _get(client, body["t"], after=body["next"], v=body["v"], cookie=visitor).json()
     assert search.done and body["trials_done"] == 3 and body["status"] == "Study live · Finished: 3 trials."
     assert set(shown) <= {trial.serial for trial in search.jobs} and shown[search.jobs[-1].serial] == [1, 2, 3]
+
+
+def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_its_owner_only(client):
+    """Issue 24: the inside panel's open tab is fetched (`view=inside-<tab>`): the neuron maps and prediction as
+    PNG images, the weights as one, the statistics as numbers, each only when the run's snapshot or statistics
+    moved past the browser's cursor; refused to another visitor, stale, for an unknown tab or a group's token."""
+    from nnlab.ui import live_inside
+
+    visitor, stranger = new_id(), new_id()
+    plane = TrainingJob(RunConfig(dataset="circle", samples=200, hidden=(8, 8), epochs=3), load_dataset,
+                        owner=owner_of(visitor), abandon_seconds=600)
+    images = TrainingJob(RunConfig(dataset="digits", hidden=(16,), epochs=1), load_dataset, owner=owner_of(visitor),
+                         abandon_seconds=600)
+    plane.run()
+    images.run()
+    ask = lambda job, tab, after=0, cookie=visitor: client.get(  # noqa: E731
+        f"/api/live?t={live_route.token_for(job)}&after={after}&v=0&view=inside-{tab}", headers={"cookie": f"{COOKIE}={cookie}"})
+    maps = ask(plane, "maps")
+    assert maps.status_code == 200 and "NaN" not in maps.text
+    body = maps.json()
+    assert body["view"]["layers"] == ["hidden_1", "hidden_2"] and body["view"]["url"].startswith("data:image/png;base64,")
+    assert body["view"]["prediction"].startswith("data:image/png;base64,") and body["next"] == live_inside.stamp(plane)
+    assert len(maps.content) < 200_000
+    assert ask(plane, "maps", after=body["next"]).json()["view"] is None  # nothing moved: nothing sent again
+    stats = ask(plane, "stats").json()["view"]
+    assert stats["layers"][:2] == ["hidden_1", "hidden_2"] and [e for e, _ in stats["norms"]["hidden_1"]] == [1, 2, 3]
+    assert [row[0] for row in stats["bands"]["hidden_1"]] == [1, 2, 3] and len(stats["colours"]) == len(stats["layers"])
+    weights = ask(images, "weights").json()["view"]
+    assert weights["url"].startswith("data:image/png;base64,") and weights["tile"] == 8 and "16 of 16 neurons" in weights["caption"]
+    refused = {
+        "another visitor's cookie": ask(plane, "maps", cookie=stranger),
+        "an unknown tab": ask(plane, "secrets"),
+        "a stale token": client.get(f"/api/live?t={live_route.TOKENS.make(plane.serial, plane.owner, '', now=0)}&after=0&v=0"
+                                    f"&view=inside-maps", headers={"cookie": f"{COOKIE}={visitor}"}),
+        "a group's token": client.get(f"/api/live?t={live_route.token_for(plane, images)}&after=0,0&v=0&view=inside-stats",
+                                      headers={"cookie": f"{COOKIE}={visitor}"}),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
 
 
 def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):

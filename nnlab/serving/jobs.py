@@ -65,6 +65,7 @@ class TrainingJob(SlotWork):
         self._trainer = None  # training.train.Trainer while training
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
         self.inside = None  # training/inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
+        self.inside_version = 0  # grows with each snapshot taken (the inside panel's live view redraws)
         self.history: list[dict] = []  # appended by the job thread, read by the page
         self.layer_stats: list[dict] = []  # per epoch and Dense layer: gradient norm, weight percentiles (Trainer)
         self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
@@ -377,8 +378,10 @@ class TrainingJob(SlotWork):
             if self._snapshot:
                 self.snapshot = self._snapshot(model, self.dataset)
             self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+            self.inside_version += 1
         except Exception:  # noqa: BLE001 - a view that cannot be drawn must not end the training
             log.exception("a snapshot of the network failed; training goes on")
+        self.bulletin.publish()  # the live views drawing a snapshot (the inside panel, a fitted curve) redraw
 
     def _rows_to_save(self, history: list[dict] | None = None) -> list[dict]:
         """The history rows as the store keeps them: each with its layers' statistics under "layers"."""

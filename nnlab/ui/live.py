@@ -234,11 +234,11 @@ def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
         _fetched_run(job, f"{key}_", show_stop)
         return
     if not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
-        _route_unreachable()
+        route_unreachable()
     polled(key, lambda job: _one_run(job, f"{key}_", height, show_stop))
 
 
-def _route_unreachable() -> None:
+def route_unreachable() -> None:
     st.caption(":material/sync_problem: Live curves could not reach the server's live route (a proxy or host "
                "that does not pass `/api/live` on, or a page left open too long); the page polls instead.")
 
@@ -355,7 +355,7 @@ def live_fit_panel(key: str, curve: str, points, target, draw: Callable[[Any], N
         live_chart.live_fit(job, f"{key}_", points, target)
         return
     if isinstance(job, TrainingJob) and not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
-        _route_unreachable()
+        route_unreachable()
     polled(key, draw)
 
 
@@ -374,7 +374,7 @@ def several_jobs_panel(key: str, *, height: int = 280, count_finished: bool = Fa
         _fetched_group(holder, f"{key}_", count_finished)
         return
     if not holder.done:
-        _route_unreachable()
+        route_unreachable()
     polled(key, lambda holder: _several_runs(holder, f"{key}_", height, count_finished))
 
 

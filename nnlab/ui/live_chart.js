@@ -17,8 +17,9 @@ const SVG = "http://www.w3.org/2000/svg";
 const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
-// progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [] });
+// progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
+// inside: the stamp of each inside view drawn.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -185,18 +186,27 @@ export default function (component) {
   if (component.data.progress) return watchProgress(component);
   if (component.data.search) return watchSearch(component);
   if (component.data.fit) return watchFit(component);
+  if (component.data.inside) return watchInside(component);
   return component.data.runs ? watchGroup(component) : watchRun(component);
+}
+
+// The start every view of one piece of work shares: the loop it continues (its cleanup), or its root and host,
+// marked for the journeys, the note for a page without JavaScript taken away.
+function mounted(id, parentElement, serial) {
+  const old = continued(id);
+  if (old) return { cleanup: old.cleanup };
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;
+  host.setAttribute("data-nnlab-live", String(serial));
+  root.querySelector(".note")?.remove();
+  return { root, host };
 }
 
 // Work shown by its progress line only (the learning-rate finder): its words and bar, one rerun at its end.
 function watchProgress({ data, parentElement, setTriggerValue }) {
   const id = "progress:" + data.serial;
-  const old = continued(id);
-  if (old) return old.cleanup;
-  const root = parentElement.querySelector(".nnlab-live");
-  const host = parentElement.host || root;
-  host.setAttribute("data-nnlab-live", String(data.serial));
-  root.querySelector(".note")?.remove();
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
   let token = data.token, version = 0;
   return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=0&v=${version}`, (answer) => {
@@ -268,16 +278,115 @@ function watchRun({ data, parentElement, setTriggerValue }) {
   });
 }
 
+// The inside panel's open tab (data.inside: "weights", "maps" or "stats"), fetched with `view=inside-<tab>`: its
+// images (palette PNGs made by the server) or its per-layer lines, redrawn when the run's snapshot or statistics
+// move on (the answer's `view`, null when nothing changed); one rerun at the run's end.
+function watchInside({ data, parentElement, setTriggerValue }) {
+  const id = `inside:${data.serial}:${data.inside}`;
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
+  const hint = root.querySelector(".hint"), caption = root.querySelector(".caption"), box = root.querySelector(".inside");
+  const draw = { weights: insideWeights, maps: insideMaps, stats: insideStats }[data.inside];
+  let token = data.token, after = 0, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}&view=inside-${data.inside}`, (answer) => {
+    token = answer.t; after = answer.next; version = answer.v;
+    if (answer.view) {
+      hint.hidden = true;
+      setText(caption, answer.view.caption || answer.view.ratio || "");
+      caption.hidden = !caption.textContent;
+      draw(box, answer.view, data);
+      probe.inside.push(answer.next);
+    }
+    return answer.done ? "ended" : null;  // one rerun: the page draws the panel as the run ended
+  });
+}
+
+function image(box, url) {  // the one <img> of a box, its picture replaced
+  let img = box.querySelector("img");
+  if (!img) { img = document.createElement("img"); box.appendChild(img); }
+  if (img.getAttribute("src") !== url) img.setAttribute("src", url);
+  return img;
+}
+
+function insideWeights(box, view) {
+  const img = image(box, view.url);
+  img.style.width = `${Math.round(view.width * 64 / view.tile)}px`;  // ≈64 px a tile, as the page's chart
+  img.alt = view.caption;
+}
+
+function insideMaps(box, view, data) {
+  if (!box.querySelector(".plane")) {
+    box.innerHTML = '<div class="maps"></div><p class="layers"></p><div class="plane"></div>';
+  }
+  const maps = box.querySelector(".maps");
+  if (view.url) image(maps, view.url).style.width = `${64 * view.columns}px`; else maps.replaceChildren();  // 64 px a map, as the page's chart
+  setText(box.querySelector(".layers"), view.layers.length ? `Rows, top to bottom: ${view.layers.join(", ")}` : "");
+  const plane = box.querySelector(".plane");
+  image(plane, view.prediction);
+  let svg = plane.querySelector("svg");
+  if (!svg) {  // the training points, once: blue the last class, orange the others, grey a regression's
+    svg = el("svg", { viewBox: "0 0 100 100", preserveAspectRatio: "none" }, plane);
+    const [a, b] = view.x1, [c, d] = view.x2;
+    for (const [x1, x2, last] of data.points) {
+      el("circle", { cx: (100 * (x1 - a) / (b - a)).toFixed(2), cy: (100 - 100 * (x2 - c) / (d - c)).toFixed(2), r: 0.9,
+                     style: `fill: ${last === 1 ? "#1f77b4" : last === 0 ? "#ff7f0e" : "#555"}; stroke: white; stroke-width: 0.2` }, svg);
+    }
+  }
+}
+
+function insideStats(box, view) {
+  box.replaceChildren();
+  if (!view) return;
+  const all = view.layers.flatMap((layer) => (view.norms[layer] || []).map((p) => p[1])).filter((v) => v > 0);
+  const epochs = view.layers.flatMap((layer) => (view.bands[layer] || []).map((p) => p[0]));
+  const [e0, e1] = [Math.min(...epochs, 1), Math.max(...epochs, 1)];
+  const x = (e, w) => LEFT + (w - LEFT - RIGHT) * (e1 > e0 ? (e - e0) / (e1 - e0) : 0.5);
+  if (all.length) {  // each layer's gradient norm, log scale, coloured along the depth
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "curve", role: "img" }, box);
+    el("rect", { x: LEFT, y: TOP, width: W - LEFT - RIGHT, height: H - TOP - BOTTOM, class: "frame" }, svg);
+    const [lo, hi] = [Math.log10(Math.min(...all)), Math.log10(Math.max(...all))];
+    const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (hi > lo ? (Math.log10(v) - lo) / (hi - lo) : 0.5);
+    view.layers.forEach((layer, i) => {
+      const points = (view.norms[layer] || []).filter((p) => p[1] > 0).map((p) => `${x(p[0], W).toFixed(1)},${y(p[1]).toFixed(1)}`);
+      el("polyline", { points: points.join(" "), class: "norm", style: `stroke: ${view.colours[i]}` }, svg);
+    });
+    const label = (px, py, anchor, text) => { el("text", { x: px, y: py, "text-anchor": anchor, class: "tick" }, svg).textContent = text; };
+    label(LEFT - 4, TOP + 10, "end", (10 ** hi).toExponential(1)); label(LEFT - 4, H - BOTTOM, "end", (10 ** lo).toExponential(1));
+    label((W + LEFT) / 2, H - 4, "middle", "gradient norm per layer (log scale), by epoch");
+    const legend = document.createElement("p");
+    legend.className = "legend";
+    view.layers.forEach((layer, i) => {
+      const swatch = document.createElement("span");
+      swatch.className = "swatch"; swatch.style.background = view.colours[i];
+      legend.append(swatch, `${layer}  `);
+    });
+    box.appendChild(legend);
+  }
+  const charts = document.createElement("div");
+  charts.className = "charts";
+  box.appendChild(charts);
+  for (const layer of view.layers) {  // the weights' 16–84 % band around the median, per layer
+    const rows = (view.bands[layer] || []).filter((r) => r[2] != null);
+    if (!rows.length) continue;
+    const c = chart(charts, `${layer}: weights, median and 16–84 %`);
+    const values = rows.flatMap((r) => [r[1], r[3]]).filter((v) => v != null);
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+    const upper = rows.filter((r) => r[3] != null).map((r) => `${x(r[0], W).toFixed(1)},${y(r[3]).toFixed(1)}`);
+    const lower = rows.filter((r) => r[1] != null).map((r) => `${x(r[0], W).toFixed(1)},${y(r[1]).toFixed(1)}`).reverse();
+    el("polygon", { points: [...upper, ...lower].join(" "), class: "band" }, c.svg);
+    el("polyline", { points: rows.map((r) => `${x(r[0], W).toFixed(1)},${y(r[2]).toFixed(1)}`).join(" "), class: "median" }, c.svg);
+    c.yTop.textContent = String(Number(hi.toPrecision(3))); c.yBottom.textContent = String(Number(lo.toPrecision(3)));
+    c.xLeft.textContent = String(e0); c.xRight.textContent = `epoch ${e1}`;
+  }
+}
+
 // Universal approximation: the training points (grey), the true curve (blue, dashed) and the curve the network
 // computes now (orange, each answer's `curve`), with how far it is from the true one on average; one rerun at the end.
 function watchFit({ data, parentElement, setTriggerValue }) {
   const id = "fit:" + data.serial;
-  const old = continued(id);
-  if (old) return old.cleanup;
-  const root = parentElement.querySelector(".nnlab-live");
-  const host = parentElement.host || root;
-  host.setAttribute("data-nnlab-live", String(data.serial));
-  root.querySelector(".note")?.remove();
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div"), distance = root.querySelector(".distance");
   const box = root.querySelector(".charts");
   box.replaceChildren();
@@ -323,14 +432,10 @@ function watchFit({ data, parentElement, setTriggerValue }) {
 const TRIAL_RERUN_GAP = 2000;
 function watchSearch({ data, parentElement, setTriggerValue }) {
   const id = "search:" + data.serial;
-  const old = continued(id);
-  if (old) return old.cleanup;
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
   const drawnAt = Date.now();
-  const root = parentElement.querySelector(".nnlab-live");
-  const host = parentElement.host || root;
-  host.setAttribute("data-nnlab-live", String(data.serial));
   host.setAttribute("data-nnlab-drawn-epoch", "0");
-  root.querySelector(".note")?.remove();
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
   const place = root.querySelector(".place"), trialLine = root.querySelector(".trial"), box = root.querySelector(".charts");
   let token = data.token, after = data.after || 0, version = 0, trial = null, rows = [], charts = [];

@@ -12,6 +12,8 @@ lines, with the progress lines; nothing reruns while the runs train.
 - `live_progress`: the learning-rate finder's progress line (queue place, batch N of M). One rerun at its end;
 - `live_fit`: Universal approximation's run: the curve the network computes, over the points and the true
   curve, redrawn as each epoch's snapshot comes. One rerun at its end;
+- `live_inside`: the inside panel's open tab (weights images, neuron maps and prediction, gradient norms and
+  weight percentiles), redrawn as each snapshot comes. One rerun at the run's end;
 - `live_search`: a search's progress, its current trial's line and curves. One rerun per trial told to the
   study (the trials table and best-so-far chart are the page's, read from the study), and at its end.
 
@@ -46,6 +48,14 @@ _CSS = """
 .nnlab-live .truth { fill: none; stroke: #1f77b4; stroke-width: 2; stroke-dasharray: 6 4; }
 .nnlab-live .fitted { fill: none; stroke: #ff7f0e; stroke-width: 3; stroke-linejoin: round; }
 .nnlab-live .distance { margin: 0.4rem 0 0; }
+.nnlab-live .caption { font-size: 0.875rem; opacity: 0.75; margin: 0 0 0.4rem; }
+.nnlab-live .inside img { image-rendering: pixelated; max-width: 100%; display: block; }
+.nnlab-live .plane { position: relative; max-width: 24rem; }
+.nnlab-live .plane img { width: 100%; }
+.nnlab-live .plane svg { position: absolute; inset: 0; width: 100%; height: 100%; }
+.nnlab-live .layers { font-size: 0.8rem; opacity: 0.75; margin: 0.3rem 0 0.6rem; }
+.nnlab-live .band { fill: #1f77b4; opacity: 0.25; } .nnlab-live .median { fill: none; stroke: #1f77b4; stroke-width: 1.5; }
+.nnlab-live .norm { fill: none; stroke-width: 2; }
 .nnlab-live .onset { stroke: #d62728; stroke-dasharray: 2 3; }
 .nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
 .nnlab-live svg.curve { flex: 1 1 20rem; min-width: 16rem; max-height: 16rem; overflow: visible; }
@@ -109,6 +119,14 @@ _FIT_HTML = """<div class="nnlab-live">
   <p class="distance" hidden></p>
 </div>"""
 
+# The inside panel's open tab: the view's caption, then its images or charts (live_chart.js fills .inside).
+_INSIDE_HTML = """<div class="nnlab-live">
+  <p class="note">The live view needs JavaScript; it appears when the run ends: reload the page to see it.</p>
+  <p class="hint">Drawn after the first epoch.</p>
+  <p class="caption" hidden></p>
+  <div class="inside"></div>
+</div>"""
+
 _COMPONENT = st.components.v2.component("nnlab_live_chart", html=_HTML, css=_CSS, js=_JS, isolate_styles=True)
 _GROUP_COMPONENT = st.components.v2.component("nnlab_live_group_chart", html=_GROUP_HTML, css=_CSS, js=_JS,
                                               isolate_styles=True)
@@ -120,6 +138,9 @@ _SEARCH_COMPONENT = st.components.v2.component("nnlab_live_search", html=_SEARCH
                                                isolate_styles=True)
 
 _FIT_COMPONENT = st.components.v2.component("nnlab_live_fit", html=_FIT_HTML, css=_CSS, js=_JS, isolate_styles=True)
+
+_INSIDE_COMPONENT = st.components.v2.component("nnlab_live_inside", html=_INSIDE_HTML, css=_CSS, js=_JS,
+                                               isolate_styles=True)
 
 
 def failure_key(serial: int) -> str:
@@ -200,6 +221,22 @@ def live_fit(job, key: str, points, target) -> None:
               "points": pairs(points.head(MOST_FIT_POINTS)), "target": pairs(target)},
         width="stretch", height="content",
         on_ended_change=_nothing,  # the page reads job.done
+        on_failed_change=lambda: st.session_state.__setitem__(failure_key(job.serial), True),
+    )
+
+
+def live_inside(job, key: str, tab: str, points=None, class_names=()) -> None:
+    """Mount the live view of `job`'s inside panel tab `tab` (ui/live_inside.TABS) under `key`; for "maps", the
+    training `points` (x1, x2, label) drawn over the prediction. One rerun when the run ends."""
+    last = class_names[-1] if class_names else None
+    dots = [] if points is None else [[round(float(x1), 5), round(float(x2), 5), int(label == last) if last is not None else -1]
+                                      for x1, x2, label in zip(points["x1"], points["x2"], points["label"])]
+    _INSIDE_COMPONENT(
+        key=f"{key}live_inside_{job.serial}_{tab}",
+        data={"serial": job.serial, "inside": tab, "token": live_route.token_for(job), "page": navigation.current_url_path(),
+              "points": dots},
+        width="stretch", height="content",
+        on_ended_change=_nothing,  # the page draws the panel as it ended
         on_failed_change=lambda: st.session_state.__setitem__(failure_key(job.serial), True),
     )
 

@@ -2,7 +2,8 @@
 live chart fetches the new epochs itself from the live route and Streamlit runs nothing (no script run,
 no fragment run: counted from the WebSocket's ForwardMsg frames, each run ending with `script_finished`),
 then the page reruns once at the run's end; the same for a race's runs (one chart, one request for all);
-the learning-rate finder's progress, a search's trials, Universal approximation's fit and a live verdict too;
+the learning-rate finder's progress, a search's trials, Universal approximation's fit, the inside panel and a
+live verdict too;
 and the route refuses another visitor the first one's token. The same under server.baseUrlPath (Community
 Cloud's path prefix): the chart finds the route from the page's own address."""
 import re
@@ -30,12 +31,14 @@ def live_server(tmp_path_factory):
     stop_server(process)
 
 
-def _trained_live(page, url: str, button: str, drawn: str, name: str) -> tuple[list, int, dict]:
-    """Open `url`, press `button` and watch until the live chart tells the page the training has ended; the
-    page's script and fragment runs (growing), their count at the end, and what the live chart did. Asserts
-    that nothing ran from the chart's first point (`drawn`: its probe's list of drawings) to the end."""
+def _trained_live(page, url: str, button: str, drawn: str, name: str, unfold: str = "") -> tuple[list, int, dict]:
+    """Open `url` (and the expander `unfold`), press `button` and watch until the live chart tells the page the
+    training has ended; the page's script and fragment runs (growing), their count at the end, and what the live
+    chart did. Asserts that nothing ran from the chart's first point (`drawn`: its probe's list of drawings) to the end."""
     runs = script_runs(page)
     open_app(page, url)
+    if unfold:
+        page.get_by_text(unfold).click()
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=button, exact=True).click()
     # The first point, drawn by the browser's live chart after epoch 1 (an event, waited for with a deadline).
     page.wait_for_function(f"() => (window.__nnlabLive || {{{drawn}: []}}).{drawn}.length > 0", timeout=DEADLINE * 1000)
@@ -103,17 +106,9 @@ def test_a_races_curves_grow_for_every_run_with_no_rerun_while_they_train(live_s
 def test_the_finders_progress_is_fetched_with_no_rerun_until_its_curve(live_server, page):
     """The learning-rate finder: its progress line fetched while it trains, nothing run by the page until it
     ends, then one rerun draws its curve and "Use this learning rate"."""
-    runs = script_runs(page)
-    open_app(page, live_server + "/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=10")
-    page.get_by_text("Learning rate: schedule and finder").click()
-    page.get_by_role("button", name="Find a learning rate").click()
-    page.wait_for_function("() => (window.__nnlabLive || {answers: 0}).answers > 0", timeout=DEADLINE * 1000)
-    at_first_answer = len(runs)
-    page.wait_for_function("() => window.__nnlabLive.told.length > 0", timeout=DEADLINE * 1000)
-    at_end = len(runs)
-    live = page.evaluate("() => window.__nnlabLive")
-    assert live["told"] == ["ended"] and not live["errors"], live
-    assert at_end == at_first_answer, f"{at_end - at_first_answer} script or fragment runs while the finder trained"
+    _, _, live = _trained_live(page, live_server + "/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=10",
+                               "Find a learning rate", "progress", "live-fetch-finder", unfold="Learning rate: schedule and finder")
+    assert not live["errors"], live
     assert live["progress"] == sorted(live["progress"]), live["progress"]  # its bar only moved forward
     page.get_by_role("button", name=re.compile(r"Use this learning rate \(")).wait_for(timeout=DEADLINE * 1000)
     assert not page.locator("[data-nnlab-live]").count()  # the end's rerun took the live progress away
@@ -168,20 +163,34 @@ def test_the_live_verdict_is_drawn_by_the_chart_and_its_stop_keeps_the_best_epoc
 
 
 def test_universal_approximations_fit_is_fetched_and_drawn_with_no_rerun_until_it_ends(live_server, page):
-    runs = script_runs(page)
-    open_app(page, live_server + "/Universal_approximation")
-    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Fit", exact=True).click()
-    page.wait_for_function("() => (window.__nnlabLive || {fits: []}).fits.length > 0", timeout=DEADLINE * 1000)
-    at_first_fit = len(runs)
-    page.wait_for_function("() => window.__nnlabLive.told.length > 0", timeout=DEADLINE * 1000)
-    at_end = len(runs)
-    live = page.evaluate("() => window.__nnlabLive")
-    assert live["told"] == ["ended"] and not live["errors"], live
-    assert at_end == at_first_fit, f"{at_end - at_first_fit} script or fragment runs while it fitted"
+    _, _, live = _trained_live(page, live_server + "/Universal_approximation", "Fit", "fits", "live-fetch-fit")
+    assert not live["errors"], live
     assert len(set(live["fits"])) > 1, live["fits"]  # redrawn as the epochs went
     page.get_by_text("Average distance between the fit and the curve").first.wait_for(timeout=DEADLINE * 1000)
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=DEADLINE * 1000)  # the end's rerun: the page's chart
     shoot(page, "live-fetch-fit")
+
+
+def test_the_inside_panel_is_fetched_while_the_run_trains_with_no_rerun(live_server, page):
+    """The inside panel opened while a spiral run trains: the neuron maps and the prediction come as images from
+    the live route and are redrawn as the network changes, with no script run; Stop then ends the run."""
+    runs = script_runs(page)
+    open_app(page, live_server + "/Train?dataset=spiral&hidden=4,3&activation=tanh&samples=200&batch_size=1&epochs=500")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
+    main.get_by_text("Inside the network").click()  # one rerun: the panel opens
+    page.wait_for_function("() => window.__nnlabLive.inside.length > 0", timeout=DEADLINE * 1000)
+    at_first_view = len(runs)
+    page.wait_for_function("() => window.__nnlabLive.inside.length > 2", timeout=DEADLINE * 1000)  # redrawn, twice more
+    live = page.evaluate("() => window.__nnlabLive")
+    assert len(runs) == at_first_view, f"{len(runs) - at_first_view} script or fragment runs while the panel was open"
+    assert live["inside"] == sorted(live["inside"]) and not live["errors"], live
+    assert page.locator("[data-nnlab-live] .plane img").count() == 1  # the prediction, as an image
+    page.locator("[data-nnlab-live] .plane").scroll_into_view_if_needed()
+    shoot(page, "live-fetch-inside")
+    main.get_by_role("button", name="Stop", exact=True).click()
+    main.get_by_role("button", name="Train", exact=True).wait_for(timeout=DEADLINE * 1000)
 
 
 def test_another_visitor_is_refused_the_first_visitors_token(live_server, browser):
