@@ -102,7 +102,7 @@ def test_universal_approximation_fits_with_the_real_backend(runs_dir, monkeypatc
 
     from apptest_helpers import record_polls
     from nnlab.serving.live_answer import live_answer
-    from nnlab.ui import live_route
+    from nnlab.ui import live_chart, live_route
 
     polls = record_polls(monkeypatch)
     at = open_page(APPROXIMATION)
@@ -114,6 +114,11 @@ def test_universal_approximation_fits_with_the_real_backend(runs_dir, monkeypatc
     data = json.loads(mounted[0].proto.json)
     assert live_route.TOKENS.read(data["token"]).serials == (job.serial,) and len(data["target"]) == 200
     assert 0 < len(data["points"]) <= 600 and not at.get("vega_lite_chart") and polls == []
+    at.session_state[live_chart.failure_key(job.serial)] = True  # the live view could not reach the route
+    at.run()
+    assert job.done or ("_polled_fragment" in polls and any("could not reach" in c.value for c in at.caption))
+    del at.session_state[live_chart.failure_key(job.serial)]
+    polls.clear()
     wait_until(at, lambda at: job.snapshot is not None)
     assert len(live_answer(job, 0)["curve"]) == 200  # what the browser fetches and draws: the network's curve
     wait_until(at, lambda at: at.session_state["approximation"].done)

@@ -31,7 +31,7 @@ def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_d
     visitor, Stop, and no fragment polling; at its end, the results as before."""
     import json
 
-    from nnlab.ui import live_route
+    from nnlab.ui import live_chart, live_route
 
     polls = record_polls(monkeypatch)
     at = open_page(SEARCH, **TINY)
@@ -48,6 +48,12 @@ def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_d
     claim = live_route.TOKENS.read(json.loads(mounted[0].proto.json)["token"])
     assert claim.serials == (job.serial,) and claim.owner == job.owner
     assert "Stop" in [b.label for b in at.button] and polls == []
+    failed = live_chart.failure_key(job.serial)
+    at.session_state[failed] = True  # as the live view's "failed" trigger records it: the page says why and polls
+    at.run()
+    assert job.done or ("_polled_fragment" in polls and any("could not reach" in c.value for c in at.caption))
+    del at.session_state[failed]
+    polls.clear()
     wait_until(at, lambda at: any("Finished: 4 trials" in plain(s.value) for s in at.success), timeout=400)
     assert polls == []  # nothing polled from the click to the end, trial after trial (the sidebar neither)
 
