@@ -47,4 +47,4 @@ def draw(job) -> None:
     st.caption("Grey: the noisy training points. Blue dashes: the true curve. Orange: what the network computes.")
 
 
-live.polled(APPROXIMATION, draw)
+live.live_fit_panel(APPROXIMATION, curve, points, target, draw)

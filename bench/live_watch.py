@@ -14,6 +14,7 @@ after the first epoch is drawn and SETTLE seconds more:
     python bench/live_watch.py       # ≈2 minutes; needs Chromium. BENCH_PORTS="8620-8629" to choose ports
     python bench/live_watch.py race  # the same for a race of two runs (Adam against SGD)
     python bench/live_watch.py paused  # a run left paused in step mode before its first batch: nothing trains
+    python bench/live_watch.py inside  # Train's run with "Inside the network" open (its first layer's weights)
 """
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ _spec.loader.exec_module(bench)
 RUN = "/Train?dataset=mnist&train_size=20000&hidden=32&dropout=0.5&batch_size=32&epochs=100"
 # A race trains its runs in turn, epoch by epoch: half the training set each keeps an epoch's pace near the run's.
 RACE = "/Race?a_dataset=mnist&a_train_size=10000&a_hidden=32&a_dropout=0.5&a_batch_size=32&a_epochs=100&b_optimizer=sgd"
-PAGES = {"train": (RUN, "Train"), "race": (RACE, "Race"), "paused": (RUN, "Train")}  # its link, the button that starts it
+PAGES = {"train": (RUN, "Train"), "race": (RACE, "Race"), "paused": (RUN, "Train"),  # its link, the button that starts it
+         "inside": (RUN, "Train")}
 # "paused": the run started in step mode and left paused before its first batch (a student reading the page).
 WINDOW, SETTLE = 20.0, 3.0
 MODES = ("component", "fragment", "component", "fragment")
@@ -65,6 +67,9 @@ def watch(browser, server, mode: str, watched: str = "train") -> dict:
         page.get_by_text("Paused before the first batch").first.wait_for()
     else:
         page.wait_for_function(f"() => ({bench.DRAWN_EPOCH_JS})() >= 1")
+    if watched == "inside":  # the panel opened: its weights tab, fetched (component) or polled (fragment)
+        page.get_by_test_id("stMainBlockContainer").get_by_text("Inside the network", exact=True).click()
+        page.get_by_text("32 of 32 neurons of hidden_1").first.wait_for()
     page.wait_for_timeout(SETTLE * 1000)
     database = str(server.runs / "nnlab.sqlite")
     browsers = bench.own_browser_pids()

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from nnlab.config.run_config import RunConfig
 from nnlab.core.status import Status
 from nnlab.data.datasets import load_dataset
-from nnlab.serving import jobs
+from nnlab.serving.slot_work import live_work
 from nnlab.serving.bulletin import Bulletin
 from nnlab.serving.jobs import SweepJob, TrainingJob
 from nnlab.serving.live_answer import MAX_ROWS, ROW_FIELDS, group_answer, live_answer
@@ -381,6 +381,165 @@ def test_the_answer_tells_a_paused_runs_page_each_change_of_its_pause_and_nothin
     assert _get(client, job).json()["hold"] == ""
 
 
+def test_the_answer_carries_the_live_verdict_and_its_button_changes_only_with_its_epoch(client, started, monkeypatch):
+    """Issue 24: the live verdict is fetched with the curves (its words, the epoch its Stop keeps), strict JSON
+    even when the loss blew up; `verdict_state`, what asks the page for a rerun, moves only with its button."""
+    job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
+    wait_until(lambda: len(job.history) >= 2)
+    job.pause()
+    wait_until(lambda: job.holding)
+    calm = _get(client, job).json()
+    assert calm["verdict"] is None and calm["verdict_state"] == ""
+    history = list(job.history)
+    blown = history + [{**history[-1], "epoch": len(history) + 1, "loss": float("nan"), "val_loss": float("nan")}]
+    monkeypatch.setattr(job, "history", blown)
+    told = _get(client, job)
+    assert told.status_code == 200
+    body = json.loads(told.text)  # strict JSON: a NaN would not parse as the browser's JSON
+    verdict = body["verdict"]
+    assert verdict["kind"] == "diverged" and f"at epoch {len(blown)}" in verdict["text"]
+    losses = [row["val_loss"] for row in history]
+    assert verdict["best"] == losses.index(min(losses)) + 1 and verdict["keep"]
+    assert f"Stop and keep epoch {verdict['best']}" in verdict["advice"]
+    assert body["verdict_state"] == f"diverged|{verdict['best']}|1" and "NaN" not in told.text
+    monkeypatch.setattr(job, "history", blown + [{**blown[-1], "epoch": len(blown) + 1}])
+    assert _get(client, job).json()["verdict_state"] == body["verdict_state"]  # another epoch: no rerun asked
+
+
+def _refused_to_all_but_its_owner(client, work, visitor: str, stranger: str) -> None:
+    """The same 403 for another visitor's cookie, a stale token, an oversized request, and a token naming this
+    work (a finder, a search) beside a run of the same visitor."""
+    good = live_route.token_for(work)
+    beside = TrainingJob(TINY, load_dataset, owner=work.owner)  # the visitor's own run, not begun
+    refused = {
+        "another visitor's cookie": _get(client, good, cookie=stranger),
+        "a stale token": _get(client, live_route.TOKENS.make(work.serial, work.owner, "", now=0), cookie=visitor),
+        "an oversized request": client.get(f"/api/live?t={good}&after=0&pad={'x' * 5000}"),
+        "named beside a run": _get(client, live_route.TOKENS.make([work.serial, beside.serial], work.owner, ""),
+                                   after="0,0", cookie=visitor),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+
+
+def test_the_finders_progress_is_its_owners_only_and_its_held_poll_wakes_as_it_starts_and_ends(client, started, monkeypatch):
+    """Issue 24: the learning-rate finder's progress is fetched (queue place, batches, its end) with a token
+    bound to it and its visitor; refused to anyone else, stale, oversized, or named beside a run."""
+    from nnlab.serving.lr_finder_job import FinderJob
+    from nnlab.serving.scheduler import Scheduler
+
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
+    visitor, stranger = new_id(), new_id()
+    scheduler = Scheduler(1)
+    holder = started(TrainingJob(LONG, load_dataset, owner="visitor:h", scheduler=scheduler, abandon_seconds=600))
+    wait_until(lambda: scheduler.holds_slot(holder))
+    finder = started(FinderJob(TINY, load_dataset, owner=owner_of(visitor), scheduler=scheduler, abandon_seconds=600,
+                               steps=40))
+    wait_until(lambda: finder.queue_position() == 1)
+    good = live_route.token_for(finder)
+    seen = _get(client, good, cookie=visitor).json()
+    assert seen["status"] == "Waiting for a free training slot (number 1 in line)…" and seen["fraction"] == 0
+    assert not seen["done"] and seen["rows"] == [] and live_route.TOKENS.read(seen["t"]).serial == finder.serial
+    _refused_to_all_but_its_owner(client, finder, visitor, stranger)
+    answered, result = threading.Event(), {}
+
+    def ask(body):
+        result["body"] = _get(client, body["t"], v=body["v"], cookie=visitor).json()
+        answered.set()
+
+    threading.Thread(target=ask, args=(seen,)).start()
+    if answered.wait(1.0):  # published after the first answer (it queued): ask again, now nothing comes
+        answered.clear()
+        seen = result["body"]
+        threading.Thread(target=ask, args=(seen,)).start()
+        assert not answered.wait(1.0), "answered with no news"
+    holder.stop()  # the slot frees: the finder starts, goes through its batches and ends, each told at once
+    told = []
+    while True:
+        assert answered.wait(DEADLINE), f"no answer after {told}"
+        answered.clear()
+        seen = result["body"]
+        told.append(seen["status"])
+        if seen["done"]:
+            break
+        threading.Thread(target=ask, args=(seen,)).start()
+    assert finder.done and seen["status"] == finder.message and not told[0].startswith("Waiting")
+
+
+def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, started, monkeypatch, tmp_path):
+    """Issue 24: a search's live view is fetched: its progress, and the current trial's epochs, each told once
+    in order and tagged with its trial (a new trial's curves start at its epoch 1); every answer is woken by
+    news (a trial's epoch or its end); refused to another visitor, stale, oversized, or named beside a run."""
+    import math
+
+    from nnlab.search.study import SearchPlan, parse_space
+    from nnlab.serving.scheduler import Scheduler
+    from nnlab.serving.search_job import SearchJob
+
+    monkeypatch.setattr(live_route, "HOLD_SECONDS", 10 * DEADLINE)  # only news answers within the waits below
+    visitor, stranger = new_id(), new_id()
+    plan = SearchPlan(RunConfig(dataset="iris", hidden=(4,), epochs=3), parse_space(["learning_rate=1e-3..1e-1:log"]),
+                      trials=3, minutes=5)
+    search = SearchJob(plan, url=f"sqlite:///{tmp_path / 'studies.sqlite'}", key="shared/live", load=load_dataset,
+                       store=None, owner=owner_of(visitor), page_limits=False, scheduler=Scheduler(1),
+                       abandon_seconds=math.inf)
+    good = live_route.token_for(search)
+    _refused_to_all_but_its_owner(client, search, visitor, stranger)
+    started(search)
+    body, shown = _get(client, good, cookie=visitor).json(), {}  # shown: each trial's epochs, as the browser drew them
+    while True:
+        assert body["status"].startswith("Study live · ") and 0 <= body["trials_done"] <= 3
+        epochs = [row["epoch"] for row in body["rows"]]
+        if body["trial"] is not None:
+            drawn = shown.setdefault(body["trial"]["serial"], [])
+            assert epochs == list(range(len(drawn) + 1, len(drawn) + 1 + len(epochs))), (drawn, epochs)  # in order, once
+            drawn.extend(epochs)
+        if body["done"]:
+            break
+        body = _get(client, body["t"], after=body["next"], v=body["v"], cookie=visitor).json()
+    assert search.done and body["trials_done"] == 3 and body["status"] == "Study live · Finished: 3 trials."
+    assert set(shown) <= {trial.serial for trial in search.jobs} and shown[search.jobs[-1].serial] == [1, 2, 3]
+
+
+def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_its_owner_only(client):
+    """Issue 24: the inside panel's open tab is fetched (`view=inside-<tab>`): the neuron maps and prediction as
+    PNG images, the weights as one, the statistics as numbers, each only when the run's snapshot or statistics
+    moved past the browser's cursor; refused to another visitor, stale, for an unknown tab or a group's token."""
+    from nnlab.ui import live_inside
+
+    visitor, stranger = new_id(), new_id()
+    plane = TrainingJob(RunConfig(dataset="circle", samples=200, hidden=(8, 8), epochs=3), load_dataset,
+                        owner=owner_of(visitor), abandon_seconds=600)
+    images = TrainingJob(RunConfig(dataset="digits", hidden=(16,), epochs=1), load_dataset, owner=owner_of(visitor),
+                         abandon_seconds=600)
+    plane.run()
+    images.run()
+    ask = lambda job, tab, after=0, cookie=visitor: client.get(  # noqa: E731
+        f"/api/live?t={live_route.token_for(job)}&after={after}&v=0&view=inside-{tab}", headers={"cookie": f"{COOKIE}={cookie}"})
+    maps = ask(plane, "maps")
+    assert maps.status_code == 200 and "NaN" not in maps.text
+    body = maps.json()
+    assert body["view"]["layers"] == ["hidden_1", "hidden_2"] and body["view"]["url"].startswith("data:image/png;base64,")
+    assert body["view"]["prediction"].startswith("data:image/png;base64,") and body["next"] == live_inside.stamp(plane)
+    assert len(maps.content) < 200_000
+    assert ask(plane, "maps", after=body["next"]).json()["view"] is None  # nothing moved: nothing sent again
+    stats = ask(plane, "stats").json()["view"]
+    assert stats["layers"][:2] == ["hidden_1", "hidden_2"] and [e for e, _ in stats["norms"]["hidden_1"]] == [1, 2, 3]
+    assert [row[0] for row in stats["bands"]["hidden_1"]] == [1, 2, 3] and len(stats["colours"]) == len(stats["layers"])
+    weights = ask(images, "weights").json()["view"]
+    assert weights["url"].startswith("data:image/png;base64,") and weights["tile"] == 8 and "16 of 16 neurons" in weights["caption"]
+    refused = {
+        "another visitor's cookie": ask(plane, "maps", cookie=stranger),
+        "an unknown tab": ask(plane, "secrets"),
+        "a stale token": client.get(f"/api/live?t={live_route.TOKENS.make(plane.serial, plane.owner, '', now=0)}&after=0&v=0"
+                                    f"&view=inside-maps", headers={"cookie": f"{COOKIE}={visitor}"}),
+        "a group's token": client.get(f"/api/live?t={live_route.token_for(plane, images)}&after=0,0&v=0&view=inside-stats",
+                                      headers={"cookie": f"{COOKIE}={visitor}"}),
+    }
+    for why, answer in refused.items():
+        assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
+
+
 def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 5.0)
     job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
@@ -422,7 +581,7 @@ def test_a_run_no_page_holds_is_no_longer_found():
 
     job = TrainingJob(TINY, load_dataset, owner="visitor:x", abandon_seconds=600)
     serial = job.serial
-    assert jobs.live_job(serial) is job
+    assert live_work(serial) is job
     del job
     gc.collect()
-    assert jobs.live_job(serial) is None
+    assert live_work(serial) is None

@@ -2,7 +2,7 @@
 and changing the rate while a run trains."""
 import pytest
 
-from apptest_helpers import button, charts, open_page, wait_until, widget
+from apptest_helpers import button, charts, open_page, record_polls, wait_until, widget
 from nnlab.config.lr_schedule import changed_epochs
 
 TRAIN = "app_pages/1_Train.py"
@@ -28,6 +28,30 @@ def test_use_this_learning_rate_sets_the_control(runs_dir):
     assert not at.exception, [e.value for e in at.exception]
     assert widget(at, "Learning rate").value == pytest.approx(suggested) and suggested != 0.001
     assert at.query_params["learning_rate"] == f"{suggested:g}"  # the link follows the control
+
+
+def test_the_finders_progress_is_fetched_and_nothing_polls_until_it_ends(runs_dir, monkeypatch):
+    """Issue 24: while the finder waits and trains, the page mounts its live progress (fetched by the browser
+    with a token for this finder and this visitor) beside Stop, and no fragment polls; at its end, the curve."""
+    import json
+
+    from nnlab.ui import live_chart, live_route
+    from nnlab.ui.lr_finder import FINDER_JOB
+
+    polls = record_polls(monkeypatch)
+    at = open_page(TRAIN, **CIRCLE)
+    button(at, "Find a learning rate").click().run()
+    finder = at.session_state[FINDER_JOB]
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and mounted[0].proto.component_name.endswith("nnlab_live_progress")
+    claim = live_route.TOKENS.read(json.loads(mounted[0].proto.json)["token"])
+    assert claim.serials == (finder.serial,) and claim.owner == finder.owner
+    assert "Stop" in [b.label for b in at.button] and polls == []
+    at.session_state[live_chart.failure_key(finder.serial)] = True  # as the chart's "failed" trigger records it
+    at.run()  # the page says why and polls instead, as before issue 24
+    assert finder.done or ("_finder_fragment" in polls and not at.get("bidi_component"))
+    wait_until(at, lambda at: finder.done, timeout=240)
+    assert _buttons_starting(at, "Use this learning rate") and not at.get("bidi_component")
 
 
 def test_a_schedule_is_drawn_before_training(runs_dir):

@@ -95,16 +95,39 @@ def test_backpropagation_page_shows_every_lecture_number(runs_dir):
 
 
 @pytest.mark.slow  # over 3.5 s: out of the edit loop
-def test_universal_approximation_fits_with_the_real_backend(runs_dir):
+def test_universal_approximation_fits_with_the_real_backend(runs_dir, monkeypatch):
+    """While it fits, the browser fetches each epoch's fitted curve (issue 24): one component with a token for
+    this run, the points and the true curve; no fragment polls; at its end, the page's chart as before."""
+    import json
+
+    from apptest_helpers import record_polls
+    from nnlab.serving.live_answer import live_answer
+    from nnlab.ui import live_chart, live_route
+
+    polls = record_polls(monkeypatch)
     at = open_page(APPROXIMATION)
     widget(at, "Epochs").set_value(40).run()
     button(at, "Fit").click().run()
+    job = at.session_state["approximation"]
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and mounted[0].proto.component_name.endswith("nnlab_live_fit")
+    data = json.loads(mounted[0].proto.json)
+    assert live_route.TOKENS.read(data["token"]).serials == (job.serial,) and len(data["target"]) == 200
+    assert 0 < len(data["points"]) <= 600 and not at.get("vega_lite_chart") and polls == []
+    at.session_state[live_chart.failure_key(job.serial)] = True  # the live view could not reach the route
+    at.run()
+    assert job.done or ("_polled_fragment" in polls and any("could not reach" in c.value for c in at.caption))
+    del at.session_state[live_chart.failure_key(job.serial)]
+    polls.clear()
+    wait_until(at, lambda at: job.snapshot is not None)
+    assert len(live_answer(job, 0)["curve"]) == 200  # what the browser fetches and draws: the network's curve
     wait_until(at, lambda at: at.session_state["approximation"].done)
     job = at.session_state["approximation"]
     assert job.status == "completed" and job.snapshot is not None and len(job.snapshot) == 200
     fit = charts(at)[0]
     assert len(fit["rows"]) > 500  # points, the true curve and the fitted curve
     assert any(m.label.startswith("Average distance") for m in at.metric)
+    assert polls == [] and not at.get("bidi_component")  # nothing polled from the click to the end
 
 
 def test_counting_parameters_matches_keras(runs_dir):

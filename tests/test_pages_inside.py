@@ -1,7 +1,7 @@
 import pytest
 """The panel "Inside the network" on the Train page after a tiny run, and on the Runs page for a saved
 run; the Activations page's links to the vanishing-gradient lessons."""
-from apptest_helpers import button, charts, open_page, wait_until
+from apptest_helpers import button, charts, open_page, record_polls, wait_until
 
 from nnlab.ui.inside import MAPS, STATS, WEIGHTS
 
@@ -47,6 +47,39 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     grad = [c for c in charts(at) if any("grad_norm" in row for row in c["rows"])]
     assert grad and {row["layer"] for row in grad[0]["rows"]} == {"hidden_1", "hidden_2", "output"}
     assert {row["epoch"] for row in grad[0]["rows"]} == {1, 2, 3}
+
+
+@pytest.mark.slow  # over 4 s: out of the edit loop
+def test_while_a_run_trains_the_open_panels_tab_is_fetched_and_nothing_polls(runs_dir, monkeypatch):
+    """Issue 24: opened while a run trains, the panel's tabs are the page's, and the open tab's view is a live
+    component the browser fills from the live route (a token for this run); no fragment polls."""
+    import json
+
+    from nnlab.ui import live_route
+
+    polls = record_polls(monkeypatch)
+    at = open_page(TRAIN, dataset="spiral", hidden="4,3", epochs="500", samples="200", activation="tanh", batch_size="1")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 1, timeout=240)
+    job = at.session_state["train_job"]
+    at.session_state[OPEN] = True
+    polls.clear()
+    at.run()
+    assert not job.done and [t.label for t in at.tabs if t.label in (WEIGHTS, MAPS, STATS)] == [MAPS, STATS]
+    inside = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("nnlab_live_inside")]
+    assert len(inside) == 1
+    data = json.loads(inside[0].proto.json)
+    assert data["inside"] == "maps" and live_route.TOKENS.read(data["token"]).serials == (job.serial,)
+    assert len(data["points"]) > 50 and {last for _, _, last in data["points"]} == {0, 1}  # the two spirals' points
+    assert not _images(at) and polls == []  # the browser draws the views; nothing polls
+    at.session_state[f"train_job_inside_{job.serial}_tab"] = STATS
+    at.run()
+    inside = [c for c in at.get("bidi_component") if c.proto.component_name.endswith("nnlab_live_inside")]
+    assert [json.loads(c.proto.json)["inside"] for c in inside] == ["stats"] and polls == []
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: job.done)
+    assert not [c for c in at.get("bidi_component") if c.proto.component_name.endswith("nnlab_live_inside")]
+    assert any(any("grad_norm" in row for row in c["rows"]) for c in charts(at))  # the end: the page's charts
 
 
 @pytest.mark.slow  # over 3.5 s: out of the edit loop

@@ -1,7 +1,7 @@
 import pytest
 """The Search page: knobs and ranges checked as typed, a small search run to the end, its pictures and
 its best trial opened in Train; every trial kept as a run labelled with its study."""
-from apptest_helpers import button, charts, open_page, plain, wait_until, widget
+from apptest_helpers import button, charts, open_page, plain, record_polls, wait_until, widget
 
 SEARCH = "app_pages/14_Search.py"
 TINY = {"dataset": "iris", "epochs": "2", "hidden": "8"}
@@ -26,7 +26,14 @@ def test_the_page_offers_a_default_space_and_says_what_to_change_in_a_bad_range(
 
 
 @pytest.mark.slow  # over 4 s: out of the edit loop
-def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_dir, page_store):
+def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_dir, page_store, monkeypatch):
+    """While it runs, its live view is fetched (issue 24): one component with a token for this search and
+    visitor, Stop, and no fragment polling; at its end, the results as before."""
+    import json
+
+    from nnlab.ui import live_chart, live_route
+
+    polls = record_polls(monkeypatch)
     at = open_page(SEARCH, **TINY)
     widget(at, "Knobs to search").set_value(["learning_rate", "optimizer"]).run()
     widget(at, "Learning rate: range").set_value("1e-3..3e-1:log")
@@ -35,7 +42,20 @@ def test_a_small_search_runs_keeps_its_trials_and_opens_the_best_in_train(runs_d
     widget(at, "Study name").set_value("iris try").run()
     button(at, "Search").click().run()
     assert not at.exception and not at.error, errors(at)
+    job = at.session_state["search_job"]
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and mounted[0].proto.component_name.endswith("nnlab_live_search")
+    claim = live_route.TOKENS.read(json.loads(mounted[0].proto.json)["token"])
+    assert claim.serials == (job.serial,) and claim.owner == job.owner
+    assert "Stop" in [b.label for b in at.button] and polls == []
+    failed = live_chart.failure_key(job.serial)
+    at.session_state[failed] = True  # as the live view's "failed" trigger records it: the page says why and polls
+    at.run()
+    assert job.done or ("_polled_fragment" in polls and any("could not reach" in c.value for c in at.caption))
+    del at.session_state[failed]
+    polls.clear()
     wait_until(at, lambda at: any("Finished: 4 trials" in plain(s.value) for s in at.success), timeout=400)
+    assert polls == []  # nothing polled from the click to the end, trial after trial (the sidebar neither)
 
     runs, _ = page_store.list()
     assert sorted(run.label for run in runs) == [f"iris try · trial {n}" for n in range(4)]

@@ -129,17 +129,31 @@ def test_stop_keeps_the_completed_epochs_and_moving_a_slider_does_not_kill_the_r
 
 
 @pytest.mark.slow  # over 3.5 s: out of the edit loop
-def test_the_live_verdict_stops_and_keeps_the_best_epoch(runs_dir):
+def test_the_live_verdict_stops_and_keeps_the_best_epoch(runs_dir, monkeypatch):
+    """Issue 24: the live verdict comes with the fetched curves (the chart draws its words and the onset), the
+    page only draws its "Stop and keep epoch N", and nothing polls while it shows."""
+    import json
+
+    from nnlab.serving.live_answer import live_answer, verdict_state
+
+    polls = record_polls(monkeypatch)
     at = open_page(TRAIN, dataset="digits", train_size="60", hidden="256,256", learning_rate="0.01", batch_size="8",
                    epochs="300")
     button(at, "Train").click().run()
     keep = lambda at: [b for b in at.button if b.label.startswith("Stop and keep epoch ")]  # noqa: E731
-    alarmed = lambda at: any("Overfitting has set in" in w.value for w in at.warning)  # noqa: E731
-    wait_until(at, lambda at: (keep(at) and alarmed(at)) or at.session_state["train_job"].done)
+    wait_until(at, lambda at: keep(at) or at.session_state["train_job"].done)
     job = at.session_state["train_job"]
-    assert not job.done and alarmed(at) and keep(at)  # the alarm holds from one page run to the next
-    assert any(str(row.get("short", "")).startswith("overfitting: ") for row in charts(at)[0]["rows"])  # the onset drawn
+    job.pause()  # holds: the verdict stays what the page drew while the test reads it
+    wait_until(at, lambda at: job.holding and keep(at))
+    assert not job.done and keep(at)
     best = int(keep(at)[0].label.rsplit(" ", 1)[1])
+    told = live_answer(job, 0)  # what the chart fetches: the verdict's words and the onset it marks
+    assert "Overfitting has set in" in told["verdict"]["text"] and told["verdict"]["best"] == best
+    assert told["verdict"]["keep"] and 1 < told["verdict"]["onset"] <= len(job.history)
+    mounted = at.get("bidi_component")
+    assert len(mounted) == 1 and json.loads(mounted[0].proto.json)["verdict"] == verdict_state(told["verdict"])
+    assert not at.get("vega_lite_chart") and polls == []  # the browser draws; nothing polls, paused or not
+    assert not any("Overfitting has set in" in w.value for w in at.warning)  # the chart says it, not the page
     keep(at)[0].click().run()
     wait_until(at, lambda at: at.session_state["train_job"].done)
     losses = [row["val_loss"] for row in job.history]

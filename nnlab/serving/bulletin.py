@@ -19,6 +19,11 @@ class Bulletin:
         self.version = 0
         self._listeners: set[Callable[[], None]] = set()
         self._lock = threading.Lock()
+        self._forward: Bulletin | None = None
+
+    def forward_to(self, other: Bulletin) -> None:
+        """Publish on `other` too at each publish here (a search's trial: the search's live view hears its epochs)."""
+        self._forward = other
 
     def listen(self, listener: Callable[[], None]) -> None:
         with self._lock:
@@ -38,3 +43,5 @@ class Bulletin:
                 listener()
             except Exception:  # noqa: BLE001 - a reader gone wrong must not end the training
                 log.exception("a bulletin listener failed")
+        if self._forward is not None:
+            self._forward.publish()

@@ -16,11 +16,9 @@ leaves the queue, as abandoned, its completed epochs kept (serving/slot_work.py)
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import logging
 import threading
 import time
-import weakref
 from typing import Callable
 
 from nnlab.core import deployment
@@ -34,7 +32,6 @@ from nnlab.core.status import FINISHED, Status
 from nnlab.training.stop_signal import StopSignal
 
 log = logging.getLogger(__name__)
-_SERIALS = itertools.count(1)
 
 # A run of hundreds of epochs a second must not write each one to the database (≈2 ms each) nor
 # redraw its inside views each one: both happen at most this often, and at the end.
@@ -42,13 +39,11 @@ SAVE_SECONDS = 0.5
 SNAPSHOT_SECONDS = 0.25
 PROGRESS_NEWS_SECONDS = 1.0  # batch progress is published at most this often (the progress bar, the ETA)
 
-# Every TrainingJob of this process by its serial, while something holds it: how the live route
-# (ui/live_route.py) finds the run a token names, without keeping finished runs alive.
-_LIVE: weakref.WeakValueDictionary[int, TrainingJob] = weakref.WeakValueDictionary()
-
 
 class TrainingJob(SlotWork):
     """One run. Alone it is its own request; in a RaceJob or SweepJob, the group is."""
+
+    live_view = "run"
 
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
                  label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None,
@@ -65,14 +60,13 @@ class TrainingJob(SlotWork):
         # long (the epochs trained meanwhile are in memory and go with it), then the run ends as not
         # saved, saying so.
         self.save_retry_seconds = settings.save_retry_seconds
-        self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
-        _LIVE[self.serial] = self
         self._progress_news_at = 0.0
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
         self._group: SlotWork | None = None  # the race or sweep it belongs to
         self._trainer = None  # training.train.Trainer while training
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
         self.inside = None  # training/inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
+        self.inside_version = 0  # grows with each snapshot taken (the inside panel's live view redraws)
         self.history: list[dict] = []  # appended by the job thread, read by the page
         self.layer_stats: list[dict] = []  # per epoch and Dense layer: gradient norm, weight percentiles (Trainer)
         self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
@@ -125,8 +119,10 @@ class TrainingJob(SlotWork):
             super().touch()
 
     def set_group(self, group: SlotWork) -> None:
-        """This run is one of `group`'s (a race, sweep or search): the group is the request."""
+        """This run is one of `group`'s (a race, sweep or search): the group is the request, and its live view
+        (a search's) hears this run's news too."""
         self._group = group
+        self.bulletin.forward_to(group.bulletin)
 
     @property
     def keeps_best_weights(self) -> bool:
@@ -384,8 +380,10 @@ class TrainingJob(SlotWork):
             if self._snapshot:
                 self.snapshot = self._snapshot(model, self.dataset)
             self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+            self.inside_version += 1
         except Exception:  # noqa: BLE001 - a view that cannot be drawn must not end the training
             log.exception("a snapshot of the network failed; training goes on")
+        self.bulletin.publish()  # the live views drawing a snapshot (the inside panel, a fitted curve) redraw
 
     def _rows_to_save(self, history: list[dict] | None = None) -> list[dict]:
         """The history rows as the store keeps them: each with its layers' statistics under "layers"."""
@@ -558,11 +556,6 @@ class SweepJob(_Group):
     def _train(self) -> None:
         for job in self.jobs:
             job._train()
-
-
-def live_job(serial: int) -> TrainingJob | None:
-    """The run of this process with that serial, if something (a page's session) still holds it."""
-    return _LIVE.get(serial)
 
 
 def run_in_progress(owner: str, scheduler: Scheduler | None = None, kind: type = TrainingJob):

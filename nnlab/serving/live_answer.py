@@ -14,21 +14,33 @@ from nnlab.core.tasks import metric_names
 from nnlab.verdict.diagnose import baseline_loss, live_finding
 
 MAX_ROWS = 2000  # epochs per answer (all runs together): the browser asks again at once for the rest
+MAX_CURVE_POINTS = 500  # a fitted curve's points per answer (concepts/approximation.fitted_curve has 200)
 ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "learning_rate")
 
 
 def live_answer(job, after: int) -> dict:
     """The epochs after the first `after` (at most MAX_ROWS), the run's progress in words and as a
     fraction, whether everything has been told (`done`: the run has ended and the cursor is at its end),
-    and whether the page is needed (a pause, a live verdict)."""
+    its pause (`hold`) and its live verdict (`verdict`, and `verdict_state`: the page reruns when it changes)."""
     ended = job.done
     return {
         **_progress(job, after, MAX_ROWS),
         "paused": bool(not ended and job.paused),
         "hold": hold_state(job),
-        "finding": bool(not ended and live_finding_of(job) is not None),
+        **_verdict_fields(live_verdict(job)),
         "warnings": [str(warning) for warning in job.warnings][:5],
+        "curve": fitted_curve_of(job),
     }
+
+
+def fitted_curve_of(job) -> list | None:
+    """The curve the network computes now, as [x, y] points (NaN as null), when the run's snapshot is one (a
+    table of x and y: Universal approximation's concepts/approximation.fitted_curve); None otherwise."""
+    table = job.snapshot
+    if table is None or not hasattr(table, "columns") or not {"x", "y"} <= set(table.columns):
+        return None
+    table = table.head(MAX_CURVE_POINTS)
+    return json_safe([[round(float(x), 6), round(float(y), 6)] for x, y in zip(table["x"], table["y"])])
 
 
 def group_answer(jobs, afters: list[int]) -> dict:
@@ -41,6 +53,49 @@ def group_answer(jobs, afters: list[int]) -> dict:
         budget -= len(runs[-1]["rows"])
     loaded = [job.dataset.task for job in jobs if job.dataset is not None]
     return {"runs": runs, "done": all(run["done"] for run in runs), "metric": metric_names(loaded[0])[0] if loaded else None}
+
+
+def finder_answer(job, after: int = 0) -> dict:
+    """The learning-rate finder's progress (serving/lr_finder_job.FinderJob): its words and fraction, and
+    `done` once it has ended (its page then reruns once and draws the curve). No rows: the curve comes whole."""
+    return {"rows": [], "next": 0, "done": job.done, "status": finder_progress_text(job),
+            "fraction": round(min(1.0, job.progress / job.steps), 4) if job.steps else 0.0}
+
+
+def finder_progress_text(job) -> str:
+    """Where the learning-rate finder stands, in words: its place in the queue, the batch it is at, its end."""
+    if job.status == Status.QUEUED:
+        place = job.queue_position()
+        return f"Waiting for a free training slot ({f'number {place} in line' if place else 'next'})…"
+    if not job.done:
+        return f"Batch {job.progress} of {job.steps}…"
+    return job.message or "The learning-rate finder has ended."
+
+
+def search_answer(job, after: int) -> dict:
+    """A search's progress (serving/search_job.SearchJob) and its current trial's curves. Its trials' epochs
+    read one after another make one sequence that only grows (a trial's history is frozen once the next
+    begins): `after` counts the epochs of it the browser has seen, and the rows are the last trial's after
+    that (all of them when the browser has not seen its start), tagged with its `trial` serial so the
+    browser starts its curves again when the trial changes. `trials_done`: the page reruns when it moves."""
+    trials = list(job.jobs)
+    last = trials[-1] if trials else None
+    start = sum(len(trial.history) for trial in trials[:-1])
+    told = _progress(last, max(0, after - start), MAX_ROWS) if last is not None else {"rows": [], "next": 0}
+    cursor = start + told["next"]
+    done, planned = len(job.trials), job.plan.trials
+    place = None if job.done else job.queue_position()
+    return {
+        "place": f"Waiting for a free training slot: {ordinal(place)} in line (other visitors are training)." if place
+        else "",
+        "rows": told["rows"], "next": cursor, "done": job.done and cursor >= told_length(job),
+        "status": (f"Study {job.name} · trial {min(done + 1, planned)} of up to {planned}" if not job.done
+                   else f"Study {job.name} · {job.message}"),
+        "fraction": round(min(1.0, done / planned), 4) if planned else 1.0,
+        "trials_done": done,
+        "trial": None if last is None else {key: told[key] for key in ("status", "fraction", "epochs", "metric")}
+        | {"serial": last.serial, "label": last.label},
+    }
 
 
 def _progress(job, after: int, limit: int) -> dict:
@@ -59,6 +114,30 @@ def _progress(job, after: int, limit: int) -> dict:
         "epochs": job.config.epochs,
         "metric": metric_names(task)[0],
     }
+
+
+# What a browser watching one piece of work is told, by its kind (SlotWork.live_view).
+_ANSWERS = {"run": live_answer, "finder": finder_answer, "search": search_answer}
+
+
+def watchable(works: list) -> bool:
+    """Whether a token may name these works: one run, finder or search, or a race's or sweep's runs."""
+    return (len(works) == 1 and works[0].live_view in _ANSWERS) or all(work.live_view == "run" for work in works)
+
+
+def answer_for(works: list, afters: list[int]) -> dict:
+    """The live route's answer for the works a token names (watchable), each after its cursor."""
+    if len(works) > 1:
+        return group_answer(works, afters)
+    return _ANSWERS[works[0].live_view](works[0], afters[0])
+
+
+def told_length(work) -> int:
+    """How far a cursor can go in this work's answer: a run's epochs, a search's trials' epochs one after
+    another (0 for work told without rows)."""
+    if work.live_view == "search":
+        return sum(len(trial.history) for trial in list(work.jobs))
+    return len(work.history) if work.live_view == "run" else 0
 
 
 def hold_state(job) -> str:
@@ -111,10 +190,46 @@ def ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def live_finding_of(job):
-    """The live verdict of the run so far (verdict/diagnose.live_finding), or None."""
-    dataset, history = job.dataset, list(job.history)
+def live_finding_of(job, evidence: dict | None = None, history: list[dict] | None = None):
+    """The live verdict of the run so far (verdict/diagnose.live_finding; of `history`, a copy of its epochs,
+    if given), or None; `evidence` receives what it saw (the onset of overfitting)."""
+    dataset, history = job.dataset, list(job.history) if history is None else history
     if dataset is None or not history:
         return None
     return live_finding(history, task=dataset.task, chance=dataset.chance_accuracy,
-                        baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes))
+                        baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes), evidence=evidence)
+
+
+def live_verdict(job, evidence: dict | None = None) -> dict | None:
+    """The live verdict as the page and the live chart show it, or None: the finding's words, what Stop does
+    (`advice`), the epoch of the lowest validation loss (`best`), whether "Stop and keep epoch N" can put its
+    weights back (`keep`), and the overfitting's onset to mark on the curves (`onset`, or None)."""
+    if job.done:
+        return None
+    seen = {} if evidence is None else evidence
+    history = list(job.history)
+    finding = live_finding_of(job, seen, history)
+    if finding is None or not history:
+        return None
+    best = min(range(len(history)), key=lambda i: _finite_or_inf(history[i]["val_loss"])) + 1
+    keep = bool(job.keeps_best_weights and math.isfinite(history[best - 1]["val_loss"]))
+    advice = (f"“Stop and keep epoch {best}” ends training now and tests and saves the weights of epoch {best}, the "
+              "lowest validation loss, instead of the last epoch's." if keep
+              else "Press “Stop” to end it here; the epochs so far are kept.")
+    return json_safe({"kind": finding.kind, "text": finding.text, "advice": advice, "best": best, "keep": keep,
+                      "onset": seen.get("onset_epoch")})
+
+
+def verdict_state(verdict: dict | None) -> str:
+    """What the page draws of a live verdict (its kind and its Stop button), as a token that changes when the
+    page must be drawn again ("" without one): the live chart draws the words itself and asks for one rerun
+    only when this differs from what its page drew."""
+    return "" if verdict is None else f"{verdict['kind']}|{verdict['best']}|{int(verdict['keep'])}"
+
+
+def _verdict_fields(verdict: dict | None) -> dict:
+    return {"verdict": verdict, "verdict_state": verdict_state(verdict)}
+
+
+def _finite_or_inf(value) -> float:
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else math.inf

@@ -29,7 +29,11 @@ TOLD = (Status.COMPLETED, Status.EARLY_STOPPED, Status.DIVERGED)  # ended on the
 
 
 class SearchJob(SweepJob):
-    """Up to `plan.trials` trials of the study `key` in the database `url`, one after another."""
+    """Up to `plan.trials` trials of the study `key` in the database `url`, one after another. Its bulletin
+    hears its trials' news (their epochs, progress, status) and is published as each trial is told to the
+    study and as the search ends: its page's live view (serving/live_answer.search_answer)."""
+
+    live_view = "search"
 
     def __init__(self, plan: SearchPlan, *, url: str, key: str, load: Callable, store: RunStore | None,
                  owner: str = "", page_limits: bool = True, scheduler: Scheduler | None = None,
@@ -53,6 +57,11 @@ class SearchJob(SweepJob):
     @property
     def done(self) -> bool:
         return self._over.is_set()
+
+    @property
+    def workspace(self) -> str:
+        """The workspace its trials are saved in ("" when they are not being saved)."""
+        return self._store.workspace if self._store is not None else ""
 
     @property
     def current(self) -> TrainingJob | None:
@@ -95,6 +104,7 @@ class SearchJob(SweepJob):
             if not self.message:
                 self.message = self._ending()
             self._over.set()
+            self.bulletin.publish()
 
     # --- inside ---------------------------------------------------------------------------------
 
@@ -191,6 +201,7 @@ class SearchJob(SweepJob):
         else:  # stopped, abandoned or failed: no figure to learn from
             guarded(self.url, lambda: self.study.tell(trial, state=_state("FAIL")))
         self.trials.append(trial.number)
+        self.bulletin.publish()  # a trial told: its page redraws the trials so far
         if self._on_trial:
             self._on_trial(job, params, value)
 
@@ -220,6 +231,7 @@ class SearchJob(SweepJob):
         if not isinstance(error, UserError):
             log.error("search could not start", exc_info=error)
         self._over.set()
+        self.bulletin.publish()
 
 
 def _state(name: str):

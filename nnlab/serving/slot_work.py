@@ -7,8 +7,10 @@ NNLAB_ABANDON_SECONDS is stopped within one batch (or leaves the queue) as aband
 """
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+import weakref
 from typing import Protocol, runtime_checkable
 
 from nnlab.training import budget
@@ -22,6 +24,11 @@ from nnlab.core.status import Status
 
 
 process_memory.limit_arenas()  # before the training threads make theirs (nnlab/process_memory.py)
+
+_SERIALS = itertools.count(1)
+# Every piece of work of this process by its serial, while something holds it: how the live route
+# (ui/live_route.py) finds the work a token names, without keeping finished work alive.
+_LIVE: weakref.WeakValueDictionary[int, SlotWork] = weakref.WeakValueDictionary()
 
 
 # --- the protocol between the queue and the work ---------------------------------------------------
@@ -100,7 +107,13 @@ class SlotWork:
     """Work that takes one place in the scheduler's queue and then one slot, trained by `_train` in
     a daemon thread: a QueuedWork. Subclasses say which runs it is made of (`members`)."""
 
+    # Which answer the live route gives a browser watching it (serving/live_answer.answer_for): "run", "finder",
+    # "search"; "" for work no page watches through the route by itself (a race, a sweep: by their runs).
+    live_view = ""
+
     def __init__(self, owner: str, scheduler: Scheduler | None, abandon_seconds: float | None):
+        self.serial = next(_SERIALS)  # unique in this process, unlike id(): for what pages keep per job
+        _LIVE[self.serial] = self
         self.owner = owner
         self.bulletin = Bulletin()  # published on what a live view shows: an epoch, a status, a pause (serving/bulletin.py)
         self._scheduler = scheduler or SCHEDULER
@@ -114,6 +127,11 @@ class SlotWork:
     @property
     def members(self) -> list[SlotRun]:
         raise NotImplementedError
+
+    @property
+    def workspace(self) -> str:
+        """The workspace its runs are saved in ("" for work that saves nothing)."""
+        return ""
 
     @property
     def done(self) -> bool:
@@ -236,3 +254,9 @@ class SlotWork:
     def _fail_all(self, error: Exception) -> None:
         for job in self.members:
             job.fail_with(error)
+
+
+def live_work(serial: int) -> SlotWork | None:
+    """The work (a run, the learning-rate finder, a search…) of this process with that serial, if something (a
+    page's session) still holds it."""
+    return _LIVE.get(serial)

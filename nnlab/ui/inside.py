@@ -2,9 +2,11 @@
 plane (2-D data sets), the weights and gradients per layer — live from the Train page's job, and for a
 saved run on the Runs page.
 
-The live panel polls in its own fragment, and only while the student has it open: folded away it
-costs nothing. Charts are built once per new snapshot (an epoch, a step) and re-sent as they are
-in between.
+While the run trains and the panel is open, the browser fetches the open tab's view itself from the live
+route (ui/live_inside.py: images and numbers; ui/live_chart.live_inside draws them) and nothing reruns;
+folded away it costs nothing. Once the run has ended, while its data loads, and where the live route cannot
+be reached, the panel is drawn by the page in a fragment (polled while it trains): charts built once per new
+snapshot (an epoch, a step) and re-sent as they are in between.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from nnlab.core.errors import UserError
 from nnlab.serving.jobs import TrainingJob
 from nnlab.verdict.predictions import boundary_points
 from nnlab.core.safe_text import markdown
-from nnlab.ui import live
+from nnlab.ui import live, live_chart
 from nnlab.ui.data_cache import load_data
 
 POLL_SECONDS = max(1.0, live.POLL_SECONDS)  # never faster than once a second
@@ -37,6 +39,7 @@ LOOK_FOR = {
            "layer's weights spread over the epochs (TensorBoard's bands: the darker, the nearer the median).",
 }
 _points: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # dataset → points drawn over its prediction
+_TABS = {WEIGHTS: "weights", MAPS: "maps", STATS: "stats"}  # each tab's view on the live route (ui/live_inside.TABS)
 
 
 MOST_CHARTS_KEPT = 24  # chart specs a session keeps (a few hundred KB each at most)
@@ -44,7 +47,8 @@ MOST_SAVED_KEPT = 3  # saved runs' snapshots a session keeps
 
 
 def inside_panel(key: str) -> None:
-    """The Train page's panel for the job under session_state[key]: polled while it trains and open."""
+    """The Train page's panel for the job under session_state[key]: while it trains and is open, its open tab
+    fetched by the browser (nothing reruns); polled where the live route cannot be reached."""
     job = st.session_state.get(key)
     if not isinstance(job, TrainingJob):
         return
@@ -52,7 +56,20 @@ def inside_panel(key: str) -> None:
     if not box.open:
         return
     with box:
+        if job.dataset is not None and live.fetched_live(job):
+            _fetched_views(job, key)
+            return
+        if not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
+            live.route_unreachable()
         st.fragment(_live_views, run_every=POLL_SECONDS if not job.done else None)(key)
+
+
+def _fetched_views(job: TrainingJob, key: str) -> None:
+    """The tabs as `views` draws them; the open one's view fetched and drawn by the browser while the run trains."""
+    job.touch()
+    dataset = job.dataset
+    _open_tab(dataset, f"{key}_inside_{job.serial}", lambda name: live_chart.live_inside(
+        job, f"{key}_inside_", _TABS[name], _training_points(dataset) if name == MAPS else None, dataset.class_names))
 
 
 def _live_views(key: str) -> None:
@@ -69,22 +86,34 @@ def _live_views(key: str) -> None:
 
 def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], key: str) -> None:
     """The tabs that apply to this data set; only the open tab is drawn."""
-    names = [name for name, applies in ((WEIGHTS, dataset.image_shape is not None), (MAPS, inside.is_plane(dataset)),
-                                        (STATS, True)) if applies]
+    def draw(name: str) -> None:
+        if name == STATS:
+            _stats(stats, key)
+        elif snapshot is None:
+            st.caption("Drawn after the first epoch.")
+        elif name == WEIGHTS and snapshot.weights is not None:
+            _weights(snapshot, key)
+        elif name == MAPS and snapshot.maps is not None:
+            _maps(snapshot, dataset, key)
+
+    _open_tab(dataset, key, draw)
+
+
+def _open_tab(dataset, key: str, draw) -> None:
+    """The tabs that apply to this data set; only the open one is drawn: what to look for, then draw(its name)."""
+    names = _tab_names(dataset)
     tabs = st.tabs(names, key=f"{key}_tab", on_change="rerun")
     for name, tab in zip(names, tabs):
         if tab.open is False:
             continue
         with tab:
             st.caption(LOOK_FOR[name])
-            if name == STATS:
-                _stats(stats, key)
-            elif snapshot is None:
-                st.caption("Drawn after the first epoch.")
-            elif name == WEIGHTS and snapshot.weights is not None:
-                _weights(snapshot, key)
-            elif name == MAPS and snapshot.maps is not None:
-                _maps(snapshot, dataset, key)
+            draw(name)
+
+
+def _tab_names(dataset) -> list[str]:
+    return [name for name, applies in ((WEIGHTS, dataset.image_shape is not None), (MAPS, inside.is_plane(dataset)),
+                                       (STATS, True)) if applies]
 
 
 def _where(snapshot: inside.InsideSnapshot) -> str:

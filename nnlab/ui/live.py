@@ -132,7 +132,9 @@ def running_sidebar() -> None:
     """On every page: the visitor's runs still training, polled slowly so they stay alive; after the page,
     so that a run the page shows live is left out (its chart's fetches or the page's own poll keep it alive
     and say where it stands; a poll here would rerun while it trains, and lag behind the page)."""
-    shown, _page_run.shown = _shown_here(), set()
+    holders, _page_run.holders = getattr(_page_run, "holders", []), []
+    shown = _shown_here() | {job.serial for holder in holders for job in jobs_of(holder)}  # a search's trials begun meanwhile
+    _page_run.shown = set()
     running = [job for job in session_jobs() if not job.done and job.serial not in shown]
     if running:
         st.fragment(_running_fragment, run_every=SIDEBAR_POLL_SECONDS)(frozenset(shown))
@@ -223,8 +225,9 @@ def _hold(key: str, drawn: tuple) -> None:
 
 def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
     """The progress, Stop, metrics and live curves of the run under session_state[key]. While it trains or
-    is paused (no live verdict), the browser fetches its epochs itself and nothing reruns but a click, a step
-    done (ui/live_chart.py); with a live verdict, and once it has ended, the page draws them (polled while it runs)."""
+    is paused, the browser fetches its epochs and its live verdict itself and nothing reruns but a click, a step
+    done, the live verdict's button changing (ui/live_chart.py); once it has ended, and where the live route
+    cannot be reached, the page draws them (polled while it runs)."""
     job = st.session_state.get(key)
     if not isinstance(job, TrainingJob):
         return
@@ -232,37 +235,39 @@ def live_panel(key: str, *, height: int = 260, show_stop: bool = True) -> None:
         _fetched_run(job, f"{key}_", show_stop)
         return
     if not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
-        _route_unreachable()
+        route_unreachable()
     polled(key, lambda job: _one_run(job, f"{key}_", height, show_stop))
 
 
-def _route_unreachable() -> None:
+def route_unreachable() -> None:
     st.caption(":material/sync_problem: Live curves could not reach the server's live route (a proxy or host "
                "that does not pass `/api/live` on, or a page left open too long); the page polls instead.")
 
 
 def fetched_live(job: TrainingJob) -> bool:
     """Whether the browser draws this run's live curves itself: while it trains or is paused (step mode: the
-    chart asks for a rerun when a step is done), with no live verdict to show and a live route it could
-    reach. With a live verdict the page polls, as the verdict's words and its Stop need it; a failed live
-    chart is not tried again."""
-    return (not job.done and not st.session_state.get(live_chart.failure_key(job.serial))
-            and not st.session_state.get(live_chart.finding_key(job.serial))
-            and live_answer.live_finding_of(job) is None)
+    chart asks for a rerun when a step is done), with or without a live verdict (the chart draws its words
+    and asks for a rerun when its Stop button changes), unless the live route could not be reached (a failed
+    live chart is not tried again)."""
+    return not job.done and not st.session_state.get(live_chart.failure_key(job.serial))
 
 
 def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
-    """The run's live panel with nothing polled: the live chart (progress line, curves) beside the Stop and
-    Pause buttons, and the learning-rate control; paused, the step buttons and where the run stands above
-    them, at full width. Each click costs one rerun, and so does each change of the pause (a step done)
+    """The run's live panel with nothing polled: the live chart (progress line, live verdict, curves) beside the
+    Stop and Pause buttons, "Stop and keep epoch N" under it while a live verdict offers it, and the
+    learning-rate control; paused, the step buttons and where the run stands above them, at full width. Each
+    click costs one rerun, and so does each change of the pause (a step done), of the live verdict's button,
     and the run's end."""
     _shown_here().add(job.serial)
     job.touch()
     if show_stop and job.paused:
         step_controls(job, key)
+    verdict = live_answer.live_verdict(job)
     left, right = st.columns([5, 1]) if show_stop else (st.container(), None)
     with left:
-        live_chart.live_chart(job, key)
+        live_chart.live_chart(job, key, verdict)
+        if show_stop and verdict is not None and verdict["keep"]:
+            _keep_best_button(job, verdict["best"], key)
     if right is not None:
         with right:
             st.button("Stop", key=f"{key}stop", on_click=job.stop, type="primary", width="stretch",
@@ -270,6 +275,14 @@ def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
             if not job.paused:
                 step_controls(job, key)
     live_learning_rate(job, key, fetched=True)
+
+
+def showing_live(holder) -> None:
+    """This page run shows the runs held by `holder` live (a search's view fetches their news), those it begins
+    before the sidebar is drawn included: the sidebar leaves them alone."""
+    if not hasattr(_page_run, "holders"):
+        _page_run.holders = []
+    _page_run.holders.append(holder)
 
 
 def _shown_here() -> set:
@@ -300,7 +313,7 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
         best = min(range(len(history)), key=lambda i: _nan_to_inf(history[i]["val_loss"])) + 1
         evidence = {}  # what the verdict saw, drawn on the curves: the live finding's, then the final verdict's
         if not job.done:
-            _live_verdict(job, history, best, key, evidence)
+            _live_verdict(job, key, evidence)
         elif job.result is not None:
             evidence = job.result.verdict.evidence
         metric_tiles(history, task)
@@ -314,27 +327,37 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
     live_learning_rate(job, key)
 
 
-def _live_verdict(job: TrainingJob, history: list[dict], best: int, key: str, evidence: dict) -> None:
+def _live_verdict(job: TrainingJob, key: str, evidence: dict) -> None:
     """What is already certain while the run trains (it has blown up, overfitting has set in), with
     a Stop that keeps the best epoch's weights; `evidence` receives what the chart draws."""
-    from nnlab.verdict.diagnose import baseline_loss, live_finding
+    verdict = live_answer.live_verdict(job, evidence)
+    if verdict is None:
+        return
+    st.warning(f"**Live verdict:** {verdict['text']} {verdict['advice']}", icon=":material/notification_important:")
+    if verdict["keep"]:
+        _keep_best_button(job, verdict["best"], key)
 
-    dataset = job.dataset
-    if dataset is None:
+
+def _keep_best_button(job: TrainingJob, best: int, key: str) -> None:
+    st.button(f"Stop and keep epoch {best}", key=f"{key}keep_best", type="primary", icon=":material/restore:",
+              on_click=job.stop, kwargs={"keep_best": True},
+              help="Every epoch stays in the history; the model is tested and saved as it was at that epoch.")
+
+
+def live_fit_panel(key: str, curve: str, points, target, draw: Callable[[Any], None]) -> None:
+    """Universal approximation's run under session_state[key]: while it fits `curve`, the browser fetches each
+    epoch's fitted curve and draws it over the training `points` and the true curve `target` (nothing reruns
+    until it ends: ui/live_chart.live_fit); otherwise, and where the live route cannot be reached, `draw`
+    polled as before."""
+    job = st.session_state.get(key)
+    if isinstance(job, TrainingJob) and job.config.dataset == curve and fetched_live(job):
+        _shown_here().add(job.serial)
+        job.touch()
+        live_chart.live_fit(job, f"{key}_", points, target)
         return
-    finding = live_finding(history, task=dataset.task, chance=dataset.chance_accuracy,
-                           baseline=baseline_loss(job.config.loss, dataset.task, dataset.n_classes), evidence=evidence)
-    if finding is None:
-        return
-    keep = job.keeps_best_weights and math.isfinite(history[best - 1]["val_loss"])
-    st.warning(f"**Live verdict:** {finding.text} " + (
-        f"**Stop and keep epoch {best}** ends training now and tests and saves the weights of epoch {best}, the "
-        "lowest validation loss, instead of the last epoch's." if keep
-        else "Press **Stop** to end it here; the epochs so far are kept."), icon=":material/notification_important:")
-    if keep:
-        st.button(f"Stop and keep epoch {best}", key=f"{key}keep_best", type="primary", icon=":material/restore:",
-                  on_click=job.stop, kwargs={"keep_best": True},
-                  help="Every epoch stays in the history; the model is tested and saved as it was at that epoch.")
+    if isinstance(job, TrainingJob) and not job.done and st.session_state.get(live_chart.failure_key(job.serial)):
+        route_unreachable()
+    polled(key, draw)
 
 
 def several_jobs_panel(key: str, *, height: int = 280, count_finished: bool = False) -> None:
@@ -352,7 +375,7 @@ def several_jobs_panel(key: str, *, height: int = 280, count_finished: bool = Fa
         _fetched_group(holder, f"{key}_", count_finished)
         return
     if not holder.done:
-        _route_unreachable()
+        route_unreachable()
     polled(key, lambda holder: _several_runs(holder, f"{key}_", height, count_finished))
 
 

@@ -9,6 +9,7 @@
 // the same run hands back that loop's own cleanup instead of starting another loop.
 const fetchedRows = new Map();  // run serial -> the epoch rows fetched so far (kept across reruns of the page)
 const drawnHold = new Map();  // run serial -> its pause as its page last drew it (serving/live_answer.hold_state)
+const drawnVerdict = new Map();  // run serial -> its live verdict's button as its page last drew it (live_answer.verdict_state)
 const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
 const SVG = "http://www.w3.org/2000/svg";
@@ -16,7 +17,9 @@ const SVG = "http://www.w3.org/2000/svg";
 const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [] });
+// progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
+// inside: the stamp of each inside view drawn.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -42,7 +45,8 @@ function chart(box, title) {
     svg, title, lines: [],
     yTop: label(LEFT - 4, TOP + 10, "end"), yBottom: label(LEFT - 4, H - BOTTOM, "end"),
     xLeft: label(LEFT, H - BOTTOM + 14, "start"), xRight: label(W - RIGHT, H - BOTTOM + 14, "end"),
-    name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null,
+    name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null, x: null,
+    onset: el("line", { class: "onset", visibility: "hidden" }, svg),  // where overfitting set in (a live verdict's)
   };
   c.name.textContent = title;
   box.appendChild(svg);
@@ -89,6 +93,7 @@ function drawChart(c, runs, field, epochs, percent) {
   const n = Math.max(epochs || 1, ...runs.map((rows) => (rows.length ? rows[rows.length - 1].epoch : 1)));
   const x = (e) => LEFT + (W - LEFT - RIGHT) * (n > 1 ? (e - 1) / (n - 1) : 0.5);
   const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (Math.min(Math.max(v, c.lo), c.hi) - c.lo) / (c.hi - c.lo);
+  c.x = x;
   runs.forEach((rows, i) => {
     const lines = c.lines[i];
     for (const [polyline, dot, f] of [[lines.train, lines.trainDot, field], [lines.val, lines.valDot, "val_" + field]]) {
@@ -102,6 +107,13 @@ function drawChart(c, runs, field, epochs, percent) {
     : Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toExponential(1) : String(Number(v.toPrecision(3))));
   c.yTop.textContent = fmt(c.hi); c.yBottom.textContent = fmt(c.lo);
   c.xLeft.textContent = "1"; c.xRight.textContent = `epoch ${n}`;
+}
+
+// The onset of overfitting (a live verdict's `onset` epoch) as a vertical line, or none.
+function markOnset(c, epoch) {
+  if (epoch == null || !c.x) { c.onset.setAttribute("visibility", "hidden"); return; }
+  const px = c.x(epoch).toFixed(1);
+  for (const [k, v] of [["x1", px], ["x2", px], ["y1", TOP], ["y2", H - BOTTOM], ["visibility", "visible"]]) c.onset.setAttribute(k, v);
 }
 
 const metricTitle = (metric) => (metric === "accuracy" ? "accuracy" : "mean absolute error");
@@ -171,11 +183,44 @@ function setWidth(bar, fraction) {
 
 export default function (component) {
   probe.calls++;
+  if (component.data.progress) return watchProgress(component);
+  if (component.data.search) return watchSearch(component);
+  if (component.data.fit) return watchFit(component);
+  if (component.data.inside) return watchInside(component);
   return component.data.runs ? watchGroup(component) : watchRun(component);
+}
+
+// The start every view of one piece of work shares: the loop it continues (its cleanup), or its root and host,
+// marked for the journeys, the note for a page without JavaScript taken away.
+function mounted(id, parentElement, serial) {
+  const old = continued(id);
+  if (old) return { cleanup: old.cleanup };
+  const root = parentElement.querySelector(".nnlab-live");
+  const host = parentElement.host || root;
+  host.setAttribute("data-nnlab-live", String(serial));
+  root.querySelector(".note")?.remove();
+  return { root, host };
+}
+
+// Work shown by its progress line only (the learning-rate finder): its words and bar, one rerun at its end.
+function watchProgress({ data, parentElement, setTriggerValue }) {
+  const id = "progress:" + data.serial;
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
+  let token = data.token, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=0&v=${version}`, (answer) => {
+    token = answer.t; version = answer.v;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    probe.progress.push(answer.fraction);
+    return answer.done ? "ended" : null;  // one rerun: the curve and "Use this learning rate"
+  });
 }
 
 function watchRun({ data, parentElement, setTriggerValue }) {
   drawnHold.set(data.serial, data.hold || "");  // at each rerun: the pause its page now shows (a loop goes on across reruns)
+  drawnVerdict.set(data.serial, data.verdict || "");  // and its live verdict's button
   const old = continued(data.serial);
   if (old) return old.cleanup;
   const root = parentElement.querySelector(".nnlab-live");
@@ -189,6 +234,7 @@ function watchRun({ data, parentElement, setTriggerValue }) {
   root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
   const notes = root.querySelector(".notes"), box = root.querySelector(".charts"), hint = root.querySelector(".hint");
+  const verdict = root.querySelector(".verdict"), verdictText = verdict.querySelector("span");
   box.replaceChildren();
   const percent = data.metric === "accuracy";
   const charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
@@ -214,11 +260,211 @@ function watchRun({ data, parentElement, setTriggerValue }) {
       host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
       probe.drawn.push(rows[rows.length - 1].epoch);
     }
+    const said = answer.verdict ? `${answer.verdict.text} ${answer.verdict.advice}` : "";
+    setText(verdictText, said);
+    verdict.hidden = !said;
+    const onset = answer.verdict ? answer.verdict.onset : null;
+    if (String(onset) !== host.getAttribute("data-nnlab-onset") || answer.rows.length) {
+      for (const [c] of charts) markOnset(c, onset);
+      host.setAttribute("data-nnlab-onset", String(onset));
+    }
     if (answer.done) return "ended";  // one rerun: the verdict and the full charts
-    if (answer.finding) return "finding";  // the page shows the live verdict and its Stop
+    // A live verdict's button ("Stop and keep epoch N") came, went or names another epoch: one rerun draws it.
+    if ((answer.verdict_state || "") !== drawnVerdict.get(data.serial)) return "finding";
     // Paused, stepped, resumed (here or in another tab), or the pause's allowance moved: the page's step
     // buttons and words are out of date, one rerun draws them again. A paused run costs nothing else.
     if ((answer.hold || "") !== drawnHold.get(data.serial)) return "paused";
+    return null;
+  });
+}
+
+// The inside panel's open tab (data.inside: "weights", "maps" or "stats"), fetched with `view=inside-<tab>`: its
+// images (palette PNGs made by the server) or its per-layer lines, redrawn when the run's snapshot or statistics
+// move on (the answer's `view`, null when nothing changed); one rerun at the run's end.
+function watchInside({ data, parentElement, setTriggerValue }) {
+  const id = `inside:${data.serial}:${data.inside}`;
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
+  const hint = root.querySelector(".hint"), caption = root.querySelector(".caption"), box = root.querySelector(".inside");
+  const draw = { weights: insideWeights, maps: insideMaps, stats: insideStats }[data.inside];
+  let token = data.token, after = 0, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}&view=inside-${data.inside}`, (answer) => {
+    token = answer.t; after = answer.next; version = answer.v;
+    if (answer.view) {
+      hint.hidden = true;
+      setText(caption, answer.view.caption || answer.view.ratio || "");
+      caption.hidden = !caption.textContent;
+      draw(box, answer.view, data);
+      probe.inside.push(answer.next);
+    }
+    return answer.done ? "ended" : null;  // one rerun: the page draws the panel as the run ended
+  });
+}
+
+function image(box, url) {  // the one <img> of a box, its picture replaced
+  let img = box.querySelector("img");
+  if (!img) { img = document.createElement("img"); box.appendChild(img); }
+  if (img.getAttribute("src") !== url) img.setAttribute("src", url);
+  return img;
+}
+
+function insideWeights(box, view) {
+  const img = image(box, view.url);
+  img.style.width = `${Math.round(view.width * 64 / view.tile)}px`;  // ≈64 px a tile, as the page's chart
+  img.alt = view.caption;
+}
+
+function insideMaps(box, view, data) {
+  if (!box.querySelector(".plane")) {
+    box.innerHTML = '<div class="maps"></div><p class="layers"></p><div class="plane"></div>';
+  }
+  const maps = box.querySelector(".maps");
+  if (view.url) image(maps, view.url).style.width = `${64 * view.columns}px`; else maps.replaceChildren();  // 64 px a map, as the page's chart
+  setText(box.querySelector(".layers"), view.layers.length ? `Rows, top to bottom: ${view.layers.join(", ")}` : "");
+  const plane = box.querySelector(".plane");
+  image(plane, view.prediction);
+  let svg = plane.querySelector("svg");
+  if (!svg) {  // the training points, once: blue the last class, orange the others, grey a regression's
+    svg = el("svg", { viewBox: "0 0 100 100", preserveAspectRatio: "none" }, plane);
+    const [a, b] = view.x1, [c, d] = view.x2;
+    for (const [x1, x2, last] of data.points) {
+      el("circle", { cx: (100 * (x1 - a) / (b - a)).toFixed(2), cy: (100 - 100 * (x2 - c) / (d - c)).toFixed(2), r: 0.9,
+                     style: `fill: ${last === 1 ? "#1f77b4" : last === 0 ? "#ff7f0e" : "#555"}; stroke: white; stroke-width: 0.2` }, svg);
+    }
+  }
+}
+
+function insideStats(box, view) {
+  box.replaceChildren();
+  if (!view) return;
+  const all = view.layers.flatMap((layer) => (view.norms[layer] || []).map((p) => p[1])).filter((v) => v > 0);
+  const epochs = view.layers.flatMap((layer) => (view.bands[layer] || []).map((p) => p[0]));
+  const [e0, e1] = [Math.min(...epochs, 1), Math.max(...epochs, 1)];
+  const x = (e, w) => LEFT + (w - LEFT - RIGHT) * (e1 > e0 ? (e - e0) / (e1 - e0) : 0.5);
+  if (all.length) {  // each layer's gradient norm, log scale, coloured along the depth
+    const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, class: "curve", role: "img" }, box);
+    el("rect", { x: LEFT, y: TOP, width: W - LEFT - RIGHT, height: H - TOP - BOTTOM, class: "frame" }, svg);
+    const [lo, hi] = [Math.log10(Math.min(...all)), Math.log10(Math.max(...all))];
+    const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (hi > lo ? (Math.log10(v) - lo) / (hi - lo) : 0.5);
+    view.layers.forEach((layer, i) => {
+      const points = (view.norms[layer] || []).filter((p) => p[1] > 0).map((p) => `${x(p[0], W).toFixed(1)},${y(p[1]).toFixed(1)}`);
+      el("polyline", { points: points.join(" "), class: "norm", style: `stroke: ${view.colours[i]}` }, svg);
+    });
+    const label = (px, py, anchor, text) => { el("text", { x: px, y: py, "text-anchor": anchor, class: "tick" }, svg).textContent = text; };
+    label(LEFT - 4, TOP + 10, "end", (10 ** hi).toExponential(1)); label(LEFT - 4, H - BOTTOM, "end", (10 ** lo).toExponential(1));
+    label((W + LEFT) / 2, H - 4, "middle", "gradient norm per layer (log scale), by epoch");
+    const legend = document.createElement("p");
+    legend.className = "legend";
+    view.layers.forEach((layer, i) => {
+      const swatch = document.createElement("span");
+      swatch.className = "swatch"; swatch.style.background = view.colours[i];
+      legend.append(swatch, `${layer}  `);
+    });
+    box.appendChild(legend);
+  }
+  const charts = document.createElement("div");
+  charts.className = "charts";
+  box.appendChild(charts);
+  for (const layer of view.layers) {  // the weights' 16–84 % band around the median, per layer
+    const rows = (view.bands[layer] || []).filter((r) => r[2] != null);
+    if (!rows.length) continue;
+    const c = chart(charts, `${layer}: weights, median and 16–84 %`);
+    const values = rows.flatMap((r) => [r[1], r[3]]).filter((v) => v != null);
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    const y = (v) => H - BOTTOM - (H - TOP - BOTTOM) * (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+    const upper = rows.filter((r) => r[3] != null).map((r) => `${x(r[0], W).toFixed(1)},${y(r[3]).toFixed(1)}`);
+    const lower = rows.filter((r) => r[1] != null).map((r) => `${x(r[0], W).toFixed(1)},${y(r[1]).toFixed(1)}`).reverse();
+    el("polygon", { points: [...upper, ...lower].join(" "), class: "band" }, c.svg);
+    el("polyline", { points: rows.map((r) => `${x(r[0], W).toFixed(1)},${y(r[2]).toFixed(1)}`).join(" "), class: "median" }, c.svg);
+    c.yTop.textContent = String(Number(hi.toPrecision(3))); c.yBottom.textContent = String(Number(lo.toPrecision(3)));
+    c.xLeft.textContent = String(e0); c.xRight.textContent = `epoch ${e1}`;
+  }
+}
+
+// Universal approximation: the training points (grey), the true curve (blue, dashed) and the curve the network
+// computes now (orange, each answer's `curve`), with how far it is from the true one on average; one rerun at the end.
+function watchFit({ data, parentElement, setTriggerValue }) {
+  const id = "fit:" + data.serial;
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div"), distance = root.querySelector(".distance");
+  const box = root.querySelector(".charts");
+  box.replaceChildren();
+  const FW = 720, FH = 320;
+  const svg = el("svg", { viewBox: `0 0 ${FW} ${FH}`, class: "fit", role: "img" }, box);
+  const ys = [...data.points, ...data.target].map((p) => p[1]).filter((v) => v != null);
+  const xs = [...data.points, ...data.target].map((p) => p[0]);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const pad = 0.1 * (y1 - y0 || 1); y0 -= pad; y1 += pad;
+  const px = (x) => LEFT + (FW - LEFT - RIGHT) * (x - x0) / (x1 - x0 || 1);
+  const py = (y) => FH - BOTTOM - (FH - TOP - BOTTOM) * (Math.min(Math.max(y, y0), y1) - y0) / (y1 - y0);
+  const path = (pairs) => pairs.filter((p) => p[1] != null).map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ");
+  el("rect", { x: LEFT, y: TOP, width: FW - LEFT - RIGHT, height: FH - TOP - BOTTOM, class: "frame" }, svg);
+  for (const [x, y] of data.points) el("circle", { cx: px(x).toFixed(1), cy: py(y).toFixed(1), r: 2.5, class: "dot" }, svg);
+  el("polyline", { points: path(data.target), class: "truth" }, svg);
+  const fitted = el("polyline", { class: "fitted" }, svg);
+  const label = (x, y, anchor, text) => { el("text", { x, y, "text-anchor": anchor, class: "tick" }, svg).textContent = text; };
+  label(LEFT - 4, TOP + 10, "end", String(Number(y1.toPrecision(3)))); label(LEFT - 4, FH - BOTTOM, "end", String(Number(y0.toPrecision(3))));
+  label(LEFT, FH - BOTTOM + 14, "start", String(x0)); label(FW - RIGHT, FH - BOTTOM + 14, "end", String(x1));
+  let token = data.token, after = 0, version = 0;
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
+    token = answer.t; after = answer.next; version = answer.v;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    if (answer.curve && answer.curve.length) {
+      fitted.setAttribute("points", path(answer.curve));
+      // fit_error's figure: the mean distance to the true curve on the same grid (concepts/approximation.fit_error)
+      const gaps = answer.curve.map((p, i) => (p[1] != null && data.target[i] ? Math.abs(p[1] - data.target[i][1]) : null)).filter((g) => g != null);
+      if (gaps.length) {
+        setText(distance, `Average distance between the fit and the curve: ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(4)}`);
+        distance.hidden = false;
+      }
+      probe.fits.push(answer.next);
+    }
+    return answer.done ? "ended" : null;  // one rerun: the final fit, drawn by the page
+  });
+}
+
+// A search: the study's progress, its place in the queue, the current trial's line and curves (started again
+// when the trial changes). One rerun as each trial is told to the study (the page draws the trials so far),
+// at least TRIAL_RERUN_GAP ms after the page's last drawing, and one at the end.
+const TRIAL_RERUN_GAP = 2000;
+function watchSearch({ data, parentElement, setTriggerValue }) {
+  const id = "search:" + data.serial;
+  const { cleanup, root, host } = mounted(id, parentElement, data.serial);
+  if (cleanup) return cleanup;
+  const drawnAt = Date.now();
+  host.setAttribute("data-nnlab-drawn-epoch", "0");
+  const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
+  const place = root.querySelector(".place"), trialLine = root.querySelector(".trial"), box = root.querySelector(".charts");
+  let token = data.token, after = data.after || 0, version = 0, trial = null, rows = [], charts = [];
+  return follow(id, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
+    token = answer.t; version = answer.v; after = answer.next;
+    setText(status, answer.status);
+    setWidth(bar, answer.fraction);
+    setText(place, answer.place);
+    place.hidden = !answer.place;
+    const now = answer.trial;
+    trialLine.hidden = !now;
+    if (now) {
+      setText(trialLine, `${now.label} · ${now.status}`);
+      if (now.serial !== trial) {  // a new trial: its own curves, from its first epoch
+        trial = now.serial; rows = [];
+        box.replaceChildren();
+        charts = [[chart(box, "loss (solid: training, dashed: validation)"), "loss", false],
+                  [chart(box, metricTitle(now.metric)), now.metric, now.metric === "accuracy"]];
+        for (const [c] of charts) line(c, null);
+      }
+      if (answer.rows.length) {
+        rows.push(...answer.rows);
+        for (const [c, field, pct] of charts) drawChart(c, [rows], field, now.epochs, pct);
+        host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
+        probe.drawn.push(rows[rows.length - 1].epoch);
+      }
+    }
+    if (answer.done) return "ended";  // one rerun: the results
+    if (answer.trials_done !== data.trials_done && Date.now() - drawnAt >= TRIAL_RERUN_GAP) return "trial";
     return null;
   });
 }

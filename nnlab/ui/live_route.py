@@ -1,5 +1,6 @@
 """The live route: `GET <base>/api/live?t=TOKEN&after=N&v=V` answers the epochs of one run since the
-cursor N, and where the run stands, as JSON (serving/live_answer.py). The browser's live chart
+cursor N, and where the run stands, as JSON (serving/live_answer.py); the learning-rate finder's or a search's
+progress for their tokens; with `view=inside-<tab>`, a run's inside panel (ui/live_inside.py). The browser's live chart
 (ui/live_chart.js) fetches it in a loop instead of the page rerunning: a long poll, held until the run
 has news (its bulletin wakes it, serving/bulletin.py) or HOLD_SECONDS have passed.
 
@@ -33,11 +34,11 @@ import time
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from nnlab.serving.jobs import live_job
-from nnlab.serving.live_answer import group_answer, live_answer
+from nnlab.serving.slot_work import live_work
+from nnlab.serving.live_answer import answer_for, told_length, watchable
 from nnlab.serving.live_token import MAX_RUNS, LiveTokens
 from nnlab.store import visitors
-from nnlab.ui import visitor as browser
+from nnlab.ui import live_inside, visitor as browser
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,11 @@ MIN_GAP_SECONDS = 0.25  # the page's redraw gap before (ui/live.DRAW_GAP_SECONDS
 MAX_IN_FLIGHT = 4  # per run or group of runs: a few tabs of one visitor
 MAX_HELD = 200  # per server
 REFUSED = "This live view has expired or is not yours: reload the page."
+INSIDE_VIEWS = tuple(f"inside-{tab}" for tab in live_inside.TABS)  # `view=`: a run's inside panel, one tab
 
-_last_answer: dict[tuple[int, ...], float] = {}  # the serials a token names → when they were last answered (monotonic)
-_in_flight: dict[tuple[int, ...], int] = {}
+# A view (the serials a token names, and the panel: "" or a run's inside panel) → when it was last answered (monotonic)
+_last_answer: dict[tuple, float] = {}
+_in_flight: dict[tuple, int] = {}
 _held = 0
 
 
@@ -68,8 +71,8 @@ def routes() -> list[Route]:
 
 
 def token_for(*jobs) -> str:
-    """A token that lets this browser read the live curves of `jobs` (one run, or a race's or sweep's runs,
-    one owner's in one workspace) for a while (renewed by each answer)."""
+    """A token that lets this browser read the live view of `jobs` (one run, learning-rate finder or search, or
+    a race's or sweep's runs, one owner's in one workspace) for a while (renewed by each answer)."""
     return TOKENS.make([job.serial for job in jobs], jobs[0].owner, jobs[0].workspace)
 
 
@@ -81,11 +84,14 @@ async def live(request) -> JSONResponse:
         claim = TOKENS.read(request.query_params.get("t"))
         afters = _cursors(request.query_params.get("after", "0"))
         seen = _whole(request.query_params.get("v", "0"))
-        jobs = [live_job(serial) for serial in claim.serials] if claim is not None else []
+        panel = request.query_params.get("view", "")  # "" or a run's inside panel: "inside-<tab>"
+        jobs = [live_work(serial) for serial in claim.serials] if claim is not None else []
         if claim is None or afters is None or len(afters) != len(jobs) or seen is None or not _same_visitor(request, claim) \
-                or any(job is None or job.owner != claim.owner or job.workspace != claim.workspace for job in jobs):
+                or any(job is None or job.owner != claim.owner or job.workspace != claim.workspace for job in jobs) \
+                or not watchable(jobs) or (panel and (panel not in INSIDE_VIEWS or jobs[0].live_view != "run" or len(jobs) > 1)):
             return _refused()
-        view = claim.serials
+        view = (claim.serials, panel)
+        length = live_inside.stamp if panel else told_length
         if _in_flight.get(view, 0) >= MAX_IN_FLIGHT:
             return _answer({"error": "Too many live views of this run at once."}, 429, retry=1)
         if _held >= MAX_HELD:
@@ -94,7 +100,7 @@ async def live(request) -> JSONResponse:
         _in_flight[view] = _in_flight.get(view, 0) + 1
         _held += 1
         try:
-            await _hold(view, jobs, afters, seen)
+            await _hold(view, jobs, afters, seen, length)
         finally:
             _held -= 1
             _in_flight[view] -= 1
@@ -104,20 +110,22 @@ async def live(request) -> JSONResponse:
         _forget_old()
         _touch(jobs)
         version = _version(jobs)
-        answer = live_answer(jobs[0], afters[0]) if len(jobs) == 1 else group_answer(jobs, afters)
+        answer = live_inside.inside_answer(jobs[0], afters[0], panel.removeprefix("inside-")) if panel \
+            else answer_for(jobs, afters)
         return _answer({**answer, "v": version, "t": token_for(*jobs)})
     except Exception:  # noqa: BLE001 - the browser gets a sentence; the log gets the traceback
         log.exception("the live route failed")
         return _answer({"error": "The live view failed; the page shows the run when it ends."}, 500)
 
 
-async def _hold(view: tuple[int, ...], jobs: list, afters: list[int], seen: int) -> None:
-    """Wait until MIN_GAP_SECONDS after these runs' last answer, then until one of them has news for a
-    reader who has seen `afters` epochs and bulletin versions adding up to `seen` (or HOLD_SECONDS have passed)."""
+async def _hold(view: tuple, jobs: list, afters: list[int], seen: int, length=told_length) -> None:
+    """Wait until MIN_GAP_SECONDS after this view's last answer, then until one of its works has news for a
+    reader who has seen `afters` of their `length` (epochs; an inside panel's stamp) and bulletin versions
+    adding up to `seen` (or HOLD_SECONDS have passed)."""
     gap = _last_answer.get(view, 0.0) + MIN_GAP_SECONDS - time.monotonic()
     if gap > 0:
         await asyncio.sleep(gap)
-    if _news(jobs, afters, seen):
+    if _news(jobs, afters, seen, length):
         return
     loop, news = asyncio.get_running_loop(), asyncio.Event()
 
@@ -127,7 +135,7 @@ async def _hold(view: tuple[int, ...], jobs: list, afters: list[int], seen: int)
     for job in jobs:
         job.bulletin.listen(wake)
     try:
-        if not _news(jobs, afters, seen):  # news may have come before listen()
+        if not _news(jobs, afters, seen, length):  # news may have come before listen()
             await asyncio.wait_for(news.wait(), HOLD_SECONDS)
     except asyncio.TimeoutError:
         pass
@@ -136,10 +144,11 @@ async def _hold(view: tuple[int, ...], jobs: list, afters: list[int], seen: int)
             job.bulletin.unlisten(wake)
 
 
-def _news(jobs: list, afters: list[int], seen: int) -> bool:
-    """All have ended, one has an epoch the reader lacks, or something was published since what it saw. One
-    run ended in a race or sweep is no news for ever: its bulletin's version no longer moves."""
-    return all(job.done for job in jobs) or any(len(job.history) > after for job, after in zip(jobs, afters)) \
+def _news(jobs: list, afters: list[int], seen: int, length=told_length) -> bool:
+    """All have ended, one has an epoch the reader lacks, or something was published since what it saw (a
+    reader who has seen nothing, `seen` 0, is answered at once). One run ended in a race or sweep is no news
+    for ever: its bulletin's version no longer moves."""
+    return not seen or all(job.done for job in jobs) or any(length(job) > after for job, after in zip(jobs, afters)) \
         or _version(jobs) != seen
 
 

@@ -1,8 +1,11 @@
 """The learning-rate finder on the Train page: run it, watch it, read its curve, use its suggestion.
 
-The test trains, so it waits for a training slot like a run (nnlab/serving/lr_finder_job.py); the page polls
-it in a fragment and touches it, and "Use this learning rate" asks for the suggestion in the controls
-(nnlab.ui.controls.request_settings: the button sits in the fragment, so the whole page reruns).
+The test trains, so it waits for a training slot like a run (nnlab/serving/lr_finder_job.py). While it
+waits and trains, the browser fetches its progress itself from the live route (ui/live_chart.live_progress,
+which keeps it touched) and nothing reruns; the page reruns once when it ends. Where the route cannot be
+reached, the page says so and polls it in a fragment, as before. "Use this learning rate" asks for the
+suggestion in the controls (nnlab.ui.controls.request_settings: the button sits in the fragment, so the
+whole page reruns).
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from nnlab.serving.lr_finder_job import FinderJob
 from nnlab.core.safe_text import markdown
 from nnlab.config.settings import shown
 from nnlab.core.status import Status
-from nnlab.ui import controls, workspace
+from nnlab.serving.live_answer import finder_progress_text
+from nnlab.ui import controls, live_chart, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.poll import POLL_SECONDS
 
@@ -37,8 +41,20 @@ def finder_section(config, dataset) -> None:
               help="Takes a training slot for a few seconds, like a short run.", on_click=_start, args=(config,))
     if st.session_state.get(FINDER_PROBLEM):
         st.error(markdown(st.session_state[FINDER_PROBLEM]))
-    if holder is not None:
-        st.fragment(_finder_fragment, run_every=POLL_SECONDS if running else None)(running, config)
+    if holder is None:
+        return
+    unreachable = st.session_state.get(live_chart.failure_key(holder.serial))
+    if running and not unreachable:
+        holder.touch()
+        left, right = st.columns([5, 1])
+        with left:
+            live_chart.live_progress(holder, "lr_finder_")
+        right.button("Stop", key="lr_finder_stop", on_click=holder.stop, width="stretch")
+        return
+    if running:
+        st.caption(":material/sync_problem: The finder's progress could not reach the server's live route (a proxy "
+                   "or host that does not pass `/api/live` on); the page polls instead.")
+    st.fragment(_finder_fragment, run_every=POLL_SECONDS if running else None)(running, config)
 
 
 def _start(config) -> None:
@@ -59,11 +75,10 @@ def _finder_fragment(was_running: bool, config) -> None:
     if was_running and job.done:
         st.rerun()  # the whole page once: polling stops, the result shows
     if job.status == Status.QUEUED:
-        place = job.queue_position()
-        st.progress(0.0, text=f"Waiting for a free training slot ({_place(place)})…")
+        st.progress(0.0, text=finder_progress_text(job))
     elif not job.done:
         left, right = st.columns([5, 1])
-        left.progress(job.progress / job.steps, text=f"Batch {job.progress} of {job.steps}…")
+        left.progress(job.progress / job.steps, text=finder_progress_text(job))
         right.button("Stop", key="lr_finder_stop", on_click=job.stop, width="stretch")
     elif job.result is None:
         (st.error if job.status == Status.FAILED else st.info)(markdown(job.message))
@@ -94,8 +109,3 @@ def _result(job: FinderJob, config) -> None:
                  disabled=config is None or config.learning_rate == suggested,
                  help="Sets the learning-rate control; press Train to try it."):
         controls.request_settings(dataclasses.replace(config, learning_rate=suggested), rerun=True)
-
-
-def _place(place: int | None) -> str:
-    return f"number {place} in line" if place else "next"
-

@@ -13,7 +13,7 @@ from nnlab.search.study import (KNOBS, PRUNERS, SAMPLERS, SearchPlan, default_sp
                           knob_settings_text, load_study, objective_of, parse_space, space_of, study_key, study_names,
                           trials_frame)
 from nnlab.serving.search_job import SearchJob
-from nnlab.ui import controls, link, live, navigation, workspace
+from nnlab.ui import controls, link, live, live_chart, navigation, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.results import saved_verdict, verdict_panel
 
@@ -87,9 +87,30 @@ def start_button(plan: SearchPlan | None, name: str) -> None:
 
 
 def live_panel() -> None:
-    """While it runs (polled): progress, Stop, the current trial's curves, the trials so far."""
-    if st.session_state.get(SEARCH) is not None:
-        live.polled(SEARCH, _live)
+    """While it runs: progress, Stop, the current trial's curves (fetched by the browser, nothing polled:
+    ui/live_chart.live_search), the trials so far (drawn again by one rerun as each is told to the study).
+    Where the live route cannot be reached, and once it has ended, the page draws it (polled while it runs)."""
+    job = st.session_state.get(SEARCH)
+    if job is None:
+        return
+    if not job.done and not st.session_state.get(live_chart.failure_key(job.serial)):
+        _fetched(job)
+        return
+    if not job.done:
+        st.caption(":material/sync_problem: The search's live view could not reach the server's live route (a proxy "
+                   "or host that does not pass `/api/live` on); the page polls instead.")
+    live.polled(SEARCH, _live)
+
+
+def _fetched(job: SearchJob) -> None:
+    job.touch()
+    live.showing_live(job)  # its trials: the sidebar leaves them alone
+    left, right = st.columns([5, 1])
+    with left:
+        live_chart.live_search(job, "search_")
+    right.button("Stop", key="search_stop", on_click=job.stop, type="primary", width="stretch",
+                 help="End the trial in progress within one batch; every finished trial is kept.")
+    _trials_so_far(job)
 
 
 def _live(job: SearchJob) -> None:
@@ -116,6 +137,10 @@ def _live(job: SearchJob) -> None:
             history, task = list(current.history), job.task
             live.live_curves("search_curves", (id(current), len(history)), lambda: charts.training_charts(
                 history, task, epochs=current.config.epochs, height=200))
+    _trials_so_far(job)
+
+
+def _trials_so_far(job: SearchJob) -> None:
     if job.study is not None and not job.done:  # once done, the results below show them
         frame = trials_frame(job.study)
         if len(frame):

@@ -68,18 +68,20 @@ def _free_port() -> int:
 _LOGS: dict = {}  # each server started (its process) → its log, kept beside a failed journey's photograph
 
 
-def start_server(folder: Path, port: int | None = None, **env: str) -> tuple[str, subprocess.Popen]:
-    """`streamlit run app.py` on `port` (a free one if None), runs kept in `folder`; its base URL once
-    /_stcore/health says ok, and the process (the caller stops it)."""
+def start_server(folder: Path, port: int | None = None, base: str = "", **env: str) -> tuple[str, subprocess.Popen]:
+    """`streamlit run app.py` on `port` (a free one if None), runs kept in `folder`, served under the path
+    `base` if given (server.baseUrlPath, as Community Cloud or a proxy's prefix); its base URL (with that path)
+    once /_stcore/health says ok, and the process (the caller stops it)."""
     for _ in range(3 if port is None else 1):
         chosen = port or _free_port()
         log = open(folder / "streamlit.log", "w")
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(chosen),
-             "--browser.gatherUsageStats", "false", "--logger.level", os.environ.get("NNLAB_E2E_SERVER_LOG", "info")], cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env},
-            stdout=log, stderr=subprocess.STDOUT)
+             "--browser.gatherUsageStats", "false", "--logger.level", os.environ.get("NNLAB_E2E_SERVER_LOG", "info"),
+             *(["--server.baseUrlPath", base] if base else [])],
+            cwd=ROOT, env={**os.environ, "NNLAB_RUNS_DIR": str(folder), **env}, stdout=log, stderr=subprocess.STDOUT)
         _LOGS[process] = log.name
-        url = f"http://127.0.0.1:{chosen}"
+        url = f"http://127.0.0.1:{chosen}" + (f"/{base.strip('/')}" if base else "")
         deadline = time.time() + 60
         # Another xdist worker may have found the same port free and started its server there first: then this
         # one exits ("Port … is already in use") while that one answers the health check. Only a server that

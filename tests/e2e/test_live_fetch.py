@@ -2,7 +2,10 @@
 live chart fetches the new epochs itself from the live route and Streamlit runs nothing (no script run,
 no fragment run: counted from the WebSocket's ForwardMsg frames, each run ending with `script_finished`),
 then the page reruns once at the run's end; the same for a race's runs (one chart, one request for all);
-and the route refuses another visitor the first one's token."""
+the learning-rate finder's progress, a search's trials, Universal approximation's fit, the inside panel and a
+live verdict too;
+and the route refuses another visitor the first one's token. The same under server.baseUrlPath (Community
+Cloud's path prefix): the chart finds the route from the page's own address."""
 import re
 import time
 from urllib.parse import parse_qs, urlparse
@@ -28,12 +31,14 @@ def live_server(tmp_path_factory):
     stop_server(process)
 
 
-def _trained_live(page, url: str, button: str, drawn: str, name: str) -> tuple[list, int, dict]:
-    """Open `url`, press `button` and watch until the live chart tells the page the training has ended; the
-    page's script and fragment runs (growing), their count at the end, and what the live chart did. Asserts
-    that nothing ran from the chart's first point (`drawn`: its probe's list of drawings) to the end."""
+def _trained_live(page, url: str, button: str, drawn: str, name: str, unfold: str = "") -> tuple[list, int, dict]:
+    """Open `url` (and the expander `unfold`), press `button` and watch until the live chart tells the page the
+    training has ended; the page's script and fragment runs (growing), their count at the end, and what the live
+    chart did. Asserts that nothing ran from the chart's first point (`drawn`: its probe's list of drawings) to the end."""
     runs = script_runs(page)
     open_app(page, url)
+    if unfold:
+        page.get_by_text(unfold).click()
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=button, exact=True).click()
     # The first point, drawn by the browser's live chart after epoch 1 (an event, waited for with a deadline).
     page.wait_for_function(f"() => (window.__nnlabLive || {{{drawn}: []}}).{drawn}.length > 0", timeout=DEADLINE * 1000)
@@ -69,6 +74,23 @@ def test_the_curves_grow_to_the_last_epoch_with_no_rerun_while_the_run_trains(li
     _one_rerun_at_the_end(page, runs, at_end, "live-fetch")
 
 
+@pytest.fixture(scope="module")
+def prefixed_server(tmp_path_factory):
+    """A server under a path prefix (`--server.baseUrlPath nnlab`), as Community Cloud serves an app."""
+    url, process = start_server(tmp_path_factory.mktemp("live-fetch-prefixed"), base="nnlab", NNLAB_RUNS="shared")
+    yield url
+    stop_server(process)
+
+
+def test_under_a_base_url_path_the_curves_grow_fetched_with_no_rerun_while_the_run_trains(prefixed_server, page):
+    asked = []
+    page.on("request", lambda request: asked.append(urlparse(request.url).path) if "/api/live" in request.url else None)
+    runs, at_end, live = _trained_live(page, prefixed_server + RUN, "Train", "drawn", "live-fetch-prefixed")
+    assert live["drawn"][0] == 1 and live["drawn"][-1] == EPOCHS and not live["errors"], live
+    assert asked and set(asked) == {"/nnlab/api/live"}  # the route under the prefix, found from the page's address
+    _one_rerun_at_the_end(page, runs, at_end, "live-fetch-prefixed")
+
+
 def test_a_races_curves_grow_for_every_run_with_no_rerun_while_they_train(live_server, page):
     """A race of two runs: one chart, one request for both; each run's curves grow epoch by epoch."""
     runs, at_end, live = _trained_live(page, live_server + RACE, "Race", "drawnRuns", "live-fetch-race")
@@ -79,6 +101,96 @@ def test_a_races_curves_grow_for_every_run_with_no_rerun_while_they_train(live_s
         assert seen == sorted(seen) and len(set(seen)) > 2, drawn  # each grew, epoch by epoch
     page.locator('[data-testid="stDataFrame"]').wait_for(timeout=DEADLINE * 1000)  # the end's one rerun: the results table
     _one_rerun_at_the_end(page, runs, at_end, "live-fetch-race")
+
+
+def test_the_finders_progress_is_fetched_with_no_rerun_until_its_curve(live_server, page):
+    """The learning-rate finder: its progress line fetched while it trains, nothing run by the page until it
+    ends, then one rerun draws its curve and "Use this learning rate"."""
+    _, _, live = _trained_live(page, live_server + "/Train?dataset=mnist&train_size=3000&hidden=32&batch_size=10",
+                               "Find a learning rate", "progress", "live-fetch-finder", unfold="Learning rate: schedule and finder")
+    assert not live["errors"], live
+    assert live["progress"] == sorted(live["progress"]), live["progress"]  # its bar only moved forward
+    page.get_by_role("button", name=re.compile(r"Use this learning rate \(")).wait_for(timeout=DEADLINE * 1000)
+    assert not page.locator("[data-nnlab-live]").count()  # the end's rerun took the live progress away
+    shoot(page, "live-fetch-finder")
+
+
+def test_a_searchs_trials_are_fetched_and_the_page_reruns_only_as_a_trial_is_told(live_server, page):
+    """A search of three trials: the current trial's curves fetched from its first epoch; the page reruns only
+    when the live view asks (once per trial told to the study, for the trials table, and at the end)."""
+    runs = script_runs(page)
+    open_app(page, live_server + "/Search?dataset=mnist&train_size=3000&hidden=32&batch_size=10&epochs=3")
+    knobs = page.get_by_role("textbox", name="Study name")
+    knobs.fill("live search")
+    knobs.press("Enter")
+    trials = page.get_by_role("spinbutton", name="Trials")
+    trials.fill("3")
+    trials.press("Enter")
+    page.get_by_text("Up to 3 trials").wait_for()
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
+    at_first_point = len(runs)
+    page.wait_for_function("() => window.__nnlabLive.told.includes('ended')", timeout=3 * DEADLINE * 1000)
+    live = page.evaluate("() => window.__nnlabLive")
+    assert live["told"][-1] == "ended" and set(live["told"][:-1]) <= {"trial"} and not live["errors"], live
+    asked = live["told"].count("trial")
+    assert len(runs) - at_first_point <= asked <= 3, f"{len(runs) - at_first_point} runs for {asked} trials told"
+    assert 1 in live["drawn"] and 3 in live["drawn"], live["drawn"]  # a trial's curves from its first epoch to its last
+    page.get_by_text("Finished: 3 trials.").wait_for(timeout=DEADLINE * 1000)  # the end's rerun: the results
+    shoot(page, "live-fetch-search")
+
+
+def test_the_live_verdict_is_drawn_by_the_chart_and_its_stop_keeps_the_best_epoch(live_server, page):
+    """A run that overfits: the live chart draws the verdict's words itself; the page reruns only when the chart
+    asks (the verdict's "Stop and keep epoch N" button to draw), and that button keeps the best epoch."""
+    runs = script_runs(page)
+    open_app(page, live_server + "/Train?dataset=digits&train_size=60&hidden=256,256&learning_rate=0.01&batch_size=8"
+                                 "&epochs=300")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
+    at_first_point = len(runs)
+    keep = main.get_by_role("button", name=re.compile(r"^Stop and keep epoch \d+$"))
+    keep.wait_for(timeout=DEADLINE * 1000)
+    page.locator("[data-nnlab-live]").get_by_text("Overfitting has set in").wait_for()  # in the chart, not the page
+    live = page.evaluate("() => window.__nnlabLive")
+    assert set(live["told"]) == {"finding"} and not live["errors"], live  # each rerun asked for by the chart
+    assert len(runs) - at_first_point <= len(live["told"]), f"{len(runs) - at_first_point} runs, {live['told']} asked"
+    best = int(keep.inner_text().rsplit(" ", 1)[1])
+    shoot(page, "live-fetch-verdict")
+    keep.click()
+    main.get_by_text(f"Restored to epoch {best},").first.wait_for(timeout=DEADLINE * 1000)
+
+
+def test_universal_approximations_fit_is_fetched_and_drawn_with_no_rerun_until_it_ends(live_server, page):
+    _, _, live = _trained_live(page, live_server + "/Universal_approximation", "Fit", "fits", "live-fetch-fit")
+    assert not live["errors"], live
+    assert len(set(live["fits"])) > 1, live["fits"]  # redrawn as the epochs went
+    page.get_by_text("Average distance between the fit and the curve").first.wait_for(timeout=DEADLINE * 1000)
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=DEADLINE * 1000)  # the end's rerun: the page's chart
+    shoot(page, "live-fetch-fit")
+
+
+def test_the_inside_panel_is_fetched_while_the_run_trains_with_no_rerun(live_server, page):
+    """The inside panel opened while a spiral run trains: the neuron maps and the prediction come as images from
+    the live route and are redrawn as the network changes, with no script run; Stop then ends the run."""
+    runs = script_runs(page)
+    open_app(page, live_server + "/Train?dataset=spiral&hidden=4,3&activation=tanh&samples=200&batch_size=1&epochs=500")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
+    main.get_by_text("Inside the network").click()  # one rerun: the panel opens
+    page.wait_for_function("() => window.__nnlabLive.inside.length > 0", timeout=DEADLINE * 1000)
+    at_first_view = len(runs)
+    page.wait_for_function("() => window.__nnlabLive.inside.length > 2", timeout=DEADLINE * 1000)  # redrawn, twice more
+    live = page.evaluate("() => window.__nnlabLive")
+    assert len(runs) == at_first_view, f"{len(runs) - at_first_view} script or fragment runs while the panel was open"
+    assert live["inside"] == sorted(live["inside"]) and not live["errors"], live
+    assert page.locator("[data-nnlab-live] .plane img").count() == 1  # the prediction, as an image
+    page.locator("[data-nnlab-live] .plane").scroll_into_view_if_needed()
+    shoot(page, "live-fetch-inside")
+    main.get_by_role("button", name="Stop", exact=True).click()
+    main.get_by_role("button", name="Train", exact=True).wait_for(timeout=DEADLINE * 1000)
 
 
 def test_another_visitor_is_refused_the_first_visitors_token(live_server, browser):
