@@ -66,23 +66,24 @@ label = right.text_input("Name this run (optional)", key="run_label", max_chars=
 paused = start_paused_toggle(train_row)
 if left.button("Train", type="primary", width="stretch", disabled=dataset is None or busy,
                help="A run is training: stop it first." if busy else "Train with these settings."):
-    try:
-        if count > 1:  # one request for the group: its runs take turns in one slot
-            started = live.start(TRAIN_SEEDS, seeds.new_group_job(config, count, label))
-            if started:
-                st.session_state.pop(TRAIN_JOB, None)
+    with train_row:  # why it cannot start, under the button (below the open settings it would be out of sight)
+        try:
+            if count > 1:  # one request for the group: its runs take turns in one slot
+                started = live.start(TRAIN_SEEDS, seeds.new_group_job(config, count, label))
+                if started:
+                    st.session_state.pop(TRAIN_JOB, None)
+            else:
+                job = live.new_job(config, label)
+                if paused:
+                    job.pause()  # step mode from the first batch
+                started = live.start(TRAIN_JOB, job)
+                if started:
+                    st.session_state.pop(TRAIN_SEEDS, None)
+        except UserError as error:
+            st.error(markdown(str(error)))
         else:
-            job = live.new_job(config, label)
-            if paused:
-                job.pause()  # step mode from the first batch
-            started = live.start(TRAIN_JOB, job)
             if started:
-                st.session_state.pop(TRAIN_SEEDS, None)
-    except UserError as error:
-        st.error(markdown(str(error)))
-    else:
-        if started:
-            st.rerun()  # drawn again with the settings folded and the curves in view
+                st.rerun()  # drawn again with the settings folded and the curves in view
 if busy:
     train_row.caption("This run keeps training while you change settings or visit other pages.")
 elif count > 1 and paused:
