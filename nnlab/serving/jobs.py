@@ -84,7 +84,6 @@ class TrainingJob(SlotWork):
         self._saved_at = self._looked_at = 0.0  # when the store and the snapshots last caught up (monotonic)
         self._saved_epochs = 0  # epochs the store has: the rest are in memory only until the next save succeeds
         self._pause_first = False  # pause() before the trainer exists: it starts paused
-        self.repeats_a_seed = False  # another seed of a run of its race or sweep: the budget counts that run's once
 
     @property
     def members(self) -> list[TrainingJob]:
@@ -520,7 +519,7 @@ class RaceJob(_Group):
 def seed_jobs(config: RunConfig, count: int, make_job: Callable[..., TrainingJob], label: str = "") -> tuple[str, list[TrainingJob]]:
     """A group of `count` runs of `config`, its seed and the next ones, each made by make_job(config,
     label, extra=…) and tagged as one of the group in the store (store/groups.py): (the group's id, the
-    runs). The seeds after the first repeat it: a race or sweep counts its compute once per setting."""
+    runs)."""
     from nnlab.store.groups import group_extra, new_group_id
     from nnlab.verdict.seeds import seeds_from
 
@@ -531,16 +530,13 @@ def seed_jobs(config: RunConfig, count: int, make_job: Callable[..., TrainingJob
     group = new_group_id()
     jobs = [make_job(dataclasses.replace(config, seed=seed), f"{label} · seed {seed}" if label else f"seed {seed}",
                      extra=group_extra(group, label, count, index)) for index, seed in enumerate(seeds)]
-    for job in jobs[1:]:
-        job.repeats_a_seed = True
     return group, jobs
 
 
 class SeedsJob(RaceJob):
     """The same settings trained with 2–10 seeds (the settings' seed and the next ones), round-robin in
-    one slot as a race, each run kept in the store as one of a group (store/groups.py). Each run is
-    bounded by the compute budget as any run is; the group is one request, so a visitor trains one
-    group at a time."""
+    one slot as a race, each run kept in the store as one of a group (store/groups.py). The group is one
+    request: its runs share one training's compute budget, and a visitor trains one group at a time."""
 
     def __init__(self, config: RunConfig, count: int, make_job: Callable[..., TrainingJob], *, label: str = "",
                  scheduler: Scheduler | None = None, abandon_seconds: float | None = None):

@@ -73,7 +73,6 @@ class SlotRun(Protocol):
     stop_signal: object  # training/stop_signal.StopSignal: set, the run ends within one batch
     result: object  # training/train.RunResult once ended, else None
     predictions: object  # verdict/predictions.TestPredictions once ended, else None
-    repeats_a_seed: bool  # another seed of a run of the same work (a group of seeds): its budget counted once
 
     @property
     def done(self) -> bool: ...
@@ -223,8 +222,8 @@ class SlotWork:
         """Check the runs (their data, the compute budget they share), then take a place in the
         queue; watched from now on."""
         measured = [(job, job.measure()) for job in self.members]
-        # Its runs share one run's budget (a race, a sweep); another seed of a run is bounded as that run is.
-        budget.check_together([run for job, run in measured if not job.repeats_a_seed])
+        # Its runs share one training's budget (a race, a sweep, a group of seeds: one request on one slot).
+        budget.check_together([run for job, run in measured])
         self._scheduler.enqueue(self)
         self._queued = True
         self.touch()

@@ -12,7 +12,7 @@ fixed sample, every weight sorted for the percentiles) and the snapshots of the 
 draws; then, once, the test pass and the predictions shown on the test set.
 
 The deployer sets the limit per training with NNLAB_MAX_COMPUTE (e.g. "2e12"; "0" = no limit); a
-race or sweep is one training on one slot, so its runs share that limit.
+race, a sweep or a group of seeds is one training on one slot, so its runs share that limit.
 """
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def _least(fits, now: int, most: int) -> int | None:
 
 
 def check_together(runs: list[tuple], limit: float | None = None) -> None:
-    """A race or sweep trains on one slot as one request, so its runs share one run's budget.
+    """A race, a sweep or a group of seeds trains on one slot as one request, so its runs share one run's budget.
     `runs` holds (config, n_train, params[, n_val, n_test, snapshot_points]) for each; each is
     checked alone first (its message says what to cut), then their sum."""
     limit = max_compute() if limit is None else limit
@@ -154,7 +154,8 @@ def check_together(runs: list[tuple], limit: float | None = None) -> None:
     if total > limit:
         raise UserError(
             f"These {len(runs)} runs need {scientific(total)} units of compute together; this server allows "
-            f"{scientific(limit)} for one training, and a race or sweep counts as one. Use fewer runs, or cut each "
+            f"{scientific(limit)} for one training, and a race, a sweep or a group of seeds counts as one. Use fewer runs "
+            f"(fewer seeds), or cut each "
             f"one's epochs, neurons or examples so that together they need {total / limit:.1f} times less.")
 
 
