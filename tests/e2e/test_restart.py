@@ -45,7 +45,7 @@ def test_a_killed_postgresql_server_comes_back_with_every_run(postgres_url, page
     url, process = start_server(tmp_path / "second", **env)
     try:
         open_app(page, f"{url}/Runs")
-        page.get_by_text("2 of 2 runs", exact=False).wait_for(timeout=60_000)
+        page.get_by_text("2 of 2 rows", exact=False).wait_for(timeout=60_000)
         runs = {run.config.dataset: run for run in store.list()[0]}
         finished, cut = runs["iris"], runs["digits"]
         assert finished.status == Status.COMPLETED and finished.epochs_run == 3 and finished.has_model

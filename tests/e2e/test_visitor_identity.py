@@ -16,12 +16,12 @@ def _main(page):
 
 
 def _runs_count(page, url: str) -> str:
-    """The Runs page's count of runs ("1 of 1 runs"), or "none" when it has no runs at all."""
+    """The Runs page's count of rows ("1 of 1 rows": a run, or a group of seeds), or "none" when it has no runs."""
     open_app(page, f"{url}/Runs")
-    found = page.get_by_text(re.compile(r"\d+ of \d+ runs|No runs yet")).first
+    found = page.get_by_text(re.compile(r"\d+ of \d+ rows|No runs yet")).first
     found.wait_for()
     text = found.inner_text()
-    return "none" if text.startswith("No runs yet") else re.search(r"(\d+) of \d+ runs", text).group(1)
+    return "none" if text.startswith("No runs yet") else re.search(r"(\d+) of \d+ rows", text).group(1)
 
 
 def _transfer_panel(page):
