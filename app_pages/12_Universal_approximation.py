@@ -11,6 +11,7 @@ from nnlab.data.synthetic import CURVES
 from nnlab.ui import live, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.session_keys import APPROXIMATION
+from nnlab.ui.kept_click import kept_button
 
 st.title(":material/extension: Universal approximation")
 st.markdown("One hidden layer with enough neurons can approximate any reasonable function. Pick a curve and a "
@@ -23,7 +24,8 @@ activation = cols[2].selectbox("Activation", ["relu", "tanh", "sigmoid", "gaussi
 epochs = cols[3].slider("Epochs", 20, 500, 150, 10)
 config = approximation_config(curve, neurons, activation, epochs)
 job = st.session_state.get(APPROXIMATION)
-if st.button("Fit", type="primary", icon=":material/play_arrow:", disabled=job is not None and not job.done):
+if kept_button("Fit", "fit_start", type="primary", icon=":material/play_arrow:",
+                disabled=job is not None and not job.done):
     live.start(APPROXIMATION, TrainingJob(config, load_data, keep_model=False, snapshot=fitted_curve,
                                           owner=workspace.visitor()))
 dataset = load_data(config)

@@ -11,6 +11,7 @@ from nnlab.ui.inside import inside_panel
 from nnlab.ui.learning_rate import learning_rate_panel
 from nnlab.ui.session_keys import PRESET_NOTE, TRAIN_JOB, TRAIN_SEED_COUNT, TRAIN_SEEDS
 from nnlab.ui.step_mode import start_paused_toggle
+from nnlab.ui.kept_click import kept_button
 
 SETTINGS_OPEN, FOLDED_FOR, LIVE_RUN = "train_settings_open", "_train_settings_folded_for", "live_run"
 RETURNED_TO = "_train_returned_to"  # the run a new session found training (shown with a word on where it came from)
@@ -64,8 +65,8 @@ label = right.text_input("Name this run (optional)", key="run_label", max_chars=
                          help="Shown in the Runs and Compare pages; you can rename it later. "
                               "Left empty, the run is named by what makes it different.")
 paused = start_paused_toggle(train_row)
-if left.button("Train", type="primary", width="stretch", disabled=dataset is None or busy,
-               help="A run is training: stop it first." if busy else "Train with these settings."):
+if kept_button("Train", "train_start", left, type="primary", width="stretch", disabled=dataset is None or busy,
+                help="A run is training: stop it first." if busy else "Train with these settings."):
     with train_row:  # why it cannot start, under the button (below the open settings it would be out of sight)
         try:
             if count > 1:  # one request for the group: its runs take turns in one slot

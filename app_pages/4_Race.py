@@ -11,6 +11,7 @@ from nnlab.core.safe_text import markdown
 from nnlab.config.settings import shown
 from nnlab.ui import controls, link, live, navigation, results, seeds
 from nnlab.ui.session_keys import COMPARE_IDS, CURRENT_SETTINGS, RACE, RACE_LESSON
+from nnlab.ui.kept_click import kept_button
 
 COUNT = "race_count"
 RACE_GROUPS = "race_groups"  # with seeds: each configuration's runs by their place in the race
@@ -67,8 +68,9 @@ with top:
                 problems.append(f"**{letter}** is the same as **{same[0]}**: change a setting in its tab.")
         st.markdown("  \n".join(problems or lines))
         link.race_to_link(configs)
-    if st.button("Race", type="primary", icon=":material/sports_score:", disabled=busy or not ready or bool(problems),
-                 help="A race is running: stop it first." if busy else "All configurations train at once."):
+    if kept_button("Race", "race_start", type="primary", icon=":material/sports_score:",
+                   disabled=busy or not ready or bool(problems),
+                   help="A race is running: stop it first." if busy else "All configurations train at once."):
         try:
             if seed_count > 1:  # each configuration a group of seeds; all of them one race in one slot
                 jobs, places = seeds.groups_of_runs(list(zip(configs, labels)), seed_count)

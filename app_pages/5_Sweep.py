@@ -11,6 +11,7 @@ from nnlab.charts.seeds import error_bar_chart
 from nnlab.ui import controls, link, live, seeds
 from nnlab.ui.results import VERDICT_ICONS, verdict_panel
 from nnlab.ui.session_keys import SWEEP
+from nnlab.ui.kept_click import kept_button
 
 st.title(":material/tune: Sweep")
 st.markdown("Train the settings in the sidebar (the Train page's) once for every value of **one** setting, "
@@ -38,8 +39,8 @@ seed_count = seeds.seeds_control(seeds_column, "sweep_seed_count", "Seeds per va
 if plan:
     st.caption(f"{len(plan) * seed_count} runs of {base.epochs} epoch(s) each, one after another"
                + (f": each value with {seed_count} seeds, its result the mean with error bars." if seed_count > 1 else "."))
-if st.button("Sweep", type="primary", icon=":material/tune:", disabled=busy or not plan,
-             help="A sweep is running: stop it first." if busy else None):
+if kept_button("Sweep", "sweep_start", type="primary", icon=":material/tune:", disabled=busy or not plan,
+                help="A sweep is running: stop it first." if busy else None):
     try:
         if seed_count > 1:  # each value a group of seeds: the chart gets error bars
             runs, places = seeds.groups_of_runs([(config, f"{knob}={value}") for value, config in plan], seed_count)

@@ -16,6 +16,7 @@ from nnlab.serving.search_job import SearchJob
 from nnlab.ui import controls, link, live, live_chart, navigation, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.results import saved_verdict, verdict_panel
+from nnlab.ui.kept_click import kept_button
 
 SEARCH = "search_job"  # the page's SearchJob in session_state
 
@@ -75,8 +76,8 @@ def range_label(name: str) -> str:
 def start_button(plan: SearchPlan | None, name: str) -> None:
     job = st.session_state.get(SEARCH)
     busy = job is not None and not job.done
-    if st.button("Search", type="primary", icon=":material/travel_explore:", disabled=busy or plan is None,
-                 help="A search is running: stop it first." if busy else None):
+    if kept_button("Search", "search_start", type="primary", icon=":material/travel_explore:",
+                   disabled=busy or plan is None, help="A search is running: stop it first." if busy else None):
         try:
             job = SearchJob(plan, url=workspace.database_url(), key=study_key(workspace.workspace_name(), name),
                             load=load_data, store=workspace.store(), owner=workspace.visitor())
