@@ -487,8 +487,14 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
     _refused_to_all_but_its_owner(client, search, visitor, stranger)
     started(search)
     body, shown = _get(client, good, cookie=visitor).json(), {}  # shown: each trial's epochs, as the browser drew them
+    table = body["told"]  # the trials told so far, as the browser's table draws them: sent with the first answer
     while True:
         assert body["status"].startswith("Study live · ") and 0 <= body["trials_done"] <= 3
+        if "told" in body:  # sent again only when the search's bulletin moved (a trial told), never dropped meanwhile
+            assert len(body["told"]) >= len(table) and [t["trial"] for t in body["told"]][::-1] == sorted(t["trial"] for t in body["told"])
+            table = body["told"]
+        else:
+            assert body["v"] == previous_v
         epochs = [row["epoch"] for row in body["rows"]]
         if body["trial"] is not None:
             drawn = shown.setdefault(body["trial"]["serial"], [])
@@ -496,8 +502,17 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
             drawn.extend(epochs)
         if body["done"]:
             break
+        previous_v = body["v"]
         body = _get(client, body["t"], after=body["next"], v=body["v"], cookie=visitor).json()
     assert search.done and body["trials_done"] == 3 and body["status"] == "Study live · Finished: 3 trials."
+    # Every trial in the table, newest first, each with what became of it, its figure and its knobs; the best named.
+    assert [t["trial"] for t in table] == sorted(search.trials, reverse=True) and len(table) == 3
+    for trial in table:
+        assert trial["state"] == "complete" and trial["shown"].endswith("%") and trial["epochs"] == 3
+        assert trial["settings"].startswith("Learning rate ")
+    best = max(table, key=lambda t: t["value"])
+    assert body.get("best", _get(client, body["t"], after=body["next"], v=0, cookie=visitor).json()["best"]) == \
+        f"Best so far: {best['shown']} validation accuracy, trial {best['trial']}."
     assert set(shown) <= {trial.serial for trial in search.jobs} and shown[search.jobs[-1].serial] == [1, 2, 3]
 
 

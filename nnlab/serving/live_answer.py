@@ -72,12 +72,15 @@ def finder_progress_text(job) -> str:
     return job.message or "The learning-rate finder has ended."
 
 
-def search_answer(job, after: int) -> dict:
+def search_answer(job, after: int, seen: int | None = None) -> dict:
     """A search's progress (serving/search_job.SearchJob) and its current trial's curves. Its trials' epochs
     read one after another make one sequence that only grows (a trial's history is frozen once the next
     begins): `after` counts the epochs of it the browser has seen, and the rows are the last trial's after
     that (all of them when the browser has not seen its start), tagged with its `trial` serial so the
-    browser starts its curves again when the trial changes. `trials_done`: the page reruns when it moves."""
+    browser starts its curves again when the trial changes. The trials told so far and the best of them
+    (`told`, `best`) come when the search's bulletin has moved since the version the browser `seen` (a trial
+    told publishes), or the browser has seen none (0): it draws them, and the page does not rerun until the
+    search ends."""
     trials = list(job.jobs)
     last = trials[-1] if trials else None
     start = sum(len(trial.history) for trial in trials[:-1])
@@ -95,7 +98,17 @@ def search_answer(job, after: int) -> dict:
         "trials_done": done,
         "trial": None if last is None else {key: told[key] for key in ("status", "fraction", "epochs", "metric")}
         | {"serial": last.serial, "label": last.label},
-    }
+    } | ({} if seen and seen == job.bulletin.version else _trials_told(job))
+
+
+def _trials_told(job) -> dict:
+    """A search's trials told so far (at most its plan's trials: bounded by the server's search limit), newest
+    first, and the best of them in words."""
+    told = list(job.told)
+    scored = [trial for trial in told if trial["value"] is not None]
+    best = (max if job.objective.maximize else min)(scored, key=lambda trial: trial["value"]) if scored else None
+    return {"told": told[::-1],
+            "best": f"Best so far: {best['shown']} {job.objective.words}, trial {best['trial']}." if best else ""}
 
 
 def _progress(job, after: int, limit: int) -> dict:
@@ -125,10 +138,13 @@ def watchable(works: list) -> bool:
     return (len(works) == 1 and works[0].live_view in _ANSWERS) or all(work.live_view == "run" for work in works)
 
 
-def answer_for(works: list, afters: list[int]) -> dict:
-    """The live route's answer for the works a token names (watchable), each after its cursor."""
+def answer_for(works: list, afters: list[int], seen: int | None = None) -> dict:
+    """The live route's answer for the works a token names (watchable), each after its cursor; `seen`: the
+    bulletin version the browser has drawn (a search sends its trials when it has moved)."""
     if len(works) > 1:
         return group_answer(works, afters)
+    if works[0].live_view == "search":
+        return search_answer(works[0], afters[0], seen)
     return _ANSWERS[works[0].live_view](works[0], afters[0])
 
 

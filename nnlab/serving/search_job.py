@@ -20,8 +20,8 @@ from nnlab.core.errors import UserError
 from nnlab.serving.jobs import SweepJob, TaggedStore, TrainingJob
 from nnlab.store.runs import RunStore
 from nnlab.serving.scheduler import Scheduler
-from nnlab.search.study import (Objective, SearchPlan, config_for, guarded, largest, median_at, objective_for,
-                          open_study, pruned_message, shown_name, trial_label)
+from nnlab.search.study import (Objective, SearchPlan, config_for, guarded, knob_settings_text, largest, median_at,
+                          objective_for, open_study, pruned_message, shown_name, trial_label)
 from nnlab.core.status import Status
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class SearchJob(SweepJob):
         self.objective: Objective | None = None
         self.task = ""
         self.trials: list[int] = []  # the numbers of this job's trials, told to the study
+        self.told: list[dict] = []  # each told trial as its live view's table shows it (serving/live_answer.py)
         self.message = ""
         self.failed = False
         self.started_at: float | None = None
@@ -200,8 +201,9 @@ class SearchJob(SweepJob):
             guarded(self.url, lambda: self.study.tell(trial, value))
         else:  # stopped, abandoned or failed: no figure to learn from
             guarded(self.url, lambda: self.study.tell(trial, state=_state("FAIL")))
+        self.told.append(told_trial(trial.number, job, params, value if job.status in TOLD else None, self.objective))
         self.trials.append(trial.number)
-        self.bulletin.publish()  # a trial told: its page redraws the trials so far
+        self.bulletin.publish()  # a trial told: its live view draws the trials so far again
         if self._on_trial:
             self._on_trial(job, params, value)
 
@@ -238,3 +240,11 @@ def _state(name: str):
     import optuna
 
     return optuna.trial.TrialState[name]
+
+
+def told_trial(number: int, job: TrainingJob, params: dict, value: float | None, objective: Objective) -> dict:
+    """A trial told to the study, as the search's live view lists it: its number, what became of it, its figure
+    (words, and the number for "best so far"), the epochs it trained and its knobs' values."""
+    state = "pruned" if job.status == Status.PRUNED else "complete" if value is not None else str(job.status).replace("_", " ")
+    return {"trial": number, "state": state, "value": value, "shown": objective.shown(value) if value is not None else "",
+            "epochs": len(job.history), "settings": knob_settings_text(params)}

@@ -18,8 +18,8 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
 // progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
-// inside: the stamp of each inside view drawn.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [] });
+// inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -427,15 +427,14 @@ function watchFit({ data, parentElement, setTriggerValue }) {
 }
 
 // A search: the study's progress, its place in the queue, the current trial's line and curves (started again
-// when the trial changes). One rerun as each trial is told to the study (the page draws the trials so far),
-// at least TRIAL_RERUN_GAP ms after the page's last drawing, and one at the end.
-const TRIAL_RERUN_GAP = 2000;
+// when the trial changes), and the trials told so far with the best of them (sent when one is told). One
+// rerun, at the end: the page's results.
 function watchSearch({ data, parentElement, setTriggerValue }) {
   const id = "search:" + data.serial;
   const { cleanup, root, host } = mounted(id, parentElement, data.serial);
   if (cleanup) return cleanup;
-  const drawnAt = Date.now();
   host.setAttribute("data-nnlab-drawn-epoch", "0");
+  const best = root.querySelector(".best"), table = root.querySelector("table.trials");
   const status = root.querySelector(".status"), bar = root.querySelector(".bar > div");
   const place = root.querySelector(".place"), trialLine = root.querySelector(".trial"), box = root.querySelector(".charts");
   let token = data.token, after = data.after || 0, version = 0, trial = null, rows = [], charts = [];
@@ -463,10 +462,27 @@ function watchSearch({ data, parentElement, setTriggerValue }) {
         probe.drawn.push(rows[rows.length - 1].epoch);
       }
     }
-    if (answer.done) return "ended";  // one rerun: the results
-    if (answer.trials_done !== data.trials_done && Date.now() - drawnAt >= TRIAL_RERUN_GAP) return "trial";
-    return null;
+    if (answer.told) drawTrials(table, best, answer.told, answer.best);
+    return answer.done ? "ended" : null;  // one rerun: the results
   });
+}
+
+// The trials told so far, newest first: number, what became of it, its figure, epochs and knobs (text only).
+function drawTrials(table, best, told, bestText) {
+  setText(best, bestText);
+  best.hidden = !bestText;
+  table.hidden = !told.length;
+  const body = table.tBodies[0];
+  body.replaceChildren(...told.map((trial) => {
+    const row = document.createElement("tr");
+    for (const value of [trial.trial, trial.state, trial.shown, trial.epochs, trial.settings]) {
+      const cell = document.createElement("td");
+      cell.textContent = String(value);
+      row.appendChild(cell);
+    }
+    return row;
+  }));
+  probe.trials.push(told.length);
 }
 
 // A race's or sweep's runs: one request for all (their cursors in one query), each run's progress line

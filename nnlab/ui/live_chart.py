@@ -14,8 +14,8 @@ lines, with the progress lines; nothing reruns while the runs train.
   curve, redrawn as each epoch's snapshot comes. One rerun at its end;
 - `live_inside`: the inside panel's open tab (weights images, neuron maps and prediction, gradient norms and
   weight percentiles), redrawn as each snapshot comes. One rerun at the run's end;
-- `live_search`: a search's progress, its current trial's line and curves. One rerun per trial told to the
-  study (the trials table and best-so-far chart are the page's, read from the study), and at its end.
+- `live_search`: a search's progress, its current trial's line and curves, and the trials told so far with the
+  best of them. One rerun, at its end (the page's results: the study's charts and table).
 
 Each asks for one rerun when it cannot reach the route (a host or proxy that does not pass /api/live on:
 the page says so and polls instead).
@@ -68,6 +68,10 @@ _CSS = """
 .nnlab-live .train-dot { fill: #1f77b4; } .nnlab-live .val-dot { fill: #ff7f0e; }
 .nnlab-live circle:not([cx]) { display: none; }
 .nnlab-live .run { margin: 0 0 0.5rem; }
+.nnlab-live .best { font-size: 0.875rem; font-weight: 600; margin: 0.6rem 0 0.3rem; }
+.nnlab-live table.trials { border-collapse: collapse; font-size: 0.8rem; width: 100%; display: block; overflow-x: auto; }
+.nnlab-live table.trials th, .nnlab-live table.trials td { text-align: left; padding: 0.15rem 0.6rem 0.15rem 0;
+                                                           border-bottom: 1px solid rgba(128, 128, 128, 0.25); }
 .nnlab-live .swatch { display: inline-block; width: 0.8rem; height: 0.25rem; margin: 0 0.4rem 0.2rem 0; border-radius: 0.1rem;
                       vertical-align: middle; }
 """
@@ -108,6 +112,11 @@ _SEARCH_HTML = """<div class="nnlab-live">
   <p class="place" hidden></p>
   <p class="status trial" hidden></p>
   <div class="charts"></div>
+  <p class="best" hidden></p>
+  <table class="trials" hidden>
+    <thead><tr><th>Trial</th><th>State</th><th>Result</th><th>Epochs</th><th>Settings</th></tr></thead>
+    <tbody></tbody>
+  </table>
 </div>"""
 
 # Universal approximation's: the run's progress line, the training points, the true curve and the fit.
@@ -196,16 +205,14 @@ def live_progress(work, key: str) -> None:
 
 
 def live_search(job, key: str) -> None:
-    """Mount the live view of `job` (a SearchJob) under `key`: one rerun as each trial is told to the study (its
-    table and best-so-far chart are the page's), at most one every few seconds, and one when the search ends."""
+    """Mount the live view of `job` (a SearchJob) under `key`: its trials are drawn by the browser as each is
+    told to the study; one rerun when the search ends."""
     _SEARCH_COMPONENT(
         key=f"{key}live_search_{job.serial}",
         data={"serial": job.serial, "search": True, "token": live_route.token_for(job),
-              "page": navigation.current_url_path(), "trials_done": len(job.trials),
-              "after": live_answer.told_length(job)},
+              "page": navigation.current_url_path(), "after": live_answer.told_length(job)},
         width="stretch", height="content",
         on_ended_change=_nothing,  # the page reads job.done
-        on_trial_change=_nothing,  # the page draws the trials so far again
         on_failed_change=lambda: st.session_state.__setitem__(failure_key(job.serial), True),
     )
 

@@ -112,7 +112,7 @@ async def live(request) -> JSONResponse:
         version = _version(jobs)
         # An inside view encodes images (a new snapshot's): in a worker thread, so no page's WebSocket waits on it.
         answer = await asyncio.to_thread(live_inside.inside_answer, jobs[0], afters[0], panel.removeprefix("inside-")) \
-            if panel else answer_for(jobs, afters)
+            if panel else answer_for(jobs, afters, seen)
         return _answer({**answer, "v": version, "t": token_for(*jobs)})
     except Exception:  # noqa: BLE001 - the browser gets a sentence; the log gets the traceback
         log.exception("the live route failed")

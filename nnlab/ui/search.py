@@ -88,8 +88,8 @@ def start_button(plan: SearchPlan | None, name: str) -> None:
 
 
 def live_panel() -> None:
-    """While it runs: progress, Stop, the current trial's curves (fetched by the browser, nothing polled:
-    ui/live_chart.live_search), the trials so far (drawn again by one rerun as each is told to the study).
+    """While it runs: progress, Stop, the current trial's curves and the trials so far (fetched and drawn by the
+    browser, nothing polled: ui/live_chart.live_search).
     Where the live route cannot be reached, and once it has ended, the page draws it (polled while it runs)."""
     job = st.session_state.get(SEARCH)
     if job is None:
@@ -111,7 +111,6 @@ def _fetched(job: SearchJob) -> None:
         live_chart.live_search(job, "search_")
     right.button("Stop", key="search_stop", on_click=job.stop, type="primary", width="stretch",
                  help="End the trial in progress within one batch; every finished trial is kept.")
-    _trials_so_far(job)
 
 
 def _live(job: SearchJob) -> None:
