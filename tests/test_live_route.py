@@ -487,7 +487,7 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
     _refused_to_all_but_its_owner(client, search, visitor, stranger)
     started(search)
     body, shown = _get(client, good, cookie=visitor).json(), {}  # shown: each trial's epochs, as the browser drew them
-    table = body["told"]  # the trials told so far, as the browser's table draws them: sent with the first answer
+    table, previous_v = body["told"], None  # the trials told so far, as the browser's table draws them: sent at first
     while True:
         assert body["status"].startswith("Study live · ") and 0 <= body["trials_done"] <= 3
         if "told" in body:  # sent again only when the search's bulletin moved (a trial told), never dropped meanwhile
