@@ -1,0 +1,117 @@
+"""A class and its board in the store (store/classes.py, store/board.py), on SQLite and PostgreSQL: links,
+joins, the share tick, the teacher's controls and what the board may show. Runs are written straight
+into the store: training is not the point here."""
+import pytest
+
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.store import board, classes
+from nnlab.store.runs import RunStore
+
+HISTORY = [{"epoch": 1, "loss": 1.0, "val_loss": 1.1, "accuracy": 0.5, "val_accuracy": 0.4, "seconds": 0.5},
+           {"epoch": 2, "loss": 0.5, "val_loss": 0.7, "accuracy": 0.8, "val_accuracy": 0.7, "seconds": 0.4}]
+
+
+def kept(url: str, workspace: str, accuracy: float, params: int, *, kind: str = "good_fit", finish: bool = True,
+         **settings) -> str:
+    store = RunStore(url, workspace)
+    run_id = store.create(RunConfig(dataset="iris", **settings), dataset_title="Iris", task="classification",
+                          params=params, label=f"run {accuracy}")
+    store.save_history(run_id, HISTORY)
+    if finish:
+        store.finish(run_id, status="completed", test={"loss": 1 - accuracy, "accuracy": accuracy},
+                     verdict={"kind": kind})
+    return run_id
+
+
+def test_a_class_takes_its_students_runs_until_they_untick_them_and_the_teacher_controls_its_board(database_url):
+    url = database_url
+    made, key = classes.create(url, "teacher-ws", "  Lesson 3 —   fewest parameters ", "preset=course&lock=optimizer")
+    assert made.name == "Lesson 3 — fewest parameters" and made.lesson == "preset=course&lock=optimizer"
+    assert classes.is_teacher(url, made.id, key) and not classes.is_teacher(url, made.id, key[:-1] + "x")
+    assert not classes.is_teacher(url, made.id, "") and key not in repr(classes.find(url, made.id))
+
+    before = kept(url, "ws-ann", 0.99, 10)  # made before Ann joined: stays private
+    ann = classes.join(url, made.id, "ws-ann", "Ann", visitor="v-ann")
+    assert classes.join(url, made.id, "ws-ann", "Someone else", visitor="v-ann") == ann  # one name per student
+    with pytest.raises(UserError, match="called “ann” already"):
+        classes.join(url, made.id, "ws-bob", "  ann ", visitor="v-bob")  # names are one whatever their case
+    classes.join(url, made.id, "ws-bob", "[Bob](http://evil.example)", visitor="v-bob")
+    with pytest.raises(UserError, match="at most 30"):
+        classes.join(url, made.id, "ws-cy", "C" * 31, visitor="v-cy")
+
+    small = kept(url, "ws-ann", 0.9, 50, hidden=(4,), learning_rate=0.01)
+    big = kept(url, "ws-ann", 0.95, 500, hidden=(64,), learning_rate=0.1, kind="overfitting")
+    bobs = kept(url, "ws-bob", 0.92, 40, hidden=(3,), learning_rate=0.001)
+    secret = kept(url, "ws-bob", 0.99, 20, hidden=(2,))
+    training = kept(url, "ws-bob", 0.5, 20, finish=False)
+    classes.set_shared(url, made.id, "ws-bob", secret, False)
+    assert not classes.is_shared(url, made.id, secret) and classes.is_shared(url, made.id, bobs)
+    with pytest.raises(UserError, match="no longer exists"):  # a student ticks only their own runs
+        classes.set_shared(url, made.id, "ws-bob", small, False)
+    with pytest.raises(UserError, match="not in this class"):
+        classes.set_shared(url, made.id, "ws-stranger", small, False)
+
+    seen = board.board(url, made.id)
+    assert set(seen.runs["id"]) == {small, big, bobs}  # not the unshared one, nor one from before joining
+    assert before not in set(seen.runs["id"]) and secret not in set(seen.runs["id"])
+    assert "ws-ann" not in seen.runs.to_csv() and "ws-bob" not in seen.runs.to_csv()  # no workspace shown anywhere
+    assert list(seen.training["student"]) == ["[Bob](http://evil.example)"] and seen.students == 2
+    assert training not in set(seen.runs["id"])
+    assert list(board.front(seen.runs)["id"]) == [bobs, big]  # 40 params 92 %, then 500 params 95 %; 50 params 90 % is beaten
+    top = board.leaderboard(seen.runs, "Iris")
+    assert list(top["student"]) == ["Ann", "[Bob](http://evil.example)"] and list(top["id"]) == [big, bobs]
+    assert board.verdict_counts(seen.runs)["Overfitting"] == 1 and board.verdict_counts(seen.runs)["Good fit"] == 2
+    assert board.sweep_settings(seen.runs)[:1] in (["learning_rate"], ["neurons"])
+    assert board.load_run(url, made.id, big)[0] == "Ann"
+    with pytest.raises(UserError, match="not on the board"):
+        board.load_run(url, made.id, secret)
+
+    with pytest.raises(UserError, match="only the teacher"):
+        classes.set_hidden(url, made.id, "a-student-guess", big, True)
+    classes.set_hidden(url, made.id, key, big, True)
+    classes.remove(url, made.id, key, bobs)
+    classes.set_shared(url, made.id, "ws-bob", bobs, True)  # sharing again does not bring a removed run back
+    assert set(board.board(url, made.id).runs["id"]) == {small}
+    for_teacher = board.board(url, made.id, teacher=True)
+    assert set(for_teacher.runs["id"]) == {small, big} and for_teacher.hidden_runs == 1
+    assert list(board.export_frame(for_teacher.runs).columns)[:2] == ["student", "name"]
+    classes.set_hidden(url, made.id, key, big, False)
+    with pytest.raises(UserError, match="not on the board"):
+        board.load_run(url, made.id, bobs)
+
+    classes.close(url, made.id, key)
+    after_close = kept(url, "ws-ann", 0.97, 30)
+    assert after_close not in set(board.board(url, made.id).runs["id"]) and big in set(board.board(url, made.id).runs["id"])
+    with pytest.raises(UserError, match="is closed"):
+        classes.join(url, made.id, "ws-dan", "Dan", visitor="v-dan")
+    assert [c.name for c, _ in classes.memberships(url, "ws-ann")] == [made.name]
+
+    classes.end(url, made.id, key)
+    with pytest.raises(UserError, match="no such class"):
+        board.board(url, made.id)
+    assert classes.memberships(url, "ws-ann") == [] and len(RunStore(url, "ws-ann").list()[0]) == 4  # runs stay
+
+
+def test_classes_and_joins_are_bounded(database_url, monkeypatch):
+    url = database_url
+    monkeypatch.setattr(classes, "CLASSES_PER_TEACHER", 2)
+    monkeypatch.setattr(classes, "STUDENTS_PER_CLASS", 2)
+    monkeypatch.setattr(classes, "JOINS_PER_VISITOR", 3)
+    monkeypatch.setattr(classes, "_JOINS", classes._JoinRate())
+    made, _ = classes.create(url, "t", "A")
+    classes.create(url, "t", "B")
+    with pytest.raises(UserError, match="at most 2"):
+        classes.create(url, "t", "C")
+    with pytest.raises(UserError, match="type a name"):
+        classes.create(url, "other", " \u200b\n ")
+    classes.join(url, made.id, "w1", "One", visitor="v1")
+    classes.join(url, made.id, "w2", "Two", visitor="v2")
+    with pytest.raises(UserError, match="full"):
+        classes.join(url, made.id, "w3", "Three", visitor="v3")
+    for guess in ("AAAAAAAAAAAA", "../../etc/pa"):  # a visitor guessing class ids is held back
+        with pytest.raises(UserError, match="no such class"):
+            classes.join(url, guess, "w4", "Four", visitor="v4")
+    classes.join(url, made.id, "w1", "One", visitor="v4")
+    with pytest.raises(UserError, match="too many joins"):
+        classes.join(url, made.id, "w1", "One", visitor="v4")
