@@ -115,3 +115,26 @@ def test_classes_and_joins_are_bounded(database_url, monkeypatch):
     classes.join(url, made.id, "w1", "One", visitor="v4")
     with pytest.raises(UserError, match="too many joins"):
         classes.join(url, made.id, "w1", "One", visitor="v4")
+
+
+def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path):
+    from nnlab.charts.board import VERDICT_COLOURS, params_chart, sweep_chart, verdicts_chart
+
+    url = f"sqlite:///{tmp_path / 'board.sqlite'}"
+    made, _ = classes.create(url, "t", "Charts")
+    classes.join(url, made.id, "ws-a", "A", visitor="va")
+    for accuracy, params, kind, rate in ((0.9, 50, "good_fit", 0.01), (0.95, 500, "overfitting", 0.1),
+                                         (0.8, 20, "diverged", 1.0)):
+        kept(url, "ws-a", accuracy, params, kind=kind, learning_rate=rate)
+    runs = board.board(url, made.id).runs
+    spec = params_chart(runs, board.front(runs)).to_dict()
+    dots, line = spec["layer"][1], spec["layer"][0]
+    assert spec["datasets"][line["data"]["name"]] == [{"params": 20, "accuracy": 0.8}, {"params": 50, "accuracy": 0.9},
+                                                      {"params": 500, "accuracy": 0.95}]
+    assert dots["encoding"]["color"]["scale"]["range"] == list(VERDICT_COLOURS.values())
+    assert {row["verdict"] for row in spec["datasets"][dots["data"]["name"]]} == {"Good fit", "Overfitting",
+                                                                                 "Diverged / not learning"}
+    sweep = sweep_chart(runs, "learning_rate", log_x=True).to_dict()
+    assert sweep["encoding"]["x"]["scale"]["type"] == "log" and len(sweep["datasets"][sweep["data"]["name"]]) == 3
+    bars = verdicts_chart(board.verdict_counts(runs)).to_dict()
+    assert [row["runs"] for row in bars["datasets"][bars["data"]["name"]]] == [1, 0, 0, 1, 1, 0]

@@ -27,7 +27,8 @@ SWEEPABLE = ("learning_rate", "neurons", "layers", "batch_size", "epochs", "drop
              "train_size")
 LOG_SCALED = ("learning_rate", "l2", "neurons")
 EXPORTED = ["student", "name", "dataset", "status", "verdict", "params", ACCURACY, "best val accuracy",
-            "test accuracy", *KEY_SETTINGS, "epochs run", "hidden", "id"]
+            "test accuracy", *KEY_SETTINGS, "epochs run", "hidden_entry", "id"]
+HIDDEN = "hidden_entry"  # the teacher hid the run (not "hidden": the runs table's hidden layers)
 
 
 @dataclass
@@ -87,7 +88,7 @@ def board_frame(entries: list[tuple[str, bool, Run]]) -> pd.DataFrame:
         if column not in frame:
             frame[column] = math.nan
     frame.insert(1, "student", [student for student, _, _ in entries])
-    frame["hidden"] = [hidden for _, hidden, _ in entries]
+    frame[HIDDEN] = [hidden for _, hidden, _ in entries]
     frame["params"] = [run.params for run in runs]
     frame["task"] = [run.task for run in runs]
     frame["dataset"] = [run.dataset_title or run.config.dataset for run in runs]
