@@ -5,7 +5,7 @@ from nnlab.core.errors import UserError
 from nnlab.store.names import run_name
 from nnlab.core.safe_text import markdown
 from nnlab.config.settings import shown
-from nnlab.ui import controls, link, live, network, results, seeds
+from nnlab.ui import classes as class_ui, controls, link, live, network, results, seeds
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.inside import inside_panel
 from nnlab.ui.learning_rate import learning_rate_panel
@@ -109,6 +109,7 @@ if job is not None and job.done:
         st.caption("Results of the run you trained; since then you changed: "
                    + markdown(", ".join(f"{name} {shown(name, old)} → {shown(name, new)}" for name, (old, new) in changed.items())))
     results.results_panel(job)
+    class_ui.share_ticks(job.run_id)
 group = st.session_state.get(TRAIN_SEEDS)
 if group is not None and group.done:
     st.subheader(f"{len(group.jobs)} seeds of the same settings")
