@@ -64,6 +64,7 @@ label = right.text_input("Name this run (optional)", key="run_label", max_chars=
                          help="Shown in the Runs and Compare pages; you can rename it later. "
                               "Left empty, the run is named by what makes it different.")
 paused = start_paused_toggle(train_row)
+class_tag = class_ui.next_run_tick(train_row)  # a student of a class: share this run with it, or not
 if left.button("Train", type="primary", width="stretch", disabled=dataset is None or busy,
                help="A run is training: stop it first." if busy else "Train with these settings."):
     with train_row:  # why it cannot start, under the button (below the open settings it would be out of sight)
@@ -73,7 +74,7 @@ if left.button("Train", type="primary", width="stretch", disabled=dataset is Non
                 if started:
                     st.session_state.pop(TRAIN_JOB, None)
             else:
-                job = live.new_job(config, label)
+                job = live.new_job(config, label, extra=class_tag)
                 if paused:
                     job.pause()  # step mode from the first batch
                 started = live.start(TRAIN_JOB, job)

@@ -13,15 +13,19 @@ HISTORY = [{"epoch": 1, "loss": 1.0, "val_loss": 1.1, "accuracy": 0.5, "val_accu
 
 
 def kept(url: str, workspace: str, accuracy: float, params: int, *, kind: str = "good_fit", finish: bool = True,
-         **settings) -> str:
+         extra: dict | None = None, **settings) -> str:
     store = RunStore(url, workspace)
     run_id = store.create(RunConfig(dataset="iris", **settings), dataset_title="Iris", task="classification",
-                          params=params, label=f"run {accuracy}")
+                          params=params, label=f"run {accuracy}", extra=extra)
     store.save_history(run_id, HISTORY)
     if finish:
         store.finish(run_id, status="completed", test={"loss": 1 - accuracy, "accuracy": accuracy},
                      verdict={"kind": kind})
     return run_id
+
+
+def is_shared(url: str, class_id: str, run_id: str, workspace: str) -> bool:
+    return classes.shared(RunStore(url, workspace).load(run_id), classes.entries(url, class_id))
 
 
 def test_a_class_takes_its_students_runs_until_they_untick_them_and_the_teacher_controls_its_board(database_url):
@@ -45,8 +49,9 @@ def test_a_class_takes_its_students_runs_until_they_untick_them_and_the_teacher_
     bobs = kept(url, "ws-bob", 0.92, 40, hidden=(3,), learning_rate=0.001)
     secret = kept(url, "ws-bob", 0.99, 20, hidden=(2,))
     training = kept(url, "ws-bob", 0.5, 20, finish=False)
+    unticked_first = kept(url, "ws-ann", 0.3, 20, finish=False, extra={classes.UNSHARED_TAG: True})  # before training
     classes.set_shared(url, made.id, "ws-bob", secret, False)
-    assert not classes.is_shared(url, made.id, secret) and classes.is_shared(url, made.id, bobs)
+    assert not is_shared(url, made.id, secret, "ws-bob") and is_shared(url, made.id, bobs, "ws-bob")
     with pytest.raises(UserError, match="no longer exists"):  # a student ticks only their own runs
         classes.set_shared(url, made.id, "ws-bob", small, False)
     with pytest.raises(UserError, match="not in this class"):
@@ -58,6 +63,11 @@ def test_a_class_takes_its_students_runs_until_they_untick_them_and_the_teacher_
     assert "ws-ann" not in seen.runs.to_csv() and "ws-bob" not in seen.runs.to_csv()  # no workspace shown anywhere
     assert list(seen.training["student"]) == ["[Bob](http://evil.example)"] and seen.students == 2
     assert training not in set(seen.runs["id"])
+    RunStore(url, "ws-ann").finish(unticked_first, status="completed", test={"accuracy": 0.3})
+    assert unticked_first not in set(board.board(url, made.id).runs["id"])  # never: not while training, nor after
+    classes.set_shared(url, made.id, "ws-ann", unticked_first, True)  # ticked later: on the board
+    assert unticked_first in set(board.board(url, made.id).runs["id"]) and is_shared(url, made.id, unticked_first, "ws-ann")
+    classes.set_shared(url, made.id, "ws-ann", unticked_first, False)
     assert list(board.front(seen.runs)["id"]) == [bobs, big]  # 40 params 92 %, then 500 params 95 %; 50 params 90 % is beaten
     top = board.leaderboard(seen.runs, "Iris")
     assert list(top["student"]) == ["Ann", "[Bob](http://evil.example)"] and list(top["id"]) == [big, bobs]
@@ -90,7 +100,7 @@ def test_a_class_takes_its_students_runs_until_they_untick_them_and_the_teacher_
     classes.end(url, made.id, key)
     with pytest.raises(UserError, match="no such class"):
         board.board(url, made.id)
-    assert classes.memberships(url, "ws-ann") == [] and len(RunStore(url, "ws-ann").list()[0]) == 4  # runs stay
+    assert classes.memberships(url, "ws-ann") == [] and len(RunStore(url, "ws-ann").list()[0]) == 5  # runs stay
 
 
 def test_classes_and_joins_are_bounded(database_url, monkeypatch):

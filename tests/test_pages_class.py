@@ -8,7 +8,7 @@ from apptest_helpers import button, charts, open_page, plain, widget
 from nnlab.store import classes, visitors
 from nnlab.store.runs import RunStore, open_store
 from nnlab.ui import workspace
-from test_classes import kept
+from test_classes import is_shared, kept
 
 CLASS, BOARD, RUNS = "app_pages/15_Class.py", "app_pages/16_Board.py", "app_pages/2_Runs.py"
 
@@ -73,7 +73,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     tick = widget(bob, "Share with the class “Lesson 3”")
     assert tick.value is True
     tick.uncheck().run()
-    assert not classes.is_shared(url, class_id, private_run)
+    assert not is_shared(url, class_id, private_run, workspace_of(bob))
 
     viewer = open_page(BOARD, **{"class": class_id})  # anyone with the class's id: no teacher's controls
     assert not viewer.exception, viewer.exception

@@ -52,7 +52,7 @@ def board(url: str, class_id: str, *, teacher: bool = False) -> Board:
             if not classes.takes_run(school_class, student, run.created):
                 continue
             mark = marks.get(run.id, {})
-            if mark.get("unshared") or mark.get("removed"):
+            if not classes.shared(run, marks) or mark.get("removed"):
                 continue
             if run.status in LIVE:
                 training.append({"student": student.name, "dataset": run.dataset_title or run.config.dataset,

@@ -46,6 +46,9 @@ JOINS_PER_ADDRESS = 300
 JOINS_PER_SERVER = 3000
 JOIN_WINDOW_SECONDS = 600
 _CLASS_ID = re.compile(r"[A-Za-z0-9_-]{12}")
+# A run its student unticked before training carries this in its `extra` (RunStore.create): it is never on a
+# board, not even while it trains, unless they tick it later (an entry's `unshared` then says).
+UNSHARED_TAG = "class_unshared"
 
 
 @dataclass(frozen=True)
@@ -205,17 +208,20 @@ def takes_run(school_class: SchoolClass, joined: Member, created: str) -> bool:
 
 
 def entries(url: str, class_id: str) -> dict[str, dict]:
-    """The runs whose place on the board is not the default: run id → {unshared, hidden, removed}."""
+    """The runs whose place on the board is not the default: run id → {unshared (None: not said here),
+    hidden, removed}."""
     with engine(url).connect() as connection:
         rows = connection.execute(select(class_entries.c.run_id, class_entries.c.unshared, class_entries.c.hidden,
                                          class_entries.c.removed).where(class_entries.c.class_id == class_id)).all()
-    return {row.run_id: {"unshared": bool(row.unshared), "hidden": bool(row.hidden), "removed": bool(row.removed)}
-            for row in rows}
+    return {row.run_id: {"unshared": None if row.unshared is None else bool(row.unshared), "hidden": bool(row.hidden),
+                         "removed": bool(row.removed)} for row in rows}
 
 
-def is_shared(url: str, class_id: str, run_id: str) -> bool:
-    """The student's tick: a run is shared unless they unticked it."""
-    return not entries(url, class_id).get(run_id, {}).get("unshared", False)
+def shared(run, marks: dict[str, dict]) -> bool:
+    """The student's tick on `run` (marks: `entries`): what they said last, on the run's entry or, before
+    that, when they started it; shared unless they unticked it."""
+    said = marks.get(run.id, {}).get("unshared")
+    return not (said if said is not None else bool(run.extra.get(UNSHARED_TAG)))
 
 
 def set_shared(url: str, class_id: str, workspace: str, run_id: str, shared: bool) -> None:
@@ -249,7 +255,7 @@ def _mark(url: str, class_id: str, run_id: str, **flags: bool) -> None:
                 if done.rowcount == 0:
                     connection.execute(insert(class_entries).values(
                         class_id=class_id, run_id=run_id,
-                        **{"unshared": False, "hidden": False, "removed": False, **flags}))
+                        **{"unshared": None, "hidden": False, "removed": False, **flags}))
             return
         except IntegrityError:  # two writes of the same entry at once: the row exists now, update it
             if attempt:

@@ -107,7 +107,7 @@ class_entries = Table(  # a run's place on a board when it is not the default (s
     "nnlab_class_entries", metadata,
     Column("class_id", String(24), ForeignKey("nnlab_classes.id", ondelete="CASCADE"), primary_key=True),
     Column("run_id", String(40), primary_key=True),
-    Column("unshared", Boolean, nullable=False, default=False),  # the student's "share with the class" unticked
+    Column("unshared", Boolean, nullable=True),  # the student's "share with the class" unticked (None: their run's own tag)
     Column("hidden", Boolean, nullable=False, default=False),  # the teacher hid it (can show it again)
     Column("removed", Boolean, nullable=False, default=False),  # the teacher removed it for good
 )

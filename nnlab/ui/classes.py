@@ -160,9 +160,9 @@ def your_runs(school_class: SchoolClass, member: classes.Member, most: int = 30)
         st.caption("Your runs will be listed here with their “Share with the class” tick.")
         return
     st.markdown("**Your runs in this class**")
-    shared = classes.entries(workspace.database_url(), school_class.id)
+    marks = classes.entries(workspace.database_url(), school_class.id)
     for run in runs:
-        _tick(school_class, run.id, run.label or run.id, not shared.get(run.id, {}).get("unshared", False))
+        _tick(school_class, run.id, run.label or run.id, classes.shared(run, marks))
 
 
 def share_ticks(run_id: str | None) -> None:
@@ -173,15 +173,36 @@ def share_ticks(run_id: str | None) -> None:
     url = workspace.database_url()
     try:
         mine = classes.memberships(url, store.workspace)
-        created = store.load(run_id).created if mine else ""
+        run = store.load(run_id) if mine else None
     except UserError:
         return
     for school_class, member in mine:
-        if classes.takes_run(school_class, member, created):
+        if classes.takes_run(school_class, member, run.created):
             _tick(school_class, run_id, f"Share with the class “{school_class.name}”",
-                  classes.is_shared(url, school_class.id, run_id))
-        elif school_class.is_closed and created >= member.joined:
+                  classes.shared(run, classes.entries(url, school_class.id)))
+        elif school_class.is_closed and run.created >= member.joined:
             st.caption(f":material/lock: The class “{markdown(school_class.name)}” is closed: this run stays off its board.")
+
+
+NEXT_RUN = "share_next_run"
+
+
+def next_run_tick(container) -> dict:
+    """Beside Train, for a student of an open class: "Share this run with the class", ticked by default; the
+    `extra` a run started now is tagged with (unticked: it never reaches the board, even while it trains)."""
+    store = workspace.store()
+    if store is None:
+        return {}
+    try:
+        names = [c.name for c, _ in classes.memberships(workspace.database_url(), store.workspace) if not c.is_closed]
+    except UserError:
+        return {}
+    if not names:
+        return {}
+    shared = container.checkbox("Share this run with the class", value=True, key=NEXT_RUN,
+                                help=markdown(f"Ticked, the run goes to the board of {', '.join(names)} under your name "
+                                              "when it ends; you can change it on the run afterwards."))
+    return {} if shared else {classes.UNSHARED_TAG: True}
 
 
 def _tick(school_class: SchoolClass, run_id: str, label: str, shared: bool) -> None:
