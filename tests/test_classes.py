@@ -140,7 +140,7 @@ def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path
     spec = params_chart(runs, board.front(runs)).to_dict()
     dots, line = spec["layer"][1], spec["layer"][0]
     assert spec["datasets"][line["data"]["name"]] == [{"params": 20, "accuracy": 0.8}, {"params": 50, "accuracy": 0.9},
-                                                      {"params": 500, "accuracy": 0.95}]
+                                                      {"params": 500, "accuracy": 0.95}, {"params": 500, "accuracy": 0.95}]
     assert dots["encoding"]["color"]["scale"]["range"] == list(VERDICT_COLOURS.values())
     assert {row["verdict"] for row in spec["datasets"][dots["data"]["name"]]} == {"Good fit", "Overfitting",
                                                                                  "Diverged / not learning"}

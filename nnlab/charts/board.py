@@ -10,6 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from nnlab.charts.training import FIT_WIDTH
 from nnlab.verdict.diagnose import KINDS
 
 # Overfitting warm, underfitting cool, diverged red, a good fit green: readable on light and dark themes.
@@ -25,7 +26,8 @@ def _verdict_colour(legend: bool = True) -> alt.Color:
     assert list(VERDICT_COLOURS) == list(KINDS.values())  # one colour per verdict, in the verdicts' order
     return alt.Color("verdict:N", title="verdict", scale=alt.Scale(domain=list(VERDICT_COLOURS),
                                                                   range=list(VERDICT_COLOURS.values())),
-                     legend=alt.Legend(orient="bottom", labelFontSize=15, titleFontSize=15, symbolSize=200)
+                     legend=alt.Legend(orient="bottom", columns=3, labelFontSize=15, titleFontSize=15, symbolSize=200,
+                                       labelLimit=240)
                      if legend else None)
 
 
@@ -41,22 +43,27 @@ def _points(frame: pd.DataFrame) -> pd.DataFrame:
         {"student": str, "name": str, "hidden": str})
 
 
-def params_chart(frame: pd.DataFrame, front: pd.DataFrame, *, height: int = 420) -> alt.LayerChart:
+def params_chart(frame: pd.DataFrame, front: pd.DataFrame, *, height: int = 280) -> alt.LayerChart:
     """Parameters (log axis) against accuracy, a point per run coloured by verdict (a hidden one, the
     teacher's view only, faint), the front as a grey step line through the best run of each budget."""
     points = _points(frame)
-    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~s", **FONT))
+    x = alt.X("params:Q", title="parameters (log scale)", scale=alt.Scale(type="log", nice=False, padding=14),
+              axis=alt.Axis(format="~s", **FONT))
     dots = alt.Chart(points).mark_point(filled=True, size=POINT_SIZE, stroke="#333333", strokeWidth=0.6).encode(
         x=x, y=_accuracy_axis(), color=_verdict_colour(),
         opacity=alt.Opacity("entry:N", scale=alt.Scale(domain=["shown", "hidden"], range=[0.9, 0.25]), legend=None),
         tooltip=[c for c in TOOLTIP if c in points])
-    line = alt.Chart(front[["params", "accuracy"]] if len(front) else pd.DataFrame({"params": [], "accuracy": []})) \
+    steps = front[["params", "accuracy"]]
+    if len(steps) and len(points):  # on to the largest network: no bigger budget beat the best
+        steps = pd.concat([steps, pd.DataFrame({"params": [points["params"].max()],
+                                                "accuracy": [steps["accuracy"].iloc[-1]]})], ignore_index=True)
+    line = alt.Chart(steps) \
         .mark_line(interpolate="step-after", color=FRONT_COLOUR, strokeWidth=2.5, strokeDash=[6, 3]).encode(
             x=x, y=_accuracy_axis())
-    return alt.layer(line, dots).properties(width="container", height=height)
+    return alt.layer(line, dots).properties(width="container", height=height, autosize=FIT_WIDTH)
 
 
-def sweep_chart(frame: pd.DataFrame, setting: str, *, log_x: bool = False, height: int = 360) -> alt.Chart:
+def sweep_chart(frame: pd.DataFrame, setting: str, *, log_x: bool = False, height: int = 260) -> alt.Chart:
     """One setting against accuracy, every student's runs, coloured by verdict."""
     table = _points(frame.assign(**{setting: frame[setting]}))
     table[setting] = frame[setting].values
@@ -68,7 +75,8 @@ def sweep_chart(frame: pd.DataFrame, setting: str, *, log_x: bool = False, heigh
               axis=alt.Axis(labelAngle=0, **FONT))
     return alt.Chart(table).mark_point(filled=True, size=POINT_SIZE, stroke="#333333", strokeWidth=0.6).encode(
         x=x, y=_accuracy_axis(), color=_verdict_colour(),
-        tooltip=[c for c in [*TOOLTIP, setting] if c in table]).properties(width="container", height=height)
+        tooltip=[c for c in [*TOOLTIP, setting] if c in table]).properties(width="container", height=height,
+                                                                            autosize=FIT_WIDTH)
 
 
 def verdicts_chart(counts: dict[str, int], *, height: int = 220) -> alt.LayerChart:

@@ -41,16 +41,18 @@ def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
     school_class, runs = found.school_class, found.runs
     st.title(f":material/leaderboard: {markdown(school_class.name)}")
     shared = len(runs) - (int(runs[HIDDEN].sum()) if len(runs) else 0)
-    st.markdown(f"**{found.students}** student{'s' if found.students != 1 else ''} · **{shared}** run"
-                f"{'s' if shared != 1 else ''} shared" + (" · the class is **closed** to new runs" if school_class.is_closed
-                                                          else ""))
-    live_part(class_id, key)
+    counts, picker = st.columns([3, 2], vertical_alignment="center")  # one row: a projector has little height
+    counts.markdown(f"**{found.students}** student{'s' if found.students != 1 else ''} · **{shared}** run"
+                    f"{'s' if shared != 1 else ''} shared" + (" · the class is **closed** to new runs"
+                                                              if school_class.is_closed else ""))
+    with counts:
+        live_part(class_id, key)
     if runs.empty:
         st.info("No runs on the board yet: a student's finished runs appear here, under their name, as they end.")
         return school_class
     datasets = runs["dataset"].value_counts().index.tolist()
-    chosen = st.segmented_control("Data set", datasets, default=datasets[0], key="board_dataset") if len(datasets) > 1 \
-        else datasets[0]
+    chosen = picker.segmented_control("Data set", datasets, default=datasets[0], key="board_dataset",
+                                      label_visibility="collapsed") if len(datasets) > 1 else datasets[0]
     chosen = chosen or datasets[0]
     these = runs[runs["dataset"] == chosen]
     chart, ranks = st.columns([3, 2])
@@ -62,7 +64,7 @@ def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
     with ranks:
         st.subheader(f"Leaderboard · {markdown(chosen)}")
         top = board.leaderboard(these, chosen)
-        st.dataframe(top.drop(columns="id"), hide_index=True, width="stretch",
+        st.dataframe(top.drop(columns=["id", "name"]), hide_index=True, width="stretch",
                      column_config={ACCURACY: st.column_config.NumberColumn(format="percent"),
                                     "params": st.column_config.NumberColumn(format="localized")})
         st.subheader("Verdicts")
