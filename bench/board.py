@@ -71,9 +71,11 @@ def measure(url: str, class_id: str) -> None:
     found = board.board(url, class_id)
     one = timed(lambda: RunStore(url, "student-00").list())
     whole = timed(lambda: board.board(url, class_id))
+    watch = timed(lambda: board.board(url, class_id, tables=False))
     print(f"board: {len(found.runs)} runs of {found.students} students; verdicts {board.verdict_counts(found.runs)}")
-    print(f"one student's RunStore.list: {one * 1000:.1f} ms; board.board (the fragment's read every 5 s): "
-          f"{whole * 1000:.1f} ms ({whole / one:.1f}× one list)")
+    print(f"one student's RunStore.list: {one * 1000:.1f} ms; the page's board.board (tables): {whole * 1000:.1f} ms "
+          f"({whole / one:.1f}× one list); the fragment's read every 5 s (no tables): {watch * 1000:.1f} ms "
+          f"({watch / one:.1f}× one list, {watch / whole:.2f}× the page's)")
     moons = found.runs[found.runs["dataset"] == found.runs["dataset"].mode()[0]]
     for name, chart in (("params", charts.params_chart(moons, board.front(moons))),
                         ("sweep", charts.sweep_chart(moons, "learning_rate", log_x=True)),

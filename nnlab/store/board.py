@@ -34,14 +34,16 @@ HIDDEN = "hidden_entry"  # the teacher hid the run (not "hidden": the runs table
 @dataclass
 class Board:
     school_class: classes.SchoolClass
-    runs: pd.DataFrame  # one row per shared run (EXPORTED's columns, among others)
+    runs: pd.DataFrame | None  # one row per shared run (EXPORTED's columns, among others); None if not asked for
     training: pd.DataFrame  # who is training now: student, data set, epochs so far, run name
     students: int
     hidden_runs: int  # hidden by the teacher (in `runs` only for the teacher)
+    entries: tuple[tuple[str, bool], ...]  # (run id, hidden) of each run in `runs`, in their order
 
 
-def board(url: str, class_id: str, *, teacher: bool = False) -> Board:
-    """The class's board: its shared runs (the hidden ones too, marked, for the `teacher`), who trains now."""
+def board(url: str, class_id: str, *, teacher: bool = False, tables: bool = True) -> Board:
+    """The class's board: its shared runs (the hidden ones too, marked, for the `teacher`), who trains now.
+    Without `tables`, no table of the runs (their ids only): what a watching board asks every few seconds."""
     school_class = classes.find(url, class_id)
     marks = classes.entries(url, class_id)
     shown, training, hidden = [], [], 0
@@ -61,8 +63,9 @@ def board(url: str, class_id: str, *, teacher: bool = False) -> Board:
                 hidden += bool(mark.get("hidden"))
                 if teacher or not mark.get("hidden"):
                     shown.append((student.name, bool(mark.get("hidden")), run))
-    return Board(school_class, board_frame(shown), pd.DataFrame(training, columns=["student", "dataset", "epochs", "name"]),
-                 len(students), hidden)
+    return Board(school_class, board_frame(shown) if tables else None,
+                 pd.DataFrame(training, columns=["student", "dataset", "epochs", "name"]), len(students), hidden,
+                 tuple((run.id, hidden) for _, hidden, run in shown))
 
 
 def load_run(url: str, class_id: str, run_id: str) -> tuple[str, Run]:

@@ -29,8 +29,7 @@ SHOWN_COLUMNS = ["student", "name", "dataset", ACCURACY, "params", "verdict", "o
 
 def signature(found: board.Board) -> tuple:
     """What the charts depend on: the runs, whether each is hidden, the class's state."""
-    rows = tuple(zip(found.runs["id"], found.runs[HIDDEN])) if len(found.runs) else ()
-    return rows, found.students, found.school_class.closed
+    return found.entries, found.students, found.school_class.closed
 
 
 def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
@@ -78,7 +77,7 @@ def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
 def live_part(class_id: str, key: str | None) -> None:
     """Who is training now; the page drawn again when the board's runs changed."""
     try:
-        found = board.board(workspace.database_url(), class_id, teacher=key is not None)
+        found = board.board(workspace.database_url(), class_id, teacher=key is not None, tables=False)
     except UserError as error:  # the class ended meanwhile
         st.warning(markdown(str(error)))
         return
