@@ -108,13 +108,18 @@ def test_classes_and_joins_are_bounded(database_url, monkeypatch):
     monkeypatch.setattr(classes, "CLASSES_PER_TEACHER", 2)
     monkeypatch.setattr(classes, "STUDENTS_PER_CLASS", 2)
     monkeypatch.setattr(classes, "JOINS_PER_VISITOR", 3)
-    monkeypatch.setattr(classes, "_JOINS", classes._JoinRate())
+    monkeypatch.setattr(classes, "_JOINS", classes._Rate("joins", classes._join_limits))
+    monkeypatch.setattr(classes, "_CREATES", classes._Rate("classes made", classes._create_limits))
     made, _ = classes.create(url, "t", "A")
     classes.create(url, "t", "B")
     with pytest.raises(UserError, match="at most 2"):
         classes.create(url, "t", "C")
     with pytest.raises(UserError, match="type a name"):
         classes.create(url, "other", " \u200b\n ")
+    monkeypatch.setattr(classes, "CREATES_PER_ADDRESS", 4)  # a visitor dropping cookies is a new teacher each time
+    with pytest.raises(UserError, match="too many classes made from your network"):
+        for index in range(5):
+            classes.create(url, f"cookieless-{index}", "Spam", visitor=f"v{index}", address="10.0.0.9")
     classes.join(url, made.id, "w1", "One", visitor="v1")
     classes.join(url, made.id, "w2", "Two", visitor="v2")
     with pytest.raises(UserError, match="full"):

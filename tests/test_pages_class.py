@@ -18,7 +18,8 @@ def private(tmp_path, monkeypatch, deployment):
     deployment(runs_dir=tmp_path, runs="private", database_url=None)
     monkeypatch.setattr(workspace, "_FAILED", {})
     monkeypatch.setattr(workspace, "_MAPPED", {}, raising=False)
-    monkeypatch.setattr(classes, "_JOINS", classes._JoinRate())
+    monkeypatch.setattr(classes, "_JOINS", classes._Rate("joins", classes._join_limits))
+    monkeypatch.setattr(classes, "_CREATES", classes._Rate("classes made", classes._create_limits))
 
 
 def texts(at) -> str:

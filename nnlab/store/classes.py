@@ -45,6 +45,11 @@ JOINS_PER_VISITOR = 10
 JOINS_PER_ADDRESS = 300
 JOINS_PER_SERVER = 3000
 JOIN_WINDOW_SECONDS = 600
+# Classes made per JOIN_WINDOW_SECONDS: a visitor without cookies is a new teacher each time, so the
+# address's and the server's bounds keep one machine from taking the server's CLASSES_PER_SERVER.
+CREATES_PER_VISITOR = 5
+CREATES_PER_ADDRESS = 20
+CREATES_PER_SERVER = 100
 _CLASS_ID = re.compile(r"[A-Za-z0-9_-]{12}")
 # A run its student unticked before training carries this in its `extra` (RunStore.create): it is never on a
 # board, not even while it trains, unless they tick it later (an entry's `unshared` then says).
@@ -96,8 +101,12 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(f"nnlab-class:{key}".encode()).hexdigest()
 
 
-def create(url: str, owner: str, name: str, lesson: str = "") -> tuple[SchoolClass, str]:
-    """A new class and its teacher's key (shown once, in the teacher link; only its hash is kept)."""
+def create(url: str, owner: str, name: str, lesson: str = "", *, visitor: str = "", address: str | None = None
+           ) -> tuple[SchoolClass, str]:
+    """A new class and its teacher's key (shown once, in the teacher link; only its hash is kept). A UserError
+    for a bad name or lesson, too many classes (the teacher's, the server's) or too many made lately."""
+    _CREATES.check(visitor or owner, address)
+    _CREATES.count(visitor or owner, address)
     name = clean_name(name, CLASS_NAME_LENGTH)
     lesson = str(lesson).strip().lstrip("?")
     if len(lesson) > LESSON_LENGTH or not lesson.isprintable():
@@ -278,30 +287,32 @@ def end(url: str, class_id: str, key: str) -> None:
         connection.execute(delete(classes).where(classes.c.id == class_id))
 
 
-class _JoinRate:
-    """Joins in the last JOIN_WINDOW_SECONDS, per visitor, per network address and for the whole server."""
+class _Rate:
+    """Actions (joins, classes made) in the last JOIN_WINDOW_SECONDS, per visitor, per network address and for
+    the whole server; `limits` gives (per visitor, per address, per server), read when used."""
 
-    def __init__(self):
+    def __init__(self, what: str, limits):
+        self._what, self._limits_now = what, limits
         self._lock = threading.Lock()
-        self._times: dict[str, deque[float]] = {}  # "server", "visitor:…", "address:…" → when they joined
+        self._times: dict[str, deque[float]] = {}  # "server", "visitor:…", "address:…" → when they acted
 
-    @staticmethod
-    def _limits(visitor: str, address: str | None) -> list[tuple[str, int, str]]:
-        limits = [("server", JOINS_PER_SERVER, " on this server"), (f"visitor:{visitor}", JOINS_PER_VISITOR, "")]
-        return limits + ([(f"address:{address}", JOINS_PER_ADDRESS, " from your network")] if address else [])
+    def _limits(self, visitor: str, address: str | None) -> list[tuple[str, int, str]]:
+        per_visitor, per_address, per_server = self._limits_now()
+        limits = [("server", per_server, " on this server"), (f"visitor:{visitor}", per_visitor, "")]
+        return limits + ([(f"address:{address}", per_address, " from your network")] if address else [])
 
     def check(self, visitor: str, address: str | None) -> None:
         now_ = time.time()
         with self._lock:
             for sender in [s for s, t in self._times.items() if not t or t[-1] < now_ - JOIN_WINDOW_SECONDS]:
-                del self._times[sender]  # bounded: at most JOINS_PER_SERVER senders live at once
+                del self._times[sender]  # bounded: at most the server's limit of senders live at once
             for sender, most, where in self._limits(visitor, address):
                 times = self._times.get(sender, deque())
                 while times and times[0] < now_ - JOIN_WINDOW_SECONDS:
                     times.popleft()
                 if len(times) >= most:
                     minutes = max(1, round((times[0] + JOIN_WINDOW_SECONDS - now_) / 60))
-                    raise UserError(f"too many joins{where}: wait {minutes} minute{'s' if minutes > 1 else ''} "
+                    raise UserError(f"too many {self._what}{where}: wait {minutes} minute{'s' if minutes > 1 else ''} "
                                     f"and try again")
 
     def count(self, visitor: str, address: str | None) -> None:
@@ -310,4 +321,13 @@ class _JoinRate:
                 self._times.setdefault(sender, deque()).append(time.time())
 
 
-_JOINS = _JoinRate()
+def _join_limits() -> tuple[int, int, int]:
+    return JOINS_PER_VISITOR, JOINS_PER_ADDRESS, JOINS_PER_SERVER
+
+
+def _create_limits() -> tuple[int, int, int]:
+    return CREATES_PER_VISITOR, CREATES_PER_ADDRESS, CREATES_PER_SERVER
+
+
+_JOINS = _Rate("joins", _join_limits)
+_CREATES = _Rate("classes made", _create_limits)

@@ -79,7 +79,8 @@ def create_panel() -> None:
 def _create() -> None:
     def make():
         made, key = classes.create(workspace.database_url(), workspace.workspace_name(),
-                                   st.session_state.get("class_name", ""), lesson_query(st.session_state.get("class_lesson", "")))
+                                   st.session_state.get("class_name", ""), lesson_query(st.session_state.get("class_lesson", "")),
+                                   visitor=workspace.visitor(), address=st.context.ip_address)
         st.session_state.setdefault(TEACHER_KEYS, {})[made.id] = key
         st.query_params.from_dict({CLASS: made.id, KEY: key})
     act(make, "Your class is made. Give the student link to your class; keep the teacher link to yourself.")
