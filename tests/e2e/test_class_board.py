@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import keep_for_failure, open_app, page_still, record_sockets, shoot, start_server, stop_server
+from conftest import journey_server, open_app, page_still, shoot
 
 pytestmark = pytest.mark.browser
 ROW_PX, HEADER_PX = 35, 35  # Streamlit's data grid: the header's and each row's height
@@ -26,18 +26,8 @@ def _shared(page, count: int, timeout: float = 90) -> None:
 
 
 def test_a_class_trains_and_its_board_follows(browser, tmp_path):
-    url, process = start_server(tmp_path, NNLAB_RUNS="private")
-    contexts, sockets = [], []
-
-    def new_page():
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        sockets.append(record_sockets(page))
-        return page
-
-    try:
+    with journey_server(browser, tmp_path, "class-board", NNLAB_RUNS="private") as browsers:
+        url, new_page = browsers.url, browsers.page
         teacher = new_page()
         open_app(teacher, f"{url}/Class")
         _main(teacher).get_by_role("textbox", name="The class's name").fill("Moons, fewest parameters")
@@ -91,10 +81,3 @@ def test_a_class_trains_and_its_board_follows(browser, tmp_path):
         assert len(set(ann.evaluate(STUDENTS_JS))) == 1 and "Cy" not in ann.evaluate(STUDENTS_JS)
         assert "Cy" not in _main(ann).inner_text()
         shoot(ann, "class-2-hidden")
-    except BaseException:
-        keep_for_failure("class-board", [line for page in sockets for line in [f"page {sockets.index(page)}:", *page]])
-        raise
-    finally:
-        for context in contexts:
-            context.close()
-        stop_server(process)
