@@ -63,7 +63,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     assert not any("x.io" in link.proto.page for link in ann.get("page_link"))
     bob = join(class_id, "Bob")
     assert "called “bob” already" in texts(join(class_id, "bob"))  # one name per class, whatever its case
-    shared = kept(url, workspace_of(ann), 0.9, 50)
+    shared = kept(url, workspace_of(ann), 0.9, 50, learning_rate=0.0123)
     private_run = kept(url, workspace_of(bob), 0.99, 20)
     bobs = kept(url, workspace_of(bob), 0.8, 30)
 
@@ -95,6 +95,15 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     assert sorted(picked.format_func(key) for key in picked.value) == ["Bob · run 0.8", "[Ann](http://x.io) :smile: · run 0.9"]
     assert "What differs" in texts(viewer) or "identical settings" in texts(viewer)
 
+    again = open_page(BOARD, **{"class": class_id})  # … or one of them as a new run of their own on Train
+    names = list(again.dataframe[-1].value["name"])
+    again.session_state["board_table"] = {"selection": {"rows": [names.index("run 0.9")], "columns": []}}
+    again.run()
+    button(again, "New run from this one").click().run()
+    assert not again.exception, again.exception
+    assert "Train" in again.title[0].value and again.session_state["dataset"] == "iris"
+    assert again.session_state["learning_rate"] == pytest.approx(0.0123)
+
     wrong = open_page(CLASS, **{"class": class_id, "key": key[:-2] + "xx"})  # a guessed key opens nothing
     assert "key is wrong" in texts(wrong) and key not in texts(wrong)
     again = open_page(CLASS, **{"class": class_id, "key": key})  # the teacher link, in a new tab
@@ -125,3 +134,17 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     assert "is closed: this run stays off its board" in texts(ann)
     assert shared in {run.id for run in RunStore(url, workspace_of(ann)).list()[0]}
     assert bobs  # kept, hidden: its student still has it
+
+
+def test_a_class_made_from_the_train_pages_teacher_link_takes_its_lesson_and_a_link_holds_no_one(private):
+    teacher = open_page(CLASS, lesson="dataset=iris&lock=optimizer")  # Train's "Make a class with this lesson"
+    assert widget(teacher, "Lesson (optional): a teacher link made on the Train page").value == "?dataset=iris&lock=optimizer"
+    widget(teacher, "The class's name").input("From Train")
+    button(teacher, "Create the class").click().run()
+    class_id = str(teacher.query_params["class"])
+    assert classes.find(open_store().url, class_id).lesson == "dataset=iris&lock=optimizer"
+    student = join(class_id, "Ann")
+    start = [link for link in student.get("page_link") if "Start the lesson" in link.proto.label]
+    assert start and "lock=optimizer" in start[0].proto.query_string and "Ann" not in start[0].proto.query_string
+    lost = open_page(CLASS, join="nosuchclass0")
+    assert "There is no such class" in texts(lost)

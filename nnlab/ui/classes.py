@@ -17,6 +17,7 @@ from nnlab.core.safe_text import markdown
 from nnlab.store import classes
 from nnlab.store.classes import SchoolClass
 from nnlab.ui import navigation, workspace
+from nnlab.ui.link import LESSON
 
 CLASS, JOIN, KEY = "class", "join", "key"  # the links' parameters
 TEACHER_KEYS = "_class_teacher_keys"  # class id → the teacher's key, in the tab that holds it
@@ -65,7 +66,10 @@ def lesson_query(pasted: str) -> str:
 
 
 def create_panel() -> None:
-    """The form a teacher makes a class with."""
+    """The form a teacher makes a class with (its lesson from the Train page's teacher link, if it came from there)."""
+    offered = st.query_params.get(LESSON)
+    if offered and "class_lesson" not in st.session_state:
+        st.session_state["class_lesson"] = "?" + offered[:classes.LESSON_LENGTH]
     with st.form("new_class"):
         st.text_input("The class's name", max_chars=classes.CLASS_NAME_LENGTH, key="class_name",
                       placeholder="Lesson 3: fewest parameters for 97 % on MNIST")
