@@ -133,6 +133,10 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     ann.run()
     assert "is closed: this run stays off its board" in texts(ann)
     assert shared in {run.id for run in RunStore(url, workspace_of(ann)).list()[0]}
+
+    button(teacher, "Yes, end the class").click().run()  # from the board's teacher's controls
+    assert "The class has ended" in texts(teacher) and not teacher.error
+    assert "There is no such class" in texts(open_page(BOARD, **{"class": class_id}))
     assert bobs  # kept, hidden: its student still has it
 
 

@@ -121,7 +121,14 @@ def controls(school_class: SchoolClass, key: str) -> None:
         st.warning("Ending the class deletes its board, its students' names and your links. The students keep "
                    "their runs. This cannot be undone.")
         st.button("Yes, end the class", type="primary", key="class_end",
-                  on_click=act, args=(lambda: classes.end(url, school_class.id, key), "The class has ended."))
+                  on_click=act, args=(lambda: _end(url, school_class.id, key), "The class has ended. Its students keep "
+                                                                               "their runs."))
+
+
+def _end(url: str, class_id: str, key: str) -> None:
+    classes.end(url, class_id, key)
+    st.query_params.clear()  # the page then offers to make a class, not "there is no such class"
+    st.session_state.get(TEACHER_KEYS, {}).pop(class_id, None)
 
 
 def join_panel(school_class: SchoolClass) -> None:
