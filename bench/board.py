@@ -2,11 +2,12 @@
 of one class, a spread of networks and learning rates), measures what an open board costs the server, and
 photographs the board at 1400 px and on a 1280×720 projector. Printed, not asserted.
 
-    python bench/board.py [--folder /tmp/h26-board] [--runs 30] [--screenshots]
+    python bench/board.py [--folder /tmp/h26-board] [--runs 30] [--screenshots] [--watch-cost]
 
 The cost: the board page's fragment reads the board every ui/board.REFRESH_SECONDS (5 s) per open board:
 `board.board` (the class, its students, each student's runs) is timed against one `RunStore.list` of one
-workspace, side by side in this process, and the charts' spec sizes are printed.
+workspace, side by side in this process, and the charts' spec sizes are printed; `--watch-cost` measures an
+open board's CPU, the server's and the browser's, against an open Home page over a minute each.
 """
 from __future__ import annotations
 
@@ -83,6 +84,49 @@ def measure(url: str, class_id: str) -> None:
         print(f"  {name} chart spec: {len(chart.to_json()) / 1000:.1f} kB")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watching_cost(folder: Path, class_id: str, seconds: float = 60) -> None:
+    """What an open board costs while nothing changes, against an open Home page, side by side: the server's
+    CPU (from /proc) and the browser's (Chromium's TaskDuration) over `seconds` each."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS, open_app, page_still, start_server, stop_server
+
+    url, process = start_server(folder, NNLAB_RUNS="private")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            costs = {}
+            for name, address, ready in (("home page", url, "Start from a lesson"),
+                                         ("class board", f"{url}/Board?class={class_id}", "Parameters against accuracy")):
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                session = page.context.new_cdp_session(page)
+                session.send("Performance.enable")
+                open_app(page, address)
+                page.get_by_text(ready).first.wait_for(timeout=120_000)
+                page_still(page)
+
+                def browser_seconds():
+                    metrics = session.send("Performance.getMetrics")["metrics"]
+                    return next(m["value"] for m in metrics if m["name"] == "TaskDuration")
+
+                server, tab = _cpu_seconds(process.pid), browser_seconds()
+                time.sleep(seconds)
+                costs[name] = (_cpu_seconds(process.pid) - server, browser_seconds() - tab)
+                page.close()
+            browser.close()
+        for name, (server, tab) in costs.items():
+            print(f"{name} open {seconds:.0f} s: server {server:.2f} CPU s ({server / seconds * 100:.1f} % of a core), "
+                  f"browser {tab:.2f} s of tasks ({tab / seconds * 100:.1f} %)")
+    finally:
+        stop_server(process)
+
+
 def photograph(folder: Path, class_id: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -116,6 +160,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("/tmp/h26-board"))
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--screenshots", action="store_true")
+    parser.add_argument("--watch-cost", action="store_true", help="an open board's CPU against an open Home page")
     options = parser.parse_args()
     options.folder.mkdir(parents=True, exist_ok=True)
     os.environ["NNLAB_RUNS_DIR"] = str(options.folder)
@@ -129,6 +174,8 @@ def main() -> None:
     measure(url, school_class.id)
     if options.screenshots:
         photograph(options.folder, school_class.id)
+    if options.watch_cost:
+        watching_cost(options.folder, school_class.id)
 
 
 if __name__ == "__main__":

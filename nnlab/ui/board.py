@@ -3,9 +3,10 @@ it. The tables are nnlab/store/board.py's, the charts nnlab/charts/board.py's.
 
 Live without polling the whole page: a small fragment asks the store every REFRESH_SECONDS who is
 training (it draws that list) and which runs the board holds; only when those runs change does it
-rerun the page to draw the charts again. Its cost is one board read per REFRESH_SECONDS per open board
-(bench/board.py measures it) and a few hundred bytes to the browser; the charts are not re-sent while
-nothing changes."""
+rerun the page to draw the charts again. Its cost is one board read per REFRESH_SECONDS per open board and a
+few hundred bytes to the browser; the charts are not re-sent while nothing changes. Measured
+(bench/board.py --watch-cost, 30 runs of 12 students, a minute): the server 0.8 % of a core against 0.3 % for
+an open Home page, the browser 3.5 % against 0.2 % (≈0.17 s per fragment rerun, Streamlit's fixed cost)."""
 from __future__ import annotations
 
 import pandas as pd
