@@ -32,7 +32,7 @@ def _verdict_colour(legend: bool = True) -> alt.Color:
 
 
 def _accuracy_axis(title: str = "accuracy") -> alt.Y:
-    return alt.Y("accuracy:Q", title=title, scale=alt.Scale(zero=False, domainMax=1),
+    return alt.Y("accuracy:Q", title=title, scale=alt.Scale(zero=False, domainMax=1, padding=12),  # no dot cut at an edge
                  axis=alt.Axis(format="%", **FONT))
 
 
