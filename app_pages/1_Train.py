@@ -70,7 +70,7 @@ if left.button("Train", type="primary", width="stretch", disabled=dataset is Non
     with train_row:  # why it cannot start, under the button (below the open settings it would be out of sight)
         try:
             if count > 1:  # one request for the group: its runs take turns in one slot
-                started = live.start(TRAIN_SEEDS, seeds.new_group_job(config, count, label))
+                started = live.start(TRAIN_SEEDS, seeds.new_group_job(config, count, label, class_tag))
                 if started:
                     st.session_state.pop(TRAIN_JOB, None)
             else:
