@@ -71,7 +71,7 @@ def sweep_chart(frame: pd.DataFrame, setting: str, *, log_x: bool = False, heigh
     if not numeric:
         table[setting] = table[setting].astype(str)
     x = alt.X(f"{setting}:{'Q' if numeric else 'N'}", title=setting.replace("_", " "),
-              scale=alt.Scale(type="log") if numeric and log_x else alt.Scale(zero=False),
+              scale=alt.Scale(type="log", nice=False, padding=14) if numeric and log_x else alt.Scale(zero=False, padding=14),
               axis=alt.Axis(labelAngle=0, **FONT))
     return alt.Chart(table).mark_point(filled=True, size=POINT_SIZE, stroke="#333333", strokeWidth=0.6).encode(
         x=x, y=_accuracy_axis(), color=_verdict_colour(),
