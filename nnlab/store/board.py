@@ -38,7 +38,7 @@ class Board:
     training: pd.DataFrame  # who is training now: student, data set, epochs so far, run name
     students: int
     hidden_runs: int  # hidden by the teacher (in `runs` only for the teacher)
-    entries: tuple[tuple[str, bool], ...]  # (run id, hidden) of each run in `runs`, in their order
+    entries: tuple[tuple[str, bool, str], ...]  # (run id, hidden, student) of each run in `runs`, in their order
 
 
 def board(url: str, class_id: str, *, teacher: bool = False, tables: bool = True) -> Board:
@@ -65,17 +65,16 @@ def board(url: str, class_id: str, *, teacher: bool = False, tables: bool = True
                     shown.append((student.name, bool(mark.get("hidden")), run))
     return Board(school_class, board_frame(shown) if tables else None,
                  pd.DataFrame(training, columns=["student", "dataset", "epochs", "name"]), len(students), hidden,
-                 tuple((run.id, hidden) for _, hidden, run in shown))
+                 tuple((run.id, hidden, student) for student, hidden, run in shown))
 
 
 def load_run(url: str, class_id: str, run_id: str) -> tuple[str, Run]:
     """A run on the board, with its history (Compare, Train), and its student's name; a UserError if it is
     not there for everyone to see (unshared, hidden, removed, or not this class's)."""
-    found = board(url, class_id)
-    rows = found.runs[found.runs["id"] == run_id] if len(found.runs) else found.runs
-    if rows.empty:
+    found = board(url, class_id, tables=False)
+    student = next((name for shown, _, name in found.entries if shown == run_id), None)
+    if student is None:
         raise UserError(f"run {str(run_id)[:40]} is not on the board of “{found.school_class.name}”")
-    student = rows.iloc[0]["student"]
     workspace = next(m.workspace for m in classes.members(url, class_id) if m.name == student)
     return student, RunStore(url, workspace).load(run_id)
 
