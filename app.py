@@ -26,7 +26,9 @@ if __name__ == "__main__":  # a page run (AppTest too)
 
     page = navigation.navigation()
     ICON = Path(__file__).parent / "assets" / "icon.png"  # a local file: a Material or emoji icon is fetched from the internet
-    st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), layout="wide")
+    # The class board is projected: its sidebar starts folded, leaving the room to the board.
+    st.set_page_config(page_title=f"{page.title} · nnlab", page_icon=str(ICON), layout="wide",
+                       initial_sidebar_state="collapsed" if page.url_path == navigation.PAGES["board"].url else "auto")
     workspace.sidebar()
     live.touch_session_jobs()
     try:

@@ -5,7 +5,7 @@ from nnlab.core.errors import UserError
 from nnlab.store.names import run_name
 from nnlab.core.safe_text import markdown
 from nnlab.config.settings import shown
-from nnlab.ui import controls, link, live, network, results, seeds
+from nnlab.ui import classes as class_ui, controls, link, live, network, results, seeds
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.inside import inside_panel
 from nnlab.ui.learning_rate import learning_rate_panel
@@ -65,16 +65,17 @@ label = right.text_input("Name this run (optional)", key="run_label", max_chars=
                          help="Shown in the Runs and Compare pages; you can rename it later. "
                               "Left empty, the run is named by what makes it different.")
 paused = start_paused_toggle(train_row)
+class_tag = class_ui.next_run_tick(train_row)  # a student of a class: share this run with it, or not
 if kept_button("Train", "train_start", left, type="primary", width="stretch", disabled=dataset is None or busy,
                 help="A run is training: stop it first." if busy else "Train with these settings."):
     with train_row:  # why it cannot start, under the button (below the open settings it would be out of sight)
         try:
             if count > 1:  # one request for the group: its runs take turns in one slot
-                started = live.start(TRAIN_SEEDS, seeds.new_group_job(config, count, label))
+                started = live.start(TRAIN_SEEDS, seeds.new_group_job(config, count, label, class_tag))
                 if started:
                     st.session_state.pop(TRAIN_JOB, None)
             else:
-                job = live.new_job(config, label)
+                job = live.new_job(config, label, extra=class_tag)
                 if paused:
                     job.pause()  # step mode from the first batch
                 started = live.start(TRAIN_JOB, job)
@@ -110,6 +111,7 @@ if job is not None and job.done:
         st.caption("Results of the run you trained; since then you changed: "
                    + markdown(", ".join(f"{name} {shown(name, old)} → {shown(name, new)}" for name, (old, new) in changed.items())))
     results.results_panel(job)
+    class_ui.share_ticks(job.run_id)
 group = st.session_state.get(TRAIN_SEEDS)
 if group is not None and group.done:
     st.subheader(f"{len(group.jobs)} seeds of the same settings")

@@ -7,7 +7,7 @@ from nnlab.core.errors import UserError
 from nnlab.store.groups import PREFIX, delete_group, groups_of, load_group
 from nnlab.store.table import SORTABLE, filter_runs, for_display, runs_and_groups_frame, runs_frame, sort_runs
 from nnlab.core.safe_text import markdown, spreadsheet_csv
-from nnlab.ui import controls, live, navigation, results, seeds, workspace
+from nnlab.ui import classes as class_ui, controls, live, navigation, results, seeds, workspace
 from nnlab.ui.inside import saved_run_panel
 from nnlab.ui.session_keys import COMPARE_IDS
 
@@ -113,6 +113,7 @@ if runs:
             if verdict is not None:
                 st.caption(f"The verdict on {markdown(opened.label or opened.id)}, read from its curves:")
                 results.verdict_panel(verdict, opened.config, key=f"runs_{opened.id}_", go_to="train")
+            class_ui.share_ticks(opened.id)
             saved_run_panel(store, opened)
 
 if damaged:

@@ -12,6 +12,7 @@ from nnlab.core.safe_text import markdown, spreadsheet_csv
 from nnlab.store.groups import PREFIX, groups_of, load_group
 from nnlab.charts.seeds import band_charts
 from nnlab.ui import live, navigation, seeds, workspace
+from nnlab.ui.board import borrowed
 from nnlab.ui.results import VERDICT_ICONS, saved_verdict, verdict_panel
 from nnlab.ui.session_keys import COMPARE_IDS
 
@@ -20,7 +21,8 @@ store = workspace.required_store()
 if store is None:
     live.stop_page()
 runs, _ = store.list()
-if len(runs) < 2:
+from_boards = borrowed(st.session_state.get(COMPARE_IDS, []))  # runs a class's board opened here: key → (label, run)
+if len(runs) + len(from_boards) < 2:
     st.info("Compare needs at least two runs: train one, change one setting, train again.")
     navigation.link("train")
     live.stop_page()
@@ -28,6 +30,7 @@ if len(runs) < 2:
 labels = dict(zip((run.id for run in runs), unique_labels(runs)))
 labels = {**{group.key: f"{group.label or labels[group.runs[0].id]} ({len(group.runs)} seeds)"
              for group in groups_of(runs)[0]}, **labels}  # a group of seeds first, then every run alone
+labels.update({key: label for key, (label, _) in from_boards.items()})
 linked = [i for i in st.query_params.get("runs", "").split(",") if i in labels]
 default = [i for i in st.session_state.get(COMPARE_IDS, linked) if i in labels] or newest_of_one_data_set(runs)
 ids = st.multiselect("Runs to compare", list(labels), default=default, format_func=labels.get, key="compare_pick",
@@ -40,7 +43,8 @@ if len(ids) < 2:
     live.stop_page()
 
 try:  # oldest first: "before → after"; a group stands as its first run (its settings) and its seeds
-    picked = sorted(((key, load_group(store, key.removeprefix(PREFIX)) if key.startswith(PREFIX) else store.load(key))
+    picked = sorted(((key, load_group(store, key.removeprefix(PREFIX)) if key.startswith(PREFIX)
+                      else from_boards[key][1] if key in from_boards else store.load(key))
                      for key in ids), key=lambda item: item[1].created)
 except UserError as error:
     st.error(f"{markdown(str(error))}. Pick the runs again.")

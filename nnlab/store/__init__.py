@@ -5,10 +5,12 @@ visitors, runs as tables and names, and the import of an older nnlab's run folde
     runs           RunStore: one workspace's runs, epoch by epoch, with a heartbeat (open_store)
     groups         runs of the same settings with several seeds, kept and listed as one group
     visitors       a deployment's visitors (hashed cookies) and their transfer codes
+    classes        a teacher's class: its links, students, and which runs go to its board
+    board          a class's board as tables: shared runs, the front, leaderboards, verdicts, who trains now
     table          saved runs as tables (Runs, Compare)
     names          a run's name from what makes it different
     folder_import  runs an older nnlab kept as folders, imported once
     (own: schema, record, cache, files)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
-__all__ = ['database', 'runs', 'groups', 'visitors', 'table', 'names', 'folder_import']
+__all__ = ['database', 'runs', 'groups', 'visitors', 'classes', 'board', 'table', 'names', 'folder_import']

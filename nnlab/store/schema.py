@@ -1,7 +1,7 @@
 """The run store's tables, and the migrations that bring any older store up to this version.
 
 Versioned by a one-row table (`nnlab_schema`) and a list of numbered steps, rather than Alembic: the
-schema is four tables, a step is a few lines, and every process that opens a store can bring it up to
+schema is a few tables, a step is a few lines, and every process that opens a store can bring it up to
 date itself (under a lock, so two servers starting at once migrate it once). Table names start with
 `nnlab_`, so Optuna's tables (its studies live in the same database) never collide with them.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import (Boolean, Column, Connection, Engine, Float, ForeignKey, Index, Integer, LargeBinary, MetaData,
-                        String, Table, Text, inspect, select, text)
+                        String, Table, Text, UniqueConstraint, inspect, select, text)
 
 from nnlab.store.database import StoreUnavailable, writing
 
@@ -79,6 +79,40 @@ transfer_codes = Table(  # one-time codes that move a workspace to another devic
 )
 
 
+# A class (nnlab/store/classes.py): a teacher's lesson and its board. The teacher's key is kept as its hash only;
+# the id is the student link's. `owner` (the creating visitor's workspace) bounds classes per teacher and is
+# never shown.
+classes = Table(
+    "nnlab_classes", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("lesson", Text, nullable=False),  # a teacher link's query (settings, lock=, hide=), or ""
+    Column("key_hash", String(64), nullable=False),  # sha256 of the teacher's key, hex
+    Column("owner", String(64), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("closed", String(40), nullable=True),  # when the teacher closed it to new runs (ISO time, UTC)
+)
+
+class_members = Table(  # a student: one display name per workspace and class, each name once per class
+    "nnlab_class_members", metadata,
+    Column("class_id", String(24), ForeignKey("nnlab_classes.id", ondelete="CASCADE"), primary_key=True),
+    Column("workspace", String(64), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("name_key", String(120), nullable=False),  # the name folded (case, spaces): "Ann" and "ann " are one
+    Column("joined", String(40), nullable=False),
+    UniqueConstraint("class_id", "name_key", name="nnlab_class_member_names"),
+)
+
+class_entries = Table(  # a run's place on a board when it is not the default (shared, shown)
+    "nnlab_class_entries", metadata,
+    Column("class_id", String(24), ForeignKey("nnlab_classes.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_id", String(40), primary_key=True),
+    Column("unshared", Boolean, nullable=True),  # the student's "share with the class" unticked (None: their run's own tag)
+    Column("hidden", Boolean, nullable=False, default=False),  # the teacher hid it (can show it again)
+    Column("removed", Boolean, nullable=False, default=False),  # the teacher removed it for good
+)
+
+
 def _create_first_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, epochs, models, import_damage, imports])
 
@@ -87,11 +121,15 @@ def _create_visitor_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[visitors, transfer_codes])  # checkfirst: only where missing
 
 
+def _create_class_tables(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[classes, class_members, class_entries])
+
+
 # Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
 # tables as `metadata` declares them now, so a fresh store already has any later column: a later
 # column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
 # `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables]
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables, _create_class_tables]
 VERSION = len(MIGRATIONS)
 
 

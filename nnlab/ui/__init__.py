@@ -9,6 +9,8 @@
     live        training jobs on the page: start, poll, progress, live curves, Stop
     live_route  the live route (GET /api/live) app.py's st.App serves: a run's new epochs for its live chart
     results     after training: verdict with remedies, test figures, samples, downloads
+    classes     a class: making one, its links, joining, the share tick, the teacher's close and end
+    board       a class's board page: charts, leaderboard, sweep, its runs to Compare or Train, the teacher's hide
     seeds       groups of seeds: "Repeat with N seeds", a group's mean ± spread, band and verdict, the words on a difference
     network, inside, learning_rate, step_mode, search, session_keys, data_cache: see ARCHITECTURE.md
     (own: downloads, export, lr_finder, poll, streamlit_fixes, live_chart)
@@ -16,7 +18,7 @@
 Pages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers").
 """
 __all__ = ["navigation", "workspace", "visitor", "data_cache", "controls", "link", "live", "live_route", "results", "seeds", "network",
-           "inside", "learning_rate", "step_mode", "search", "session_keys"]
+           "inside", "learning_rate", "step_mode", "search", "session_keys", "classes", "board"]
 
 from nnlab.ui.streamlit_fixes import keep_keras_state_between_reruns
 

@@ -26,13 +26,14 @@ from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
 from nnlab.lessons.presets import PRESETS, RACES
 from nnlab.core.safe_text import markdown
-from nnlab.ui import workspace
+from nnlab.ui import navigation, workspace
 from nnlab.ui.controls import CSV_SETTINGS, fixed_settings, request_settings
 from nnlab.config.settings import SETTINGS
 from nnlab.config.settings import shown, split_values
 from nnlab.ui.session_keys import CURRENT_SETTINGS, FIXED_SETTINGS, PRESET_NOTE, RACE_LESSON, TRAIN_SEED_COUNT
 
 LOCK, HIDE = "lock", "hide"  # a teacher's link: settings fixed, sections hidden
+LESSON = "lesson"  # the Class page's link to make a class: the teacher link's query, its lesson
 NOT_SETTINGS = (LOCK, HIDE)  # other parameters pages keep in the link (never a workspace: see workspace.py)
 UPLOAD = "csv"
 RACE_PREFIXES = ("a_", "b_", "c_", "d_")  # the race's configurations A–D (also their controls' key prefixes)
@@ -233,3 +234,5 @@ def teacher_link_maker(config: RunConfig | None) -> None:
         st.code(f"{page}?{urlencode(params, safe=',')}" if params else page, language=None)
         if config.dataset == "csv":
             st.caption("A CSV file cannot travel in a link: each student uploads it.")
+        navigation.link("class", "Make a class with this lesson (a board of what the class finds)",
+                        query_params={LESSON: urlencode(params, safe=",")})

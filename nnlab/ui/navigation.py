@@ -33,6 +33,10 @@ SECTIONS = {"Lab": [
          "One setting over a list of values: what does it change?"),
     Page("search", "app_pages/14_Search.py", "Search", "travel_explore", "Search", "Lab",
          "Several settings at once: the machine searches, prunes the hopeless, says which mattered."),
+    Page("class", "app_pages/15_Class.py", "Class", "school", "Class", "Lab",
+         "A teacher's class: two links, students join by name, their runs shared on one board."),
+    Page("board", "app_pages/16_Board.py", "Class board", "leaderboard", "Board", "Lab",
+         "What the whole class found, on one page to project."),
 ], "The lecture's examples": [
     Page("neuron", "app_pages/6_One_neuron.py", "One neuron", "radio_button_checked", "One_neuron", "Concepts"),
     Page("activations", "app_pages/7_Activations.py", "Activation functions", "show_chart", "Activations", "Concepts"),

@@ -36,11 +36,12 @@ def seeds_control(container, key: str, label: str = "Repeat with N seeds") -> in
              "chance alone moves the result, before you trust a difference."))
 
 
-def new_group_job(config: RunConfig, count: int, label: str = "") -> SeedsJob:
+def new_group_job(config: RunConfig, count: int, label: str = "", tag: dict | None = None) -> SeedsJob:
     """A group of `count` seeds of `config`, each run saved in this visitor's store as one of the group
-    (named as a run is, unless named)."""
+    (named as a run is, unless named), and tagged with `tag` too (a class's "not shared")."""
     label = label or run_name(config)
-    return SeedsJob(config, count, lambda config, label, extra: live.new_job(config, label, extra=extra), label=label)
+    return SeedsJob(config, count, lambda config, label, extra: live.new_job(config, label, extra={**(tag or {}), **extra}),
+                    label=label)
 
 
 def groups_of_runs(settings: list[tuple[RunConfig, str]], count: int) -> tuple[list, list[tuple[str, list[int]]]]:

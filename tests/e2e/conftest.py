@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,48 @@ def keep_for_failure(name: str, sockets: list[str]) -> None:
     for number, (process, log) in enumerate(_LOGS.items()):
         if process.poll() is None and Path(log).exists():
             shutil.copyfile(log, ARTIFACTS / f"{name}-server{number}.log")
+
+
+class Browsers:
+    """Browsers of their own (Playwright contexts, 1400 × 1000) on a journey's server, and their pages, each
+    recording its WebSockets (for `journey_server`'s report on a failure)."""
+
+    def __init__(self, browser, url: str):
+        self.browser, self.url = browser, url
+        self.contexts, self.sockets = [], []
+
+    def context(self):
+        context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.contexts.append(context)
+        return context
+
+    def page(self, context=None):
+        """A new page in `context` (a new browser of its own if None)."""
+        page = (context or self.context()).new_page()
+        page.set_default_timeout(60_000)
+        self.sockets.append(record_sockets(page))
+        return page
+
+    def socket_lines(self) -> list[str]:
+        return [line for number, seen in enumerate(self.sockets) for line in [f"page {number}:", *seen]]
+
+
+@contextmanager
+def journey_server(browser, folder: Path, name: str, **env: str):
+    """A server of the journey's own (`env`: its settings, e.g. NNLAB_RUNS="private") and `Browsers` on it; on a
+    failure the pages' sockets and the server's log are kept under `name`; at the end every browser is closed
+    and the server stopped."""
+    url, process = start_server(folder, **env)
+    browsers = Browsers(browser, url)
+    try:
+        yield browsers
+    except BaseException:
+        keep_for_failure(name, browsers.socket_lines())
+        raise
+    finally:
+        for context in browsers.contexts:
+            context.close()
+        stop_server(process)
 
 
 def open_app(page, url: str) -> None:

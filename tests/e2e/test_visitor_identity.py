@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import keep_for_failure, open_app, record_sockets, shoot, start_server, stop_server
+from conftest import journey_server, open_app, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -31,18 +31,9 @@ def _transfer_panel(page):
 
 
 def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_path):
-    url, process = start_server(tmp_path, NNLAB_RUNS="private")
-    contexts, sockets = [], []
-    try:
-        def new_page(context):
-            page = context.new_page()
-            page.set_default_timeout(60_000)
-            sockets.append(record_sockets(page))
-            return page
-
-        a_context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        b_context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        contexts += [a_context, b_context]
+    with journey_server(browser, tmp_path, "identity", NNLAB_RUNS="private") as browsers:
+        url, new_page = browsers.url, browsers.page
+        a_context, b_context = browsers.context(), browsers.context()
         a = new_page(a_context)
         open_app(a, f"{url}/Train?dataset=moons&hidden=4&epochs=2")
         _main(a).get_by_role("button", name="Train", exact=True).click()
@@ -99,10 +90,3 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
             raise AssertionError(f"no 'now shows the runs': the sidebar said {sidebar.inner_text()!r}") from None
         assert _runs_count(b, url) == "2"  # A's two runs (the trained one and the stopped one), now on B too
         shoot(b, "identity-4-b-moved")
-    except BaseException:
-        keep_for_failure("identity", [line for page in sockets for line in [f"page {sockets.index(page)}:", *page]])
-        raise
-    finally:
-        for context in contexts:
-            context.close()
-        stop_server(process)

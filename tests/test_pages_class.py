@@ -1,0 +1,154 @@
+"""A class through its pages (NNLAB_RUNS=private; each AppTest is a browser of its own): the teacher makes a
+class and gets two links, students join by name, a run shared or not, the board for everyone and the
+teacher's controls on it, a closed class. Runs are written straight into the store: training is not the
+point here (the browser journey, tests/e2e/test_class_board.py, trains)."""
+import pytest
+
+from apptest_helpers import button, charts, open_page, plain, widget
+from nnlab.store import classes, visitors
+from nnlab.store.runs import RunStore, open_store
+from nnlab.ui import workspace
+from test_classes import is_shared, kept
+
+CLASS, BOARD, RUNS = "app_pages/15_Class.py", "app_pages/16_Board.py", "app_pages/2_Runs.py"
+
+
+@pytest.fixture
+def private(tmp_path, monkeypatch, deployment):
+    deployment(runs_dir=tmp_path, runs="private", database_url=None)
+    monkeypatch.setattr(workspace, "_FAILED", {})
+    monkeypatch.setattr(workspace, "_MAPPED", {}, raising=False)
+    monkeypatch.setattr(classes, "_JOINS", classes._Rate("joins", classes._join_limits))
+    monkeypatch.setattr(classes, "_CREATES", classes._Rate("classes made", classes._create_limits))
+
+
+def texts(at) -> str:
+    return " ".join(plain(e.value) for kind in ("title", "subheader", "markdown", "caption", "success", "error",
+                                                  "warning", "info", "code") for e in getattr(at, kind)).replace("**", "")
+
+
+def workspace_of(at) -> str:
+    return visitors.own_workspace(at.session_state["_visitor_without_cookie"])
+
+
+def make_class(name: str = "Lesson 3") -> tuple:
+    teacher = open_page(CLASS)
+    widget(teacher, "The class's name").input(name)
+    widget(teacher, "Lesson (optional): a teacher link made on the Train page").input(
+        "http://school.example/Train?dataset=iris&lock=optimizer")
+    button(teacher, "Create the class").click().run()
+    codes = [code.value for code in teacher.code]
+    assert len(codes) == 2, texts(teacher)
+    student_link, teacher_link = codes
+    class_id, key = str(teacher.query_params["class"]), str(teacher.query_params["key"])
+    assert f"join={class_id}" in student_link and key not in student_link and f"key={key}" in teacher_link
+    return teacher, class_id, key
+
+
+def join(class_id: str, name: str):
+    student = open_page(CLASS, join=class_id)
+    widget(student, "Your name, as the class will see it").input(name)
+    button(student, "Join the class").click().run()
+    return student
+
+
+@pytest.mark.slow  # ≈12 s: five browsers' pages
+def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_shared(private):
+    teacher, class_id, key = make_class()
+    url = open_store().url
+    assert classes.find(url, class_id).lesson == "dataset=iris&lock=optimizer"
+
+    ann = join(class_id, "[Ann](http://x.io) :smile:")
+    assert "You are in this class as [Ann](http://x.io) :smile:" in texts(ann)  # shown as typed, not a link
+    assert not any("x.io" in link.proto.page for link in ann.get("page_link"))
+    bob = join(class_id, "Bob")
+    assert "called “bob” already" in texts(join(class_id, "bob"))  # one name per class, whatever its case
+    shared = kept(url, workspace_of(ann), 0.9, 50, learning_rate=0.0123)
+    private_run = kept(url, workspace_of(bob), 0.99, 20)
+    bobs = kept(url, workspace_of(bob), 0.8, 30)
+
+    bob.switch_page(RUNS).run()  # Bob unticks "share with the class" on one of his runs
+    rows = list(bob.dataframe[0].value["id"])
+    bob.session_state["runs_table"] = {"selection": {"rows": [rows.index(private_run)], "columns": []}}
+    bob.run()
+    tick = widget(bob, "Share with the class “Lesson 3”")
+    assert tick.value is True
+    tick.uncheck().run()
+    assert not is_shared(url, class_id, private_run, workspace_of(bob))
+
+    viewer = open_page(BOARD, **{"class": class_id})  # anyone with the class's id: no teacher's controls
+    assert not viewer.exception, viewer.exception
+    shown = charts(viewer)[0]["rows"]
+    assert {row.get("student") for row in shown if "student" in row} == {"[Ann](http://x.io) :smile:", "Bob"}
+    board_text = texts(viewer) + " ".join(str(frame.value.to_csv()) for frame in viewer.dataframe)
+    assert private_run not in board_text and workspace_of(bob) not in board_text and workspace_of(ann) not in board_text
+    assert "2 students · 2 runs shared" in board_text and key not in board_text
+    assert not [b for b in viewer.button if b.label in ("Hide", "Remove for good")]
+    assert not viewer.get("download_button")
+
+    table = viewer.dataframe[-1].value  # a student opens two classmates' runs in Compare
+    viewer.session_state["board_table"] = {"selection": {"rows": [0, 1], "columns": []}}
+    viewer.run()
+    button(viewer, "Compare").click().run()
+    assert not viewer.exception, viewer.exception
+    picked = viewer.multiselect[0]
+    assert sorted(picked.format_func(key) for key in picked.value) == ["Bob · run 0.8", "[Ann](http://x.io) :smile: · run 0.9"]
+    assert "What differs" in texts(viewer) or "identical settings" in texts(viewer)
+
+    again = open_page(BOARD, **{"class": class_id})  # … or one of them as a new run of their own on Train
+    names = list(again.dataframe[-1].value["name"])
+    again.session_state["board_table"] = {"selection": {"rows": [names.index("run 0.9")], "columns": []}}
+    again.run()
+    button(again, "New run from this one").click().run()
+    assert not again.exception, again.exception
+    assert "Train" in again.title[0].value and again.session_state["dataset"] == "iris"
+    assert again.session_state["learning_rate"] == pytest.approx(0.0123)
+
+    wrong = open_page(CLASS, **{"class": class_id, "key": key[:-2] + "xx"})  # a guessed key opens nothing
+    assert "key is wrong" in texts(wrong) and key not in texts(wrong)
+    again = open_page(CLASS, **{"class": class_id, "key": key})  # the teacher link, in a new tab
+    assert "Teacher link" in texts(again) and "2 students: [Ann](http://x.io) :smile:, Bob" in texts(again)
+
+    teacher.switch_page(BOARD).run()  # the tab that made the class holds its key: the teacher's board
+    teacher.query_params["class"] = class_id
+    teacher.run()
+    table = teacher.dataframe[-1].value
+    teacher.session_state["board_table"] = {"selection": {"rows": [list(table["name"]).index("run 0.8")], "columns": []}}
+    teacher.run()
+    button(teacher, "Hide").click().run()
+    viewer = open_page(BOARD, **{"class": class_id})
+    assert "1 run shared" in texts(viewer)
+    assert [row["student"] for row in charts(viewer)[0]["rows"] if "student" in row] == ["[Ann](http://x.io) :smile:"]
+    hidden = teacher.dataframe[-1].value.set_index("name")["hidden_entry"]
+    assert bool(hidden["run 0.8"]) and not bool(hidden["run 0.9"])  # the teacher still sees it, marked
+    assert teacher.get("download_button"), "the teacher exports the board"
+
+    button(teacher, "Close the class to new runs").click().run()
+    late = open_page(CLASS, join=class_id)
+    assert "This class is closed" in texts(late)
+    after = kept(url, workspace_of(ann), 0.97, 10)
+    ann.switch_page(RUNS).run()
+    rows = list(ann.dataframe[0].value["id"])
+    ann.session_state["runs_table"] = {"selection": {"rows": [rows.index(after)], "columns": []}}
+    ann.run()
+    assert "is closed: this run stays off its board" in texts(ann)
+    assert shared in {run.id for run in RunStore(url, workspace_of(ann)).list()[0]}
+
+    button(teacher, "Yes, end the class").click().run()  # from the board's teacher's controls
+    assert "The class has ended" in texts(teacher) and not teacher.error
+    assert "There is no such class" in texts(open_page(BOARD, **{"class": class_id}))
+    assert bobs  # kept, hidden: its student still has it
+
+
+def test_a_class_made_from_the_train_pages_teacher_link_takes_its_lesson_and_a_link_holds_no_one(private):
+    teacher = open_page(CLASS, lesson="dataset=iris&lock=optimizer")  # Train's "Make a class with this lesson"
+    assert widget(teacher, "Lesson (optional): a teacher link made on the Train page").value == "?dataset=iris&lock=optimizer"
+    widget(teacher, "The class's name").input("From Train")
+    button(teacher, "Create the class").click().run()
+    class_id = str(teacher.query_params["class"])
+    assert classes.find(open_store().url, class_id).lesson == "dataset=iris&lock=optimizer"
+    student = join(class_id, "Ann")
+    start = [link for link in student.get("page_link") if "Start the lesson" in link.proto.label]
+    assert start and "lock=optimizer" in start[0].proto.query_string and "Ann" not in start[0].proto.query_string
+    lost = open_page(CLASS, join="nosuchclass0")
+    assert "There is no such class" in texts(lost)
