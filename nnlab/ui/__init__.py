@@ -12,13 +12,15 @@
     classes     a class: making one, its links, joining, the share tick, the teacher's close and end
     board       a class's board page: charts, leaderboard, sweep, its runs to Compare or Train, the teacher's hide
     seeds       groups of seeds: "Repeat with N seeds", a group's mean ± spread, band and verdict, the words on a difference
+    kept_click  a start button whose click survives a run Streamlit cut short (Train, Race, Sweep, Search, Fit)
     network, inside, learning_rate, step_mode, search, session_keys, data_cache: see ARCHITECTURE.md
     (own: downloads, export, lr_finder, poll, streamlit_fixes, live_chart)
 
 Pages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers").
 """
 __all__ = ["navigation", "workspace", "visitor", "data_cache", "controls", "link", "live", "live_route", "results", "seeds", "network",
-           "inside", "learning_rate", "step_mode", "search", "session_keys", "classes", "board"]
+           "inside", "learning_rate", "step_mode", "search", "session_keys", "classes", "board",
+           "kept_click"]
 
 from nnlab.ui.streamlit_fixes import keep_keras_state_between_reruns
 
