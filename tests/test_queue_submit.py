@@ -1,0 +1,72 @@
+"""Handing work to the queue in PostgreSQL (issue 25), without a worker: one training per visitor across
+web servers, the place in line in the queue's own order, a queued job cancelled by Stop, and the word
+that no worker is running."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.core.status import Status
+from nnlab.serving import queue_state, work_spec
+from nnlab.serving.remote_work import RemoteWork, submit
+from nnlab.store import database
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+CONFIG = RunConfig.from_dict({"dataset": "xor", "epochs": 2, "hidden": [4]})
+
+
+def spec(owner: str = "") -> dict:
+    return work_spec.run_spec(CONFIG, owner=owner, workspace="shared")
+
+
+def test_two_web_servers_accept_one_training_per_visitor(postgres_url):
+    # Two "web servers": two engines of their own, racing for the same visitor, round after round.
+    second = postgres_url + "?application_name=second-server"
+    for _round in range(10):
+        accepted, refused, ready = [], [], threading.Barrier(2)
+
+        def start(url):
+            ready.wait()
+            try:
+                accepted.append((url, submit(url, spec("visitor-1"))))
+            except UserError as error:
+                refused.append(str(error))
+
+        threads = [threading.Thread(target=start, args=(url,)) for url in (postgres_url, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(accepted) == 1 and len(refused) == 1 and "already have a run" in refused[0]
+        _url, job_id = accepted[0]
+        RemoteWork(postgres_url, _key_of(postgres_url, job_id), job_id).stop()  # stopped in line: the visitor may start again
+        assert queue_state.job_status(postgres_url, job_id) == "cancelled"
+    database.forget(second)
+
+
+def _key_of(url: str, job_id: int) -> str:
+    from sqlalchemy import text
+
+    with database.engine(url).connect() as connection:
+        return connection.execute(text("SELECT work_key FROM nnlab_live WHERE job_id = :id"), {"id": job_id}).scalar()
+
+
+def test_the_place_in_line_follows_the_queue_and_a_stop_leaves_it(postgres_url):
+    specs = [spec(f"visitor-{n}") for n in range(3)] + [spec()]  # the CLI ("") is not limited
+    works = [RemoteWork(postgres_url, s["key"], submit(postgres_url, s)) for s in specs]
+    assert [work.place() for work in works] == [1, 2, 3, 4]
+    works[0].stop()
+    assert [work.place() for work in works] == [None, 1, 2, 3]
+    first = works[0]
+    assert first.status(first.look()) == Status.STOPPED  # the follower hears it never trained
+    assert queue_state.workers_alive(postgres_url) == 0  # and nobody would have trained it: the page says so
+    assert "python -m nnlab worker" in queue_state.NO_WORKER and "NNLAB_TRAINING=in-process" in queue_state.NO_WORKER
+
+
+def test_a_csv_run_is_refused_for_the_workers_in_words():
+    csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
+    with pytest.raises(UserError, match="CSV"):
+        work_spec.run_spec(csv, workspace="shared")

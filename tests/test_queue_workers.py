@@ -1,0 +1,190 @@
+"""Training on worker processes fed by the queue in a real PostgreSQL (issue 25): `train --queue`
+followed like a local run, Ctrl-C, Stop / Pause / One epoch reaching the worker, two workers draining
+a queue with every epoch kept and every run trained once, and kill -9 of a worker mid-run.
+
+Two workers (`python -m nnlab worker`) run for the whole module: TensorFlow's import is paid once each.
+Every wait is for an event, with a deadline that only ends a test that would hang."""
+from __future__ import annotations
+
+import json
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from nnlab.config.run_config import RunConfig
+from nnlab.core.status import FINISHED, Status
+from nnlab.serving import queue_state, work_spec
+from nnlab.serving.remote_work import RemoteWork, submit
+from nnlab.store import database, workers
+from nnlab.store.runs import RunStore
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+DEADLINE = 120.0  # seconds; a loaded 2-core machine imports TensorFlow in 5–20 s
+NAMES = ("worker-a", "worker-b")
+TINY = ["--dataset", "xor", "--hidden", "8", "--samples", "200"]
+LONG = ["--dataset", "spiral", "--hidden", "32,32", "--batch-size", "4", "--epochs", "1000"]  # minutes: it is stopped
+
+
+def wait_for(what: str, found, deadline: float = DEADLINE):
+    """`found()`'s first truthy answer, looked for every 0.1 s until the deadline."""
+    end, tick = time.monotonic() + deadline, threading.Event()
+    while True:
+        answer = found()
+        if answer:
+            return answer
+        if time.monotonic() > end:
+            pytest.fail(f"waited {deadline:g} s for {what}")
+        tick.wait(0.1)
+
+
+@pytest.fixture(scope="module")
+def queue_url(postgres_admin_url):
+    """A database of the module's own, brought up to date (the queue's tables included)."""
+    name = f"nnlab_queue_{secrets.token_hex(4)}"
+    admin = create_engine(database.driver_url(postgres_admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    RunStore(url).engine()
+    yield url
+    database.forget(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def worker_processes(queue_url, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("workers")
+    started = {}
+    for name in NAMES:
+        log = open(logs / f"{name}.log", "wb")
+        started[name] = subprocess.Popen([sys.executable, "-m", "nnlab", "worker", "--database", queue_url,
+                                          "--name", name], stdout=log, stderr=subprocess.STDOUT)
+    wait_for("both workers to beat", lambda: set(workers.alive(queue_url)) == set(NAMES) or _dead(started, logs))
+    yield started
+    for process in started.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in started.values():
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _dead(started: dict, logs) -> bool:
+    for name, process in started.items():
+        if process.poll() is not None:
+            pytest.fail(f"worker {name} exited: {(logs / f'{name}.log').read_text()[-2000:]}")
+    return False
+
+
+def train_queued(url: str, *flags: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nnlab", "train", "--queue", "--database", url, "--json", *flags],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def started_once(url: str, run_id: str) -> bool:
+    with database.engine(url).connect() as connection:
+        job_id = connection.execute(text("SELECT job_id FROM nnlab_live WHERE run_id = :run"), {"run": run_id}).scalar()
+    return queue_state.started_count(url, job_id) == 1
+
+
+def test_train_queue_is_trained_by_a_worker_and_reported_as_a_local_run(queue_url, worker_processes):
+    done = train_queued(queue_url, *TINY, "--epochs", "3")
+    out, err = done.communicate(timeout=DEADLINE)
+    assert done.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "completed" and result["epochs_run"] == 3 and len(result["history"]) == 3
+    assert result["worker"] in NAMES and set(result["test"]) == {"loss", "accuracy"}
+    assert result["config"]["epochs"] == 3 and result["verdict"]["kind"]
+    assert "epoch 3/3" in err and f"on worker {result['worker']}" in err  # the same epoch lines as a local run
+    run = RunStore(queue_url).load(result["run_id"])
+    assert run.status == Status.COMPLETED and run.epochs_run == 3 and run.has_model
+    assert started_once(queue_url, result["run_id"])
+
+
+def test_ctrl_c_stops_the_run_on_its_worker_and_keeps_its_epochs(queue_url, worker_processes):
+    following = train_queued(queue_url, *LONG)
+    lines = []
+    for line in following.stderr:  # the epoch lines, as they come
+        lines.append(line)
+        if line.startswith("epoch 2/"):
+            break
+    following.send_signal(signal.SIGINT)
+    out, err = following.communicate(timeout=DEADLINE)
+    assert following.returncode == 0, "".join(lines) + err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "stopped" and 2 <= result["epochs_run"] < 1000, result["message"]
+    assert RunStore(queue_url).load(result["run_id"]).epochs_run == result["epochs_run"]
+
+
+def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-pause", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    wait_for("the run to train", lambda: work.look().state.get("epochs", 0) >= 1)
+    work.ask("pause")
+    held = wait_for("the pause to be reached", lambda: (s := work.look()).state.get("holding") and s)
+    epochs, steps = held.state["epochs"], held.state["steps_taken"]
+    work.ask("step_epoch", seen=steps)
+    work.ask("step_epoch", seen=steps)  # the same click delivered twice: still one epoch
+    stepped = wait_for("one epoch more", lambda: (s := work.look()).state["epochs"] > epochs and s.state["holding"] and s)
+    assert stepped.state["epochs"] == epochs + 1 and stepped.state["paused"]
+    work.stop()
+    ended = wait_for("the run to end", lambda: (s := work.look()).state.get("status") in FINISHED and s)
+    assert ended.state["status"] == "stopped" and ended.worker in NAMES
+    assert RunStore(queue_url).load(ended.run_id).epochs_run == epochs + 1  # every epoch it trained is kept
+    again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 1}), owner="visitor-pause",
+                               workspace="shared")
+    submit(queue_url, again)  # the visitor's one training has ended: the next is accepted
+
+
+def test_two_workers_drain_a_queue_of_six_runs_each_trained_once(queue_url, worker_processes):
+    config = RunConfig.from_dict({"dataset": "spiral", "hidden": [16], "epochs": 4, "samples": 300})
+    specs = [work_spec.run_spec(config, owner=f"visitor-{n}", workspace="shared") for n in range(6)]
+    works = [RemoteWork(queue_url, s["key"], submit(queue_url, s)) for s in specs]
+    ended = [wait_for(f"run {n} to end", lambda w=w: (s := w.look()).state.get("status") in FINISHED and s)
+             for n, w in enumerate(works)]
+    store = RunStore(queue_url)
+    for state in ended:
+        assert state.state["status"] == "completed"
+        run = store.load(state.run_id)
+        assert run.epochs_run == 4 and list(run.history["epoch"]) == list(range(1, 5))  # every epoch kept
+        assert started_once(queue_url, state.run_id)
+    assert {state.worker for state in ended} == set(NAMES)  # both took work
+
+
+def test_a_worker_killed_mid_run_leaves_its_run_interrupted_with_its_epochs(queue_url, worker_processes):
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-kill", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    store = RunStore(queue_url)
+    training = wait_for("two epochs kept", lambda: (s := work.look()).run_id and store.load(s.run_id).epochs_run >= 2
+                        and s)
+    victim = worker_processes[training.worker]
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(30)
+    ended = wait_for("the survivor to find the dead worker's run", lambda: (s := work.look()).state.get("status")
+                     in FINISHED and s)
+    assert ended.state["status"] == "interrupted" and training.worker in ended.state["message"]
+    run = store.load(ended.run_id)
+    assert run.status == Status.INTERRUPTED and run.epochs_run >= 2
+    assert f"stopped at epoch {run.epochs_run} " in run.message and "epochs are kept" in run.message
+    assert list(run.history["epoch"]) == list(range(1, run.epochs_run + 1))  # its epochs kept, in order
+    assert started_once(queue_url, ended.run_id)  # never trained twice
+    assert queue_state.job_status(queue_url, work.job_id) == "failed"
+    again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 2}), owner="visitor-kill",
+                               workspace="shared")
+    next_work = RemoteWork(queue_url, again["key"], submit(queue_url, again))  # the visitor is free again
+    survivor = wait_for("the survivor to train it", lambda: (s := next_work.look()).state.get("status")
+                        in FINISHED and s)
+    assert survivor.state["status"] == "completed" and survivor.worker != training.worker
