@@ -77,6 +77,7 @@ class ControlListener:
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
+        self._troubled = False  # said once per outage in the log, not twice a second
 
     def follow(self, work_key: str, callback: Callable[[Request], None], after: int = 0) -> None:
         with self._lock:
@@ -108,7 +109,7 @@ class ControlListener:
                     for _note in connection.notifies(timeout=self.poll_seconds, stop_after=1):
                         pass
                 except Exception as error:  # noqa: BLE001 - the database went away: the poll goes on
-                    log.warning("control listener: LISTEN lost (%s); listening again soon", error)
+                    self._trouble(f"LISTEN lost ({type(error).__name__})")
                     self._close_quietly(connection)
                     connection = None
                     self._closed.wait(self.poll_seconds)
@@ -124,7 +125,7 @@ class ControlListener:
             try:
                 found = requests_after(self.url, work_key, after)
             except Exception as error:  # noqa: BLE001 - looked at again at the next poll
-                log.warning("control listener: cannot read the requests (%s)", database.without_secrets(str(error), self.url))
+                self._trouble(f"cannot read the requests ({database.without_secrets(str(error), self.url)})")
                 return
             for request in found:
                 with self._lock:
@@ -143,10 +144,18 @@ class ControlListener:
             conninfo = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
             connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
             connection.execute(f"LISTEN {CHANNEL}")
+            if self._troubled:
+                self._troubled = False
+                log.info("control listener: listening again")
             return connection
         except Exception as error:  # noqa: BLE001 - the poll carries on without it
-            log.warning("control listener: cannot LISTEN (%s)", database.without_secrets(str(error), self.url))
+            self._trouble(f"cannot LISTEN ({database.without_secrets(str(error), self.url)})")
             return None
+
+    def _trouble(self, what: str) -> None:
+        if not self._troubled:
+            self._troubled = True
+            log.warning("control listener: %s; trying again every %g s", what, self.poll_seconds)
 
     @staticmethod
     def _close_quietly(connection) -> None:
