@@ -7,6 +7,7 @@ Every wait is for an event, with a deadline that only ends a test that would han
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import signal
 import subprocess
@@ -22,12 +23,13 @@ from nnlab.config.run_config import RunConfig
 from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.remote_work import RemoteWork, submit
-from nnlab.store import database, workers
+from nnlab.store import database, live_state, workers
 from nnlab.store.runs import RunStore
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 DEADLINE = 120.0  # seconds; a loaded 2-core machine imports TensorFlow in 5–20 s
 NAMES = ("worker-a", "worker-b")
+ABANDON_SECONDS = "4"  # the workers' NNLAB_ABANDON_SECONDS: work nobody touched this long stops
 TINY = ["--dataset", "xor", "--hidden", "8", "--samples", "200"]
 LONG = ["--dataset", "spiral", "--hidden", "32,32", "--batch-size", "4", "--epochs", "1000"]  # minutes: it is stopped
 
@@ -67,7 +69,8 @@ def worker_processes(queue_url, tmp_path_factory):
     for name in NAMES:
         log = open(logs / f"{name}.log", "wb")
         started[name] = subprocess.Popen([sys.executable, "-m", "nnlab", "worker", "--database", queue_url,
-                                          "--name", name], stdout=log, stderr=subprocess.STDOUT)
+                                          "--name", name], stdout=log, stderr=subprocess.STDOUT,
+                                         env={**os.environ, "NNLAB_ABANDON_SECONDS": ABANDON_SECONDS})
     wait_for("both workers to beat", lambda: set(workers.alive(queue_url)) == set(NAMES) or _dead(started, logs))
     yield started
     for process in started.values():
@@ -135,6 +138,7 @@ def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
     work.ask("pause")
     held = wait_for("the pause to be reached", lambda: (s := work.look()).state.get("holding") and s)
     epochs, steps = held.state["epochs"], held.state["steps_taken"]
+    work.ask("learning_rate", value=0.0123)  # for the next epochs
     work.ask("step_epoch", seen=steps)
     work.ask("step_epoch", seen=steps)  # the same click delivered twice: still one epoch
     stepped = wait_for("one epoch more", lambda: (s := work.look()).state["epochs"] > epochs and s.state["holding"] and s)
@@ -142,18 +146,36 @@ def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
     work.stop()
     ended = wait_for("the run to end", lambda: (s := work.look()).state.get("status") in FINISHED and s)
     assert ended.state["status"] == "stopped" and ended.worker in NAMES
-    assert RunStore(queue_url).load(ended.run_id).epochs_run == epochs + 1  # every epoch it trained is kept
+    run = RunStore(queue_url).load(ended.run_id)
+    assert run.epochs_run == epochs + 1  # every epoch it trained is kept
+    assert run.history["learning_rate"].iloc[-1] == pytest.approx(0.0123)  # the new rate reached the worker
     again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 1}), owner="visitor-pause",
                                workspace="shared")
     submit(queue_url, again)  # the visitor's one training has ended: the next is accepted
+
+
+def test_work_nobody_follows_any_more_is_stopped_as_abandoned_by_its_worker(queue_url, worker_processes):
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-gone", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    wait_for("the run to train", lambda: work.look().state.get("epochs", 0) >= 1)
+    # The tab is closed: nobody touches the work any more (live_state.read does not touch, look() did).
+    ended = wait_for("the worker to give it up", lambda: (s := live_state.read(queue_url, work.key)).state.get("status")
+                     in FINISHED and s)
+    assert ended.state["status"] == "abandoned" and "nobody watched" in ended.state["message"]
+    assert RunStore(queue_url).load(ended.run_id).status == Status.ABANDONED
 
 
 def test_two_workers_drain_a_queue_of_six_runs_each_trained_once(queue_url, worker_processes):
     config = RunConfig.from_dict({"dataset": "spiral", "hidden": [16], "epochs": 4, "samples": 300})
     specs = [work_spec.run_spec(config, owner=f"visitor-{n}", workspace="shared") for n in range(6)]
     works = [RemoteWork(queue_url, s["key"], submit(queue_url, s)) for s in specs]
-    ended = [wait_for(f"run {n} to end", lambda w=w: (s := w.look()).state.get("status") in FINISHED and s)
-             for n, w in enumerate(works)]
+
+    def all_ended():
+        states = [work.look() for work in works]  # each looked at (touched) at each round, as six pages would
+        return all(state.state.get("status") in FINISHED for state in states) and states
+
+    ended = wait_for("the six runs to end", all_ended)
     store = RunStore(queue_url)
     for state in ended:
         assert state.state["status"] == "completed"
