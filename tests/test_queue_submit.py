@@ -70,3 +70,36 @@ def test_a_csv_run_is_refused_for_the_workers_in_words():
     csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
     with pytest.raises(UserError, match="CSV"):
         work_spec.run_spec(csv, workspace="shared")
+
+
+def test_train_queue_with_no_worker_says_so_and_ctrl_c_takes_it_out_of_line(postgres_url):
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    following = subprocess.Popen([sys.executable, "-m", "nnlab", "train", "--queue", "--database", postgres_url,
+                                  "--dataset", "xor", "--epochs", "2", "--json"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said = []
+    for line in following.stderr:  # waits for the line itself: no worker has beaten, so none will come
+        said.append(line)
+        if "No worker is running" in line:
+            break
+    assert any("place 1 in line" in line for line in said), said
+    following.send_signal(signal.SIGINT)
+    out, err = following.communicate(timeout=60)
+    result = json.loads(out.strip().splitlines()[-1])
+    assert following.returncode == 0 and result["status"] == "stopped" and result["run_id"] is None, err
+    job_id = int(said[0].split("(job ")[1].rstrip(")\n"))  # "queued for the workers (job N)"
+    assert queue_state.job_status(postgres_url, job_id) == "cancelled"  # out of line: no worker will ever train it
+
+
+def test_train_queue_needs_postgresql_and_keeps_its_run(tmp_path, capsys):
+    from nnlab.cli.main import main
+
+    sqlite = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    assert main(["train", "--queue", "--database", sqlite, "--dataset", "xor"]) == 2
+    assert "need a PostgreSQL database" in capsys.readouterr().err
+    assert main(["worker", "--database", sqlite]) == 2
+    assert "workers need the PostgreSQL database" in capsys.readouterr().err
