@@ -103,3 +103,24 @@ def test_train_queue_needs_postgresql_and_keeps_its_run(tmp_path, capsys):
     assert "need a PostgreSQL database" in capsys.readouterr().err
     assert main(["worker", "--database", sqlite]) == 2
     assert "workers need the PostgreSQL database" in capsys.readouterr().err
+
+
+def test_work_in_line_nobody_follows_is_found_and_old_rows_are_pruned(postgres_url):
+    from sqlalchemy import update
+
+    from nnlab.store import controls, live_state
+    from nnlab.store.schema import live
+
+    followed, gone = spec("visitor-a"), spec("visitor-b")
+    submit(postgres_url, followed)
+    gone_job = submit(postgres_url, gone)
+    controls.ask(postgres_url, gone["key"], "pause")
+    with database.engine(postgres_url).begin() as connection:  # the second page was closed a minute ago
+        connection.execute(update(live).where(live.c.work_key == gone["key"]).values(watched=live.c.watched - 60))
+    assert queue_state.unwatched_in_line(postgres_url, abandon_seconds=30) == [(gone["key"], gone_job)]
+    assert live_state.prune(postgres_url, older_than_seconds=30) == 0  # its row was written just now
+    with database.engine(postgres_url).begin() as connection:
+        connection.execute(update(live).where(live.c.work_key == gone["key"]).values(updated=live.c.updated - 60))
+    assert live_state.prune(postgres_url, older_than_seconds=30) == 1
+    assert live_state.read(postgres_url, gone["key"]) is None and controls.requests_after(postgres_url, gone["key"], 0) == []
+    assert live_state.read(postgres_url, followed["key"]) is not None

@@ -104,6 +104,7 @@ def _report(args, store: RunStore, run_id: str | None, status: Status, state) ->
         print(json.dumps({"status": str(run.status), "message": run.message, "epochs_run": run.epochs_run,
                           "task": run.task, "history": history, "test": json_safe(run.test), "verdict": run.verdict,
                           "params": run.params, "config": run.config.to_dict(), "run_id": run_id,
+                          "seconds_per_epoch": run.seconds / run.epochs_run if run.epochs_run else None,
                           "worker": state.worker}, allow_nan=False))
         return 0
     test = ", ".join(f"{k} {v:.2%}" if k == "accuracy" else f"{k} {v:.4g}" for k, v in run.test.items()

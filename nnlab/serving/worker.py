@@ -29,7 +29,7 @@ from nnlab.core import deployment
 from nnlab.core.errors import UserError
 from nnlab.core.jsonsafe import json_safe
 from nnlab.core.status import FINISHED, Status
-from nnlab.serving import queue_app, work_spec
+from nnlab.serving import queue_app, queue_state, work_spec
 from nnlab.serving.jobs import TrainingJob
 from nnlab.serving.scheduler import Scheduler
 from nnlab.store import live_state, workers
@@ -38,7 +38,9 @@ from nnlab.store.runs import RunStore
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 5.0  # how often a worker looks for jobs whose worker is gone
+SWEEP_SECONDS = 5.0  # how often a worker looks for jobs whose worker is gone, and for work nobody follows in line
+KEEP_HOURS = 24  # finished jobs (their events feed the queue's estimate) and works' rows are kept this long
+PRUNE_SECONDS = 3600.0
 RECONNECT_SECONDS = 2.0
 WATCH_SECONDS = 1.0  # how often the follower's touches are read
 
@@ -127,13 +129,17 @@ class Worker:
                 self._app = None
 
     async def _beat_and_sweep(self, leaving: asyncio.Event) -> None:
-        swept = 0.0
+        swept, pruned = 0.0, 0.0
         while not leaving.is_set():
             try:
                 await asyncio.to_thread(workers.beat, self.url, self.name)
                 if self._app is not None and time.monotonic() - swept >= SWEEP_SECONDS:
                     swept = time.monotonic()
                     await self._sweep(self._app)
+                    await self._drop_unwatched(self._app)
+                if self._app is not None and time.monotonic() - pruned >= PRUNE_SECONDS:
+                    pruned = time.monotonic()
+                    await self._prune(self._app)
             except Exception as error:  # noqa: BLE001 - the database away: tried again at the next beat
                 log.warning("worker %s: beat or sweep failed (%s)", self.name, type(error).__name__)
             try:
@@ -152,6 +158,21 @@ class Worker:
             await asyncio.to_thread(self._interrupted_elsewhere, spec)
             await app.job_manager.finish_job_by_id_async(job.id, status=JobStatus.FAILED, delete_job=False)
             log.warning("worker %s: job %s's worker is gone; its run is kept as interrupted", self.name, job.id)
+
+    async def _drop_unwatched(self, app) -> None:
+        """Work in line whose page was closed leaves the line (dropped, as abandoned) instead of training for nobody."""
+        abandon = deployment.current().abandon_seconds
+        for key, job_id in await asyncio.to_thread(queue_state.unwatched_in_line, self.url, abandon):
+            if await app.job_manager.cancel_job_by_id_async(job_id):
+                await asyncio.to_thread(live_state.write, self.url, key, worker="", run_id=None, state={
+                    "status": Status.ABANDONED.value,
+                    "message": f"Dropped from the queue: nobody watched this run for {abandon:g} s (the page was closed)."})
+
+    async def _prune(self, app) -> None:
+        """Finished jobs and the rows of old works, after KEEP_HOURS: the queue's tables stay bounded."""
+        await app.job_manager.delete_old_jobs(nb_hours=KEEP_HOURS, queue=queue_app.QUEUE, include_failed=True,
+                                              include_cancelled=True, include_aborted=True)
+        await asyncio.to_thread(live_state.prune, self.url, KEEP_HOURS * 3600)
 
     def _interrupted_elsewhere(self, spec: dict) -> None:
         state = live_state.read(self.url, spec.get("key", "")) if spec.get("key") else None

@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from nnlab.store import database
 from nnlab.store.runs import RunStore
@@ -69,6 +69,17 @@ def read(url: str, work_key: str) -> LiveState | None:
         return None
     return LiveState(row.work_key, row.owner, row.job_id, row.watched, row.version, row.worker, row.run_id,
                      json.loads(row.state or "{}"), row.updated)
+
+
+def prune(url: str, older_than_seconds: float) -> int:
+    """Forget the works (their live rows and requests) nobody has written or followed for this long; how many."""
+    from nnlab.store.schema import controls
+
+    before = time.time() - older_than_seconds
+    with database.writing(_engine(url)) as connection:
+        keys = select(live.c.work_key).where(live.c.updated < before, live.c.watched < before)
+        connection.execute(delete(controls).where(controls.c.work_key.in_(keys)))
+        return connection.execute(delete(live).where(live.c.updated < before, live.c.watched < before)).rowcount
 
 
 def of_jobs(url: str, job_ids: list[int]) -> list[LiveState]:
