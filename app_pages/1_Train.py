@@ -73,7 +73,7 @@ if left.button("Train", type="primary", width="stretch", disabled=dataset is Non
                 if started:
                     st.session_state.pop(TRAIN_JOB, None)
             else:
-                job = live.new_job(config, label)
+                job = live.new_run(config, label)
                 if paused:
                     job.pause()  # step mode from the first batch
                 started = live.start(TRAIN_JOB, job)

@@ -29,7 +29,8 @@ from nnlab.store.runs import RunStore
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 DEADLINE = 120.0  # seconds; a loaded 2-core machine imports TensorFlow in 5–20 s
 NAMES = ("worker-a", "worker-b")
-ABANDON_SECONDS = "4"  # the workers' NNLAB_ABANDON_SECONDS: work nobody touched this long stops
+ABANDON_SECONDS = "10"  # the workers' NNLAB_ABANDON_SECONDS: work nobody touched this long stops
+TRAIN = "app_pages/1_Train.py"
 TINY = ["--dataset", "xor", "--hidden", "8", "--samples", "200"]
 LONG = ["--dataset", "spiral", "--hidden", "32,32", "--batch-size", "4", "--epochs", "1000"]  # minutes: it is stopped
 
@@ -113,6 +114,37 @@ def test_train_queue_is_trained_by_a_worker_and_reported_as_a_local_run(queue_ur
     run = RunStore(queue_url).load(result["run_id"])
     assert run.status == Status.COMPLETED and run.epochs_run == 3 and run.has_model
     assert started_once(queue_url, result["run_id"])
+
+
+def test_a_train_page_run_is_trained_by_a_worker_and_shown_as_a_local_one(queue_url, worker_processes, deployment,
+                                                                         tmp_path):
+    from apptest_helpers import button, charts, open_page, wait_until
+
+    from nnlab.serving.remote_work import RemoteTrainingJob
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(TRAIN, dataset="xor", hidden="8", epochs="3")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert isinstance(job, RemoteTrainingJob) and job.status == "completed", job.message
+    assert job.worker in NAMES and f"Trained on worker {job.worker}." in job.message  # the one visible difference
+    loss = charts(at)[0]
+    assert [row["epoch"] for row in loss["rows"] if row.get("run") == "this run"] == [1, 2, 3]
+    assert any(s.value.endswith(job.result.verdict.title) for s in at.subheader)
+    assert {"Test loss", "Test accuracy", "Train loss", "Validation loss"} <= {m.label for m in at.metric}
+    assert job.predictions is not None and job.inside is not None  # made here from the model the worker kept
+    run = RunStore(queue_url).load(job.run_id)
+    assert run.status == Status.COMPLETED and run.epochs_run == 3
+
+    at = open_page(TRAIN, dataset="spiral", hidden="32,32", batch_size="4", epochs="1000")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 2)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert job.status == "stopped" and 2 <= len(job.history) < 1000 and "completed epoch" in job.message
+    assert RunStore(queue_url).load(job.run_id).epochs_run == len(job.history)
 
 
 def test_ctrl_c_stops_the_run_on_its_worker_and_keeps_its_epochs(queue_url, worker_processes):

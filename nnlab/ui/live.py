@@ -18,10 +18,11 @@ import streamlit as st
 from nnlab.charts import training as charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
-from nnlab.serving import live_answer
+from nnlab.serving import live_answer, placement
 from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
 from nnlab.core.safe_text import markdown
+from nnlab.serving.remote_work import RemoteTrainingJob
 from nnlab.serving.slot_work import SlotWork
 from nnlab.core.status import Status
 from nnlab.core.tasks import metric_name
@@ -49,6 +50,16 @@ def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) ->
     if store is None:
         job.warnings.append(workspace.store_problem() or "This run is not being saved.")
     return job
+
+
+def new_run(config: RunConfig, label: str = "") -> TrainingJob:
+    """Train's run: trained on the workers where the deployment sends runs there (serving/placement.py),
+    else here, as `new_job`."""
+    store = workspace.store()
+    if store is not None and placement.runs_on_workers(store.url):
+        return RemoteTrainingJob(config, load_data, url=store.url, workspace=store.workspace,
+                                 owner=workspace.visitor(), label=label)
+    return new_job(config, label)
 
 
 def start(key: str, job) -> bool:
