@@ -124,3 +124,21 @@ def test_work_in_line_nobody_follows_is_found_and_old_rows_are_pruned(postgres_u
     assert live_state.prune(postgres_url, older_than_seconds=30) == 1
     assert live_state.read(postgres_url, gone["key"]) is None and controls.requests_after(postgres_url, gone["key"], 0) == []
     assert live_state.read(postgres_url, followed["key"]) is not None
+
+
+def test_the_train_page_says_within_seconds_that_no_worker_is_running(postgres_url, deployment, tmp_path):
+    from apptest_helpers import button, open_page, wait_until
+
+    from nnlab.serving.live_answer import live_answer, progress_text
+
+    deployment(database_url=postgres_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page("app_pages/1_Train.py", dataset="xor", hidden="4", epochs="2")
+    button(at, "Train").click().run()
+    job = at.session_state["train_job"]
+    # What the live view the browser fetches is told (live_answer), as for a run queued here.
+    wait_until(at, lambda at: any("No worker is running" in w for w in live_answer(job, 0)["warnings"]), timeout=60)
+    assert job.status == Status.QUEUED and job.queue_position() == 1
+    assert "1st in line" in progress_text(job)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done, timeout=60)
+    assert job.status == Status.STOPPED and queue_state.job_status(postgres_url, job.work.job_id) == "cancelled"

@@ -209,8 +209,10 @@ class RemoteTrainingJob(TrainingJob):
     # --- the mirror (its own thread) --------------------------------------------------------------
 
     def _follow(self) -> None:
+        """Until it ends, or its page is gone (nobody touched it for twice the abandon time: its worker
+        has stopped it as abandoned by then, and nobody is left to show it to)."""
         told = None
-        while not self.done:
+        while not self.done and time.monotonic() - self._seen < 2 * self.abandon_seconds:
             try:
                 told = self._look(told)
             except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
