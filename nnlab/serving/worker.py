@@ -247,8 +247,8 @@ class Worker:
             if shown != told or now - written >= live_state.WRITE_SECONDS:
                 self._tell(key, job)
                 written, told = now, shown
+        self._tell(key, job)  # its end at once: the thread's clean-up (memory given back) comes after
         job.join()
-        self._tell(key, job)
 
     def _tell(self, key: str, job: TrainingJob | None, state: dict | None = None) -> None:
         try:
