@@ -242,3 +242,20 @@ def test_a_worker_killed_mid_run_leaves_its_run_interrupted_with_its_epochs(queu
     survivor = wait_for("the survivor to train it", lambda: (s := next_work.look()).state.get("status")
                         in FINISHED and s)
     assert survivor.state["status"] == "completed" and survivor.worker != training.worker
+
+
+def test_a_worker_stopped_by_sigterm_keeps_its_run_as_interrupted_and_leaves(queue_url, worker_processes):
+    alive = [name for name, process in worker_processes.items() if process.poll() is None]
+    assert alive, "the kill -9 test leaves one worker"
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-term", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    training = wait_for("the run to train", lambda: (s := work.look()).state.get("epochs", 0) >= 1 and s)
+    process = worker_processes[training.worker]
+    process.send_signal(signal.SIGTERM)  # the machine shuts down, or its teacher stops it
+    assert process.wait(DEADLINE) == 0
+    ended = work.look()
+    assert ended.state["status"] == "interrupted" and "its worker was stopped" in ended.state["message"]
+    run = RunStore(queue_url).load(ended.run_id)
+    assert run.status == Status.INTERRUPTED and run.epochs_run >= 1  # its epochs kept
+    assert training.worker not in workers.alive(queue_url)  # gone from the slots at once, not after missed beats
