@@ -217,6 +217,26 @@ def test_two_workers_drain_a_queue_of_six_runs_each_trained_once(queue_url, work
     assert {state.worker for state in ended} == set(NAMES)  # both took work
 
 
+def test_a_closed_tab_finds_its_run_on_the_workers_again(queue_url, worker_processes):
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving import remote_work
+
+    config = RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4, "epochs": 1000})
+    job = remote_work.RemoteTrainingJob(config, DATA_CACHE.load, url=queue_url, workspace="shared",
+                                        owner="visitor:reloaded").start()
+    wait_for("the run to train", lambda: job.touch() or len(job.history) >= 1)
+    assert remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load) is job  # the same server
+    assert remote_work.run_in_progress(queue_url, "visitor:someone-else", DATA_CACHE.load) is None
+    key, run_id = job.work.key, job.run_id
+    remote_work._FOLLOWED.clear()  # as another web server, which never saw it (this one's mirror ends unwatched)
+    again = remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load)
+    assert again is not None and again.work.key == key
+    wait_for("its epochs, again", lambda: again.touch() or (again.run_id == run_id and len(again.history) >= 1))
+    again.stop()
+    wait_for("its end", lambda: again.touch() or again.done)
+    assert again.status == Status.STOPPED and again.result is not None and again.predictions is not None
+
+
 def test_a_worker_killed_mid_run_leaves_its_run_interrupted_with_its_epochs(queue_url, worker_processes):
     spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
                                                    "epochs": 1000}), owner="visitor-kill", workspace="shared")
@@ -259,3 +279,4 @@ def test_a_worker_stopped_by_sigterm_keeps_its_run_as_interrupted_and_leaves(que
     run = RunStore(queue_url).load(ended.run_id)
     assert run.status == Status.INTERRUPTED and run.epochs_run >= 1  # its epochs kept
     assert training.worker not in workers.alive(queue_url)  # gone from the slots at once, not after missed beats
+

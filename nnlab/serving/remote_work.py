@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -95,6 +96,32 @@ class RemoteWork:
 
 
 _APP = None
+_FOLLOWED: weakref.WeakValueDictionary[str, RemoteTrainingJob] = weakref.WeakValueDictionary()  # key → this process's mirror
+
+
+def run_in_progress(url: str, owner: str, load) -> RemoteTrainingJob | None:
+    """The visitor's run queued or training on the workers, for a page that lost its session (a closed or
+    reloaded tab, or another web server): this process's mirror of it, or a new one. By its owner only,
+    as serving/jobs.run_in_progress."""
+    from nnlab.config.run_config import RunConfig
+    from nnlab.serving import queue_app
+
+    if not owner:
+        return None
+    with RunStore(url).engine().connect() as connection:
+        row = connection.execute(text("SELECT id, args FROM procrastinate_jobs WHERE lock = :lock AND status IN "
+                                      "('todo', 'doing') ORDER BY id DESC LIMIT 1"),
+                                 {"lock": queue_app.VISITOR_LOCK + owner}).first()
+    spec = (row.args or {}).get("spec") if row is not None else None
+    if not spec or spec.get("kind") != "run":
+        return None
+    found = _FOLLOWED.get(spec["key"])
+    if found is not None and not found.done:
+        return found
+    job = RemoteTrainingJob(RunConfig.from_dict(spec["configs"][0]), load, url=url, workspace=spec["workspace"],
+                            owner=owner, label=spec.get("label", ""))
+    job.dataset = load(job.config)  # its predictions and inside views are made here at its end
+    return job.follow(RemoteWork(url, spec["key"], row.id))
 
 
 def _app():
@@ -135,11 +162,16 @@ class RemoteTrainingJob(TrainingJob):
         visitor already trains), then follow it in a thread."""
         budget.check_together([self.measure()])
         spec = work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace, label=self.label)
-        self.work = RemoteWork(self.url, spec["key"], submit(self.url, spec))
+        return self.follow(RemoteWork(self.url, spec["key"], submit(self.url, spec)))
+
+    def follow(self, work: RemoteWork):
+        """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
+        self.work = work
         if self._pause_first:  # "Start paused": held before its first batch on the worker too
             self._ask("pause")
         self.touch()
-        self._thread = threading.Thread(target=self._follow, name=f"nnlab-remote-{self.work.job_id}", daemon=True)
+        _FOLLOWED[work.key] = self
+        self._thread = threading.Thread(target=self._follow, name=f"nnlab-remote-{work.job_id}", daemon=True)
         self._thread.start()
         return self
 
