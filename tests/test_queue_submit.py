@@ -142,3 +142,19 @@ def test_the_train_page_says_within_seconds_that_no_worker_is_running(postgres_u
     button(at, "Stop").click().run()
     wait_until(at, lambda at: at.session_state["train_job"].done, timeout=60)
     assert job.status == Status.STOPPED and queue_state.job_status(postgres_url, job.work.job_id) == "cancelled"
+
+
+def test_the_workers_wait_estimate_is_the_web_queues_rule():
+    from nnlab.serving.scheduler import wait_estimate
+
+    assert wait_estimate(2, [], 0, None) == 0.0  # a free slot: at once
+    assert wait_estimate(2, [30.0, 10.0], 0, 20.0) == 10.0  # the first slot to free up
+    assert wait_estimate(2, [30.0, 10.0], 2, 20.0) == 30.0  # 10 → 30, then the other slot at 30
+    assert wait_estimate(1, [None], 0, 20.0) == 20.0  # a holder's unknown time counts as the typical hold
+    assert wait_estimate(1, [5.0], 1, None) is None  # nothing finished yet: not known
+    assert wait_estimate(0, [], 0, 20.0) is None  # no worker: no estimate (the page says no worker runs)
+
+
+def test_no_worker_gives_no_estimate(postgres_url):
+    work = spec("visitor-e")
+    assert queue_state.wait_estimate(postgres_url, submit(postgres_url, work)) is None

@@ -202,6 +202,10 @@ def test_two_workers_drain_a_queue_of_six_runs_each_trained_once(queue_url, work
     config = RunConfig.from_dict({"dataset": "spiral", "hidden": [16], "epochs": 4, "samples": 300})
     specs = [work_spec.run_spec(config, owner=f"visitor-{n}", workspace="shared") for n in range(6)]
     works = [RemoteWork(queue_url, s["key"], submit(queue_url, s)) for s in specs]
+    last = works[-1]
+    estimate, place = queue_state.wait_estimate(queue_url, last.job_id), last.place()
+    # from the queue: earlier tests' jobs give the typical hold; two workers' slots (None once it has left the line)
+    assert (place is None and estimate is None) or (place >= 1 and estimate is not None and estimate >= 0)
 
     def all_ended():
         states = [work.look() for work in works]  # each looked at (touched) at each round, as six pages would

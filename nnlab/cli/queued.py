@@ -38,13 +38,17 @@ def train_queued(args: argparse.Namespace, config) -> int:
     store.engine()  # an unusable database: said before anything is queued
     spec = work_spec.run_spec(config, workspace=args.workspace)
     work = RemoteWork(url, spec["key"], submit(url, spec))
-    stopping = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())  # Ctrl-C: stop it, keep its epochs, report
+    # Ctrl-C: stop it, keep its epochs, report. The handler only notes it: an Event set from a signal handler
+    # can deadlock with the main thread waiting on that Event (the handler runs in that thread, maybe inside
+    # the Event's own lock).
+    interrupted: list[bool] = []
+    signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    pause = threading.Event()  # never set: a wait between two looks
     say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     say(f"queued for the workers (job {work.job_id})")
     queued_at, told_place, told_no_worker, run_id, shown, asked_stop = time.monotonic(), None, False, None, 0, False
     while True:
-        if stopping.is_set() and not asked_stop:
+        if interrupted and not asked_stop:
             work.stop()
             asked_stop = True
             say("stopping… (the completed epochs are kept)")
@@ -54,7 +58,8 @@ def train_queued(args: argparse.Namespace, config) -> int:
             place = work.place()
             if place is not None and place != told_place:
                 told_place = place
-                say(f"waiting for a worker: place {place} in line")
+                wait = queue_state.wait_estimate(url, work.job_id)
+                say(f"waiting for a worker: place {place} in line" + (f", about {wait:.0f} s" if wait else ""))
             if (not told_no_worker and time.monotonic() - queued_at >= NO_WORKER_AFTER
                     and queue_state.workers_alive(url) == 0):
                 told_no_worker = True
@@ -66,7 +71,7 @@ def train_queued(args: argparse.Namespace, config) -> int:
             shown = _show_epochs(store, run_id, shown, config.epochs, say)
         if status in FINISHED:
             break
-        stopping.wait(LOOK_SECONDS)
+        pause.wait(LOOK_SECONDS)
     if run_id:
         _show_epochs(store, run_id, shown, config.epochs, say)
     return _report(args, store, run_id, status, state)

@@ -205,7 +205,9 @@ class RemoteTrainingJob(TrainingJob):
         return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
 
     def wait_estimate(self) -> float | None:
-        return None  # not known here yet: the page shows the place alone
+        if self.work is None or self.status != Status.QUEUED:
+            return None
+        return queue_state.wait_estimate(self.url, self.work.job_id)
 
     def beat(self) -> None:
         pass  # its worker beats the run's heartbeat
