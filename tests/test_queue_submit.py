@@ -158,3 +158,16 @@ def test_the_workers_wait_estimate_is_the_web_queues_rule():
 def test_no_worker_gives_no_estimate(postgres_url):
     work = spec("visitor-e")
     assert queue_state.wait_estimate(postgres_url, submit(postgres_url, work)) is None
+
+
+def test_where_a_pages_run_trains_follows_nnlab_training(deployment):
+    from nnlab.serving import placement
+
+    pg, sqlite = "postgresql://a@db/x", "sqlite:///x.sqlite"
+    for mode in ("auto", "in-process"):  # here, as before: nothing waits for workers a deployment does not have
+        deployment(training=mode)
+        assert not placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
+    deployment(training="workers")
+    assert placement.runs_on_workers(pg)
+    with pytest.raises(UserError, match="needs a PostgreSQL database"):
+        placement.runs_on_workers(sqlite)
