@@ -54,9 +54,9 @@ def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) ->
 
 def new_run(config: RunConfig, label: str = "") -> TrainingJob:
     """Train's run: trained on the workers where the deployment sends runs there (serving/placement.py),
-    else here, as `new_job`."""
+    else here, as `new_job`. A run on a CSV upload trains here: the file is on this server's disk."""
     store = workspace.store()
-    if store is not None and placement.runs_on_workers(store.url):
+    if store is not None and config.dataset != "csv" and placement.runs_on_workers(store.url):
         return RemoteTrainingJob(config, load_data, url=store.url, workspace=store.workspace,
                                  owner=workspace.visitor(), label=label)
     return new_job(config, label)
