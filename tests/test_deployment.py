@@ -40,6 +40,7 @@ BAD = {
     "NNLAB_POLL_SECONDS": ("0", "a number of seconds above 0"),
     "NNLAB_TF_THREADS": ("-1", "a whole number of threads (0: TensorFlow chooses)"),
     "NNLAB_RUNS": ("everyone", "auto, shared or private"),
+    "NNLAB_TRAINING": ("elsewhere", "auto, in-process or workers"),
 }
 
 
@@ -54,7 +55,7 @@ def test_nothing_set_gives_the_defaults_the_readme_names():
     assert (settings.search_max_trials, settings.search_max_minutes) == (100, 60)
     assert (settings.max_pause_seconds, settings.max_pause_waited_seconds) == (600, 120)
     assert (settings.save_retry_seconds, settings.max_visitor_rows) == (60, 100_000)
-    assert (settings.poll_seconds, settings.tf_threads) == (1.0, 1)
+    assert (settings.poll_seconds, settings.tf_threads, settings.training) == (1.0, 1, "auto")
     assert Deployment.from_environment({name: "  " for name in VARIABLES}) == settings  # blank is unset
 
 
@@ -63,13 +64,13 @@ def test_values_are_read_in_the_deployers_units():
         "NNLAB_MAX_TRAINING": "4", "NNLAB_MAX_COMPUTE": " 2e13 ", "NNLAB_UPLOAD_QUOTA_MB": "2.5",
         "NNLAB_RUNS": "Private", "NNLAB_RUNS_DIR": "/srv/nnlab", "NNLAB_DATABASE_URL": " postgresql://a@db/x ",
         "NNLAB_MAX_PAUSE_MINUTES": "1", "NNLAB_MAX_PAUSE_WAITED_MINUTES": "5", "NNLAB_TF_THREADS": "0",
-        "NNLAB_DATA_CACHE_MB": "0"})
+        "NNLAB_DATA_CACHE_MB": "0", "NNLAB_TRAINING": " In-Process "})
     assert settings.max_training == 4 and isinstance(settings.max_training, int)
     assert settings.max_compute == 2e13 and settings.upload_quota_bytes == 2_500_000
     assert (settings.runs, settings.runs_dir, settings.database_url) == ("private", Path("/srv/nnlab"),
                                                                          "postgresql://a@db/x")
     assert settings.max_pause_waited_seconds == settings.max_pause_seconds == 60  # never longer than the bound
-    assert settings.tf_threads == 0 and settings.data_cache_bytes == 0
+    assert settings.tf_threads == 0 and settings.data_cache_bytes == 0 and settings.training == "in-process"
     assert Deployment.from_environment({"NNLAB_MAX_COMPUTE": "0"}).compute_limit == math.inf
 
 

@@ -11,7 +11,8 @@ import json
 import signal
 import sys
 
-from nnlab.cli import lr_find as lr_find_cli, runs as runs_cli, search as search_cli, seeds as seeds_cli
+from nnlab.cli import (lr_find as lr_find_cli, runs as runs_cli, search as search_cli, seeds as seeds_cli,
+                       worker as worker_cli)
 from nnlab.cli.settings_flags import add_setting_flags, config_from_args
 from nnlab.core import deployment
 from nnlab.core.deployment import DeploymentError
@@ -40,9 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save-model", metavar="FILE.keras", help="save the trained model")
     train.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     train.add_argument("--no-save", action="store_true", help="do not keep the run in the store")
+    train.add_argument("--queue", action="store_true",
+                       help="train on the workers of the PostgreSQL database (`python -m nnlab worker`), followed here")
     seeds_cli.add_flag(train)
     runs_cli.add_database_flags(train)
     runs_cli.add_parsers(commands)
+    worker_cli.add_parser(commands)
     return parser
 
 
@@ -76,6 +80,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     seeds_cli.check(args, config)
     if args.save_model and not args.save_model.endswith(".keras"):
         raise UserError(f"--save-model needs a file name ending in .keras, got {args.save_model!r}")
+    if args.queue:
+        from nnlab.cli.queued import train_queued
+
+        return train_queued(args, config)
     store = None if args.no_save else runs_cli.store_of(args)  # an unusable database: said before any work
     from nnlab.data.datasets import load_dataset
 
@@ -124,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
             return runs_cli.run_list(args)
         if args.command == "export":
             return runs_cli.run_export(args)
+        if args.command == "worker":
+            return worker_cli.run(args)
         return cmd_datasets() if args.command == "datasets" else cmd_train(args)
     except UserError as error:
         print(f"nnlab: {error}", file=sys.stderr)

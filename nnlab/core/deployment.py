@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: runs/ is beside nnlab/ by default
 RUNS_MODES = ("auto", "shared", "private")
+TRAINING_MODES = ("auto", "in-process", "workers")  # where training happens (serving/placement.py)
 _MB = 1_000_000
 
 
@@ -84,6 +85,9 @@ class Deployment:
     max_visitor_rows: int = _numeric("NNLAB_MAX_VISITOR_ROWS", 100_000, "a whole number of rows, 1 or more",
                                     whole=True, minimum=1)
     poll_seconds: float = _numeric("NNLAB_POLL_SECONDS", 1.0, "a number of seconds above 0", inclusive=False)
+    # auto: in the web process with SQLite, on workers fed by the queue with PostgreSQL; in-process: always
+    # here (one PostgreSQL server without workers); workers: always on workers (needs PostgreSQL).
+    training: str = field(default="auto", metadata={"variable": "NNLAB_TRAINING"})
     tf_threads: int = _numeric("NNLAB_TF_THREADS", 1, "a whole number of threads (0: TensorFlow chooses)",
                               whole=True, minimum=0)
 
@@ -139,6 +143,11 @@ def _read(setting: dataclasses.Field, variable: str, text: str | None):
         mode = (text or "").strip().lower() or setting.default
         if mode not in RUNS_MODES:
             raise ValueError(f"{variable} must be auto, shared or private, got {text!r}")
+        return mode
+    if setting.name == "training":
+        mode = (text or "").strip().lower() or setting.default
+        if mode not in TRAINING_MODES:
+            raise ValueError(f"{variable} must be auto, in-process or workers, got {text!r}")
         return mode
     if setting.name == "runs_dir":
         return Path(text) if text and text.strip() else setting.default

@@ -105,24 +105,34 @@ class Scheduler:
             if request not in self._queue:
                 return None
             typical = sum(self._recent) / len(self._recent) if self._recent else None
-            free_at = [0.0] * (self.slots - len(self._holding))
-            for holder in self._holding:
-                remaining = holder.eta()
-                remaining = typical if remaining is None else remaining
-                if remaining is None:
-                    return None
-                free_at.append(remaining)
-            heapq.heapify(free_at)
-            for _ahead in self._queue[:self._queue.index(request)]:
-                if typical is None:
-                    return None
-                heapq.heappush(free_at, heapq.heappop(free_at) + typical)
-            return free_at[0]
+            return wait_estimate(self.slots, [holder.eta() for holder in self._holding],
+                                 self._queue.index(request), typical)
 
     def _grant(self) -> None:
         while self._queue and len(self._holding) < self.slots:
             self._holding[self._queue.pop(0)] = time.monotonic()
             self._lock.notify_all()
+
+
+def wait_estimate(slots: int, remaining: list[float | None], ahead: int, typical: float | None) -> float | None:
+    """Seconds until the next request in line after `ahead` others gets one of `slots`: the slots free up
+    as the holders' `remaining` times run out (a holder's unknown time counts as `typical`, the time recent
+    requests held a slot), then each request ahead holds one for `typical`. None when a time it needs is not
+    known. The web process's queue and the workers' (serving/queue_state.py) both estimate so."""
+    free_at = [0.0] * max(0, slots - len(remaining))
+    for left in remaining:
+        left = typical if left is None else left
+        if left is None:
+            return None
+        free_at.append(left)
+    if not free_at:
+        return None
+    heapq.heapify(free_at)
+    for _ in range(ahead):
+        if typical is None:
+            return None
+        heapq.heappush(free_at, heapq.heappop(free_at) + typical)
+    return free_at[0]
 
 
 def _tell_moved(requests: list) -> None:

@@ -10,7 +10,11 @@ visitors, runs as tables and names, and the import of an older nnlab's run folde
     table          saved runs as tables (Runs, Compare)
     names          a run's name from what makes it different
     folder_import  runs an older nnlab kept as folders, imported once
+    controls       requests (Stop, Pause, a step, a learning rate) for work trained in another process
+    live_state     what work trained in another process shows besides its epochs; who still follows it
+    workers        the worker processes alive and their slots
     (own: schema, record, cache, files)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
-__all__ = ['database', 'runs', 'groups', 'visitors', 'classes', 'board', 'table', 'names', 'folder_import']
+__all__ = ['database', 'runs', 'groups', 'visitors', 'classes', 'board', 'table', 'names', 'folder_import', 'controls',
+           'live_state', 'workers']

@@ -3,16 +3,18 @@
 With nothing set, an embedded SQLite file in the runs folder (zero set-up, one machine). With a
 PostgreSQL URL, a store shared by every server and search worker that points at it. The URL comes,
 first found first, from the CLI's `--database URL`, the `NNLAB_DATABASE_URL` environment variable,
-or `[connections.nnlab] url = "…"` in `.streamlit/secrets.toml` (Streamlit's convention for
-connections; on Community Cloud the app's Secrets). A URL is shown only as rebuilt from its parts
-without its password (`shown`), and a driver's message is cleared of it (`unavailable`), always.
+or `[connections.nnlab]` in `.streamlit/secrets.toml` (Streamlit's convention for connections; on
+Community Cloud the app's Secrets), as `url = "…"` or as the fields of Streamlit's SQL tutorial
+(`dialect`, `host`, `port`, `database`, `username`, `password`: `url_from_connection`). A URL is
+shown only as rebuilt from its parts without its password (`shown`), and a driver's message is
+cleared of it (`unavailable`), always.
 """
 from __future__ import annotations
 
 import functools
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 import tomllib
 from pathlib import Path
@@ -40,13 +42,57 @@ def runs_dir() -> Path:
     return deployment.current().runs_dir
 
 
-def database_url(explicit: str | None = None, *, secret: str | None = None) -> str:
+def database_url(explicit: str | None = None, *, secret: str | Mapping | None = None) -> str:
     """The URL to use: `explicit` (the CLI's --database), NNLAB_DATABASE_URL, `secret` (the UI passes
-    st.secrets' connections.nnlab.url), the secrets file, else the embedded SQLite file."""
-    for candidate in (explicit, deployment.current().database_url, secret, _secrets_file_url()):
+    st.secrets' connections.nnlab: its url, or the section itself), the secrets file, else the embedded
+    SQLite file. Each source is read only when the ones before it are empty."""
+    sources = (lambda: explicit, lambda: deployment.current().database_url,
+               lambda: url_from_connection(secret) if isinstance(secret, Mapping) else secret, _secrets_file_url)
+    for source in sources:
+        candidate = source()
         if candidate and str(candidate).strip():
             return _checked(str(candidate).strip())
     return f"sqlite:///{runs_dir() / SQLITE_FILE}"
+
+
+CONNECTION_FIELDS = ("dialect", "driver", "host", "port", "database", "username", "password", "query")
+_REQUIRED_FIELDS = {"postgresql": ("host", "username"), "sqlite": ("database",)}  # as Streamlit's SQLConnection
+
+
+def url_from_connection(section: Mapping) -> str | None:
+    """A `[connections.nnlab]` section as a URL: its `url` when given, else one built from the fields of
+    Streamlit's SQL connection (`dialect`, `driver`, `host`, `port`, `database`, `username`, `password`,
+    `query`) with SQLAlchemy's `URL.create`, so a password needs no escaping; None when the section holds
+    neither. A missing or wrong field is a StoreUnavailable naming it, never a quiet fall back to SQLite."""
+    url = section.get("url")
+    if url and str(url).strip():
+        return str(url)
+    given = {name: section[name] for name in CONNECTION_FIELDS if section.get(name) not in (None, "")}
+    if not given:
+        return None
+    dialect = str(given.get("dialect", "")).strip().lower()
+    if dialect == "postgres":
+        dialect = "postgresql"
+    if dialect not in _REQUIRED_FIELDS:
+        problem = f"its dialect is {dialect!r}" if dialect else "it has no dialect"
+        raise StoreUnavailable(f"[connections.nnlab] in the secrets names no database nnlab can use ({problem}): "
+                               f'write dialect = "postgresql" (or "sqlite"), or url = "postgresql://…"')
+    missing = [name for name in _REQUIRED_FIELDS[dialect] if name not in given]
+    if missing:
+        raise StoreUnavailable(f"[connections.nnlab] in the secrets has no {' and no '.join(missing)}: add "
+                               f"{', '.join(f'{name} = …' for name in missing)} (or give url = \"{dialect}://…\")")
+    port = given.get("port")
+    if port is not None and not str(port).strip().isdigit():
+        raise StoreUnavailable(f"[connections.nnlab] port must be a number, like port = 5432, got {str(port)[:20]!r}")
+    query = given.get("query") or {}
+    if not isinstance(query, Mapping):
+        raise StoreUnavailable("[connections.nnlab] query must be a table of options, like query = { sslmode = \"require\" }")
+    driver = str(given.get("driver", "")).strip()
+    built = URL.create(f"{dialect}+{driver}" if driver else dialect, username=given.get("username"),
+                       password=None if given.get("password") is None else str(given["password"]),
+                       host=given.get("host"), port=int(port) if port is not None else None,
+                       database=given.get("database"), query={str(k): str(v) for k, v in query.items()})
+    return built.render_as_string(hide_password=False)
 
 
 def shown(url: str) -> str:
@@ -200,8 +246,8 @@ def _checked(url: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _secrets_file_url() -> str | None:
-    """connections.nnlab.url from the secrets files Streamlit reads (the project's, then the user's);
-    read once per process, not at every page run."""
+    """connections.nnlab from the secrets files Streamlit reads (the project's, then the user's) as a URL
+    (`url_from_connection`); read once per process, not at every page run."""
     for path in (Path.cwd() / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
         try:
             with open(path, "rb") as handle:
@@ -209,6 +255,7 @@ def _secrets_file_url() -> str | None:
         except (OSError, tomllib.TOMLDecodeError):
             continue
         value = secrets.get("connections", {}).get("nnlab", {})
-        if isinstance(value, dict) and value.get("url"):
-            return str(value["url"])
+        url = url_from_connection(value) if isinstance(value, dict) else None
+        if url:
+            return url
     return None

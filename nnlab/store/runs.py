@@ -196,16 +196,21 @@ class RunStore:
     def mark_failed(self, run_id: str, message: str) -> bool:
         """Record that the run failed; True if it was recorded. Never raises: it is what a job calls
         when saving has already gone wrong."""
+        return self.mark_ended(run_id, Status.FAILED, message)
+
+    def mark_ended(self, run_id: str, status: Status, message: str) -> bool:
+        """Record that the run ended with `status` (failed; interrupted, when the worker training it is
+        gone), its epochs as saved; True if it was recorded. Never raises."""
         try:
             self._check_id(run_id)
             with self._writing() as connection:
                 meta = self._meta_for_update(connection, run_id)
-                meta.update(status=Status.FAILED.value, message=str(message), updated=now())
+                meta.update(status=Status(status).value, message=str(message), updated=now())
                 connection.execute(update(runs).where(*self._this(run_id)).values(
                     status=meta["status"], updated=meta["updated"], meta=_to_json(meta)))
             return True
         except (UserError, SQLAlchemyError) as error:
-            log.warning("run %s: could not mark it failed: %s", run_id, error)
+            log.warning("run %s: could not mark it %s: %s", run_id, status, error)
             return False
 
     # --- the user's actions -------------------------------------------------------------------

@@ -113,6 +113,42 @@ class_entries = Table(  # a run's place on a board when it is not the default (s
 )
 
 
+# Training on workers (issue 25; serving/worker.py): what flows between a web server (or the CLI) and the
+# worker process that trains its work, besides the runs' own rows. Tiny, made on every database; with SQLite
+# (training in the web process) they stay empty.
+controls = Table(  # the requests that flow back into a running piece of work: one row per request (store/controls.py)
+    "nnlab_controls", metadata,
+    Column("work_key", String(40), primary_key=True),
+    Column("serial", Integer, primary_key=True),  # 1, 2, … per work: each request is taken once, in order
+    Column("action", String(20), nullable=False),  # stop, pause, resume, step_batch, step_epoch, learning_rate
+    Column("value", Float),  # the learning rate asked for
+    Column("seen", Integer),  # the steps the page showed (a step asked twice is still one step)
+    Column("asked", Float, nullable=False),  # Unix time
+)
+
+live = Table(  # what a piece of work trained elsewhere shows besides its runs' epochs (store/live_state.py)
+    "nnlab_live", metadata,
+    Column("work_key", String(40), primary_key=True),
+    Column("owner", String(64), nullable=False, default=""),  # the visitor (hash): one training each
+    Column("job_id", Integer),  # its job in the queue (procrastinate_jobs.id)
+    Column("created", Float, nullable=False),
+    Column("watched", Float, nullable=False),  # the last touch of a page (or the CLI) following it: abandonment
+    Column("version", Integer, nullable=False, default=0),  # grows with each write of the worker
+    Column("worker", String(200), nullable=False, default=""),  # the worker's name: host:pid, or its --name
+    Column("run_id", String(40)),
+    Column("state", Text, nullable=False, default="{}"),  # JSON: status, message, progress, pause, warnings…
+    Column("updated", Float, nullable=False),
+)
+
+workers = Table(  # the live workers and their slots (procrastinate's own table has no concurrency)
+    "nnlab_workers", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("concurrency", Integer, nullable=False),
+    Column("started", Float, nullable=False),
+    Column("beat", Float, nullable=False),  # Unix time of its last sign of life
+)
+
+
 def _create_first_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[runs, epochs, models, import_damage, imports])
 
@@ -125,11 +161,27 @@ def _create_class_tables(connection: Connection) -> None:
     metadata.create_all(connection, tables=[classes, class_members, class_entries])
 
 
+def _create_worker_tables(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[controls, live, workers])
+
+
+def _create_queue_tables(connection: Connection) -> None:
+    """PostgreSQL only: the job queue's own tables (procrastinate 3.10's schema), where training goes to
+    workers. A procrastinate upgrade is a new step that runs that release's migration files."""
+    if connection.dialect.name != "postgresql" or inspect(connection).has_table("procrastinate_jobs"):
+        return
+    from procrastinate.schema import SchemaManager  # imported here only: SQLite never loads it
+
+    # psycopg itself, without parameters: the script holds `%` and many statements
+    connection.connection.driver_connection.execute(SchemaManager.get_schema())
+
+
 # Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
 # tables as `metadata` declares them now, so a fresh store already has any later column: a later
 # column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
 # `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables, _create_class_tables]
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables, _create_class_tables,
+                                                  _create_worker_tables, _create_queue_tables]
 VERSION = len(MIGRATIONS)
 
 

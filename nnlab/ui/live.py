@@ -18,10 +18,11 @@ import streamlit as st
 from nnlab.charts import training as charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
-from nnlab.serving import live_answer
+from nnlab.serving import live_answer, placement, remote_work
 from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
 from nnlab.core.safe_text import markdown
+from nnlab.serving.remote_work import RemoteTrainingJob
 from nnlab.serving.slot_work import SlotWork
 from nnlab.core.status import Status
 from nnlab.core.tasks import metric_name
@@ -51,6 +52,17 @@ def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) ->
     return job
 
 
+def new_run(config: RunConfig, label: str = "", *, extra: dict | None = None) -> TrainingJob:
+    """Train's run: trained on the workers where the deployment sends runs there (serving/placement.py),
+    else here, as `new_job`. A run on a CSV upload trains here: the file is on this server's disk. `extra`
+    tags its record wherever it trains (a class's share tick)."""
+    store = workspace.store()
+    if store is not None and config.dataset != "csv" and placement.runs_on_workers(store.url):
+        return RemoteTrainingJob(config, load_data, url=store.url, workspace=store.workspace,
+                                 owner=workspace.visitor(), label=label, extra=extra)
+    return new_job(config, label, extra=extra)
+
+
 def start(key: str, job) -> bool:
     """Start a job (a run, a race or a sweep) and keep it under session_state[key]; False after
     showing why it cannot start (the visitor already trains, the run is beyond this server's budget)."""
@@ -70,10 +82,23 @@ def returning_run(key: str, kind: type = TrainingJob):
     if st.session_state.get(key) is not None:
         return None
     job = run_in_progress(workspace.visitor(), kind=kind)
+    if job is None and kind is TrainingJob:
+        job = _run_on_workers()
     if job is not None:
         job.touch()
         st.session_state[key] = job
     return job
+
+
+def _run_on_workers() -> RemoteTrainingJob | None:
+    """The visitor's run on the workers, where Train's runs go there (serving/placement.py)."""
+    store = workspace.store()
+    try:
+        if store is None or not placement.runs_on_workers(store.url):
+            return None
+        return remote_work.run_in_progress(store.url, workspace.visitor(), load_data)
+    except UserError:
+        return None
 
 
 def scroll_to(key: str) -> None:

@@ -279,7 +279,7 @@ def store_problem() -> str | None:
 
 def database_url() -> str:
     try:
-        secret = st.secrets.get("connections", {}).get("nnlab", {}).get("url")
+        secret = dict(st.secrets.get("connections", {}).get("nnlab", {}))  # `url`, or the fields of one
     except Exception:  # noqa: BLE001 - no secrets file, or one Streamlit cannot read: no secret
         secret = None
     return database.database_url(secret=secret)

@@ -1,0 +1,313 @@
+"""Work handed to the workers through the queue (issue 25): the sending side, used by the CLI's
+`train --queue` (and, next, by the pages).
+
+`submit` queues a piece of work in ONE transaction with the one-training-per-visitor rule: an advisory
+lock on the visitor, a look for a job of theirs queued or training, the work's live row, and the
+defer on the same connection. Two web servers racing for one visitor accept exactly one (20 of 20
+races in the prototype); neither of procrastinate's locks alone gives "one queued or training".
+`RemoteWork` then follows it from the database: the live row the worker writes, the queue's job.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from nnlab.core.errors import UserError
+from nnlab.core.status import FINISHED, Status
+from nnlab.serving import queue_state, work_spec
+from nnlab.serving.jobs import TrainingJob
+from nnlab.store import controls, database, live_state
+from nnlab.store.runs import RunStore
+from nnlab.training import budget
+
+log = logging.getLogger(__name__)
+
+ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
+           "to finish, then start this one.")
+TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
+
+
+def submit(url: str, spec: dict, *, priority: int = 0) -> int:
+    """Queue `spec` (serving/work_spec.py) for the workers; its job's id. A UserError if the visitor
+    (`spec["owner"]`; "" for the CLI, not limited) already has work queued or training."""
+    from nnlab.serving import queue_app  # procrastinate: loaded only where work goes to workers
+
+    owner = spec.get("owner", "")
+    lock = queue_app.VISITOR_LOCK + owner if owner else None
+    with database.writing(RunStore(url).engine()) as connection:
+        if lock:
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock})
+            if queue_state.busy_job(connection, lock) is not None:
+                raise UserError(ALREADY)
+        live_state.open_work(connection, spec["key"], owner)
+        job_id = _app().configure_task(queue_app.TASK, queue=queue_app.QUEUE, lock=lock, priority=priority,
+                                       connection=connection.connection.driver_connection).defer(spec=spec)
+        live_state.set_job(connection, spec["key"], job_id)
+    return job_id
+
+
+@dataclass
+class RemoteWork:
+    """A piece of work queued by `submit`, as its follower sees it."""
+
+    url: str
+    key: str
+    job_id: int
+    touched: float = 0.0  # when its follower last said it is still here (monotonic)
+
+    def look(self) -> live_state.LiveState:
+        """The worker's latest news (touching the work: its follower is still here)."""
+        if time.monotonic() - self.touched >= TOUCH_SECONDS:
+            self.touch()
+        return live_state.read(self.url, self.key)
+
+    def touch(self) -> None:
+        live_state.touch(self.url, self.key)
+        self.touched = time.monotonic()
+
+    def status(self, state: live_state.LiveState) -> Status:
+        """The work's status: the worker's word, or the queue's for work no worker began."""
+        told = Status(state.state.get("status", Status.QUEUED))
+        if told in FINISHED:
+            return told
+        job = queue_state.job_status(self.url, self.job_id)
+        if job == "cancelled":
+            return Status.STOPPED
+        if job in queue_state.ENDED and told == Status.QUEUED:  # a worker took it and ended without a word
+            return Status.FAILED
+        return told
+
+    def place(self) -> int | None:
+        return queue_state.place(self.url, self.job_id)
+
+    def stop(self, keep_best: bool = False) -> None:
+        """Stop it within a batch where it trains; still queued, it leaves the queue at once."""
+        controls.ask(self.url, self.key, "stop", value=1.0 if keep_best else None)
+        with database.writing(RunStore(self.url).engine()) as connection:
+            _app().job_manager.cancel_job_by_id(self.job_id, connection=connection.connection.driver_connection)
+
+    def ask(self, action: str, value: float | None = None, seen: int | None = None) -> None:
+        controls.ask(self.url, self.key, action, value=value, seen=seen)
+
+
+_APP = None
+_FOLLOWED: weakref.WeakValueDictionary[str, RemoteTrainingJob] = weakref.WeakValueDictionary()  # key → this process's mirror
+
+
+def run_in_progress(url: str, owner: str, load) -> RemoteTrainingJob | None:
+    """The visitor's run queued or training on the workers, for a page that lost its session (a closed or
+    reloaded tab, or another web server): this process's mirror of it, or a new one. By its owner only,
+    as serving/jobs.run_in_progress."""
+    from nnlab.config.run_config import RunConfig
+    from nnlab.serving import queue_app
+
+    if not owner:
+        return None
+    with RunStore(url).engine().connect() as connection:
+        row = connection.execute(text("SELECT id, args FROM procrastinate_jobs WHERE lock = :lock AND status IN "
+                                      "('todo', 'doing') ORDER BY id DESC LIMIT 1"),
+                                 {"lock": queue_app.VISITOR_LOCK + owner}).first()
+    spec = (row.args or {}).get("spec") if row is not None else None
+    if not spec or spec.get("kind") != "run":
+        return None
+    found = _FOLLOWED.get(spec["key"])
+    if found is not None and not found.done:
+        return found
+    job = RemoteTrainingJob(RunConfig.from_dict(spec["configs"][0]), load, url=url, workspace=spec["workspace"],
+                            owner=owner, label=spec.get("label", ""))
+    job.dataset = load(job.config)  # its predictions and inside views are made here at its end
+    return job.follow(RemoteWork(url, spec["key"], row.id))
+
+
+def _app():
+    """The process's App that only defers (through the caller's connection: no pool of its own)."""
+    global _APP
+    if _APP is None:
+        from nnlab.serving.queue_app import build_app
+
+        _APP = build_app()
+    return _APP
+
+
+class RemoteTrainingJob(TrainingJob):
+    """One run of a page trained on a worker: the same public face as a TrainingJob trained here (its
+    history, status, progress, pause, warnings, then its result, predictions and inside views), mirrored
+    from the database by a thread of the web process, and its buttons sent as requests. So a page — and
+    the live route — shows it as a local run; only the worker's name, in its last message, tells."""
+
+    LOOK_SECONDS = 0.25
+
+    def __init__(self, config, load, *, url: str, workspace: str, owner: str, label: str = "", extra: dict | None = None):
+        super().__init__(config, load, label=label, owner=owner)
+        self.url, self._workspace, self._extra = url, workspace, extra
+        self.worker = ""
+        self.work: RemoteWork | None = None
+        self._remote: dict = {}  # the worker's latest word (store/live_state.py's state)
+        self._told_seen = self._seen
+        self._queued_at = time.monotonic()
+
+    @property
+    def workspace(self) -> str:
+        return self._workspace
+
+    # --- what the page asks of it -----------------------------------------------------------------
+
+    def start(self):
+        """Check it here (its data, the compute budget), queue it for the workers (a UserError if the
+        visitor already trains), then follow it in a thread."""
+        budget.check_together([self.measure()])
+        spec = work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace, label=self.label,
+                                  extra=self._extra)
+        return self.follow(RemoteWork(self.url, spec["key"], submit(self.url, spec)))
+
+    def follow(self, work: RemoteWork):
+        """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
+        self.work = work
+        if self._pause_first:  # "Start paused": held before its first batch on the worker too
+            self._ask("pause")
+        self.touch()
+        _FOLLOWED[work.key] = self
+        self._thread = threading.Thread(target=self._follow, name=f"nnlab-remote-{work.job_id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, keep_best: bool = False) -> None:
+        if self.work is not None and not self.done:
+            self.work.stop(keep_best)
+
+    def pause(self) -> None:
+        if self.work is None:
+            self._pause_first = True
+        self._ask("pause")
+
+    def resume(self) -> None:
+        self._ask("resume")
+
+    def step_batch(self, seen: int | None = None) -> None:
+        self._ask("step_batch", seen=seen)
+
+    def step_epoch(self, seen: int | None = None) -> None:
+        self._ask("step_epoch", seen=seen)
+
+    def set_learning_rate(self, rate: float) -> None:
+        from nnlab.config.settings import SETTINGS
+
+        if self.status != Status.RUNNING:
+            raise UserError("This run is not training now: the learning rate can be changed while it trains.")
+        SETTINGS["learning_rate"].check(rate)  # a ConfigError saying the allowed range, as a local run
+        self._ask("learning_rate", value=float(rate))
+
+    def queue_position(self) -> int | None:
+        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
+
+    def wait_estimate(self) -> float | None:
+        if self.work is None or self.status != Status.QUEUED:
+            return None
+        return queue_state.wait_estimate(self.url, self.work.job_id)
+
+    def beat(self) -> None:
+        pass  # its worker beats the run's heartbeat
+
+    @property
+    def keeps_best_weights(self) -> bool:
+        return False
+
+    @property
+    def paused(self) -> bool:
+        asked = self._pause_first and self.status == Status.QUEUED
+        return (bool(self._remote.get("paused")) or asked) and not self.done
+
+    @property
+    def holding(self) -> bool:
+        return bool(self._remote.get("holding")) and not self.done
+
+    @property
+    def partial(self) -> dict:
+        return dict(self._remote.get("partial") or {})
+
+    @property
+    def steps_taken(self) -> int | None:
+        return self._remote.get("steps_taken")
+
+    def paused_seconds(self) -> float:
+        return float(self._remote.get("paused_seconds") or 0.0)
+
+    def _ask(self, action: str, value: float | None = None, seen: int | None = None) -> None:
+        if self.work is not None and not self.done:
+            self.work.ask(action, value=value, seen=seen)
+
+    # --- the mirror (its own thread) --------------------------------------------------------------
+
+    def _follow(self) -> None:
+        """Until it ends, or its page is gone (nobody touched it for twice the abandon time: its worker
+        has stopped it as abandoned by then, and nobody is left to show it to)."""
+        told = None
+        while not self.done and time.monotonic() - self._seen < 2 * self.abandon_seconds:
+            try:
+                told = self._look(told)
+            except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
+                log.warning("a run on the workers could not be looked at; trying again", exc_info=True)
+            threading.Event().wait(self.LOOK_SECONDS)
+
+    def _look(self, told):
+        if self._seen != self._told_seen and time.monotonic() - self.work.touched >= TOUCH_SECONDS:
+            self._told_seen = self._seen
+            self.work.touch()  # the page still shows it: the worker goes on
+        state = live_state.read(self.url, self.work.key)
+        status = self.work.status(state)
+        self._remote, self.worker, self.run_id = state.state, state.worker, state.run_id
+        self.progress = tuple(state.state.get("progress") or self.progress)
+        self.warnings[:] = list(state.state.get("warnings") or [])
+        if status == Status.QUEUED and time.monotonic() - self._queued_at >= 3 and \
+                queue_state.workers_alive(self.url) == 0:
+            self.warnings.append(queue_state.NO_WORKER)
+        if self.run_id and int(state.state.get("epochs") or 0) > len(self.history) or status in FINISHED:
+            self._catch_up()
+        if status in FINISHED:
+            self._end(status, state.state.get("message", ""))
+            return None
+        if status == Status.RUNNING and self.started is None:
+            self.started = time.time()
+        if status != self.status:
+            self.status = status  # publishes
+        elif state.version != told:
+            self.bulletin.publish()
+        return state.version
+
+    def _catch_up(self) -> None:
+        if not self.run_id:
+            return
+        run = RunStore(self.url, self._workspace).load(self.run_id)
+        rows = [] if run.history is None or run.history.empty else run.history.to_dict("records")
+        if len(rows) > len(self.history):
+            self.history[:] = [{**row, "epoch": int(row["epoch"])} for row in rows]
+            self.layer_stats[:] = run.layer_stats
+
+    def _end(self, status: Status, message: str) -> None:
+        """Its result as a local run's: figures and verdict from the store, the model it kept, then the
+        predictions and the inside views made here from that model."""
+        from nnlab.training.inside import load_model_bytes, snapshot
+        from nnlab.training.train import RunResult
+        from nnlab.verdict.diagnose import diagnose_saved
+        from nnlab.verdict.predictions import predict
+
+        self.message = f"{message} Trained on worker {self.worker}." if self.worker else message
+        if self.run_id:
+            store = RunStore(self.url, self._workspace)
+            run = store.load(self.run_id)
+            blob = store.model_bytes(self.run_id)
+            model = load_model_bytes(blob) if blob else None
+            verdict = diagnose_saved(run.history, config=self.config, task=run.task, recorded=run.verdict)
+            self.result = RunResult(self.config, list(self.history), status, self.message, dict(run.test), verdict,
+                                    run.params, run.seconds / max(1, run.epochs_run), run.task, model=model)
+            if model is not None and self.history:
+                self.predictions = predict(model, self.dataset)
+                self.inside = snapshot(model, self.dataset, epoch=len(self.history), batch=0)
+                self.inside_version += 1
+        self.finished = time.time()
+        self.status = status  # last: the page treats it as done from here

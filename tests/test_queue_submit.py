@@ -1,0 +1,173 @@
+"""Handing work to the queue in PostgreSQL (issue 25), without a worker: one training per visitor across
+web servers, the place in line in the queue's own order, a queued job cancelled by Stop, and the word
+that no worker is running."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
+from nnlab.core.status import Status
+from nnlab.serving import queue_state, work_spec
+from nnlab.serving.remote_work import RemoteWork, submit
+from nnlab.store import database
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+CONFIG = RunConfig.from_dict({"dataset": "xor", "epochs": 2, "hidden": [4]})
+
+
+def spec(owner: str = "") -> dict:
+    return work_spec.run_spec(CONFIG, owner=owner, workspace="shared")
+
+
+def test_two_web_servers_accept_one_training_per_visitor(postgres_url):
+    # Two "web servers": two engines of their own, racing for the same visitor, round after round.
+    second = postgres_url + "?application_name=second-server"
+    for _round in range(10):
+        accepted, refused, ready = [], [], threading.Barrier(2)
+
+        def start(url):
+            ready.wait()
+            try:
+                accepted.append((url, submit(url, spec("visitor-1"))))
+            except UserError as error:
+                refused.append(str(error))
+
+        threads = [threading.Thread(target=start, args=(url,)) for url in (postgres_url, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert len(accepted) == 1 and len(refused) == 1 and "already have a run" in refused[0]
+        _url, job_id = accepted[0]
+        RemoteWork(postgres_url, _key_of(postgres_url, job_id), job_id).stop()  # stopped in line: the visitor may start again
+        assert queue_state.job_status(postgres_url, job_id) == "cancelled"
+    database.forget(second)
+
+
+def _key_of(url: str, job_id: int) -> str:
+    from sqlalchemy import text
+
+    with database.engine(url).connect() as connection:
+        return connection.execute(text("SELECT work_key FROM nnlab_live WHERE job_id = :id"), {"id": job_id}).scalar()
+
+
+def test_the_place_in_line_follows_the_queue_and_a_stop_leaves_it(postgres_url):
+    specs = [spec(f"visitor-{n}") for n in range(3)] + [spec()]  # the CLI ("") is not limited
+    works = [RemoteWork(postgres_url, s["key"], submit(postgres_url, s)) for s in specs]
+    assert [work.place() for work in works] == [1, 2, 3, 4]
+    works[0].stop()
+    assert [work.place() for work in works] == [None, 1, 2, 3]
+    first = works[0]
+    assert first.status(first.look()) == Status.STOPPED  # the follower hears it never trained
+    assert queue_state.workers_alive(postgres_url) == 0  # and nobody would have trained it: the page says so
+    assert "python -m nnlab worker" in queue_state.NO_WORKER and "NNLAB_TRAINING=in-process" in queue_state.NO_WORKER
+
+
+def test_a_csv_run_is_refused_for_the_workers_in_words():
+    csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
+    with pytest.raises(UserError, match="CSV"):
+        work_spec.run_spec(csv, workspace="shared")
+
+
+def test_train_queue_with_no_worker_says_so_and_ctrl_c_takes_it_out_of_line(postgres_url):
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    following = subprocess.Popen([sys.executable, "-m", "nnlab", "train", "--queue", "--database", postgres_url,
+                                  "--dataset", "xor", "--epochs", "2", "--json"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said = []
+    for line in following.stderr:  # waits for the line itself: no worker has beaten, so none will come
+        said.append(line)
+        if "No worker is running" in line:
+            break
+    assert any("place 1 in line" in line for line in said), said
+    following.send_signal(signal.SIGINT)
+    out, err = following.communicate(timeout=60)
+    result = json.loads(out.strip().splitlines()[-1])
+    assert following.returncode == 0 and result["status"] == "stopped" and result["run_id"] is None, err
+    job_id = int(said[0].split("(job ")[1].rstrip(")\n"))  # "queued for the workers (job N)"
+    assert queue_state.job_status(postgres_url, job_id) == "cancelled"  # out of line: no worker will ever train it
+
+
+def test_train_queue_needs_postgresql_and_keeps_its_run(tmp_path, capsys):
+    from nnlab.cli.main import main
+
+    sqlite = f"sqlite:///{tmp_path / 'n.sqlite'}"
+    assert main(["train", "--queue", "--database", sqlite, "--dataset", "xor"]) == 2
+    assert "need a PostgreSQL database" in capsys.readouterr().err
+    assert main(["worker", "--database", sqlite]) == 2
+    assert "workers need the PostgreSQL database" in capsys.readouterr().err
+
+
+def test_work_in_line_nobody_follows_is_found_and_old_rows_are_pruned(postgres_url):
+    from sqlalchemy import update
+
+    from nnlab.store import controls, live_state
+    from nnlab.store.schema import live
+
+    followed, gone = spec("visitor-a"), spec("visitor-b")
+    submit(postgres_url, followed)
+    gone_job = submit(postgres_url, gone)
+    controls.ask(postgres_url, gone["key"], "pause")
+    with database.engine(postgres_url).begin() as connection:  # the second page was closed a minute ago
+        connection.execute(update(live).where(live.c.work_key == gone["key"]).values(watched=live.c.watched - 60))
+    assert queue_state.unwatched_in_line(postgres_url, abandon_seconds=30) == [(gone["key"], gone_job)]
+    assert live_state.prune(postgres_url, older_than_seconds=30) == 0  # its row was written just now
+    with database.engine(postgres_url).begin() as connection:
+        connection.execute(update(live).where(live.c.work_key == gone["key"]).values(updated=live.c.updated - 60))
+    assert live_state.prune(postgres_url, older_than_seconds=30) == 1
+    assert live_state.read(postgres_url, gone["key"]) is None and controls.requests_after(postgres_url, gone["key"], 0) == []
+    assert live_state.read(postgres_url, followed["key"]) is not None
+
+
+def test_the_train_page_says_within_seconds_that_no_worker_is_running(postgres_url, deployment, tmp_path):
+    from apptest_helpers import button, open_page, wait_until
+
+    from nnlab.serving.live_answer import live_answer, progress_text
+
+    deployment(database_url=postgres_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page("app_pages/1_Train.py", dataset="xor", hidden="4", epochs="2")
+    button(at, "Train").click().run()
+    job = at.session_state["train_job"]
+    # What the live view the browser fetches is told (live_answer), as for a run queued here.
+    wait_until(at, lambda at: any("No worker is running" in w for w in live_answer(job, 0)["warnings"]), timeout=60)
+    assert job.status == Status.QUEUED and job.queue_position() == 1
+    assert "1st in line" in progress_text(job)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done, timeout=60)
+    assert job.status == Status.STOPPED and queue_state.job_status(postgres_url, job.work.job_id) == "cancelled"
+
+
+def test_the_workers_wait_estimate_is_the_web_queues_rule():
+    from nnlab.serving.scheduler import wait_estimate
+
+    assert wait_estimate(2, [], 0, None) == 0.0  # a free slot: at once
+    assert wait_estimate(2, [30.0, 10.0], 0, 20.0) == 10.0  # the first slot to free up
+    assert wait_estimate(2, [30.0, 10.0], 2, 20.0) == 30.0  # 10 → 30, then the other slot at 30
+    assert wait_estimate(1, [None], 0, 20.0) == 20.0  # a holder's unknown time counts as the typical hold
+    assert wait_estimate(1, [5.0], 1, None) is None  # nothing finished yet: not known
+    assert wait_estimate(0, [], 0, 20.0) is None  # no worker: no estimate (the page says no worker runs)
+
+
+def test_no_worker_gives_no_estimate(postgres_url):
+    work = spec("visitor-e")
+    assert queue_state.wait_estimate(postgres_url, submit(postgres_url, work)) is None
+
+
+def test_where_a_pages_run_trains_follows_nnlab_training(deployment):
+    from nnlab.serving import placement
+
+    pg, sqlite = "postgresql://a@db/x", "sqlite:///x.sqlite"
+    for mode in ("auto", "in-process"):  # here, as before: nothing waits for workers a deployment does not have
+        deployment(training=mode)
+        assert not placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
+    deployment(training="workers")
+    assert placement.runs_on_workers(pg)
+    with pytest.raises(UserError, match="needs a PostgreSQL database"):
+        placement.runs_on_workers(sqlite)

@@ -1,0 +1,286 @@
+"""Training on worker processes fed by the queue in a real PostgreSQL (issue 25): `train --queue`
+followed like a local run, Ctrl-C, Stop / Pause / One epoch reaching the worker, two workers draining
+a queue with every epoch kept and every run trained once, and kill -9 of a worker mid-run.
+
+Two workers (`python -m nnlab worker`) run for the whole module: TensorFlow's import is paid once each.
+Every wait is for an event, with a deadline that only ends a test that would hang."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from nnlab.config.run_config import RunConfig
+from nnlab.core.status import FINISHED, Status
+from nnlab.serving import queue_state, work_spec
+from nnlab.serving.remote_work import RemoteWork, submit
+from nnlab.store import database, live_state, workers
+from nnlab.store.runs import RunStore
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+DEADLINE = 120.0  # seconds; a loaded 2-core machine imports TensorFlow in 5–20 s
+NAMES = ("worker-a", "worker-b")
+ABANDON_SECONDS = "10"  # the workers' NNLAB_ABANDON_SECONDS: work nobody touched this long stops
+TRAIN = "app_pages/1_Train.py"
+TINY = ["--dataset", "xor", "--hidden", "8", "--samples", "200"]
+LONG = ["--dataset", "spiral", "--hidden", "32,32", "--batch-size", "4", "--epochs", "1000"]  # minutes: it is stopped
+
+
+def wait_for(what: str, found, deadline: float = DEADLINE):
+    """`found()`'s first truthy answer, looked for every 0.1 s until the deadline."""
+    end, tick = time.monotonic() + deadline, threading.Event()
+    while True:
+        answer = found()
+        if answer:
+            return answer
+        if time.monotonic() > end:
+            pytest.fail(f"waited {deadline:g} s for {what}")
+        tick.wait(0.1)
+
+
+@pytest.fixture(scope="module")
+def queue_url(postgres_admin_url):
+    """A database of the module's own, brought up to date (the queue's tables included)."""
+    name = f"nnlab_queue_{secrets.token_hex(4)}"
+    admin = create_engine(database.driver_url(postgres_admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    RunStore(url).engine()
+    yield url
+    database.forget(url)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def worker_processes(queue_url, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("workers")
+    started = {}
+    for name in NAMES:
+        log = open(logs / f"{name}.log", "wb")
+        started[name] = subprocess.Popen([sys.executable, "-m", "nnlab", "worker", "--database", queue_url,
+                                          "--name", name], stdout=log, stderr=subprocess.STDOUT,
+                                         env={**os.environ, "NNLAB_ABANDON_SECONDS": ABANDON_SECONDS})
+    wait_for("both workers to beat", lambda: set(workers.alive(queue_url)) == set(NAMES) or _dead(started, logs))
+    yield started
+    for process in started.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in started.values():
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _dead(started: dict, logs) -> bool:
+    for name, process in started.items():
+        if process.poll() is not None:
+            pytest.fail(f"worker {name} exited: {(logs / f'{name}.log').read_text()[-2000:]}")
+    return False
+
+
+def train_queued(url: str, *flags: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nnlab", "train", "--queue", "--database", url, "--json", *flags],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def started_once(url: str, run_id: str) -> bool:
+    with database.engine(url).connect() as connection:
+        job_id = connection.execute(text("SELECT job_id FROM nnlab_live WHERE run_id = :run"), {"run": run_id}).scalar()
+    return queue_state.started_count(url, job_id) == 1
+
+
+def test_train_queue_is_trained_by_a_worker_and_reported_as_a_local_run(queue_url, worker_processes):
+    done = train_queued(queue_url, *TINY, "--epochs", "3")
+    out, err = done.communicate(timeout=DEADLINE)
+    assert done.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "completed" and result["epochs_run"] == 3 and len(result["history"]) == 3
+    assert result["worker"] in NAMES and set(result["test"]) == {"loss", "accuracy"}
+    assert result["config"]["epochs"] == 3 and result["verdict"]["kind"]
+    assert "epoch 3/3" in err and f"on worker {result['worker']}" in err  # the same epoch lines as a local run
+    run = RunStore(queue_url).load(result["run_id"])
+    assert run.status == Status.COMPLETED and run.epochs_run == 3 and run.has_model
+    assert started_once(queue_url, result["run_id"])
+
+
+def test_a_train_page_run_is_trained_by_a_worker_and_shown_as_a_local_one(queue_url, worker_processes, deployment,
+                                                                         tmp_path):
+    from apptest_helpers import button, charts, open_page, wait_until
+
+    from nnlab.serving.remote_work import RemoteTrainingJob
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(TRAIN, dataset="xor", hidden="8", epochs="3")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert isinstance(job, RemoteTrainingJob) and job.status == "completed", job.message
+    assert job.worker in NAMES and f"Trained on worker {job.worker}." in job.message  # the one visible difference
+    loss = charts(at)[0]
+    assert [row["epoch"] for row in loss["rows"] if row.get("run") == "this run"] == [1, 2, 3]
+    assert any(s.value.endswith(job.result.verdict.title) for s in at.subheader)
+    assert {"Test loss", "Test accuracy", "Train loss", "Validation loss"} <= {m.label for m in at.metric}
+    assert job.predictions is not None and job.inside is not None  # made here from the model the worker kept
+    run = RunStore(queue_url).load(job.run_id)
+    assert run.status == Status.COMPLETED and run.epochs_run == 3
+
+    at = open_page(TRAIN, dataset="spiral", hidden="32,32", batch_size="4", epochs="1000")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: len(at.session_state["train_job"].history) >= 2)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+    job = at.session_state["train_job"]
+    assert job.status == "stopped" and 2 <= len(job.history) < 1000 and "completed epoch" in job.message
+    assert RunStore(queue_url).load(job.run_id).epochs_run == len(job.history)
+
+
+def test_ctrl_c_stops_the_run_on_its_worker_and_keeps_its_epochs(queue_url, worker_processes):
+    following = train_queued(queue_url, *LONG)
+    lines = []
+    for line in following.stderr:  # the epoch lines, as they come
+        lines.append(line)
+        if line.startswith("epoch 2/"):
+            break
+    following.send_signal(signal.SIGINT)
+    out, err = following.communicate(timeout=DEADLINE)
+    assert following.returncode == 0, "".join(lines) + err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "stopped" and 2 <= result["epochs_run"] < 1000, result["message"]
+    assert RunStore(queue_url).load(result["run_id"]).epochs_run == result["epochs_run"]
+
+
+def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-pause", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    wait_for("the run to train", lambda: work.look().state.get("epochs", 0) >= 1)
+    work.ask("pause")
+    held = wait_for("the pause to be reached", lambda: (s := work.look()).state.get("holding") and s)
+    epochs, steps = held.state["epochs"], held.state["steps_taken"]
+    work.ask("learning_rate", value=0.0123)  # for the next epochs
+    work.ask("step_epoch", seen=steps)
+    work.ask("step_epoch", seen=steps)  # the same click delivered twice: still one epoch
+    stepped = wait_for("one epoch more", lambda: (s := work.look()).state["epochs"] > epochs and s.state["holding"] and s)
+    assert stepped.state["epochs"] == epochs + 1 and stepped.state["paused"]
+    work.stop()
+    ended = wait_for("the run to end", lambda: (s := work.look()).state.get("status") in FINISHED and s)
+    assert ended.state["status"] == "stopped" and ended.worker in NAMES
+    run = RunStore(queue_url).load(ended.run_id)
+    assert run.epochs_run == epochs + 1  # every epoch it trained is kept
+    assert run.history["learning_rate"].iloc[-1] == pytest.approx(0.0123)  # the new rate reached the worker
+    again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 1}), owner="visitor-pause",
+                               workspace="shared")
+    submit(queue_url, again)  # the visitor's one training has ended: the next is accepted
+
+
+def test_work_nobody_follows_any_more_is_stopped_as_abandoned_by_its_worker(queue_url, worker_processes):
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-gone", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    wait_for("the run to train", lambda: work.look().state.get("epochs", 0) >= 1)
+    # The tab is closed: nobody touches the work any more (live_state.read does not touch, look() did).
+    ended = wait_for("the worker to give it up", lambda: (s := live_state.read(queue_url, work.key)).state.get("status")
+                     in FINISHED and s)
+    assert ended.state["status"] == "abandoned" and "nobody watched" in ended.state["message"]
+    assert RunStore(queue_url).load(ended.run_id).status == Status.ABANDONED
+
+
+def test_two_workers_drain_a_queue_of_six_runs_each_trained_once(queue_url, worker_processes):
+    config = RunConfig.from_dict({"dataset": "spiral", "hidden": [16], "epochs": 4, "samples": 300})
+    specs = [work_spec.run_spec(config, owner=f"visitor-{n}", workspace="shared") for n in range(6)]
+    works = [RemoteWork(queue_url, s["key"], submit(queue_url, s)) for s in specs]
+    last = works[-1]
+    estimate, place = queue_state.wait_estimate(queue_url, last.job_id), last.place()
+    # from the queue: earlier tests' jobs give the typical hold; two workers' slots (None once it has left the line)
+    assert (place is None and estimate is None) or (place >= 1 and estimate is not None and estimate >= 0)
+
+    def all_ended():
+        states = [work.look() for work in works]  # each looked at (touched) at each round, as six pages would
+        return all(state.state.get("status") in FINISHED for state in states) and states
+
+    ended = wait_for("the six runs to end", all_ended)
+    store = RunStore(queue_url)
+    for state in ended:
+        assert state.state["status"] == "completed"
+        run = store.load(state.run_id)
+        assert run.epochs_run == 4 and list(run.history["epoch"]) == list(range(1, 5))  # every epoch kept
+        assert started_once(queue_url, state.run_id)
+    assert {state.worker for state in ended} == set(NAMES)  # both took work
+
+
+def test_a_closed_tab_finds_its_run_on_the_workers_again(queue_url, worker_processes):
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving import remote_work
+
+    config = RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4, "epochs": 1000})
+    job = remote_work.RemoteTrainingJob(config, DATA_CACHE.load, url=queue_url, workspace="shared",
+                                        owner="visitor:reloaded").start()
+    wait_for("the run to train", lambda: job.touch() or len(job.history) >= 1)
+    assert remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load) is job  # the same server
+    assert remote_work.run_in_progress(queue_url, "visitor:someone-else", DATA_CACHE.load) is None
+    key, run_id = job.work.key, job.run_id
+    remote_work._FOLLOWED.clear()  # as another web server, which never saw it (this one's mirror ends unwatched)
+    again = remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load)
+    assert again is not None and again.work.key == key
+    wait_for("its epochs, again", lambda: again.touch() or (again.run_id == run_id and len(again.history) >= 1))
+    again.stop()
+    wait_for("its end", lambda: again.touch() or again.done)
+    assert again.status == Status.STOPPED and again.result is not None and again.predictions is not None
+
+
+def test_a_worker_killed_mid_run_leaves_its_run_interrupted_with_its_epochs(queue_url, worker_processes):
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-kill", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    store = RunStore(queue_url)
+    training = wait_for("two epochs kept", lambda: (s := work.look()).run_id and store.load(s.run_id).epochs_run >= 2
+                        and s)
+    victim = worker_processes[training.worker]
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(30)
+    ended = wait_for("the survivor to find the dead worker's run", lambda: (s := work.look()).state.get("status")
+                     in FINISHED and s)
+    assert ended.state["status"] == "interrupted" and training.worker in ended.state["message"]
+    run = store.load(ended.run_id)
+    assert run.status == Status.INTERRUPTED and run.epochs_run >= 2
+    assert f"stopped at epoch {run.epochs_run} " in run.message and "epochs are kept" in run.message
+    assert list(run.history["epoch"]) == list(range(1, run.epochs_run + 1))  # its epochs kept, in order
+    assert started_once(queue_url, ended.run_id)  # never trained twice
+    assert queue_state.job_status(queue_url, work.job_id) == "failed"
+    again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 2}), owner="visitor-kill",
+                               workspace="shared")
+    next_work = RemoteWork(queue_url, again["key"], submit(queue_url, again))  # the visitor is free again
+    survivor = wait_for("the survivor to train it", lambda: (s := next_work.look()).state.get("status")
+                        in FINISHED and s)
+    assert survivor.state["status"] == "completed" and survivor.worker != training.worker
+
+
+def test_a_worker_stopped_by_sigterm_keeps_its_run_as_interrupted_and_leaves(queue_url, worker_processes):
+    alive = [name for name, process in worker_processes.items() if process.poll() is None]
+    assert alive, "the kill -9 test leaves one worker"
+    spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                   "epochs": 1000}), owner="visitor-term", workspace="shared")
+    work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
+    training = wait_for("the run to train", lambda: (s := work.look()).state.get("epochs", 0) >= 1 and s)
+    process = worker_processes[training.worker]
+    process.send_signal(signal.SIGTERM)  # the machine shuts down, or its teacher stops it
+    assert process.wait(DEADLINE) == 0
+    ended = work.look()
+    assert ended.state["status"] == "interrupted" and "its worker was stopped" in ended.state["message"]
+    run = RunStore(queue_url).load(ended.run_id)
+    assert run.status == Status.INTERRUPTED and run.epochs_run >= 1  # its epochs kept
+    assert training.worker not in workers.alive(queue_url)  # gone from the slots at once, not after missed beats
+
