@@ -52,6 +52,7 @@ def test_train_json_has_every_field_and_progress_goes_to_stderr():
     assert "I0000" not in out.stderr  # TensorFlow's start-up chatter is held back
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_a_settings_file_trains_through_the_cli_with_flags_over_it(tmp_path):
     """The course exercise's settings file through `--config`, two flags over it (2,000 images, 2 epochs: the
     figure is not the point here). Its accuracy is the course lesson's, checked on three seeds in test_lessons;

@@ -115,6 +115,7 @@ def _run(args: list[str], **variables: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_the_cli_stops_at_start_naming_every_bad_setting():
     done = _run(["-m", "nnlab", "datasets"], NNLAB_MAX_TRAINING="two", NNLAB_POLL_SECONDS="-1")
     assert done.returncode == 2 and "Traceback" not in done.stderr

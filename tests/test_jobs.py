@@ -88,6 +88,7 @@ def test_a_run_over_the_compute_budget_is_refused_before_it_queues(deployment):
     scheduler.enqueue(TrainingJob(TINY, load_dataset, owner="alice", scheduler=scheduler))  # alice is not blocked
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_a_sweep_is_refused_when_its_runs_together_are_over_the_budget(deployment):
     deployment(max_compute=2.5 * budget.cost(*TrainingJob(TINY, load_dataset).measure()))
     scheduler = Scheduler(1)

@@ -259,6 +259,7 @@ def test_a_group_with_one_run_not_the_visitors_is_refused_whole(client, trained,
     assert _get(client, group, after="0,0", cookie=visitor).status_code == 200
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_a_group_is_held_until_any_of_its_runs_has_news(client, started, monkeypatch):
     """A sweep whose first run has ended and whose second is paused: nothing to tell (an ended run is no news),
     until the second run's step ends an epoch (its bulletin wakes the poll)."""
@@ -466,6 +467,7 @@ def test_the_finders_progress_is_its_owners_only_and_its_held_poll_wakes_as_it_s
     assert finder.done and seen["status"] == finder.message and not told[0].startswith("Waiting")
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, started, monkeypatch, tmp_path):
     """Issue 24: a search's live view is fetched: its progress, and the current trial's epochs, each told once
     in order and tagged with its trial (a new trial's curves start at its epoch 1); every answer is woken by
@@ -516,6 +518,7 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
     assert set(shown) <= {trial.serial for trial in search.jobs} and shown[search.jobs[-1].serial] == [1, 2, 3]
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_its_owner_only(client):
     """Issue 24: the inside panel's open tab is fetched (`view=inside-<tab>`): the neuron maps and prediction as
     PNG images, the weights as one, the statistics as numbers, each only when the run's snapshot or statistics
@@ -555,6 +558,7 @@ def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_it
         assert answer.status_code == 403 and answer.json() == {"error": live_route.REFUSED}, why
 
 
+@pytest.mark.slow  # over 4 s in the edit loop: out of it
 def test_a_fifth_request_in_flight_on_one_run_is_told_to_wait(client, started, monkeypatch):
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 5.0)
     job = started(TrainingJob(LONG, load_dataset, owner="visitor:x", abandon_seconds=600))
