@@ -519,7 +519,7 @@ def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_it
     maps = ask(plane, "maps")
     assert maps.status_code == 200 and "NaN" not in maps.text
     body = maps.json()
-    assert body["view"]["layers"] == ["hidden_1", "hidden_2"] and body["view"]["url"].startswith("data:image/png;base64,")
+    assert body["view"]["layers"] == ["inputs (x₁, x₂)", "hidden_1", "hidden_2"] and body["view"]["url"].startswith("data:image/png;base64,")
     assert body["view"]["prediction"].startswith("data:image/png;base64,") and body["next"] == live_inside.stamp(plane)
     assert len(maps.content) < 200_000
     assert ask(plane, "maps", after=body["next"]).json()["view"] is None  # nothing moved: nothing sent again

@@ -130,10 +130,10 @@ def _weights(snapshot: inside.InsideSnapshot, key: str) -> None:
 
 def _maps(snapshot: inside.InsideSnapshot, dataset, key: str) -> None:
     maps = snapshot.maps
-    st.caption(f"Every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale around 0 "
+    st.caption(f"Each input (top row) and every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale around 0 "
                f"(at most {inside_charts.MOST_MAPS} neurons a layer); below, what the network predicts.")
     version = (snapshot.epoch, snapshot.batch)
-    if maps.layers:
+    if maps.layers or maps.inputs:
         _chart(f"{key}_maps", version, lambda: inside_charts.neuron_maps_chart(maps), stretch=False)
     _chart(f"{key}_prediction", version,
            lambda: inside_charts.prediction_chart(maps, _training_points(dataset), dataset.class_names))

@@ -60,7 +60,8 @@ def _maps(snapshot) -> dict:
     spec = inside_charts.neuron_maps_chart(maps)
     mosaic = spec["datasets"]["mosaic"]
     cells = spec["datasets"]["neurons"]
-    labels = [cell["layer"] for cell in cells]
+    labels = ([f"inputs ({', '.join(name for name, _ in maps.inputs)})"] if maps.inputs else []) + [
+        cell["layer"] for cell in cells if not cell["layer"].startswith("input ")]
     prediction = maps.prediction
     if maps.task == "classification":  # P(last class) from 0 to 1, as −1 (orange) to +1 (blue)
         share = 2 * prediction - 1
@@ -71,7 +72,7 @@ def _maps(snapshot) -> dict:
             "columns": max((cell["x_end"] for cell in cells), default=1),
             "prediction": inside_charts.png_uri(share[::-1]),  # image rows run top-down, x2 bottom-up
             "x1": [float(maps.x1[0]), float(maps.x1[-1])], "x2": [float(maps.x2[0]), float(maps.x2[-1])],
-            "caption": f"Every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale "
+            "caption": f"Each input and every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale "
                        f"around 0 (at most {inside_charts.MOST_MAPS} neurons a layer); below, what the network predicts."}
 
 
