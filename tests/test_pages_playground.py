@@ -1,5 +1,9 @@
-"""Playground's controls on the Train page: the input toggles (link in, link out, the network's size)."""
-from apptest_helpers import open_page
+"""Playground's controls on the Train page: the input toggles (link in, link out, the network's size),
+the regularization changed while a run trains."""
+import pytest
+
+from apptest_helpers import button, charts, open_page, wait_until, widget
+from nnlab.config.penalty_changes import penalty_changes
 
 TRAIN = "app_pages/1_Train.py"
 
@@ -25,3 +29,24 @@ def test_the_input_toggles_follow_the_link_and_write_it_back(runs_dir):
 
 def test_only_the_sets_of_the_plane_offer_input_toggles(runs_dir):
     assert _inputs(open_page(TRAIN, dataset="iris")) is None
+
+
+@pytest.mark.slow  # a run trains: out of the edit loop
+def test_the_regularization_changed_during_a_run_is_kept_marked_and_saved(runs_dir, page_store):
+    link = {"dataset": "circle", "samples": "1000", "hidden": "8", "batch_size": "1", "epochs": "5"}
+    at = open_page(TRAIN, **link)
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: any(s.label == "L2 penalty from now on" for s in at.select_slider)
+               and at.session_state["train_job"].progress[0] >= 1, timeout=240)
+    widget(at, "L2 penalty from now on").set_value(0.01).run()
+    [change] = [b for b in at.button if b.label == "Change" and "penalties_set" in b.key]
+    change.click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done, timeout=300)
+    job = at.session_state["train_job"]
+    [changed] = penalty_changes(job.config, job.history)
+    assert changed["name"] == "l2" and changed["value"] == pytest.approx(0.01) and changed["epoch"] >= 2
+    assert [row["l2"] for row in job.history[changed["epoch"] - 1:]] == pytest.approx([0.01] * (6 - changed["epoch"]))
+    marked = f"L2 penalty set to 0.01 from epoch {changed['epoch']}"  # on the loss and the accuracy curves
+    assert sum(row.get("label") == marked for chart in charts(at)[:2] for row in chart["rows"]) == 2
+    saved = page_store.load(job.run_id).history
+    assert saved["l2"].tolist()[changed["epoch"] - 1:] == pytest.approx([0.01] * (6 - changed["epoch"]))

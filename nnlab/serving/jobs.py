@@ -176,6 +176,14 @@ class TrainingJob(SlotWork):
             raise UserError("This run is not training now: the learning rate can be changed while it trains.")
         trainer.set_learning_rate(rate)
 
+    def set_penalties(self, l1: float | None = None, l2: float | None = None) -> None:
+        """Train with these L1 / L2 rates from the next epoch (training/train.Trainer.set_penalties);
+        a UserError if a rate is out of range or the run is not training."""
+        trainer = self._trainer
+        if trainer is None or self.status != Status.RUNNING:
+            raise UserError("This run is not training now: the regularization can be changed while it trains.")
+        trainer.set_penalties(l1, l2)
+
     # --- step mode: pause, one batch, one epoch, resume (training/train.Trainer) -------------------
 
     @property

@@ -97,8 +97,9 @@ class Trainer:
     compiled loop).
 
     Threads: the training thread runs run_epoch() and finish(); any other thread may call stop(),
-    set_learning_rate(), pause(), resume(), step_batch() and step_epoch(). Who guards what:
-    `_lock` here: `status`, `message`, `best.restore_at_end` and `_stopped` (one ending wins); the
+    set_learning_rate(), set_penalties(), pause(), resume(), step_batch() and step_epoch(). Who guards what:
+    `_lock` here: `status`, `message`, `best.restore_at_end`, `_stopped` (one ending wins) and the
+    penalties asked for the next epoch; the
     gate's lock: pause, step limit, paused time (lock order: this one, then the gate's); the rates'
     lock: the plan and the optimizer's rate. `history`, `layer_stats`, `position` and `partial` are
     written by the training thread only (appended, or replaced whole) and read by others."""
@@ -126,6 +127,7 @@ class Trainer:
         self._batches = math.ceil(dataset.n_train / self._batch_size)
         self._chunk = max(1, math.ceil(self._batches / CHUNKS_PER_EPOCH))
         self._rng = np.random.default_rng(config.seed)
+        self._new_penalties: tuple[float, float] | None = None  # asked for by another thread, for the next epoch
         # --- the hooks ---
         self.best = EarlyStopping(config.early_stopping, model=self.model) if config.early_stopping else \
             BestEpoch(self.model.count_params() <= BEST_WEIGHTS_MAX_PARAMS, model=self.model,
@@ -181,6 +183,7 @@ class Trainer:
                 return None
             raise RuntimeError(f"this run has ended ({self.status}); call finish() for its result")
         epoch = len(self.history) + 1
+        self._take_new_penalties()
         for hook in self.hooks:
             hook.on_epoch_begin(epoch)
         started = time.perf_counter()
@@ -202,6 +205,7 @@ class Trainer:
         row = {
             "epoch": epoch, "loss": sums[0] / sums[2], self._metric: self._mean_metric(sums[1], sums[2]),
             "val_loss": val_loss, self._val_metric: val_score, "learning_rate": float(self.rates.rate),
+            "l1": self.step.penalties[0], "l2": self.step.penalties[1],
             "seconds": time.perf_counter() - started - waited,
         }
         self.history.append(row)
@@ -302,6 +306,23 @@ class Trainer:
         row records the new rate), replacing any schedule for the rest of the run."""
         SETTINGS["learning_rate"].check(rate)  # a ConfigError saying the allowed range
         self.rates.set(rate)
+
+    def set_penalties(self, l1: float | None = None, l2: float | None = None) -> None:
+        """Train with these L1 / L2 rates from the next epoch on (None: unchanged), as Playground's
+        regularization rate changes while it trains; each epoch's history row records its rates. The
+        next epoch, not the next batch: a run that had no penalty compiles its step again to count one."""
+        with self._lock:
+            now = self._new_penalties or self.step.penalties
+            asked = (now[0] if l1 is None else l1, now[1] if l2 is None else l2)
+            for name, value in zip(("l1", "l2"), asked):
+                SETTINGS[name].check(value)  # a ConfigError saying the allowed range
+            self._new_penalties = asked
+
+    def _take_new_penalties(self) -> None:
+        with self._lock:
+            asked, self._new_penalties = self._new_penalties, None
+        if asked is not None and self.step.set_penalties(*asked):
+            self._compile()
 
     def stop(self, status: Status = Status.STOPPED, message: str | None = None, *, keep_best: bool = False) -> None:
         """End the run from outside, e.g. ABANDONED by a scheduler; an epoch in flight ends within
