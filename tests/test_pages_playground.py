@@ -50,3 +50,24 @@ def test_the_regularization_changed_during_a_run_is_kept_marked_and_saved(runs_d
     assert sum(row.get("label") == marked for chart in charts(at)[:2] for row in chart["rows"]) == 2
     saved = page_store.load(job.run_id).history
     assert saved["l2"].tolist()[changed["epoch"] - 1:] == pytest.approx([0.01] * (6 - changed["epoch"]))
+
+
+@pytest.mark.slow  # a run trains: out of the edit loop
+def test_the_decision_boundary_shows_test_data_and_discretizes_on_request(runs_dir):
+    at = open_page(TRAIN, dataset="circle", samples="200", hidden="4", epochs="2")
+    button(at, "Train").click().run()
+    wait_until(at, lambda at: at.session_state["train_job"].done)
+
+    def boundary():
+        [chart] = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
+        return ({row["split"] for row in chart["rows"] if "split" in row},
+                {row["value"] for row in chart["rows"] if "x1_end" in row})
+
+    splits, values = boundary()
+    assert splits == {"train", "test"} and len(values) > 2  # shades of P(blue)
+    [show_test] = [t for t in at.toggle if t.label == "Show test data"]
+    show_test.set_value(False).run()
+    [discretize] = [t for t in at.toggle if t.label == "Discretize output"]
+    discretize.set_value(True).run()
+    splits, values = boundary()
+    assert splits == {"train"} and values <= {0.0, 1.0}

@@ -230,8 +230,16 @@ def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(cells, text).properties(width="container", height=alt.Step(28) if len(order) > 3 else 160)
 
 
-def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = ()) -> alt.LayerChart:
-    """TensorFlow Playground's picture: the network's output over the plane, and the points."""
+def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = (),
+                   discretize: bool = False) -> alt.LayerChart:
+    """TensorFlow Playground's picture: the network's output over the plane, and the points.
+    `discretize`, Playground's "Discretize output": each cell in its class's colour (P above or below
+    0.5), a regression's on either side of its middle, instead of the shades between."""
+    if discretize and len(grid):
+        value = grid["value"]
+        middle = 0.5 if task == "classification" else float(value.median())
+        high, low = (1.0, 0.0) if task == "classification" else (float(value.max()), float(value.min()))
+        grid = grid.assign(value=np.where(value >= middle, high, low))
     if task == "classification":
         scale = alt.Scale(domain=[0, 0.5, 1], range=[ORANGE, "#f7f7f7", BLUE], clamp=True)
         colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P", scale=scale)

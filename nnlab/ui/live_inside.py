@@ -71,9 +71,11 @@ def _maps(snapshot) -> dict:
     return {"url": mosaic[0]["url"] if mosaic else "", "layers": list(dict.fromkeys(labels)),
             "columns": max((cell["x_end"] for cell in cells), default=1),
             "prediction": inside_charts.png_uri(share[::-1]),  # image rows run top-down, x2 bottom-up
+            "classes": inside_charts.png_uri(np.sign(share[::-1])),  # "discretize output": each side of 0.5 one colour
             "x1": [float(maps.x1[0]), float(maps.x1[-1])], "x2": [float(maps.x2[0]), float(maps.x2[-1])],
-            "caption": f"Each input and every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale "
-                       f"around 0 (at most {inside_charts.MOST_MAPS} neurons a layer); below, what the network predicts."}
+            "caption": f"Every hidden neuron's output {_where(snapshot)}, a row per layer under the inputs' row (each input "
+                       f"on its own scale), each layer on one scale around 0 (at most {inside_charts.MOST_MAPS} neurons a "
+                       "layer); below, what the network predicts."}
 
 
 def _stats(stats: list[dict]) -> dict | None:
