@@ -67,6 +67,10 @@ def test_confusion_boundary_prediction_and_hparam_charts_build():
     grid = pd.DataFrame({"x1": [0.0, 1.0], "x2": [0.0, 0.0], "x1_end": [1.0, 2.0], "x2_end": [1.0, 1.0], "value": [0.1, 0.9]})
     points = pd.DataFrame({"x1": [0.5], "x2": [0.5], "label": ["blue"], "split": ["train"]})
     assert len(spec(charts.boundary_chart(grid, points, "classification", ("orange", "blue")))["layer"]) == 2
+    grid = grid.assign(value=[0.49, 0.51])  # Playground's "Discretize output": the class each side of 0.5
+    discrete = charts.boundary_chart(grid, points, "classification", ("orange", "blue"), discretize=True)
+    heat = spec(discrete)["layer"][0]["data"]["name"]
+    assert [row["value"] for row in rows(discrete, heat)] == [0, 1]
     assert spec(charts.prediction_chart(pd.DataFrame({"true": [1.0, 2.0], "predicted": [1.1, 1.9]})))
     table = pd.DataFrame({"run": ["a", "b", "c"], "learning_rate": [0.001, 0.01, 0.1], "optimizer": ["adam", "sgd", "adam"],
                           "val accuracy": [0.9, 0.95, 0.8]})

@@ -179,14 +179,15 @@ def test_the_other_charts_carry_what_they_draw(spiral):
     maps = inside.neuron_maps(build_model(config, dataset), dataset)
     chart = inside_charts.neuron_maps_chart(maps)["datasets"]
     cells, (image,) = chart["neurons"], chart["mosaic"]
-    assert len(cells) == 16 and {c["layer"] for c in cells} == {"hidden_1", "hidden_2"}
-    assert cells[8] == {"layer": "hidden_2", "neuron": 1, "low": pytest.approx(float(maps.layers[1][1][0].min())),
-                        "high": pytest.approx(float(maps.layers[1][1][0].max())), "x": 0, "x_end": 1, "y": 1, "y_end": 2}
+    assert len(cells) == 2 + 16 and {c["layer"] for c in cells} == {"input x₁", "input x₂", "hidden_1", "hidden_2"}
+    assert cells[10] == {"layer": "hidden_2", "neuron": 1, "low": pytest.approx(float(maps.layers[1][1][0].min())),
+                         "high": pytest.approx(float(maps.layers[1][1][0].max())), "x": 0, "x_end": 1, "y": 2, "y_end": 3}
     indices = np.asarray(_image(image["url"]))
     size = inside.GRID
-    assert indices.shape == (2 * (size + 1) - 1, 8 * (size + 1) - 1)
-    second = maps.layers[1][1]  # hidden_2, neuron 1: row 1, column 0; its top row is the grid's highest x2
-    np.testing.assert_array_equal(indices[size + 1:, :size], inside_charts.colour_index(second[0][::-1] / np.abs(second).max()))
+    assert indices.shape == (3 * (size + 1) - 1, 8 * (size + 1) - 1)  # the inputs' row, then one per layer
+    second = maps.layers[1][1]  # hidden_2, neuron 1: row 2, column 0; its top row is the grid's highest x2
+    np.testing.assert_array_equal(indices[2 * (size + 1):, :size],
+                                  inside_charts.colour_index(second[0][::-1] / np.abs(second).max()))
     points = pd.DataFrame({"x1": [0.0], "x2": [1.0], "label": ["blue"], "split": ["train"]})
     prediction = inside_charts.prediction_chart(maps, points, dataset.class_names)["datasets"]
     assert len(prediction["grid"]) == inside.GRID ** 2 and prediction["points"].iloc[0]["label"] == "blue"

@@ -42,6 +42,15 @@ def test_the_script_loads_the_very_same_data_as_nnlab(name):
         assert got["N_CLASSES"] == data.n_classes
 
 
+def test_the_script_gives_the_network_the_same_input_features():
+    config = RunConfig(dataset="circle", samples=120, features=("x2", "x1_squared", "x1_x2", "sin_x1"), seed=3)
+    data = load_dataset(config)
+    got = _run_cells(config, upto=2)
+    for split in ("train", "val", "test"):
+        np.testing.assert_allclose(got[f"x_{split}"], getattr(data, f"x_{split}"), rtol=1e-6, err_msg=split)
+    assert got["x_train"].shape[1] == 4
+
+
 def test_a_csv_run_reads_a_file_named_like_the_upload(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     rows = ["size,colour,kind"] + [f"{v:.3f},red,{'big' if v > 0 else 'small'}" for v in rng.normal(size=60)]

@@ -1,16 +1,21 @@
 """The live route and what it rests on (issue 24): tokens, the bulletin, the answer, and the route over
 HTTP (Starlette's TestClient on ui/live_route.routes()) with real TrainingJobs on tiny data."""
+import base64
+import io
 import json
 import threading
 import time
 
 import socket
 
+import numpy as np
 import pytest
 import requests
+from PIL import Image
 import uvicorn
 from starlette.applications import Starlette
 
+from nnlab.charts import inside as inside_charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.status import Status
 from nnlab.data.datasets import load_dataset
@@ -537,8 +542,13 @@ def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_it
     maps = ask(plane, "maps")
     assert maps.status_code == 200 and "NaN" not in maps.text
     body = maps.json()
-    assert body["view"]["layers"] == ["hidden_1", "hidden_2"] and body["view"]["url"].startswith("data:image/png;base64,")
+    assert body["view"]["layers"] == ["inputs (x₁, x₂)", "hidden_1", "hidden_2"] and body["view"]["url"].startswith("data:image/png;base64,")
     assert body["view"]["prediction"].startswith("data:image/png;base64,") and body["next"] == live_inside.stamp(plane)
+    # "Discretize output": the prediction in its two class colours, P(blue) above 0.5 blue
+    classes = np.asarray(Image.open(io.BytesIO(base64.b64decode(body["view"]["classes"].split(",", 1)[1]))))
+    expected = inside_charts.colour_index(np.sign(2 * plane.inside.maps.prediction - 1)[::-1])
+    np.testing.assert_array_equal(classes, expected)
+    assert set(np.unique(classes)) <= {1, 128, 255}
     assert len(maps.content) < 200_000
     assert ask(plane, "maps", after=body["next"]).json()["view"] is None  # nothing moved: nothing sent again
     stats = ask(plane, "stats").json()["view"]

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EDGES = [
     {"dataset": "spiral", "samples": 20_000, "noise": 0.5},
     {"dataset": "spiral", "samples": 50, "noise": 0.0},
+    {"dataset": "circle", "features": ("x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")},
     {"epochs": 1000, "early_stopping": 1000, "batch_size": 100_000, "learning_rate": 100.0},
     {"epochs": 1, "early_stopping": 0, "batch_size": 1, "learning_rate": 1e-9},
     {"train_size": 10_000_000, "validation_fraction": 0.5, "seed": 2**31 - 1, "dropout": 0.9, "l1": 1.0, "l2": 1.0},
@@ -91,3 +92,19 @@ def test_values_are_shown_as_people_read_them_and_never_with_server_folders():
     assert shown("csv_path", "/srv/nnlab/runs/workspaces/abc/.uploads/0123456789abcdef.csv") == "0123456789abcdef.csv"
     config = RunConfig(dataset="csv", csv_path="/srv/nnlab/secret/data.csv", target="y")
     assert "/srv" not in settings_frame([config], ["run"]).to_csv()
+
+
+def test_input_features_are_a_setting_in_the_table_order_whatever_order_they_are_given_in():
+    config = RunConfig.from_dict({"dataset": "circle", "features": "sin_x2, x1_squared,x1"})
+    assert config.features == ("x1", "x1_squared", "sin_x2")
+    assert config.to_link()["features"] == "x1,x1_squared,sin_x2"
+    assert RunConfig.from_link(config.to_link()) == (config, [])
+    argv = ["train", "--dataset", "circle", "--features", "x1_squared,x2_squared"]
+    assert config_from_args(build_parser().parse_args(argv)).features == ("x1_squared", "x2_squared")
+    assert RunConfig.from_json(config.to_json()) == config
+
+
+@pytest.mark.parametrize("text, says", [("", "at least one"), ("x1,x3", "'x3' is not one of"), ("x1,x1", "twice")])
+def test_a_wrong_list_of_input_features_is_refused_with_what_is_allowed(text, says):
+    _, problems = RunConfig.from_link({"features": text})
+    assert len(problems) == 1 and "features" in problems[0] and says in problems[0]

@@ -30,7 +30,8 @@ def test_history_holds_every_epoch_and_on_epoch_sees_each(iris):
     result = train(TINY, iris, on_epoch=seen.append)
     assert result.status == "completed" and result.epochs_run == 3
     assert [row["epoch"] for row in seen] == [1, 2, 3] and seen == result.history
-    assert set(seen[0]) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "seconds"}
+    assert set(seen[0]) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "l1", "l2",
+                            "seconds"}
     assert all(0 <= row["accuracy"] <= 1 and row["seconds"] > 0 for row in seen)
     assert set(result.test) == {"loss", "accuracy"} and result.params == 5 * 8 + 9 * 3
     assert result.verdict.kind != "diverged"  # a slow start is not divergence

@@ -143,11 +143,18 @@ def _maps_template(columns: int, row_labels: tuple[str, ...], tile: int) -> str:
 
 
 def neuron_maps_chart(maps, tile: int = 64) -> dict:
-    """Every hidden neuron's output over the plane (a `nnlab.training.inside.NeuronMaps`), a row of tiles per
-    layer (wider layers go on over more rows), drawn as one image. One scale per layer, symmetric
+    """Each input (a row of its own, first) and every hidden neuron's output over the plane (a
+    `nnlab.training.inside.NeuronMaps`), a row of tiles per layer (wider layers go on over more rows), drawn as one image. One scale per layer, symmetric
     around 0 (its largest |output|): the neurons of a layer are compared with each other, as the next
     layer weighs them; tanh stays within ±1, ReLU does not."""
     tiles, places, cells, labels = [], [], [], []
+    if maps.inputs:  # the inputs first, each on its own scale, as Playground draws them left of the network
+        labels.append("inputs")
+        for k, (name, values) in enumerate(maps.inputs):
+            tiles.append(values[::-1] / (float(np.abs(values).max()) or 1.0))
+            places.append((0, k))
+            cells.append({"layer": f"input {name}", "neuron": k + 1, "low": float(values.min()),
+                          "high": float(values.max()), "x": k, "x_end": k + 1, "y": 0, "y_end": 1})
     for name, outputs in maps.layers:
         shown = outputs[:MOST_MAPS]
         limit = float(np.abs(outputs).max()) or 1.0

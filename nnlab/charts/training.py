@@ -13,6 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from nnlab.config.penalty_changes import NAMES
 from nnlab.core.jsonsafe import is_missing, json_safe
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
@@ -118,20 +119,26 @@ RATE_CHANGE_COLOUR = "#8c564b"  # a learning rate set during the run: neither a 
 
 def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: int | None = None,
                     best_epoch: int | None = None, evidence: dict | None = None, rate_changes: list[int] | None = None,
-                    height: int = 260) -> tuple[dict, dict]:
+                    height: int = 260, penalty_changes: list[dict] | None = None) -> tuple[dict, dict]:
     """Loss and accuracy (or MAE) as two Vega-Lite specs: train solid and validation dashed, the
     best validation epoch marked. The x axis spans all planned epochs so the curves grow into it.
     `evidence` (a verdict's, or a live finding's) adds what the verdict saw: the onset of
     overfitting (`onset_epoch`, `val_rise`) on both panels, the trend of the last epochs of a run
     still improving (`trend_line`) on the loss panel. `rate_changes`: the epochs from which a learning
-    rate set during the run took over, each a rule labelled with the new rate on both panels."""
+    rate set during the run took over, each a rule labelled with the new rate on both panels;
+    `penalty_changes` (config/penalty_changes.py) the same for an L1 / L2 rate."""
     data = history_frame(history, task, "this run")
     last = int(data["epoch"].max()) if len(data) else 1
     metric = "accuracy" if task == "classification" else "mae"
     onset, trend = _evidence_rows(evidence or {})
     return _fill(_curve_specs(metric, max(epochs or 0, last), height, None), {
         "history": _history_rows(data), "best": _best_rows(best_epoch), "onset": onset, "trend": trend,
-        "rate_changes": _rate_change_rows(history, rate_changes or [])})
+        "rate_changes": _rate_change_rows(history, rate_changes or []) + _penalty_change_rows(penalty_changes or [])})
+
+
+def _penalty_change_rows(changes: list[dict]) -> list[dict]:
+    return [{"epoch": c["epoch"], "short": f"{NAMES[c['name']]} → {c['value']:.3g}",
+             "label": f"{NAMES[c['name']]} penalty set to {c['value']:.3g} from epoch {c['epoch']}"} for c in changes]
 
 
 def _rate_change_rows(history: list[dict] | pd.DataFrame, epochs: list[int]) -> list[dict]:
@@ -223,8 +230,16 @@ def confusion_chart(table: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(cells, text).properties(width="container", height=alt.Step(28) if len(order) > 3 else 160)
 
 
-def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = ()) -> alt.LayerChart:
-    """TensorFlow Playground's picture: the network's output over the plane, and the points."""
+def boundary_chart(grid: pd.DataFrame, points: pd.DataFrame, task: str, class_names: tuple[str, ...] = (),
+                   discretize: bool = False) -> alt.LayerChart:
+    """TensorFlow Playground's picture: the network's output over the plane, and the points.
+    `discretize`, Playground's "Discretize output": each cell in its class's colour (P above or below
+    0.5), a regression's on either side of its middle, instead of the shades between."""
+    if discretize and len(grid):
+        value = grid["value"]
+        middle = 0.5 if task == "classification" else float(value.median())
+        high, low = (1.0, 0.0) if task == "classification" else (float(value.max()), float(value.min()))
+        grid = grid.assign(value=np.where(value >= middle, high, low))
     if task == "classification":
         scale = alt.Scale(domain=[0, 0.5, 1], range=[ORANGE, "#f7f7f7", BLUE], clamp=True)
         colour = alt.Color("value:Q", title=f"P({class_names[-1]})" if class_names else "P", scale=scale)

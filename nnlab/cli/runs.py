@@ -117,7 +117,7 @@ def train_recorded(config, dataset, store: RunStore | None, stop, *, quiet: bool
 def epoch_line(row: dict, epochs: int) -> str:
     parts = [f"epoch {row['epoch']}/{epochs}"]
     for key, value in row.items():
-        if key in ("epoch", "learning_rate", "seconds"):
+        if key in ("epoch", "learning_rate", "l1", "l2", "seconds"):
             continue
         parts.append(f"{key} {value:.2%}" if "accuracy" in key else f"{key} {value:.4g}")
     parts.append(f"{row['seconds']:.2f} s")

@@ -29,6 +29,7 @@ class RunConfig:
     csv_path: str = ""  # dataset "csv": the file to read
     target: str = ""  # dataset "csv": the column to predict
     task: str = "auto"  # dataset "csv": classification, regression or auto (guessed from the target)
+    features: tuple[str, ...] = ("x1", "x2")  # Playground's sets: the inputs made of each point (data/features.py)
     # --- network ---
     hidden: tuple[int, ...] = (128,)  # neurons of each hidden layer; () means no hidden layer
     activation: str = "relu"  # of the hidden layers; the output is softmax or linear by task
@@ -54,13 +55,13 @@ class RunConfig:
         # Lists from JSON or a form become tuples (hashable, frozen); 3 where 3.0 is meant is stored as 3.0.
         for name, setting in SETTINGS.items():
             value = getattr(self, name)
-            if setting.kind in ("layers", "float") and not isinstance(value, str):
+            if setting.kind in ("layers", "several", "float") and not isinstance(value, str):
                 object.__setattr__(self, name, setting.coerce(value))
         _validate(self)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["hidden"] = list(self.hidden)
+        data["hidden"], data["features"] = list(self.hidden), list(self.features)
         return data
 
     def to_json(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from nnlab.core.errors import ConfigError
+from nnlab.data import features
 from nnlab.data.datasets import DATASETS  # the registry lives with the data, a layer below the settings
 
 # Each choice with a one-line explanation in the lecture's words (the controls show them as help).
@@ -66,7 +67,7 @@ class Setting:
     """One field of RunConfig as every interface sees it."""
 
     name: str
-    kind: str  # "choice", "int", "float", "bool", "text" or "layers"
+    kind: str  # "choice", "int", "float", "bool", "text", "layers" or "several" (some of the choices, in their order)
     label: str  # the control's label
     help: str  # the control's help and the CLI's --help line
     group: str  # "data", "network", "training" or "regularization"
@@ -93,6 +94,13 @@ class Setting:
             if isinstance(value, str):
                 return parse_hidden(value)
             return tuple(value) if isinstance(value, list) else value
+        if self.kind == "several":
+            if isinstance(value, str):
+                value = split_values(value)
+            if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+                order = list(self.options())  # the table's order, however they were listed
+                return tuple(sorted(value, key=lambda v: order.index(v) if v in order else len(order)))
+            return value
         if isinstance(value, str):
             text = value.strip()
             if self.kind == "bool" and text.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off", ""):
@@ -123,6 +131,15 @@ class Setting:
                 raise ConfigError(f"{name} must be text, got {value!r}")
         elif self.kind == "layers":
             _check_layers(value)
+        elif self.kind == "several":
+            allowed = self.options()
+            if not isinstance(value, tuple) or not value:
+                raise ConfigError(f"{name} must name at least one of: {', '.join(allowed)}; got {value!r}")
+            unknown = [v for v in value if v not in allowed]
+            if unknown:
+                raise ConfigError(f"{name} {unknown[0]!r} is not one of: {', '.join(allowed)}")
+            if len(set(value)) < len(value):
+                raise ConfigError(f"{name} names {next(v for v in value if value.count(v) > 1)!r} twice")
         else:
             whole = self.kind == "int"
             ok_type = isinstance(value, int) if whole else isinstance(value, (int, float))
@@ -135,7 +152,7 @@ class Setting:
 
     def to_text(self, value: Any) -> str:
         """The value as a link or a command line writes it."""
-        if self.kind == "layers":
+        if self.kind in ("layers", "several"):
             return ",".join(map(str, value))
         if self.kind == "bool":
             return "true" if value else "false"
@@ -149,6 +166,8 @@ def shown(name: str, value: Any) -> Any:
     'none'), a CSV file by its name alone (never the server's folders); other values as they are."""
     if SETTINGS[name].kind == "layers":
         return ", ".join(map(str, value)) if value else "none"
+    if name == "features":
+        return ", ".join(features.labels(value))
     if name == "csv_path":
         return value.replace("\\", "/").rsplit("/", 1)[-1]
     return value
@@ -203,6 +222,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
     Setting("target", "text", "Column to predict", "The CSV column to predict; the other numeric columns are the "
             "inputs.", "data"),
     Setting("task", "choice", "Task", "CSV files: " + " ".join(TASKS.values()), "data", choices=TASKS),
+    Setting("features", "several", "Inputs", "Playground's sets: what the network is given of each point "
+            "(comma-separated: x1,x2,x1_squared,x2_squared,x1_x2,sin_x1,sin_x2). With x1_squared and x2_squared "
+            "the circle needs no hidden layer.", "data", choices=features.choices),
     # --- network ---
     Setting("hidden", "layers", "Hidden layers", "Neurons per hidden layer, comma-separated: '128,64'; '' for no "
             "hidden layer.", "network", suggested=NEURONS),

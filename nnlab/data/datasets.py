@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from nnlab.data import synthetic
+from nnlab.data import features, synthetic
 from nnlab.data.csv_files import load_csv
 from nnlab.core.errors import DataError
 
@@ -56,6 +56,7 @@ class DatasetInfo:
     load: Callable[..., RawData] = field(repr=False)
     image_shape: tuple[int, int] | None = None
     test_split: bool = False  # ships its own test set
+    plane: bool = False  # points of the plane (x₁, x₂): Playground's sets, which take its input features
 
 
 def _nbytes(value) -> int:
@@ -135,6 +136,17 @@ class Dataset:
     target_std: float = 1.0
     notes: tuple[str, ...] = ()
     base: Base | None = field(default=None, repr=False)  # what it was derived from (kept alive with it)
+    # Two-input sets: every example as a point of the plane, before any feature or scaling (the
+    # boundary and the neuron maps are drawn over it), and the input features computed from it.
+    plane: np.ndarray | None = field(default=None, repr=False)
+    features: tuple[str, ...] = features.DEFAULT
+
+    def model_inputs(self, points: np.ndarray) -> np.ndarray:
+        """Raw points of the plane (n, 2) as the model takes them: its input features, standardized."""
+        return self.scaler.transform(features.columns(points, self.features)).astype(np.float32)
+
+    def plane_points(self, split: str) -> np.ndarray:
+        return _take(self.plane, self.index(split))
 
     def index(self, split: str) -> np.ndarray | slice:
         return {"train": self.train_index, "val": self.val_index, "test": self.test_index}[split]
@@ -311,24 +323,28 @@ DATASETS: dict[str, DatasetInfo] = dict([
           "tabular", "classification", _sklearn_table("load_iris")),
     _info("diabetes", "Diabetes", "442 patients, 10 measurements: disease progression after a year (regression).",
           "tabular", "regression", _sklearn_table("load_diabetes")),
-    _info("circle", "Circle", "Playground: a blue disc inside an orange ring.", "synthetic", "classification", _synthetic("circle")),
+    _info("circle", "Circle", "Playground: a blue disc inside an orange ring.", "synthetic", "classification",
+          _synthetic("circle"), plane=True),
     _info("xor", "XOR", "Playground: blue in two opposite quadrants; no straight line separates them.",
-          "synthetic", "classification", _synthetic("xor")),
+          "synthetic", "classification", _synthetic("xor"), plane=True),
     _info("gauss", "Two Gaussians", "Playground: two clouds of points, separable by a line.",
-          "synthetic", "classification", _synthetic("gauss")),
+          "synthetic", "classification", _synthetic("gauss"), plane=True),
     _info("spiral", "Spiral", "Playground: two interleaved spirals, the hardest 2-D set.",
-          "synthetic", "classification", _synthetic("spiral")),
-    _info("moons", "Two moons", "Two interleaved half circles (scikit-learn).", "synthetic", "classification", _synthetic("moons")),
-    _info("plane", "Plane", "Playground regression: the value rises along the diagonal.", "synthetic", "regression", _synthetic("plane")),
+          "synthetic", "classification", _synthetic("spiral"), plane=True),
+    _info("moons", "Two moons", "Two interleaved half circles (scikit-learn).", "synthetic", "classification",
+          _synthetic("moons"), plane=True),
+    _info("plane", "Plane", "Playground regression: the value rises along the diagonal.", "synthetic", "regression",
+          _synthetic("plane"), plane=True),
     _info("multi_gauss", "Multi-Gaussian", "Playground regression: six bumps of +1 and −1.",
-          "synthetic", "regression", _synthetic("multi_gauss")),
+          "synthetic", "regression", _synthetic("multi_gauss"), plane=True),
     *[_info(name, f"Curve: {title}", f"One input x in [−3, 3], the target {title}: for universal approximation.",
             "synthetic", "regression", _synthetic(name)) for name, (title, _) in synthetic.CURVES.items()],
 ])
 CSV_INFO = DatasetInfo("csv", "Your CSV file", "Your own table: pick the column to predict.", "tabular", "", _csv)
 
 # The RunConfig fields that change the data (and so the cache key of a loaded Dataset).
-DATA_FIELDS = ("dataset", "train_size", "validation_fraction", "test_fraction", "noise", "samples", "csv_path", "target", "task", "seed")
+DATA_FIELDS = ("dataset", "train_size", "validation_fraction", "test_fraction", "noise", "samples", "csv_path", "target", "task",
+               "seed", "features")
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -336,8 +352,10 @@ def dataset_info(name: str) -> DatasetInfo:
 
 
 def data_key(config) -> tuple:
-    """The settings that decide the data; two configs with the same key train on the same arrays."""
-    return tuple(getattr(config, name) for name in DATA_FIELDS)
+    """The settings that decide the data; two configs with the same key train on the same arrays
+    (input features only count on the sets of the plane: elsewhere they are ignored)."""
+    ignored = {} if dataset_info(config.dataset).plane else {"features": features.DEFAULT}
+    return tuple(ignored.get(name, getattr(config, name)) for name in DATA_FIELDS)
 
 
 def base_key(config) -> tuple:
@@ -402,23 +420,27 @@ def derive(base: Base, config) -> Dataset:
 
     scaler, examples = None, base.examples
     target_mean, target_std = 0.0, 1.0
+    plane = base.x if examples is None and base.x.shape[1] == 2 else None  # a 2-column CSV is a plane too
+    chosen = tuple(getattr(config, "features", features.DEFAULT)) if info.plane else features.DEFAULT
+    feature_names = features.labels(chosen) if info.plane else base.feature_names
     if examples is None:  # standardized with this split's training statistics: a copy of its own
         from sklearn.preprocessing import StandardScaler
 
-        scaler = StandardScaler().fit(base.x[train_index])
+        x = features.columns(base.x, chosen) if info.plane else base.x
+        scaler = StandardScaler().fit(x[train_index])
         y = base.y
         if not classify:
             target_mean, target_std = float(np.mean(y[train_index])), float(np.std(y[train_index])) or 1.0
             y = ((np.asarray(y, dtype=np.float64) - target_mean) / target_std).astype(np.float32)
-        examples = Examples(scaler.transform(base.x).astype(np.float32), np.asarray(y))
+        examples = Examples(scaler.transform(x).astype(np.float32), np.asarray(y))
 
     index = lambda a: a if isinstance(a, slice) else np.asarray(a, dtype=np.int32)  # noqa: E731
     return Dataset(
         name=config.dataset, title=info.title, task=task, examples=examples,
         train_index=index(train_index), val_index=index(val_index), test_index=index(test_index),
-        class_names=base.class_names if classify else (), feature_names=base.feature_names,
+        class_names=base.class_names if classify else (), feature_names=feature_names,
         image_shape=info.image_shape, scaler=scaler, target_mean=target_mean, target_std=target_std,
-        notes=tuple(notes), base=base,
+        notes=tuple(notes), base=base, plane=plane, features=chosen,
     )
 
 

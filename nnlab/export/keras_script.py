@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
-from nnlab.data import synthetic
+from nnlab.data import features, synthetic
 from nnlab.training.architecture import layer_specs
 from nnlab.config.run_config import RunConfig
 from nnlab.data.datasets import DATASETS, MNIST_PATH, dataset_info
@@ -214,6 +214,10 @@ def _synthetic_data(config: RunConfig, classify: bool) -> str:
     lines = [f"# The {DATASETS[name].title} set, generated as nnlab does (nnlab/data/synthetic.py).", source, "",
              f"x, y = {call}({config.samples}, {config.noise!r}, np.random.default_rng(SEED))  # points, noise",
              "y = y.astype(np.int64)\nN_CLASSES = 2" if classify else "y = y.astype(np.float32)"]
+    if DATASETS[name].plane and config.features != features.DEFAULT:
+        chosen = ", ".join(features.FEATURES[f].label for f in config.features)
+        lines += [f"# The network's inputs, as Playground's toggles chose them: {chosen}",
+                  "x = np.column_stack([" + ", ".join(features.FEATURES[f].code for f in config.features) + "])"]
     return "\n".join(lines)
 
 

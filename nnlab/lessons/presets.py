@@ -57,6 +57,12 @@ class Preset:
 _DEEP_SIGMOID = RunConfig(dataset="digits", hidden=(32,) * 8, activation="sigmoid", loss="cross_entropy",
                           optimizer="sgd", learning_rate=0.1, batch_size=32, epochs=40)
 
+# TensorFlow Playground's defaults: the circle, x₁ and x₂, 4-2 tanh, plain gradient descent at 0.03, batch 10,
+# no noise, half the points for training (here half for the test, and a tenth of the rest for validation).
+PLAYGROUND = RunConfig(dataset="circle", samples=500, noise=0.0, test_fraction=0.5, features=("x1", "x2"),
+                       hidden=(4, 2), activation="tanh", optimizer="sgd", learning_rate=0.03, batch_size=10,
+                       epochs=100)  # 89–100 % on seeds 0–2; the circle takes Playground's net ≈100 epochs too
+
 PRESETS = {p.key: p for p in [
     Preset("course", "The course exercise",
            "The course notebook's network: 784 pixels → three hidden layers of 20 ReLU → softmax, "
@@ -102,6 +108,14 @@ PRESETS = {p.key: p for p in [
            "It learns ({promise.test_accuracy} test accuracy after 40 epochs), and every layer's gradient norm stays "
            "within a factor of ten of the others: ReLU passes the gradient back unchanged where it is active.",
            Promise(test_accuracy=Range(0.9, 1), vanishing_ratio=Range(0.1, 10))),
+    Preset("playground", "TensorFlow Playground's start",
+           "Playground's defaults: the circle, inputs x₁ and x₂, hidden layers of 4 and 2 tanh neurons, gradient "
+           "descent at learning rate 0.03, batch 10, no noise, half the points for training.",
+           PLAYGROUND,
+           "{promise.test_accuracy} test accuracy. Open *Inside the network → Neuron maps*: the first layer's four "
+           "neurons each cut the plane with a straight edge, the next layers bend them into the disc. Then try the "
+           "lessons on input features and on the spiral.",
+           Promise(test_accuracy=Range(0.8, 1))),
     # 200 digits, a small network, plain SGD: five seeds spread over ≈8 points (78–86 % on one machine) and
     # their verdicts differ (still improving, underfitting, overfitting) — what one run alone cannot show.
     Preset("five_seeds", "Same settings, five seeds",
@@ -145,4 +159,25 @@ RACES = {r.key: r for r in [
                 Promise(first_val_accuracy=Range(0.86, 1)),
                 Promise(last_val_accuracy=Range(0.935, 1)),
                 Promise(last_val_accuracy=Range(0.935, 1)))),
+    # No hidden layer on the circle: 47–60 % from x₁, x₂; 100 % from x₁², x₂² (seeds 0–2, 20 epochs).
+    RaceLesson("features", "Features instead of layers",
+               "Playground's circle with no hidden layer at all, twice: once given x₁ and x₂, once x₁² and x₂² "
+               "(tanh, gradient descent at 0.03, batch 10, 20 epochs).",
+               tuple(dataclasses.replace(PLAYGROUND, hidden=(), epochs=20, features=inputs)
+                     for inputs in (("x1", "x2"), ("x1_squared", "x2_squared"))),
+               "From x₁ and x₂ a network without hidden layers draws one straight line: {promises[0].test_accuracy} "
+               "test accuracy. Given x₁² and x₂² the very same network scores {promises[1].test_accuracy}: the circle "
+               "is x₁² + x₂² < r², a straight cut in those inputs. The right features can replace layers.",
+               (Promise(test_accuracy=Range(0, 0.75)), Promise(test_accuracy=Range(0.95, 1)))),
+    # ReLU, Adam at 0.01, 200 epochs: one layer of 8 58–64 % (seeds 0–2); three layers of 8 90–99.6 % (seeds 0–3).
+    RaceLesson("spiral_depth", "The spiral needs depth",
+               "Playground's spiral from x₁ and x₂ alone: one hidden layer of 8 ReLU neurons against three layers of "
+               "8 (Adam at 0.01, batch 10, 200 epochs).",
+               tuple(dataclasses.replace(PLAYGROUND, dataset="spiral", hidden=hidden, activation="relu",
+                                         optimizer="adam", learning_rate=0.01, epochs=200)
+                     for hidden in ((8,), (8, 8, 8))),
+               "One layer of 8 stays at {promises[0].test_accuracy} test accuracy: eight straight cuts cannot wind "
+               "around the arms. Three layers of 8 reach {promises[1].test_accuracy}: each layer folds what the one "
+               "before drew. Open Train with x₁², x₂², sin x₁, sin x₂ as inputs to see features do part of it.",
+               (Promise(test_accuracy=Range(0, 0.75)), Promise(test_accuracy=Range(0.85, 1)))),
 ]}

@@ -47,9 +47,13 @@ class TrainingJob(SlotWork):
 
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
                  label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None,
-                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
+                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None,
+                 one_epoch_a_call: bool = False):
         super().__init__(owner, scheduler, abandon_seconds)
         self.config, self.label = config, label
+        # Short epochs train up to ten to a compiled call (training/train.py); a search's trial trains one a
+        # call, so that its pruner hears each epoch in time to stop a hopeless trial.
+        self._one_epoch_a_call = one_epoch_a_call
         settings = deployment.current()
         # A paused run (step mode) keeps its training slot; once paused this long in all (the steps
         # trained while paused included: a step does not restart the clock) it stops, its epochs
@@ -176,6 +180,14 @@ class TrainingJob(SlotWork):
             raise UserError("This run is not training now: the learning rate can be changed while it trains.")
         trainer.set_learning_rate(rate)
 
+    def set_penalties(self, l1: float | None = None, l2: float | None = None) -> None:
+        """Train with these L1 / L2 rates from the next epoch (training/train.Trainer.set_penalties);
+        a UserError if a rate is out of range or the run is not training."""
+        trainer = self._trainer
+        if trainer is None or self.status != Status.RUNNING:
+            raise UserError("This run is not training now: the regularization can be changed while it trains.")
+        trainer.set_penalties(l1, l2)
+
     # --- step mode: pause, one batch, one epoch, resume (training/train.Trainer) -------------------
 
     @property
@@ -263,10 +275,11 @@ class TrainingJob(SlotWork):
             return False
         self.status, self.started = Status.RUNNING, time.time()
         try:
-            from nnlab.training.train import Trainer  # TensorFlow loads here, in the job's thread
+            from nnlab.training.train import MAX_EPOCHS_PER_CALL, Trainer  # TensorFlow loads here, in the job's thread
 
             trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
-                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit)
+                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit,
+                              epochs_per_call=1 if self._one_epoch_a_call else MAX_EPOCHS_PER_CALL)
             with self._stopping:
                 self._trainer = trainer
                 self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read
@@ -289,12 +302,13 @@ class TrainingJob(SlotWork):
             return False
 
     def train_epoch(self) -> bool:
-        """Train one epoch; True while epochs are left."""
+        """Train one epoch (several short ones in one compiled call: each its row); True while epochs are left."""
         try:
             trainer = self._trainer
-            row = trainer.run_epoch()
-            if row is not None:
-                self.history.append(row)
+            trainer.run_epoch()
+            rows = self._take_rows()
+            if rows:
+                row = rows[-1]
                 self.bulletin.publish()
                 now = time.monotonic()
                 if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
@@ -361,9 +375,16 @@ class TrainingJob(SlotWork):
             self._progress_news_at = now
             self.bulletin.publish()
 
+    def _take_rows(self) -> list[dict]:
+        """The trainer's rows this job has not taken yet, added to its history (in the training thread)."""
+        rows = self._trainer.history[len(self.history):]
+        self.history.extend(rows)
+        return rows
+
     def _on_pause(self, epoch: int, batch: int) -> None:
         """Step mode holds: show the network as it is now and keep the epochs so far (the throttled
-        snapshot and save may be behind)."""
+        snapshot and save may be behind; a pause within a call of several epochs holds before it returns)."""
+        self._take_rows()
         self.progress = (epoch, batch, self.progress[2])
         self._look(self._trainer.model, epoch if batch else epoch - 1, batch)
         if self.run_id:

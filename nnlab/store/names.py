@@ -33,6 +33,7 @@ SHORT = {
     "validation_fraction": lambda v: f"validation {v:.0%}",
     "test_fraction": lambda v: f"test {v:.0%}",
     "seed": lambda v: f"seed {v}",
+    "features": lambda v: "inputs " + " ".join(shown("features", v).split(", ")),
 }
 # Said elsewhere in the name (layers, optimizer) or by the run's data set column.
 NOT_NAMED = ("dataset", "csv_path", "target", "task", "hidden", "optimizer", "learning_rate")
@@ -42,7 +43,7 @@ def run_name(config: RunConfig) -> str:
     """What makes this run different, in a few words."""
     parts = [_layers(config)]
     for name, value in config.to_dict().items():
-        if name in NOT_NAMED or value == getattr(DEFAULT, name):
+        if name in NOT_NAMED or getattr(config, name) == getattr(DEFAULT, name):
             continue
         parts.append(SHORT[name](value) if name in SHORT else f"{name.replace('_', ' ')} {shown(name, value)}")
     parts.append(f"{OPTIMIZER_NAMES.get(config.optimizer, config.optimizer)} {_number(config.learning_rate)}")

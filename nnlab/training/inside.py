@@ -43,6 +43,7 @@ class NeuronMaps:
     layers: tuple[tuple[str, np.ndarray], ...]  # (hidden layer name, (units, GRID, GRID)): after the activation
     prediction: np.ndarray  # (GRID, GRID): P(last class), or the predicted value in the target's units
     task: str
+    inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (input's label, (GRID, GRID)): each input feature, standardized
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,9 @@ def snapshot(model, dataset, *, epoch: int, batch: int = 0) -> InsideSnapshot:
 
 
 def is_plane(dataset) -> bool:
-    """Two inputs that were standardized (the 2-D sets; a 2-column CSV as well): a plane to draw on."""
-    return dataset.n_features == 2 and dataset.scaler is not None
+    """Examples that are points of a plane (the 2-D sets, whatever input features they give the
+    network; a 2-column CSV as well): a plane to draw on."""
+    return dataset.plane is not None
 
 
 # --- the first layer's weights ---------------------------------------------------------------------
@@ -91,16 +93,16 @@ _probes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → (n
 
 
 def plane_grid(dataset, size: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Axes over the raw inputs' range (as `predictions.boundary_grid`, 5 % margin) and the grid's
-    points as the model sees them (standardized), row by row: point [i * size + j] is (x1[j], x2[i])."""
+    """Axes over the raw points' range (as `predictions.boundary_grid`, 5 % margin) and the grid's
+    points as the model sees them (input features, standardized), row by row: point [i * size + j] is (x1[j], x2[i])."""
     cached = _grids.get(dataset)
     if cached is None or len(cached[0]) != size:
-        raw = dataset.scaler.inverse_transform(np.concatenate([dataset.x_train, dataset.x_test]))
+        raw = np.concatenate([dataset.plane_points("train"), dataset.plane_points("test")])
         low, high = raw.min(axis=0), raw.max(axis=0)
         pad = (high - low) * 0.05
         x1, x2 = (np.linspace(low[i] - pad[i], high[i] + pad[i], size) for i in range(2))
         points = np.column_stack([a.ravel() for a in np.meshgrid(x1, x2)])
-        cached = (x1, x2, dataset.scaler.transform(points).astype(np.float32))
+        cached = (x1, x2, dataset.model_inputs(points))
         _grids[dataset] = cached
     return cached
 
@@ -139,7 +141,9 @@ def neuron_maps(model, dataset, size: int = GRID) -> NeuronMaps:
     maps = tuple((name, out.T.reshape(-1, size, size)) for name, out in zip(names, outputs[:-1]))
     last = outputs[-1]
     prediction = last[:, -1] if dataset.task == "classification" else dataset.to_original_target(last[:, 0])
-    return NeuronMaps(x1=x1, x2=x2, layers=maps, prediction=prediction.reshape(size, size), task=dataset.task)
+    inputs = tuple(zip(dataset.feature_names, points.T.reshape(-1, size, size)))  # the same at every epoch
+    return NeuronMaps(x1=x1, x2=x2, layers=maps, prediction=prediction.reshape(size, size), task=dataset.task,
+                      inputs=inputs)
 
 
 # --- layer statistics as tables ----------------------------------------------------------------------

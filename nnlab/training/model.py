@@ -15,16 +15,10 @@ def _activation(name: str):
     return gaussian if name == "gaussian" else name
 
 
-def _regularizer(config):
-    if config.l1 == 0 and config.l2 == 0:
-        return None
-    return keras.regularizers.L1L2(l1=config.l1, l2=config.l2)
-
-
 def _keras_layer(spec: LayerSpec, config, seed: int):
     if spec.kind == "dense":
         return keras.layers.Dense(
-            spec.units, activation=_activation(spec.activation), kernel_regularizer=_regularizer(config),
+            spec.units, activation=_activation(spec.activation),  # L1 / L2: training_step.penalty, changeable
             kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name=spec.name,
         )
     if spec.kind == "batch_norm":

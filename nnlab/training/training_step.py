@@ -1,6 +1,8 @@
 """One training step and the figures of a batch, shared by the Trainer's compiled loop and the
 learning-rate finder: the optimizer and loss a RunConfig names, the L1 / L2 penalties counted in
-the loss as Keras' fit counts them, the gradient applied."""
+the loss as Keras' fit counts them (its L1L2 regularizer's sums over every Dense kernel), the gradient
+applied. The penalties' rates are variables read inside the compiled step, so that a run can change
+them while it trains (`set_penalties`), as Playground lets a student do."""
 from __future__ import annotations
 
 import numpy as np
@@ -47,11 +49,30 @@ class TrainingStep:
         self.loss_fn = make_loss(config, task)
         self.encoding = target_encoding(config, task)
         self._classify = task == CLASSIFICATION
+        self._kernels = [layer.kernel for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+        self.penalties = (float(config.l1), float(config.l2))  # as Python numbers, for the history
+        self._rates = tf.Variable(self.penalties, trainable=False, dtype=tf.float32, name="penalties")
+        # Traced into the step only when a penalty is or was set: on a tiny network its ≈20 small ops
+        # are a measurable share of each step. Whoever turns it on retraces (Trainer.set_penalties).
+        self.penalized = any(self.penalties)
+
+    def set_penalties(self, l1: float, l2: float) -> bool:
+        """Train with these L1 / L2 rates from the next step on; True when the compiled step must be
+        traced again to count them (no penalty was traced in before)."""
+        self.penalties = (float(l1), float(l2))
+        self._rates.assign(self.penalties)
+        retrace = any(self.penalties) and not self.penalized
+        self.penalized = self.penalized or retrace
+        return retrace
+
+    def penalty(self):
+        """l1 × Σ|w| + l2 × Σw² over every Dense kernel: Keras' L1L2 regularizer's terms."""
+        l1, l2 = self._rates[0], self._rates[1]
+        return tf.add_n([l1 * tf.reduce_sum(tf.abs(k)) + l2 * tf.reduce_sum(tf.square(k)) for k in self._kernels])
 
     def loss(self, y, pred):
         loss = self.loss_fn(y, pred)
-        penalties = self.model.losses  # L1 / L2 terms, counted in the loss as Keras' fit does
-        return loss + tf.add_n(penalties) if penalties else loss
+        return loss + self.penalty() if self.penalized else loss
 
     def score(self, y, pred):
         """Per-batch sum of correct answers, or of absolute errors for regression."""

@@ -56,7 +56,7 @@ class _Form:
         value (request_settings may have put one there; Streamlit warns about both)."""
         key = self.prefix + name
         if key not in st.session_state:
-            kwargs["value" if kind != "selectbox" else "index"] = default
+            kwargs[{"selectbox": "index", "pills": "default"}.get(kind, "value")] = default
         return getattr(self.box, kind)(label, key=key, persist_state="session", **kwargs)
 
     def setting(self, name: str, *, key: str | None = None, label: str | None = None, help: str | None = None,
@@ -76,6 +76,10 @@ class _Form:
                                options=options, help=help, format_func=_choice_name(name))
         if spec.kind == "bool":
             return self.widget("toggle", label, key, default, help=help)
+        if spec.kind == "several":  # toggles side by side, as Playground's inputs
+            labels = {value: text.split(":")[0] for value, text in spec.options().items()}
+            return tuple(self.widget("pills", label, key, list(default), options=list(labels), selection_mode="multi",
+                                     help=help, format_func=labels.get) or ())
         if spec.suggested:
             value = self.current(key, default)
             return self.widget("select_slider", label, key, value, options=offered(spec, value), help=help,
@@ -115,6 +119,8 @@ def controls(prefix: str = "", container=None, *, compact: bool = False, columns
     if info.kind == "synthetic":
         settings["noise"] = form.setting("noise")
         settings["samples"] = form.setting("samples")
+    if info.plane:
+        settings["features"] = form.setting("features")
     settings["train_size"] = form.setting("train_size")
     settings["validation_fraction"] = form.setting("validation_fraction")
     if not info.test_split:
@@ -265,8 +271,9 @@ def _take_requested(prefix: str) -> None:
 
 def _set_controls(config: RunConfig, prefix: str = "") -> None:
     """Put a config into the controls' session values: only before they are drawn (see the module's note)."""
-    values = {name: getattr(config, name) for name, spec in SETTINGS.items()
-              if spec.kind != "layers" and name not in ("early_stopping", "csv_path", "target", "task")}
+    values = {name: list(value) if spec.kind == "several" else value for name, spec in SETTINGS.items()
+              if spec.kind != "layers" and name not in ("early_stopping", "csv_path", "target", "task")
+              for value in [getattr(config, name)]}
     values.update(layers=len(config.hidden), per_layer=len(set(config.hidden)) > 1,
                   early_stop=bool(config.early_stopping), patience=config.early_stopping or 3)
     values["neurons"] = config.hidden[0] if config.hidden else st.session_state.get(prefix + "neurons",

@@ -69,7 +69,7 @@ def _fetched_views(job: TrainingJob, key: str) -> None:
     job.touch()
     dataset = job.dataset
     _open_tab(dataset, f"{key}_inside_{job.serial}", lambda name: live_chart.live_inside(
-        job, f"{key}_inside_", _TABS[name], _training_points(dataset) if name == MAPS else None, dataset.class_names))
+        job, f"{key}_inside_", _TABS[name], _plane_points(dataset) if name == MAPS else None, dataset.class_names))
 
 
 def _live_views(key: str) -> None:
@@ -130,20 +130,21 @@ def _weights(snapshot: inside.InsideSnapshot, key: str) -> None:
 
 def _maps(snapshot: inside.InsideSnapshot, dataset, key: str) -> None:
     maps = snapshot.maps
-    st.caption(f"Every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale around 0 "
-               f"(at most {inside_charts.MOST_MAPS} neurons a layer); below, what the network predicts.")
+    st.caption(f"Every hidden neuron's output {_where(snapshot)}, a row per layer under the inputs' row (each input on "
+               f"its own scale), each layer on one scale around 0 (at most {inside_charts.MOST_MAPS} neurons a layer); "
+               "below, what the network predicts.")
     version = (snapshot.epoch, snapshot.batch)
-    if maps.layers:
+    if maps.layers or maps.inputs:
         _chart(f"{key}_maps", version, lambda: inside_charts.neuron_maps_chart(maps), stretch=False)
     _chart(f"{key}_prediction", version,
-           lambda: inside_charts.prediction_chart(maps, _training_points(dataset), dataset.class_names))
+           lambda: inside_charts.prediction_chart(maps, _plane_points(dataset), dataset.class_names))
 
 
-def _training_points(dataset):
+def _plane_points(dataset):
     points = _points.get(dataset)
     if points is None:
         points = boundary_points(dataset)
-        points = points[points["split"] == "train"].head(MOST_POINTS)  # already shuffled by the split
+        points = points.groupby("split", sort=False).head(MOST_POINTS)  # each split already shuffled
         _points[dataset] = points
     return points
 

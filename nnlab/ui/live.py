@@ -21,6 +21,7 @@ from nnlab.core.errors import UserError
 from nnlab.serving import live_answer, placement, remote_work
 from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
+from nnlab.config.penalty_changes import penalty_changes
 from nnlab.core.safe_text import markdown
 from nnlab.serving.remote_work import RemoteTrainingJob
 from nnlab.serving.slot_work import SlotWork
@@ -29,6 +30,7 @@ from nnlab.core.tasks import metric_name
 from nnlab.ui import live_chart, workspace
 from nnlab.ui.data_cache import load_data
 from nnlab.ui.learning_rate import live_learning_rate
+from nnlab.ui.penalties import live_penalties
 from nnlab.ui.poll import POLL_SECONDS
 from nnlab.ui.step_mode import step_controls
 
@@ -300,6 +302,7 @@ def _fetched_run(job: TrainingJob, key: str, show_stop: bool) -> None:
             if not job.paused:
                 step_controls(job, key)
     live_learning_rate(job, key, fetched=True)
+    live_penalties(job, key)
 
 
 def showing_live(holder) -> None:
@@ -348,8 +351,9 @@ def _one_run(job: TrainingJob, key: str, height: int, show_stop: bool) -> None:
     if history or not job.done:  # the empty chart first: the browser sets it up while the network compiles
         live_curves(f"{key}chart", (id(job), len(history), job.done, task), lambda: charts.training_charts(
             history, task, epochs=job.config.epochs, best_epoch=best, evidence=evidence, height=height,
-            rate_changes=changed_epochs(job.config, history)))
+            rate_changes=changed_epochs(job.config, history), penalty_changes=penalty_changes(job.config, history)))
     live_learning_rate(job, key)
+    live_penalties(job, key)
 
 
 def _live_verdict(job: TrainingJob, key: str, evidence: dict) -> None:

@@ -315,21 +315,31 @@ function insideWeights(box, view) {
 }
 
 function insideMaps(box, view, data) {
-  if (!box.querySelector(".plane")) {
-    box.innerHTML = '<div class="maps"></div><p class="layers"></p><div class="plane"></div>';
+  if (!box.querySelector(".plane")) {  // Playground's two check boxes under its output, kept across answers
+    box.innerHTML = '<div class="maps"></div><p class="layers"></p><div class="plane-options">' +
+      '<label><input type="checkbox" class="show-test"> Show test data</label>' +
+      '<label><input type="checkbox" class="discretize"> Discretize output</label></div><div class="plane"></div>';
   }
   const maps = box.querySelector(".maps");
   if (view.url) image(maps, view.url).style.width = `${64 * view.columns}px`; else maps.replaceChildren();  // 64 px a map, as the page's chart
   setText(box.querySelector(".layers"), view.layers.length ? `Rows, top to bottom: ${view.layers.join(", ")}` : "");
-  const plane = box.querySelector(".plane");
-  image(plane, view.prediction);
+  const plane = box.querySelector(".plane"), showTest = box.querySelector(".show-test"), discretize = box.querySelector(".discretize");
+  const redraw = () => {
+    image(plane, discretize.checked ? view.classes : view.prediction);
+    plane.classList.toggle("with-test", showTest.checked);
+  };
+  showTest.onchange = redraw;
+  discretize.onchange = redraw;  // `view` is this answer's: a later answer sets them again
+  redraw();
   let svg = plane.querySelector("svg");
-  if (!svg) {  // the training points, once: blue the last class, orange the others, grey a regression's
+  if (!svg) {  // the points, once: blue the last class, orange the others, grey a regression's; test points as squares
     svg = el("svg", { viewBox: "0 0 100 100", preserveAspectRatio: "none" }, plane);
     const [a, b] = view.x1, [c, d] = view.x2;
-    for (const [x1, x2, last] of data.points) {
-      el("circle", { cx: (100 * (x1 - a) / (b - a)).toFixed(2), cy: (100 - 100 * (x2 - c) / (d - c)).toFixed(2), r: 0.9,
-                     style: `fill: ${last === 1 ? "#1f77b4" : last === 0 ? "#ff7f0e" : "#555"}; stroke: white; stroke-width: 0.2` }, svg);
+    for (const [x1, x2, last, test] of data.points) {  // edged dark: white edges vanished where the output is pale
+      const x = 100 * (x1 - a) / (b - a), y = 100 - 100 * (x2 - c) / (d - c);
+      const style = `fill: ${last === 1 ? "#1f77b4" : last === 0 ? "#ff7f0e" : "#555"}; stroke: #333; stroke-width: 0.25`;
+      if (test) el("rect", { x: (x - 0.8).toFixed(2), y: (y - 0.8).toFixed(2), width: 1.6, height: 1.6, class: "test", style }, svg);
+      else el("circle", { cx: x.toFixed(2), cy: y.toFixed(2), r: 0.9, style }, svg);
     }
   }
 }

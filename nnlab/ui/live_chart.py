@@ -51,7 +51,10 @@ _CSS = """
 .nnlab-live .caption { font-size: 0.875rem; opacity: 0.75; margin: 0 0 0.4rem; }
 .nnlab-live .inside img { image-rendering: pixelated; max-width: 100%; display: block; }
 .nnlab-live .plane { position: relative; max-width: 24rem; }
-.nnlab-live .plane img { width: 100%; }
+.nnlab-live .plane img { width: 100%; image-rendering: auto; }  /* smoothed, as Playground's: pixelated, a pale
+   prediction (the spiral at batch 2 stays within 0.52–0.64 for epochs) showed as flat rectangles */
+.nnlab-live .plane-options { display: flex; gap: 1rem; font-size: 0.875rem; margin: 0.3rem 0; }
+.nnlab-live .plane .test { display: none; } .nnlab-live .plane.with-test .test { display: inline; }
 .nnlab-live .plane svg { position: absolute; inset: 0; width: 100%; height: 100%; }
 .nnlab-live .layers { font-size: 0.8rem; opacity: 0.75; margin: 0.3rem 0 0.6rem; }
 .nnlab-live .band { fill: #1f77b4; opacity: 0.25; } .nnlab-live .median { fill: none; stroke: #1f77b4; stroke-width: 1.5; }
@@ -234,10 +237,12 @@ def live_fit(job, key: str, points, target) -> None:
 
 def live_inside(job, key: str, tab: str, points=None, class_names=()) -> None:
     """Mount the live view of `job`'s inside panel tab `tab` (ui/live_inside.TABS) under `key`; for "maps", the
-    training `points` (x1, x2, label) drawn over the prediction. One rerun when the run ends."""
+    `points` (x1, x2, label, split) drawn over the prediction, the test points on request. One rerun when the
+    run ends."""
     last = class_names[-1] if class_names else None
-    dots = [] if points is None else [[round(float(x1), 5), round(float(x2), 5), int(label == last) if last is not None else -1]
-                                      for x1, x2, label in zip(points["x1"], points["x2"], points["label"])]
+    dots = [] if points is None else [
+        [round(float(x1), 5), round(float(x2), 5), int(label == last) if last is not None else -1, int(split == "test")]
+        for x1, x2, label, split in zip(points["x1"], points["x2"], points["label"], points["split"])]
     _INSIDE_COMPONENT(
         key=f"{key}live_inside_{job.serial}_{tab}",
         data={"serial": job.serial, "inside": tab, "token": live_route.token_for(job), "page": navigation.current_url_path(),

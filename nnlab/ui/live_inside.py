@@ -60,7 +60,8 @@ def _maps(snapshot) -> dict:
     spec = inside_charts.neuron_maps_chart(maps)
     mosaic = spec["datasets"]["mosaic"]
     cells = spec["datasets"]["neurons"]
-    labels = [cell["layer"] for cell in cells]
+    labels = ([f"inputs ({', '.join(name for name, _ in maps.inputs)})"] if maps.inputs else []) + [
+        cell["layer"] for cell in cells if not cell["layer"].startswith("input ")]
     prediction = maps.prediction
     if maps.task == "classification":  # P(last class) from 0 to 1, as −1 (orange) to +1 (blue)
         share = 2 * prediction - 1
@@ -70,9 +71,11 @@ def _maps(snapshot) -> dict:
     return {"url": mosaic[0]["url"] if mosaic else "", "layers": list(dict.fromkeys(labels)),
             "columns": max((cell["x_end"] for cell in cells), default=1),
             "prediction": inside_charts.png_uri(share[::-1]),  # image rows run top-down, x2 bottom-up
+            "classes": inside_charts.png_uri(np.sign(share[::-1])),  # "discretize output": each side of 0.5 one colour
             "x1": [float(maps.x1[0]), float(maps.x1[-1])], "x2": [float(maps.x2[0]), float(maps.x2[-1])],
-            "caption": f"Every hidden neuron's output {_where(snapshot)}, a row per layer, each layer on one scale "
-                       f"around 0 (at most {inside_charts.MOST_MAPS} neurons a layer); below, what the network predicts."}
+            "caption": f"Every hidden neuron's output {_where(snapshot)}, a row per layer under the inputs' row (each input "
+                       f"on its own scale), each layer on one scale around 0 (at most {inside_charts.MOST_MAPS} neurons a "
+                       "layer); below, what the network predicts."}
 
 
 def _stats(stats: list[dict]) -> dict | None:

@@ -119,10 +119,17 @@ def results_panel(job) -> None:
     for name, tab in zip(tabs, st.tabs(tabs)):
         with tab:
             if name == "Decision boundary":
-                st.altair_chart(charts.boundary_chart(outcome.grid, predictions.boundary_points(dataset), result.task,
-                                                      dataset.class_names), width="stretch")
+                left, right = st.columns(2)
+                show_test = left.toggle("Show test data", value=True, key="boundary_show_test")
+                discrete = right.toggle("Discretize output", value=False, key="boundary_discretize",
+                                        help="Each point of the plane in the colour of the class the network "
+                                             "picks there, instead of shades of its probability.")
+                points = predictions.boundary_points(dataset)
+                points = points if show_test else points[points["split"] == "train"]
+                st.altair_chart(charts.boundary_chart(outcome.grid, points, result.task, dataset.class_names,
+                                                      discretize=discrete), width="stretch")
                 st.caption("Background: what the network predicts everywhere in the plane. Circles: training "
-                           "points, triangles: test points, as in TensorFlow Playground.")
+                           "points" + (", triangles: test points" if show_test else "") + ", as in TensorFlow Playground.")
             elif name == "Test samples":
                 sample_table(dataset, outcome.outputs)
             elif name == "Confusion matrix":

@@ -23,7 +23,7 @@ class TestPredictions:
 
 def predict(model, dataset) -> TestPredictions:
     outputs = np.asarray(model.predict(dataset.x_test, batch_size=4096, verbose=0))
-    grid = boundary_grid(model, dataset) if dataset.n_features == 2 and dataset.scaler is not None else None
+    grid = boundary_grid(model, dataset) if dataset.plane is not None else None
     return TestPredictions(outputs, grid)
 
 
@@ -90,13 +90,13 @@ def regression_points(dataset, outputs: np.ndarray) -> pd.DataFrame:
 
 def boundary_grid(model, dataset) -> pd.DataFrame:
     """The model's output over the plane of the raw inputs: P(blue) or the predicted value."""
-    raw = dataset.scaler.inverse_transform(np.concatenate([dataset.x_train, dataset.x_test]))
+    raw = np.concatenate([dataset.plane_points("train"), dataset.plane_points("test")])
     low, high = raw.min(axis=0), raw.max(axis=0)
     pad = (high - low) * 0.05
     axes = [np.linspace(low[i] - pad[i], high[i] + pad[i], GRID) for i in range(2)]
     x1, x2 = np.meshgrid(*axes)
     points = np.column_stack([x1.ravel(), x2.ravel()])
-    out = np.asarray(model.predict(dataset.scaler.transform(points).astype(np.float32), batch_size=8192, verbose=0))
+    out = np.asarray(model.predict(dataset.model_inputs(points), batch_size=8192, verbose=0))
     value = out[:, 1] if dataset.task == "classification" else dataset.to_original_target(out[:, 0])
     half = [(a[1] - a[0]) / 2 for a in axes]  # each cell centred on the point its value was computed at
     return pd.DataFrame({"x1": points[:, 0] - half[0], "x2": points[:, 1] - half[1], "x1_end": points[:, 0] + half[0],
@@ -106,8 +106,8 @@ def boundary_grid(model, dataset) -> pd.DataFrame:
 def boundary_points(dataset) -> pd.DataFrame:
     """Training and test points in raw coordinates, labelled, for the boundary picture."""
     parts = []
-    for split, x, y in (("train", dataset.x_train, dataset.y_train), ("test", dataset.x_test, dataset.y_test)):
-        raw = dataset.scaler.inverse_transform(x)
+    for split, y in (("train", dataset.y_train), ("test", dataset.y_test)):
+        raw = dataset.plane_points(split)
         label = [dataset.class_names[i] for i in y] if dataset.task == "classification" else dataset.to_original_target(y)
         parts.append(pd.DataFrame({"x1": raw[:, 0], "x2": raw[:, 1], "label": label, "split": split}))
     return pd.concat(parts, ignore_index=True)
