@@ -47,13 +47,9 @@ class TrainingJob(SlotWork):
 
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
                  label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None,
-                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None,
-                 one_epoch_a_call: bool = False):
+                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
         super().__init__(owner, scheduler, abandon_seconds)
         self.config, self.label = config, label
-        # Short epochs train up to ten to a compiled call (training/train.py); a search's trial trains one a
-        # call, so that its pruner hears each epoch in time to stop a hopeless trial.
-        self._one_epoch_a_call = one_epoch_a_call
         settings = deployment.current()
         # A paused run (step mode) keeps its training slot; once paused this long in all (the steps
         # trained while paused included: a step does not restart the clock) it stops, its epochs
@@ -279,7 +275,7 @@ class TrainingJob(SlotWork):
 
             trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
                               on_pause=self._on_pause, max_pause_seconds=self.pause_limit,
-                              epochs_per_call=1 if self._one_epoch_a_call else MAX_EPOCHS_PER_CALL)
+                              epochs_per_call=MAX_EPOCHS_PER_CALL)  # short epochs: several a compiled call
             with self._stopping:
                 self._trainer = trainer
                 self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read

@@ -149,8 +149,7 @@ class SearchJob(SweepJob):
                             f"a new study name") from None
         store = TaggedStore(self._store, {"study": self.name, "trial": trial.number}) if self._store else None
         job = TrainingJob(config_for(self.plan.base, params), self._load, store=store,
-                          label=trial_label(self.key, trial.number), keep_model=False, owner=self.owner,
-                          one_epoch_a_call=True)  # the pruner judges each epoch
+                          label=trial_label(self.key, trial.number), keep_model=False, owner=self.owner)
         job.set_group(self)
         self.jobs.append(job)
         try:

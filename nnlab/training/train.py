@@ -453,7 +453,7 @@ class Trainer:
             )
             # Nothing runs after this: let the traced graphs go even if the owner keeps the
             # Trainer (a page's session keeps its finished job for a while).
-            self._train_fn = self._stats_fn = self._evaluate_batch = self._epochs_fn = None
+            self._train_fn = self._stats_fn = self._evaluate_batch = None
         return self._result
 
     # --- compiled pieces ------------------------------------------------------------------------
