@@ -10,8 +10,7 @@ accuracy within 0.5 point.
 Then a 2-D set at interactive speed (the spiral, 8-8 tanh, batch 10, Adam): epochs per second once
 traced, for the Trainer alone, for a whole TrainingJob (saving into a SQLite store and taking the
 inside-the-network snapshots, as the Train page does), and for plain `model.fit`. Target ≥ 300
-epochs/s for the Trainer; its epochs run several to a compiled call, as the jobs run them, and are
-timed against one a call in the same rounds.
+epochs/s for the Trainer.
 
     python bench/speed.py            # both networks, 3 rounds (≈2 minutes on 2 cores)
     python bench/speed.py --quick    # 1 round, fewer epochs
@@ -67,21 +66,14 @@ def nnlab_train(config: RunConfig, dataset) -> tuple[float, float]:
     return seconds / config.epochs, result.test["accuracy"]
 
 
-def plane_trainer(config: RunConfig, dataset, several: bool = True) -> float:
-    """Epochs per second of the Trainer after its first (tracing) call: several short epochs to a compiled
-    call as the Train page's jobs run them (MAX_EPOCHS_PER_CALL), or one a call (`several` False, and where
-    the Trainer has no such option: this file runs against older commits too)."""
-    import inspect
-
-    import nnlab.training.train as train_module
-
-    chunked = several and "epochs_per_call" in inspect.signature(Trainer).parameters
-    trainer = Trainer(config, dataset, **({"epochs_per_call": train_module.MAX_EPOCHS_PER_CALL} if chunked else {}))
+def plane_trainer(config: RunConfig, dataset) -> float:
+    """Epochs per second of the Trainer after its first (tracing) epoch."""
+    trainer = Trainer(config, dataset)
     trainer.run_epoch()
-    first, started = len(trainer.history), time.perf_counter()
+    started = time.perf_counter()
     while not trainer.done:
         trainer.run_epoch()
-    return (len(trainer.history) - first) / (time.perf_counter() - started)
+    return (config.epochs - 1) / (time.perf_counter() - started)
 
 
 def plane_job(config: RunConfig, dataset) -> float:
@@ -116,19 +108,14 @@ def plane_fit(config: RunConfig, dataset) -> float:
 
 def plane(rounds: int) -> bool:
     dataset = load_dataset(PLANE)
-    # one epoch a call and several, alternated in each round: their ratio is what the machine's load leaves alone
-    runs = [(plane_trainer(PLANE, dataset), plane_job(PLANE, dataset), plane_fit(PLANE, dataset),
-             plane_trainer(PLANE, dataset, several=False)) for _ in range(rounds)]
-    trainer, job, fit, single = (statistics.median(column) for column in zip(*runs))
+    runs = [(plane_trainer(PLANE, dataset), plane_job(PLANE, dataset), plane_fit(PLANE, dataset)) for _ in range(rounds)]
+    trainer, job, fit = (statistics.median(column) for column in zip(*runs))
     print(f"\n2-D: spiral, 8-8 tanh, batch 10, Adam; {PLANE.epochs} epochs on {len(dataset.x_train)} examples, "
           f"{rounds} round(s), medians")
     print(f"  nnlab Trainer    : {trainer:6.0f} epochs/s (target ≥ {PLANE_TARGET})")
-    print(f"  … one epoch a call: {single:4.0f} epochs/s; several a call is "
-          f"{statistics.median(t / s for t, _, _, s in runs):.2f}× as fast (median of the rounds' ratios)")
     print(f"  nnlab TrainingJob: {job:6.0f} epochs/s (saving to SQLite, inside snapshots)")
     print(f"  plain model.fit  : {fit:6.0f} epochs/s")
-    print("  per round (Trainer / job / fit / one a call): " + ", ".join(f"{t:.0f} / {j:.0f} / {f:.0f} / {s:.0f}"
-                                                                      for t, j, f, s in runs))
+    print("  per round (Trainer / job / fit): " + ", ".join(f"{t:.0f} / {j:.0f} / {f:.0f}" for t, j, f in runs))
     return trainer >= PLANE_TARGET
 
 

@@ -5,7 +5,6 @@ import pytest
 
 from nnlab.core.deployment import Deployment
 from nnlab.training import budget
-import nnlab.training.train as train_module
 
 from nnlab.serving import jobs
 from nnlab.serving import slot_work
@@ -272,9 +271,6 @@ def test_a_running_job_beats_its_runs_heart(tmp_path, monkeypatch, started):
 @pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_race_alternates_epochs_on_one_slot_and_saves_each_run(tmp_path, monkeypatch):
     monkeypatch.setattr(jobs, "SNAPSHOT_SECONDS", 0.0)  # a snapshot after every epoch (and one at the end)
-    # A race takes turns by compiled call; short epochs run up to ten to a call (train.MAX_EPOCHS_PER_CALL):
-    # one a call here, so that the turns are epochs.
-    monkeypatch.setattr(train_module, "MAX_EPOCHS_PER_CALL", 1)
     store, order, by_name = RunStore(f"sqlite:///{tmp_path}/runs.sqlite"), [], {}
     for name in "AB":
         by_name[name] = TrainingJob(TINY, load_dataset, store=store, label=name, owner="alice",
@@ -353,7 +349,6 @@ def test_the_deployer_sets_the_abandon_time(text, seconds, deployment):
 def test_an_epoch_that_fails_ends_the_run_with_its_own_reason(tmp_path, monkeypatch):
     from nnlab.training.train import Trainer
 
-    monkeypatch.setattr(train_module, "MAX_EPOCHS_PER_CALL", 1)  # one epoch a call: the second call is epoch 2
     real_epoch, calls = Trainer.run_epoch, []
 
     def failing_second_epoch(self):

@@ -271,11 +271,10 @@ class TrainingJob(SlotWork):
             return False
         self.status, self.started = Status.RUNNING, time.time()
         try:
-            from nnlab.training.train import MAX_EPOCHS_PER_CALL, Trainer  # TensorFlow loads here, in the job's thread
+            from nnlab.training.train import Trainer  # TensorFlow loads here, in the job's thread
 
             trainer = Trainer(self.config, self.dataset, stop=self.stop_signal, on_progress=self._on_progress,
-                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit,
-                              epochs_per_call=MAX_EPOCHS_PER_CALL)  # short epochs: several a compiled call
+                              on_pause=self._on_pause, max_pause_seconds=self.pause_limit)
             with self._stopping:
                 self._trainer = trainer
                 self.layer_stats = trainer.layer_stats  # the same list: the trainer appends, pages read
@@ -298,13 +297,12 @@ class TrainingJob(SlotWork):
             return False
 
     def train_epoch(self) -> bool:
-        """Train one epoch (several short ones in one compiled call: each its row); True while epochs are left."""
+        """Train one epoch; True while epochs are left."""
         try:
             trainer = self._trainer
-            trainer.run_epoch()
-            rows = self._take_rows()
-            if rows:
-                row = rows[-1]
+            row = trainer.run_epoch()
+            if row is not None:
+                self.history.append(row)
                 self.bulletin.publish()
                 now = time.monotonic()
                 if self.run_id and (now - self._saved_at >= SAVE_SECONDS or trainer.done):
@@ -371,16 +369,9 @@ class TrainingJob(SlotWork):
             self._progress_news_at = now
             self.bulletin.publish()
 
-    def _take_rows(self) -> list[dict]:
-        """The trainer's rows this job has not taken yet, added to its history (in the training thread)."""
-        rows = self._trainer.history[len(self.history):]
-        self.history.extend(rows)
-        return rows
-
     def _on_pause(self, epoch: int, batch: int) -> None:
         """Step mode holds: show the network as it is now and keep the epochs so far (the throttled
-        snapshot and save may be behind; a pause within a call of several epochs holds before it returns)."""
-        self._take_rows()
+        snapshot and save may be behind)."""
         self.progress = (epoch, batch, self.progress[2])
         self._look(self._trainer.model, epoch if batch else epoch - 1, batch)
         if self.run_id:

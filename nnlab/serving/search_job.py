@@ -174,15 +174,10 @@ class SearchJob(SweepJob):
         while True:
             before = len(job.history)
             going = job.train_epoch()
-            if len(job.history) > before:  # each new epoch reported (a compiled call may train several)
-                reported = [(epoch, row.get(self.objective.column))
-                            for epoch, row in enumerate(job.history[before:], start=before + 1)]
-                reported = [(epoch, value) for epoch, value in reported
-                            if isinstance(value, (int, float)) and math.isfinite(value)]  # NaN once diverged
-                for epoch, value in reported:
+            if len(job.history) > before:
+                epoch, value = len(job.history), job.history[-1].get(self.objective.column)
+                if isinstance(value, (int, float)) and math.isfinite(value):  # NaN once diverged: nothing to compare
                     guarded(self.url, lambda: trial.report(float(value), epoch))
-                if reported:
-                    epoch, value = reported[-1]
                     if going and guarded(self.url, trial.should_prune):
                         median = median_at(self.study, epoch, trial.number) if self.plan.pruner == "median" else None
                         job.stop_as(Status.PRUNED, pruned_message(self.plan.pruner, epoch, self.objective,

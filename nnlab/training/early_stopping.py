@@ -20,9 +20,6 @@ class BestEpoch(Hook):
 
     def __init__(self, keep_weights: bool = True, *, model=None, max_params: int | None = None):
         self.keep_weights, self.model, self.max_params = keep_weights, model, max_params
-        # Where a new best's weights are read: the model's, or the Trainer's copy of a compiled call's best epoch
-        # when it trains several epochs to a call.
-        self.weights = model.get_weights if model is not None else None
         # Set by a Stop that asks for the best epoch (under the Trainer's lock, before the run ends);
         # read by on_train_end in the training thread once the run has ended.
         self.restore_at_end = False
@@ -48,7 +45,7 @@ class BestEpoch(Hook):
         return False
 
     def on_epoch_end(self, epoch: int, row: dict) -> Ending | None:
-        if self.update(row["val_loss"], self.weights):
+        if self.update(row["val_loss"], self.model.get_weights):
             return Ending(Status.EARLY_STOPPED, (
                 f"Early stopping after epoch {epoch}: no better validation loss for {self.epochs_since_best} "
                 f"epochs; the weights of the best epoch ({self.best_epoch}) were restored."))

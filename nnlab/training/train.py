@@ -51,12 +51,6 @@ CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
 # set the pace (bench/speed.py). Its cost is estimated from the batches (≈0.1 ms of overhead each)
 # and the arithmetic (6 FLOPs per parameter per example at a pessimistic 5 GFLOP/s).
 FOLD_SECONDS = 0.05
-# Epochs that short run several to a compiled call, one history row each: a call's fixed cost and the
-# Python around it (≈2.5 ms an epoch under load, issue 28) set the pace of the 2-D sets, not the arithmetic.
-# At most MAX_EPOCHS_PER_CALL, and as many as fit in CALL_SECONDS by the estimate above, so that rows
-# still reach the page at a steady pace; a Stop lands within one batch as before.
-MAX_EPOCHS_PER_CALL = 10
-CALL_SECONDS = 0.05
 # A copy of the best epoch's weights is kept for networks up to this size: 20 M float32 parameters
 # are 80 MB per training run, beside the ≈1.3 GB an MNIST run peaks at on a 2.7 GB server. A copy
 # is made on a new best only and costs ≈0.06 % of an epoch, measured side by side: 1.3 ms against
@@ -113,12 +107,8 @@ class Trainer:
     def __init__(self, config: RunConfig, dataset: Dataset, *, stop: StopSignal | None = None,
                  on_progress: Callable[[int, int, int], None] | None = None,
                  on_pause: Callable[[int, int], None] | None = None,
-                 max_pause_seconds: float | Callable[[], float] | None = None, epochs_per_call: int = 1):
+                 max_pause_seconds: float | Callable[[], float] | None = None):
         StepGate.check_signal(stop)
-        # Short epochs (folded, see FOLD_SECONDS) run up to this many to a compiled call: run_epoch() then
-        # appends several rows. 1 (the default): one epoch a call, as callers that step epoch by epoch expect.
-        self._epochs_per_call = max(1, epochs_per_call)
-        self._best_copy: list | None = None  # the weights of a call's best epoch (several epochs a call)
         self.config, self.dataset = config, dataset
         self.history: list[dict] = []
         self.status, self.message = Status.RUNNING, ""
@@ -166,9 +156,6 @@ class Trainer:
             self._train_fn = tf.function(self._train_epoch_py, autograph=False,
                                          input_signature=[*train_spec, x_spec, y_spec, x_spec, y_spec])
             self._stats_fn = None
-            self._epochs_fn = tf.function(self._train_epochs_py, autograph=False, input_signature=[
-                x_spec, y_spec, tf.TensorSpec((MAX_EPOCHS_PER_CALL, None), tf.int32), scalar, x_spec, y_spec, x_spec,
-                y_spec, tf.TensorSpec((), tf.float32)])
         else:
             self._train_fn = tf.function(self._train_batches_py, autograph=False, input_signature=train_spec)
             self._stats_fn = tf.function(self.statistics.measure_py, autograph=False, input_signature=[x_spec, y_spec])
@@ -187,11 +174,10 @@ class Trainer:
     # --- the loop -------------------------------------------------------------------------------
 
     def run_epoch(self) -> dict | None:
-        """Train one epoch (or several short ones in one compiled call, `epochs_per_call`); its history
-        row (the last one's; each is appended to `history`), or None if a Stop landed during it (the
-        partial epoch is dropped) or before it (stop() may come from another thread at any time). Ends
-        the run on divergence, a hook's ending or the last epoch. While paused (step mode) it waits,
-        between two batches, for a step, resume() or a Stop."""
+        """Train one epoch; its history row (also appended to `history`), or None if a Stop
+        landed during it (the partial epoch is dropped) or before it (stop() may come from another
+        thread at any time). Ends the run on divergence, a hook's ending or the last epoch. While
+        paused (step mode) it waits, between two batches, for a step, resume() or a Stop."""
         if self.done:
             if self._stopped:
                 return None
@@ -200,16 +186,8 @@ class Trainer:
         self._take_new_penalties()
         for hook in self.hooks:
             hook.on_epoch_begin(epoch)
-        count = self._epochs_this_call(epoch)
-        if count > 1:
-            return self._run_epochs(epoch, count)
         started = time.perf_counter()
         outputs, sums, waited = self._train_batches(epoch)
-        return self._end_epoch(epoch, outputs, sums, started, waited)
-
-    def _end_epoch(self, epoch: int, outputs, sums: list[float], started: float, waited: float) -> dict | None:
-        """The epoch's validation and statistics (folded into `outputs`, or measured now), its row, the
-        hooks' word on it; None if a Stop came first."""
         if outputs is None:
             self._end_stopped(epoch)
             return None
@@ -223,87 +201,24 @@ class Trainer:
                 return None
             norms, percentiles = self._stats_fn(*self.statistics.sample)
             self._forget_gradient_functions_once(self._stats_fn)
-        return self._add_row(epoch, sums, val_loss, val_score, norms.numpy(), percentiles.numpy(),
-                             time.perf_counter() - started - waited)
-
-    def _epochs_this_call(self, epoch: int) -> int:
-        """How many epochs the next compiled call trains: one, unless the epochs are short (folded) and
-        nothing needs to act between them (a pause, early stopping, a learning rate the plan changes)."""
-        if self._epochs_per_call == 1 or not self._folded or self.gate.paused or self.config.early_stopping:
-            return 1
-        fit = int(CALL_SECONDS / max(self._expected_epoch_seconds(), 1e-6))
-        room = min(self._epochs_per_call, MAX_EPOCHS_PER_CALL, fit, self.config.epochs - epoch + 1)
-        rate, count = self.rates.plan.at(epoch), 1
-        while count < room and math.isclose(self.rates.plan.at(epoch + count), rate):
-            count += 1
-        return count
-
-    def _run_epochs(self, epoch: int, count: int) -> dict | None:
-        """`count` short epochs in one compiled call, each its own row, in the order one call each would
-        give (the same shuffles, the same hooks); a Stop or a pause cuts the epoch in flight short,
-        which then ends as a single epoch would (dropped, or held between two batches)."""
-        orders = [self.dataset.train_index[self._rng.permutation(self.dataset.n_train)] for _ in range(count)]
-        if self._best_copy is None and self.best.keep_weights:
-            self._best_copy = [tf.Variable(w, trainable=False) for w in self.model.weights]
-        started = time.perf_counter()
-        padded = np.stack(orders + orders[-1:] * (MAX_EPOCHS_PER_CALL - count))  # one shape: one trace
-        out = self._epochs_fn(*self.train_tensors, tf.constant(padded), tf.constant(count), *self._val_tensors,
-                              *self.statistics.sample, tf.constant(self.best.best_loss, tf.float32))
-        self._forget_gradient_functions_once(self._epochs_fn)
-        tried, reached = int(out[0]), int(out[1])
-        sums, val_loss, val_score, norms, percentiles = (t.numpy() for t in out[2:])
-        done = tried if reached == self._batches else tried - 1
-        seconds, row = (time.perf_counter() - started) / max(tried, 1), None
-        self.best.weights = self._best_weights  # a new best in this call is its best epoch, held in the copy
-        try:
-            for k in range(done):
-                if k:
-                    for hook in self.hooks:
-                        hook.on_epoch_begin(epoch + k)
-                row = self._add_row(epoch + k, sums[k], float(val_loss[k]),
-                                    self._mean_metric(float(val_score[k]), self.dataset.n_val), norms[k], percentiles[k],
-                                    seconds)
-                if self._on_progress:
-                    self._on_progress(epoch + k, self._batches, self._batches)
-                if self.done:
-                    return row
-        finally:
-            self.best.weights = self.model.get_weights
-        if done == count:
-            return row
-        current = epoch + done  # cut short: a Stop, or a pause held between two batches
-        if done:
-            for hook in self.hooks:
-                hook.on_epoch_begin(current)
-        outputs, partial, waited = self._train_batches(current, orders[done], reached, list(map(float, sums[done])))
-        return self._end_epoch(current, outputs, partial, time.perf_counter() - seconds * (reached / self._batches), waited)
-
-    def _best_weights(self) -> list:
-        return [copy.numpy() for copy in self._best_copy]
-
-    def _add_row(self, epoch: int, sums, val_loss: float, val_score: float, norms, percentiles, seconds: float) -> dict:
-        """An epoch's history row (its layer statistics recorded), then the hooks' and the plan's word on it."""
-        self.statistics.record(epoch, norms, percentiles)
-        loss_sum, score_sum, seen = map(float, sums)
+        self.statistics.record(epoch, norms.numpy(), percentiles.numpy())
         row = {
-            "epoch": epoch, "loss": loss_sum / seen, self._metric: self._mean_metric(score_sum, seen),
+            "epoch": epoch, "loss": sums[0] / sums[2], self._metric: self._mean_metric(sums[1], sums[2]),
             "val_loss": val_loss, self._val_metric: val_score, "learning_rate": float(self.rates.rate),
-            "l1": self.step.penalties[0], "l2": self.step.penalties[1], "seconds": seconds,
+            "l1": self.step.penalties[0], "l2": self.step.penalties[1],
+            "seconds": time.perf_counter() - started - waited,
         }
         self.history.append(row)
         self.position, self.partial = (epoch + 1, 0), {}
         self._end_after(epoch, row)
         return row
 
-    def _train_batches(self, epoch: int, order=None, done: int = 0, sums: list[float] | None = None,
-                       ) -> tuple[tuple | None, list[float], float]:
-        """The epoch's batches (from batch `done` of `order`, a new shuffle if None), in compiled calls
-        (one if folded, else CHUNKS_PER_EPOCH), holding between two batches while paused: (the last
-        call's outputs, or None if a Stop cut the epoch short; the sums of loss, score and count; the
-        seconds held)."""
-        order = tf.constant(self.dataset.train_index[self._rng.permutation(self.dataset.n_train)]
-                            if order is None else order)
-        sums, outputs, waited = sums or [0.0, 0.0, 0.0], None, 0.0
+    def _train_batches(self, epoch: int) -> tuple[tuple | None, list[float], float]:
+        """The epoch's batches, in compiled calls (one if folded, else CHUNKS_PER_EPOCH), holding
+        between two batches while paused: (the last call's outputs, or None if a Stop cut the epoch
+        short; the sums of loss, score and count; the seconds held)."""
+        order = tf.constant(self.dataset.train_index[self._rng.permutation(self.dataset.n_train)])
+        sums, done, outputs, waited = [0.0, 0.0, 0.0], 0, None, 0.0
         while done < self._batches:
             waited += self._hold(epoch, done)
             if self.gate.stop_requested():
@@ -493,38 +408,6 @@ class Trainer:
             norms, percentiles = self.statistics.measure_py(x_sample, y_sample)
         return reached, loss_sum, score_sum, seen, val_loss / tf.cast(tf.shape(x_val)[0], tf.float32), val_score, \
             norms, percentiles
-
-    def _train_epochs_py(self, x, y, orders, count, x_val, y_val, x_sample, y_sample, best_loss):
-        """Several short epochs in one call, as `_train_epoch_py` each (its own shuffle `orders[k]`), the
-        weights of the one with the lowest validation loss under `best_loss` copied into `_best_copy`.
-        Ends early when the gate closes (a Stop, a pause): (epochs begun, batches of the last one done,
-        then per epoch begun its sums of loss, score and count, validation loss and score, statistics)."""
-        batches = tf.constant(self._batches)
-        n_val = tf.cast(tf.shape(x_val)[0], tf.float32)
-        copies, weights = self._best_copy or [], self.model.weights
-
-        def going(k, reached, best, *_):
-            return tf.logical_and(k < count, tf.equal(reached, batches))
-
-        def body(k, reached, best, *lists):
-            reached, loss_sum, score_sum, seen = self._train_batches_py(x, y, orders[k], tf.constant(0), batches)
-            with tf.control_dependencies([reached, loss_sum]):  # after the last batch's update
-                val_loss, val_score = self.step.evaluate_py(x_val, y_val)
-                norms, percentiles = self.statistics.measure_py(x_sample, y_sample)
-            val_loss = val_loss / n_val
-            better = tf.logical_and(tf.equal(reached, batches), val_loss < best)
-
-            def keep():
-                with tf.control_dependencies([copy.assign(weight) for copy, weight in zip(copies, weights)]):
-                    return tf.identity(val_loss)
-
-            best = tf.cond(better, keep, lambda: tf.identity(best))
-            values = (tf.stack([loss_sum, score_sum, seen]), val_loss, val_score, norms, percentiles)
-            return (k + 1, reached, best, *(array.write(k, value) for array, value in zip(lists, values)))
-
-        lists = [tf.TensorArray(tf.float32, size=MAX_EPOCHS_PER_CALL) for _ in range(5)]
-        k, reached, _, *lists = tf.while_loop(going, body, (tf.constant(0), batches, best_loss, *lists))
-        return (k, reached, *(array.stack() for array in lists))
 
     def _evaluate(self, split: str, stoppable: bool = False) -> tuple[float, float]:
         """(mean loss, accuracy or mean absolute error in the target's units) over "val" or "test".
