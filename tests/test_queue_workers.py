@@ -171,16 +171,20 @@ def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
     held = wait_for("the pause to be reached", lambda: (s := work.look()).state.get("holding") and s)
     epochs, steps = held.state["epochs"], held.state["steps_taken"]
     work.ask("learning_rate", value=0.0123)  # for the next epochs
+    work.ask("l2", value=0.004)  # Playground's regularization rate, changed during the run
     work.ask("step_epoch", seen=steps)
     work.ask("step_epoch", seen=steps)  # the same click delivered twice: still one epoch
     stepped = wait_for("one epoch more", lambda: (s := work.look()).state["epochs"] > epochs and s.state["holding"] and s)
     assert stepped.state["epochs"] == epochs + 1 and stepped.state["paused"]
+    work.ask("step_epoch", seen=stepped.state["steps_taken"])  # a penalty applies from the next whole epoch
+    wait_for("another epoch", lambda: (s := work.look()).state["epochs"] > epochs + 1 and s.state["holding"] and s)
     work.stop()
     ended = wait_for("the run to end", lambda: (s := work.look()).state.get("status") in FINISHED and s)
     assert ended.state["status"] == "stopped" and ended.worker in NAMES
     run = RunStore(queue_url).load(ended.run_id)
-    assert run.epochs_run == epochs + 1  # every epoch it trained is kept
+    assert run.epochs_run == epochs + 2  # every epoch it trained is kept
     assert run.history["learning_rate"].iloc[-1] == pytest.approx(0.0123)  # the new rate reached the worker
+    assert run.history["l2"].iloc[-1] == pytest.approx(0.004) and run.history["l2"].iloc[0] == 0  # and the L2 rate
     again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 1}), owner="visitor-pause",
                                workspace="shared")
     submit(queue_url, again)  # the visitor's one training has ended: the next is accepted

@@ -27,7 +27,8 @@ def _tape_norms(trainer):
     x, y = DATASET_TENSORS.sample(trainer.dataset, "one_hot", STATS_SAMPLE)
     kernels = [layer.kernel for layer in trainer.model.layers if hasattr(layer, "kernel")]
     with tf.GradientTape() as tape:
-        loss = trainer.step.loss_fn(y, trainer.model(x, training=False)) + tf.add_n(trainer.model.losses)
+        penalty = DIGITS.l2 * tf.add_n([tf.reduce_sum(tf.square(kernel)) for kernel in kernels])  # Keras' L2
+        loss = trainer.step.loss_fn(y, trainer.model(x, training=False)) + penalty
     return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)], kernels
 
 

@@ -202,6 +202,18 @@ class RemoteTrainingJob(TrainingJob):
         SETTINGS["learning_rate"].check(rate)  # a ConfigError saying the allowed range, as a local run
         self._ask("learning_rate", value=float(rate))
 
+    def set_penalties(self, l1: float | None = None, l2: float | None = None) -> None:
+        from nnlab.config.settings import SETTINGS
+
+        if self.status != Status.RUNNING:
+            raise UserError("This run is not training now: the regularization can be changed while it trains.")
+        for name, rate in (("l1", l1), ("l2", l2)):
+            if rate is not None:
+                SETTINGS[name].check(rate)  # a ConfigError saying the allowed range, as a local run
+        for name, rate in (("l1", l1), ("l2", l2)):
+            if rate is not None:
+                self._ask(name, value=float(rate))
+
     def queue_position(self) -> int | None:
         return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
 

@@ -293,3 +293,8 @@ def _apply(job: TrainingJob, request: Request) -> None:
             job.set_learning_rate(request.value)
         except UserError as error:
             job.warnings.append(str(error))
+    elif action in ("l1", "l2") and request.value is not None:  # a penalty's rate from the next epoch
+        try:
+            job.set_penalties(**{action: request.value})
+        except UserError as error:
+            job.warnings.append(str(error))
