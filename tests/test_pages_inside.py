@@ -38,7 +38,8 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     assert [t.label for t in at.tabs if t.label in (WEIGHTS, MAPS, STATS)] == [MAPS, STATS]
     assert len(_images(at)) == 1  # every map in one image, and a tooltip cell over each
     cells = [row for chart in charts(at) for row in chart["rows"] if "neuron" in row and "layer" in row]
-    assert len(cells) == 4 + 3 and {row["layer"] for row in cells} == {"hidden_1", "hidden_2"}
+    # each input's own map (x₁, x₂: issue 28), then every neuron of the two hidden layers
+    assert len(cells) == 2 + 4 + 3 and {row["layer"] for row in cells} == {"input x₁", "input x₂", "hidden_1", "hidden_2"}
     assert any("after epoch 3" in c.value for c in at.caption)  # the final state
     boundary = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
     assert boundary, "the prediction over the plane, with the points"
@@ -70,7 +71,7 @@ def test_while_a_run_trains_the_open_panels_tab_is_fetched_and_nothing_polls(run
     assert len(inside) == 1
     data = json.loads(inside[0].proto.json)
     assert data["inside"] == "maps" and live_route.TOKENS.read(data["token"]).serials == (job.serial,)
-    assert len(data["points"]) > 50 and {last for _, _, last in data["points"]} == {0, 1}  # the two spirals' points
+    assert len(data["points"]) > 50 and {point[2] for point in data["points"]} == {0, 1}  # the two spirals' points
     assert not _images(at) and polls == []  # the browser draws the views; nothing polls
     at.session_state[f"train_job_inside_{job.serial}_tab"] = STATS
     at.run()
@@ -109,7 +110,7 @@ def test_the_runs_page_shows_a_saved_run_inside_when_asked(runs_dir):
     button(at, "Load the trained model").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(_images(at)) == 1
-    assert len([row for chart in charts(at) for row in chart["rows"] if "neuron" in row and "layer" in row]) == 5
+    assert len([row for chart in charts(at) for row in chart["rows"] if "neuron" in row and "layer" in row]) == 2 + 5  # inputs, neurons
     assert any("after epoch 2" in c.value for c in at.caption)
     at.session_state[f"runs_inside_{run_id}_tab"] = STATS  # the statistics kept with the run
     at.run()
