@@ -195,24 +195,22 @@ class RemoteTrainingJob(TrainingJob):
         self._ask("step_epoch", seen=seen)
 
     def set_learning_rate(self, rate: float) -> None:
-        from nnlab.config.settings import SETTINGS
-
-        if self.status != Status.RUNNING:
-            raise UserError("This run is not training now: the learning rate can be changed while it trains.")
-        SETTINGS["learning_rate"].check(rate)  # a ConfigError saying the allowed range, as a local run
-        self._ask("learning_rate", value=float(rate))
+        self._ask_rates({"learning_rate": rate}, "the learning rate")
 
     def set_penalties(self, l1: float | None = None, l2: float | None = None) -> None:
+        self._ask_rates({"l1": l1, "l2": l2}, "the regularization")
+
+    def _ask_rates(self, rates: dict, what: str) -> None:
+        """Send the rates given (None: unchanged) to the worker, checked here first as a local run checks them."""
         from nnlab.config.settings import SETTINGS
 
         if self.status != Status.RUNNING:
-            raise UserError("This run is not training now: the regularization can be changed while it trains.")
-        for name, rate in (("l1", l1), ("l2", l2)):
-            if rate is not None:
-                SETTINGS[name].check(rate)  # a ConfigError saying the allowed range, as a local run
-        for name, rate in (("l1", l1), ("l2", l2)):
-            if rate is not None:
-                self._ask(name, value=float(rate))
+            raise UserError(f"This run is not training now: {what} can be changed while it trains.")
+        asked = {name: rate for name, rate in rates.items() if rate is not None}
+        for name, rate in asked.items():
+            SETTINGS[name].check(rate)  # a ConfigError saying the allowed range
+        for name, rate in asked.items():
+            self._ask(name, value=float(rate))
 
     def queue_position(self) -> int | None:
         return self.work.place() if self.work is not None and self.status == Status.QUEUED else None

@@ -288,13 +288,11 @@ def _apply(job: TrainingJob, request: Request) -> None:
         job.step_batch(request.seen)
     elif action == "step_epoch":
         job.step_epoch(request.seen)
-    elif action == "learning_rate" and request.value is not None:
+    elif action in ("learning_rate", "l1", "l2") and request.value is not None:  # from the next batch or epoch
         try:
-            job.set_learning_rate(request.value)
-        except UserError as error:
-            job.warnings.append(str(error))
-    elif action in ("l1", "l2") and request.value is not None:  # a penalty's rate from the next epoch
-        try:
-            job.set_penalties(**{action: request.value})
+            if action == "learning_rate":
+                job.set_learning_rate(request.value)
+            else:
+                job.set_penalties(**{action: request.value})
         except UserError as error:
             job.warnings.append(str(error))
