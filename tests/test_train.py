@@ -14,6 +14,7 @@ from nnlab.core.status import Status
 from nnlab.core import tf_runtime
 from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
 from nnlab.training.dataset_tensors import DATASET_TENSORS
+from nnlab.training.shared_traces import SHARED_TRACES, SharedTraces, TracedCall
 from nnlab.training.train import Trainer, train
 import nnlab.training.train as train_module
 
@@ -277,13 +278,14 @@ def _custom_gradient_function():
 
 
 def test_a_trainer_removes_the_gradient_functions_of_its_trace_and_nothing_else(iris):
+    SHARED_TRACES.clear()  # this trainer traces its graph itself
     others = _custom_gradient_function()
     theirs = custom_gradient_names(others)
     assert len(theirs) == 1 and theirs <= set(_registry())
     before = set(_registry())
     trainer = Trainer(TINY, iris)
     trainer.run_epoch()
-    ours = custom_gradient_names(trainer._train_fn.get_concrete_function())
+    ours = custom_gradient_names(trainer._train_fn.concrete_function)
     assert ours and all(name.startswith("CustomGradient-") for name in ours)
     assert not ours & set(_registry())  # the trace registered them; the trainer removed them
     assert set(_registry()) == before  # the other function's entry and every built-in gradient stay
@@ -292,13 +294,80 @@ def test_a_trainer_removes_the_gradient_functions_of_its_trace_and_nothing_else(
 
 
 def test_a_finished_trainer_kept_by_its_owner_lets_go_of_its_traced_graph(iris):
+    SHARED_TRACES.clear()
     trainer = Trainer(TINY, iris)
     trainer.run_epoch()
-    graph = weakref.ref(trainer._train_fn.get_concrete_function().graph)
+    graph = weakref.ref(trainer._train_fn.concrete_function.graph)
     trainer.stop()
     trainer.finish()
+    assert len(SHARED_TRACES) == 2  # the epoch's graph and the evaluation's, for the next run of this shape
+    run = weakref.ref(trainer)
+    del trainer
+    gc.collect()
+    assert run() is None  # the shared graphs hold no run alive (nor its data)
+    SHARED_TRACES.clear()
     gc.collect()
     assert graph() is None  # neither the trainer nor TensorFlow's gradient registry holds it
+
+
+def _history(result) -> list[dict]:
+    return [{key: value for key, value in row.items() if key != "seconds"} for row in result.history]
+
+
+def test_a_run_of_a_shape_traced_before_trains_on_that_graph_exactly_as_on_its_own(iris):
+    """Another seed, learning rate and L1 rate, and dropout (its state is a variable too): the first run's
+    graph, and the very figures a graph of its own gives."""
+    first = RunConfig.from_dict({**TINY.to_dict(), "dropout": 0.2})
+    second = RunConfig.from_dict({**first.to_dict(), "seed": 7, "learning_rate": 0.02, "l1": 0.001})
+    SHARED_TRACES.clear()
+    first_trainer = Trainer(first, iris)
+    first_trainer.run_epoch()
+    traced = first_trainer._train_fn.concrete_function
+    seconds_trainer = Trainer(second, iris)
+    assert seconds_trainer._train_fn.concrete_function is not traced  # L1 on: another graph (the penalty in it)
+    plain = RunConfig.from_dict({**second.to_dict(), "l1": 0.0})
+    shared = Trainer(plain, iris)
+    assert shared._train_fn.concrete_function is traced
+    while not shared.done:
+        shared.run_epoch()
+    on_shared = shared.finish()
+    SHARED_TRACES.clear()
+    on_its_own = train(plain, iris)
+    assert _history(on_shared) == _history(on_its_own) and on_shared.test == on_its_own.test
+    assert first_trainer.gate.steps_taken() == first_trainer._batches  # its one epoch: the others' steps were not its
+    first_trainer.stop()
+
+
+def test_runs_of_other_shapes_trace_their_own_graphs(iris):
+    SHARED_TRACES.clear()
+    one = Trainer(TINY, iris)._train_fn.concrete_function
+    wider = Trainer(RunConfig.from_dict({**TINY.to_dict(), "hidden": [9]}), iris)._train_fn.concrete_function
+    other_optimizer = Trainer(RunConfig.from_dict({**TINY.to_dict(), "optimizer": "sgd"}), iris)._train_fn.concrete_function
+    assert len({id(one), id(wider), id(other_optimizer)}) == 3
+
+
+def test_shared_graphs_are_bounded_and_the_oldest_let_go():
+    shared = SharedTraces(size=2)
+    variable = tf.Variable(1.0)
+    calls = [TracedCall(lambda x, n=n: x * variable + n, [tf.TensorSpec((), tf.float32)], [variable], key=n,
+                        shared=shared) for n in range(3)]
+    assert [float(call(tf.constant(2.0))) for call in calls] == [2.0, 3.0, 4.0]
+    oldest = weakref.ref(calls[0].concrete_function.graph)
+    assert len(shared) == 2 and shared.get(0) is None
+    del calls[0]
+    gc.collect()
+    assert oldest() is None
+
+
+def test_a_graph_that_reads_anything_but_the_listed_variables_stays_its_own():
+    shared, listed, unlisted = SharedTraces(), tf.Variable(1.0), tf.Variable(10.0)
+    call = TracedCall(lambda x: x * listed + unlisted, [tf.TensorSpec((), tf.float32)], [listed], key="k",
+                      shared=shared)
+    assert float(call(tf.constant(2.0))) == 12.0 and len(shared) == 0
+    other = tf.Variable(3.0)
+    reused = TracedCall(lambda x: x * listed + unlisted, [tf.TensorSpec((), tf.float32)], [other], key="k",
+                        shared=shared)
+    assert float(reused(tf.constant(2.0))) == 12.0  # its own trace (of the same function here)
 
 
 def test_forgetting_touches_only_custom_gradient_entries():

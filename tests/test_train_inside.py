@@ -170,7 +170,6 @@ def test_a_resume_landing_just_after_a_held_call_goes_on_training(digits):
             trainer.resume()
         return outputs
 
-    train_then_resume.get_concrete_function = real.get_concrete_function
     trainer._train_fn = train_then_resume
     runner = _Thread(trainer)
     runner.start()

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sys
 import tempfile
+
+import numpy as np
 
 from nnlab.core import deployment
 
@@ -63,7 +66,18 @@ def _configure_threads() -> None:
 
 
 _configure_threads()
-tf.get_logger().setLevel("ERROR")  # each run compiles its own functions; the retracing notice is noise
+tf.get_logger().setLevel("ERROR")
+
+
+def seed_python_and_numpy(seed: int) -> None:
+    """Python's and NumPy's global seeds for a run: what `keras.utils.set_random_seed` does but for
+    TensorFlow's global seed. Setting that one clears TensorFlow's kernel caches (TFE_ContextClearCaches),
+    so every compiled function of the process, another visitor's running one too, is instantiated and
+    optimized again at its next call: 0.3–0.8 s of one core each (bench/trace_reuse.py). It decides nothing
+    here: every random operation of a run has a seed of its own (the initializers', dropout's), and
+    Keras' random operations are stateless ones, seeded from those."""
+    random.seed(seed)
+    np.random.seed(seed)  # each run compiles its own functions; the retracing notice is noise
 
 
 # --- TensorFlow's gradient registry keeps every traced training graph alive -----------------------
@@ -96,4 +110,4 @@ def forget_gradient_functions(names) -> int:
     return sum(registry.pop(name, None) is not None for name in names if name.startswith(_CUSTOM_GRADIENT_PREFIX))
 
 
-__all__ = ["keras", "tf", "custom_gradient_names", "forget_gradient_functions"]
+__all__ = ["keras", "tf", "custom_gradient_names", "forget_gradient_functions", "seed_python_and_numpy"]

@@ -133,10 +133,11 @@ def find_learning_rate(config, dataset, *, model=None, steps: int = STEPS, start
     in flight; `on_step(done, steps)` reports progress. `model` itself is left as it was."""
     from nnlab.training.dataset_tensors import DATASET_TENSORS
     from nnlab.training.model import build_model
-    from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
+    from nnlab.core.tf_runtime import (custom_gradient_names, forget_gradient_functions, keras, seed_python_and_numpy,
+                                       tf)
     from nnlab.training.training_step import TrainingStep
 
-    keras.utils.set_random_seed(config.seed)
+    seed_python_and_numpy(config.seed)
     if model is None:
         network = build_model(config, dataset)
     else:

@@ -53,6 +53,11 @@ class StepGate:
 
     # --- read inside the compiled loop ----------------------------------------------------------
 
+    @property
+    def variables(self) -> list:
+        """The variables the compiled loop reads here (the optimizer's step count aside)."""
+        return [self._stop_flag, self._step_limit]
+
     def open_py(self):
         """A boolean tensor, for the compiled loop before each batch: no Stop and below the step limit."""
         return tf.logical_and(tf.logical_not(self._stop_flag.read_value()),

@@ -18,6 +18,7 @@ sizes cost no copy.
 """
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -41,7 +42,8 @@ from nnlab.core.status import Status
 from nnlab.training.step_gate import StepGate
 from nnlab.training.stop_signal import StopSignal
 from nnlab.core.tasks import CLASSIFICATION, metric_names
-from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, keras, tf
+from nnlab.core.tf_runtime import seed_python_and_numpy, tf
+from nnlab.training.shared_traces import MAX_SHARED_PARAMS, TracedCall
 from nnlab.training.training_step import (TrainingStep, encode_targets, make_loss, make_optimizer,  # noqa: F401 - the
                                  target_encoding)  # Trainer's step, named here for its callers
 
@@ -57,6 +59,12 @@ FOLD_SECONDS = 0.05
 # 2.1 s for the course network on MNIST, 86 ms (57 MB) for 784-2048×4-10, whose epochs take minutes.
 # Early stopping keeps them whatever the size: it was asked for.
 BEST_WEIGHTS_MAX_PARAMS = 20_000_000
+# Settings that never change a compiled call's graph: they live in variables (seed: the initial weights and
+# dropout's state; the learning rate; the L1/L2 rates, whether any is on being in the key) or outside the
+# graphs, or they choose the data, which are arguments (their shapes are in the key).
+RUNTIME_SETTINGS = ("seed", "learning_rate", "lr_schedule", "lr_decay", "lr_decay_epochs", "warmup_epochs", "epochs",
+                    "early_stopping", "l1", "l2", "dataset", "train_size", "validation_fraction", "test_fraction",
+                    "noise", "samples", "csv_path", "target")
 
 
 @dataclass
@@ -117,7 +125,7 @@ class Trainer:
         self._stopped = False  # ended by stop(), maybe from another thread between two epochs
         self._result: RunResult | None = None
         self._metric, self._val_metric = metric_names(dataset.task)
-        keras.utils.set_random_seed(config.seed)
+        seed_python_and_numpy(config.seed)
         self.model = build_model(config, dataset)
         self.step = TrainingStep(self.model, config, dataset.task)
         self._optimizer = self.step.optimizer
@@ -143,24 +151,41 @@ class Trainer:
         self._compile()
 
     def _compile(self) -> None:
-        """The compiled calls. The data are arguments, not captured constants: a graph that captured
-        them would keep them alive as long as the graph (see tf_runtime.forget_gradient_functions).
-        autograph=False: plain while_loops, faster to trace."""
+        """The compiled calls, traced on first use or taken from an earlier run of the same shape
+        (training/shared_traces.py). The data are arguments, not captured constants: a graph that captured
+        them would keep them alive as long as the graph (see tf_runtime.forget_gradient_functions)."""
         x, y = self.train_tensors
         x_spec, y_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32), tf.TensorSpec((None, *y.shape[1:]), y.dtype)
         scalar = tf.TensorSpec((), tf.int32)
         train_spec = [x_spec, y_spec, tf.TensorSpec((None,), tf.int32), scalar, scalar]
         self._folded = self.dataset.n_val <= EVAL_BATCH and self._expected_epoch_seconds() < FOLD_SECONDS
+        shape = self._trace_key(x_spec, y_spec)
+        variables = [*self.model.variables, *self._optimizer.variables, *self.step.variables, *self.gate.variables]
+
+        def compiled(piece: str, python_function, signature):
+            return TracedCall(python_function, signature, variables, key=shape and (piece, shape))
+
         if self._folded:
             self._val_tensors = next(DATASET_TENSORS.batches(self.dataset, "val", self.step.encoding))
-            self._train_fn = tf.function(self._train_epoch_py, autograph=False,
-                                         input_signature=[*train_spec, x_spec, y_spec, x_spec, y_spec])
+            self._train_fn = compiled("epoch", self._train_epoch_py, [*train_spec, x_spec, y_spec, x_spec, y_spec])
             self._stats_fn = None
         else:
-            self._train_fn = tf.function(self._train_batches_py, autograph=False, input_signature=train_spec)
-            self._stats_fn = tf.function(self.statistics.measure_py, autograph=False, input_signature=[x_spec, y_spec])
-        self._traced: set[int] = set()
-        self._evaluate_batch = tf.function(self.step.evaluate_py, autograph=False, input_signature=[x_spec, y_spec])
+            self._train_fn = compiled("batches", self._train_batches_py, train_spec)
+            self._stats_fn = compiled("statistics", self.statistics.measure_py, [x_spec, y_spec])
+        self._evaluate_batch = compiled("evaluate", self.step.evaluate_py, [x_spec, y_spec])
+
+    def _trace_key(self, x_spec, y_spec) -> tuple | None:
+        """What the compiled calls' graphs depend on beyond the variables they read, or None if they are not
+        to be shared (a large network). The settings that only live in variables or outside the graphs
+        (seed, learning rate and its plan, L1/L2 rates, epochs, early stopping) and those of the data (given
+        as arguments; their shapes are in the key) are left out; any other setting is in."""
+        if self.model.count_params() > MAX_SHARED_PARAMS:
+            return None
+        settings = self.config.to_dict()
+        for name in RUNTIME_SETTINGS:
+            settings.pop(name, None)
+        return (json.dumps(settings, sort_keys=True, default=str), str(x_spec), str(y_spec), self.dataset.task,
+                self._batch_size, self._folded, self.step.penalized)
 
     @property
     def done(self) -> bool:
@@ -200,7 +225,6 @@ class Trainer:
                 self._end_stopped(epoch)
                 return None
             norms, percentiles = self._stats_fn(*self.statistics.sample)
-            self._forget_gradient_functions_once(self._stats_fn)
         self.statistics.record(epoch, norms.numpy(), percentiles.numpy())
         row = {
             "epoch": epoch, "loss": sums[0] / sums[2], self._metric: self._mean_metric(sums[1], sums[2]),
@@ -226,7 +250,6 @@ class Trainer:
             last = self._batches if self._folded else min(self._batches, done + self._chunk)
             extra = (*self._val_tensors, *self.statistics.sample) if self._folded else ()
             outputs = self._train_fn(*self.train_tensors, order, tf.constant(done), tf.constant(last), *extra)
-            self._forget_gradient_functions_once(self._train_fn)
             done = int(outputs[0])
             sums = [a + float(b) for a, b in zip(sums, outputs[1:4])]
             self.position = (epoch, done)
@@ -372,13 +395,6 @@ class Trainer:
         return self._result
 
     # --- compiled pieces ------------------------------------------------------------------------
-
-    def _forget_gradient_functions_once(self, function) -> None:
-        """After a function's one trace (the input signature rules out others), drop the gradient
-        functions Keras registered for it: they would keep this run's graph alive for good."""
-        if id(function) not in self._traced:  # ids: the set must not keep the function's graph alive
-            forget_gradient_functions(custom_gradient_names(function.get_concrete_function()))
-            self._traced.add(id(function))
 
     def _expected_epoch_seconds(self) -> float:
         return self._batches * 1e-4 + 6 * self.dataset.n_train * self.model.count_params() / 5e9

@@ -56,6 +56,11 @@ class TrainingStep:
         # are a measurable share of each step. Whoever turns it on retraces (Trainer.set_penalties).
         self.penalized = any(self.penalties)
 
+    @property
+    def variables(self) -> list:
+        """The variables of its own the step reads (the model's and the optimizer's aside)."""
+        return [self._rates]
+
     def set_penalties(self, l1: float, l2: float) -> bool:
         """Train with these L1 / L2 rates from the next step on; True when the compiled step must be
         traced again to count them (no penalty was traced in before)."""

@@ -1,0 +1,112 @@
+"""Compiled pieces of training shared by the runs of one shape.
+
+Tracing a Trainer's compiled epoch is most of what a small run costs (bench/trace_reuse.py), and runs
+that differ only in what their variables hold (the initial weights a seed gives, the learning rate, the
+L1/L2 rates, the Stop flag) trace the same graph. A traced graph reads its variables through inputs of
+its own (its captured inputs), so the first run of a shape traces it and a later run calls that graph
+with its own variables in place of the first run's: the same operations on its own state, with no trace.
+
+What the graph depends on beyond its variables is the caller's `key`. A graph is shared only if every
+input it captured is one of the run's variables (the positions are checked, not assumed); anything else
+(a captured constant, a variable the caller did not list) keeps the graph to its run.
+
+Bounded: at most MAX_SHARED graphs in a process, the least recently used let go first, and only for
+networks up to MAX_SHARED_PARAMS parameters. A shared graph keeps its first run's variables alive, and on
+a larger network tracing is a small part of a run anyway.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Callable, Hashable, Sequence
+
+from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
+
+MAX_SHARED = 16
+MAX_SHARED_PARAMS = 250_000
+
+
+class SharedTraces:
+    """The graphs traced so far, by key: (the traced function, for each of its captured inputs the
+    position of the variable it reads in the tracing run's list)."""
+
+    def __init__(self, size: int = MAX_SHARED):
+        self.size = size
+        self._graphs: OrderedDict[Hashable, tuple] = OrderedDict()
+        self._lock = threading.Lock()  # training threads trace and look up at once
+
+    def __len__(self) -> int:
+        return len(self._graphs)
+
+    def get(self, key: Hashable) -> tuple | None:
+        with self._lock:
+            entry = self._graphs.get(key)
+            if entry is not None:
+                self._graphs.move_to_end(key)
+            return entry
+
+    def put(self, key: Hashable, entry: tuple) -> None:
+        with self._lock:
+            self._graphs[key] = entry
+            self._graphs.move_to_end(key)
+            while len(self._graphs) > self.size:
+                self._graphs.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._graphs.clear()
+
+
+SHARED_TRACES = SharedTraces()
+
+
+def trace(python_function: Callable, signature: Sequence[tf.TensorSpec]):
+    """`python_function` traced once for `signature` (autograph off: plain while_loops, faster to trace),
+    with the gradient functions Keras registered during the trace removed: no other trace of it will be
+    made, and they would keep its graph alive for good (tf_runtime.forget_gradient_functions)."""
+    function = tf.function(python_function, autograph=False, input_signature=list(signature)).get_concrete_function()
+    forget_gradient_functions(custom_gradient_names(function))
+    return function
+
+
+def _positions(captured: Sequence, variables: Sequence) -> tuple[int, ...] | None:
+    """For each captured input, the position of the variable whose handle it is; None if one is not."""
+    where = {id(variable.handle): i for i, variable in enumerate(variables)}
+    positions = tuple(where.get(id(tensor), -1) for tensor in captured)
+    return None if -1 in positions else positions
+
+
+class TracedCall:
+    """One run's compiled piece: `python_function` traced for `signature` when first called, or the graph
+    another run traced under the same `key` (None: never shared), run on this run's `variables`."""
+
+    def __init__(self, python_function: Callable, signature: Sequence[tf.TensorSpec], variables: Sequence,
+                 key: Hashable | None = None, shared: SharedTraces = SHARED_TRACES):
+        self._python_function, self._signature = python_function, signature
+        self._variables, self._key, self._shared = list(variables), key, shared
+        self._function = self._captures = None
+
+    @property
+    def concrete_function(self):
+        """The graph this run calls (traced or looked up on first use)."""
+        if self._function is None:
+            self._bind()
+        return self._function
+
+    def __call__(self, *args):
+        if self._function is None:
+            self._bind()
+        return self._function._call_flat(list(args), self._captures)  # noqa: SLF001 - with other captured inputs
+
+    def _bind(self) -> None:
+        entry = self._shared.get(self._key) if self._key is not None else None
+        if entry is None:
+            function = trace(self._python_function, self._signature)
+            positions = _positions(function.captured_inputs, self._variables)
+            if positions is None or self._key is None:  # this run's own graph, on its own captured inputs
+                self._function, self._captures = function, list(function.captured_inputs)
+                return
+            entry = (function, positions)
+            self._shared.put(self._key, entry)
+        self._function, positions = entry
+        self._captures = [self._variables[i].handle for i in positions]
