@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import Connection, text
 
+from nnlab.core.status import FINISHED
 from nnlab.store import workers
 from nnlab.store.runs import RunStore
 
@@ -20,9 +21,16 @@ SELECT count(*) + 1 FROM procrastinate_jobs other, procrastinate_jobs me
 
 
 def busy_job(connection: Connection, lock: str) -> int | None:
-    """The job of this lock (a visitor's) queued or training, if any: in the caller's transaction."""
-    return connection.execute(text("SELECT id FROM procrastinate_jobs WHERE lock = :lock AND status IN "
-                                   "('todo', 'doing') LIMIT 1"), {"lock": lock}).scalar()
+    """The job of this lock (a visitor's) queued or training, if any: in the caller's transaction. A job
+    whose work the worker has already told ended (stopped, completed…) is not: it is still `doing` while
+    the worker saves and returns, and a visitor who pressed Stop may start the next run at once (the queue's
+    lock lets it begin once the last one has returned)."""
+    rows = connection.execute(text("SELECT j.id, l.state FROM procrastinate_jobs j LEFT JOIN nnlab_live l ON l.job_id = j.id "
+                                   "WHERE j.lock = :lock AND j.status IN ('todo', 'doing')"), {"lock": lock})
+    for job_id, state in rows:
+        if json.loads(state or "{}").get("status") not in FINISHED:
+            return job_id
+    return None
 
 
 def job_status(url: str, job_id: int) -> str | None:
