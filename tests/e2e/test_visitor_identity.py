@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from conftest import journey_server, open_app, shoot
+from conftest import journey_server, open_app, page_still, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,10 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
         shoot(a, "identity-3-code")
 
         open_app(b, f"{url}/Runs")
+        b.get_by_text("No runs yet").wait_for()
+        page_still(b)  # the page's run over: a submit clicked while it was still being drawn went nowhere
         sidebar = _transfer_panel(b)
+        page_still(b)  # the panel unfolded (it slides open)
         sidebar.get_by_role("textbox", name="A code from your other device").fill(code)
         sidebar.get_by_role("button", name="Use this code").click()
         try:
