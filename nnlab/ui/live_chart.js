@@ -9,6 +9,7 @@
 // the same run hands back that loop's own cleanup instead of starting another loop.
 const fetchedRows = new Map();  // run serial -> the epoch rows fetched so far (kept across reruns of the page)
 const drawnHold = new Map();  // run serial -> its pause as its page last drew it (serving/live_answer.hold_state)
+const fetchedMarks = new Map();  // run serial -> the rates set by hand it was last told (serving/live_answer.rate_marks_of)
 const drawnVerdict = new Map();  // run serial -> its live verdict's button as its page last drew it (live_answer.verdict_state)
 const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
@@ -18,8 +19,9 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
 // progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
-// inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [] });
+// inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table;
+// marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -47,6 +49,7 @@ function chart(box, title) {
     xLeft: label(LEFT, H - BOTTOM + 14, "start"), xRight: label(W - RIGHT, H - BOTTOM + 14, "end"),
     name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null, x: null,
     onset: el("line", { class: "onset", visibility: "hidden" }, svg),  // where overfitting set in (a live verdict's)
+    marks: el("g", { class: "marks" }, svg),  // the rates set by hand during the run (markChanges)
   };
   c.name.textContent = title;
   box.appendChild(svg);
@@ -114,6 +117,19 @@ function markOnset(c, epoch) {
   if (epoch == null || !c.x) { c.onset.setAttribute("visibility", "hidden"); return; }
   const px = c.x(epoch).toFixed(1);
   for (const [k, v] of [["x1", px], ["x2", px], ["y1", TOP], ["y2", H - BOTTOM], ["visibility", "visible"]]) c.onset.setAttribute(k, v);
+}
+
+// The rates set by hand during the run (a live answer's `marks`: epoch, short label, sentence) as labelled
+// vertical rules, as the final Altair charts draw them (charts/training._rate_change_layers).
+function markChanges(c, marks) {
+  c.marks.replaceChildren();
+  if (!c.x) return;
+  for (const mark of marks) {
+    const px = c.x(mark.epoch).toFixed(1);
+    const rule = el("line", { x1: px, x2: px, y1: TOP, y2: H - BOTTOM, class: "change" }, c.marks);
+    el("title", {}, rule).textContent = mark.label;
+    el("text", { x: (Number(px) + 4).toFixed(1), y: TOP + 22, class: "tick change-label" }, c.marks).textContent = mark.short;
+  }
 }
 
 const metricTitle = (metric) => (metric === "accuracy" ? "accuracy" : "mean absolute error");
@@ -229,6 +245,7 @@ function watchRun({ data, parentElement, setTriggerValue }) {
   // of a paused run is done) draws them at once and asks only for the ones after.
   if (!fetchedRows.has(data.serial)) fetchedRows.set(data.serial, []);
   const rows = fetchedRows.get(data.serial);
+  let marks = fetchedMarks.get(data.serial) || [];
   host.setAttribute("data-nnlab-live", String(data.serial));
   host.setAttribute("data-nnlab-drawn-epoch", String(rows.length ? rows[rows.length - 1].epoch : 0));
   root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
@@ -241,7 +258,7 @@ function watchRun({ data, parentElement, setTriggerValue }) {
                   [chart(box, metricTitle(data.metric)), data.metric, percent]];
   for (const [c, field, pct] of charts) {
     line(c, null);
-    if (rows.length) drawChart(c, [rows], field, data.epochs, pct);
+    if (rows.length) { drawChart(c, [rows], field, data.epochs, pct); markChanges(c, marks); }
   }
   let token = data.token, after = rows.length, version = 0;
   return follow(data.serial, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
@@ -259,6 +276,16 @@ function watchRun({ data, parentElement, setTriggerValue }) {
       for (const [c, field, pct] of charts) drawChart(c, [rows], field, answer.epochs, pct);
       host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
       probe.drawn.push(rows[rows.length - 1].epoch);
+    }
+    const told = JSON.stringify(answer.marks || []);
+    if (answer.rows.length || told !== JSON.stringify(marks)) {  // a redrawn chart may have a new scale
+      marks = answer.marks || [];
+      fetchedMarks.set(data.serial, marks);
+      for (const [c] of charts) markChanges(c, marks);
+      if (told !== host.getAttribute("data-nnlab-marks")) {
+        host.setAttribute("data-nnlab-marks", told);
+        probe.marks.push(marks.map((mark) => mark.short));
+      }
     }
     const said = answer.verdict ? `${answer.verdict.text} ${answer.verdict.advice}` : "";
     setText(verdictText, said);

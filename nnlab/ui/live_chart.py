@@ -60,6 +60,8 @@ _CSS = """
 .nnlab-live .band { fill: #1f77b4; opacity: 0.25; } .nnlab-live .median { fill: none; stroke: #1f77b4; stroke-width: 1.5; }
 .nnlab-live .norm { fill: none; stroke-width: 2; }
 .nnlab-live .onset { stroke: #d62728; stroke-dasharray: 2 3; }
+.nnlab-live .change { stroke: #8c564b; stroke-width: 2; stroke-dasharray: 2 2; }  /* charts/training.RATE_CHANGE_COLOUR */
+.nnlab-live .change-label { fill: #8c564b; opacity: 1; }
 .nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
 .nnlab-live svg.curve { flex: 1 1 20rem; min-width: 16rem; max-height: 16rem; overflow: visible; }
 .nnlab-live .frame { fill: none; stroke: rgba(128, 128, 128, 0.35); }
