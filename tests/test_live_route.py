@@ -573,6 +573,13 @@ def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_it
     expected = inside_charts.colour_index(np.sign(2 * plane.inside.maps.prediction - 1)[::-1])
     np.testing.assert_array_equal(classes, expected)
     assert set(np.unique(classes)) <= {1, 128, 255}
+    # the network drawing (issue 28): each column's neurons and every weight, the trained model's own
+    network = body["view"]["network"]
+    assert network["layers"] == ["inputs", "hidden_1", "hidden_2", "output"]
+    assert network["columns"][0] == ["input x₁", "input x₂"] and len(network["columns"][2]) == 8
+    for (_, kernel), sent in zip(plane.inside.maps.kernels, network["weights"]):
+        np.testing.assert_allclose(np.array(sent), kernel, rtol=1e-3, atol=1e-6)
+    assert network["caption"] == inside_charts.NETWORK_CAPTION
     assert len(maps.content) < 200_000
     assert ask(plane, "maps", after=body["next"]).json()["view"] is None  # nothing moved: nothing sent again
     stats = ask(plane, "stats").json()["view"]

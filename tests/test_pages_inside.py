@@ -43,6 +43,11 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     assert any("after epoch 3" in c.value for c in at.caption)  # the final state
     boundary = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
     assert boundary, "the prediction over the plane, with the points"
+    # the network drawing (issue 28): a link per weight of the trained network, its weight in its tooltip
+    links = [row for chart in charts(at) for row in chart["rows"] if "weight" in row and "from" in row]
+    assert len(links) == 2 * 4 + 4 * 3 + 3 * 2
+    kernels = at.session_state["train_job"].inside.maps.kernels
+    assert [link["weight"] for link in links] == pytest.approx([w for _, k in kernels for w in k.ravel().tolist()])
     at.session_state[f"train_job_inside_{at.session_state['train_job'].serial}_tab"] = STATS
     at.run()
     grad = [c for c in charts(at) if any("grad_norm" in row for row in c["rows"])]

@@ -136,6 +136,9 @@ def _maps(snapshot: inside.InsideSnapshot, dataset, key: str) -> None:
     version = (snapshot.epoch, snapshot.batch)
     if maps.layers or maps.inputs:
         _chart(f"{key}_maps", version, lambda: inside_charts.neuron_maps_chart(maps), stretch=False)
+    st.caption(inside_charts.NETWORK_CAPTION if maps.kernels else inside_charts.TOO_MANY_LINKS)
+    if maps.kernels:
+        _chart(f"{key}_network", version, lambda: inside_charts.network_chart(maps, dataset.class_names), stretch=False)
     _chart(f"{key}_prediction", version,
            lambda: inside_charts.prediction_chart(maps, _plane_points(dataset), dataset.class_names))
 

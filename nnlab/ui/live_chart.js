@@ -20,8 +20,9 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
 // progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
 // inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table;
-// marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [] });
+// marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves;
+// links: the links of the inside panel's network drawing, counted at each drawing.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -343,13 +344,18 @@ function insideWeights(box, view) {
 
 function insideMaps(box, view, data) {
   if (!box.querySelector(".plane")) {  // Playground's two check boxes under its output, kept across answers
-    box.innerHTML = '<div class="maps"></div><p class="layers"></p><div class="plane-options">' +
+    box.innerHTML = '<div class="maps"></div><p class="layers"></p><p class="caption network-caption"></p><div class="network"></div>' +
+      '<div class="plane-options">' +
       '<label><input type="checkbox" class="show-test"> Show test data</label>' +
       '<label><input type="checkbox" class="discretize"> Discretize output</label></div><div class="plane"></div>';
   }
   const maps = box.querySelector(".maps");
   if (view.url) image(maps, view.url).style.width = `${64 * view.columns}px`; else maps.replaceChildren();  // 64 px a map, as the page's chart
   setText(box.querySelector(".layers"), view.layers.length ? `Rows, top to bottom: ${view.layers.join(", ")}` : "");
+  if (view.network) {
+    setText(box.querySelector(".network-caption"), view.network.caption);
+    drawNetwork(box.querySelector(".network"), view.network);
+  }
   const plane = box.querySelector(".plane"), showTest = box.querySelector(".show-test"), discretize = box.querySelector(".discretize");
   const redraw = () => {
     image(plane, discretize.checked ? view.classes : view.prediction);
@@ -369,6 +375,31 @@ function insideMaps(box, view, data) {
       else el("circle", { cx: x.toFixed(2), cy: y.toFixed(2), r: 0.9, style }, svg);
     }
   }
+}
+
+// The network as Playground draws it (charts/inside.network_chart draws the same for the page): a column per layer,
+// a node per neuron, a link per weight, blue above zero and orange below, as wide as it is large; each link's
+// weight in its tooltip (an SVG title). Redrawn whole at each snapshot: at most inside.MOST_LINKS links.
+function drawNetwork(box, network) {
+  const SPACE = 34, LAYER = 130, columns = network.columns;
+  if (!columns.length) { box.replaceChildren(); return; }
+  const tallest = Math.max(...columns.map((names) => names.length));
+  const px = (x) => LAYER * (x + 0.5), py = (k, n) => SPACE * (k - (n - 1) / 2 + (tallest - 1) / 2 + 1.2);
+  const svg = el("svg", { viewBox: `0 0 ${LAYER * columns.length} ${SPACE * (tallest + 1.4)}`, class: "net", role: "img" });
+  const largest = Math.max(1e-12, ...network.weights.flat(2).map(Math.abs));
+  let drawn = 0;
+  network.weights.forEach((kernel, x) => kernel.forEach((row, i) => row.forEach((w, j) => {
+    const link = el("line", { x1: px(x), y1: py(i, columns[x].length).toFixed(1), x2: px(x + 1), y2: py(j, columns[x + 1].length).toFixed(1),
+                              class: "link", style: `stroke: ${w >= 0 ? "#0877bd" : "#f59322"}; stroke-width: ${(1.5 + 5.5 * Math.abs(w) / largest).toFixed(2)}` }, svg);
+    el("title", {}, link).textContent = `${columns[x][i]} → ${columns[x + 1][j]}: weight ${w}`;
+    drawn++;
+  })));
+  columns.forEach((names, x) => {
+    el("text", { x: px(x), y: 12, "text-anchor": "middle", class: "tick" }, svg).textContent = network.layers[x];
+    names.forEach((name, k) => { el("title", {}, el("circle", { cx: px(x), cy: py(k, names.length).toFixed(1), r: 8, class: "node" }, svg)).textContent = name; });
+  });
+  box.replaceChildren(svg);
+  probe.links.push(drawn);
 }
 
 function insideStats(box, view) {
