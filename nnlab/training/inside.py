@@ -56,11 +56,13 @@ class InsideSnapshot:
     batch: int
     weights: WeightImages | None = None  # image data sets
     maps: NeuronMaps | None = None  # 2-D data sets
+    # weights set by hand after training (training/weight_edit.py): ((layer, row, column), (trained, set)) pairs
+    edits: tuple = ()
 
 
-def snapshot(model, dataset, *, epoch: int, batch: int = 0) -> InsideSnapshot:
+def snapshot(model, dataset, *, epoch: int, batch: int = 0, edits: tuple = ()) -> InsideSnapshot:
     return InsideSnapshot(
-        epoch=epoch, batch=batch,
+        epoch=epoch, batch=batch, edits=edits,
         weights=first_layer_images(model, dataset) if dataset.image_shape is not None else None,
         maps=neuron_maps(model, dataset) if is_plane(dataset) else None,
     )
