@@ -542,7 +542,7 @@ def test_a_search_is_followed_trial_after_trial_by_its_owner_only(client, starte
     for trial in table:
         assert trial["state"] == "complete" and trial["shown"].endswith("%") and trial["epochs"] == 3
         assert trial["settings"].startswith("Learning rate ")
-    best = max(table, key=lambda t: t["value"])
+    best = max(table[::-1], key=lambda t: t["value"])  # on a tie (iris' small validation set), the first trial told
     assert told_best == f"Best so far: {best['shown']} validation accuracy, trial {best['trial']}."
     assert set(shown) <= {trial.serial for trial in search.jobs} and shown[search.jobs[-1].serial] == [1, 2, 3]
 
