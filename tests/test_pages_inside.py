@@ -3,6 +3,7 @@ import pytest
 run; the Activations page's links to the vanishing-gradient lessons."""
 from apptest_helpers import button, charts, open_page, record_polls, wait_until
 
+from nnlab.core.safe_text import markdown
 from nnlab.ui.inside import MAPS, STATS, WEIGHTS
 
 TRAIN, RUNS, ACTIVATIONS = "app_pages/1_Train.py", "app_pages/2_Runs.py", "app_pages/7_Activations.py"
@@ -60,7 +61,8 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     links = [row for chart in charts(at) for row in chart["rows"] if "weight" in row and "from" in row]
     assert links[0]["from"] == "input x₁" and links[0]["to"] == "hidden_1 neuron 1" and links[0]["weight"] == 3.0
     assert any("with 1 weight set by hand" in c.value for c in at.caption)
-    assert any(c.value.startswith("input x₁ → hidden_1 neuron 1:") and c.value.endswith("3 now") for c in at.caption)
+    assert any(c.value.startswith(markdown("input x₁ → hidden_1 neuron 1") + ":") and c.value.endswith("3 now")
+               for c in at.caption)
     assert (job.result.model.get_layer("hidden_1").kernel.numpy() == trained).all()  # the run's own model untouched
     [field] = [box for box in at.number_input if box.label == "Its weight"]
     assert (field.proto.min, field.proto.max) == (-100.0, 100.0)  # the field's own bounds, the backend's too

@@ -175,7 +175,7 @@ def _weight_editor(job: TrainingJob, snapshot: inside.InsideSnapshot, dataset, k
         if problem:
             st.error(problem)
         for (changed, _, row, column), (trained, now) in _edits_named(snapshot.edits, names, maps):
-            st.caption(f"{changed}: {trained:.4g} trained, {now:.4g} now")
+            st.caption(f"{markdown(changed)}: {trained:.4g} trained, {now:.4g} now")  # a CSV's class names are typed
         st.caption("Only these pictures change: the run's saved model, its test figures and its downloads keep the "
                    "weights it learned.")
 
