@@ -30,8 +30,7 @@ class WeightEdits:
             value = math.nan
         if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
             raise UserError(f"A weight must be a number between −{MAX_WEIGHT:g} and {MAX_WEIGHT:g}.")
-        kernel = next((layer_.kernel for layer_ in self.model.layers if layer_.name == layer and hasattr(layer_, "kernel")),
-                      None)
+        kernel = next((dense.kernel for dense in self.model.layers if dense.name == layer and hasattr(dense, "kernel")), None)
         if kernel is None or not (0 <= row < kernel.shape[0] and 0 <= column < kernel.shape[1]):
             raise UserError("This network has no such link: choose one of the links drawn.")
         weights = kernel.numpy()

@@ -120,9 +120,9 @@ def _tab_names(dataset) -> list[str]:
 
 
 def _where(snapshot: inside.InsideSnapshot) -> str:
+    where = f"after batch {snapshot.batch} of epoch {snapshot.epoch}" if snapshot.batch else f"after epoch {snapshot.epoch}"
     edited = len(snapshot.edits)
-    by_hand = f", with {edited} weight{'s' if edited > 1 else ''} set by hand" if edited else ""
-    return (f"after batch {snapshot.batch} of epoch {snapshot.epoch}" if snapshot.batch else f"after epoch {snapshot.epoch}") + by_hand
+    return where + (f", with {edited} weight{'s' if edited > 1 else ''} set by hand" if edited else "")
 
 
 def _weights(snapshot: inside.InsideSnapshot, key: str) -> None:
@@ -159,9 +159,9 @@ def _weight_editor(job: TrainingJob, snapshot: inside.InsideSnapshot, dataset, k
     names = inside_charts.node_names(maps, dataset.class_names)
     links = [(x, layer, i, j) for x, (layer, kernel) in enumerate(maps.kernels)
              for i in range(kernel.shape[0]) for j in range(kernel.shape[1])]
+    words = [f"{names[x][i]} → {names[x + 1][j]}" for x, _, i, j in links]
     with st.expander("Set a weight by hand", icon=":material/edit:"):
-        choice = st.selectbox("Link", range(len(links)), key=f"{key}_edit_link",
-                              format_func=lambda k: f"{names[links[k][0]][links[k][2]]} → {names[links[k][0] + 1][links[k][3]]}")
+        choice = st.selectbox("Link", range(len(links)), key=f"{key}_edit_link", format_func=words.__getitem__)
         x, layer, i, j = links[choice]
         field = f"{key}_edit_value_{choice}_{job.inside_version}"  # a new field, with the weight as it is now
         st.number_input("Its weight", min_value=-MAX_WEIGHT, max_value=MAX_WEIGHT, value=float(maps.kernels[x][1][i, j]),
@@ -174,17 +174,17 @@ def _weight_editor(job: TrainingJob, snapshot: inside.InsideSnapshot, dataset, k
         problem = st.session_state.get(f"{key}_edit_error")
         if problem:
             st.error(problem)
-        for (changed, _, row, column), (trained, now) in _edits_named(snapshot.edits, names, maps):
+        for changed, trained, now in _edits_named(snapshot.edits, names, maps):
             st.caption(f"{markdown(changed)}: {trained:.4g} trained, {now:.4g} now")  # a CSV's class names are typed
         st.caption("Only these pictures change: the run's saved model, its test figures and its downloads keep the "
                    "weights it learned.")
 
 
-def _edits_named(edits: tuple, names: list[list[str]], maps) -> list[tuple]:
-    """Each weight set by hand as ((its link's words, layer, row, column), (trained, set))."""
+def _edits_named(edits: tuple, names: list[list[str]], maps) -> list[tuple[str, float, float]]:
+    """Each weight set by hand as (its link in words, its trained value, the value set)."""
     column_of = {layer: x for x, (layer, _) in enumerate(maps.kernels)}
-    return [((f"{names[column_of[layer]][row]} → {names[column_of[layer] + 1][column]}", layer, row, column), values)
-            for (layer, row, column), values in edits if layer in column_of]
+    return [(f"{names[column_of[layer]][row]} → {names[column_of[layer] + 1][column]}", trained, now)
+            for (layer, row, column), (trained, now) in edits if layer in column_of]
 
 
 def _set_weight(job: TrainingJob, layer: str, row: int, column: int, field: str, key: str) -> None:
