@@ -7,8 +7,9 @@ fields), and in plain text only: the browser sets it with textContent, never as 
 from __future__ import annotations
 
 import math
+import weakref
 
-from nnlab.config.rate_marks import change_marks
+from nnlab.config.rate_marks import RateMarks
 from nnlab.core.jsonsafe import json_safe
 from nnlab.core.status import Status
 from nnlab.core.tasks import metric_names
@@ -17,6 +18,7 @@ from nnlab.verdict.diagnose import baseline_loss, live_finding
 MAX_ROWS = 2000  # epochs per answer (all runs together): the browser asks again at once for the rest
 MAX_MARKS = 100  # rates changed by hand drawn on the live curves (one a click: far more than a chart can show)
 MAX_CURVE_POINTS = 500  # a fitted curve's points per answer (concepts/approximation.fitted_curve has 200)
+_marks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run (job) → its config/rate_marks.RateMarks
 ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "learning_rate")
 
 
@@ -41,8 +43,12 @@ def live_answer(job, after: int) -> dict:
 def rate_marks_of(job, upto: int) -> list[dict]:
     """The learning rate, L1 or L2 set by hand during the run's first `upto` epochs, as the final charts mark
     them (config/rate_marks): {"epoch", "short", "label"}, at most MAX_MARKS. The whole list each time: the
-    browser draws it as it is, whichever epochs it fetched before a rerun."""
-    return json_safe(change_marks(job.config, job.history[:upto])[:MAX_MARKS])
+    browser draws it as it is, whichever epochs it fetched before a rerun. Each run's history is read once,
+    as it grows (_marks)."""
+    marks = _marks.get(job)
+    if marks is None:
+        marks = _marks.setdefault(job, RateMarks(job.config))
+    return json_safe(marks.upto(job.history, upto)[:MAX_MARKS])
 
 
 def fitted_curve_of(job) -> list | None:
