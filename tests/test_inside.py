@@ -197,6 +197,39 @@ def test_the_other_charts_carry_what_they_draw(spiral):
     assert "w_7" in json.dumps(bands["spec"]) and len(bands["datasets"]["bands"]) == 6
 
 
+def test_each_link_of_the_network_drawing_carries_its_weight_from_the_models_kernels(spiral):
+    config, dataset = spiral
+    model = build_model(config, dataset)
+    maps = inside.neuron_maps(model, dataset)
+    kernels = [layer.kernel.numpy() for layer in inside.dense_layers(model)]
+    assert [name for name, _ in maps.kernels] == ["hidden_1", "hidden_2", "output"]
+    tables = inside_charts.network_tables(maps, dataset.class_names)
+    links = tables["links"]
+    assert len(links) == sum(kernel.size for kernel in kernels) == 2 * 8 + 8 * 8 + 8 * 2
+    by_name = {(link["from"], link["to"]): link["weight"] for link in links}
+    assert by_name[("input x₂", "hidden_1 neuron 3")] == pytest.approx(float(kernels[0][1, 2]))
+    assert by_name[("hidden_1 neuron 8", "hidden_2 neuron 1")] == pytest.approx(float(kernels[1][7, 0]))
+    assert by_name[("hidden_2 neuron 4", f"output: {dataset.class_names[1]}")] == pytest.approx(float(kernels[2][3, 1]))
+    largest = max(abs(link["weight"]) for link in links)
+    assert all(link["sign"] == ("positive" if link["weight"] >= 0 else "negative") for link in links)
+    assert max(link["size"] for link in links) == pytest.approx(1.0) and largest > 0
+    assert [column["name"] for column in tables["columns"]] == ["inputs", "hidden_1", "hidden_2", "output"]
+    # a copy: training on leaves the drawn weights as they were
+    model.layers[0].kernel.assign(kernels[0] + 1.0)
+    assert maps.kernels[0][1][1, 2] == pytest.approx(float(kernels[0][1, 2]))
+    spec = inside_charts.network_chart(maps, dataset.class_names)
+    assert {"from", "to", "weight"} <= {tip["field"] for layer in spec["layer"] for tip in layer["encoding"].get("tooltip", [])
+                                        if isinstance(layer["encoding"].get("tooltip"), list)}
+
+
+def test_a_network_with_more_links_than_can_be_drawn_has_none(spiral):
+    config, dataset = spiral
+    wide = build_model(RunConfig(dataset="spiral", hidden=(40, 40), samples=200), dataset)  # 80 + 1,600 + 80 weights
+    maps = inside.neuron_maps(wide, dataset)
+    assert maps.kernels == () and inside_charts.network_tables(maps)["links"] == []
+    assert len(maps.layers) == 2  # the neuron maps are still drawn
+
+
 def test_a_saved_model_reads_back_and_a_damaged_one_is_a_user_error(spiral, tmp_path):
     config, dataset = spiral
     model = build_model(config, dataset)

@@ -149,6 +149,33 @@ def test_rates_set_by_hand_during_the_run_are_followed():
     np.testing.assert_allclose(got["history"].history["learning_rate"], [0.01, 0.01, 0.002, 0.002], rtol=1e-6)
 
 
+CHANGED = [{"epoch": e, "learning_rate": 0.01 if e < 4 else 0.002, "l1": 0.0, "l2": 0.0 if e < 3 else 0.5}
+           for e in range(1, 5)]  # L2 set by hand from epoch 3, the learning rate from epoch 4
+
+
+def test_the_script_names_each_rate_set_by_hand_and_its_epoch():
+    config = RunConfig(dataset="gauss", samples=100, hidden=(4,), epochs=4, learning_rate=0.01)
+    text = keras_export.script(config, history=CHANGED)
+    ast.parse(text)
+    said = re.findall(r"(?m)^#   (.+)$", text)
+    assert said == ["L2 penalty set to 0.5 from epoch 3", "learning rate set to 0.002 from epoch 4"]
+    assert "PENALTIES = {2: (0.0, 0.5)}" in text  # from Keras' epoch 2 (nnlab's 3), starting from the settings' 0
+    assert "ChangeablePenalty(l1=0.0, l2=0.0)" in text
+    unchanged = keras_export.script(config, history=[{**row, "learning_rate": 0.01, "l2": 0.0} for row in CHANGED])
+    assert "set by hand" not in unchanged.lower() and "ChangeablePenalty" not in unchanged and "PENALTIES" not in unchanged
+
+
+@pytest.mark.slow  # over 3.5 s: out of the edit loop
+def test_penalties_set_by_hand_during_the_run_are_set_again_at_their_epoch():
+    config = RunConfig(dataset="gauss", samples=100, hidden=(4,), epochs=4, learning_rate=0.01)
+    got = _run_cells(config, upto=4, history=CHANGED)
+    fitted = got["history"].history
+    np.testing.assert_allclose(fitted["learning_rate"], [0.01, 0.01, 0.01, 0.002], rtol=1e-6)
+    assert float(got["penalty"].l2.numpy()) == 0.5 and float(got["penalty"].l1.numpy()) == 0.0
+    # the compiled training step reads the new rate: 0.5 × Σw² (≈5 for these 16 initial weights) joins the loss at epoch 3
+    assert fitted["loss"][2] > fitted["loss"][1] + 0.5, fitted["loss"]
+
+
 @pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_a_finished_run_offers_its_keras_script_and_notebook(runs_dir):
     at = open_page("app_pages/1_Train.py", dataset="iris", hidden="4", epochs="2")

@@ -22,6 +22,7 @@ from nnlab.data.datasets import load_dataset
 from nnlab.serving.slot_work import live_work
 from nnlab.serving.bulletin import Bulletin
 from nnlab.serving.jobs import SweepJob, TrainingJob
+from nnlab.serving import live_answer as live_answer_module
 from nnlab.serving.live_answer import MAX_ROWS, ROW_FIELDS, group_answer, live_answer
 from nnlab.serving.live_token import MAX_RUNS, LiveTokens
 from nnlab.store import visitors
@@ -136,6 +137,30 @@ def test_the_answer_is_strict_json_when_the_loss_blew_up_and_bounded_in_rows(tra
     assert answer["rows"][0]["loss"] is None and answer["rows"][0]["val_loss"] is None
     json.dumps(answer, allow_nan=False)
     assert live_answer(trained, MAX_ROWS)["done"]
+
+
+def test_the_answer_marks_the_rates_set_by_hand_up_to_its_cursor(run_store, monkeypatch):
+    # A real run whose learning rate and L2 penalty are changed as its first epoch ends (as the page's
+    # controls would, from another thread): the live chart draws what the final charts draw.
+    job = TrainingJob(TINY, load_dataset, store=run_store, owner="visitor:x", abandon_seconds=600)
+
+    def change_once():
+        if len(job.history) == 1 and job.status == Status.RUNNING and not changed:
+            changed.append(True)
+            job.set_learning_rate(0.005)
+            job.set_penalties(l2=0.01)
+
+    changed: list = []
+    job.bulletin.listen(change_once)
+    job.run()
+    assert changed and job.status == Status.COMPLETED
+    assert [row["l2"] for row in job.history] == [0.0, 0.01, 0.01]
+    marks = live_answer(job, 0)["marks"]
+    assert [(mark["epoch"], mark["short"]) for mark in marks] == [(2, "rate → 0.005"), (2, "L2 → 0.01")]
+    assert marks[1]["label"] == "L2 penalty set to 0.01 from epoch 2"
+    assert live_answer(job, 2)["marks"] == marks  # the whole list whatever the cursor: a chart drawn again has them all
+    monkeypatch.setattr(live_answer_module, "MAX_ROWS", 1)  # only epoch 1 told: its change is not drawn yet
+    assert live_answer(job, 0)["marks"] == [] and live_answer(job, 1)["marks"] == marks
 
 
 @pytest.fixture(scope="module")
@@ -548,6 +573,13 @@ def test_a_runs_inside_panel_is_answered_tab_by_tab_only_when_it_moved_and_to_it
     expected = inside_charts.colour_index(np.sign(2 * plane.inside.maps.prediction - 1)[::-1])
     np.testing.assert_array_equal(classes, expected)
     assert set(np.unique(classes)) <= {1, 128, 255}
+    # the network drawing (issue 28): each column's neurons and every weight, the trained model's own
+    network = body["view"]["network"]
+    assert network["layers"] == ["inputs", "hidden_1", "hidden_2", "output"]
+    assert network["columns"][0] == ["input x₁", "input x₂"] and len(network["columns"][2]) == 8
+    for (_, kernel), sent in zip(plane.inside.maps.kernels, network["weights"]):
+        np.testing.assert_allclose(np.array(sent), kernel, rtol=1e-3, atol=1e-6)
+    assert network["caption"] == inside_charts.NETWORK_CAPTION
     assert len(maps.content) < 200_000
     assert ask(plane, "maps", after=body["next"]).json()["view"] is None  # nothing moved: nothing sent again
     stats = ask(plane, "stats").json()["view"]

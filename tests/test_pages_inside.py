@@ -3,6 +3,7 @@ import pytest
 run; the Activations page's links to the vanishing-gradient lessons."""
 from apptest_helpers import button, charts, open_page, record_polls, wait_until
 
+from nnlab.core.safe_text import markdown
 from nnlab.ui.inside import MAPS, STATS, WEIGHTS
 
 TRAIN, RUNS, ACTIVATIONS = "app_pages/1_Train.py", "app_pages/2_Runs.py", "app_pages/7_Activations.py"
@@ -43,6 +44,31 @@ def test_a_spiral_run_shows_every_neuron_over_the_plane(runs_dir):
     assert any("after epoch 3" in c.value for c in at.caption)  # the final state
     boundary = [c for c in charts(at) if any("x1_end" in row for row in c["rows"])]
     assert boundary, "the prediction over the plane, with the points"
+    # the network drawing (issue 28): a link per weight of the trained network, its weight in its tooltip
+    links = [row for chart in charts(at) for row in chart["rows"] if "weight" in row and "from" in row]
+    assert len(links) == 2 * 4 + 4 * 3 + 3 * 2
+    kernels = at.session_state["train_job"].inside.maps.kernels
+    assert [link["weight"] for link in links] == pytest.approx([w for _, k in kernels for w in k.ravel().tolist()])
+    # Playground's edit of a link: the first one (x₁ → hidden_1 neuron 1) set to 3, the maps and network drawn again
+    job = at.session_state["train_job"]
+    trained = job.result.model.get_layer("hidden_1").kernel.numpy().copy()
+    [link] = [box for box in at.selectbox if box.label == "Link"]
+    assert link.value == 0
+    [field] = [box for box in at.number_input if box.label == "Its weight"]
+    field.set_value(3.0)
+    button(at, "Set this weight").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    links = [row for chart in charts(at) for row in chart["rows"] if "weight" in row and "from" in row]
+    assert links[0]["from"] == "input x₁" and links[0]["to"] == "hidden_1 neuron 1" and links[0]["weight"] == 3.0
+    assert any("with 1 weight set by hand" in c.value for c in at.caption)
+    assert any(c.value.startswith(markdown("input x₁ → hidden_1 neuron 1") + ":") and c.value.endswith("3 now")
+               for c in at.caption)
+    assert (job.result.model.get_layer("hidden_1").kernel.numpy() == trained).all()  # the run's own model untouched
+    [field] = [box for box in at.number_input if box.label == "Its weight"]
+    assert (field.proto.min, field.proto.max) == (-100.0, 100.0)  # the field's own bounds, the backend's too
+    button(at, "Put back the trained weights").click().run()
+    links = [row for chart in charts(at) for row in chart["rows"] if "weight" in row and "from" in row]
+    assert links[0]["weight"] == pytest.approx(float(trained[0, 0]))
     at.session_state[f"train_job_inside_{at.session_state['train_job'].serial}_tab"] = STATS
     at.run()
     grad = [c for c in charts(at) if any("grad_norm" in row for row in c["rows"])]

@@ -65,3 +65,14 @@ def test_each_change_is_a_labelled_rule_on_the_curves():
     loss_spec, _ = charts.training_charts(history, "classification", epochs=4,
                                           penalty_changes=penalty_changes(TINY, history))
     assert [row["short"] for row in loss_spec["datasets"]["rate_changes"]] == ["L2 → 0.01"]
+
+
+def test_the_marks_read_as_the_history_grows_are_those_read_afresh():
+    from nnlab.config.rate_marks import RateMarks, change_marks
+
+    history = [{"epoch": e, "loss": 1.0, "learning_rate": 0.1 if e < 4 else 0.02, "l1": 0.0 if e < 6 else 0.001,
+                "l2": 0.0 if e < 4 else 0.01} for e in range(1, 9)]
+    marks = RateMarks(TINY)
+    for told in (0, 2, 4, 5, 8, 3, 8):  # a cursor behind the others (3) reads again from the start
+        assert marks.upto(history, told) == change_marks(TINY, history[:told])
+    assert [mark["short"] for mark in change_marks(TINY, history)] == ["rate → 0.02", "L2 → 0.01", "L1 → 0.001"]

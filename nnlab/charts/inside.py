@@ -24,6 +24,7 @@ import pandas as pd
 from PIL import Image
 
 from nnlab.charts.training import BLUE, ORANGE, boundary_chart
+from nnlab.training.inside import MOST_LINKS
 
 TILE_COLUMNS = 8  # the weights grid: 8 tiles a row (64 tiles make a square)
 TILE_PIXELS = 64  # a tile's size on screen
@@ -200,6 +201,77 @@ def prediction_chart(maps, points: pd.DataFrame, class_names: tuple[str, ...] = 
     """The network's output over the plane with the data points: the Playground's big picture."""
     return _fill(_prediction_template(maps.task, tuple(class_names)),
                  grid=prediction_frame(maps), points=points)
+
+
+# --- the network drawing: every link's weight ------------------------------------------------------------
+
+NODE_SPACING, LAYER_SPACING = 34, 130  # pixels between two neurons of a layer, between two layers
+NETWORK_CAPTION = ("The network, as Playground draws it: each link is one weight, blue above zero and orange below, "
+                   "the wider the larger. Point at a link for its weight.")
+TOO_MANY_LINKS = (f"The network has more than {MOST_LINKS:,} weights: too many links to draw one by one "
+                  "(*Weights & gradients* shows how they spread).")
+
+
+def network_tables(maps, class_names: tuple[str, ...] = ()) -> dict:
+    """The network as Playground draws it, from a snapshot's kernels (`maps.kernels`): a column per layer (the
+    inputs first, the output last), each neuron a node, each weight a link between two nodes. `nodes`: x (the
+    column), y (the row, centred on 0), name; `links`: x, y, x2, y2, their nodes' names, the `weight`, its
+    `sign` and `size` (|weight| over the largest |weight|: Playground's line width). Each layer's column name
+    in `columns`. Empty without kernels (more than inside.MOST_LINKS)."""
+    if not maps.kernels:
+        return {"nodes": [], "links": [], "columns": []}
+    names = node_names(maps, class_names)
+    rows = [[k - (len(column) - 1) / 2 for k in range(len(column))] for column in names]
+    largest = max(float(np.abs(kernel).max()) for _, kernel in maps.kernels) or 1.0
+    nodes = [{"x": x, "y": y, "name": name} for x, column in enumerate(names) for y, name in zip(rows[x], column)]
+    links = [{"x": x, "y": rows[x][i], "x2": x + 1, "y2": rows[x + 1][j], "from": names[x][i], "to": names[x + 1][j],
+              "weight": float(w), "sign": "positive" if w >= 0 else "negative", "size": abs(float(w)) / largest}
+             for x, (_, kernel) in enumerate(maps.kernels) for (i, j), w in np.ndenumerate(kernel)]
+    return {"nodes": nodes, "links": links, "columns": [{"x": 0, "name": "inputs"}] + [
+        {"x": x + 1, "name": layer} for x, (layer, _) in enumerate(maps.kernels)]}
+
+
+def node_names(maps, class_names: tuple[str, ...] = ()) -> list[list[str]]:
+    """The network drawing's neurons, a list per column (inputs, each Dense layer), as its tooltips name them."""
+    first = maps.kernels[0][1].shape[0]
+    inputs = [name for name, _ in maps.inputs] if len(maps.inputs) == first else [str(k + 1) for k in range(first)]
+    names = [[f"input {name}" for name in inputs]]
+    for layer, kernel in maps.kernels:
+        units = kernel.shape[1]
+        if layer == "output" and len(class_names) == units:
+            names.append([f"output: {name}" for name in class_names])
+        else:
+            names.append([f"{layer} neuron {k + 1}" if units > 1 else layer for k in range(units)])
+    return names
+
+
+@lru_cache(maxsize=32)
+def _network_template(columns: int, tallest: int) -> str:
+    half = (tallest - 1) / 2
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.3, columns - 0.7], nice=False))
+    # neuron 1 at the top, under the layers' names
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[half + 0.6, -half - 1.2], nice=False))
+    links = alt.Chart(alt.Data(name="links")).mark_rule(opacity=0.8).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q",
+        color=alt.Color("sign:N", scale=alt.Scale(domain=["negative", "positive"], range=[ORANGE, BLUE]), legend=None),
+        strokeWidth=alt.StrokeWidth("size:Q", scale=alt.Scale(domain=[0, 1], range=[1.5, 7]), legend=None),
+        tooltip=[alt.Tooltip("from:N"), alt.Tooltip("to:N"), alt.Tooltip("weight:Q", format=".4g")])
+    nodes = alt.Chart(alt.Data(name="nodes")).mark_circle(size=260, color="#888888", opacity=1, stroke="#333333").encode(
+        x=x, y=y, tooltip=[alt.Tooltip("name:N", title="neuron")])
+    titles = alt.Chart(alt.Data(name="columns")).mark_text(baseline="bottom", fontSize=11).encode(
+        x=x, y=alt.value(12), text="name:N")
+    chart = alt.layer(links, nodes, titles).properties(
+        width=LAYER_SPACING * columns, height=NODE_SPACING * (tallest + 1.8))
+    return json.dumps(chart.to_dict())
+
+
+def network_chart(maps, class_names: tuple[str, ...] = ()) -> dict:
+    """The network drawing (network_tables): each link coloured by its weight's sign (blue positive, orange
+    negative) and as wide as it is large, its weight in its tooltip."""
+    tables = network_tables(maps, class_names)
+    columns = len(tables["columns"]) or 1
+    tallest = max((sum(node["x"] == x for node in tables["nodes"]) for x in range(columns)), default=1)
+    return _fill(_network_template(columns, tallest), **tables)
 
 
 # --- weights and gradients per layer ---------------------------------------------------------------------

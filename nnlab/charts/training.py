@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nnlab.config.penalty_changes import NAMES
+from nnlab.config.rate_marks import penalty_marks, rate_marks
 from nnlab.core.jsonsafe import is_missing, json_safe
 
 TRAIN_COLOUR, VALIDATION_COLOUR = "#4c78a8", "#f58518"
@@ -131,22 +131,10 @@ def training_charts(history: list[dict] | pd.DataFrame, task: str, *, epochs: in
     last = int(data["epoch"].max()) if len(data) else 1
     metric = "accuracy" if task == "classification" else "mae"
     onset, trend = _evidence_rows(evidence or {})
+    rows = history.to_dict("records") if isinstance(history, pd.DataFrame) else history
     return _fill(_curve_specs(metric, max(epochs or 0, last), height, None), {
         "history": _history_rows(data), "best": _best_rows(best_epoch), "onset": onset, "trend": trend,
-        "rate_changes": _rate_change_rows(history, rate_changes or []) + _penalty_change_rows(penalty_changes or [])})
-
-
-def _penalty_change_rows(changes: list[dict]) -> list[dict]:
-    return [{"epoch": c["epoch"], "short": f"{NAMES[c['name']]} → {c['value']:.3g}",
-             "label": f"{NAMES[c['name']]} penalty set to {c['value']:.3g} from epoch {c['epoch']}"} for c in changes]
-
-
-def _rate_change_rows(history: list[dict] | pd.DataFrame, epochs: list[int]) -> list[dict]:
-    rows = history.to_dict("records") if isinstance(history, pd.DataFrame) else history
-    rates = {int(row["epoch"]): row.get("learning_rate") for row in rows}
-    return [{"epoch": epoch, "short": f"rate → {rates[epoch]:.3g}",
-             "label": f"learning rate set to {rates[epoch]:.3g} from epoch {epoch}"}
-            for epoch in epochs if isinstance(rates.get(epoch), (int, float))]
+        "rate_changes": rate_marks(rows, rate_changes or []) + penalty_marks(penalty_changes or [])})
 
 
 @lru_cache(maxsize=1)

@@ -51,18 +51,22 @@ class LearningRatePlan:
         set_before = [e for e in self.changes if e <= epoch]
         return self.changes[max(set_before)] if set_before else scheduled_rate(self.config, epoch)
 
+    def follow(self, row: dict) -> bool:
+        """Read one history row, in epoch order: True when its recorded rate is not the one planned (set by
+        hand from its epoch on: the plan follows it from there)."""
+        recorded = row.get("learning_rate")
+        if recorded is None or not math.isfinite(recorded):
+            return False
+        epoch = int(row["epoch"])
+        if math.isclose(recorded, self.at(epoch), rel_tol=1e-5):  # rates are kept as float32
+            return False
+        self.set_from(epoch, recorded)
+        return True
+
 
 def changed_epochs(config, history: list[dict]) -> list[int]:
     """The epochs where a rate set by hand took over, read back from a history's learning_rate
     column: where the recorded rate is not the one the schedule (or the last change) gives."""
-    plan, changed = LearningRatePlan(config), []
-    for row in history:
-        recorded = row.get("learning_rate")
-        if recorded is None or not math.isfinite(recorded):
-            continue
-        epoch = int(row["epoch"])
-        if not math.isclose(recorded, plan.at(epoch), rel_tol=1e-5):  # rates are kept as float32
-            plan.set_from(epoch, recorded)
-            changed.append(epoch)
-    return changed
+    plan = LearningRatePlan(config)
+    return [int(row["epoch"]) for row in history if plan.follow(row)]
 

@@ -8,16 +8,27 @@ import math
 NAMES = {"l1": "L1", "l2": "L2"}
 
 
-def penalty_changes(config, history: list[dict]) -> list[dict]:
-    """[{"epoch", "name" ("l1" or "l2"), "value"}], in the order they happened; older runs' rows
-    without the columns have none."""
-    current, changes = {name: float(getattr(config, name)) for name in NAMES}, []
-    for row in history:
+class PenaltyRates:
+    """The L1 / L2 rates of one run as its history is read, row by row in epoch order."""
+
+    def __init__(self, config):
+        self.current = {name: float(getattr(config, name)) for name in NAMES}
+
+    def follow(self, row: dict) -> list[dict]:
+        """The changes this row records ({"epoch", "name", "value"}; none in older runs' rows without the columns)."""
+        changes = []
         for name in NAMES:
             recorded = row.get(name)
             if not isinstance(recorded, (int, float)) or not math.isfinite(recorded):
                 continue
-            if not math.isclose(recorded, current[name], rel_tol=1e-5, abs_tol=1e-12):
+            if not math.isclose(recorded, self.current[name], rel_tol=1e-5, abs_tol=1e-12):
                 changes.append({"epoch": int(row["epoch"]), "name": name, "value": float(recorded)})
-                current[name] = float(recorded)
-    return changes
+                self.current[name] = float(recorded)
+        return changes
+
+
+def penalty_changes(config, history: list[dict]) -> list[dict]:
+    """[{"epoch", "name" ("l1" or "l2"), "value"}], in the order they happened; older runs' rows
+    without the columns have none."""
+    rates = PenaltyRates(config)
+    return [change for row in history for change in rates.follow(row)]

@@ -21,6 +21,8 @@ from nnlab.training.architecture import layer_specs
 from nnlab.config.run_config import RunConfig
 from nnlab.data.datasets import DATASETS, MNIST_PATH, dataset_info
 from nnlab.config.lr_schedule import changed_epochs
+from nnlab.config.penalty_changes import penalty_changes
+from nnlab.config.rate_marks import change_marks
 from nnlab.config.optimizers import KERAS_OPTIMIZERS  # the Trainer's table: the script builds the same optimizer
 from nnlab.config.settings import shown
 from nnlab.core.tasks import CLASSIFICATION
@@ -46,11 +48,14 @@ class Cell:
 def cells(config: RunConfig, task: str = "", csv_name: str = "", history: list[dict] | None = None) -> list[Cell]:
     """The run as notebook cells. `task` is the run's task (a CSV file's is only known once read;
     other data sets know theirs); `csv_name` the uploaded file's name on the visitor's computer;
-    `history` the run's epochs, whose learning rates the script follows if some were set by hand."""
+    `history` the run's epochs, whose learning rates and L1 / L2 rates the script follows if some were set
+    by hand during the run (from the same epochs; it starts from the run's settings)."""
     task = task or dataset_info(config.dataset).task
     if not task:
         raise ValueError("a CSV run's task (classification or regression) must be given")
     classify = task == CLASSIFICATION
+    history = history or []
+    penalties = _penalty_plan(config, history)
     return [
         Cell("markdown", _introduction(config)),
         Cell("code", _setup(config)),
@@ -59,10 +64,12 @@ def cells(config: RunConfig, task: str = "", csv_name: str = "", history: list[d
                          + ("" if classify else ", and the target too") + "."),
         Cell("code", _data(config, classify, csv_name)),
         Cell("markdown", "## The network\nThe same layers, activations, regularization and initial weights."),
-        Cell("code", _model(config, task)),
+        Cell("code", _model(config, task, changeable=bool(penalties))),
         Cell("markdown", "## Training\nPlain `model.fit`; it draws its own batch order, so the curves differ "
-                         "a little from nnlab's."),
-        Cell("code", _training(config, classify, history or [])),
+                         "a little from nnlab's."
+                         + (" The rates you set while the nnlab run trained are set again at the same epochs."
+                            if change_marks(config, history) else "")),
+        Cell("code", _training(config, classify, history, penalties)),
         Cell("markdown", "## The honest score: the test set"),
         Cell("code", _test(classify)),
     ]
@@ -241,12 +248,43 @@ def _csv_data(config: RunConfig, classify: bool, csv_name: str) -> str:
     return "\n".join(lines)
 
 
-def _model(config: RunConfig, task: str) -> str:
+# A penalty whose rates a callback sets during training (Keras' L1L2 holds plain numbers, fixed once traced).
+CHANGEABLE_PENALTY = '''class ChangeablePenalty(keras.regularizers.Regularizer):
+    """l1 × Σ|w| + l2 × Σw², as keras.regularizers.L1L2, with rates that can change while the model trains."""
+
+    def __init__(self, l1, l2):
+        self.l1 = keras.Variable(l1, dtype="float32", trainable=False)
+        self.l2 = keras.Variable(l2, dtype="float32", trainable=False)
+
+    def __call__(self, w):
+        return self.l1 * keras.ops.sum(keras.ops.abs(w)) + self.l2 * keras.ops.sum(keras.ops.square(w))
+
+    def get_config(self):
+        return {"l1": float(self.l1.numpy()), "l2": float(self.l2.numpy())}
+'''
+
+# The callback that sets them, at the start of each epoch where the nnlab run's changed.
+PENALTY_CALLBACK = '''class PenaltyChanges(keras.callbacks.Callback):
+    """Sets the penalty's rates at the start of the epochs where they were changed during the nnlab run."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch in PENALTIES:
+            penalty.l1.assign(PENALTIES[epoch][0])
+            penalty.l2.assign(PENALTIES[epoch][1])
+'''
+
+
+def _model(config: RunConfig, task: str, changeable: bool = False) -> str:
+    """The network's cell; `changeable`: its L1 / L2 rates change during training (_penalty_plan)."""
     lines = []
     if config.activation == "gaussian":
         lines += ["def gaussian(x):", '    """exp(−x²): the lecture\'s Gaussian activation (not built into Keras)."""',
                   "    return keras.ops.exp(-keras.ops.square(x))", ""]
-    if config.l1 or config.l2:
+    if changeable:
+        lines += [CHANGEABLE_PENALTY, "",
+                  f"penalty = ChangeablePenalty(l1={float(config.l1)!r}, l2={float(config.l2)!r})  # the run's settings; "
+                  "added to the loss, changed during training", ""]
+    elif config.l1 or config.l2:
         lines += [f"penalty = keras.regularizers.L1L2(l1={config.l1!r}, l2={config.l2!r})  # added to the loss", ""]
     outputs = "N_CLASSES" if task == CLASSIFICATION else "1"
     lines += ["model = keras.Sequential([", "    keras.Input(shape=(x_train.shape[1],)),"]
@@ -256,7 +294,7 @@ def _model(config: RunConfig, task: str) -> str:
         if spec.kind == "dense":
             units = outputs if spec.name == "output" else str(spec.units)
             activation = "gaussian" if spec.activation == "gaussian" else repr(spec.activation)
-            extra = ", kernel_regularizer=penalty" if config.l1 or config.l2 else ""
+            extra = ", kernel_regularizer=penalty" if config.l1 or config.l2 or changeable else ""
             lines.append(f"    keras.layers.Dense({units}, activation={activation}{extra},")
             lines.append(f"                       kernel_initializer=keras.initializers.GlorotUniform(seed={seed}), "
                          f"name={spec.name!r}),")
@@ -271,9 +309,23 @@ def _model(config: RunConfig, task: str) -> str:
     return "\n".join(lines)
 
 
-def _training(config: RunConfig, classify: bool, history: list[dict]) -> str:
+def _penalty_plan(config: RunConfig, history: list[dict]) -> dict[int, tuple[float, float]]:
+    """The L1 / L2 rates set by hand during the run: Keras' epoch (counted from 0: nnlab's − 1) → the
+    (L1, L2) pair it trains with from then on; {} when they stayed the settings'."""
+    rates, plan = {"l1": float(config.l1), "l2": float(config.l2)}, {}
+    for change in penalty_changes(config, history):
+        rates[change["name"]] = change["value"]
+        plan[change["epoch"] - 1] = (rates["l1"], rates["l2"])
+    return plan
+
+
+def _training(config: RunConfig, classify: bool, history: list[dict], penalties: dict | None = None) -> str:
     lr = f"{config.learning_rate!r}"
     lines, callbacks = [], []
+    marks = change_marks(config, history)
+    if marks:
+        lines += ["# Set by hand while the nnlab run trained (and set again below, from the same epochs):",
+                  *(f"#   {mark['label']}" for mark in sorted(marks, key=lambda mark: mark["epoch"])), ""]
     if not classify:
         loss, metric = '"mse"', '"mae"'
         lines.append("t_train, t_val, t_test = y_train, y_val, y_test  # regression: the values themselves")
@@ -291,6 +343,10 @@ def _training(config: RunConfig, classify: bool, history: list[dict]) -> str:
     if schedule:
         lines += ["", schedule, "", "", "schedule = keras.callbacks.LearningRateScheduler(learning_rate_of)"]
         callbacks.append("schedule")
+    if penalties:
+        lines += ["", f"PENALTIES = {penalties!r}  # Keras' epoch (nnlab's − 1) → (L1, L2) from then on", "", "",
+                  PENALTY_CALLBACK.rstrip("\n"), "", ""]
+        callbacks.append("PenaltyChanges()")
     if config.early_stopping:
         lines.append(f"stop_early = keras.callbacks.EarlyStopping(monitor=\"val_loss\", patience={config.early_stopping}, "
                      "restore_best_weights=True)")

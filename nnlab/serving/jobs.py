@@ -67,6 +67,8 @@ class TrainingJob(SlotWork):
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
         self.inside = None  # training/inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
         self.inside_version = 0  # grows with each snapshot taken (the inside panel's live view redraws)
+        self._edits = None  # training/weight_edit.WeightEdits: weights set by hand after the run, on a copy
+        self._edit_lock = threading.Lock()  # two tabs of one visitor may set weights at once
         self.history: list[dict] = []  # appended by the job thread, read by the page
         self.layer_stats: list[dict] = []  # per epoch and Dense layer: gradient norm, weight percentiles (Trainer)
         self.progress = (0, 0, 0)  # (epoch, batches done, batches per epoch)
@@ -183,6 +185,33 @@ class TrainingJob(SlotWork):
         if trainer is None or self.status != Status.RUNNING:
             raise UserError("This run is not training now: the regularization can be changed while it trains.")
         trainer.set_penalties(l1, l2)
+
+    # --- weights set by hand after the run (Playground's edit of a link: training/weight_edit.py) ---------
+
+    def edit_weight(self, layer: str, row: int, column: int, value: float) -> None:
+        """Set one weight of a copy of the trained model and draw the inside views from it (the neurons' maps, the
+        prediction over the plane); the run's model, figures and saved record keep the trained weights. A
+        UserError when the run has not ended with its model here, its network is not drawn link by link (a 2-D
+        set, inside.MOST_LINKS), or the value or link cannot be."""
+        from nnlab.training.weight_edit import WeightEdits
+
+        model = self.result.model if self.done and self.result is not None else None
+        drawn = self.inside is not None and self.inside.maps is not None and self.inside.maps.kernels
+        if model is None or not drawn:
+            raise UserError("A weight can be set by hand once a run on a 2-D data set has ended, with its trained model "
+                            "kept and its network drawn link by link.")
+        with self._edit_lock:
+            if self._edits is None:
+                self._edits = WeightEdits(model)
+            self._edits.set(layer, row, column, value)
+            self._look(self._edits.model, len(self.history), 0, tuple(self._edits.changes.items()))
+
+    def put_back_weights(self) -> None:
+        """Forget the weights set by hand: the inside views of the trained model again."""
+        with self._edit_lock:
+            if self._edits is not None and self.result is not None and self.result.model is not None:
+                self._edits = None
+                self._look(self.result.model, len(self.history), 0)
 
     # --- step mode: pause, one batch, one epoch, resume (training/train.Trainer) -------------------
 
@@ -378,7 +407,7 @@ class TrainingJob(SlotWork):
             self._save_history()
         self.bulletin.publish()
 
-    def _look(self, model, epoch: int, batch: int) -> None:
+    def _look(self, model, epoch: int, batch: int, edits: tuple = ()) -> None:
         """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""
         from nnlab.training.inside import snapshot
 
@@ -386,7 +415,7 @@ class TrainingJob(SlotWork):
         try:
             if self._snapshot:
                 self.snapshot = self._snapshot(model, self.dataset)
-            self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch)
+            self.inside = snapshot(model, self.dataset, epoch=epoch, batch=batch, edits=edits)
             self.inside_version += 1
         except Exception:  # noqa: BLE001 - a view that cannot be drawn must not end the training
             log.exception("a snapshot of the network failed; training goes on")

@@ -7,30 +7,48 @@ fields), and in plain text only: the browser sets it with textContent, never as 
 from __future__ import annotations
 
 import math
+import weakref
 
+from nnlab.config.rate_marks import RateMarks
 from nnlab.core.jsonsafe import json_safe
 from nnlab.core.status import Status
 from nnlab.core.tasks import metric_names
 from nnlab.verdict.diagnose import baseline_loss, live_finding
 
 MAX_ROWS = 2000  # epochs per answer (all runs together): the browser asks again at once for the rest
+MAX_MARKS = 100  # rates changed by hand drawn on the live curves (one a click: far more than a chart can show)
 MAX_CURVE_POINTS = 500  # a fitted curve's points per answer (concepts/approximation.fitted_curve has 200)
+_marks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # run (job) → its config/rate_marks.RateMarks
 ROW_FIELDS = ("epoch", "loss", "val_loss", "accuracy", "val_accuracy", "mae", "val_mae", "learning_rate")
 
 
 def live_answer(job, after: int) -> dict:
     """The epochs after the first `after` (at most MAX_ROWS), the run's progress in words and as a
     fraction, whether everything has been told (`done`: the run has ended and the cursor is at its end),
-    its pause (`hold`) and its live verdict (`verdict`, and `verdict_state`: the page reruns when it changes)."""
+    its pause (`hold`) and its live verdict (`verdict`, and `verdict_state`: the page reruns when it changes),
+    and the rates changed by hand up to the cursor (`marks`, rate_marks_of)."""
     ended = job.done
+    progress = _progress(job, after, MAX_ROWS)
     return {
-        **_progress(job, after, MAX_ROWS),
+        **progress,
         "paused": bool(not ended and job.paused),
         "hold": hold_state(job),
         **_verdict_fields(live_verdict(job)),
         "warnings": [str(warning) for warning in job.warnings][:5],
         "curve": fitted_curve_of(job),
+        "marks": rate_marks_of(job, progress["next"]),
     }
+
+
+def rate_marks_of(job, upto: int) -> list[dict]:
+    """The learning rate, L1 or L2 set by hand during the run's first `upto` epochs, as the final charts mark
+    them (config/rate_marks): {"epoch", "short", "label"}, at most MAX_MARKS. The whole list each time: the
+    browser draws it as it is, whichever epochs it fetched before a rerun. Each run's history is read once,
+    as it grows (_marks)."""
+    marks = _marks.get(job)
+    if marks is None:
+        marks = _marks.setdefault(job, RateMarks(job.config))
+    return json_safe(marks.upto(job.history, upto)[:MAX_MARKS])
 
 
 def fitted_curve_of(job) -> list | None:

@@ -7,9 +7,10 @@ the compute budget of a run, the learning-rate finder and the views of the netwo
     stop_signal   StopSignal: reaches into the compiled loop
     budget        the compute budget of one run, every pass counted
     lr_finder     the learning-rate range test
-    inside        snapshots of the network between epochs (first-layer weights, neuron maps)
+    inside        snapshots of the network between epochs (first-layer weights, neuron maps, links' weights)
+    weight_edit   weights of a trained network set by hand, on a copy of it
     (own: dataset_tensors; the Trainer's hooks: hooks, training_step, step_gate, early_stopping,
      learning_rates, layer_stats)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
-__all__ = ['train', 'architecture', 'model', 'stop_signal', 'budget', 'lr_finder', 'inside']
+__all__ = ['train', 'architecture', 'model', 'stop_signal', 'budget', 'lr_finder', 'inside', 'weight_edit']

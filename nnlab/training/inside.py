@@ -20,6 +20,7 @@ from nnlab.core.errors import UserError
 
 MOST_TILES = 64  # a wider first layer shows its strongest 64 neurons: more tiles are unreadable
 GRID = 32  # neuron-map resolution per axis: 1,024 points, one forward pass of ≈0.1 ms on 8-8
+MOST_LINKS = 1000  # the network drawing's links (weights) at most: more are neither readable nor cheap to send
 PERCENTILES = (0, 7, 16, 31, 50, 69, 84, 93, 100)  # the w_P keys of layer_stats: TensorBoard's bands, rounded
 
 
@@ -44,6 +45,9 @@ class NeuronMaps:
     prediction: np.ndarray  # (GRID, GRID): P(last class), or the predicted value in the target's units
     task: str
     inputs: tuple[tuple[str, np.ndarray], ...] = ()  # (input's label, (GRID, GRID)): each input feature, standardized
+    # (Dense layer's name, its kernel (inputs, units)): every link's weight, for the network drawing; () when the
+    # network has more than MOST_LINKS of them
+    kernels: tuple[tuple[str, np.ndarray], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,13 @@ class InsideSnapshot:
     batch: int
     weights: WeightImages | None = None  # image data sets
     maps: NeuronMaps | None = None  # 2-D data sets
+    # weights set by hand after training (training/weight_edit.py): ((layer, row, column), (trained, set)) pairs
+    edits: tuple = ()
 
 
-def snapshot(model, dataset, *, epoch: int, batch: int = 0) -> InsideSnapshot:
+def snapshot(model, dataset, *, epoch: int, batch: int = 0, edits: tuple = ()) -> InsideSnapshot:
     return InsideSnapshot(
-        epoch=epoch, batch=batch,
+        epoch=epoch, batch=batch, edits=edits,
         weights=first_layer_images(model, dataset) if dataset.image_shape is not None else None,
         maps=neuron_maps(model, dataset) if is_plane(dataset) else None,
     )
@@ -143,7 +149,17 @@ def neuron_maps(model, dataset, size: int = GRID) -> NeuronMaps:
     prediction = last[:, -1] if dataset.task == "classification" else dataset.to_original_target(last[:, 0])
     inputs = tuple(zip(dataset.feature_names, points.T.reshape(-1, size, size)))  # the same at every epoch
     return NeuronMaps(x1=x1, x2=x2, layers=maps, prediction=prediction.reshape(size, size), task=dataset.task,
-                      inputs=inputs)
+                      inputs=inputs, kernels=link_weights(model))
+
+
+def link_weights(model) -> tuple[tuple[str, np.ndarray], ...]:
+    """Each Dense layer's kernel, copied (the weights change once the snapshot returns): the weight of every
+    link of the network drawing; () beyond MOST_LINKS links. ≈0.2 ms a layer (TensorFlow's read of a
+    variable), at most 4 snapshots a second (serving/jobs.SNAPSHOT_SECONDS)."""
+    layers = dense_layers(model)
+    if sum(int(np.prod(layer.kernel.shape)) for layer in layers) > MOST_LINKS:
+        return ()
+    return tuple((layer.name, np.array(layer.kernel.numpy())) for layer in layers)
 
 
 # --- layer statistics as tables ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
 from nnlab.training import inside
+from nnlab.training.weight_edit import MAX_WEIGHT
 
 from nnlab.charts import inside as inside_charts
 from nnlab.core.errors import UserError
@@ -81,11 +82,13 @@ def _live_views(key: str) -> None:
     cache = st.session_state.setdefault("_inside_specs", {})
     for old in [name for name in cache if name.startswith(prefix) and not name.startswith(f"{prefix}{job.serial}_")]:
         del cache[old]  # an earlier run's charts
-    views(job.dataset, job.inside, list(job.layer_stats), f"{prefix}{job.serial}")
+    views(job.dataset, job.inside, list(job.layer_stats), f"{prefix}{job.serial}", job)
 
 
-def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], key: str) -> None:
-    """The tabs that apply to this data set; only the open tab is drawn."""
+def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], key: str,
+          job: TrainingJob | None = None) -> None:
+    """The tabs that apply to this data set; only the open tab is drawn. With Train's `job`, once it has
+    ended, a weight of its network can be set by hand (_weight_editor)."""
     def draw(name: str) -> None:
         if name == STATS:
             _stats(stats, key)
@@ -94,7 +97,7 @@ def views(dataset, snapshot: inside.InsideSnapshot | None, stats: list[dict], ke
         elif name == WEIGHTS and snapshot.weights is not None:
             _weights(snapshot, key)
         elif name == MAPS and snapshot.maps is not None:
-            _maps(snapshot, dataset, key)
+            _maps(snapshot, dataset, key, job)
 
     _open_tab(dataset, key, draw)
 
@@ -117,7 +120,9 @@ def _tab_names(dataset) -> list[str]:
 
 
 def _where(snapshot: inside.InsideSnapshot) -> str:
-    return f"after batch {snapshot.batch} of epoch {snapshot.epoch}" if snapshot.batch else f"after epoch {snapshot.epoch}"
+    where = f"after batch {snapshot.batch} of epoch {snapshot.epoch}" if snapshot.batch else f"after epoch {snapshot.epoch}"
+    edited = len(snapshot.edits)
+    return where + (f", with {edited} weight{'s' if edited > 1 else ''} set by hand" if edited else "")
 
 
 def _weights(snapshot: inside.InsideSnapshot, key: str) -> None:
@@ -128,16 +133,66 @@ def _weights(snapshot: inside.InsideSnapshot, key: str) -> None:
     _chart(f"{key}_weights", (snapshot.epoch, snapshot.batch), lambda: inside_charts.weights_grid_chart(weights))
 
 
-def _maps(snapshot: inside.InsideSnapshot, dataset, key: str) -> None:
+def _maps(snapshot: inside.InsideSnapshot, dataset, key: str, job: TrainingJob | None = None) -> None:
     maps = snapshot.maps
     st.caption(f"Every hidden neuron's output {_where(snapshot)}, a row per layer under the inputs' row (each input on "
                f"its own scale), each layer on one scale around 0 (at most {inside_charts.MOST_MAPS} neurons a layer); "
                "below, what the network predicts.")
-    version = (snapshot.epoch, snapshot.batch)
+    version = (snapshot.epoch, snapshot.batch, snapshot.edits)
     if maps.layers or maps.inputs:
         _chart(f"{key}_maps", version, lambda: inside_charts.neuron_maps_chart(maps), stretch=False)
+    st.caption(inside_charts.NETWORK_CAPTION if maps.kernels else inside_charts.TOO_MANY_LINKS)
+    if maps.kernels:
+        _chart(f"{key}_network", version, lambda: inside_charts.network_chart(maps, dataset.class_names), stretch=False)
+        if job is not None and job.done and job.result is not None and job.result.model is not None:
+            _weight_editor(job, snapshot, dataset, key)
     _chart(f"{key}_prediction", version,
            lambda: inside_charts.prediction_chart(maps, _plane_points(dataset), dataset.class_names))
+
+
+def _weight_editor(job: TrainingJob, snapshot: inside.InsideSnapshot, dataset, key: str) -> None:
+    """Playground's edit of a link, once the run has ended: one weight set by hand (a number within
+    ±MAX_WEIGHT), on a copy of the trained model; the maps and the prediction over the plane are drawn again
+    from it. The click acts in its callback (a click cut short by another rerun is not lost); what went wrong
+    is said from the session."""
+    maps = snapshot.maps
+    names = inside_charts.node_names(maps, dataset.class_names)
+    links = [(x, layer, i, j) for x, (layer, kernel) in enumerate(maps.kernels)
+             for i in range(kernel.shape[0]) for j in range(kernel.shape[1])]
+    words = [f"{names[x][i]} → {names[x + 1][j]}" for x, _, i, j in links]
+    with st.expander("Set a weight by hand", icon=":material/edit:"):
+        choice = st.selectbox("Link", range(len(links)), key=f"{key}_edit_link", format_func=words.__getitem__)
+        x, layer, i, j = links[choice]
+        field = f"{key}_edit_value_{choice}_{job.inside_version}"  # a new field, with the weight as it is now
+        st.number_input("Its weight", min_value=-MAX_WEIGHT, max_value=MAX_WEIGHT, value=float(maps.kernels[x][1][i, j]),
+                        step=0.1, format="%.4f", key=field)
+        left, right = st.columns(2)
+        left.button("Set this weight", key=f"{key}_edit_set", on_click=_set_weight, args=(job, layer, i, j, field, key),
+                    width="stretch")
+        right.button("Put back the trained weights", key=f"{key}_edit_reset", disabled=not snapshot.edits,
+                     on_click=job.put_back_weights, width="stretch")
+        problem = st.session_state.get(f"{key}_edit_error")
+        if problem:
+            st.error(problem)
+        for changed, trained, now in _edits_named(snapshot.edits, names, maps):
+            st.caption(f"{markdown(changed)}: {trained:.4g} trained, {now:.4g} now")  # a CSV's class names are typed
+        st.caption("Only these pictures change: the run's saved model, its test figures and its downloads keep the "
+                   "weights it learned.")
+
+
+def _edits_named(edits: tuple, names: list[list[str]], maps) -> list[tuple[str, float, float]]:
+    """Each weight set by hand as (its link in words, its trained value, the value set)."""
+    column_of = {layer: x for x, (layer, _) in enumerate(maps.kernels)}
+    return [(f"{names[column_of[layer]][row]} → {names[column_of[layer] + 1][column]}", trained, now)
+            for (layer, row, column), (trained, now) in edits if layer in column_of]
+
+
+def _set_weight(job: TrainingJob, layer: str, row: int, column: int, field: str, key: str) -> None:
+    try:
+        job.edit_weight(layer, row, column, st.session_state.get(field))
+        st.session_state.pop(f"{key}_edit_error", None)
+    except UserError as error:
+        st.session_state[f"{key}_edit_error"] = str(error)
 
 
 def _plane_points(dataset):

@@ -9,6 +9,7 @@
 // the same run hands back that loop's own cleanup instead of starting another loop.
 const fetchedRows = new Map();  // run serial -> the epoch rows fetched so far (kept across reruns of the page)
 const drawnHold = new Map();  // run serial -> its pause as its page last drew it (serving/live_answer.hold_state)
+const fetchedMarks = new Map();  // run serial -> the rates set by hand it was last told (serving/live_answer.rate_marks_of)
 const drawnVerdict = new Map();  // run serial -> its live verdict's button as its page last drew it (live_answer.verdict_state)
 const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
@@ -18,8 +19,10 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // What the live charts of this page did, for the journeys and the benchmark (harmless in production).
 // drawnRuns: for a race's or sweep's chart, each run's last epoch drawn, at each drawing.
 // progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
-// inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [] });
+// inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table;
+// marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves;
+// links: the links of the inside panel's network drawing, counted at each drawing.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -47,6 +50,7 @@ function chart(box, title) {
     xLeft: label(LEFT, H - BOTTOM + 14, "start"), xRight: label(W - RIGHT, H - BOTTOM + 14, "end"),
     name: label((W + LEFT) / 2, H - 4, "middle"), lo: null, hi: null, x: null,
     onset: el("line", { class: "onset", visibility: "hidden" }, svg),  // where overfitting set in (a live verdict's)
+    marks: el("g", { class: "marks" }, svg),  // the rates set by hand during the run (markChanges)
   };
   c.name.textContent = title;
   box.appendChild(svg);
@@ -114,6 +118,19 @@ function markOnset(c, epoch) {
   if (epoch == null || !c.x) { c.onset.setAttribute("visibility", "hidden"); return; }
   const px = c.x(epoch).toFixed(1);
   for (const [k, v] of [["x1", px], ["x2", px], ["y1", TOP], ["y2", H - BOTTOM], ["visibility", "visible"]]) c.onset.setAttribute(k, v);
+}
+
+// The rates set by hand during the run (a live answer's `marks`: epoch, short label, sentence) as labelled
+// vertical rules, as the final Altair charts draw them (charts/training._rate_change_layers).
+function markChanges(c, marks) {
+  c.marks.replaceChildren();
+  if (!c.x) return;
+  for (const mark of marks) {
+    const px = c.x(mark.epoch).toFixed(1);
+    const rule = el("line", { x1: px, x2: px, y1: TOP, y2: H - BOTTOM, class: "change" }, c.marks);
+    el("title", {}, rule).textContent = mark.label;
+    el("text", { x: (Number(px) + 4).toFixed(1), y: TOP + 22, class: "tick change-label" }, c.marks).textContent = mark.short;
+  }
 }
 
 const metricTitle = (metric) => (metric === "accuracy" ? "accuracy" : "mean absolute error");
@@ -229,6 +246,7 @@ function watchRun({ data, parentElement, setTriggerValue }) {
   // of a paused run is done) draws them at once and asks only for the ones after.
   if (!fetchedRows.has(data.serial)) fetchedRows.set(data.serial, []);
   const rows = fetchedRows.get(data.serial);
+  let marks = fetchedMarks.get(data.serial) || [];
   host.setAttribute("data-nnlab-live", String(data.serial));
   host.setAttribute("data-nnlab-drawn-epoch", String(rows.length ? rows[rows.length - 1].epoch : 0));
   root.querySelector(".note")?.remove();  // the JavaScript runs: the note for when it does not goes
@@ -241,7 +259,7 @@ function watchRun({ data, parentElement, setTriggerValue }) {
                   [chart(box, metricTitle(data.metric)), data.metric, percent]];
   for (const [c, field, pct] of charts) {
     line(c, null);
-    if (rows.length) drawChart(c, [rows], field, data.epochs, pct);
+    if (rows.length) { drawChart(c, [rows], field, data.epochs, pct); markChanges(c, marks); }
   }
   let token = data.token, after = rows.length, version = 0;
   return follow(data.serial, host, data, setTriggerValue, () => `t=${encodeURIComponent(token)}&after=${after}&v=${version}`, (answer) => {
@@ -259,6 +277,16 @@ function watchRun({ data, parentElement, setTriggerValue }) {
       for (const [c, field, pct] of charts) drawChart(c, [rows], field, answer.epochs, pct);
       host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
       probe.drawn.push(rows[rows.length - 1].epoch);
+    }
+    const told = JSON.stringify(answer.marks || []);
+    if (answer.rows.length || told !== JSON.stringify(marks)) {  // a redrawn chart may have a new scale
+      marks = answer.marks || [];
+      fetchedMarks.set(data.serial, marks);
+      for (const [c] of charts) markChanges(c, marks);
+      if (told !== host.getAttribute("data-nnlab-marks")) {
+        host.setAttribute("data-nnlab-marks", told);
+        probe.marks.push(marks.map((mark) => mark.short));
+      }
     }
     const said = answer.verdict ? `${answer.verdict.text} ${answer.verdict.advice}` : "";
     setText(verdictText, said);
@@ -316,13 +344,18 @@ function insideWeights(box, view) {
 
 function insideMaps(box, view, data) {
   if (!box.querySelector(".plane")) {  // Playground's two check boxes under its output, kept across answers
-    box.innerHTML = '<div class="maps"></div><p class="layers"></p><div class="plane-options">' +
+    box.innerHTML = '<div class="maps"></div><p class="layers"></p><p class="caption network-caption"></p><div class="network"></div>' +
+      '<div class="plane-options">' +
       '<label><input type="checkbox" class="show-test"> Show test data</label>' +
       '<label><input type="checkbox" class="discretize"> Discretize output</label></div><div class="plane"></div>';
   }
   const maps = box.querySelector(".maps");
   if (view.url) image(maps, view.url).style.width = `${64 * view.columns}px`; else maps.replaceChildren();  // 64 px a map, as the page's chart
   setText(box.querySelector(".layers"), view.layers.length ? `Rows, top to bottom: ${view.layers.join(", ")}` : "");
+  if (view.network) {
+    setText(box.querySelector(".network-caption"), view.network.caption);
+    drawNetwork(box.querySelector(".network"), view.network);
+  }
   const plane = box.querySelector(".plane"), showTest = box.querySelector(".show-test"), discretize = box.querySelector(".discretize");
   const redraw = () => {
     image(plane, discretize.checked ? view.classes : view.prediction);
@@ -342,6 +375,31 @@ function insideMaps(box, view, data) {
       else el("circle", { cx: x.toFixed(2), cy: y.toFixed(2), r: 0.9, style }, svg);
     }
   }
+}
+
+// The network as Playground draws it (charts/inside.network_chart draws the same for the page): a column per layer,
+// a node per neuron, a link per weight, blue above zero and orange below, as wide as it is large; each link's
+// weight in its tooltip (an SVG title). Redrawn whole at each snapshot: at most inside.MOST_LINKS links.
+function drawNetwork(box, network) {
+  const SPACE = 34, LAYER = 130, columns = network.columns;
+  if (!columns.length) { box.replaceChildren(); return; }
+  const tallest = Math.max(...columns.map((names) => names.length));
+  const px = (x) => LAYER * (x + 0.5), py = (k, n) => SPACE * (k - (n - 1) / 2 + (tallest - 1) / 2 + 1.2);
+  const svg = el("svg", { viewBox: `0 0 ${LAYER * columns.length} ${SPACE * (tallest + 1.4)}`, class: "net", role: "img" });
+  const largest = Math.max(1e-12, ...network.weights.flat(2).map(Math.abs));
+  let drawn = 0;
+  network.weights.forEach((kernel, x) => kernel.forEach((row, i) => row.forEach((w, j) => {
+    const link = el("line", { x1: px(x), y1: py(i, columns[x].length).toFixed(1), x2: px(x + 1), y2: py(j, columns[x + 1].length).toFixed(1),
+                              class: "link", style: `stroke: ${w >= 0 ? "#0877bd" : "#f59322"}; stroke-width: ${(1.5 + 5.5 * Math.abs(w) / largest).toFixed(2)}` }, svg);
+    el("title", {}, link).textContent = `${columns[x][i]} → ${columns[x + 1][j]}: weight ${w}`;
+    drawn++;
+  })));
+  columns.forEach((names, x) => {
+    el("text", { x: px(x), y: 12, "text-anchor": "middle", class: "tick" }, svg).textContent = network.layers[x];
+    names.forEach((name, k) => { el("title", {}, el("circle", { cx: px(x), cy: py(k, names.length).toFixed(1), r: 8, class: "node" }, svg)).textContent = name; });
+  });
+  box.replaceChildren(svg);
+  probe.links.push(drawn);
 }
 
 function insideStats(box, view) {

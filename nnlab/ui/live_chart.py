@@ -56,10 +56,15 @@ _CSS = """
 .nnlab-live .plane-options { display: flex; gap: 1rem; font-size: 0.875rem; margin: 0.3rem 0; }
 .nnlab-live .plane .test { display: none; } .nnlab-live .plane.with-test .test { display: inline; }
 .nnlab-live .plane svg { position: absolute; inset: 0; width: 100%; height: 100%; }
+.nnlab-live svg.net { width: 100%; max-width: 48rem; display: block; }
+.nnlab-live .net .link { opacity: 0.8; } .nnlab-live .net .link:hover { opacity: 1; }
+.nnlab-live .net .node { fill: #888888; stroke: #333333; }
 .nnlab-live .layers { font-size: 0.8rem; opacity: 0.75; margin: 0.3rem 0 0.6rem; }
 .nnlab-live .band { fill: #1f77b4; opacity: 0.25; } .nnlab-live .median { fill: none; stroke: #1f77b4; stroke-width: 1.5; }
 .nnlab-live .norm { fill: none; stroke-width: 2; }
 .nnlab-live .onset { stroke: #d62728; stroke-dasharray: 2 3; }
+.nnlab-live .change { stroke: #8c564b; stroke-width: 2; stroke-dasharray: 2 2; }  /* charts/training.RATE_CHANGE_COLOUR */
+.nnlab-live .change-label { fill: #8c564b; opacity: 1; }
 .nnlab-live .charts { display: flex; flex-wrap: wrap; gap: 1rem; margin-top: 0.6rem; }
 .nnlab-live svg.curve { flex: 1 1 20rem; min-width: 16rem; max-height: 16rem; overflow: visible; }
 .nnlab-live .frame { fill: none; stroke: rgba(128, 128, 128, 0.35); }

@@ -37,7 +37,7 @@ def inside_answer(job, after: int, tab: str) -> dict:
     if tab == "weights" and snapshot is not None and snapshot.weights is not None:
         answer["view"] = _weights(snapshot)
     elif tab == "maps" and snapshot is not None and snapshot.maps is not None:
-        answer["view"] = _maps(snapshot)
+        answer["view"] = _maps(snapshot, job.dataset.class_names if job.dataset is not None else ())
     elif tab == "stats":
         answer["view"] = _stats(list(job.layer_stats))
     return json_safe(answer)
@@ -55,7 +55,7 @@ def _weights(snapshot) -> dict:
                        f"norm of their weights), {_where(snapshot)}; each tile on its own scale."}
 
 
-def _maps(snapshot) -> dict:
+def _maps(snapshot, class_names: tuple[str, ...] = ()) -> dict:
     maps = snapshot.maps
     spec = inside_charts.neuron_maps_chart(maps)
     mosaic = spec["datasets"]["mosaic"]
@@ -75,7 +75,19 @@ def _maps(snapshot) -> dict:
             "x1": [float(maps.x1[0]), float(maps.x1[-1])], "x2": [float(maps.x2[0]), float(maps.x2[-1])],
             "caption": f"Every hidden neuron's output {_where(snapshot)}, a row per layer under the inputs' row (each input "
                        f"on its own scale), each layer on one scale around 0 (at most {inside_charts.MOST_MAPS} neurons a "
-                       "layer); below, what the network predicts."}
+                       "layer); below, what the network predicts.",
+            "network": _network(maps, class_names)}
+
+
+def _network(maps, class_names: tuple[str, ...]) -> dict:
+    """The network drawing as the browser lays it out (charts/inside.network_tables does the same for the page):
+    each column's neuron names and each Dense layer's kernel (inputs × units), to 4 significant digits: at most
+    inside.MOST_LINKS weights, ≈10 KB. Without kernels, the words saying why."""
+    if not maps.kernels:
+        return {"caption": inside_charts.TOO_MANY_LINKS, "columns": [], "layers": [], "weights": []}
+    return {"caption": inside_charts.NETWORK_CAPTION, "columns": inside_charts.node_names(maps, class_names),
+            "layers": ["inputs"] + [name for name, _ in maps.kernels],
+            "weights": [[[float(f"{w:.4g}") for w in row] for row in kernel.tolist()] for _, kernel in maps.kernels]}
 
 
 def _stats(stats: list[dict]) -> dict | None:

@@ -1,5 +1,6 @@
 """Inside the network in a real browser: a digits run's first-layer weights as tiles, and a spiral
-run's neurons over the plane redrawn while it trains (fetched by the browser's live view then)."""
+run's neurons over the plane redrawn while it trains (fetched by the browser's live view then), and its network
+drawing with each link's weight."""
 import re
 import time
 
@@ -61,5 +62,13 @@ def test_a_spiral_runs_neurons_are_drawn_while_it_trains(server, page):
     first = int(re.search(r"after epoch (\d+)", where.first.inner_text()).group(1))
     _wait(lambda: int(re.search(r"after epoch (\d+)", where.first.inner_text()).group(1)) > first, "a later epoch's maps")
     assert stop.is_visible(), "redrawn while training, not only at the end"
+    # the network drawing (issue 28): a link per weight (2·6 + 6·4 + 4·2), each with its weight as its tooltip
+    page.wait_for_function("() => window.__nnlabLive.links.includes(44)", timeout=DEADLINE * 1000)
+    tip = page.locator("[data-nnlab-live] svg.net line.link title").first.text_content()
+    assert re.fullmatch(r"input x₁ → hidden_1 neuron 1: weight -?\d+(\.\d+)?(e-?\d+)?", tip), tip
     shoot(page, "inside-spiral-neurons-live")
     stop.click()
+    # once stopped, the page draws the panel: the same network as a chart whose links' tooltips give their weights
+    _main(page).get_by_test_id("stCaptionContainer").filter(has_text="Point at a link for its weight").first.wait_for(
+        timeout=DEADLINE * 1000)
+    shoot(page, "inside-spiral-network-after")

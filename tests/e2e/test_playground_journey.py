@@ -1,5 +1,5 @@
 """Playground's controls in a real browser: the input toggles (x₁², x₂² for the circle, no hidden layer),
-then the L2 penalty changed while the run trains, marked on the final curves."""
+then the L2 penalty changed while the run trains, marked on the live curves and on the final ones."""
 import re
 
 import pytest
@@ -48,6 +48,10 @@ def test_input_toggles_then_the_l2_penalty_changed_while_the_run_trains(server, 
     main.get_by_text(re.compile(r"L2 0\.01 and L1 0 from the next epoch on")).wait_for(timeout=60_000)
     clicked = _wait_for_epoch(page, seen)
     _wait_for_epoch(page, clicked + 2)  # an epoch trained with the new penalty is drawn
+    # the live chart (drawn by the browser while the run trains) marks it too, at the epoch it took over
+    page.wait_for_function("() => (window.__nnlabLive.marks.at(-1) || []).includes('L2 → 0.01')", timeout=60_000)
+    mark = page.locator("[data-nnlab-live] .change-label", has_text="L2 → 0.01").first
+    assert mark.is_visible()
     main.get_by_role("button", name="Stop", exact=True).click()
     main.get_by_text(re.compile(r"Stopped by you (?:during|after) epoch \d+")).first.wait_for(timeout=60_000)
     # the final curves carry the change as a labelled rule (Vega draws the label as SVG text)
