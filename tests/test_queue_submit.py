@@ -171,3 +171,35 @@ def test_where_a_pages_run_trains_follows_nnlab_training(deployment):
     assert placement.runs_on_workers(pg)
     with pytest.raises(UserError, match="needs a PostgreSQL database"):
         placement.runs_on_workers(sqlite)
+
+
+def test_a_race_is_one_work_and_the_visitors_one_training_rebuilt_as_a_race_on_the_worker(postgres_url):
+    import dataclasses
+
+    from nnlab.serving.jobs import RaceJob, SweepJob
+    from nnlab.serving.scheduler import Scheduler
+
+    runs = [(CONFIG, "A", {"group": "g"}), (dataclasses.replace(CONFIG, optimizer="sgd"), "B", {"group": "g"})]
+    race = work_spec.work_spec("race", runs, owner="visitor-race", workspace="shared")
+    submit(postgres_url, race)
+    with pytest.raises(UserError, match="already have a run"):  # a race counts as one training
+        submit(postgres_url, spec("visitor-race"))
+    rebuilt = work_spec.build(race, postgres_url, Scheduler(1), load=None)
+    assert isinstance(rebuilt, RaceJob) and [job.label for job in rebuilt.jobs] == ["A", "B"]
+    assert [job.config.optimizer for job in rebuilt.jobs] == ["adam", "sgd"]
+    assert isinstance(work_spec.build({**race, "kind": "sweep"}, postgres_url, Scheduler(1), load=None), SweepJob)
+    csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
+    with pytest.raises(UserError, match="CSV"):
+        work_spec.work_spec("sweep", [(CONFIG, "", None), (csv, "", None)], workspace="shared")
+
+
+def test_a_race_mixing_a_csv_upload_with_runs_for_the_workers_is_refused_in_words():
+    from nnlab.serving import placement
+    from nnlab.serving.jobs import RaceJob, TrainingJob
+    from nnlab.serving.remote_work import RemoteTrainingJob
+
+    csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
+    race = RaceJob([RemoteTrainingJob(CONFIG, None, url="postgresql://nowhere/db", workspace="shared", owner="v"),
+                    TrainingJob(csv, None, owner="v")])
+    with pytest.raises(UserError, match="race the CSV configuration separately"):
+        placement.start(race)

@@ -64,9 +64,10 @@ def finder_answer(job, after: int = 0) -> dict:
 
 def finder_progress_text(job) -> str:
     """Where the learning-rate finder stands, in words: its place in the queue, the batch it is at, its end."""
-    if job.status == Status.QUEUED:
+    if job.status == Status.QUEUED:  # its message, if any, says why it may wait long (no worker is running)
         place = job.queue_position()
-        return f"Waiting for a free training slot ({f'number {place} in line' if place else 'next'})…"
+        waiting = f"Waiting for a free training slot ({f'number {place} in line' if place else 'next'})…"
+        return f"{waiting} {job.message}" if job.message else waiting
     if not job.done:
         return f"Batch {job.progress} of {job.steps}…"
     return job.message or "The learning-rate finder has ended."

@@ -1,15 +1,22 @@
 """Where a page's training happens (issue 25): in this web process (the fair queue of its slots,
 serving/scheduler.py) or on the workers fed by the queue in PostgreSQL (serving/remote_work.py).
 
-`NNLAB_TRAINING=workers` sends Train's runs to the workers. `auto` keeps them in the web process for now,
-with PostgreSQL too: races, sweeps, searches and the finder do not go to workers yet, and an upgraded
-PostgreSQL deployment must not start waiting for workers it does not have. `in-process` keeps them here.
+`NNLAB_TRAINING=workers` sends the pages' runs to the workers: Train's run or group of seeds, a race, a sweep
+(each ONE work, its runs on one worker slot as here). `auto` keeps them in the web process for now, with
+PostgreSQL too: searches and the finder do not go to workers yet, and an upgraded PostgreSQL deployment must
+not start waiting for workers it does not have. `in-process` keeps them here.
 """
 from __future__ import annotations
 
 from nnlab.core import deployment
 from nnlab.core.errors import UserError
+from nnlab.serving.jobs import RaceJob, SweepJob
+from nnlab.serving.remote_work import RemoteTrainingJob, start_group
+from nnlab.serving.slot_work import SlotWork
 from nnlab.store import database
+
+MIXED = ("A CSV file is kept on this server, which the workers cannot read, so its runs train here while the "
+         "others train on the workers: race the CSV configuration separately, or use the same data in all.")
 
 
 def runs_on_workers(url: str) -> bool:
@@ -20,3 +27,15 @@ def runs_on_workers(url: str) -> bool:
         raise UserError("NNLAB_TRAINING=workers needs a PostgreSQL database (NNLAB_DATABASE_URL) that the "
                         "workers share; with the embedded SQLite file, unset NNLAB_TRAINING to train here.")
     return True
+
+
+def start(work: SlotWork) -> SlotWork:
+    """Start `work` where its runs were made to train (serving/remote_work.RemoteTrainingJob: on the workers): a
+    race's or sweep's runs as one work on the workers, else as `work.start()`. A UserError if refused."""
+    if isinstance(work, (RaceJob, SweepJob)):
+        remote = [isinstance(job, RemoteTrainingJob) for job in work.jobs]
+        if all(remote):
+            return start_group(work)
+        if any(remote):
+            raise UserError(MIXED)
+    return work.start()

@@ -21,6 +21,7 @@ from nnlab.core.errors import UserError
 from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.jobs import TrainingJob
+from nnlab.serving.lr_finder_job import FinderJob
 from nnlab.store import controls, database, live_state
 from nnlab.store.runs import RunStore
 from nnlab.training import budget
@@ -70,9 +71,10 @@ class RemoteWork:
         live_state.touch(self.url, self.key)
         self.touched = time.monotonic()
 
-    def status(self, state: live_state.LiveState) -> Status:
-        """The work's status: the worker's word, or the queue's for work no worker began."""
-        told = Status(state.state.get("status", Status.QUEUED))
+    def status(self, state: live_state.LiveState, index: int | None = None) -> Status:
+        """The work's status (with `index`, that of its run at that place in a race or sweep): the worker's
+        word, or the queue's for work no worker began."""
+        told = Status(told_of(state, index).get("status", Status.QUEUED))
         if told in FINISHED:
             return told
         job = queue_state.job_status(self.url, self.job_id)
@@ -93,6 +95,54 @@ class RemoteWork:
 
     def ask(self, action: str, value: float | None = None, seen: int | None = None) -> None:
         controls.ask(self.url, self.key, action, value=value, seen=seen)
+
+
+def told_of(state: live_state.LiveState, index: int | None) -> dict:
+    """The worker's word on the run at `index` of a race or sweep (None: the work's own); the work's own where
+    it told nothing of its runs (refused before it began, or queued)."""
+    members = state.state.get("members") or []
+    return members[index] if index is not None and index < len(members) else state.state
+
+
+def start_group(group) -> object:
+    """Queue a race or a sweep (serving/jobs.RaceJob, SweepJob, SeedsJob) whose runs are RemoteTrainingJobs as
+    ONE work for the workers, checked here first as in-process (its data, the compute budget its runs share),
+    and follow it: its runs train on one worker slot as they would here, and each mirrors its own."""
+    from nnlab.serving.jobs import SweepJob
+
+    runs = list(group.jobs)
+    budget.check_together([job.measure() for job in runs])
+    first = runs[0]
+    spec = work_spec.work_spec("sweep" if isinstance(group, SweepJob) else "race",
+                               [(job.config, job.label, job.tags) for job in runs], owner=first.owner,
+                               workspace=first.workspace)
+    work = RemoteWork(first.url, spec["key"], submit(first.url, spec))
+    for index, job in enumerate(runs):
+        job.work, job.index = work, index
+    group.touch()
+    threading.Thread(target=_follow, args=(work, group, runs), name=f"nnlab-remote-{work.job_id}", daemon=True).start()
+    return group
+
+
+def _follow(work: RemoteWork, holder, runs: list[RemoteTrainingJob]) -> None:
+    """Mirror `work` into its runs until they have ended, or their page is gone (nobody touched `holder`, the
+    run or its race, for twice the abandon time: its worker has stopped it as abandoned by then, and nobody is
+    left to show it to). The page's touches go on to the worker."""
+    told, said = None, holder.watched_at
+    while not holder.done and time.monotonic() - holder.watched_at < 2 * holder.abandon_seconds:
+        try:
+            if holder.watched_at != said and time.monotonic() - work.touched >= TOUCH_SECONDS:
+                said = holder.watched_at
+                work.touch()  # the page still shows it: the worker goes on
+            state = live_state.read(work.url, work.key)
+            no_worker = queue_state.NO_WORKER if runs[0].status == Status.QUEUED and \
+                time.monotonic() - runs[0].queued_at >= 3 and queue_state.workers_alive(work.url) == 0 else None
+            for job in runs:
+                job.mirror(state, told, no_worker)
+            told = state.version
+        except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
+            log.warning("work on the workers could not be looked at; trying again", exc_info=True)
+        threading.Event().wait(RemoteTrainingJob.LOOK_SECONDS)
 
 
 _APP = None
@@ -147,13 +197,18 @@ class RemoteTrainingJob(TrainingJob):
         self.url, self._workspace, self._extra = url, workspace, extra
         self.worker = ""
         self.work: RemoteWork | None = None
-        self._remote: dict = {}  # the worker's latest word (store/live_state.py's state)
-        self._told_seen = self._seen
-        self._queued_at = time.monotonic()
+        self.index: int | None = None  # its place among the runs of its work (a race's, a sweep's); None: alone
+        self._remote: dict = {}  # the worker's latest word on it (store/live_state.py's state)
+        self.queued_at = time.monotonic()
 
     @property
     def workspace(self) -> str:
         return self._workspace
+
+    @property
+    def tags(self) -> dict:
+        """What its record is tagged with (a group of seeds, a class's share tick)."""
+        return dict(self._extra or {})
 
     # --- what the page asks of it -----------------------------------------------------------------
 
@@ -172,7 +227,8 @@ class RemoteTrainingJob(TrainingJob):
             self._ask("pause")
         self.touch()
         _FOLLOWED[work.key] = self
-        self._thread = threading.Thread(target=self._follow, name=f"nnlab-remote-{work.job_id}", daemon=True)
+        self._thread = threading.Thread(target=_follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
+                                        daemon=True)
         self._thread.start()
         return self
 
@@ -251,43 +307,29 @@ class RemoteTrainingJob(TrainingJob):
         if self.work is not None and not self.done:
             self.work.ask(action, value=value, seen=seen)
 
-    # --- the mirror (its own thread) --------------------------------------------------------------
+    # --- the mirror (serving/remote_work._follow's thread) ----------------------------------------------
 
-    def _follow(self) -> None:
-        """Until it ends, or its page is gone (nobody touched it for twice the abandon time: its worker
-        has stopped it as abandoned by then, and nobody is left to show it to)."""
-        told = None
-        while not self.done and time.monotonic() - self._seen < 2 * self.abandon_seconds:
-            try:
-                told = self._look(told)
-            except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
-                log.warning("a run on the workers could not be looked at; trying again", exc_info=True)
-            threading.Event().wait(self.LOOK_SECONDS)
-
-    def _look(self, told):
-        if self._seen != self._told_seen and time.monotonic() - self.work.touched >= TOUCH_SECONDS:
-            self._told_seen = self._seen
-            self.work.touch()  # the page still shows it: the worker goes on
-        state = live_state.read(self.url, self.work.key)
-        status = self.work.status(state)
-        self._remote, self.worker, self.run_id = state.state, state.worker, state.run_id
-        self.progress = tuple(state.state.get("progress") or self.progress)
-        self.warnings[:] = list(state.state.get("warnings") or [])
-        if status == Status.QUEUED and time.monotonic() - self._queued_at >= 3 and \
-                queue_state.workers_alive(self.url) == 0:
-            self.warnings.append(queue_state.NO_WORKER)
-        if self.run_id and int(state.state.get("epochs") or 0) > len(self.history) or status in FINISHED:
+    def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
+        """Take the worker's latest word on this run (`told`: the row's version it took last time; `no_worker`:
+        the words that no worker is running, while it waits for one)."""
+        status = self.work.status(state, self.index)
+        news = told_of(state, self.index)
+        self._remote, self.worker = news, state.worker
+        self.run_id = news.get("run_id") or (state.run_id if self.index is None else None)
+        self.progress = tuple(news.get("progress") or self.progress)
+        self.warnings[:] = list(news.get("warnings") or []) + ([no_worker] if no_worker else [])
+        if self.run_id and int(news.get("epochs") or 0) > len(self.history) or status in FINISHED:
             self._catch_up()
         if status in FINISHED:
-            self._end(status, state.state.get("message", ""))
-            return None
+            if not self.done:
+                self._end(status, news.get("message", ""))
+            return
         if status == Status.RUNNING and self.started is None:
             self.started = time.time()
         if status != self.status:
             self.status = status  # publishes
         elif state.version != told:
             self.bulletin.publish()
-        return state.version
 
     def _catch_up(self) -> None:
         if not self.run_id:
@@ -321,3 +363,61 @@ class RemoteTrainingJob(TrainingJob):
                 self.inside_version += 1
         self.finished = time.time()
         self.status = status  # last: the page treats it as done from here
+
+
+class RemoteFinderJob(FinderJob):
+    """The learning-rate finder trained on a worker: the same public face as a FinderJob trained here (its status,
+    batches done, then its curve and suggestion), mirrored from the work's live row by a thread of the web
+    process; Stop sent as a request."""
+
+    def __init__(self, config, load, *, url: str, owner: str):
+        super().__init__(config, load, owner=owner)
+        self.url, self.worker = url, ""
+        self.work: RemoteWork | None = None
+        self.queued_at = time.monotonic()
+
+    def start(self):
+        """Check it here (its data, the compute budget), queue it for the workers (a UserError if the visitor
+        already trains), then follow it in a thread."""
+        from nnlab.training import lr_finder
+
+        self.dataset = self._load(self.config)
+        lr_finder.check_budget(self.config, self.dataset, self.steps)
+        spec = work_spec.finder_spec(self.config, owner=self.owner, steps=self.steps)
+        self.work = RemoteWork(self.url, spec["key"], submit(self.url, spec))
+        self.touch()
+        self._thread = threading.Thread(target=_follow, args=(self.work, self, [self]),
+                                        name=f"nnlab-remote-{self.work.job_id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.work is not None and not self.done:
+            self.work.stop()
+
+    def queue_position(self) -> int | None:
+        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
+
+    def wait_estimate(self) -> float | None:
+        if self.work is None or self.status != Status.QUEUED:
+            return None
+        return queue_state.wait_estimate(self.url, self.work.job_id)
+
+    def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
+        """Take the worker's latest word (as RemoteTrainingJob.mirror): its batches, then its curve at its end."""
+        from nnlab.training.lr_finder import FinderResult
+
+        status, news = self.work.status(state), state.state
+        self.worker, self.progress = state.worker, int(news.get("progress") or 0)
+        if status in FINISHED:
+            if not self.done:
+                self.result = FinderResult.from_dict(news["result"]) if news.get("result") else None
+                message = news.get("message") or "Stopped before the test began."
+                self.message = f"{message} Found on worker {self.worker}." if self.worker else message
+                self.status = status
+                self.bulletin.publish()
+            return
+        self.message = no_worker or ""
+        if status != self.status or state.version != told:
+            self.status = status
+            self.bulletin.publish()
