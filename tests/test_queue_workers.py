@@ -32,6 +32,7 @@ DEADLINE = 120.0  # seconds; a loaded 2-core machine imports TensorFlow in 5–2
 NAMES = ("worker-a", "worker-b")
 ABANDON_SECONDS = "10"  # the workers' NNLAB_ABANDON_SECONDS: work nobody touched this long stops
 TRAIN, RACE, SWEEP = "app_pages/1_Train.py", "app_pages/4_Race.py", "app_pages/5_Sweep.py"
+SEARCH = "app_pages/14_Search.py"
 TINY = ["--dataset", "xor", "--hidden", "8", "--samples", "200"]
 LONG = ["--dataset", "spiral", "--hidden", "32,32", "--batch-size", "4", "--epochs", "1000"]  # minutes: it is stopped
 
@@ -240,6 +241,33 @@ def test_the_learning_rate_finder_runs_on_a_worker_its_curve_back_through_the_da
     curve = [c for c in charts(at) if any("learning_rate" in str(layer.get("encoding", {}).get("x", {}))
                                           for layer in c["spec"].get("layer", []))]
     assert curve and len(curve[0]["rows"]) > 20  # drawn on the page as a local finder's
+
+
+def test_a_search_runs_on_a_worker_its_trials_kept_and_its_study_read_here(queue_url, worker_processes, deployment,
+                                                                          tmp_path):
+    from apptest_helpers import button, open_page, plain, wait_until, widget
+
+    from nnlab.serving.live_answer import search_answer
+    from nnlab.serving.remote_work import RemoteSearchJob
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(SEARCH, dataset="iris", epochs="1", hidden="8")
+    widget(at, "Knobs to search").set_value(["learning_rate"]).run()
+    widget(at, "Learning rate: range").set_value("1e-3..3e-1:log")
+    widget(at, "Trials").set_value(2)
+    widget(at, "Study name").set_value("queued").run()
+    button(at, "Search").click().run()
+    assert not at.exception and not at.error, [plain(e.value) for e in at.error]
+    job = at.session_state["search_job"]
+    assert isinstance(job, RemoteSearchJob)
+    wait_until(at, lambda at: job.done)
+    assert job.message.startswith("Finished: 2 trials") and job.worker in NAMES, job.message
+    assert [trial["trial"] for trial in job.told] == [0, 1] and [len(trial.history) for trial in job.jobs] == [1, 1]
+    answer = search_answer(job, 0)  # the live route's answer, as for a search trained here
+    assert answer["done"] and answer["trials_done"] == 2 and answer["best"].startswith("Best so far")
+    kept = [run for run in RunStore(queue_url).list()[0] if run.extra.get("study") == "queued"]
+    assert sorted(run.label for run in kept) == ["queued · trial 0", "queued · trial 1"]
+    assert any(h.value.startswith("Best: trial") for h in at.subheader)  # the results, from the study, as ever
 
 
 def test_ctrl_c_stops_the_run_on_its_worker_and_keeps_its_epochs(queue_url, worker_processes):

@@ -1,10 +1,9 @@
 """Where a page's training happens (issue 25): in this web process (the fair queue of its slots,
 serving/scheduler.py) or on the workers fed by the queue in PostgreSQL (serving/remote_work.py).
 
-`NNLAB_TRAINING=workers` sends the pages' runs to the workers: Train's run or group of seeds, a race, a sweep
-(each ONE work, its runs on one worker slot as here). `auto` keeps them in the web process for now, with
-PostgreSQL too: searches and the finder do not go to workers yet, and an upgraded PostgreSQL deployment must
-not start waiting for workers it does not have. `in-process` keeps them here.
+`NNLAB_TRAINING=workers` sends the pages' training to the workers: Train's run or group of seeds, a race, a
+sweep, the learning-rate finder, a search (each ONE work, its runs on one worker slot as here). `auto` keeps
+them in the web process for now, with PostgreSQL too. `in-process` keeps them here.
 """
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from nnlab.core import deployment
 from nnlab.core.errors import UserError
 from nnlab.serving.jobs import RaceJob, SweepJob
 from nnlab.serving.remote_work import RemoteTrainingJob, start_group
+from nnlab.serving.search_job import SearchJob
 from nnlab.serving.slot_work import SlotWork
 from nnlab.store import database
 
@@ -32,7 +32,7 @@ def runs_on_workers(url: str) -> bool:
 def start(work: SlotWork) -> SlotWork:
     """Start `work` where its runs were made to train (serving/remote_work.RemoteTrainingJob: on the workers): a
     race's or sweep's runs as one work on the workers, else as `work.start()`. A UserError if refused."""
-    if isinstance(work, (RaceJob, SweepJob)):
+    if isinstance(work, (RaceJob, SweepJob)) and not isinstance(work, SearchJob):  # a search picks its own runs
         remote = [isinstance(job, RemoteTrainingJob) for job in work.jobs]
         if all(remote):
             return start_group(work)

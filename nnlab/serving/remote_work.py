@@ -1,5 +1,5 @@
 """Work handed to the workers through the queue (issue 25): the sending side, used by the CLI's
-`train --queue` (and, next, by the pages).
+`train --queue` and by the pages (a run, a race, a sweep, a group of seeds, the finder, a search).
 
 `submit` queues a piece of work in ONE transaction with the one-training-per-visitor rule: an advisory
 lock on the visitor, a look for a job of theirs queued or training, the work's live row, and the
@@ -22,6 +22,7 @@ from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.jobs import TrainingJob
 from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.serving.search_job import SearchJob
 from nnlab.store import controls, database, live_state
 from nnlab.store.runs import RunStore
 from nnlab.training import budget
@@ -419,5 +420,78 @@ class RemoteFinderJob(FinderJob):
             return
         self.message = no_worker or ""
         if status != self.status or state.version != told:
+            self.status = status
+            self.bulletin.publish()
+
+
+class RemoteSearchJob(SearchJob):
+    """A search trained on a worker: the same public face as a SearchJob trained here (its trials, each a
+    RemoteTrainingJob mirrored from its place in the live row, the trials told so far, its end), so its page and
+    the live route do not branch; its study is the same one in the database, read here as ever."""
+
+    def __init__(self, plan, *, url: str, key: str, load, store: RunStore, owner: str):
+        super().__init__(plan, url=url, key=key, load=load, store=store, owner=owner)
+        self.status, self.worker = Status.QUEUED, ""
+        self.work: RemoteWork | None = None
+        self.queued_at = time.monotonic()
+
+    def start(self):
+        """Check it here (its data, the costliest trial's budget, the study), queue it for the workers (a
+        UserError if the visitor already trains), then follow it in a thread."""
+        self.prepare()
+        spec = work_spec.search_spec(self.plan, self.key, owner=self.owner, workspace=self.workspace)
+        self.work = RemoteWork(self.url, spec["key"], submit(self.url, spec))
+        self.touch()
+        self._thread = threading.Thread(target=_follow, args=(self.work, self, [self]),
+                                        name=f"nnlab-remote-{self.work.job_id}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True  # its end says "stopped by you"
+        if self.work is not None and not self.done:
+            self.work.stop()
+
+    def queue_position(self) -> int | None:
+        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
+
+    def wait_estimate(self) -> float | None:
+        if self.work is None or self.status != Status.QUEUED:
+            return None
+        return queue_state.wait_estimate(self.url, self.work.job_id)
+
+    def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
+        """Take the worker's latest word (as RemoteTrainingJob.mirror): a mirror for each trial begun, each
+        trial's news, the trials told (the live view's table), then its end."""
+        from nnlab.config.run_config import RunConfig
+
+        status, news = self.work.status(state), state.state
+        self.worker = state.worker
+        for index, trial in enumerate(news.get("members") or []):
+            if index == len(self.jobs):
+                job = RemoteTrainingJob(RunConfig.from_dict(trial["config"]), self._load, url=self.url,
+                                        workspace=self.workspace, owner=self.owner, label=trial.get("label", ""))
+                job.work, job.index, job.dataset = self.work, index, self.dataset
+                job.set_group(self)
+                self.jobs.append(job)
+        for job in list(self.jobs):
+            if not job.done:
+                job.mirror(state, told, None)
+        if len(news.get("told") or []) > len(self.told):
+            self.told[:] = news["told"]
+            self.trials[:] = news.get("trials") or [trial["trial"] for trial in self.told]
+            self.bulletin.publish()  # a trial told: its live view draws the trials so far again
+        if status in FINISHED:
+            self.failed = status == Status.FAILED
+            message = news.get("message") or ("Stopped before its first trial." if status == Status.STOPPED else
+                                              f"Its worker ({self.worker or 'unknown'}) stopped (killed or cut off); "
+                                              "every finished trial is kept.")
+            self.message = f"{message} Searched on worker {self.worker}." if self.worker else message
+            self.status = status
+            self._over.set()
+            self.bulletin.publish()
+            return
+        self.message = no_worker or ""
+        if status != self.status:
             self.status = status
             self.bulletin.publish()

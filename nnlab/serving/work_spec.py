@@ -1,10 +1,10 @@
 """A piece of work as the queue carries it to a worker (issue 25), and back into the job it is.
 
 A job's arguments are JSON, so a spec holds settings and names, never objects: the kind of work (one run,
-a race, a sweep, the learning-rate finder), its key (the control and live rows are keyed by it), the visitor, the workspace its runs
+a race, a sweep, the learning-rate finder, a search), its key (the control and live rows are keyed by it), the visitor, the workspace its runs
 are kept in, and each run's RunConfig as a dict with its label and its record's tags (a group of seeds, a
-class's share tick). The worker rebuilds the same TrainingJob, RaceJob, SweepJob or FinderJob the page
-would have built (`build`), so work trained there is trained, saved and shown as local work. Never the database URL:
+class's share tick). The worker rebuilds the same TrainingJob, RaceJob, SweepJob, FinderJob or
+SearchJob the page would have built (`build`), so work trained there is trained, saved and shown as local work. Never the database URL:
 the worker has its own, and a job's arguments are readable by whoever reads the queue.
 """
 from __future__ import annotations
@@ -14,13 +14,15 @@ import secrets
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
 from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob
+from nnlab.search.study import SearchPlan, parse_space
 from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.serving.search_job import SearchJob
 from nnlab.serving.scheduler import Scheduler
 from nnlab.serving.slot_work import SlotWork
 from nnlab.store.runs import RunStore
 
 GROUPS = {"race": RaceJob, "sweep": SweepJob}  # a group of seeds is a race of its seeds (serving/jobs.SeedsJob)
-KINDS = ("run", *GROUPS, "finder")  # searches come next (issue 25, stage 4)
+KINDS = ("run", *GROUPS, "finder", "search")
 CSV_HERE = ("A CSV file is kept on this computer, which workers on other machines cannot read: train CSV runs here "
             "(without --queue, or with NNLAB_TRAINING=in-process).")
 
@@ -42,10 +44,20 @@ def finder_spec(config: RunConfig, *, owner: str = "", steps: int) -> dict:
     return {**work_spec("finder", [(config, "", None)], owner=owner, workspace="", keep=False), "steps": steps}
 
 
+def search_spec(plan: SearchPlan, study: str, *, owner: str = "", workspace: str, keep: bool = True) -> dict:
+    """A search (serving/search_job.SearchJob) of the study keyed `study`, its trials kept in `workspace`: ONE
+    work, its trials one after another on one worker's slot, as on a page's."""
+    plan_told = {"base": plan.base.to_dict(), "space": [found.text() for found in plan.space.values()],
+                 "trials": plan.trials, "minutes": plan.minutes, "sampler": plan.sampler, "pruner": plan.pruner,
+                 "sampler_seed": plan.sampler_seed}
+    return {**work_spec("search", [(plan.base, "", None)], owner=owner, workspace=workspace, keep=keep),
+            "plan": plan_told, "study": study}
+
+
 def work_spec(kind: str, runs: list[tuple[RunConfig, str, dict | None]], *, owner: str = "", workspace: str,
               keep: bool = True, keep_model: bool = True) -> dict:
     """`kind` of work (KINDS) made of these runs, each (config, label, tags of its record)."""
-    if kind not in KINDS or not runs or (kind in ("run", "finder") and len(runs) != 1):
+    if kind not in KINDS or not runs or (kind in ("run", "finder", "search") and len(runs) != 1):
         raise ValueError(f"no work of kind {kind!r} with {len(runs)} runs")
     if any(config.dataset == "csv" for config, _, _ in runs):
         raise UserError(CSV_HERE)
@@ -63,6 +75,13 @@ def build(spec: dict, url: str, scheduler: Scheduler, load) -> SlotWork:
     # Owner "": the visitor's one-at-a-time rule is the queue's (its lock), not this worker's scheduler.
     if kind == "finder":
         return FinderJob(RunConfig.from_dict(spec["configs"][0]), load, scheduler=scheduler, steps=int(spec["steps"]))
+    if kind == "search":
+        told = spec["plan"]
+        plan = SearchPlan(RunConfig.from_dict(told["base"]), parse_space(told["space"]), trials=told["trials"],
+                          minutes=told["minutes"], sampler=told["sampler"], pruner=told["pruner"],
+                          sampler_seed=told["sampler_seed"])
+        return SearchJob(plan, url=url, key=spec["study"], load=load, scheduler=scheduler,
+                         store=RunStore(url, spec["workspace"]) if spec.get("keep", True) else None)
     jobs = [TrainingJob(RunConfig.from_dict(config), load, store=_store(spec, url, extra), label=label,
                         keep_model=spec.get("keep_model", True), scheduler=scheduler)
             for config, label, extra in zip(spec["configs"], spec["labels"], spec["extras"])]

@@ -34,6 +34,7 @@ from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_app, queue_state, work_spec
 from nnlab.serving.jobs import TrainingJob
 from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.serving.search_job import SearchJob
 from nnlab.serving.scheduler import Scheduler
 from nnlab.serving.slot_work import SlotWork
 from nnlab.store import live_state, workers
@@ -279,6 +280,8 @@ def _state(work: SlotWork) -> dict:
     """The live row's news of a work: its one run's, or a race's or sweep's with each run's under `members`."""
     if isinstance(work, FinderJob):
         return _finder_state(work)
+    if isinstance(work, SearchJob):
+        return _search_state(work)
     runs = [_run_state(job) for job in work.members]
     return runs[0] if isinstance(work, TrainingJob) else group_state(runs, work.done)
 
@@ -298,6 +301,15 @@ def group_state(runs: list[dict], ended: bool) -> dict:
     return {"status": status if ended else Status.RUNNING.value, "ended": ended, "members": runs}
 
 
+def _search_state(search: SearchJob) -> dict:
+    """A search's news: its trials told to the study so far, each trial's as a run's (with its settings), its end."""
+    ended = search.done
+    status = Status.FAILED if search.failed else Status.COMPLETED if ended else Status.RUNNING
+    return json_safe({"status": str(status), "ended": ended, "message": search.message, "trials": list(search.trials),
+                      "told": list(search.told),
+                      "members": [{**_run_state(job), "config": job.config.to_dict()} for job in list(search.jobs)]})
+
+
 def _run_state(job: TrainingJob) -> dict:
     return json_safe({"status": str(job.status), "message": job.message, "progress": list(job.progress),
                       "epochs": len(job.history), "paused": job.paused, "holding": job.holding,
@@ -307,7 +319,7 @@ def _run_state(job: TrainingJob) -> dict:
 
 
 def _interrupt(work: SlotWork, message: str) -> None:
-    if not work.members:  # the learning-rate finder: nothing to keep
+    if not work.members or isinstance(work, SearchJob):  # the finder: nothing to keep; a search: no next trial
         work.stop()
     for job in work.members:
         if job.done:
