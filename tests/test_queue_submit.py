@@ -164,9 +164,10 @@ def test_where_a_pages_run_trains_follows_nnlab_training(deployment):
     from nnlab.serving import placement
 
     pg, sqlite = "postgresql://a@db/x", "sqlite:///x.sqlite"
-    for mode in ("auto", "in-process"):  # here, as before: nothing waits for workers a deployment does not have
-        deployment(training=mode)
-        assert not placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
+    deployment(training="in-process")  # a single PostgreSQL server training itself
+    assert not placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
+    deployment(training="auto")  # the default: workers with PostgreSQL, here with the embedded SQLite file
+    assert placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
     deployment(training="workers")
     assert placement.runs_on_workers(pg)
     with pytest.raises(UserError, match="needs a PostgreSQL database"):

@@ -155,7 +155,7 @@ def test_a_race_trains_on_one_worker_slot_each_run_mirrored_and_kept(queue_url, 
     from nnlab.serving.live_answer import answer_for
     from nnlab.serving.remote_work import RemoteTrainingJob
 
-    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    deployment(database_url=queue_url, runs="shared", training="auto", runs_dir=tmp_path)  # the default: PostgreSQL → workers
     at = open_page(RACE, a_dataset="xor", a_hidden="4", a_epochs="2", b_optimizer="sgd")
     button(at, "Race").click().run()
     race = at.session_state["race"]

@@ -1,9 +1,11 @@
 """Where a page's training happens (issue 25): in this web process (the fair queue of its slots,
 serving/scheduler.py) or on the workers fed by the queue in PostgreSQL (serving/remote_work.py).
 
-`NNLAB_TRAINING=workers` sends the pages' training to the workers: Train's run or group of seeds, a race, a
-sweep, the learning-rate finder, a search (each ONE work, its runs on one worker slot as here). `auto` keeps
-them in the web process for now, with PostgreSQL too. `in-process` keeps them here.
+With PostgreSQL (`NNLAB_TRAINING=auto`, the default, or `workers`) the pages' training goes to the workers:
+Train's run or group of seeds, a race, a sweep, the learning-rate finder, a search (each ONE work, its runs on
+one worker slot as here). With the embedded SQLite file (`auto`), or with `in-process` (a single PostgreSQL
+server training itself), it stays in this process, as before the workers; `workers` with SQLite is refused.
+Universal approximation's fit stays here: a lesson's seconds-long fit drawn at every epoch.
 """
 from __future__ import annotations
 
@@ -20,12 +22,16 @@ MIXED = ("A CSV file is kept on this server, which the workers cannot read, so i
 
 
 def runs_on_workers(url: str) -> bool:
-    """Whether a page's run goes to the workers; a UserError for workers asked of an SQLite database."""
-    if deployment.current().training != "workers":
+    """Whether a page's run goes to the workers: with PostgreSQL unless NNLAB_TRAINING=in-process; a UserError
+    for workers asked of an SQLite database."""
+    training = deployment.current().training
+    if training == "in-process":
         return False
     if database.is_sqlite(url):
-        raise UserError("NNLAB_TRAINING=workers needs a PostgreSQL database (NNLAB_DATABASE_URL) that the "
-                        "workers share; with the embedded SQLite file, unset NNLAB_TRAINING to train here.")
+        if training == "workers":
+            raise UserError("NNLAB_TRAINING=workers needs a PostgreSQL database (NNLAB_DATABASE_URL) that the "
+                            "workers share; with the embedded SQLite file, unset NNLAB_TRAINING to train here.")
+        return False
     return True
 
 
