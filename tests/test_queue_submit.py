@@ -4,6 +4,7 @@ that no worker is running."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -204,3 +205,23 @@ def test_a_race_mixing_a_csv_upload_with_runs_for_the_workers_is_refused_in_word
                     TrainingJob(csv, None, owner="v")])
     with pytest.raises(UserError, match="race the CSV configuration separately"):
         placement.start(race)
+
+
+def test_the_finder_waiting_for_a_worker_says_none_is_running_and_stop_takes_it_out_of_line(postgres_url):
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving.live_answer import finder_answer
+    from nnlab.serving.remote_work import RemoteFinderJob
+
+    finder = RemoteFinderJob(RunConfig.from_dict({"dataset": "circle", "samples": 300, "hidden": [8]}),
+                             DATA_CACHE.load, url=postgres_url, owner="visitor-finder").start()
+    deadline = time.monotonic() + 60
+    while "No worker is running" not in finder_answer(finder)["status"]:  # what the browser's live view is told
+        assert time.monotonic() < deadline, finder_answer(finder)
+        finder.touch()
+        threading.Event().wait(0.2)
+    assert "number 1 in line" in finder_answer(finder)["status"] or "next" in finder_answer(finder)["status"]
+    finder.stop()
+    while not finder.done:
+        assert time.monotonic() < deadline
+        threading.Event().wait(0.2)
+    assert finder.status == Status.STOPPED and queue_state.job_status(postgres_url, finder.work.job_id) == "cancelled"

@@ -354,18 +354,42 @@ def test_a_closed_tab_finds_its_run_on_the_workers_again(queue_url, worker_proce
 
     config = RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4, "epochs": 1000})
     job = remote_work.RemoteTrainingJob(config, DATA_CACHE.load, url=queue_url, workspace="shared",
-                                        owner="visitor:reloaded").start()
+                                        owner="visitor:reloaded", label="back").start()
     wait_for("the run to train", lambda: job.touch() or len(job.history) >= 1)
     assert remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load) is job  # the same server
     assert remote_work.run_in_progress(queue_url, "visitor:someone-else", DATA_CACHE.load) is None
     key, run_id = job.work.key, job.run_id
     remote_work._FOLLOWED.clear()  # as another web server, which never saw it (this one's mirror ends unwatched)
     again = remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load)
-    assert again is not None and again.work.key == key
+    assert again is not None and again.work.key == key and again.label == "back"
     wait_for("its epochs, again", lambda: again.touch() or (again.run_id == run_id and len(again.history) >= 1))
     again.stop()
     wait_for("its end", lambda: again.touch() or again.done)
     assert again.status == Status.STOPPED and again.result is not None and again.predictions is not None
+
+
+def test_a_closed_tab_finds_its_group_of_seeds_on_the_workers_again(queue_url, worker_processes):
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving import placement, remote_work
+    from nnlab.serving.jobs import SeedsJob
+
+    config = RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4, "epochs": 1000})
+    owner = "visitor:seeds-reloaded"
+    group = placement.start(SeedsJob(config, 2, lambda config, label, extra: remote_work.RemoteTrainingJob(
+        config, DATA_CACHE.load, url=queue_url, workspace="shared", owner=owner, label=label, extra=extra), label="long"))
+    wait_for("its runs to train", lambda: group.touch() or all(job.history for job in group.jobs))
+    assert remote_work.run_in_progress(queue_url, owner, DATA_CACHE.load, "seeds") is group  # the same server
+    assert remote_work.run_in_progress(queue_url, owner, DATA_CACHE.load) is None  # not a lone run
+    remote_work._FOLLOWED.clear()  # as another web server, which never saw it
+    again = remote_work.run_in_progress(queue_url, owner, DATA_CACHE.load, "seeds")
+    assert isinstance(again, SeedsJob) and again.group_id == group.group_id and again.label == "long"
+    assert [job.config.seed for job in again.jobs] == [0, 1] and [job.label for job in again.jobs] == [
+        "long · seed 0", "long · seed 1"]
+    wait_for("its epochs, again", lambda: again.touch() or all(job.history for job in again.jobs))
+    again.stop()
+    wait_for("its end", lambda: again.touch() or again.done)
+    assert [job.status for job in again.jobs] == [Status.STOPPED, Status.STOPPED]
+    assert [RunStore(queue_url).load(job.run_id).extra["group"] for job in again.jobs] == [group.group_id] * 2
 
 
 def test_a_worker_killed_mid_run_leaves_its_run_interrupted_with_its_epochs(queue_url, worker_processes):

@@ -89,9 +89,10 @@ def search_answer(job, after: int, seen: int | None = None) -> dict:
     cursor = start + told["next"]
     done, planned = len(job.trials), job.plan.trials
     place = None if job.done else job.queue_position()
+    waiting = f"Waiting for a free training slot: {ordinal(place)} in line (other visitors are training)." if place \
+        else ""
     return {
-        "place": f"Waiting for a free training slot: {ordinal(place)} in line (other visitors are training)." if place
-        else "",
+        "place": f"{waiting} {job.message}".strip() if not job.done and job.message else waiting,  # no worker running
         "rows": told["rows"], "next": cursor, "done": job.done and cursor >= told_length(job),
         "status": (f"Study {job.name} · trial {min(done + 1, planned)} of up to {planned}" if not job.done
                    else f"Study {job.name} · {job.message}"),

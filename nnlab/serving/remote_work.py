@@ -106,22 +106,28 @@ def told_of(state: live_state.LiveState, index: int | None) -> dict:
 
 
 def start_group(group) -> object:
-    """Queue a race or a sweep (serving/jobs.RaceJob, SweepJob, SeedsJob) whose runs are RemoteTrainingJobs as
-    ONE work for the workers, checked here first as in-process (its data, the compute budget its runs share),
-    and follow it: its runs train on one worker slot as they would here, and each mirrors its own."""
-    from nnlab.serving.jobs import SweepJob
+    """Queue a race, a sweep or a group of seeds (serving/jobs.RaceJob, SweepJob, SeedsJob) whose runs are
+    RemoteTrainingJobs as ONE work for the workers, checked here first as in-process (its data, the compute
+    budget its runs share), and follow it: its runs train on one worker slot as they would here, and each
+    mirrors its own."""
+    from nnlab.serving.jobs import SeedsJob, SweepJob
 
     runs = list(group.jobs)
     budget.check_together([job.measure() for job in runs])
     first = runs[0]
-    spec = work_spec.work_spec("sweep" if isinstance(group, SweepJob) else "race",
-                               [(job.config, job.label, job.tags) for job in runs], owner=first.owner,
+    kind = "sweep" if isinstance(group, SweepJob) else "seeds" if isinstance(group, SeedsJob) else "race"
+    spec = work_spec.work_spec(kind, [(job.config, job.label, job.tags) for job in runs], owner=first.owner,
                                workspace=first.workspace)
-    work = RemoteWork(first.url, spec["key"], submit(first.url, spec))
-    for index, job in enumerate(runs):
+    return _follow_group(group, RemoteWork(first.url, spec["key"], submit(first.url, spec)))
+
+
+def _follow_group(group, work: RemoteWork):
+    for index, job in enumerate(group.jobs):
         job.work, job.index = work, index
     group.touch()
-    threading.Thread(target=_follow, args=(work, group, runs), name=f"nnlab-remote-{work.job_id}", daemon=True).start()
+    _FOLLOWED[work.key] = group
+    threading.Thread(target=_follow, args=(work, group, list(group.jobs)), name=f"nnlab-remote-{work.job_id}",
+                     daemon=True).start()
     return group
 
 
@@ -147,13 +153,13 @@ def _follow(work: RemoteWork, holder, runs: list[RemoteTrainingJob]) -> None:
 
 
 _APP = None
-_FOLLOWED: weakref.WeakValueDictionary[str, RemoteTrainingJob] = weakref.WeakValueDictionary()  # key → this process's mirror
+_FOLLOWED: weakref.WeakValueDictionary[str, object] = weakref.WeakValueDictionary()  # key → this process's mirror (a run, a group)
 
 
-def run_in_progress(url: str, owner: str, load) -> RemoteTrainingJob | None:
-    """The visitor's run queued or training on the workers, for a page that lost its session (a closed or
-    reloaded tab, or another web server): this process's mirror of it, or a new one. By its owner only,
-    as serving/jobs.run_in_progress."""
+def run_in_progress(url: str, owner: str, load, kind: str = "run"):
+    """The visitor's run (`kind` "run": a RemoteTrainingJob) or group of seeds ("seeds": a SeedsJob of them)
+    queued or training on the workers, for a page that lost its session (a closed or reloaded tab, or another
+    web server): this process's mirror of it, or a new one. By its owner only, as serving/jobs.run_in_progress."""
     from nnlab.config.run_config import RunConfig
     from nnlab.serving import queue_app
 
@@ -164,15 +170,29 @@ def run_in_progress(url: str, owner: str, load) -> RemoteTrainingJob | None:
                                       "('todo', 'doing') ORDER BY id DESC LIMIT 1"),
                                  {"lock": queue_app.VISITOR_LOCK + owner}).first()
     spec = (row.args or {}).get("spec") if row is not None else None
-    if not spec or spec.get("kind") != "run":
+    if not spec or spec.get("kind") != kind:
         return None
     found = _FOLLOWED.get(spec["key"])
     if found is not None and not found.done:
         return found
-    job = RemoteTrainingJob(RunConfig.from_dict(spec["configs"][0]), load, url=url, workspace=spec["workspace"],
-                            owner=owner, label=spec.get("label", ""))
-    job.dataset = load(job.config)  # its predictions and inside views are made here at its end
-    return job.follow(RemoteWork(url, spec["key"], row.id))
+    work = RemoteWork(url, spec["key"], row.id)
+
+    def remote(config, label, extra):
+        job = RemoteTrainingJob(config, load, url=url, workspace=spec["workspace"], owner=owner, label=label,
+                                extra=extra)
+        job.dataset = load(job.config)  # its predictions and inside views are made here at its end
+        return job
+
+    first = RunConfig.from_dict(spec["configs"][0])
+    if kind == "run":
+        return remote(first, spec["labels"][0], spec["extras"][0]).follow(work)
+    from nnlab.serving.jobs import SeedsJob
+    from nnlab.store.groups import GROUP, GROUP_LABEL
+
+    tags = spec["extras"][0]
+    group = SeedsJob(first, len(spec["configs"]), remote, label=tags.get(GROUP_LABEL, ""))
+    group.group_id = tags.get(GROUP, group.group_id)  # the group its runs are kept in, not a new one
+    return _follow_group(group, work)
 
 
 def _app():

@@ -1,7 +1,7 @@
 """A piece of work as the queue carries it to a worker (issue 25), and back into the job it is.
 
 A job's arguments are JSON, so a spec holds settings and names, never objects: the kind of work (one run,
-a race, a sweep, the learning-rate finder, a search), its key (the control and live rows are keyed by it), the visitor, the workspace its runs
+a race, a sweep, a group of seeds, the learning-rate finder, a search), its key (the control and live rows are keyed by it), the visitor, the workspace its runs
 are kept in, and each run's RunConfig as a dict with its label and its record's tags (a group of seeds, a
 class's share tick). The worker rebuilds the same TrainingJob, RaceJob, SweepJob, FinderJob or
 SearchJob the page would have built (`build`), so work trained there is trained, saved and shown as local work. Never the database URL:
@@ -21,7 +21,7 @@ from nnlab.serving.scheduler import Scheduler
 from nnlab.serving.slot_work import SlotWork
 from nnlab.store.runs import RunStore
 
-GROUPS = {"race": RaceJob, "sweep": SweepJob}  # a group of seeds is a race of its seeds (serving/jobs.SeedsJob)
+GROUPS = {"race": RaceJob, "sweep": SweepJob, "seeds": RaceJob}  # a group of seeds is a race of its seeds (SeedsJob)
 KINDS = ("run", *GROUPS, "finder", "search")
 CSV_HERE = ("A CSV file is kept on this computer, which workers on other machines cannot read: train CSV runs here "
             "(without --queue, or with NNLAB_TRAINING=in-process).")

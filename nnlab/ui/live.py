@@ -19,7 +19,7 @@ from nnlab.charts import training as charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
 from nnlab.serving import live_answer, placement, remote_work
-from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
+from nnlab.serving.jobs import RaceJob, SeedsJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
 from nnlab.config.penalty_changes import penalty_changes
 from nnlab.core.safe_text import markdown
@@ -81,21 +81,22 @@ def returning_run(key: str, kind: type = TrainingJob):
     if st.session_state.get(key) is not None:
         return None
     job = run_in_progress(workspace.visitor(), kind=kind)
-    if job is None and kind is TrainingJob:
-        job = _run_on_workers()
+    if job is None and kind in (TrainingJob, SeedsJob):
+        job = _run_on_workers("run" if kind is TrainingJob else "seeds")
     if job is not None:
         job.touch()
         st.session_state[key] = job
     return job
 
 
-def _run_on_workers() -> RemoteTrainingJob | None:
-    """The visitor's run on the workers, where Train's runs go there (serving/placement.py)."""
+def _run_on_workers(kind: str):
+    """The visitor's run or group of seeds (`kind`, serving/remote_work.run_in_progress) on the workers, where the
+    pages' runs go there (serving/placement.py)."""
     store = workspace.store()
     try:
         if store is None or not placement.runs_on_workers(store.url):
             return None
-        return remote_work.run_in_progress(store.url, workspace.visitor(), load_data)
+        return remote_work.run_in_progress(store.url, workspace.visitor(), load_data, kind)
     except UserError:
         return None
 
