@@ -175,17 +175,13 @@ def test_a_race_trains_on_one_worker_slot_each_run_mirrored_and_kept(queue_url, 
 
 def test_a_sweep_on_the_workers_counts_as_one_training_and_stop_ends_all(queue_url, worker_processes, deployment,
                                                                           tmp_path):
-    from apptest_helpers import button, open_page, wait_until, widget
+    from apptest_helpers import button, open_page, start_sweep, wait_until
 
     from nnlab.serving.live_answer import answer_for
 
     deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
     at = open_page(SWEEP, dataset="spiral", hidden="32,32", batch_size="4", epochs="1000")
-    widget(at, "Setting to sweep").set_value("dropout").run()
-    widget(at, "Values, separated by commas").set_value("0, 0.5").run()
-    button(at, "Sweep").click().run()
-    sweep = at.session_state["sweep"]
-    wait_until(at, lambda at: len(sweep.jobs[0].history) >= 1)
+    sweep = start_sweep(at, "dropout", "0, 0.5")
     answer = answer_for(sweep.jobs, [0, 0])  # mid-sweep: the first run's epochs, the second waits its turn
     assert answer["runs"][0]["rows"] and not answer["runs"][1]["rows"] and not answer["done"]
     assert answer["runs"][1]["status"].startswith("Waiting for its turn")

@@ -205,7 +205,39 @@ def _app():
     return _APP
 
 
-class RemoteTrainingJob(TrainingJob):
+class _OnWorkers:
+    """What each mirror of work on the workers shares: queued and followed, its place and wait from the queue, Stop."""
+
+    url: str
+    work: RemoteWork | None
+
+    def _queue(self, spec: dict):
+        """Queue `spec` for the workers (a UserError if the visitor already trains) and follow it."""
+        return self.follow(RemoteWork(self.url, spec["key"], submit(self.url, spec)))
+
+    def follow(self, work: RemoteWork):
+        """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
+        self.work = work
+        self.touch()
+        self._thread = threading.Thread(target=_follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, keep_best: bool = False) -> None:
+        if self.work is not None and not self.done:
+            self.work.stop(keep_best)
+
+    def queue_position(self) -> int | None:
+        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
+
+    def wait_estimate(self) -> float | None:
+        if self.work is None or self.status != Status.QUEUED:
+            return None
+        return queue_state.wait_estimate(self.url, self.work.job_id)
+
+
+class RemoteTrainingJob(_OnWorkers, TrainingJob):
     """One run of a page trained on a worker: the same public face as a TrainingJob trained here (its
     history, status, progress, pause, warnings, then its result, predictions and inside views), mirrored
     from the database by a thread of the web process, and its buttons sent as requests. So a page — and
@@ -237,25 +269,15 @@ class RemoteTrainingJob(TrainingJob):
         """Check it here (its data, the compute budget), queue it for the workers (a UserError if the
         visitor already trains), then follow it in a thread."""
         budget.check_together([self.measure()])
-        spec = work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace, label=self.label,
-                                  extra=self._extra)
-        return self.follow(RemoteWork(self.url, spec["key"], submit(self.url, spec)))
+        return self._queue(work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace,
+                                              label=self.label, extra=self._extra))
 
     def follow(self, work: RemoteWork):
-        """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
         self.work = work
         if self._pause_first:  # "Start paused": held before its first batch on the worker too
             self._ask("pause")
-        self.touch()
         _FOLLOWED[work.key] = self
-        self._thread = threading.Thread(target=_follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
-                                        daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, keep_best: bool = False) -> None:
-        if self.work is not None and not self.done:
-            self.work.stop(keep_best)
+        return super().follow(work)
 
     def pause(self) -> None:
         if self.work is None:
@@ -288,14 +310,6 @@ class RemoteTrainingJob(TrainingJob):
             SETTINGS[name].check(rate)  # a ConfigError saying the allowed range
         for name, rate in asked.items():
             self._ask(name, value=float(rate))
-
-    def queue_position(self) -> int | None:
-        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
-
-    def wait_estimate(self) -> float | None:
-        if self.work is None or self.status != Status.QUEUED:
-            return None
-        return queue_state.wait_estimate(self.url, self.work.job_id)
 
     def beat(self) -> None:
         pass  # its worker beats the run's heartbeat
@@ -386,7 +400,7 @@ class RemoteTrainingJob(TrainingJob):
         self.status = status  # last: the page treats it as done from here
 
 
-class RemoteFinderJob(FinderJob):
+class RemoteFinderJob(_OnWorkers, FinderJob):
     """The learning-rate finder trained on a worker: the same public face as a FinderJob trained here (its status,
     batches done, then its curve and suggestion), mirrored from the work's live row by a thread of the web
     process; Stop sent as a request."""
@@ -404,25 +418,7 @@ class RemoteFinderJob(FinderJob):
 
         self.dataset = self._load(self.config)
         lr_finder.check_budget(self.config, self.dataset, self.steps)
-        spec = work_spec.finder_spec(self.config, owner=self.owner, steps=self.steps)
-        self.work = RemoteWork(self.url, spec["key"], submit(self.url, spec))
-        self.touch()
-        self._thread = threading.Thread(target=_follow, args=(self.work, self, [self]),
-                                        name=f"nnlab-remote-{self.work.job_id}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self.work is not None and not self.done:
-            self.work.stop()
-
-    def queue_position(self) -> int | None:
-        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
-
-    def wait_estimate(self) -> float | None:
-        if self.work is None or self.status != Status.QUEUED:
-            return None
-        return queue_state.wait_estimate(self.url, self.work.job_id)
+        return self._queue(work_spec.finder_spec(self.config, owner=self.owner, steps=self.steps))
 
     def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
         """Take the worker's latest word (as RemoteTrainingJob.mirror): its batches, then its curve at its end."""
@@ -444,7 +440,7 @@ class RemoteFinderJob(FinderJob):
             self.bulletin.publish()
 
 
-class RemoteSearchJob(SearchJob):
+class RemoteSearchJob(_OnWorkers, SearchJob):
     """A search trained on a worker: the same public face as a SearchJob trained here (its trials, each a
     RemoteTrainingJob mirrored from its place in the live row, the trials told so far, its end), so its page and
     the live route do not branch; its study is the same one in the database, read here as ever."""
@@ -459,26 +455,11 @@ class RemoteSearchJob(SearchJob):
         """Check it here (its data, the costliest trial's budget, the study), queue it for the workers (a
         UserError if the visitor already trains), then follow it in a thread."""
         self.prepare()
-        spec = work_spec.search_spec(self.plan, self.key, owner=self.owner, workspace=self.workspace)
-        self.work = RemoteWork(self.url, spec["key"], submit(self.url, spec))
-        self.touch()
-        self._thread = threading.Thread(target=_follow, args=(self.work, self, [self]),
-                                        name=f"nnlab-remote-{self.work.job_id}", daemon=True)
-        self._thread.start()
-        return self
+        return self._queue(work_spec.search_spec(self.plan, self.key, owner=self.owner, workspace=self.workspace))
 
     def stop(self) -> None:
         self._stopping = True  # its end says "stopped by you"
-        if self.work is not None and not self.done:
-            self.work.stop()
-
-    def queue_position(self) -> int | None:
-        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
-
-    def wait_estimate(self) -> float | None:
-        if self.work is None or self.status != Status.QUEUED:
-            return None
-        return queue_state.wait_estimate(self.url, self.work.job_id)
+        super().stop()
 
     def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
         """Take the worker's latest word (as RemoteTrainingJob.mirror): a mirror for each trial begun, each
