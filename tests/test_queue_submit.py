@@ -14,6 +14,7 @@ from nnlab.core.status import Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.remote_work import RemoteWork, submit
 from nnlab.store import database
+from nnlab.store.runs import RunStore
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 CONFIG = RunConfig.from_dict({"dataset": "xor", "epochs": 2, "hidden": [4]})
@@ -225,3 +226,26 @@ def test_the_finder_waiting_for_a_worker_says_none_is_running_and_stop_takes_it_
         assert time.monotonic() < deadline
         threading.Event().wait(0.2)
     assert finder.status == Status.STOPPED and queue_state.job_status(postgres_url, finder.work.job_id) == "cancelled"
+
+
+def test_a_race_whose_worker_is_gone_ends_each_unfinished_run_interrupted_and_keeps_the_finished(postgres_url):
+    import dataclasses
+
+    from nnlab.serving.worker import Worker, group_state
+    from nnlab.store import live_state
+
+    runs = [(CONFIG, "A", None), (dataclasses.replace(CONFIG, optimizer="sgd"), "B", None)]
+    race = work_spec.work_spec("race", runs, owner="visitor-gone-race", workspace="shared")
+    submit(postgres_url, race)
+    store = RunStore(postgres_url, "shared")
+    ids = [store.create(config, label=label) for config, label, _ in runs]
+    store.save_history(ids[1], [{"epoch": 1, "loss": 0.5, "val_loss": 0.6, "accuracy": 0.7, "val_accuracy": 0.6,
+                                 "seconds": 0.1}])
+    told = [{"status": "completed", "message": "Trained all 2 epochs.", "run_id": ids[0]},
+            {"status": "running", "message": "", "run_id": ids[1]}]
+    live_state.write(postgres_url, race["key"], worker="gone-pc", run_id=ids[0], state=group_state(told, False))
+    Worker(postgres_url, name="sweeper")._interrupted_elsewhere(race)  # what the stalled-job sweep does for it
+    members = live_state.read(postgres_url, race["key"]).state["members"]
+    assert [member["status"] for member in members] == ["completed", "interrupted"]
+    assert "Its worker (gone-pc) stopped at epoch 1" in members[1]["message"]
+    assert store.load(ids[1]).status == Status.INTERRUPTED and store.load(ids[1]).epochs_run == 1
