@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
            "to finish, then start this one.")
 TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
+QUEUE_WORD_SECONDS = 0.1  # the queue's word on a job is read again after this (one look reads it once for every run)
 
 
 def submit(url: str, spec: dict, *, priority: int = 0) -> int:
@@ -61,6 +62,9 @@ class RemoteWork:
     key: str
     job_id: int
     touched: float = 0.0  # when its follower last said it is still here (monotonic)
+    # The queue's word on its job, read at most once per look for all the runs of a race or sweep: (when, status).
+    _queue_word: tuple[float, str | None] = field(default=(-1.0, None), init=False, repr=False)
+    _stops_asked: set = field(default_factory=set, init=False, repr=False)  # Stop (and keep best) asked once, not once per run of a group
 
     def look(self) -> live_state.LiveState:
         """The worker's latest news (touching the work: its follower is still here)."""
@@ -78,18 +82,28 @@ class RemoteWork:
         told = Status(told_of(state, index).get("status", Status.QUEUED))
         if told in FINISHED:
             return told
-        job = queue_state.job_status(self.url, self.job_id)
+        job = self._job_status()
         if job == "cancelled":
             return Status.STOPPED
         if job in queue_state.ENDED and told == Status.QUEUED:  # a worker took it and ended without a word
             return Status.FAILED
         return told
 
+    def _job_status(self) -> str | None:
+        when, word = self._queue_word
+        if time.monotonic() - when >= QUEUE_WORD_SECONDS:
+            word = queue_state.job_status(self.url, self.job_id)
+            self._queue_word = (time.monotonic(), word)
+        return word
+
     def place(self) -> int | None:
         return queue_state.place(self.url, self.job_id)
 
     def stop(self, keep_best: bool = False) -> None:
         """Stop it within a batch where it trains; still queued, it leaves the queue at once."""
+        if keep_best in self._stops_asked:
+            return
+        self._stops_asked.add(keep_best)
         controls.ask(self.url, self.key, "stop", value=1.0 if keep_best else None)
         with database.writing(RunStore(self.url).engine()) as connection:
             _app().job_manager.cancel_job_by_id(self.job_id, connection=connection.connection.driver_connection)
