@@ -75,7 +75,7 @@ if kept_button("Train", "train_start", left, type="primary", width="stretch", di
                 if started:
                     st.session_state.pop(TRAIN_JOB, None)
             else:
-                job = live.new_run(config, label, extra=class_tag)
+                job = live.new_job(config, label, extra=class_tag)
                 if paused:
                     job.pause()  # step mode from the first batch
                 started = live.start(TRAIN_JOB, job)

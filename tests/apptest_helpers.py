@@ -36,6 +36,17 @@ def button(at: AppTest, label: str):
     return matches[0]
 
 
+def start_sweep(at: AppTest, knob: str, values: str):
+    """On the Sweep page: sweep `knob` over `values` (as typed), press Sweep; the sweep started, once its first
+    run has an epoch."""
+    widget(at, "Setting to sweep").set_value(knob).run()
+    widget(at, "Values, separated by commas").set_value(values).run()
+    button(at, "Sweep").click().run()
+    sweep = at.session_state["sweep"]
+    wait_until(at, lambda at: len(sweep.jobs[0].history) >= 1)
+    return sweep
+
+
 def wait_until(at: AppTest, done, timeout: float = 180, poll: float = 0.3) -> None:
     """Rerun the page (as the browser's polling would) until done(at) is true, then once more: a job's
     state may change while a run draws the page, so the page that saw it come true may show the state

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from apptest_helpers import button, charts, open_page, record_polls, wait_until, widget
+from apptest_helpers import button, charts, open_page, record_polls, start_sweep, wait_until
 
 SWEEP = "app_pages/5_Sweep.py"
 
@@ -14,11 +14,7 @@ def test_while_a_sweep_trains_the_browser_fetches_every_runs_curves_and_nothing_
 
     polls = record_polls(monkeypatch)
     at = open_page(SWEEP, dataset="digits", hidden="64", epochs="300", batch_size="4")
-    widget(at, "Setting to sweep").set_value("dropout").run()
-    widget(at, "Values, separated by commas").set_value("0, 0.2, 0.5").run()
-    button(at, "Sweep").click().run()
-    sweep = at.session_state["sweep"]
-    wait_until(at, lambda at: len(sweep.jobs[0].history) >= 1)
+    sweep = start_sweep(at, "dropout", "0, 0.2, 0.5")
     polls.clear()
     at.run()  # a page run while the first run trains and the others wait their turn
     mounted = at.get("bidi_component")

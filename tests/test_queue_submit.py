@@ -4,6 +4,7 @@ that no worker is running."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -13,6 +14,7 @@ from nnlab.core.status import Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.remote_work import RemoteWork, submit
 from nnlab.store import database
+from nnlab.store.runs import RunStore
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 CONFIG = RunConfig.from_dict({"dataset": "xor", "epochs": 2, "hidden": [4]})
@@ -164,10 +166,86 @@ def test_where_a_pages_run_trains_follows_nnlab_training(deployment):
     from nnlab.serving import placement
 
     pg, sqlite = "postgresql://a@db/x", "sqlite:///x.sqlite"
-    for mode in ("auto", "in-process"):  # here, as before: nothing waits for workers a deployment does not have
-        deployment(training=mode)
-        assert not placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
+    deployment(training="in-process")  # a single PostgreSQL server training itself
+    assert not placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
+    deployment(training="auto")  # the default: workers with PostgreSQL, here with the embedded SQLite file
+    assert placement.runs_on_workers(pg) and not placement.runs_on_workers(sqlite)
     deployment(training="workers")
     assert placement.runs_on_workers(pg)
     with pytest.raises(UserError, match="needs a PostgreSQL database"):
         placement.runs_on_workers(sqlite)
+
+
+def test_a_race_is_one_work_and_the_visitors_one_training_rebuilt_as_a_race_on_the_worker(postgres_url):
+    import dataclasses
+
+    from nnlab.serving.jobs import RaceJob, SweepJob
+    from nnlab.serving.scheduler import Scheduler
+
+    runs = [(CONFIG, "A", {"group": "g"}), (dataclasses.replace(CONFIG, optimizer="sgd"), "B", {"group": "g"})]
+    race = work_spec.work_spec("race", runs, owner="visitor-race", workspace="shared")
+    submit(postgres_url, race)
+    with pytest.raises(UserError, match="already have a run"):  # a race counts as one training
+        submit(postgres_url, spec("visitor-race"))
+    rebuilt = work_spec.build(race, postgres_url, Scheduler(1), load=None)
+    assert isinstance(rebuilt, RaceJob) and [job.label for job in rebuilt.jobs] == ["A", "B"]
+    assert [job.config.optimizer for job in rebuilt.jobs] == ["adam", "sgd"]
+    assert isinstance(work_spec.build({**race, "kind": "sweep"}, postgres_url, Scheduler(1), load=None), SweepJob)
+    csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
+    with pytest.raises(UserError, match="CSV"):
+        work_spec.work_spec("sweep", [(CONFIG, "", None), (csv, "", None)], workspace="shared")
+
+
+def test_a_race_mixing_a_csv_upload_with_runs_for_the_workers_is_refused_in_words():
+    from nnlab.serving import placement
+    from nnlab.serving.jobs import RaceJob, TrainingJob
+    from nnlab.serving.remote_work import RemoteTrainingJob
+
+    csv = RunConfig.from_dict({"dataset": "csv", "csv_path": "/tmp/x.csv", "target": "y"})
+    race = RaceJob([RemoteTrainingJob(CONFIG, None, url="postgresql://nowhere/db", workspace="shared", owner="v"),
+                    TrainingJob(csv, None, owner="v")])
+    with pytest.raises(UserError, match="race the CSV configuration separately"):
+        placement.start(race)
+
+
+def test_the_finder_waiting_for_a_worker_says_none_is_running_and_stop_takes_it_out_of_line(postgres_url):
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving.live_answer import finder_answer
+    from nnlab.serving.remote_work import RemoteFinderJob
+
+    finder = RemoteFinderJob(RunConfig.from_dict({"dataset": "circle", "samples": 300, "hidden": [8]}),
+                             DATA_CACHE.load, url=postgres_url, owner="visitor-finder").start()
+    deadline = time.monotonic() + 60
+    while "No worker is running" not in finder_answer(finder)["status"]:  # what the browser's live view is told
+        assert time.monotonic() < deadline, finder_answer(finder)
+        finder.touch()
+        threading.Event().wait(0.2)
+    assert "number 1 in line" in finder_answer(finder)["status"] or "next" in finder_answer(finder)["status"]
+    finder.stop()
+    while not finder.done:
+        assert time.monotonic() < deadline
+        threading.Event().wait(0.2)
+    assert finder.status == Status.STOPPED and queue_state.job_status(postgres_url, finder.work.job_id) == "cancelled"
+
+
+def test_a_race_whose_worker_is_gone_ends_each_unfinished_run_interrupted_and_keeps_the_finished(postgres_url):
+    import dataclasses
+
+    from nnlab.serving.worker import Worker, group_state
+    from nnlab.store import live_state
+
+    runs = [(CONFIG, "A", None), (dataclasses.replace(CONFIG, optimizer="sgd"), "B", None)]
+    race = work_spec.work_spec("race", runs, owner="visitor-gone-race", workspace="shared")
+    submit(postgres_url, race)
+    store = RunStore(postgres_url, "shared")
+    ids = [store.create(config, label=label) for config, label, _ in runs]
+    store.save_history(ids[1], [{"epoch": 1, "loss": 0.5, "val_loss": 0.6, "accuracy": 0.7, "val_accuracy": 0.6,
+                                 "seconds": 0.1}])
+    told = [{"status": "completed", "message": "Trained all 2 epochs.", "run_id": ids[0]},
+            {"status": "running", "message": "", "run_id": ids[1]}]
+    live_state.write(postgres_url, race["key"], worker="gone-pc", run_id=ids[0], state=group_state(told, False))
+    Worker(postgres_url, name="sweeper")._interrupted_elsewhere(race)  # what the stalled-job sweep does for it
+    members = live_state.read(postgres_url, race["key"]).state["members"]
+    assert [member["status"] for member in members] == ["completed", "interrupted"]
+    assert "Its worker (gone-pc) stopped at epoch 1" in members[1]["message"]
+    assert store.load(ids[1]).status == Status.INTERRUPTED and store.load(ids[1]).epochs_run == 1

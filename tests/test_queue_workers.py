@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from nnlab.config.run_config import RunConfig
+from nnlab.core.errors import UserError
 from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.remote_work import RemoteWork, submit
@@ -30,7 +31,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 DEADLINE = 120.0  # seconds; a loaded 2-core machine imports TensorFlow in 5–20 s
 NAMES = ("worker-a", "worker-b")
 ABANDON_SECONDS = "10"  # the workers' NNLAB_ABANDON_SECONDS: work nobody touched this long stops
-TRAIN = "app_pages/1_Train.py"
+TRAIN, RACE, SWEEP = "app_pages/1_Train.py", "app_pages/4_Race.py", "app_pages/5_Sweep.py"
+SEARCH = "app_pages/14_Search.py"
 TINY = ["--dataset", "xor", "--hidden", "8", "--samples", "200"]
 LONG = ["--dataset", "spiral", "--hidden", "32,32", "--batch-size", "4", "--epochs", "1000"]  # minutes: it is stopped
 
@@ -147,6 +149,123 @@ def test_a_train_page_run_is_trained_by_a_worker_and_shown_as_a_local_one(queue_
     assert RunStore(queue_url).load(job.run_id).epochs_run == len(job.history)
 
 
+def test_a_race_trains_on_one_worker_slot_each_run_mirrored_and_kept(queue_url, worker_processes, deployment, tmp_path):
+    from apptest_helpers import button, open_page, wait_until
+
+    from nnlab.serving.live_answer import answer_for
+    from nnlab.serving.remote_work import RemoteTrainingJob
+
+    deployment(database_url=queue_url, runs="shared", training="auto", runs_dir=tmp_path)  # the default: PostgreSQL → workers
+    at = open_page(RACE, a_dataset="xor", a_hidden="4", a_epochs="2", b_optimizer="sgd")
+    button(at, "Race").click().run()
+    race = at.session_state["race"]
+    assert all(isinstance(job, RemoteTrainingJob) for job in race.jobs)
+    wait_until(at, lambda at: race.done)
+    jobs = race.jobs
+    assert [job.status for job in jobs] == ["completed", "completed"], [job.message for job in jobs]
+    assert jobs[0].worker in NAMES and jobs[1].worker == jobs[0].worker  # one work: one worker's slot
+    assert jobs[0].work.job_id == jobs[1].work.job_id and queue_state.started_count(queue_url, jobs[0].work.job_id) == 1
+    answer = answer_for(jobs, [0, 0])  # the live route's answer, as for a race trained here
+    assert answer["done"] and [[row["epoch"] for row in run["rows"]] for run in answer["runs"]] == [[1, 2], [1, 2]]
+    assert list(at.dataframe[0].value["run"]) == ["A", "B: optimizer Adam → SGD"]  # the results, as in-process
+    store = RunStore(queue_url)
+    assert [store.load(job.run_id).epochs_run for job in jobs] == [2, 2]
+    assert [store.load(job.run_id).config.optimizer for job in jobs] == ["adam", "sgd"]
+
+
+def test_a_sweep_on_the_workers_counts_as_one_training_and_stop_ends_all(queue_url, worker_processes, deployment,
+                                                                          tmp_path):
+    from apptest_helpers import button, open_page, start_sweep, wait_until
+
+    from nnlab.serving.live_answer import answer_for
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(SWEEP, dataset="spiral", hidden="32,32", batch_size="4", epochs="1000")
+    sweep = start_sweep(at, "dropout", "0, 0.5")
+    answer = answer_for(sweep.jobs, [0, 0])  # mid-sweep: the first run's epochs, the second waits its turn
+    assert answer["runs"][0]["rows"] and not answer["runs"][1]["rows"] and not answer["done"]
+    assert answer["runs"][1]["status"].startswith("Waiting for its turn")
+    refused = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 1}), owner=sweep.owner,
+                                 workspace="shared")
+    with pytest.raises(UserError, match="already have a run"):  # the sweep is the visitor's one training
+        submit(queue_url, refused)
+    button(at, "Stop").click().run()
+    wait_until(at, lambda at: sweep.done)
+    first, second = sweep.jobs
+    assert first.status == "stopped" and first.history and RunStore(queue_url).load(first.run_id).epochs_run == len(
+        first.history)
+    assert second.status == "stopped" and not second.history and "before training began" in second.message
+    assert list(at.dataframe[0].value["dropout"]) == [0.0]  # the run stopped, kept and shown
+
+
+def test_trains_group_of_seeds_goes_to_the_workers_each_run_kept_in_its_group(queue_url, worker_processes, deployment,
+                                                                              tmp_path):
+    from apptest_helpers import button, open_page, wait_until, widget
+
+    from nnlab.serving.remote_work import RemoteTrainingJob
+    from nnlab.store.groups import groups_of
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(TRAIN, dataset="xor", hidden="4", epochs="2")
+    widget(at, "Repeat with N seeds").set_value(2).run()
+    button(at, "Train").click().run()
+    group = at.session_state["train_seeds"]
+    assert all(isinstance(job, RemoteTrainingJob) for job in group.jobs)
+    wait_until(at, lambda at: group.done)
+    assert [job.status for job in group.jobs] == ["completed", "completed"] and group.jobs[0].worker in NAMES
+    assert any("2 seeds of the same settings" in s.value for s in at.subheader)
+    kept = [found for found in groups_of(RunStore(queue_url).list()[0])[0] if found.id == group.group_id]
+    assert len(kept) == 1 and sorted(run.config.seed for run in kept[0].runs) == [0, 1]
+
+
+def test_the_learning_rate_finder_runs_on_a_worker_its_curve_back_through_the_database(queue_url, worker_processes,
+                                                                                      deployment, tmp_path):
+    from apptest_helpers import button, charts, open_page, wait_until
+
+    from nnlab.serving.live_answer import finder_answer
+    from nnlab.serving.remote_work import RemoteFinderJob
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(TRAIN, dataset="circle", samples="300", hidden="8", batch_size="16")
+    button(at, "Find a learning rate").click().run()
+    finder = at.session_state["lr_finder_job"]
+    assert isinstance(finder, RemoteFinderJob)
+    wait_until(at, lambda at: finder.done)
+    assert finder.status == "completed" and finder.worker in NAMES and f"on worker {finder.worker}" in finder.message
+    assert finder.progress == len(finder.result.losses) > 20  # its batches, then its curve, told by the worker
+    assert finder_answer(finder)["done"] and finder_answer(finder)["fraction"] > 0  # the live route's answer
+    curve = [c for c in charts(at) if any("learning_rate" in str(layer.get("encoding", {}).get("x", {}))
+                                          for layer in c["spec"].get("layer", []))]
+    assert curve and len(curve[0]["rows"]) > 20  # drawn on the page as a local finder's
+
+
+def test_a_search_runs_on_a_worker_its_trials_kept_and_its_study_read_here(queue_url, worker_processes, deployment,
+                                                                          tmp_path):
+    from apptest_helpers import button, open_page, plain, wait_until, widget
+
+    from nnlab.serving.live_answer import search_answer
+    from nnlab.serving.remote_work import RemoteSearchJob
+
+    deployment(database_url=queue_url, runs="shared", training="workers", runs_dir=tmp_path)
+    at = open_page(SEARCH, dataset="iris", epochs="1", hidden="8")
+    widget(at, "Knobs to search").set_value(["learning_rate"]).run()
+    widget(at, "Learning rate: range").set_value("1e-3..3e-1:log")
+    widget(at, "Trials").set_value(2)
+    widget(at, "Study name").set_value("queued").run()
+    button(at, "Search").click().run()
+    assert not at.exception and not at.error, [plain(e.value) for e in at.error]
+    job = at.session_state["search_job"]
+    assert isinstance(job, RemoteSearchJob)
+    wait_until(at, lambda at: job.done)
+    assert job.message.startswith("Finished: 2 trials") and job.worker in NAMES, job.message
+    assert [trial["trial"] for trial in job.told] == [0, 1] and [len(trial.history) for trial in job.jobs] == [1, 1]
+    answer = search_answer(job, 0)  # the live route's answer, as for a search trained here
+    assert answer["done"] and answer["trials_done"] == 2 and answer["best"].startswith("Best so far")
+    kept = [run for run in RunStore(queue_url).list()[0] if run.extra.get("study") == "queued"]
+    assert sorted(run.label for run in kept) == ["queued · trial 0", "queued · trial 1"]
+    assert any(h.value.startswith("Best: trial") for h in at.subheader)  # the results, from the study, as ever
+
+
 def test_ctrl_c_stops_the_run_on_its_worker_and_keeps_its_epochs(queue_url, worker_processes):
     following = train_queued(queue_url, *LONG)
     lines = []
@@ -231,18 +350,42 @@ def test_a_closed_tab_finds_its_run_on_the_workers_again(queue_url, worker_proce
 
     config = RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4, "epochs": 1000})
     job = remote_work.RemoteTrainingJob(config, DATA_CACHE.load, url=queue_url, workspace="shared",
-                                        owner="visitor:reloaded").start()
+                                        owner="visitor:reloaded", label="back").start()
     wait_for("the run to train", lambda: job.touch() or len(job.history) >= 1)
     assert remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load) is job  # the same server
     assert remote_work.run_in_progress(queue_url, "visitor:someone-else", DATA_CACHE.load) is None
     key, run_id = job.work.key, job.run_id
     remote_work._FOLLOWED.clear()  # as another web server, which never saw it (this one's mirror ends unwatched)
     again = remote_work.run_in_progress(queue_url, "visitor:reloaded", DATA_CACHE.load)
-    assert again is not None and again.work.key == key
+    assert again is not None and again.work.key == key and again.label == "back"
     wait_for("its epochs, again", lambda: again.touch() or (again.run_id == run_id and len(again.history) >= 1))
     again.stop()
     wait_for("its end", lambda: again.touch() or again.done)
     assert again.status == Status.STOPPED and again.result is not None and again.predictions is not None
+
+
+def test_a_closed_tab_finds_its_group_of_seeds_on_the_workers_again(queue_url, worker_processes):
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving import placement, remote_work
+    from nnlab.serving.jobs import SeedsJob
+
+    config = RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4, "epochs": 1000})
+    owner = "visitor:seeds-reloaded"
+    group = placement.start(SeedsJob(config, 2, lambda config, label, extra: remote_work.RemoteTrainingJob(
+        config, DATA_CACHE.load, url=queue_url, workspace="shared", owner=owner, label=label, extra=extra), label="long"))
+    wait_for("its runs to train", lambda: group.touch() or all(job.history for job in group.jobs))
+    assert remote_work.run_in_progress(queue_url, owner, DATA_CACHE.load, "seeds") is group  # the same server
+    assert remote_work.run_in_progress(queue_url, owner, DATA_CACHE.load) is None  # not a lone run
+    remote_work._FOLLOWED.clear()  # as another web server, which never saw it
+    again = remote_work.run_in_progress(queue_url, owner, DATA_CACHE.load, "seeds")
+    assert isinstance(again, SeedsJob) and again.group_id == group.group_id and again.label == "long"
+    assert [job.config.seed for job in again.jobs] == [0, 1] and [job.label for job in again.jobs] == [
+        "long · seed 0", "long · seed 1"]
+    wait_for("its epochs, again", lambda: again.touch() or all(job.history for job in again.jobs))
+    again.stop()
+    wait_for("its end", lambda: again.touch() or again.done)
+    assert [job.status for job in again.jobs] == [Status.STOPPED, Status.STOPPED]
+    assert [RunStore(queue_url).load(job.run_id).extra["group"] for job in again.jobs] == [group.group_id] * 2
 
 
 def test_a_worker_killed_mid_run_leaves_its_run_interrupted_with_its_epochs(queue_url, worker_processes):

@@ -82,9 +82,10 @@ def finder_answer(job, after: int = 0) -> dict:
 
 def finder_progress_text(job) -> str:
     """Where the learning-rate finder stands, in words: its place in the queue, the batch it is at, its end."""
-    if job.status == Status.QUEUED:
+    if job.status == Status.QUEUED:  # its message, if any, says why it may wait long (no worker is running)
         place = job.queue_position()
-        return f"Waiting for a free training slot ({f'number {place} in line' if place else 'next'})…"
+        waiting = f"Waiting for a free training slot ({f'number {place} in line' if place else 'next'})…"
+        return f"{waiting} {job.message}" if job.message else waiting
     if not job.done:
         return f"Batch {job.progress} of {job.steps}…"
     return job.message or "The learning-rate finder has ended."
@@ -106,9 +107,10 @@ def search_answer(job, after: int, seen: int | None = None) -> dict:
     cursor = start + told["next"]
     done, planned = len(job.trials), job.plan.trials
     place = None if job.done else job.queue_position()
+    waiting = f"Waiting for a free training slot: {ordinal(place)} in line (other visitors are training)." if place \
+        else ""
     return {
-        "place": f"Waiting for a free training slot: {ordinal(place)} in line (other visitors are training)." if place
-        else "",
+        "place": f"{waiting} {job.message}".strip() if not job.done and job.message else waiting,  # no worker running
         "rows": told["rows"], "next": cursor, "done": job.done and cursor >= told_length(job),
         "status": (f"Study {job.name} · trial {min(done + 1, planned)} of up to {planned}" if not job.done
                    else f"Study {job.name} · {job.message}"),

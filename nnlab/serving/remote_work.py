@@ -1,5 +1,5 @@
 """Work handed to the workers through the queue (issue 25): the sending side, used by the CLI's
-`train --queue` (and, next, by the pages).
+`train --queue` and by the pages (a run, a race, a sweep, a group of seeds, the finder, a search).
 
 `submit` queues a piece of work in ONE transaction with the one-training-per-visitor rule: an advisory
 lock on the visitor, a look for a job of theirs queued or training, the work's live row, and the
@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -21,6 +21,8 @@ from nnlab.core.errors import UserError
 from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_state, work_spec
 from nnlab.serving.jobs import TrainingJob
+from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.serving.search_job import SearchJob
 from nnlab.store import controls, database, live_state
 from nnlab.store.runs import RunStore
 from nnlab.training import budget
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
            "to finish, then start this one.")
 TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
+QUEUE_WORD_SECONDS = 0.1  # the queue's word on a job is read again after this (one look reads it once for every run)
 
 
 def submit(url: str, spec: dict, *, priority: int = 0) -> int:
@@ -59,6 +62,9 @@ class RemoteWork:
     key: str
     job_id: int
     touched: float = 0.0  # when its follower last said it is still here (monotonic)
+    # The queue's word on its job, read at most once per look for all the runs of a race or sweep: (when, status).
+    _queue_word: tuple[float, str | None] = field(default=(-1.0, None), init=False, repr=False)
+    _stops_asked: set = field(default_factory=set, init=False, repr=False)  # Stop (and keep best) asked once, not once per run of a group
 
     def look(self) -> live_state.LiveState:
         """The worker's latest news (touching the work: its follower is still here)."""
@@ -70,23 +76,34 @@ class RemoteWork:
         live_state.touch(self.url, self.key)
         self.touched = time.monotonic()
 
-    def status(self, state: live_state.LiveState) -> Status:
-        """The work's status: the worker's word, or the queue's for work no worker began."""
-        told = Status(state.state.get("status", Status.QUEUED))
+    def status(self, state: live_state.LiveState, index: int | None = None) -> Status:
+        """The work's status (with `index`, that of its run at that place in a race or sweep): the worker's
+        word, or the queue's for work no worker began."""
+        told = Status(told_of(state, index).get("status", Status.QUEUED))
         if told in FINISHED:
             return told
-        job = queue_state.job_status(self.url, self.job_id)
+        job = self._job_status()
         if job == "cancelled":
             return Status.STOPPED
         if job in queue_state.ENDED and told == Status.QUEUED:  # a worker took it and ended without a word
             return Status.FAILED
         return told
 
+    def _job_status(self) -> str | None:
+        when, word = self._queue_word
+        if time.monotonic() - when >= QUEUE_WORD_SECONDS:
+            word = queue_state.job_status(self.url, self.job_id)
+            self._queue_word = (time.monotonic(), word)
+        return word
+
     def place(self) -> int | None:
         return queue_state.place(self.url, self.job_id)
 
     def stop(self, keep_best: bool = False) -> None:
         """Stop it within a batch where it trains; still queued, it leaves the queue at once."""
+        if keep_best in self._stops_asked:
+            return
+        self._stops_asked.add(keep_best)
         controls.ask(self.url, self.key, "stop", value=1.0 if keep_best else None)
         with database.writing(RunStore(self.url).engine()) as connection:
             _app().job_manager.cancel_job_by_id(self.job_id, connection=connection.connection.driver_connection)
@@ -95,14 +112,68 @@ class RemoteWork:
         controls.ask(self.url, self.key, action, value=value, seen=seen)
 
 
+def told_of(state: live_state.LiveState, index: int | None) -> dict:
+    """The worker's word on the run at `index` of a race or sweep (None: the work's own); the work's own where
+    it told nothing of its runs (refused before it began, or queued)."""
+    members = state.state.get("members") or []
+    return members[index] if index is not None and index < len(members) else state.state
+
+
+def start_group(group) -> object:
+    """Queue a race, a sweep or a group of seeds (serving/jobs.RaceJob, SweepJob, SeedsJob) whose runs are
+    RemoteTrainingJobs as ONE work for the workers, checked here first as in-process (its data, the compute
+    budget its runs share), and follow it: its runs train on one worker slot as they would here, and each
+    mirrors its own."""
+    from nnlab.serving.jobs import SeedsJob, SweepJob
+
+    runs = list(group.jobs)
+    budget.check_together([job.measure() for job in runs])
+    first = runs[0]
+    kind = "sweep" if isinstance(group, SweepJob) else "seeds" if isinstance(group, SeedsJob) else "race"
+    spec = work_spec.work_spec(kind, [(job.config, job.label, job.tags) for job in runs], owner=first.owner,
+                               workspace=first.workspace)
+    return _follow_group(group, RemoteWork(first.url, spec["key"], submit(first.url, spec)))
+
+
+def _follow_group(group, work: RemoteWork):
+    for index, job in enumerate(group.jobs):
+        job.work, job.index = work, index
+    group.touch()
+    _FOLLOWED[work.key] = group
+    threading.Thread(target=_follow, args=(work, group, list(group.jobs)), name=f"nnlab-remote-{work.job_id}",
+                     daemon=True).start()
+    return group
+
+
+def _follow(work: RemoteWork, holder, runs: list[RemoteTrainingJob]) -> None:
+    """Mirror `work` into its runs until they have ended, or their page is gone (nobody touched `holder`, the
+    run or its race, for twice the abandon time: its worker has stopped it as abandoned by then, and nobody is
+    left to show it to). The page's touches go on to the worker."""
+    told, said = None, holder.watched_at
+    while not holder.done and time.monotonic() - holder.watched_at < 2 * holder.abandon_seconds:
+        try:
+            if holder.watched_at != said and time.monotonic() - work.touched >= TOUCH_SECONDS:
+                said = holder.watched_at
+                work.touch()  # the page still shows it: the worker goes on
+            state = live_state.read(work.url, work.key)
+            no_worker = queue_state.NO_WORKER if runs[0].status == Status.QUEUED and \
+                time.monotonic() - runs[0].queued_at >= 3 and queue_state.workers_alive(work.url) == 0 else None
+            for job in runs:
+                job.mirror(state, told, no_worker)
+            told = state.version
+        except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
+            log.warning("work on the workers could not be looked at; trying again", exc_info=True)
+        threading.Event().wait(RemoteTrainingJob.LOOK_SECONDS)
+
+
 _APP = None
-_FOLLOWED: weakref.WeakValueDictionary[str, RemoteTrainingJob] = weakref.WeakValueDictionary()  # key → this process's mirror
+_FOLLOWED: weakref.WeakValueDictionary[str, object] = weakref.WeakValueDictionary()  # key → this process's mirror (a run, a group)
 
 
-def run_in_progress(url: str, owner: str, load) -> RemoteTrainingJob | None:
-    """The visitor's run queued or training on the workers, for a page that lost its session (a closed or
-    reloaded tab, or another web server): this process's mirror of it, or a new one. By its owner only,
-    as serving/jobs.run_in_progress."""
+def run_in_progress(url: str, owner: str, load, kind: str = "run"):
+    """The visitor's run (`kind` "run": a RemoteTrainingJob) or group of seeds ("seeds": a SeedsJob of them)
+    queued or training on the workers, for a page that lost its session (a closed or reloaded tab, or another
+    web server): this process's mirror of it, or a new one. By its owner only, as serving/jobs.run_in_progress."""
     from nnlab.config.run_config import RunConfig
     from nnlab.serving import queue_app
 
@@ -113,15 +184,29 @@ def run_in_progress(url: str, owner: str, load) -> RemoteTrainingJob | None:
                                       "('todo', 'doing') ORDER BY id DESC LIMIT 1"),
                                  {"lock": queue_app.VISITOR_LOCK + owner}).first()
     spec = (row.args or {}).get("spec") if row is not None else None
-    if not spec or spec.get("kind") != "run":
+    if not spec or spec.get("kind") != kind:
         return None
     found = _FOLLOWED.get(spec["key"])
     if found is not None and not found.done:
         return found
-    job = RemoteTrainingJob(RunConfig.from_dict(spec["configs"][0]), load, url=url, workspace=spec["workspace"],
-                            owner=owner, label=spec.get("label", ""))
-    job.dataset = load(job.config)  # its predictions and inside views are made here at its end
-    return job.follow(RemoteWork(url, spec["key"], row.id))
+    work = RemoteWork(url, spec["key"], row.id)
+
+    def remote(config, label, extra):
+        job = RemoteTrainingJob(config, load, url=url, workspace=spec["workspace"], owner=owner, label=label,
+                                extra=extra)
+        job.dataset = load(job.config)  # its predictions and inside views are made here at its end
+        return job
+
+    first = RunConfig.from_dict(spec["configs"][0])
+    if kind == "run":
+        return remote(first, spec["labels"][0], spec["extras"][0]).follow(work)
+    from nnlab.serving.jobs import SeedsJob
+    from nnlab.store.groups import GROUP, GROUP_LABEL
+
+    tags = spec["extras"][0]
+    group = SeedsJob(first, len(spec["configs"]), remote, label=tags.get(GROUP_LABEL, ""))
+    group.group_id = tags.get(GROUP, group.group_id)  # the group its runs are kept in, not a new one
+    return _follow_group(group, work)
 
 
 def _app():
@@ -134,7 +219,39 @@ def _app():
     return _APP
 
 
-class RemoteTrainingJob(TrainingJob):
+class _OnWorkers:
+    """What each mirror of work on the workers shares: queued and followed, its place and wait from the queue, Stop."""
+
+    url: str
+    work: RemoteWork | None
+
+    def _queue(self, spec: dict):
+        """Queue `spec` for the workers (a UserError if the visitor already trains) and follow it."""
+        return self.follow(RemoteWork(self.url, spec["key"], submit(self.url, spec)))
+
+    def follow(self, work: RemoteWork):
+        """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
+        self.work = work
+        self.touch()
+        self._thread = threading.Thread(target=_follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, keep_best: bool = False) -> None:
+        if self.work is not None and not self.done:
+            self.work.stop(keep_best)
+
+    def queue_position(self) -> int | None:
+        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
+
+    def wait_estimate(self) -> float | None:
+        if self.work is None or self.status != Status.QUEUED:
+            return None
+        return queue_state.wait_estimate(self.url, self.work.job_id)
+
+
+class RemoteTrainingJob(_OnWorkers, TrainingJob):
     """One run of a page trained on a worker: the same public face as a TrainingJob trained here (its
     history, status, progress, pause, warnings, then its result, predictions and inside views), mirrored
     from the database by a thread of the web process, and its buttons sent as requests. So a page — and
@@ -147,13 +264,18 @@ class RemoteTrainingJob(TrainingJob):
         self.url, self._workspace, self._extra = url, workspace, extra
         self.worker = ""
         self.work: RemoteWork | None = None
-        self._remote: dict = {}  # the worker's latest word (store/live_state.py's state)
-        self._told_seen = self._seen
-        self._queued_at = time.monotonic()
+        self.index: int | None = None  # its place among the runs of its work (a race's, a sweep's); None: alone
+        self._remote: dict = {}  # the worker's latest word on it (store/live_state.py's state)
+        self.queued_at = time.monotonic()
 
     @property
     def workspace(self) -> str:
         return self._workspace
+
+    @property
+    def tags(self) -> dict:
+        """What its record is tagged with (a group of seeds, a class's share tick)."""
+        return dict(self._extra or {})
 
     # --- what the page asks of it -----------------------------------------------------------------
 
@@ -161,24 +283,15 @@ class RemoteTrainingJob(TrainingJob):
         """Check it here (its data, the compute budget), queue it for the workers (a UserError if the
         visitor already trains), then follow it in a thread."""
         budget.check_together([self.measure()])
-        spec = work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace, label=self.label,
-                                  extra=self._extra)
-        return self.follow(RemoteWork(self.url, spec["key"], submit(self.url, spec)))
+        return self._queue(work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace,
+                                              label=self.label, extra=self._extra))
 
     def follow(self, work: RemoteWork):
-        """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
         self.work = work
         if self._pause_first:  # "Start paused": held before its first batch on the worker too
             self._ask("pause")
-        self.touch()
         _FOLLOWED[work.key] = self
-        self._thread = threading.Thread(target=self._follow, name=f"nnlab-remote-{work.job_id}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, keep_best: bool = False) -> None:
-        if self.work is not None and not self.done:
-            self.work.stop(keep_best)
+        return super().follow(work)
 
     def pause(self) -> None:
         if self.work is None:
@@ -212,14 +325,6 @@ class RemoteTrainingJob(TrainingJob):
         for name, rate in asked.items():
             self._ask(name, value=float(rate))
 
-    def queue_position(self) -> int | None:
-        return self.work.place() if self.work is not None and self.status == Status.QUEUED else None
-
-    def wait_estimate(self) -> float | None:
-        if self.work is None or self.status != Status.QUEUED:
-            return None
-        return queue_state.wait_estimate(self.url, self.work.job_id)
-
     def beat(self) -> None:
         pass  # its worker beats the run's heartbeat
 
@@ -251,43 +356,29 @@ class RemoteTrainingJob(TrainingJob):
         if self.work is not None and not self.done:
             self.work.ask(action, value=value, seen=seen)
 
-    # --- the mirror (its own thread) --------------------------------------------------------------
+    # --- the mirror (serving/remote_work._follow's thread) ----------------------------------------------
 
-    def _follow(self) -> None:
-        """Until it ends, or its page is gone (nobody touched it for twice the abandon time: its worker
-        has stopped it as abandoned by then, and nobody is left to show it to)."""
-        told = None
-        while not self.done and time.monotonic() - self._seen < 2 * self.abandon_seconds:
-            try:
-                told = self._look(told)
-            except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
-                log.warning("a run on the workers could not be looked at; trying again", exc_info=True)
-            threading.Event().wait(self.LOOK_SECONDS)
-
-    def _look(self, told):
-        if self._seen != self._told_seen and time.monotonic() - self.work.touched >= TOUCH_SECONDS:
-            self._told_seen = self._seen
-            self.work.touch()  # the page still shows it: the worker goes on
-        state = live_state.read(self.url, self.work.key)
-        status = self.work.status(state)
-        self._remote, self.worker, self.run_id = state.state, state.worker, state.run_id
-        self.progress = tuple(state.state.get("progress") or self.progress)
-        self.warnings[:] = list(state.state.get("warnings") or [])
-        if status == Status.QUEUED and time.monotonic() - self._queued_at >= 3 and \
-                queue_state.workers_alive(self.url) == 0:
-            self.warnings.append(queue_state.NO_WORKER)
-        if self.run_id and int(state.state.get("epochs") or 0) > len(self.history) or status in FINISHED:
+    def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
+        """Take the worker's latest word on this run (`told`: the row's version it took last time; `no_worker`:
+        the words that no worker is running, while it waits for one)."""
+        status = self.work.status(state, self.index)
+        news = told_of(state, self.index)
+        self._remote, self.worker = news, state.worker
+        self.run_id = news.get("run_id") or (state.run_id if self.index is None else None)
+        self.progress = tuple(news.get("progress") or self.progress)
+        self.warnings[:] = list(news.get("warnings") or []) + ([no_worker] if no_worker else [])
+        if self.run_id and int(news.get("epochs") or 0) > len(self.history) or status in FINISHED:
             self._catch_up()
         if status in FINISHED:
-            self._end(status, state.state.get("message", ""))
-            return None
+            if not self.done:
+                self._end(status, news.get("message", ""))
+            return
         if status == Status.RUNNING and self.started is None:
             self.started = time.time()
         if status != self.status:
             self.status = status  # publishes
         elif state.version != told:
             self.bulletin.publish()
-        return state.version
 
     def _catch_up(self) -> None:
         if not self.run_id:
@@ -321,3 +412,101 @@ class RemoteTrainingJob(TrainingJob):
                 self.inside_version += 1
         self.finished = time.time()
         self.status = status  # last: the page treats it as done from here
+
+
+class RemoteFinderJob(_OnWorkers, FinderJob):
+    """The learning-rate finder trained on a worker: the same public face as a FinderJob trained here (its status,
+    batches done, then its curve and suggestion), mirrored from the work's live row by a thread of the web
+    process; Stop sent as a request."""
+
+    def __init__(self, config, load, *, url: str, owner: str):
+        super().__init__(config, load, owner=owner)
+        self.url, self.worker = url, ""
+        self.work: RemoteWork | None = None
+        self.queued_at = time.monotonic()
+
+    def start(self):
+        """Check it here (its data, the compute budget), queue it for the workers (a UserError if the visitor
+        already trains), then follow it in a thread."""
+        from nnlab.training import lr_finder
+
+        self.dataset = self._load(self.config)
+        lr_finder.check_budget(self.config, self.dataset, self.steps)
+        return self._queue(work_spec.finder_spec(self.config, owner=self.owner, steps=self.steps))
+
+    def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
+        """Take the worker's latest word (as RemoteTrainingJob.mirror): its batches, then its curve at its end."""
+        from nnlab.training.lr_finder import FinderResult
+
+        status, news = self.work.status(state), state.state
+        self.worker, self.progress = state.worker, int(news.get("progress") or 0)
+        if status in FINISHED:
+            if not self.done:
+                self.result = FinderResult.from_dict(news["result"]) if news.get("result") else None
+                message = news.get("message") or "Stopped before the test began."
+                self.message = f"{message} Found on worker {self.worker}." if self.worker else message
+                self.status = status
+                self.bulletin.publish()
+            return
+        self.message = no_worker or ""
+        if status != self.status or state.version != told:
+            self.status = status
+            self.bulletin.publish()
+
+
+class RemoteSearchJob(_OnWorkers, SearchJob):
+    """A search trained on a worker: the same public face as a SearchJob trained here (its trials, each a
+    RemoteTrainingJob mirrored from its place in the live row, the trials told so far, its end), so its page and
+    the live route do not branch; its study is the same one in the database, read here as ever."""
+
+    def __init__(self, plan, *, url: str, key: str, load, store: RunStore, owner: str):
+        super().__init__(plan, url=url, key=key, load=load, store=store, owner=owner)
+        self.status, self.worker = Status.QUEUED, ""
+        self.work: RemoteWork | None = None
+        self.queued_at = time.monotonic()
+
+    def start(self):
+        """Check it here (its data, the costliest trial's budget, the study), queue it for the workers (a
+        UserError if the visitor already trains), then follow it in a thread."""
+        self.prepare()
+        return self._queue(work_spec.search_spec(self.plan, self.key, owner=self.owner, workspace=self.workspace))
+
+    def stop(self) -> None:
+        self._stopping = True  # its end says "stopped by you"
+        super().stop()
+
+    def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
+        """Take the worker's latest word (as RemoteTrainingJob.mirror): a mirror for each trial begun, each
+        trial's news, the trials told (the live view's table), then its end."""
+        from nnlab.config.run_config import RunConfig
+
+        status, news = self.work.status(state), state.state
+        self.worker = state.worker
+        for index, trial in enumerate(news.get("members") or []):
+            if index == len(self.jobs):
+                job = RemoteTrainingJob(RunConfig.from_dict(trial["config"]), self._load, url=self.url,
+                                        workspace=self.workspace, owner=self.owner, label=trial.get("label", ""))
+                job.work, job.index, job.dataset = self.work, index, self.dataset
+                job.set_group(self)
+                self.jobs.append(job)
+        for job in list(self.jobs):
+            if not job.done:
+                job.mirror(state, told, None)
+        if len(news.get("told") or []) > len(self.told):
+            self.told[:] = news["told"]
+            self.trials[:] = news.get("trials") or [trial["trial"] for trial in self.told]
+            self.bulletin.publish()  # a trial told: its live view draws the trials so far again
+        if status in FINISHED:
+            self.failed = status == Status.FAILED
+            message = news.get("message") or ("Stopped before its first trial." if status == Status.STOPPED else
+                                              f"Its worker ({self.worker or 'unknown'}) stopped (killed or cut off); "
+                                              "every finished trial is kept.")
+            self.message = f"{message} Searched on worker {self.worker}." if self.worker else message
+            self.status = status
+            self._over.set()
+            self.bulletin.publish()
+            return
+        self.message = no_worker or ""
+        if status != self.status:
+            self.status = status
+            self.bulletin.publish()

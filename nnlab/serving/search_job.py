@@ -47,6 +47,7 @@ class SearchJob(SweepJob):
         self.study = None
         self.objective: Objective | None = None
         self.task = ""
+        self.dataset = None  # its data, loaded by prepare()
         self.trials: list[int] = []  # the numbers of this job's trials, told to the study
         self.told: list[dict] = []  # each told trial as its live view's table shows it (serving/live_answer.py)
         self.message = ""
@@ -110,8 +111,12 @@ class SearchJob(SweepJob):
     # --- inside ---------------------------------------------------------------------------------
 
     def _queue_up(self) -> None:
-        """Load the data, check that the costliest trial the space allows fits the compute budget,
-        open the study (a UserError for a database that cannot be used), then queue."""
+        self.prepare()
+        super()._queue_up()
+
+    def prepare(self) -> None:
+        """Load the data, check that the costliest trial the space allows fits the compute budget, open the
+        study (a UserError for a database that cannot be used): what is checked before it queues."""
         probe = TrainingJob(largest(self.plan.base, self.plan.space), self._load)
         measured = probe.measure()
         if self._page_limits:
@@ -123,7 +128,7 @@ class SearchJob(SweepJob):
         self.task = probe.dataset.task
         self.objective = objective_for(self.task)
         self.study = open_study(self.url, self.key, self.plan, self.task)
-        super()._queue_up()
+        self.dataset = probe.dataset
 
     def _train(self) -> None:
         self.started_at = time.monotonic()

@@ -140,6 +140,11 @@ class SlotWork:
         """The page still shows this work: call on every poll and rerun."""
         self._seen = time.monotonic()
 
+    @property
+    def watched_at(self) -> float:
+        """When a page last touched it (time.monotonic())."""
+        return self._seen
+
     def stop(self) -> None:
         """End every run within one batch; work still queued leaves the queue at once."""
         for job in self.members:

@@ -7,7 +7,9 @@ saved and shown as a local one; only its worker's name tells.
 - **Requests** (Stop, Pause, steps, a learning rate) come through `store/controls.py` (one listener
   thread for the process) onto the job's public methods.
 - **News** goes into the work's live row (`store/live_state.py`) at most every 0.25 s and at once on
-  a status, pause or end; epochs go into the run store as they do in the web process.
+  a status, pause or end; epochs go into the run store as they do in the web process. A race's or a
+  sweep's runs train on one slot as in the web process (serving/jobs.RaceJob, SweepJob), each run's news
+  in the row's `members`.
 - **Abandonment**: the follower's touches are read from the live row; the job's own watcher stops it
   as abandoned when they stop coming, by the web process's rule.
 - **Faults**: every worker sweeps, every few seconds, the jobs of workers that stopped beating (kill -9,
@@ -31,7 +33,10 @@ from nnlab.core.jsonsafe import json_safe
 from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_app, queue_state, work_spec
 from nnlab.serving.jobs import TrainingJob
+from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.serving.search_job import SearchJob
 from nnlab.serving.scheduler import Scheduler
+from nnlab.serving.slot_work import SlotWork
 from nnlab.store import live_state, workers
 from nnlab.store.controls import ControlListener, Request
 from nnlab.store.runs import RunStore
@@ -55,7 +60,7 @@ class Worker:
         self.name = name or default_name()
         self.scheduler = Scheduler(concurrency)  # this process's slots: procrastinate hands it no more jobs
         self.controls = ControlListener(url)
-        self._running: dict[str, TrainingJob] = {}
+        self._running: dict[str, SlotWork] = {}
         self._lock = threading.Lock()
         self._leaving = threading.Event()
         self._app = None
@@ -179,18 +184,31 @@ class Worker:
         if state is None:
             return
         store = RunStore(self.url, spec.get("workspace", "shared"))
-        epochs = 0
-        if state.run_id:
+        told = state.state.get("members")
+        runs = told if told else [{**state.state, "run_id": state.run_id}]  # a race's or sweep's runs, or the one run
+        ended = [self._run_interrupted(store, state.worker, run, spec.get("kind") == "finder") for run in runs]
+        live_state.write(self.url, state.work_key, worker=state.worker, run_id=state.run_id,
+                         state=group_state(ended, True) if told else ended[0])
+
+    @staticmethod
+    def _run_interrupted(store: RunStore, worker: str, told: dict, finder: bool = False) -> dict:
+        """One run of a work whose worker is gone, as the live row tells it (and its record) from now on."""
+        if told.get("status") in {str(status) for status in FINISHED}:
+            return told
+        if finder:
+            return {**told, "status": Status.INTERRUPTED.value, "message": f"Its worker ({worker or 'unknown'}) "
+                    "stopped (killed or cut off) before the test ended: find a learning rate again."}
+        run_id, epochs = told.get("run_id"), 0
+        if run_id:
             try:
-                epochs = store.load(state.run_id).epochs_run
+                epochs = store.load(run_id).epochs_run
             except UserError:
                 pass
-        message = (f"Its worker ({state.worker or 'unknown'}) stopped at epoch {epochs} (killed or cut off); the "
+        message = (f"Its worker ({worker or 'unknown'}) stopped at epoch {epochs} (killed or cut off); the "
                    f"completed epochs are kept. Train again to continue.")
-        if state.run_id:
-            store.mark_ended(state.run_id, Status.INTERRUPTED, message)
-        live_state.write(self.url, state.work_key, worker=state.worker, run_id=state.run_id,
-                         state={**state.state, "status": Status.INTERRUPTED.value, "message": message})
+        if run_id:
+            store.mark_ended(run_id, Status.INTERRUPTED, message)
+        return {**told, "status": Status.INTERRUPTED.value, "message": message}
 
     def _interrupt_all(self, why: str) -> None:
         with self._lock:
@@ -226,7 +244,7 @@ class Worker:
             with self._lock:
                 self._running.pop(key, None)
 
-    def _follow(self, context, key: str, job: TrainingJob, news: threading.Event) -> None:
+    def _follow(self, context, key: str, job: SlotWork, news: threading.Event) -> None:
         """Until the job ends: its news into the live row, the follower's touches onto the job, a
         shutdown's abort onto the run."""
         abandon = deployment.current().abandon_seconds
@@ -243,42 +261,83 @@ class Worker:
                 state = live_state.read(self.url, key)
                 if state is not None and time.time() - state.watched < abandon:
                     job.touch()
-            shown = (job.status, job.paused, job.holding, job.steps_taken)
+            shown = [(run.status, run.paused, run.holding, run.steps_taken) for run in job.members]
             if shown != told or now - written >= live_state.WRITE_SECONDS:
                 self._tell(key, job)
                 written, told = now, shown
         self._tell(key, job)  # its end at once: the thread's clean-up (memory given back) comes after
         job.join()
 
-    def _tell(self, key: str, job: TrainingJob | None, state: dict | None = None) -> None:
+    def _tell(self, key: str, job: SlotWork | None, state: dict | None = None) -> None:
         try:
-            live_state.write(self.url, key, worker=self.name, run_id=job.run_id if job else None,
+            live_state.write(self.url, key, worker=self.name, run_id=job.members[0].run_id if job and job.members else None,
                              state=state or _state(job))
         except Exception as error:  # noqa: BLE001 - the database away: the next write catches up
             log.warning("worker %s: could not write the news of %s (%s)", self.name, key, type(error).__name__)
 
 
-def _state(job: TrainingJob) -> dict:
+def _state(work: SlotWork) -> dict:
+    """The live row's news of a work: its one run's, or a race's or sweep's with each run's under `members`."""
+    if isinstance(work, FinderJob):
+        return _finder_state(work)
+    if isinstance(work, SearchJob):
+        return _search_state(work)
+    runs = [_run_state(job) for job in work.members]
+    return runs[0] if isinstance(work, TrainingJob) else group_state(runs, work.done)
+
+
+def _finder_state(finder: FinderJob) -> dict:
+    """The learning-rate finder's news: its batches done, then its curve (training/lr_finder.FinderResult)."""
+    return json_safe({"status": str(finder.status), "message": finder.message, "progress": finder.progress,
+                      "steps": finder.steps, "ended": finder.done,
+                      "result": finder.result.to_dict() if finder.result is not None else None})
+
+
+def group_state(runs: list[dict], ended: bool) -> dict:
+    """A race's or sweep's news from its runs': running until every run has ended, then the first status of
+    one that did not complete (or completed)."""
+    statuses = [run["status"] for run in runs]
+    status = next((told for told in statuses if told != Status.COMPLETED.value), Status.COMPLETED.value)
+    return {"status": status if ended else Status.RUNNING.value, "ended": ended, "members": runs}
+
+
+def _search_state(search: SearchJob) -> dict:
+    """A search's news: its trials told to the study so far, each trial's as a run's (with its settings), its end."""
+    ended = search.done
+    status = Status.FAILED if search.failed else Status.COMPLETED if ended else Status.RUNNING
+    return json_safe({"status": str(status), "ended": ended, "message": search.message, "trials": list(search.trials),
+                      "told": list(search.told),
+                      "members": [{**_run_state(job), "config": job.config.to_dict()} for job in list(search.jobs)]})
+
+
+def _run_state(job: TrainingJob) -> dict:
     return json_safe({"status": str(job.status), "message": job.message, "progress": list(job.progress),
                       "epochs": len(job.history), "paused": job.paused, "holding": job.holding,
                       "steps_taken": job.steps_taken, "paused_seconds": job.paused_seconds(),
                       "partial": job.partial, "warnings": list(job.warnings), "eta": job.eta(),
-                      "ended": job.status in FINISHED})
+                      "ended": job.status in FINISHED, "run_id": job.run_id})
 
 
-def _interrupt(job: TrainingJob, message: str) -> None:
-    if job.done:
-        return
-    if job.status == Status.RUNNING:
-        job.stop_as(Status.INTERRUPTED, message)
-    else:
-        job.stop()
+def _interrupt(work: SlotWork, message: str) -> None:
+    if not work.members or isinstance(work, SearchJob):  # the finder: nothing to keep; a search: no next trial
+        work.stop()
+    for job in work.members:
+        if job.done:
+            continue
+        if job.status == Status.RUNNING:
+            job.stop_as(Status.INTERRUPTED, message)
+        else:
+            job.stop()
 
 
-def _apply(job: TrainingJob, request: Request) -> None:
-    """A request from the page (or the CLI) onto the job, as the page would have called it."""
+def _apply(job: SlotWork, request: Request) -> None:
+    """A request from the page (or the CLI) onto the job, as the page would have called it: a race or a sweep
+    has only Stop (its page has no other button)."""
     action = request.action
-    if action == "stop":
+    if not isinstance(job, TrainingJob):
+        if action == "stop":
+            job.stop()
+    elif action == "stop":
         job.stop(keep_best=bool(request.value))
     elif action == "pause":
         job.pause()

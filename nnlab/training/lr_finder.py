@@ -72,6 +72,17 @@ class FinderResult:
                           "minimum_tenth": self.minimum_tenth, "rule": "steepest descent", "clear_valley": self.clear,
                           "fall": self.fall, "message": self.message, "curve": self.curve()})
 
+    @classmethod
+    def from_dict(cls, told: dict) -> FinderResult:
+        """The result `to_dict` told (a worker's, issue 25): its curve's nulls are the NaN it could not tell."""
+        def number(value) -> float:
+            return math.nan if value is None else float(value)
+
+        curve = told["curve"]
+        return cls([number(p["learning_rate"]) for p in curve], [number(p["loss"]) for p in curve],
+                   [number(p["smoothed"]) for p in curve], number(told["steepest"]), number(told["minimum_tenth"]),
+                   told["message"], number(told["fall"]))
+
 
 def cost(config, dataset, steps: int = STEPS) -> int:
     """Units of compute (nnlab/budget.py) the test needs: `steps` mini-batches of the network."""

@@ -19,7 +19,7 @@ from nnlab.charts import training as charts
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
 from nnlab.serving import live_answer, placement, remote_work
-from nnlab.serving.jobs import RaceJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
+from nnlab.serving.jobs import RaceJob, SeedsJob, SweepJob, TaggedStore, TrainingJob, run_in_progress
 from nnlab.config.lr_schedule import changed_epochs
 from nnlab.config.penalty_changes import penalty_changes
 from nnlab.core.safe_text import markdown
@@ -44,8 +44,15 @@ _page_run = threading.local()  # set while the whole page runs: its fragments dr
 
 
 def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) -> TrainingJob:
-    """A job that trains on the shared cached data and saves into this visitor's store (unsaved, and
-    saying so, while the database cannot be used); `extra` tags its record (a group's run)."""
+    """A run of this visitor's (Train's, or one of a race, sweep or group of seeds), saved into their store, with
+    `extra` tagging its record wherever it trains (a group's run, a class's share tick). Trained on the workers
+    where the deployment sends runs there (serving/placement.py), else here on the shared cached data (unsaved,
+    and saying so, while the database cannot be used). A run on a CSV upload trains here: the file is on this
+    server's disk."""
+    remote = workspace.workers_store(config)
+    if remote is not None:
+        return RemoteTrainingJob(config, load_data, url=remote.url, workspace=remote.workspace,
+                                 owner=workspace.visitor(), label=label, extra=extra)
     store = workspace.store()
     kept = TaggedStore(store, extra) if store is not None and extra else store
     job = TrainingJob(config, load_data, store=kept, label=label, owner=workspace.visitor())
@@ -54,22 +61,12 @@ def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) ->
     return job
 
 
-def new_run(config: RunConfig, label: str = "", *, extra: dict | None = None) -> TrainingJob:
-    """Train's run: trained on the workers where the deployment sends runs there (serving/placement.py),
-    else here, as `new_job`. A run on a CSV upload trains here: the file is on this server's disk. `extra`
-    tags its record wherever it trains (a class's share tick)."""
-    store = workspace.store()
-    if store is not None and config.dataset != "csv" and placement.runs_on_workers(store.url):
-        return RemoteTrainingJob(config, load_data, url=store.url, workspace=store.workspace,
-                                 owner=workspace.visitor(), label=label, extra=extra)
-    return new_job(config, label, extra=extra)
-
-
 def start(key: str, job) -> bool:
-    """Start a job (a run, a race or a sweep) and keep it under session_state[key]; False after
-    showing why it cannot start (the visitor already trains, the run is beyond this server's budget)."""
+    """Start a job (a run, a race or a sweep) where its runs train (serving/placement.start) and keep it under
+    session_state[key]; False after showing why it cannot start (the visitor already trains, the run is beyond
+    this server's budget)."""
     try:
-        job.start()
+        placement.start(job)
     except UserError as error:
         st.error(markdown(str(error)))
         return False
@@ -84,21 +81,22 @@ def returning_run(key: str, kind: type = TrainingJob):
     if st.session_state.get(key) is not None:
         return None
     job = run_in_progress(workspace.visitor(), kind=kind)
-    if job is None and kind is TrainingJob:
-        job = _run_on_workers()
+    if job is None and kind in (TrainingJob, SeedsJob):
+        job = _run_on_workers("run" if kind is TrainingJob else "seeds")
     if job is not None:
         job.touch()
         st.session_state[key] = job
     return job
 
 
-def _run_on_workers() -> RemoteTrainingJob | None:
-    """The visitor's run on the workers, where Train's runs go there (serving/placement.py)."""
+def _run_on_workers(kind: str):
+    """The visitor's run or group of seeds (`kind`, serving/remote_work.run_in_progress) on the workers, where the
+    pages' runs go there (serving/placement.py)."""
     store = workspace.store()
     try:
         if store is None or not placement.runs_on_workers(store.url):
             return None
-        return remote_work.run_in_progress(store.url, workspace.visitor(), load_data)
+        return remote_work.run_in_progress(store.url, workspace.visitor(), load_data, kind)
     except UserError:
         return None
 

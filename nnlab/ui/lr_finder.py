@@ -1,6 +1,7 @@
 """The learning-rate finder on the Train page: run it, watch it, read its curve, use its suggestion.
 
-The test trains, so it waits for a training slot like a run (nnlab/serving/lr_finder_job.py). While it
+The test trains, so it waits for a training slot like a run (nnlab/serving/lr_finder_job.py), or for a worker
+where runs train on workers (serving/remote_work.RemoteFinderJob). While it
 waits and trains, the browser fetches its progress itself from the live route (ui/live_chart.live_progress,
 which keeps it touched) and nothing reruns; the page reruns once when it ends. Where the route cannot be
 reached, the page says so and polls it in a fragment, as before. "Use this learning rate" asks for the
@@ -16,6 +17,7 @@ import streamlit as st
 from nnlab.charts import training as charts
 from nnlab.core.errors import UserError
 from nnlab.serving.lr_finder_job import FinderJob
+from nnlab.serving.remote_work import RemoteFinderJob
 from nnlab.core.safe_text import markdown
 from nnlab.config.settings import shown
 from nnlab.core.status import Status
@@ -58,9 +60,12 @@ def finder_section(config, dataset) -> None:
 
 
 def _start(config) -> None:
-    """The button's callback: the finder for the settings the page showed when it was clicked."""
-    job = FinderJob(config, load_data, owner=workspace.visitor())
+    """The button's callback: the finder for the settings the page showed when it was clicked, here or on the
+    workers where the deployment's runs train there (serving/placement.py)."""
     try:
+        remote = workspace.workers_store(config)
+        job = RemoteFinderJob(config, load_data, url=remote.url, owner=workspace.visitor()) if remote is not None \
+            else FinderJob(config, load_data, owner=workspace.visitor())
         job.start()
     except UserError as error:
         st.session_state[FINDER_PROBLEM] = str(error)  # said under the button until the next try

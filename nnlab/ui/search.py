@@ -12,6 +12,7 @@ from nnlab.core.safe_text import markdown
 from nnlab.search.study import (KNOBS, PRUNERS, SAMPLERS, SearchPlan, default_space, example_range,
                           knob_settings_text, load_study, objective_of, parse_space, space_of, study_key, study_names,
                           trials_frame)
+from nnlab.serving.remote_work import RemoteSearchJob
 from nnlab.serving.search_job import SearchJob
 from nnlab.ui import controls, link, live, live_chart, navigation, workspace
 from nnlab.ui.data_cache import load_data
@@ -79,8 +80,11 @@ def start_button(plan: SearchPlan | None, name: str) -> None:
     if kept_button("Search", "search_start", type="primary", icon=":material/travel_explore:",
                    disabled=busy or plan is None, help="A search is running: stop it first." if busy else None):
         try:
-            job = SearchJob(plan, url=workspace.database_url(), key=study_key(workspace.workspace_name(), name),
-                            load=load_data, store=workspace.store(), owner=workspace.visitor())
+            key, remote = study_key(workspace.workspace_name(), name), workspace.workers_store(plan.base)
+            job = RemoteSearchJob(plan, url=remote.url, key=key, load=load_data, store=remote,
+                                  owner=workspace.visitor()) if remote is not None else \
+                SearchJob(plan, url=workspace.database_url(), key=key, load=load_data, store=workspace.store(),
+                          owner=workspace.visitor())
         except UserError as error:
             st.error(markdown(str(error)))
         else:

@@ -300,3 +300,12 @@ def visitor() -> str:
     browser (every tab of it is one visitor), on a deployment and on localhost alike; without a cookie
     (AppTest, a browser refusing them) the tab."""
     return f"visitor:{visitors.key(browser.visitor_id())[:32]}"
+
+
+def workers_store(config) -> RunStore | None:
+    """This visitor's store when a run of `config` trains on the workers (serving/placement.py), else None. A CSV
+    upload trains here: the file is on this server's disk. A UserError for workers asked of an SQLite database."""
+    from nnlab.serving import placement
+
+    runs = store()
+    return runs if runs is not None and config.dataset != "csv" and placement.runs_on_workers(runs.url) else None

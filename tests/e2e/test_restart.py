@@ -28,7 +28,7 @@ def _wait(condition, what: str, timeout: float = 180):
 
 
 def test_a_killed_postgresql_server_comes_back_with_every_run(postgres_url, page, tmp_path):
-    env = {"NNLAB_DATABASE_URL": postgres_url, "NNLAB_RUNS": "shared"}
+    env = {"NNLAB_DATABASE_URL": postgres_url, "NNLAB_RUNS": "shared", "NNLAB_TRAINING": "in-process"}  # the server trains
     (tmp_path / "first").mkdir()
     url, process = start_server(tmp_path / "first", **env)
     store = open_store(postgres_url)
