@@ -60,17 +60,20 @@ DRAWN_EPOCH_JS = """() => {
 class Server:
     """`streamlit run app.py` with its runs in a temporary folder, stopped on leaving the `with`."""
 
-    def __init__(self, cpus: str | None = None, *, port: int | None = None, runs_mode: str = "shared"):
+    def __init__(self, cpus: str | None = None, *, port: int | None = None, runs_mode: str = "shared",
+                 database_url: str | None = None, env: dict | None = None, temp_prefix: str = "nnlab-bench-"):
         self.cpus = cpus  # e.g. "0": pin the server to core 0 (taskset), the browser elsewhere
         self.port = port or free_port()
         self.runs_mode = runs_mode  # NNLAB_RUNS: "shared", or "private" (one workspace per visitor)
-        self.runs = Path(tempfile.mkdtemp(prefix="nnlab-bench-"))
+        self.runs = Path(tempfile.mkdtemp(prefix=temp_prefix))
         self.url = f"http://127.0.0.1:{self.port}"
+        self.given_database, self.env = database_url, env or {}  # e.g. a PostgreSQL shared with workers
 
     def __enter__(self):
-        self.database_url = f"sqlite:///{self.runs / 'nnlab.sqlite'}"  # the server's default database
+        # the server's default database, an SQLite file of its own, unless one is given
+        self.database_url = self.given_database or f"sqlite:///{self.runs / 'nnlab.sqlite'}"
         env = {**os.environ, "NNLAB_RUNS_DIR": str(self.runs), "NNLAB_RUNS": self.runs_mode,
-               "NNLAB_DATABASE_URL": self.database_url}
+               "NNLAB_DATABASE_URL": self.database_url, **self.env}
         self.started = time.perf_counter()
         pin = ["taskset", "-c", self.cpus] if self.cpus else []
         self.process = subprocess.Popen(
@@ -126,15 +129,15 @@ class Server:
         shutil.rmtree(self.runs, ignore_errors=True)
 
 
-def free_port() -> int:
-    for port in PORTS:
+def free_port(ports: range = PORTS) -> int:
+    for port in ports:
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue  # taken
             return port
-    raise RuntimeError(f"no free port in {PORTS}")
+    raise RuntimeError(f"no free port in {ports}")
 
 
 def cpu_seconds(pids: list[int]) -> float:
