@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from playwright.async_api import async_playwright
@@ -132,6 +133,8 @@ def main() -> None:
                         help="measure with this many worker processes each (and in-process beside them) on PostgreSQL")
     parser.add_argument("--web-servers", type=int, default=1, choices=(1, 2),
                         help="with --workers: web servers per setup, the visitors split between them")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                        help="with --workers: measure from cold (TensorFlow's import and MNIST's load in round 1)")
     parser.add_argument("--ports", type=port_range, default=PORTS, metavar="FIRST-LAST",
                         help="with --workers: the ports for PostgreSQL and the web servers (default: BENCH_PORTS')")
     args = parser.parse_args()
@@ -152,6 +155,7 @@ def main() -> None:
 
 # --- with workers (issue 25) ------------------------------------------------------------------------------
 
+WARM_UP_RUN = "hidden=20,20,20&loss=mse&optimizer=sgd&learning_rate=0.087&batch_size=100&epochs=1"  # the course's network
 WORKER_START_SECONDS = 300  # TensorFlow's import in 4 processes at once on 2 busy cores
 
 
@@ -180,6 +184,23 @@ class Round:
     trained_by: Counter  # worker name → runs of this round it trained
     trained_once: bool  # no job of this round began twice
     training: float  # a run's own training seconds, median
+    spans: list  # (began, ended) of each run in the store, Unix time
+    first_click: float  # Unix time
+
+    @property
+    def at_once(self) -> int:
+        """The most runs that trained at the same moment."""
+        moments = sorted([(began, 1) for began, _ in self.spans] + [(ended, -1) for _, ended in self.spans])
+        most = running = 0
+        for _, step in moments:
+            running += step
+            most = max(most, running)
+        return most
+
+    @property
+    def stored_wall(self) -> float:
+        """First click to the last run's end in the store: the wall time without the pages' last look."""
+        return max(ended for _, ended in self.spans) - self.first_click if self.spans else float("nan")
 
     @property
     def finished(self) -> list[float]:
@@ -261,10 +282,10 @@ def fresh_database(admin_url: str, name: str) -> str:
     return url
 
 
-def round_figures(url: str, seen: set[str]) -> tuple[int, int, Counter, bool, float]:
+def round_figures(url: str, seen: set[str]) -> tuple[int, int, Counter, bool, float, list]:
     """The runs saved since `seen` (added to it): how many, how many with all 10 epochs' rows, who trained
-    them (nnlab_live's worker; "web server" when trained in-process), whether each job began once, and
-    their median training seconds."""
+    them (nnlab_live's worker; "web server" when trained in-process), whether each job began once, their
+    median training seconds, and each one's (began, ended) in Unix time."""
     from sqlalchemy import text
 
     from nnlab.serving import queue_state
@@ -277,17 +298,44 @@ def round_figures(url: str, seen: set[str]) -> tuple[int, int, Counter, bool, fl
             text("SELECT run_id, worker, job_id FROM nnlab_live WHERE run_id IS NOT NULL")).all()}
     new = [(run_id, meta) for run_id, meta in rows if run_id not in seen]
     seen.update(run_id for run_id, _ in new)
-    seconds = [float(json.loads(meta).get("seconds") or 0) for _, meta in new]
+    metas = [json.loads(meta) for _, meta in new]
+    seconds = [float(meta.get("seconds") or 0) for meta in metas]
+    spans = [(datetime.fromisoformat(meta["created"]).timestamp(), datetime.fromisoformat(meta["updated"]).timestamp())
+             for meta in metas]
     by = Counter(live[run_id].worker if run_id in live else "web server" for run_id, _ in new)
     once = all(queue_state.started_count(url, live[run_id].job_id) == 1 for run_id, _ in new
                if run_id in live and live[run_id].job_id is not None)
     complete = sum(epochs.get(run_id, 0) == 10 for run_id, _ in new)
-    return len(new), complete, by, once, statistics.median(seconds) if seconds else float("nan")
+    return len(new), complete, by, once, statistics.median(seconds) if seconds else float("nan"), spans
 
 
-async def visitors_rounds(browser, setup: str, servers: list[Server], args, shots: Path, url: str) -> list[Round]:
+async def warm_up(browser, servers: list[Server], workers: int, shots: Path, setup: str) -> None:
+    """One epoch of the course exercise by as many other visitors at once as there are trainers (each web
+    server, each worker): TensorFlow imported, MNIST loaded and the step compiled everywhere before the
+    measured rounds. (A web server that hands training to workers still imports TensorFlow at its first
+    run's end, for the predictions and inside views it makes from the run's model.)"""
+    count = max(len(servers), workers)
+    contexts = [await browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(count)]
+    try:
+        pages = [await context.new_page() for context in contexts]
+        await asyncio.gather(*(open_course(page, f"{servers[number % len(servers)].url}/Train?{WARM_UP_RUN}")
+                               for number, page in enumerate(pages)))
+
+        async def one(page, number):
+            await train_button(page).click()
+            await page.get_by_text("Trained all 1 epochs.").first.wait_for(timeout=ROUND_TIMEOUT_MS)
+
+        await asyncio.gather(*(one(page, number) for number, page in enumerate(pages)))
+    finally:
+        for context in contexts:
+            await context.close()
+
+
+async def visitors_rounds(browser, setup: str, servers: list[Server], args, shots: Path, url: str,
+                          workers: int = 0) -> list[Round]:
     """New visitors (a browser context each, split between the servers) open the course exercise; then
-    `args.rounds` times all press Train at once and wait for their run's end."""
+    (after a warm-up, with `args.warm_up`) `args.rounds` times all press Train at once and wait for their
+    run's end."""
     contexts = [await browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(args.visitors)]
     try:
         pages = [await context.new_page() for context in contexts]
@@ -296,16 +344,22 @@ async def visitors_rounds(browser, setup: str, servers: list[Server], args, shot
         await asyncio.gather(*(open_course(page, f"{servers[number % len(servers)].url}/Train?preset=course")
                                for number, page in enumerate(pages)))
         rounds, seen = [], set()
+        if args.warm_up:
+            await warm_up(browser, servers, workers, shots, setup)
+            _, _, by, _, _, _ = await asyncio.to_thread(round_figures, url, seen)
+            print(f"  warmed up: {', '.join(f'{name} {count}' for name, count in sorted(by.items()))}", flush=True)
         for number in range(1, args.rounds + 1):
             if number > 1:
                 await asyncio.gather(*(open_course(page, page.url) for page in pages))
+            clock = time.time() - time.perf_counter()  # perf_counter's moments in Unix time
             moments = await asyncio.gather(*(press_train(page, shots, f"{setup}-round{number}-visitor{i + 1}")
                                              for i, page in enumerate(pages)), return_exceptions=True)
             ended = [moment for moment in moments if isinstance(moment, tuple)]
             wall = max(end for _, end in ended) - min(click for click, _ in ended) if ended else float("nan")
             waits = [moment[1] - moment[0] if isinstance(moment, tuple) else moment for moment in moments]
             figures = await asyncio.to_thread(round_figures, url, seen)
-            rounds.append(Round(setup, number, waits, wall, *figures))
+            first_click = min((click for click, _ in ended), default=time.perf_counter()) + clock
+            rounds.append(Round(setup, number, waits, wall, *figures, first_click))
             print_round(rounds[-1], args.visitors, servers)
         return rounds
     finally:
@@ -320,9 +374,14 @@ def print_round(done: Round, visitors: int, servers: list[Server]) -> None:
     trained = ", ".join(f"{name} {count}" for name, count in sorted(done.trained_by.items()))
     rss = ", ".join(f"{server.memory_mb():.0f}" for server in servers)
     print(f"{done.setup}, round {done.number}: {len(finished)}/{visitors} visitors saw their run end in {done.wall:.1f} s "
-          f"({done.per_minute:.1f} runs a minute); {waits}; a run's training median {done.training:.1f} s; runs saved "
+          f"({done.per_minute:.1f} runs a minute; the last run ended in the store after {done.stored_wall:.1f} s; at "
+          f"most {done.at_once} trained at once); {waits} (all: {', '.join(f'{w:.0f}' for w in sorted(finished))}); "
+          f"a run's training median {done.training:.1f} s; runs saved "
           f"{done.runs}/{visitors}, {done.complete} with all 10 epochs; trained by {trained or 'nobody'}"
           f"{'' if done.trained_once else ' (A JOB BEGAN TWICE)'}; web server RSS {rss} MB", flush=True)
+    spans = sorted(done.spans)
+    print("  runs in the store, seconds after the first click (began–ended): " + ", ".join(
+        f"{began - done.first_click:.0f}–{ended - done.first_click:.0f}" for began, ended in spans), flush=True)
     for number, wait in enumerate(done.waits):
         if not isinstance(wait, float):
             print(f"  visitor {number + 1}: {type(wait).__name__}: {str(wait).splitlines()[0][:160]}")
@@ -351,7 +410,7 @@ async def measure_setups(args, postgres, shots: Path) -> list[Round]:
                              f"in the web server{'s' if len(servers) > 1 else ''} (NNLAB_MAX_TRAINING slots each)")
                     print(f"\n{setup}: {args.visitors} visitors on {', '.join(s.url for s in servers)}, training "
                           f"{where}; database {url.rsplit('/', 1)[1]}", flush=True)
-                    results += await visitors_rounds(browser, setup, servers, args, shots, url)
+                    results += await visitors_rounds(browser, setup, servers, args, shots, url, count)
                     peaks = [f"{server.peak_memory_mb():.0f}" for server in servers]
                     if count:
                         peaks.append("workers " + ", ".join(f"{mb:.0f}" for mb in workers.peak_memory_mb()))
@@ -368,7 +427,7 @@ def side_by_side(results: list[Round], args) -> None:
     print(f"\n{args.visitors} visitors pressing Train at once on the course exercise, {args.web_servers} web "
           f"server{'s' if args.web_servers > 1 else ''}, {os.cpu_count()} cores:")
     header = (f"{'setup':<12} {'round':>5} {'wall s':>7} {'runs/min':>8} {'× in-proc':>9} {'wait med':>8} "
-              f"{'wait max':>8} {'train med':>9} {'saved/10 ep':>11}  trained by")
+              f"{'wait max':>8} {'train med':>9} {'at once':>7} {'saved/10 ep':>11}  trained by")
     print(header)
     baseline = {done.number: done.per_minute for done in results if done.setup == "in-process"}
     for done in results:
@@ -379,7 +438,8 @@ def side_by_side(results: list[Round], args) -> None:
         trained = ", ".join(f"{name.rsplit('-', 1)[-1] if name.startswith('bench-') else name} {count}"
                             for name, count in sorted(done.trained_by.items()))
         print(f"{done.setup:<12} {done.number:>5} {done.wall:>7.1f} {done.per_minute:>8.1f} {ratio:>9.2f} "
-              f"{median:>8} {longest:>8} {done.training:>9.1f} {f'{done.complete}/{args.visitors}':>11}  {trained}"
+              f"{median:>8} {longest:>8} {done.training:>9.1f} {done.at_once:>7} "
+              f"{f'{done.complete}/{args.visitors}':>11}  {trained}"
               f"{'' if done.trained_once else ' (a job began twice)'}")
 
 
