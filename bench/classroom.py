@@ -387,9 +387,9 @@ def print_round(done: Round, visitors: int, servers: list[Server]) -> None:
             print(f"  visitor {number + 1}: {type(wait).__name__}: {str(wait).splitlines()[0][:160]}")
 
 
-async def measure_setups(args, postgres, shots: Path) -> list[Round]:
+async def measure_setups(args, postgres, shots: Path, results: list[Round]) -> None:
+    """Each setup in turn, its rounds added to `results` as they end (kept if a later setup fails)."""
     setups = [("in-process", 0)] + [(f"{count} worker{'s' if count > 1 else ''}", count) for count in args.workers]
-    results = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         try:
@@ -420,7 +420,6 @@ async def measure_setups(args, postgres, shots: Path) -> list[Round]:
                 database.forget(url)
         finally:
             await browser.close()
-    return results
 
 
 def side_by_side(results: list[Round], args) -> None:
@@ -451,10 +450,14 @@ def with_workers(args) -> None:
     print(f"screenshots of stuck pages and the workers' logs go to {shots}", flush=True)
     postgres = Postgres()
     postgres.port = free_port(args.ports)  # the benchmark's own ports
-    with postgres:
-        print(f"PostgreSQL on 127.0.0.1:{postgres.port}", flush=True)
-        results = asyncio.run(measure_setups(args, postgres, shots))
-    side_by_side(results, args)
+    results: list[Round] = []
+    try:
+        with postgres:
+            print(f"PostgreSQL on 127.0.0.1:{postgres.port}", flush=True)
+            asyncio.run(measure_setups(args, postgres, shots, results))
+    finally:
+        if results:
+            side_by_side(results, args)  # the setups measured, also when a later one failed
 
 
 if __name__ == "__main__":
