@@ -25,7 +25,7 @@ once); then a table of every setup side by side, runs per minute against in-proc
 and ports it started are touched, and stopped at the end (Ctrl-C or an error too). TMPDIR places the
 temporary folders (PostgreSQL's must be readable by the `postgres` user when run as root).
 
-    python bench/classroom.py --workers 1,2,4 --rounds 1 --ports 8690-8699   # ≈15 minutes on 2 cores
+    python bench/classroom.py --workers 1,2,4 --ports 8690-8699   # 2 rounds: ≈17 minutes on 2 cores
     python bench/classroom.py --workers 2 --web-servers 2 --rounds 1
 """
 from __future__ import annotations
