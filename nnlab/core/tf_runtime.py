@@ -66,7 +66,7 @@ def _configure_threads() -> None:
 
 
 _configure_threads()
-tf.get_logger().setLevel("ERROR")
+tf.get_logger().setLevel("ERROR")  # a run's compiled functions are traced for it; the retracing notice is noise
 
 
 def seed_python_and_numpy(seed: int) -> None:
@@ -77,7 +77,7 @@ def seed_python_and_numpy(seed: int) -> None:
     here: every random operation of a run has a seed of its own (the initializers', dropout's), and
     Keras' random operations are stateless ones, seeded from those."""
     random.seed(seed)
-    np.random.seed(seed)  # each run compiles its own functions; the retracing notice is noise
+    np.random.seed(seed)
 
 
 # --- TensorFlow's gradient registry keeps every traced training graph alive -----------------------
