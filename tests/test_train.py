@@ -367,7 +367,7 @@ def test_a_graph_that_reads_anything_but_the_listed_variables_stays_its_own():
     other = tf.Variable(3.0)
     reused = TracedCall(lambda x: x * listed + unlisted, [tf.TensorSpec((), tf.float32)], [other], key="k",
                         shared=shared)
-    assert float(reused(tf.constant(2.0))) == 12.0  # its own trace (of the same function here)
+    assert float(reused(tf.constant(2.0))) == 12.0  # its own trace: a graph shared onto `other` would give 16
 
 
 def test_forgetting_touches_only_custom_gradient_entries():

@@ -12,7 +12,9 @@ stopping can restore them.
 
 Memory (bench/memory.py): the data enter the compiled loop as arguments, never as captured
 constants, and the gradient functions Keras registers globally at each trace are removed after it,
-so a finished run leaves nothing behind. Every run on one set of examples shares one set of tensors
+so a finished run leaves nothing behind but its compiled graphs, kept for the next run of its shape (at most
+16 of them in a process, for networks up to 250,000 parameters: training/shared_traces.py; they hold no run
+and no data). Every run on one set of examples shares one set of tensors
 and gathers its batches from them by index (nnlab/dataset_tensors.py): other seeds and training
 sizes cost no copy.
 """
