@@ -14,7 +14,7 @@ from nnlab.core.status import Status
 from nnlab.core import tf_runtime
 from nnlab.core.tf_runtime import custom_gradient_names, forget_gradient_functions, tf
 from nnlab.training.dataset_tensors import DATASET_TENSORS
-from nnlab.training.shared_traces import SHARED_TRACES, SharedTraces, TracedCall
+from nnlab.training.shared_traces import MAX_USES, SHARED_TRACES, SharedTraces, TracedCall
 from nnlab.training.train import Trainer, train
 import nnlab.training.train as train_module
 
@@ -357,6 +357,19 @@ def test_shared_graphs_are_bounded_and_the_oldest_let_go():
     del calls[0]
     gc.collect()
     assert oldest() is None
+
+
+def test_a_graph_serves_a_bounded_number_of_runs_then_is_traced_again():
+    shared, variable = SharedTraces(), tf.Variable(1.0)
+
+    def run():
+        call = TracedCall(lambda x: x * variable, [tf.TensorSpec((), tf.float32)], [variable], key="k", shared=shared)
+        call(tf.constant(1.0))
+        return call.concrete_function
+
+    graphs = [run() for _ in range(MAX_USES + 1)]
+    assert len({id(graph) for graph in graphs[:MAX_USES]}) == 1  # the first run traced it, MAX_USES − 1 more used it
+    assert graphs[MAX_USES] is not graphs[0]  # then a fresh trace: the old graph goes with its runs
 
 
 def test_a_graph_that_reads_anything_but_the_listed_variables_stays_its_own():
