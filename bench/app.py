@@ -193,9 +193,9 @@ def pin_own_browser(cpus: set[int]) -> None:
                 pass  # the thread ended meanwhile
 
 
-def script_runs(page) -> list:
-    """A list that receives the time of each script or fragment run the server finishes for this page: the
-    `script_finished` ForwardMsg frames on its WebSocket (Playwright delivers them while it waits)."""
+def script_runs(page, clock=time.monotonic) -> list:
+    """A list that receives the time (`clock`'s) of each script or fragment run the server finishes for this page:
+    the `script_finished` ForwardMsg frames on its WebSocket (Playwright delivers them while it waits)."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
     finished = []
@@ -206,7 +206,7 @@ def script_runs(page) -> list:
                 message = ForwardMsg()
                 message.ParseFromString(bytes(payload))
                 if message.WhichOneof("type") == "script_finished":
-                    finished.append(time.monotonic())
+                    finished.append(clock())
         socket.on("framereceived", on_frame)
 
     page.on("websocket", on_socket)

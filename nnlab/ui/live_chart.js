@@ -22,7 +22,7 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table;
 // marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves;
 // links: the links of the inside panel's network drawing, counted at each drawing.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [] });
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], toldAt: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -156,7 +156,7 @@ function follow(id, host, data, setTriggerValue, query, answered) {
   loops.set(id, entry);
   const tell = (name, value) => {
     if (told) return;
-    told = true; stop(); probe.told.push(name);
+    told = true; stop(); probe.told.push(name); probe.toldAt.push(Date.now());
     setTriggerValue(name, value);
   };
   (async () => {
