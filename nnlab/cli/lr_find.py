@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 
 from nnlab.cli.settings_flags import add_setting_flags, config_from_args
@@ -37,13 +36,13 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     from nnlab.data.datasets import load_dataset
     from nnlab.training.lr_finder import find_learning_rate
-    from nnlab.training.stop_signal import StopSignal
+    from nnlab.training.stop_signal import StopSignal, stop_on_ctrl_c
 
     dataset = load_dataset(config)
     if not args.quiet:
         print(dataset.summary(), file=sys.stderr)
     stop = StopSignal()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C ends the test and suggests from what it saw
+    stop_on_ctrl_c(stop.set)  # Ctrl-C ends the test and suggests from what it saw
     every = max(1, args.steps // 10)
     on_step = None if args.quiet else lambda done, total: (
         print(f"batch {done}/{total}", file=sys.stderr, flush=True) if done % every == 0 else None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 
 from nnlab.cli import (lr_find as lr_find_cli, runs as runs_cli, search as search_cli, seeds as seeds_cli,
@@ -88,14 +87,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from nnlab.data.datasets import load_dataset
 
     dataset = load_dataset(config)
-    from nnlab.training.stop_signal import StopSignal
+    from nnlab.training.stop_signal import StopSignal, stop_on_ctrl_c
 
     if not args.quiet:
         print(dataset.summary(), file=sys.stderr)
         for note in dataset.notes:
             print(f"note: {note}", file=sys.stderr)
     stop = StopSignal()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C stops cleanly and keeps the epochs
+    stop_on_ctrl_c(stop.set)  # Ctrl-C stops cleanly and keeps the epochs
     if args.seeds > 1:
         return seeds_cli.run(args, config, dataset, store, stop)
     result, run_id = runs_cli.train_recorded(config, dataset, store, stop, quiet=args.quiet)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 
 from nnlab.cli.settings_flags import settings_file
@@ -67,6 +66,7 @@ def _search(args: argparse.Namespace) -> int:
     from nnlab.store.runs import open_store
     from nnlab.serving.scheduler import Scheduler
     from nnlab.serving.search_job import SearchJob
+    from nnlab.training.stop_signal import stop_on_ctrl_c
 
     job = SearchJob(plan, url=url, key=key, load=_load, store=open_store(url, WORKSPACE), page_limits=False,
                     scheduler=Scheduler(1), abandon_seconds=math.inf, on_trial=None if args.quiet else _progress)
@@ -75,7 +75,7 @@ def _search(args: argparse.Namespace) -> int:
               f"{plan.sampler} sampler, {plan.pruner} pruning; space: "
               f"{' '.join(r.text() for r in plan.space.values())}", file=sys.stderr)
     job.start()
-    signal.signal(signal.SIGINT, lambda *_: job.stop())  # Ctrl-C: the trial in progress ends, finished ones stay
+    stop_on_ctrl_c(job.stop)  # Ctrl-C: the trial in progress ends, finished ones stay
     while not job.done:
         job.join(0.5)
     if job.failed:

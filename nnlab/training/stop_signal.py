@@ -6,7 +6,9 @@ signals before TensorFlow is imported.
 """
 from __future__ import annotations
 
+import signal
 import threading
+from typing import Callable
 
 
 class StopSignal(threading.Event):
@@ -31,3 +33,10 @@ class StopSignal(threading.Event):
             super().set()
             for flag in self._flags:
                 flag.assign(True)
+
+
+def stop_on_ctrl_c(stop: Callable[[], None]) -> None:
+    """Ctrl-C (SIGINT) calls `stop` in a thread of its own. Python runs a signal handler in the main thread
+    between two of its bytecodes, possibly while that thread holds the very lock `stop` takes (a StopSignal's,
+    its Event's): called there, it would wait for itself forever and Ctrl-C would hang the command."""
+    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=stop, name="nnlab-ctrl-c", daemon=True).start())
