@@ -71,8 +71,12 @@ def test_a_visitor_is_their_browser_and_moves_their_runs_by_a_code(browser, tmp_
         assert _main(b).get_by_text("A run of yours is training").count() == 0
         _main(a2).get_by_role("button", name="Stop", exact=True).click()
         a2.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)
+        # Tab 1 learns of the stop too and reruns: a click while it is drawn can go nowhere (it did under load).
+        a.get_by_text(re.compile(r"Stopped by you")).first.wait_for(timeout=60_000)
+        page_still(a)
 
         sidebar = _transfer_panel(a)
+        page_still(a)  # the panel unfolded (it slides open)
         sidebar.get_by_role("button", name="Make a code").click()
         shown = sidebar.get_by_text(re.compile(r"Your code: [A-Z0-9]{4}-[A-Z0-9]{4}")).first
         shown.wait_for()
