@@ -132,6 +132,20 @@ def test_classes_and_joins_are_bounded(database_url, monkeypatch):
         classes.join(url, made.id, "w1", "One", visitor="v4")
 
 
+def test_names_that_look_alike_on_a_projector_are_one_name(database_url):
+    url = database_url
+    made, _ = classes.create(url, "t", "Look-alikes")
+    classes.join(url, made.id, "w-ann", "Ann Lee", visitor="v1")
+    for index, alike in enumerate(("Ａｎｎ Ｌｅｅ", "ANN\u00a0LEE", "Ann\u200b Lee")):  # full width, no-break space, zero width
+        with pytest.raises(UserError, match="already"):
+            classes.join(url, made.id, f"w{index}", alike, visitor=f"v{index + 2}")
+    assert classes.join(url, made.id, "w-a", "A\u00a0nn", visitor="v9").name == "A nn"  # a no-break space still parts words
+    long = classes.join(url, made.id, "w-long", "\ufdfa" * classes.NAME_LENGTH, visitor="v10")  # folds to 540 characters
+    assert long.name == "\ufdfa" * classes.NAME_LENGTH
+    with pytest.raises(UserError, match="already"):
+        classes.join(url, made.id, "w-long2", "\ufdfa" * classes.NAME_LENGTH, visitor="v11")
+
+
 def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path):
     from nnlab.charts.board import VERDICT_COLOURS, params_chart, sweep_chart, verdicts_chart
 
