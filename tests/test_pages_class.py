@@ -152,3 +152,24 @@ def test_a_class_made_from_the_train_pages_teacher_link_takes_its_lesson_and_a_l
     assert start and "lock=optimizer" in start[0].proto.query_string and "Ann" not in start[0].proto.query_string
     lost = open_page(CLASS, join="nosuchclass0")
     assert "There is no such class" in texts(lost)
+
+
+def test_board_runs_opened_in_compare_come_back_from_its_link_and_a_link_asks_one_board_read(private, monkeypatch):
+    from nnlab.store import board
+    from nnlab.ui import board as board_ui
+
+    _, class_id, key = make_class()
+    url = open_store().url
+    ann, bob = join(class_id, "Ann"), join(class_id, "Bob")
+    anns, bobs = kept(url, workspace_of(ann), 0.9, 50), kept(url, workspace_of(bob), 0.8, 30)
+    hidden = kept(url, workspace_of(bob), 0.7, 20)
+    classes.set_hidden(url, class_id, key, hidden, True)
+    reads = []
+    monkeypatch.setattr(board, "board", lambda *a, _read=board.board, **k: reads.append(a) or _read(*a, **k))
+    link = ",".join(f"board:{class_id}:{run}" for run in (anns, bobs, hidden, "20990101-000000-abcdef"))
+    reopened = open_page("app_pages/3_Compare.py", runs=link + "," + ",".join(f"board:{class_id}:x{i}" for i in range(5000)))
+    assert not reopened.exception, reopened.exception
+    picked = reopened.multiselect[0]  # a reloaded tab, or the link passed on: the board's runs are back
+    assert sorted(picked.format_func(k) for k in picked.value) == ["Ann · run 0.9", "Bob · run 0.8"]
+    assert all(hidden not in k for k in picked.options)  # a hidden run stays hidden, even named in a link
+    assert len([r for r in reads if r[1] == class_id]) <= 2 and len(picked.options) <= board_ui.MOST_BORROWED

@@ -71,12 +71,20 @@ def board(url: str, class_id: str, *, teacher: bool = False, tables: bool = True
 def load_run(url: str, class_id: str, run_id: str) -> tuple[str, Run]:
     """A run on the board, with its history (Compare, Train), and its student's name; a UserError if it is
     not there for everyone to see (unshared, hidden, removed, or not this class's)."""
+    found = load_runs(url, class_id, [run_id])
+    if run_id not in found:
+        raise UserError(f"run {str(run_id)[:40]} is not on the board of “{classes.find(url, class_id).name}”")
+    return found[run_id]
+
+
+def load_runs(url: str, class_id: str, run_ids: list[str]) -> dict[str, tuple[str, Run]]:
+    """Those of `run_ids` on the class's board for everyone to see: run id → (student's name, the run with its
+    history); one read of the board for them all. A UserError if the class is gone."""
     found = board(url, class_id, tables=False)
-    student = next((name for shown, _, name in found.entries if shown == run_id), None)
-    if student is None:
-        raise UserError(f"run {str(run_id)[:40]} is not on the board of “{found.school_class.name}”")
-    workspace = next(m.workspace for m in classes.members(url, class_id) if m.name == student)
-    return student, RunStore(url, workspace).load(run_id)
+    students = {run: name for run, _, name in found.entries}
+    workspaces = {m.name: m.workspace for m in classes.members(url, class_id)}
+    return {run_id: (students[run_id], RunStore(url, workspaces[students[run_id]]).load(run_id))
+            for run_id in dict.fromkeys(run_ids) if run_id in students}
 
 
 def board_frame(entries: list[tuple[str, bool, Run]]) -> pd.DataFrame:

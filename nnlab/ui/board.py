@@ -17,12 +17,14 @@ from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown, spreadsheet_csv
 from nnlab.store import board, classes
 from nnlab.store.board import ACCURACY, HIDDEN, LOG_SCALED
+from nnlab.store.table import run_label
 from nnlab.ui import controls, navigation, workspace
 from nnlab.ui.classes import CLASS, act
 from nnlab.ui.session_keys import COMPARE_IDS
 
 REFRESH_SECONDS = 5
 BOARD_PREFIX = "board:"  # a Compare key of a run on a board: board:<class id>:<run id>
+MOST_BORROWED = 30  # runs from boards one Compare shows (a whole class's ticked runs, not a made-up link's thousands)
 _DRAWN = "_board_drawn"  # what the page's charts show: the board's signature when they were drawn
 SHOWN_COLUMNS = ["student", "name", "dataset", ACCURACY, "params", "verdict", "optimizer", "learning_rate", "hidden",
                  "epochs run"]
@@ -151,18 +153,21 @@ def _new_run(class_id: str, selected: list[str]) -> None:
 
 
 def borrowed(keys: list[str]) -> dict[str, tuple[str, object]]:
-    """Compare's runs from a board (keys board:<class>:<run>): key → (label "student · run", the run), those
-    still on their board for everyone to see."""
+    """Compare's runs from a board (keys board:<class>:<run>, from this tab or a link): key → (label "student ·
+    run", the run), those still on their board for everyone to see. One board read per class, for at most
+    MOST_BORROWED runs: a link may name any number."""
+    wanted: dict[str, list[str]] = {}
+    for key in [key for key in dict.fromkeys(map(str, keys)) if key.startswith(BOARD_PREFIX)][:MOST_BORROWED]:
+        class_id, _, run_id = key.removeprefix(BOARD_PREFIX).partition(":")
+        wanted.setdefault(class_id, []).append(run_id)
     found = {}
-    for key in keys:
-        if not str(key).startswith(BOARD_PREFIX):
-            continue
-        class_id, _, run_id = str(key).removeprefix(BOARD_PREFIX).partition(":")
+    for class_id, run_ids in wanted.items():
         try:
-            student, run = board.load_run(workspace.database_url(), class_id, run_id)
-        except UserError:
+            shown = board.load_runs(workspace.database_url(), class_id, run_ids)
+        except UserError:  # the class has ended, or a made-up id
             continue
-        found[key] = (f"{student} · {run.label or run_id}", run)
+        for run_id, (student, run) in shown.items():
+            found[f"{BOARD_PREFIX}{class_id}:{run_id}"] = (f"{student} · {run_label(run)}", run)
     return found
 
 
