@@ -173,3 +173,18 @@ def test_board_runs_opened_in_compare_come_back_from_its_link_and_a_link_asks_on
     assert sorted(picked.format_func(k) for k in picked.value) == ["Ann · run 0.9", "Bob · run 0.8"]
     assert all(hidden not in k for k in picked.options)  # a hidden run stays hidden, even named in a link
     assert len([r for r in reads if r[1] == class_id]) <= 2 and len(picked.options) <= board_ui.MOST_BORROWED
+
+
+def test_a_student_sees_which_of_their_runs_the_teacher_hid_or_removed(private):
+    _, class_id, key = make_class()
+    url = open_store().url
+    ann = join(class_id, "Ann")
+    shown, hidden, removed = (kept(url, workspace_of(ann), accuracy, 20) for accuracy in (0.9, 0.8, 0.7))
+    classes.set_hidden(url, class_id, key, hidden, True)
+    classes.remove(url, class_id, key, removed)
+    ann.run()
+    ticks = {tick.label: tick.value for tick in ann.checkbox}
+    assert ticks == {"run 0\\.9": True, "run 0\\.8": True}, ticks  # a removed run has no tick saying "shared"
+    said = texts(ann)
+    assert "run 0.7: the teacher removed it from the board of “Lesson 3” for good" in plain(said)
+    assert "The teacher has hidden it from the board for now" in said

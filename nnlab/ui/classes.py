@@ -16,6 +16,7 @@ from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown
 from nnlab.store import classes
 from nnlab.store.classes import SchoolClass
+from nnlab.store.table import run_label
 from nnlab.ui import navigation, workspace
 from nnlab.ui.link import LESSON
 
@@ -174,7 +175,7 @@ def your_runs(school_class: SchoolClass, member: classes.Member, most: int = 30)
     st.markdown("**Your runs in this class**")
     marks = classes.entries(workspace.database_url(), school_class.id)
     for run in runs:
-        _tick(school_class, run.id, run.label or run.id, classes.shared(run, marks))
+        _tick(school_class, run.id, run_label(run), classes.shared(run, marks), marks.get(run.id, {}))
 
 
 def share_ticks(run_id: str | None) -> None:
@@ -190,8 +191,9 @@ def share_ticks(run_id: str | None) -> None:
         return
     for school_class, member in mine:
         if classes.takes_run(school_class, member, run.created):
-            _tick(school_class, run_id, f"Share with the class “{school_class.name}”",
-                  classes.shared(run, classes.entries(url, school_class.id)))
+            marks = classes.entries(url, school_class.id)
+            _tick(school_class, run_id, f"Share with the class “{school_class.name}”", classes.shared(run, marks),
+                  marks.get(run_id, {}), run_name="This run")
         elif school_class.is_closed and run.created >= member.joined:
             st.caption(f":material/lock: The class “{markdown(school_class.name)}” is closed: this run stays off its board.")
 
@@ -217,11 +219,19 @@ def next_run_tick(container) -> dict:
     return {} if shared else {classes.UNSHARED_TAG: True}
 
 
-def _tick(school_class: SchoolClass, run_id: str, label: str, shared: bool) -> None:
+def _tick(school_class: SchoolClass, run_id: str, label: str, shared: bool, mark: dict, run_name: str = "") -> None:
+    """The student's tick on one run; what the teacher did with it, said beside it (a ticked run the teacher
+    removed is not on the board, whatever the tick says)."""
+    if mark.get("removed"):
+        st.caption(f":material/block: {markdown(run_name or label)}: the teacher removed it from the board of "
+                   f"“{markdown(school_class.name)}” for good.")
+        return
     key = f"share_{school_class.id}_{run_id}"
     st.session_state[key] = shared  # what the store says, whatever this tab ticked before
     st.checkbox(markdown(label), key=key, on_change=_share, args=(school_class.id, run_id, key),
                 help="Ticked, the run is on the class's board under your name; unticked, only you see it.")
+    if mark.get("hidden") and shared:
+        st.caption(":material/visibility_off: The teacher has hidden it from the board for now.")
 
 
 def _share(class_id: str, run_id: str, key: str) -> None:
