@@ -77,6 +77,11 @@ def measure(url: str, class_id: str) -> None:
     print(f"one student's RunStore.list: {one * 1000:.1f} ms; the page's board.board (tables): {whole * 1000:.1f} ms "
           f"({whole / one:.1f}× one list); the fragment's read every 5 s (no tables): {watch * 1000:.1f} ms "
           f"({watch / one:.1f}× one list, {watch / whole:.2f}× the page's)")
+    watchers = 30  # a class watching its board: each asks within the same few seconds
+    alone = timed(lambda: [board.board(url, class_id, tables=False) for _ in range(watchers)], repeat=3)
+    shared = timed(lambda: board._WATCHED.clear() or [board.watched(url, class_id) for _ in range(watchers)], repeat=3)
+    print(f"{watchers} boards watching at once: {alone * 1000:.0f} ms with a read each, {shared * 1000:.0f} ms sharing "
+          f"board.watched ({alone / shared:.0f}× less)")
     moons = found.runs[found.runs["dataset"] == found.runs["dataset"].mode()[0]]
     for name, chart in (("params", charts.params_chart(moons, board.front(moons))),
                         ("sweep", charts.sweep_chart(moons, "learning_rate", log_x=True)),

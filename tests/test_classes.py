@@ -146,6 +146,27 @@ def test_names_that_look_alike_on_a_projector_are_one_name(database_url):
         classes.join(url, made.id, "w-long2", "\ufdfa" * classes.NAME_LENGTH, visitor="v11")
 
 
+def test_a_class_watching_its_board_costs_one_read_per_moment_not_one_per_watcher(database_url, monkeypatch):
+    url = database_url
+    made, key = classes.create(url, "t", "Watched")
+    classes.join(url, made.id, "ws-ann", "Ann", visitor="v1")
+    first = kept(url, "ws-ann", 0.9, 10)
+    reads = []
+    monkeypatch.setattr(classes, "members", lambda *a, _read=classes.members: reads.append(a) or _read(*a))
+    monkeypatch.setattr(board, "WATCH_SECONDS", 60.0)
+    seen = [board.watched(url, made.id) for _ in range(30)]  # thirty students' boards ask within a moment
+    assert len(reads) == 1 and {b.entries for b in seen} == {((first, False, "Ann"),)}
+    board.watched(url, made.id, teacher=True)  # the teacher's view is read for itself (it holds hidden runs)
+    assert len(reads) == 2
+    later = kept(url, "ws-ann", 0.8, 20)
+    monkeypatch.setattr(board, "WATCH_SECONDS", 0.0)  # a moment later: read again, and the new run is there
+    again = board.watched(url, made.id)
+    assert len(reads) == 3 and later in {run for run, _, _ in again.entries} and again.read_at > seen[0].read_at
+    classes.end(url, made.id, key)
+    with pytest.raises(UserError, match="no such class"):
+        board.watched(url, made.id)
+
+
 def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path):
     from nnlab.charts.board import VERDICT_COLOURS, params_chart, sweep_chart, verdicts_chart
 

@@ -3,8 +3,8 @@ it. The tables are nnlab/store/board.py's, the charts nnlab/charts/board.py's.
 
 Live without polling the whole page: a small fragment asks the store every REFRESH_SECONDS who is
 training (it draws that list) and which runs the board holds; only when those runs change does it
-rerun the page to draw the charts again. Its cost is one board read per REFRESH_SECONDS per open board and a
-few hundred bytes to the browser; the charts are not re-sent while nothing changes. Measured
+rerun the page to draw the charts again. Its cost is one board read per REFRESH_SECONDS, shared by every open
+board of the class on this server (store/board.watched), and a few hundred bytes to the browser; the charts are not re-sent while nothing changes. Measured
 (bench/board.py --watch-cost, 30 runs of 12 students, a minute): the server 0.8 % of a core against 0.3 % for
 an open Home page, the browser 3.5 % against 0.2 % (≈0.17 s per fragment rerun, Streamlit's fixed cost)."""
 from __future__ import annotations
@@ -39,7 +39,7 @@ def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
     """The board (the teacher's view when `key` is theirs); its class."""
     url = workspace.database_url()
     found = board.board(url, class_id, teacher=key is not None)
-    st.session_state[_DRAWN] = signature(found)
+    st.session_state[_DRAWN] = found.read_at, signature(found)
     school_class, runs = found.school_class, found.runs
     st.title(f":material/leaderboard: {markdown(school_class.name)}")
     shared = len(runs) - (int(runs[HIDDEN].sum()) if len(runs) else 0)
@@ -80,11 +80,12 @@ def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
 def live_part(class_id: str, key: str | None) -> None:
     """Who is training now; the page drawn again when the board's runs changed."""
     try:
-        found = board.board(workspace.database_url(), class_id, teacher=key is not None, tables=False)
+        found = board.watched(workspace.database_url(), class_id, teacher=key is not None)
     except UserError as error:  # the class ended meanwhile
         st.warning(markdown(str(error)))
         return
-    if signature(found) != st.session_state.get(_DRAWN):
+    drawn_at, drawn = st.session_state.get(_DRAWN, (0.0, None))
+    if found.read_at >= drawn_at and signature(found) != drawn:  # a shared read older than the charts says nothing
         st.rerun(scope="app")
     if found.training.empty:
         st.caption(":material/hourglass_empty: Nobody is training right now.")
