@@ -40,6 +40,8 @@ def make_class(name: str = "Lesson 3") -> tuple:
     codes = [code.value for code in teacher.code]
     assert len(codes) == 2, texts(teacher)
     student_link, teacher_link = codes
+    folded = [e for e in teacher.expander if "Teacher link" in e.label]  # projecting the student link shows no key
+    assert folded and [c.value for c in folded[0].code] == [teacher_link] and not folded[0].proto.expanded
     class_id, key = str(teacher.query_params["class"]), str(teacher.query_params["key"])
     assert f"join={class_id}" in student_link and key not in student_link and f"key={key}" in teacher_link
     return teacher, class_id, key
@@ -107,7 +109,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     wrong = open_page(CLASS, **{"class": class_id, "key": key[:-2] + "xx"})  # a guessed key opens nothing
     assert "key is wrong" in texts(wrong) and key not in texts(wrong)
     again = open_page(CLASS, **{"class": class_id, "key": key})  # the teacher link, in a new tab
-    assert "Teacher link" in texts(again) and "2 students: [Ann](http://x.io) :smile:, Bob" in texts(again)
+    assert any("Teacher link" in e.label for e in again.expander) and "2 students: [Ann](http://x.io) :smile:, Bob" in texts(again)
 
     teacher.switch_page(BOARD).run()  # the tab that made the class holds its key: the teacher's board
     teacher.query_params["class"] = class_id

@@ -96,8 +96,10 @@ def teacher_panel(school_class: SchoolClass, key: str) -> None:
     st.subheader(f":material/school: {markdown(school_class.name)}")
     st.markdown("**Student link** — give it to the class (it never holds your key):")
     st.code(app_link("class", **{JOIN: school_class.id}), language=None)
-    st.markdown("**Teacher link** — keep it to yourself: it opens the teacher's controls.")
-    st.code(app_link("class", **{CLASS: school_class.id, KEY: key}), language=None)
+    with st.expander("Teacher link — keep it to yourself", icon=":material/key:"):  # folded: this page gets projected
+        st.caption("It opens the teacher's controls (hide, remove, close, end) in any browser: keep it, and never "
+                   "project it. To show the class the student link, project this page with this folded, or the board.")
+        st.code(app_link("class", **{CLASS: school_class.id, KEY: key}), language=None)
     if school_class.lesson:
         st.caption("Lesson: students start from `" + markdown(school_class.lesson[:200]) + "`")
     members = classes.members(workspace.database_url(), school_class.id)
