@@ -47,6 +47,13 @@ def make_class(name: str = "Lesson 3") -> tuple:
     return teacher, class_id, key
 
 
+def tick_rows(at, rows: list[int]) -> None:
+    """Tick rows of the board's table (its key holds its rows' digest) and run the page."""
+    key = [k for k in at.session_state.keys() if str(k).startswith("board_table")][-1]
+    at.session_state[key] = {"selection": {"rows": rows, "columns": []}}
+    at.run()
+
+
 def join(class_id: str, name: str):
     student = open_page(CLASS, join=class_id)
     widget(student, "Your name, as the class will see it").input(name)
@@ -89,8 +96,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     assert not viewer.get("download_button")
 
     table = viewer.dataframe[-1].value  # a student opens two classmates' runs in Compare
-    viewer.session_state["board_table"] = {"selection": {"rows": [0, 1], "columns": []}}
-    viewer.run()
+    tick_rows(viewer, [0, 1])
     button(viewer, "Compare").click().run()
     assert not viewer.exception, viewer.exception
     picked = viewer.multiselect[0]
@@ -99,8 +105,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
 
     again = open_page(BOARD, **{"class": class_id})  # … or one of them as a new run of their own on Train
     names = list(again.dataframe[-1].value["name"])
-    again.session_state["board_table"] = {"selection": {"rows": [names.index("run 0.9")], "columns": []}}
-    again.run()
+    tick_rows(again, [names.index("run 0.9")])
     button(again, "New run from this one").click().run()
     assert not again.exception, again.exception
     assert "Train" in again.title[0].value and again.session_state["dataset"] == "iris"
@@ -115,8 +120,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     teacher.query_params["class"] = class_id
     teacher.run()
     table = teacher.dataframe[-1].value
-    teacher.session_state["board_table"] = {"selection": {"rows": [list(table["name"]).index("run 0.8")], "columns": []}}
-    teacher.run()
+    tick_rows(teacher, [list(table["name"]).index("run 0.8")])
     button(teacher, "Hide").click().run()
     viewer = open_page(BOARD, **{"class": class_id})
     assert "1 run shared" in texts(viewer)
@@ -190,3 +194,20 @@ def test_a_student_sees_which_of_their_runs_the_teacher_hid_or_removed(private):
     said = texts(ann)
     assert "run 0.7: the teacher removed it from the board of “Lesson 3” for good" in plain(said)
     assert "The teacher has hidden it from the board for now" in said
+
+
+def test_a_ticked_run_stays_ticked_when_a_new_run_moves_the_boards_rows(private):
+    _, class_id, key = make_class()
+    url = open_store().url
+    ann, bob, cy = join(class_id, "Ann"), join(class_id, "Bob"), join(class_id, "Cy")
+    kept(url, workspace_of(ann), 0.9, 50, learning_rate=0.01)
+    kept(url, workspace_of(bob), 0.8, 30, learning_rate=0.02)
+    viewer = open_page(BOARD, **{"class": class_id})
+    tick_rows(viewer, [list(viewer.dataframe[-1].value["student"]).index("Bob")])
+    kept(url, workspace_of(cy), 0.99, 20, learning_rate=0.05)  # a better run arrives: it goes first, the rows move
+    viewer.run()
+    students = list(viewer.dataframe[-1].value["student"])
+    assert students[0] == "Cy"
+    button(viewer, "New run from this one").click().run()  # Bob's run, not the one now in Bob's old row
+    assert not viewer.exception, viewer.exception
+    assert viewer.session_state["learning_rate"] == pytest.approx(0.02)

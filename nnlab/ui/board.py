@@ -9,6 +9,8 @@ board of the class on this server (store/board.watched), and a few hundred bytes
 an open Home page, the browser 3.5 % against 0.2 % (≈0.17 s per fragment rerun, Streamlit's fixed cost)."""
 from __future__ import annotations
 
+import zlib
+
 import pandas as pd
 import streamlit as st
 
@@ -26,6 +28,8 @@ REFRESH_SECONDS = 5
 BOARD_PREFIX = "board:"  # a Compare key of a run on a board: board:<class id>:<run id>
 MOST_BORROWED = 30  # runs from boards one Compare shows (a whole class's ticked runs, not a made-up link's thousands)
 _DRAWN = "_board_drawn"  # what the page's charts show: the board's signature when they were drawn
+TABLE = "board_table"  # the table's key, with its rows' digest
+PICKED = "_board_picked"  # the run ids ticked in the table (its ticks follow them when the rows move)
 SHOWN_COLUMNS = ["student", "name", "dataset", ACCURACY, "params", "verdict", "optimizer", "learning_rate", "hidden",
                  "epochs run"]
 
@@ -112,11 +116,18 @@ def runs_part(class_id: str, runs: pd.DataFrame, key: str | None) -> None:
     st.subheader("Every run on the board")
     shown = runs.sort_values(ACCURACY, ascending=False, na_position="last").reset_index(drop=True)
     columns = SHOWN_COLUMNS + ([HIDDEN] if key else [])
+    # A tick is a row number: when a run arrives or leaves, the rows move and a kept tick would sit on another
+    # student's run (one Remove for good away). So the table is a new one whenever its rows change, its ticks
+    # put back on the runs that were ticked.
+    order = list(shown["id"])
+    ticked = [order.index(run_id) for run_id in st.session_state.get(PICKED, []) if run_id in order]
     picked = st.dataframe(shown[columns], hide_index=True, width="stretch", on_select="rerun",
-                          selection_mode="multi-row", key="board_table",
+                          selection_mode="multi-row", key=f"{TABLE}_{zlib.crc32(' '.join(order).encode()):08x}",
+                          selection_default={"selection": {"rows": ticked}},
                           column_config={ACCURACY: st.column_config.NumberColumn(format="percent"),
                                          HIDDEN: st.column_config.CheckboxColumn("hidden by you")})
     selected = [shown.iloc[i]["id"] for i in picked.selection.rows if i < len(shown)]
+    st.session_state[PICKED] = selected
     st.caption("Tick runs to open them in Compare, or one as a new run on Train.")
     actions = st.columns(4 if key else 2)
     actions[0].button("Compare", icon=navigation.PAGES["compare"].material_icon, disabled=len(selected) < 2,
