@@ -211,3 +211,17 @@ def test_a_ticked_run_stays_ticked_when_a_new_run_moves_the_boards_rows(private)
     button(viewer, "New run from this one").click().run()  # Bob's run, not the one now in Bob's old row
     assert not viewer.exception, viewer.exception
     assert viewer.session_state["learning_rate"] == pytest.approx(0.02)
+
+
+def test_who_trains_now_names_a_few_on_one_line_and_counts_the_rest(private):
+    from nnlab.ui import board as board_ui
+
+    _, class_id, _ = make_class()
+    url = open_store().url
+    for index in range(board_ui.TRAINING_NAMED + 4):
+        student = join(class_id, f"Student {index}")
+        kept(url, workspace_of(student), 0.5, 20, finish=False)  # training now
+    viewer = open_page(BOARD, **{"class": class_id})
+    said = next(plain(m.value) for m in viewer.markdown if "Training now" in m.value)
+    assert f"Training now** ({board_ui.TRAINING_NAMED + 4})" in said and said.endswith("; and 4 more"), said
+    assert said.count(" on Iris, epoch ") == board_ui.TRAINING_NAMED

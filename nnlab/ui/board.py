@@ -25,6 +25,7 @@ from nnlab.ui.classes import CLASS, act
 from nnlab.ui.session_keys import COMPARE_IDS
 
 REFRESH_SECONDS = 5
+TRAINING_NAMED = 6  # "Training now" names this many: a line on a projector, not the class (that pushed the charts down)
 BOARD_PREFIX = "board:"  # a Compare key of a run on a board: board:<class id>:<run id>
 MOST_BORROWED = 30  # runs from boards one Compare shows (a whole class's ticked runs, not a made-up link's thousands)
 _DRAWN = "_board_drawn"  # what the page's charts show: the board's signature when they were drawn
@@ -94,8 +95,11 @@ def live_part(class_id: str, key: str | None) -> None:
     if found.training.empty:
         st.caption(":material/hourglass_empty: Nobody is training right now.")
     else:
-        st.markdown(f":material/model_training: **Training now** ({len(found.training)}): " + markdown("; ".join(
-            f"{row.student} on {row.dataset}, epoch {row.epochs}" for row in found.training.itertuples())))
+        rows = list(found.training.itertuples())
+        more = len(rows) - TRAINING_NAMED
+        st.markdown(f":material/model_training: **Training now** ({len(rows)}): " + markdown("; ".join(
+            f"{row.student} on {row.dataset}, epoch {row.epochs}" for row in rows[:TRAINING_NAMED]))
+                    + (f"; and {more} more" if more > 0 else ""))
 
 
 def sweep_part(runs: pd.DataFrame) -> None:
