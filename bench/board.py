@@ -1,6 +1,6 @@
 """A class's board with 30 real runs: the script trains them (tiny 2-D sets, a few epochs each, twelve students
 of one class, a spread of networks and learning rates), measures what an open board costs the server, and
-photographs the board at 1400 px and on a 1280×720 projector. Printed, not asserted.
+photographs the board at 1400 px and on a 1280×720 projector (into --folder). Printed, not asserted.
 
     python bench/board.py [--folder /tmp/h26-board] [--runs 30] [--screenshots] [--watch-cost]
 
@@ -151,7 +151,7 @@ def photograph(folder: Path, class_id: str) -> None:
                     if heading:  # the page scrolls inside Streamlit's main block: a full-page shot is one screen
                         page.get_by_role("heading", name=heading).scroll_into_view_if_needed()
                         page_still(page)
-                    path = Path(f"/tmp/h26-board-{name}-{part}.png")
+                    path = folder / f"board-{name}-{part}.png"
                     page.screenshot(path=str(path))
                     print(f"photographed {path}")
                 page.close()
