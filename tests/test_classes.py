@@ -134,7 +134,7 @@ def test_classes_and_joins_are_bounded(database_url, monkeypatch):
 
 def test_names_that_look_alike_on_a_projector_are_one_name(database_url):
     url = database_url
-    made, _ = classes.create(url, "t", "Look-alikes")
+    made, _ = classes.create(url, "t-alike", "Look-alikes")
     classes.join(url, made.id, "w-ann", "Ann Lee", visitor="v1")
     for index, alike in enumerate(("Ａｎｎ Ｌｅｅ", "ANN\u00a0LEE", "Ann\u200b Lee")):  # full width, no-break space, zero width
         with pytest.raises(UserError, match="already"):
@@ -148,7 +148,7 @@ def test_names_that_look_alike_on_a_projector_are_one_name(database_url):
 
 def test_a_class_watching_its_board_costs_one_read_per_moment_not_one_per_watcher(database_url, monkeypatch):
     url = database_url
-    made, key = classes.create(url, "t", "Watched")
+    made, key = classes.create(url, "t-watch", "Watched")
     classes.join(url, made.id, "ws-ann", "Ann", visitor="v1")
     first = kept(url, "ws-ann", 0.9, 10)
     reads = []
@@ -165,6 +165,24 @@ def test_a_class_watching_its_board_costs_one_read_per_moment_not_one_per_watche
     classes.end(url, made.id, key)
     with pytest.raises(UserError, match="no such class"):
         board.watched(url, made.id)
+
+
+def test_the_teacher_removes_students_by_name_and_their_runs_leave_the_board(database_url):
+    url = database_url
+    made, key = classes.create(url, "t-remove", "Removing")
+    classes.join(url, made.id, "ws-ann", "Ann", visitor="v1")
+    classes.join(url, made.id, "ws-rude", "Rude Name", visitor="v2")
+    classes.join(url, made.id, "ws-spam", "spam 1", visitor="v3")
+    kept(url, "ws-ann", 0.9, 10)
+    kept(url, "ws-rude", 0.8, 10)
+    kept(url, "ws-rude", 0.5, 10, finish=False)  # training now
+    with pytest.raises(UserError, match="only the teacher"):
+        classes.remove_students(url, made.id, "not-the-key", ["Rude Name"])
+    assert classes.remove_students(url, made.id, key, ["rude  name", "SPAM 1", "nobody"]) == 2  # names as the board shows them
+    seen = board.board(url, made.id, teacher=True)
+    assert [m.name for m in classes.members(url, made.id)] == ["Ann"] and set(seen.runs["student"]) == {"Ann"}
+    assert seen.training.empty and len(RunStore(url, "ws-rude").list()[0]) == 2  # their runs stay theirs
+    assert classes.join(url, made.id, "ws-new", "Rude Name", visitor="v4").name == "Rude Name"  # the name is free again
 
 
 def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path):

@@ -225,3 +225,18 @@ def test_who_trains_now_names_a_few_on_one_line_and_counts_the_rest(private):
     said = next(plain(m.value) for m in viewer.markdown if "Training now" in m.value)
     assert f"Training now** ({board_ui.TRAINING_NAMED + 4})" in said and said.endswith("; and 4 more"), said
     assert said.count(" on Iris, epoch ") == board_ui.TRAINING_NAMED
+
+
+def test_the_teacher_removes_a_student_whose_name_should_not_be_projected(private):
+    teacher, class_id, _ = make_class()
+    url = open_store().url
+    join(class_id, "Ann")
+    rude = join(class_id, "Rude Name")
+    kept(url, workspace_of(rude), 0.8, 10)
+    teacher.run()
+    widget(teacher, "Remove students").select("Rude Name")
+    button(teacher, "Remove from the class").click().run()
+    assert not teacher.exception, teacher.exception
+    assert "1 student removed from the class" in texts(teacher) and "1 student: Ann" in texts(teacher)
+    viewer = open_page(BOARD, **{"class": class_id})
+    assert "Rude Name" not in texts(viewer) and "0 runs shared" in texts(viewer)

@@ -277,6 +277,18 @@ def _mark(url: str, class_id: str, run_id: str, **flags: bool) -> None:
                 raise
 
 
+def remove_students(url: str, class_id: str, key: str, names: list[str]) -> int:
+    """The teacher removes students by display name (a name nobody should project, a flood of made-up ones):
+    they and their runs leave the board; their runs stay theirs. How many went."""
+    _teacher(url, class_id, key)
+    keys = {_name_key(" ".join(unicodedata.normalize("NFC", str(name)).split())) for name in names}  # as joined
+    if not keys:
+        return 0
+    with writing(engine(url)) as connection:
+        return connection.execute(delete(class_members).where(class_members.c.class_id == class_id,
+                                                              class_members.c.name_key.in_(keys))).rowcount
+
+
 def close(url: str, class_id: str, key: str, closed: bool = True) -> None:
     """The teacher closes the class to new runs and students (or opens it again)."""
     _teacher(url, class_id, key)

@@ -110,7 +110,7 @@ def teacher_panel(school_class: SchoolClass, key: str) -> None:
 
 
 def controls(school_class: SchoolClass, key: str) -> None:
-    """Close or reopen the class, end it (after a confirmation)."""
+    """Close or reopen the class, end it (after a confirmation), remove students."""
     url = workspace.database_url()
     close, end = st.columns(2)
     if school_class.is_closed:
@@ -126,6 +126,25 @@ def controls(school_class: SchoolClass, key: str) -> None:
         st.button("Yes, end the class", type="primary", key="class_end",
                   on_click=act, args=(lambda: _end(url, school_class.id, key), "The class has ended. Its students keep "
                                                                                "their runs."))
+    names = [member.name for member in classes.members(url, school_class.id)]
+    if names:  # a name nobody should project, or a flood of made-up students filling the class
+        with st.form("class_remove_students", border=False):
+            st.multiselect("Remove students", names, key=REMOVE_NAMES, placeholder="Pick names",
+                           help="They and their runs leave the board (their runs stay theirs). They may join again "
+                                "under another name unless you close the class.")
+            st.form_submit_button("Remove from the class", icon=":material/person_remove:",
+                                  on_click=_remove_students, args=(url, school_class.id, key))
+
+
+REMOVE_NAMES = "class_remove_names"
+
+
+def _remove_students(url: str, class_id: str, key: str) -> None:
+    def remove():
+        gone = classes.remove_students(url, class_id, key, st.session_state.get(REMOVE_NAMES) or [])
+        st.session_state[NOTICE] = ("success", f"{gone} student{'s' if gone != 1 else ''} removed from the class: "
+                                               "their runs left the board.")
+    act(remove)
 
 
 def _end(url: str, class_id: str, key: str) -> None:
