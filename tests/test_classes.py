@@ -200,6 +200,7 @@ def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path
     assert spec["datasets"][line["data"]["name"]] == [{"params": 20, "accuracy": 0.8}, {"params": 50, "accuracy": 0.9},
                                                       {"params": 500, "accuracy": 0.95}, {"params": 500, "accuracy": 0.95}]
     assert dots["encoding"]["color"]["scale"]["range"] == list(VERDICT_COLOURS.values())
+    assert {"field": "accuracy", "type": "quantitative", "format": ".1%"} in dots["encoding"]["tooltip"]  # as the axis
     assert {row["verdict"] for row in spec["datasets"][dots["data"]["name"]]} == {"Good fit", "Overfitting",
                                                                                  "Diverged / not learning"}
     sweep = sweep_chart(runs, "learning_rate", log_x=True).to_dict()
