@@ -92,6 +92,7 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     board_text = texts(viewer) + " ".join(str(frame.value.to_csv()) for frame in viewer.dataframe)
     assert private_run not in board_text and workspace_of(bob) not in board_text and workspace_of(ann) not in board_text
     assert "2 students · 2 runs shared" in board_text and key not in board_text
+    assert f"join: `/Class?join={class_id}`" in board_text  # the board, projected, gives the student link (no key)
     assert not [b for b in viewer.button if b.label in ("Hide", "Remove for good")]
     assert not viewer.get("download_button")
 

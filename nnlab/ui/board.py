@@ -21,7 +21,7 @@ from nnlab.store import board, classes
 from nnlab.store.board import ACCURACY, HIDDEN, LOG_SCALED
 from nnlab.store.table import run_label
 from nnlab.ui import controls, navigation, workspace
-from nnlab.ui.classes import CLASS, act
+from nnlab.ui.classes import CLASS, JOIN, act, app_link
 from nnlab.ui.session_keys import COMPARE_IDS
 
 REFRESH_SECONDS = 5
@@ -51,7 +51,8 @@ def board_page(class_id: str, key: str | None) -> classes.SchoolClass:
     counts, picker = st.columns([3, 2], vertical_alignment="center")  # one row: a projector has little height
     counts.markdown(f"**{found.students}** student{'s' if found.students != 1 else ''} · **{shared}** run"
                     f"{'s' if shared != 1 else ''} shared" + (" · the class is **closed** to new runs"
-                                                              if school_class.is_closed else ""))
+                                                              if school_class.is_closed else
+                                                              f" · join: `{app_link('class', **{JOIN: class_id})}`"))
     with counts:
         live_part(class_id, key)
     if runs.empty:

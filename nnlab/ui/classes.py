@@ -98,7 +98,8 @@ def teacher_panel(school_class: SchoolClass, key: str) -> None:
     st.code(app_link("class", **{JOIN: school_class.id}), language=None)
     with st.expander("Teacher link — keep it to yourself", icon=":material/key:"):  # folded: this page gets projected
         st.caption("It opens the teacher's controls (hide, remove, close, end) in any browser: keep it, and never "
-                   "project it. To show the class the student link, project this page with this folded, or the board.")
+                   "project it. To show the class the student link, project the board: it gives that link, and its address "
+                   "holds no key.")
         st.code(app_link("class", **{CLASS: school_class.id, KEY: key}), language=None)
     if school_class.lesson:
         st.caption("Lesson: students start from `" + markdown(school_class.lesson[:200]) + "`")
