@@ -21,7 +21,8 @@ store = workspace.required_store()
 if store is None:
     live.stop_page()
 runs, _ = store.list()
-from_boards = borrowed(st.session_state.get(COMPARE_IDS, []))  # runs a class's board opened here: key → (label, run)
+linked = st.query_params.get("runs", "").split(",")  # a reloaded tab or a shared link: its runs, its boards' too
+from_boards = borrowed([*st.session_state.get(COMPARE_IDS, []), *linked])  # runs from a class's board: key → (label, run)
 if len(runs) + len(from_boards) < 2:
     st.info("Compare needs at least two runs: train one, change one setting, train again.")
     navigation.link("train")
@@ -31,7 +32,7 @@ labels = dict(zip((run.id for run in runs), unique_labels(runs)))
 labels = {**{group.key: f"{group.label or labels[group.runs[0].id]} ({len(group.runs)} seeds)"
              for group in groups_of(runs)[0]}, **labels}  # a group of seeds first, then every run alone
 labels.update({key: label for key, (label, _) in from_boards.items()})
-linked = [i for i in st.query_params.get("runs", "").split(",") if i in labels]
+linked = [i for i in linked if i in labels]
 default = [i for i in st.session_state.get(COMPARE_IDS, linked) if i in labels] or newest_of_one_data_set(runs)
 ids = st.multiselect("Runs to compare", list(labels), default=default, format_func=labels.get, key="compare_pick",
                      help="A row with seeds is a group: its mean and spread.")

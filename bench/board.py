@@ -1,6 +1,6 @@
 """A class's board with 30 real runs: the script trains them (tiny 2-D sets, a few epochs each, twelve students
 of one class, a spread of networks and learning rates), measures what an open board costs the server, and
-photographs the board at 1400 px and on a 1280×720 projector. Printed, not asserted.
+photographs the board at 1400 px and on a 1280×720 projector (into --folder). Printed, not asserted.
 
     python bench/board.py [--folder /tmp/h26-board] [--runs 30] [--screenshots] [--watch-cost]
 
@@ -77,6 +77,11 @@ def measure(url: str, class_id: str) -> None:
     print(f"one student's RunStore.list: {one * 1000:.1f} ms; the page's board.board (tables): {whole * 1000:.1f} ms "
           f"({whole / one:.1f}× one list); the fragment's read every 5 s (no tables): {watch * 1000:.1f} ms "
           f"({watch / one:.1f}× one list, {watch / whole:.2f}× the page's)")
+    watchers = 30  # a class watching its board: each asks within the same few seconds
+    alone = timed(lambda: [board.board(url, class_id, tables=False) for _ in range(watchers)], repeat=3)
+    shared = timed(lambda: board._WATCHED.clear() or [board.watched(url, class_id) for _ in range(watchers)], repeat=3)
+    print(f"{watchers} boards watching at once: {alone * 1000:.0f} ms with a read each, {shared * 1000:.0f} ms sharing "
+          f"board.watched ({alone / shared:.0f}× less)")
     moons = found.runs[found.runs["dataset"] == found.runs["dataset"].mode()[0]]
     for name, chart in (("params", charts.params_chart(moons, board.front(moons))),
                         ("sweep", charts.sweep_chart(moons, "learning_rate", log_x=True)),
@@ -146,7 +151,7 @@ def photograph(folder: Path, class_id: str) -> None:
                     if heading:  # the page scrolls inside Streamlit's main block: a full-page shot is one screen
                         page.get_by_role("heading", name=heading).scroll_into_view_if_needed()
                         page_still(page)
-                    path = Path(f"/tmp/h26-board-{name}-{part}.png")
+                    path = folder / f"board-{name}-{part}.png"
                     page.screenshot(path=str(path))
                     print(f"photographed {path}")
                 page.close()

@@ -132,6 +132,59 @@ def test_classes_and_joins_are_bounded(database_url, monkeypatch):
         classes.join(url, made.id, "w1", "One", visitor="v4")
 
 
+def test_names_that_look_alike_on_a_projector_are_one_name(database_url):
+    url = database_url
+    made, _ = classes.create(url, "t-alike", "Look-alikes")
+    classes.join(url, made.id, "w-ann", "Ann Lee", visitor="v1")
+    for index, alike in enumerate(("Ａｎｎ Ｌｅｅ", "ANN\u00a0LEE", "Ann\u200b Lee")):  # full width, no-break space, zero width
+        with pytest.raises(UserError, match="already"):
+            classes.join(url, made.id, f"w{index}", alike, visitor=f"v{index + 2}")
+    assert classes.join(url, made.id, "w-a", "A\u00a0nn", visitor="v9").name == "A nn"  # a no-break space still parts words
+    long = classes.join(url, made.id, "w-long", "\ufdfa" * classes.NAME_LENGTH, visitor="v10")  # folds to 540 characters
+    assert long.name == "\ufdfa" * classes.NAME_LENGTH
+    with pytest.raises(UserError, match="already"):
+        classes.join(url, made.id, "w-long2", "\ufdfa" * classes.NAME_LENGTH, visitor="v11")
+
+
+def test_a_class_watching_its_board_costs_one_read_per_moment_not_one_per_watcher(database_url, monkeypatch):
+    url = database_url
+    made, key = classes.create(url, "t-watch", "Watched")
+    classes.join(url, made.id, "ws-ann", "Ann", visitor="v1")
+    first = kept(url, "ws-ann", 0.9, 10)
+    reads = []
+    monkeypatch.setattr(classes, "members", lambda *a, _read=classes.members: reads.append(a) or _read(*a))
+    monkeypatch.setattr(board, "WATCH_SECONDS", 60.0)
+    seen = [board.watched(url, made.id) for _ in range(30)]  # thirty students' boards ask within a moment
+    assert len(reads) == 1 and {b.entries for b in seen} == {((first, False, "Ann"),)}
+    board.watched(url, made.id, teacher=True)  # the teacher's view is read for itself (it holds hidden runs)
+    assert len(reads) == 2
+    later = kept(url, "ws-ann", 0.8, 20)
+    monkeypatch.setattr(board, "WATCH_SECONDS", 0.0)  # a moment later: read again, and the new run is there
+    again = board.watched(url, made.id)
+    assert len(reads) == 3 and later in {run for run, _, _ in again.entries} and again.read_at > seen[0].read_at
+    classes.end(url, made.id, key)
+    with pytest.raises(UserError, match="no such class"):
+        board.watched(url, made.id)
+
+
+def test_the_teacher_removes_students_by_name_and_their_runs_leave_the_board(database_url):
+    url = database_url
+    made, key = classes.create(url, "t-remove", "Removing")
+    classes.join(url, made.id, "ws-ann", "Ann", visitor="v1")
+    classes.join(url, made.id, "ws-rude", "Rude Name", visitor="v2")
+    classes.join(url, made.id, "ws-spam", "spam 1", visitor="v3")
+    kept(url, "ws-ann", 0.9, 10)
+    kept(url, "ws-rude", 0.8, 10)
+    kept(url, "ws-rude", 0.5, 10, finish=False)  # training now
+    with pytest.raises(UserError, match="only the teacher"):
+        classes.remove_students(url, made.id, "not-the-key", ["Rude Name"])
+    assert classes.remove_students(url, made.id, key, ["rude  name", "SPAM 1", "nobody"]) == 2  # names as the board shows them
+    seen = board.board(url, made.id, teacher=True)
+    assert [m.name for m in classes.members(url, made.id)] == ["Ann"] and set(seen.runs["student"]) == {"Ann"}
+    assert seen.training.empty and len(RunStore(url, "ws-rude").list()[0]) == 2  # their runs stay theirs
+    assert classes.join(url, made.id, "ws-new", "Rude Name", visitor="v4").name == "Rude Name"  # the name is free again
+
+
 def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path):
     from nnlab.charts.board import VERDICT_COLOURS, params_chart, sweep_chart, verdicts_chart
 
@@ -147,6 +200,7 @@ def test_the_boards_charts_colour_each_verdict_alike_and_draw_the_front(tmp_path
     assert spec["datasets"][line["data"]["name"]] == [{"params": 20, "accuracy": 0.8}, {"params": 50, "accuracy": 0.9},
                                                       {"params": 500, "accuracy": 0.95}, {"params": 500, "accuracy": 0.95}]
     assert dots["encoding"]["color"]["scale"]["range"] == list(VERDICT_COLOURS.values())
+    assert {"field": "accuracy", "type": "quantitative", "format": ".1%"} in dots["encoding"]["tooltip"]  # as the axis
     assert {row["verdict"] for row in spec["datasets"][dots["data"]["name"]]} == {"Good fit", "Overfitting",
                                                                                  "Diverged / not learning"}
     sweep = sweep_chart(runs, "learning_rate", log_x=True).to_dict()

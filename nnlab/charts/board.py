@@ -31,6 +31,12 @@ def _verdict_colour(legend: bool = True) -> alt.Color:
                      if legend else None)
 
 
+def _tooltip(columns: list[str]) -> list:
+    """A point's tooltip: its accuracy as the axis writes it (81.3 %, not 0.8133), its parameters grouped."""
+    formats = {"accuracy": ("accuracy:Q", ".1%"), "params": ("params:Q", ",")}
+    return [alt.Tooltip(formats[c][0], format=formats[c][1]) if c in formats else c for c in columns]
+
+
 def _accuracy_axis(title: str = "accuracy") -> alt.Y:
     return alt.Y("accuracy:Q", title=title, scale=alt.Scale(zero=False, domainMax=1, padding=12),  # no dot cut at an edge
                  axis=alt.Axis(format="%", **FONT))
@@ -52,7 +58,7 @@ def params_chart(frame: pd.DataFrame, front: pd.DataFrame, *, height: int = 280)
     dots = alt.Chart(points).mark_point(filled=True, size=POINT_SIZE, stroke="#333333", strokeWidth=0.6).encode(
         x=x, y=_accuracy_axis(), color=_verdict_colour(),
         opacity=alt.Opacity("entry:N", scale=alt.Scale(domain=["shown", "hidden"], range=[0.9, 0.25]), legend=None),
-        tooltip=[c for c in TOOLTIP if c in points])
+        tooltip=_tooltip([c for c in TOOLTIP if c in points]))
     steps = front[["params", "accuracy"]]
     if len(steps) and len(points):  # on to the largest network: no bigger budget beat the best
         steps = pd.concat([steps, pd.DataFrame({"params": [points["params"].max()],
@@ -75,7 +81,7 @@ def sweep_chart(frame: pd.DataFrame, setting: str, *, log_x: bool = False, heigh
               axis=alt.Axis(labelAngle=0, **FONT))
     return alt.Chart(table).mark_point(filled=True, size=POINT_SIZE, stroke="#333333", strokeWidth=0.6).encode(
         x=x, y=_accuracy_axis(), color=_verdict_colour(),
-        tooltip=[c for c in [*TOOLTIP, setting] if c in table]).properties(width="container", height=height,
+        tooltip=_tooltip([c for c in [*TOOLTIP, setting] if c in table])).properties(width="container", height=height,
                                                                             autosize=FIT_WIDTH)
 
 

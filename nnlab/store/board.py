@@ -8,7 +8,9 @@ teacher removed; a hidden run only to the teacher, marked."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -29,6 +31,9 @@ LOG_SCALED = ("learning_rate", "l2", "neurons")
 EXPORTED = ["student", "name", "dataset", "status", "verdict", "params", ACCURACY, "best val accuracy",
             "test accuracy", *KEY_SETTINGS, "epochs run", "hidden_entry", "id"]
 HIDDEN = "hidden_entry"  # the teacher hid the run (not "hidden": the runs table's hidden layers)
+# A watching board asks every few seconds; one read serves every watcher of a class on this server asking within
+# this long, so a class of 30 watching costs one read per WATCH_SECONDS, not 30 (≈90 ms for 30 students).
+WATCH_SECONDS = 2.0
 
 
 @dataclass
@@ -39,11 +44,13 @@ class Board:
     students: int
     hidden_runs: int  # hidden by the teacher (in `runs` only for the teacher)
     entries: tuple[tuple[str, bool, str], ...]  # (run id, hidden, student) of each run in `runs`, in their order
+    read_at: float = field(default_factory=time.monotonic)  # when its read began (this process's clock)
 
 
 def board(url: str, class_id: str, *, teacher: bool = False, tables: bool = True) -> Board:
     """The class's board: its shared runs (the hidden ones too, marked, for the `teacher`), who trains now.
     Without `tables`, no table of the runs (their ids only): what a watching board asks every few seconds."""
+    read_at = time.monotonic()
     school_class = classes.find(url, class_id)
     marks = classes.entries(url, class_id)
     shown, training, hidden = [], [], 0
@@ -65,18 +72,48 @@ def board(url: str, class_id: str, *, teacher: bool = False, tables: bool = True
                     shown.append((student.name, bool(mark.get("hidden")), run))
     return Board(school_class, board_frame(shown) if tables else None,
                  pd.DataFrame(training, columns=["student", "dataset", "epochs", "name"]), len(students), hidden,
-                 tuple((run.id, hidden, student) for student, hidden, run in shown))
+                 tuple((run.id, hidden, student) for student, hidden, run in shown), read_at)
+
+
+_WATCHED: dict[tuple[str, str, bool], Board] = {}  # (database, class, teacher) → its last watch read
+_WATCHED_LOCK = threading.Lock()
+
+
+def watched(url: str, class_id: str, *, teacher: bool = False) -> Board:
+    """`board(…, tables=False)` as a watching page asks it every few seconds: a read at most WATCH_SECONDS old,
+    shared by every watcher of the class on this server (its `read_at` says when it began)."""
+    key = (url, class_id, teacher)
+    with _WATCHED_LOCK:
+        found = _WATCHED.get(key)
+    if found is not None and time.monotonic() - found.read_at < WATCH_SECONDS:
+        return found
+    found = board(url, class_id, teacher=teacher, tables=False)  # a UserError (the class ended) is not kept
+    with _WATCHED_LOCK:
+        if len(_WATCHED) >= 2 * classes.CLASSES_PER_SERVER:  # bounded: the stale ones go first, else all
+            stale = [k for k, b in _WATCHED.items() if time.monotonic() - b.read_at >= WATCH_SECONDS]
+            for gone in stale or list(_WATCHED):
+                del _WATCHED[gone]
+        _WATCHED[key] = found
+    return found
 
 
 def load_run(url: str, class_id: str, run_id: str) -> tuple[str, Run]:
     """A run on the board, with its history (Compare, Train), and its student's name; a UserError if it is
     not there for everyone to see (unshared, hidden, removed, or not this class's)."""
+    found = load_runs(url, class_id, [run_id])
+    if run_id not in found:
+        raise UserError(f"run {str(run_id)[:40]} is not on the board of “{classes.find(url, class_id).name}”")
+    return found[run_id]
+
+
+def load_runs(url: str, class_id: str, run_ids: list[str]) -> dict[str, tuple[str, Run]]:
+    """Those of `run_ids` on the class's board for everyone to see: run id → (student's name, the run with its
+    history); one read of the board for them all. A UserError if the class is gone."""
     found = board(url, class_id, tables=False)
-    student = next((name for shown, _, name in found.entries if shown == run_id), None)
-    if student is None:
-        raise UserError(f"run {str(run_id)[:40]} is not on the board of “{found.school_class.name}”")
-    workspace = next(m.workspace for m in classes.members(url, class_id) if m.name == student)
-    return student, RunStore(url, workspace).load(run_id)
+    students = {run: name for run, _, name in found.entries}
+    workspaces = {m.name: m.workspace for m in classes.members(url, class_id)}
+    return {run_id: (students[run_id], RunStore(url, workspaces[students[run_id]]).load(run_id))
+            for run_id in dict.fromkeys(run_ids) if run_id in students}
 
 
 def board_frame(entries: list[tuple[str, bool, Run]]) -> pd.DataFrame:

@@ -37,6 +37,7 @@ CLASSES_PER_TEACHER = 10  # classes one workspace keeps at once (end one to make
 CLASSES_PER_SERVER = 500
 STUDENTS_PER_CLASS = 200
 NAME_LENGTH = 30  # a student's display name
+NAME_KEY_LENGTH = 120  # the folded name's column (schema.py)
 CLASS_NAME_LENGTH = 80
 LESSON_LENGTH = 2000  # a teacher link's query
 # Joins (successful or not) per JOIN_WINDOW_SECONDS: a visitor joins a class or two; a school behind one
@@ -85,7 +86,8 @@ def engine(url: str) -> Engine:
 def clean_name(text: str, most: int = NAME_LENGTH) -> str:
     """A display name as kept: printable characters, spaces collapsed, at most `most` characters; a
     UserError saying what to change when nothing is left or it is too long."""
-    name = " ".join("".join(c for c in unicodedata.normalize("NFC", str(text)) if c.isprintable()).split())
+    words = unicodedata.normalize("NFC", str(text)).split()  # any Unicode space (a no-break one too) parts words
+    name = " ".join("".join(c for c in " ".join(words) if c.isprintable()).split())
     if not name:
         raise UserError("type a name (letters, digits, spaces)")
     if len(name) > most:
@@ -94,7 +96,11 @@ def clean_name(text: str, most: int = NAME_LENGTH) -> str:
 
 
 def _name_key(name: str) -> str:
-    return name.casefold()
+    """What makes two names one: their compatibility forms, whatever their case (full-width "Ａｎｎ" is "Ann"
+    on a projector)."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    # NFKC may lengthen a character eighteenfold ("ﷺ"): past the column's width, the folded name's digest
+    return folded if len(folded) <= NAME_KEY_LENGTH else "#" + hashlib.sha256(folded.encode()).hexdigest()
 
 
 def _key_hash(key: str) -> str:
@@ -269,6 +275,18 @@ def _mark(url: str, class_id: str, run_id: str, **flags: bool) -> None:
         except IntegrityError:  # two writes of the same entry at once: the row exists now, update it
             if attempt:
                 raise
+
+
+def remove_students(url: str, class_id: str, key: str, names: list[str]) -> int:
+    """The teacher removes students by display name (a name nobody should project, a flood of made-up ones):
+    they and their runs leave the board; their runs stay theirs. How many went."""
+    _teacher(url, class_id, key)
+    keys = {_name_key(" ".join(unicodedata.normalize("NFC", str(name)).split())) for name in names}  # as joined
+    if not keys:
+        return 0
+    with writing(engine(url)) as connection:
+        return connection.execute(delete(class_members).where(class_members.c.class_id == class_id,
+                                                              class_members.c.name_key.in_(keys))).rowcount
 
 
 def close(url: str, class_id: str, key: str, closed: bool = True) -> None:

@@ -98,7 +98,7 @@ class_members = Table(  # a student: one display name per workspace and class, e
     Column("class_id", String(24), ForeignKey("nnlab_classes.id", ondelete="CASCADE"), primary_key=True),
     Column("workspace", String(64), primary_key=True),
     Column("name", String(120), nullable=False),
-    Column("name_key", String(120), nullable=False),  # the name folded (case, spaces): "Ann" and "ann " are one
+    Column("name_key", String(120), nullable=False),  # the name folded (case, width, spaces): "Ann", "ann ", "Ａｎｎ" are one
     Column("joined", String(40), nullable=False),
     UniqueConstraint("class_id", "name_key", name="nnlab_class_member_names"),
 )

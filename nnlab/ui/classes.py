@@ -16,6 +16,7 @@ from nnlab.core.errors import UserError
 from nnlab.core.safe_text import markdown
 from nnlab.store import classes
 from nnlab.store.classes import SchoolClass
+from nnlab.store.table import run_label
 from nnlab.ui import navigation, workspace
 from nnlab.ui.link import LESSON
 
@@ -95,8 +96,11 @@ def teacher_panel(school_class: SchoolClass, key: str) -> None:
     st.subheader(f":material/school: {markdown(school_class.name)}")
     st.markdown("**Student link** — give it to the class (it never holds your key):")
     st.code(app_link("class", **{JOIN: school_class.id}), language=None)
-    st.markdown("**Teacher link** — keep it to yourself: it opens the teacher's controls.")
-    st.code(app_link("class", **{CLASS: school_class.id, KEY: key}), language=None)
+    with st.expander("Teacher link — keep it to yourself", icon=":material/key:"):  # folded: this page gets projected
+        st.caption("It opens the teacher's controls (hide, remove, close, end) in any browser: keep it, and never "
+                   "project it. To show the class the student link, project the board: it gives that link, and its address "
+                   "holds no key.")
+        st.code(app_link("class", **{CLASS: school_class.id, KEY: key}), language=None)
     if school_class.lesson:
         st.caption("Lesson: students start from `" + markdown(school_class.lesson[:200]) + "`")
     members = classes.members(workspace.database_url(), school_class.id)
@@ -107,7 +111,7 @@ def teacher_panel(school_class: SchoolClass, key: str) -> None:
 
 
 def controls(school_class: SchoolClass, key: str) -> None:
-    """Close or reopen the class, end it (after a confirmation)."""
+    """Close or reopen the class, end it (after a confirmation), remove students."""
     url = workspace.database_url()
     close, end = st.columns(2)
     if school_class.is_closed:
@@ -123,6 +127,25 @@ def controls(school_class: SchoolClass, key: str) -> None:
         st.button("Yes, end the class", type="primary", key="class_end",
                   on_click=act, args=(lambda: _end(url, school_class.id, key), "The class has ended. Its students keep "
                                                                                "their runs."))
+    names = [member.name for member in classes.members(url, school_class.id)]
+    if names:  # a name nobody should project, or a flood of made-up students filling the class
+        with st.form("class_remove_students", border=False):
+            st.multiselect("Remove students", names, key=REMOVE_NAMES, placeholder="Pick names",
+                           help="They and their runs leave the board (their runs stay theirs). They may join again "
+                                "under another name unless you close the class.")
+            st.form_submit_button("Remove from the class", icon=":material/person_remove:",
+                                  on_click=_remove_students, args=(url, school_class.id, key))
+
+
+REMOVE_NAMES = "class_remove_names"
+
+
+def _remove_students(url: str, class_id: str, key: str) -> None:
+    def remove():
+        gone = classes.remove_students(url, class_id, key, st.session_state.get(REMOVE_NAMES) or [])
+        st.session_state[NOTICE] = ("success", f"{gone} student{'s' if gone != 1 else ''} removed from the class: "
+                                               "their runs left the board.")
+    act(remove)
 
 
 def _end(url: str, class_id: str, key: str) -> None:
@@ -174,7 +197,7 @@ def your_runs(school_class: SchoolClass, member: classes.Member, most: int = 30)
     st.markdown("**Your runs in this class**")
     marks = classes.entries(workspace.database_url(), school_class.id)
     for run in runs:
-        _tick(school_class, run.id, run.label or run.id, classes.shared(run, marks))
+        _tick(school_class, run.id, run_label(run), classes.shared(run, marks), marks.get(run.id, {}))
 
 
 def share_ticks(run_id: str | None) -> None:
@@ -190,8 +213,9 @@ def share_ticks(run_id: str | None) -> None:
         return
     for school_class, member in mine:
         if classes.takes_run(school_class, member, run.created):
-            _tick(school_class, run_id, f"Share with the class “{school_class.name}”",
-                  classes.shared(run, classes.entries(url, school_class.id)))
+            marks = classes.entries(url, school_class.id)
+            _tick(school_class, run_id, f"Share with the class “{school_class.name}”", classes.shared(run, marks),
+                  marks.get(run_id, {}), run_name="This run")
         elif school_class.is_closed and run.created >= member.joined:
             st.caption(f":material/lock: The class “{markdown(school_class.name)}” is closed: this run stays off its board.")
 
@@ -217,11 +241,19 @@ def next_run_tick(container) -> dict:
     return {} if shared else {classes.UNSHARED_TAG: True}
 
 
-def _tick(school_class: SchoolClass, run_id: str, label: str, shared: bool) -> None:
+def _tick(school_class: SchoolClass, run_id: str, label: str, shared: bool, mark: dict, run_name: str = "") -> None:
+    """The student's tick on one run; what the teacher did with it, said beside it (a ticked run the teacher
+    removed is not on the board, whatever the tick says)."""
+    if mark.get("removed"):
+        st.caption(f":material/block: {markdown(run_name or label)}: the teacher removed it from the board of "
+                   f"“{markdown(school_class.name)}” for good.")
+        return
     key = f"share_{school_class.id}_{run_id}"
     st.session_state[key] = shared  # what the store says, whatever this tab ticked before
     st.checkbox(markdown(label), key=key, on_change=_share, args=(school_class.id, run_id, key),
                 help="Ticked, the run is on the class's board under your name; unticked, only you see it.")
+    if mark.get("hidden") and shared:
+        st.caption(":material/visibility_off: The teacher has hidden it from the board for now.")
 
 
 def _share(class_id: str, run_id: str, key: str) -> None:

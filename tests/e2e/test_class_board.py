@@ -33,6 +33,7 @@ def test_a_class_trains_and_its_board_follows(browser, tmp_path):
         _main(teacher).get_by_role("textbox", name="The class's name").fill("Moons, fewest parameters")
         _main(teacher).get_by_role("button", name="Create the class").click()
         _main(teacher).get_by_text("Student link", exact=True).wait_for()
+        _main(teacher).get_by_text("Teacher link — keep it to yourself").click()  # folded: the page may be projected
         codes = _main(teacher).get_by_test_id("stCode")
         student_link, teacher_link = codes.nth(0).inner_text().strip(), codes.nth(1).inner_text().strip()
         key = re.search(r"key=([\w-]+)", teacher_link).group(1)
