@@ -261,7 +261,9 @@ class Worker:
                 state = live_state.read(self.url, key)
                 if state is not None and time.time() - state.watched < abandon:
                     job.touch()
-            shown = [(run.status, run.paused, run.holding, run.steps_taken) for run in job.members]
+            # What the page must see at once: a status, a pause, a step taken while paused (the steps of a run at
+            # full speed change each batch: they go with the next write, at most every WRITE_SECONDS).
+            shown = [(run.status, run.paused, run.holding, run.steps_taken if run.paused else None) for run in job.members]
             if shown != told or now - written >= live_state.WRITE_SECONDS:
                 self._tell(key, job)
                 written, told = now, shown
@@ -312,7 +314,8 @@ def _search_state(search: SearchJob) -> dict:
 
 def _run_state(job: TrainingJob) -> dict:
     return json_safe({"status": str(job.status), "message": job.message, "progress": list(job.progress),
-                      "epochs": len(job.history), "paused": job.paused, "holding": job.holding,
+                      "epochs": len(job.history), "saved_epochs": job.saved_epochs, "paused": job.paused,
+                      "holding": job.holding,
                       "steps_taken": job.steps_taken, "paused_seconds": job.paused_seconds(),
                       "partial": job.partial, "warnings": list(job.warnings), "eta": job.eta(),
                       "ended": job.status in FINISHED, "run_id": job.run_id})
