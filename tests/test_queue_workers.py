@@ -461,3 +461,59 @@ def test_a_worker_stopped_by_sigterm_keeps_its_run_as_interrupted_and_leaves(que
     assert run.status == Status.INTERRUPTED and run.epochs_run >= 1  # its epochs kept
     assert training.worker not in workers.alive(queue_url)  # gone from the slots at once, not after missed beats
 
+
+
+def test_a_worker_that_loses_the_database_stops_its_run_cleanly_and_takes_the_next_job_once_it_is_back(tmp_path):
+    """A PostgreSQL server of its own, stopped under a worker training a run, then started again: the run ends
+    interrupted with its epochs kept (told once the database is back), and the same worker, still running,
+    trains the visitor's next run."""
+    from tests.postgres import NoPostgres, Server
+
+    try:
+        server = Server()
+    except NoPostgres as missing:
+        pytest.skip(f"{missing}: this test restarts a PostgreSQL server of its own")
+    with server:
+        url = server.url()
+        RunStore(url).engine()
+        log = tmp_path / "comes-back.log"
+        worker = subprocess.Popen([sys.executable, "-m", "nnlab", "worker", "--database", url, "--name", "comes-back"],
+                                  stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+        try:
+            wait_for("the worker to beat", lambda: workers.alive(url) or _dead({"comes-back": worker}, tmp_path))
+            spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                           "epochs": 1000, "samples": 5000}), owner="visitor-lost",
+                                      workspace="shared")
+            work, store = RemoteWork(url, spec["key"], submit(url, spec)), RunStore(url)
+            wait_for("two epochs kept", lambda: (s := work.look()).run_id and store.load(s.run_id).epochs_run >= 2)
+            server.stop()
+            wait_for("the worker to stop the run", lambda: "the database is unreachable" in log.read_text())
+            server.start()
+            ended = wait_for("the run's end, told once the database is back",
+                             lambda: (s := _answer(work.look)) and s.state.get("status") in FINISHED and s)
+            assert ended.state["status"] == "interrupted" and "lost the database" in ended.state["message"]
+            run = store.load(ended.run_id)
+            assert run.status == Status.INTERRUPTED and run.epochs_run >= 2
+            assert list(run.history["epoch"]) == list(range(1, run.epochs_run + 1))  # its epochs kept, in order
+            again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 2}), owner="visitor-lost",
+                                       workspace="shared")
+            next_work = RemoteWork(url, again["key"], submit(url, again))  # the visitor is free again
+            trained = wait_for("the next run", lambda: (s := next_work.look()).state.get("status") in FINISHED and s)
+            assert trained.state["status"] == "completed" and trained.worker == "comes-back"
+            assert worker.poll() is None and "comes-back" in workers.alive(url)  # the same process, beating again
+            assert started_once(url, ended.run_id)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            database.forget(url)
+
+
+def _answer(look):
+    """look()'s answer, or None while the database is not answering yet."""
+    try:
+        return look()
+    except Exception:  # noqa: BLE001 - PostgreSQL starting again
+        return None

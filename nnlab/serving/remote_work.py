@@ -92,8 +92,8 @@ class RemoteWork:
         job = self._job_status()
         if job == "cancelled":
             return Status.STOPPED
-        if job in queue_state.ENDED and told == Status.QUEUED:  # a worker took it and ended without a word
-            return Status.FAILED
+        if job in queue_state.ENDED:  # a worker took it and ended without a last word (its database was lost)
+            return Status.FAILED if told == Status.QUEUED else Status.INTERRUPTED
         return told
 
     def _job_status(self) -> str | None:
@@ -394,7 +394,8 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
             self._catch_up()
         if status in FINISHED:
             if not self.done:
-                self._end(status, news.get("message", ""))
+                said = news.get("status") in {str(ended) for ended in FINISHED}
+                self._end(status, news.get("message", "") if said else queue_state.NO_LAST_WORD)
             return
         if status == Status.RUNNING and self.started is None:
             self.started = time.time()
