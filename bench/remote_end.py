@@ -81,15 +81,14 @@ def _loads_the_model(remote_work):
     here from it; the live row read every 0.25 s, no notices heard."""
     import types
 
-    from nnlab.serving import remote_end
+    from nnlab.serving import remote_end, remote_follower
     from nnlab.store.runs import RunStore
 
-    remote_work.live_notices = types.SimpleNamespace(hear=lambda url, key: threading.Event(),
-                                                     forget=lambda url, key, heard: None)
+    remote_follower.live_notices = types.SimpleNamespace(hear=lambda url, key: threading.Event(),
+                                                         forget=lambda url, key, heard: None)
+    remote_follower.LOOK_SECONDS = 0.25
 
     class LoadsTheModel(remote_work.RemoteTrainingJob):
-        LOOK_SECONDS = 0.25
-
         def _end(self, status, message):
             from nnlab.training.inside import snapshot
             from nnlab.verdict.predictions import predict

@@ -20,10 +20,11 @@ from sqlalchemy import text
 from nnlab.core.errors import UserError
 from nnlab.core.status import FINISHED, Status
 from nnlab.serving import queue_state, remote_end, work_spec
+from nnlab.serving.remote_follower import TOUCH_SECONDS, follow
 from nnlab.serving.jobs import TrainingJob
 from nnlab.serving.lr_finder_job import FinderJob
 from nnlab.serving.search_job import SearchJob
-from nnlab.store import controls, database, live_notices, live_state
+from nnlab.store import controls, database, live_state
 from nnlab.store.runs import RunStore
 from nnlab.training import budget
 
@@ -31,8 +32,6 @@ log = logging.getLogger(__name__)
 
 ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
            "to finish, then start this one.")
-TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
-QUICKEST_LOOK_SECONDS = 0.25  # a work's live row is read at most this often, however often its worker writes
 QUEUE_WORD_SECONDS = 0.1  # the queue's word on a job is read again after this (one look reads it once for every run)
 
 
@@ -147,44 +146,9 @@ def _follow_group(group, work: RemoteWork):
         job.work, job.index = work, index
     group.touch()
     _FOLLOWED[work.key] = group
-    threading.Thread(target=_follow, args=(work, group, list(group.jobs)), name=f"nnlab-remote-{work.job_id}",
+    threading.Thread(target=follow, args=(work, group, list(group.jobs)), name=f"nnlab-remote-{work.job_id}",
                      daemon=True).start()
     return group
-
-
-def _follow(work: RemoteWork, holder, runs: list[RemoteTrainingJob]) -> None:
-    """Mirror `work` into its runs until they have ended, or their page is gone (nobody touched `holder`, the
-    run or its race, for twice the abandon time: its worker has stopped it as abandoned by then, and nobody is
-    left to show it to). The page's touches go on to the worker."""
-    told, said = None, holder.watched_at
-    heard = live_notices.hear(work.url, work.key)  # set at each write of the worker: read at once
-    pace = threading.Event()  # never set: the pause between two looks heard at once
-    try:
-        while not holder.done and time.monotonic() - holder.watched_at < 2 * holder.abandon_seconds:
-            heard.clear()  # before the read: a write during it wakes the next wait
-            looked = time.monotonic()
-            said, told = _look(work, holder, runs, said, told)
-            heard.wait(RemoteTrainingJob.LOOK_SECONDS)
-            pace.wait(QUICKEST_LOOK_SECONDS - (time.monotonic() - looked))  # writes heard meanwhile: one look
-    finally:
-        live_notices.forget(work.url, work.key, heard)
-
-
-def _look(work: RemoteWork, holder, runs: list[RemoteTrainingJob], said: float, told: int | None):
-    """One look at `work` for its runs: the page's touch passed on, the live row read once, each run mirrored."""
-    try:
-        if holder.watched_at != said and time.monotonic() - work.touched >= TOUCH_SECONDS:
-            said = holder.watched_at
-            work.touch()  # the page still shows it: the worker goes on
-        state = work.read()
-        no_worker = queue_state.NO_WORKER if runs[0].status == Status.QUEUED and \
-            time.monotonic() - runs[0].queued_at >= 3 and queue_state.workers_alive(work.url) == 0 else None
-        for job in runs:
-            job.mirror(state, told, no_worker)
-        told = state.version
-    except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
-        log.warning("work on the workers could not be looked at; trying again", exc_info=True)
-    return said, told
 
 
 _APP = None
@@ -254,7 +218,7 @@ class _OnWorkers:
         """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
         self.work = work
         self.touch()
-        self._thread = threading.Thread(target=_follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
+        self._thread = threading.Thread(target=follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
                                         daemon=True)
         self._thread.start()
         return self
@@ -278,7 +242,6 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
     from the database by a thread of the web process, and its buttons sent as requests. So a page — and
     the live route — shows it as a local run; only the worker's name, in its last message, tells."""
 
-    LOOK_SECONDS = 0.5  # the live row is read at each write of the worker (live_notices), and this often at the latest
 
     def __init__(self, config, load, *, url: str, workspace: str, owner: str, label: str = "", extra: dict | None = None):
         super().__init__(config, load, label=label, owner=owner)
@@ -378,7 +341,7 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         if self.work is not None and not self.done:
             self.work.ask(action, value=value, seen=seen)
 
-    # --- the mirror (serving/remote_work._follow's thread) ----------------------------------------------
+    # --- the mirror (serving/remote_follower's thread) ----------------------------------------------
 
     def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
         """Take the worker's latest word on this run (`told`: the row's version it took last time; `no_worker`:
