@@ -4,8 +4,8 @@ read per look for all the runs of a work.
 
 It looks when the worker writes the work's live row (store/live_notices.py hears it), at most every
 QUICKEST_LOOK_SECONDS (a worker writing faster costs one look), and every LOOK_SECONDS at the latest (a
-notification lost). bench/remote_end.py: a run's end seen ≈0.1 s after its worker saved it, against ≈0.6 s at
-a fixed 0.25 s pace with the model loaded here.
+notification lost). bench/remote_end.py: a run's end done on its page ≈0.07 s after its worker saved it, against
+≈0.5 s (4.5 s in a cold process) at a fixed 0.25 s pace with the model loaded here; as many queries a run.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from nnlab.store import live_notices
 log = logging.getLogger(__name__)
 
 TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
-QUICKEST_LOOK_SECONDS = 0.25  # a work's live row is read at most this often, however often its worker writes
+QUICKEST_LOOK_SECONDS = 0.1  # a work's live row is read at most this often, however often its worker writes (≤ 4 a second + its news)
 LOOK_SECONDS = 0.5  # and at the latest this often, heard or not
 
 
