@@ -60,17 +60,20 @@ def follow(url: str, variant: str, runs: int) -> dict:
         config = RunConfig.from_dict({**CONFIG, "seed": number})
         job = job_class(config, DATA_CACHE.load, url=url, workspace="shared", owner=f"bench:{variant}:{number}")
         job.start()
-        began, counted, read, tick = None, 0, 0, threading.Event()
+        began, counted, read, tick = None, queries[0], rows[0], threading.Event()
+        started = time.monotonic()  # if it ends before it is seen running
         while not job.done:
             job.touch()  # the page's polls (they cost the page's server no query: the follower passes them on)
             if began is None and job.status == "running":
                 began, counted, read = time.monotonic(), queries[0], rows[0]
             tick.wait(0.05)
-        spent, sent = time.monotonic() - (began or time.monotonic()), queries[0] - counted
+        spent, sent = time.monotonic() - (began or started), queries[0] - counted
         with database.engine(url).connect() as connection:
-            saved = connection.execute(text("SELECT updated FROM nnlab_runs WHERE id = :id"), {"id": job.run_id}).scalar()
-        measured.append({"status": str(job.status), "saved_to_done": job.finished - datetime.fromisoformat(saved).timestamp(),
-                         "queries_per_second": sent / spent, "queries": sent, "seconds": spent, "rows": rows[0] - read, "predictions": job.predictions is not None,
+            saved = connection.execute(text("SELECT updated FROM nnlab_runs WHERE id = :id"),
+                                       {"id": job.run_id}).scalar()
+        measured.append({"status": str(job.status), "predictions": job.predictions is not None,
+                         "saved_to_done": job.finished - datetime.fromisoformat(saved).timestamp(),
+                         "queries_per_second": sent / spent, "queries": sent, "seconds": spent, "rows": rows[0] - read,
                          "inside": job.inside is not None})
     return {"variant": variant, "runs": measured, "tensorflow": "tensorflow" in sys.modules,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -20,7 +20,7 @@ from nnlab.store import live_notices
 log = logging.getLogger(__name__)
 
 TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
-QUICKEST_LOOK_SECONDS = 0.1  # a work's live row is read at most this often, however often its worker writes (≤ 4 a second + its news)
+QUICKEST_LOOK_SECONDS = 0.1  # a work's live row is read at most this often, however often its worker writes
 LOOK_SECONDS = 0.5  # and at the latest this often, heard or not
 
 

@@ -352,7 +352,7 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         self.run_id = news.get("run_id") or (state.run_id if self.index is None else None)
         self.progress = tuple(news.get("progress") or self.progress)
         self.warnings[:] = list(news.get("warnings") or []) + ([no_worker] if no_worker else [])
-        saved = news.get("saved_epochs", news.get("epochs"))  # read the store when it has more (an older worker: "epochs")
+        saved = news.get("saved_epochs", news.get("epochs"))  # the store has more: read them (older workers: "epochs")
         if self.run_id and int(saved or 0) > len(self.history) or status in FINISHED:
             self._catch_up()
         if status in FINISHED:

@@ -273,7 +273,8 @@ class Worker:
                     reached = False
             # What the page must see at once: a status, a pause, a step taken while paused (the steps of a run at
             # full speed change each batch: they go with the next write, at most every WRITE_SECONDS).
-            shown = [(run.status, run.paused, run.holding, run.steps_taken if run.paused else None) for run in job.members]
+            shown = [(run.status, run.paused, run.holding, run.steps_taken if run.paused else None)
+                     for run in job.members]
             if shown != told or now - written >= live_state.WRITE_SECONDS:
                 reached = self._tell(key, job) and reached is not False
                 written, told = now, shown
@@ -281,7 +282,8 @@ class Worker:
                 lost_since = None if reached else lost_since or now
             if lost_since is not None and now - lost_since >= LOST_SECONDS and not interrupted:
                 # Nobody can follow, stop or save it meanwhile, and the queue would soon take its job for stalled.
-                log.warning("worker %s: the database is unreachable; %s stops, its completed epochs kept", self.name, key)
+                log.warning("worker %s: the database is unreachable; %s stops, its completed epochs kept", self.name,
+                            key)
                 _interrupt(job, LOST_DATABASE)
                 interrupted = True
         self._tell_end(key, job)  # at once: the thread's clean-up (memory given back) comes after
