@@ -34,11 +34,11 @@ def programs() -> Path:
 class Server:
     """`with Server() as server:` starts a fresh cluster; `server.url(name)` is a database's URL."""
 
-    def __init__(self):
+    def __init__(self, port: int | None = None):
         self.bin = programs()
         self.folder = Path(tempfile.mkdtemp(prefix="nnlab-pg-"))
         self.data = self.folder / "data"
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.user = "nnlab"
 
     def __enter__(self) -> Server:
@@ -46,17 +46,25 @@ class Server:
         if as_root:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", self.user, "-A", "trust", "--no-sync", "-E", "UTF8")
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "-t", "60",
-                  "start")
+        self.start()
         return self
 
     def __exit__(self, *_exc) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self.stop()
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def start(self) -> None:
+        """Start the server (again, after `stop`: the same data, port and URL)."""
+        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "-t", "60",
+                  "start")
+
+    def stop(self) -> None:
+        """Stop at once, every connection cut (as a crash or a lost machine would)."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -135,7 +136,10 @@ def test_a_train_page_run_is_trained_by_a_worker_and_shown_as_a_local_one(queue_
     assert [row["epoch"] for row in loss["rows"] if row.get("run") == "this run"] == [1, 2, 3]
     assert any(s.value.endswith(job.result.verdict.title) for s in at.subheader)
     assert {"Test loss", "Test accuracy", "Train loss", "Validation loss"} <= {m.label for m in at.metric}
-    assert job.predictions is not None and job.inside is not None  # made here from the model the worker kept
+    assert job.predictions is not None and job.inside is not None  # made by the worker, kept with the run
+    assert job.model_kept and job.result.model is None  # loaded only when needed: a weight set by hand
+    job.edit_weight("hidden_1", 0, 0, 1.5)
+    assert job.result.model is not None and job.inside.edits and job.inside.edits[0][1][1] == 1.5
     run = RunStore(queue_url).load(job.run_id)
     assert run.status == Status.COMPLETED and run.epochs_run == 3
 
@@ -147,6 +151,31 @@ def test_a_train_page_run_is_trained_by_a_worker_and_shown_as_a_local_one(queue_
     job = at.session_state["train_job"]
     assert job.status == "stopped" and 2 <= len(job.history) < 1000 and "completed epoch" in job.message
     assert RunStore(queue_url).load(job.run_id).epochs_run == len(job.history)
+
+
+def test_a_workers_run_ends_on_its_page_as_a_local_one_without_tensorflow_in_the_web_process(queue_url,
+                                                                                          worker_processes):
+    """Its predictions and inside views come from the worker, kept with the run: the follower (alone in a
+    process, as a web server that never trained) reads them without importing TensorFlow."""
+    from follow_remote_end import shapes
+
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving.jobs import TrainingJob
+
+    configs = [{"dataset": "xor", "hidden": [4, 3], "samples": 200, "epochs": 2},  # a plane: boundary, maps, links
+               {"dataset": "digits", "hidden": [8], "epochs": 2}]  # images: the first layer's weights as images
+    child = subprocess.run([sys.executable, str(Path(__file__).parent / "follow_remote_end.py"), queue_url,
+                            *map(json.dumps, configs)], capture_output=True, text=True, timeout=2 * DEADLINE)
+    assert child.returncode == 0, child.stderr[-3000:]
+    told = json.loads(child.stdout.strip().splitlines()[-1])
+    assert told["tensorflow"] is False
+    for config, remote in zip(configs, told["runs"]):
+        local = TrainingJob(RunConfig.from_dict(config), DATA_CACHE.load).start()  # here, as a local page trains it
+        wait_for("the local run", lambda: local.touch() or local.done)
+        assert remote["status"] == local.status == "completed", remote["message"]
+        assert remote["shapes"] == shapes(local) and remote["model_kept"]
+    assert told["runs"][0]["shapes"]["maps"]["kernels"] and told["runs"][0]["shapes"]["grid"]
+    assert told["runs"][1]["shapes"]["weights"][0] == [8, 8, 8]
 
 
 def test_a_race_trains_on_one_worker_slot_each_run_mirrored_and_kept(queue_url, worker_processes, deployment, tmp_path):
@@ -311,7 +340,8 @@ def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
 
 def test_work_nobody_follows_any_more_is_stopped_as_abandoned_by_its_worker(queue_url, worker_processes):
     spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
-                                                   "epochs": 1000}), owner="visitor-gone", workspace="shared")
+                                                   "epochs": 1000, "samples": 5000}),  # ≈10× the abandon time
+                              owner="visitor-gone", workspace="shared")
     work = RemoteWork(queue_url, spec["key"], submit(queue_url, spec))
     wait_for("the run to train", lambda: work.look().state.get("epochs", 0) >= 1)
     # The tab is closed: nobody touches the work any more (live_state.read does not touch, look() did).
@@ -431,3 +461,59 @@ def test_a_worker_stopped_by_sigterm_keeps_its_run_as_interrupted_and_leaves(que
     assert run.status == Status.INTERRUPTED and run.epochs_run >= 1  # its epochs kept
     assert training.worker not in workers.alive(queue_url)  # gone from the slots at once, not after missed beats
 
+
+
+def test_a_worker_that_loses_the_database_stops_its_run_cleanly_and_takes_the_next_job_once_it_is_back(tmp_path):
+    """A PostgreSQL server of its own, stopped under a worker training a run, then started again: the run ends
+    interrupted with its epochs kept (told once the database is back), and the same worker, still running,
+    trains the visitor's next run."""
+    from tests.postgres import NoPostgres, Server
+
+    try:
+        server = Server()
+    except NoPostgres as missing:
+        pytest.skip(f"{missing}: this test restarts a PostgreSQL server of its own")
+    with server:
+        url = server.url()
+        RunStore(url).engine()
+        log = tmp_path / "comes-back.log"
+        worker = subprocess.Popen([sys.executable, "-m", "nnlab", "worker", "--database", url, "--name", "comes-back"],
+                                  stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+        try:
+            wait_for("the worker to beat", lambda: workers.alive(url) or _dead({"comes-back": worker}, tmp_path))
+            spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
+                                                           "epochs": 1000, "samples": 5000}), owner="visitor-lost",
+                                      workspace="shared")
+            work, store = RemoteWork(url, spec["key"], submit(url, spec)), RunStore(url)
+            wait_for("two epochs kept", lambda: (s := work.look()).run_id and store.load(s.run_id).epochs_run >= 2)
+            server.stop()
+            wait_for("the worker to stop the run", lambda: "the database is unreachable" in log.read_text())
+            server.start()
+            ended = wait_for("the run's end, told once the database is back",
+                             lambda: (s := _answer(work.look)) and s.state.get("status") in FINISHED and s)
+            assert ended.state["status"] == "interrupted" and "lost the database" in ended.state["message"]
+            run = store.load(ended.run_id)
+            assert run.status == Status.INTERRUPTED and run.epochs_run >= 2
+            assert list(run.history["epoch"]) == list(range(1, run.epochs_run + 1))  # its epochs kept, in order
+            again = work_spec.run_spec(RunConfig.from_dict({"dataset": "xor", "epochs": 2}), owner="visitor-lost",
+                                       workspace="shared")
+            next_work = RemoteWork(url, again["key"], submit(url, again))  # the visitor is free again
+            trained = wait_for("the next run", lambda: (s := next_work.look()).state.get("status") in FINISHED and s)
+            assert trained.state["status"] == "completed" and trained.worker == "comes-back"
+            assert worker.poll() is None and "comes-back" in workers.alive(url)  # the same process, beating again
+            assert started_once(url, ended.run_id)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            database.forget(url)
+
+
+def _answer(look):
+    """look()'s answer, or None while the database is not answering yet."""
+    try:
+        return look()
+    except Exception:  # noqa: BLE001 - PostgreSQL starting again
+        return None

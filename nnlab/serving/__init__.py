@@ -15,8 +15,9 @@ search's jobs on it.
     queue_state    the queue's word on a job: its status, its place in line, whether any worker runs
     placement      where a page's run trains: here or on the workers (NNLAB_TRAINING)
     worker         a worker process: the queue's jobs trained, their requests and news, dead workers' runs
-    (own: process_memory, queue_app: procrastinate's App, loaded only where work goes to workers)
-    (own: process_memory)
+    (own: process_memory, queue_app: procrastinate's App, loaded only where work goes to workers;
+     remote_end: a worker's run's end read from the store without TensorFlow, and remote_follower: the thread
+     mirroring a work on the workers, both for remote_work)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
 __all__ = ['jobs', 'slot_work', 'scheduler', 'lr_finder_job', 'search_job', 'bulletin', 'live_answer', 'live_token',

@@ -47,7 +47,8 @@ class TrainingJob(SlotWork):
 
     def __init__(self, config: RunConfig, load: Callable[[RunConfig], object], *, store: RunStore | None = None,
                  label: str = "", keep_model: bool = True, snapshot: Callable[[object, object], object] | None = None,
-                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None):
+                 owner: str = "", scheduler: Scheduler | None = None, abandon_seconds: float | None = None,
+                 keep_views: bool = False):
         super().__init__(owner, scheduler, abandon_seconds)
         self.config, self.label = config, label
         settings = deployment.current()
@@ -62,6 +63,7 @@ class TrainingJob(SlotWork):
         self.save_retry_seconds = settings.save_retry_seconds
         self._progress_news_at = 0.0
         self._load, self._store, self._keep_model, self._snapshot = load, store, keep_model, snapshot
+        self._keep_views = keep_views  # its end views saved with it, for a page elsewhere (a worker's run: issue 25)
         self._group: SlotWork | None = None  # the race or sweep it belongs to
         self._trainer = None  # training.train.Trainer while training
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
@@ -185,6 +187,16 @@ class TrainingJob(SlotWork):
         if trainer is None or self.status != Status.RUNNING:
             raise UserError("This run is not training now: the regularization can be changed while it trains.")
         trainer.set_penalties(l1, l2)
+
+    @property
+    def saved_epochs(self) -> int:
+        """Epochs the store has (saved at most every SAVE_SECONDS): what a follower elsewhere can read of them."""
+        return self._saved_epochs
+
+    @property
+    def model_kept(self) -> bool:
+        """Whether the ended run's trained model is at hand (for weights set by hand)."""
+        return self.done and self.result is not None and self.result.model is not None
 
     # --- weights set by hand after the run (Playground's edit of a link: training/weight_edit.py) ---------
 
@@ -363,11 +375,11 @@ class TrainingJob(SlotWork):
         try:
             result = self._trainer.finish()
             status, message = result.status, result.message
-            if self.run_id:
-                status, message = self._save_end(result)
-            if result.history:
+            if result.history:  # before the save, which may keep them (keep_views)
                 self.predictions = predict(result.model, self.dataset)
                 self._look(result.model, len(result.history), 0)  # as tested: a Stop may have restored the best epoch
+            if self.run_id:
+                status, message = self._save_end(result)
             self.result, self.message, self._trainer = result, message, None
             self.finished = time.time()
             self.status = status
@@ -453,13 +465,16 @@ class TrainingJob(SlotWork):
         """Save the run's end (figures, every epoch, the model), trying again for save_retry_seconds
         while the database is away; then, if it is still away, end the run as not saved, saying
         how much of it is in Runs. Never says "saved" of what was not."""
+        from nnlab.training import end_views
+
         deadline, pause, reason = time.monotonic() + self.save_retry_seconds, 0.5, ""
+        views = end_views.encode(self.predictions, self.inside) if self._keep_views and result.history else None
         while True:
             try:
                 message = self._store.finish(
                     self.run_id, status=result.status, message=result.message, test=result.test,
                     verdict=result.verdict.to_dict(), history=self._rows_to_save(result.history),
-                    model=result.model if self._keep_model else None)
+                    model=result.model if self._keep_model else None, views=views)
                 self._saved_epochs = len(result.history)
                 self._saved_again()
                 return result.status, message or result.message  # it says if the model was not kept

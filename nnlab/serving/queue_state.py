@@ -103,3 +103,5 @@ def workers_alive(url: str) -> int:
 NO_WORKER = ("No worker is running on this deployment: the run waits in line until one starts "
              "(`python -m nnlab worker` on a machine that reaches the database). To train in the web process "
              "instead, set NNLAB_TRAINING=in-process.")
+NO_LAST_WORD = ("Its worker ended it without a last word (it lost the database, or was killed); the epochs it "
+                "saved are kept. Train again to continue.")

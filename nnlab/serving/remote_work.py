@@ -19,7 +19,8 @@ from sqlalchemy import text
 
 from nnlab.core.errors import UserError
 from nnlab.core.status import FINISHED, Status
-from nnlab.serving import queue_state, work_spec
+from nnlab.serving import queue_state, remote_end, work_spec
+from nnlab.serving.remote_follower import TOUCH_SECONDS, follow
 from nnlab.serving.jobs import TrainingJob
 from nnlab.serving.lr_finder_job import FinderJob
 from nnlab.serving.search_job import SearchJob
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 
 ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
            "to finish, then start this one.")
-TOUCH_SECONDS = 1.0  # a follower says it still watches this often (the worker abandons work nobody follows)
 QUEUE_WORD_SECONDS = 0.1  # the queue's word on a job is read again after this (one look reads it once for every run)
 
 
@@ -70,7 +70,13 @@ class RemoteWork:
         """The worker's latest news (touching the work: its follower is still here)."""
         if time.monotonic() - self.touched >= TOUCH_SECONDS:
             self.touch()
-        return live_state.read(self.url, self.key)
+        return self.read()
+
+    def read(self) -> live_state.LiveState:
+        """The worker's latest news, with the queue's word on its job (`status`) in the same query."""
+        state, job = live_state.read_with_job(self.url, self.key)
+        self._queue_word = (time.monotonic(), job)
+        return state
 
     def touch(self) -> None:
         live_state.touch(self.url, self.key)
@@ -85,8 +91,8 @@ class RemoteWork:
         job = self._job_status()
         if job == "cancelled":
             return Status.STOPPED
-        if job in queue_state.ENDED and told == Status.QUEUED:  # a worker took it and ended without a word
-            return Status.FAILED
+        if job in queue_state.ENDED:  # a worker took it and ended without a last word (its database was lost)
+            return Status.FAILED if told == Status.QUEUED else Status.INTERRUPTED
         return told
 
     def _job_status(self) -> str | None:
@@ -140,30 +146,9 @@ def _follow_group(group, work: RemoteWork):
         job.work, job.index = work, index
     group.touch()
     _FOLLOWED[work.key] = group
-    threading.Thread(target=_follow, args=(work, group, list(group.jobs)), name=f"nnlab-remote-{work.job_id}",
+    threading.Thread(target=follow, args=(work, group, list(group.jobs)), name=f"nnlab-remote-{work.job_id}",
                      daemon=True).start()
     return group
-
-
-def _follow(work: RemoteWork, holder, runs: list[RemoteTrainingJob]) -> None:
-    """Mirror `work` into its runs until they have ended, or their page is gone (nobody touched `holder`, the
-    run or its race, for twice the abandon time: its worker has stopped it as abandoned by then, and nobody is
-    left to show it to). The page's touches go on to the worker."""
-    told, said = None, holder.watched_at
-    while not holder.done and time.monotonic() - holder.watched_at < 2 * holder.abandon_seconds:
-        try:
-            if holder.watched_at != said and time.monotonic() - work.touched >= TOUCH_SECONDS:
-                said = holder.watched_at
-                work.touch()  # the page still shows it: the worker goes on
-            state = live_state.read(work.url, work.key)
-            no_worker = queue_state.NO_WORKER if runs[0].status == Status.QUEUED and \
-                time.monotonic() - runs[0].queued_at >= 3 and queue_state.workers_alive(work.url) == 0 else None
-            for job in runs:
-                job.mirror(state, told, no_worker)
-            told = state.version
-        except Exception:  # noqa: BLE001 - the database away: looked at again, the page keeps what it had
-            log.warning("work on the workers could not be looked at; trying again", exc_info=True)
-        threading.Event().wait(RemoteTrainingJob.LOOK_SECONDS)
 
 
 _APP = None
@@ -233,7 +218,7 @@ class _OnWorkers:
         """Mirror `work` (just queued, or found again by `run_in_progress`) from now on, in a thread."""
         self.work = work
         self.touch()
-        self._thread = threading.Thread(target=_follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
+        self._thread = threading.Thread(target=follow, args=(work, self, [self]), name=f"nnlab-remote-{work.job_id}",
                                         daemon=True)
         self._thread.start()
         return self
@@ -257,7 +242,6 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
     from the database by a thread of the web process, and its buttons sent as requests. So a page — and
     the live route — shows it as a local run; only the worker's name, in its last message, tells."""
 
-    LOOK_SECONDS = 0.25
 
     def __init__(self, config, load, *, url: str, workspace: str, owner: str, label: str = "", extra: dict | None = None):
         super().__init__(config, load, label=label, owner=owner)
@@ -266,6 +250,7 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         self.work: RemoteWork | None = None
         self.index: int | None = None  # its place among the runs of its work (a race's, a sweep's); None: alone
         self._remote: dict = {}  # the worker's latest word on it (store/live_state.py's state)
+        self._model_kept = False  # its worker kept its model in the store (loaded here only when needed)
         self.queued_at = time.monotonic()
 
     @property
@@ -356,7 +341,7 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         if self.work is not None and not self.done:
             self.work.ask(action, value=value, seen=seen)
 
-    # --- the mirror (serving/remote_work._follow's thread) ----------------------------------------------
+    # --- the mirror (serving/remote_follower's thread) ----------------------------------------------
 
     def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
         """Take the worker's latest word on this run (`told`: the row's version it took last time; `no_worker`:
@@ -367,11 +352,13 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         self.run_id = news.get("run_id") or (state.run_id if self.index is None else None)
         self.progress = tuple(news.get("progress") or self.progress)
         self.warnings[:] = list(news.get("warnings") or []) + ([no_worker] if no_worker else [])
-        if self.run_id and int(news.get("epochs") or 0) > len(self.history) or status in FINISHED:
+        saved = news.get("saved_epochs", news.get("epochs"))  # the store has more: read them (older workers: "epochs")
+        if self.run_id and int(saved or 0) > len(self.history) or status in FINISHED:
             self._catch_up()
         if status in FINISHED:
             if not self.done:
-                self._end(status, news.get("message", ""))
+                said = news.get("status") in {str(ended) for ended in FINISHED}
+                self._end(status, news.get("message", "") if said else queue_state.NO_LAST_WORD)
             return
         if status == Status.RUNNING and self.started is None:
             self.started = time.time()
@@ -381,37 +368,39 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
             self.bulletin.publish()
 
     def _catch_up(self) -> None:
+        """The epochs the worker kept since the last look, appended as a local run appends them."""
         if not self.run_id:
             return
-        run = RunStore(self.url, self._workspace).load(self.run_id)
-        rows = [] if run.history is None or run.history.empty else run.history.to_dict("records")
-        if len(rows) > len(self.history):
-            self.history[:] = [{**row, "epoch": int(row["epoch"])} for row in rows]
-            self.layer_stats[:] = run.layer_stats
+        store = RunStore(self.url, self._workspace)
+        rows, stats = store.epochs_after(self.run_id, len(self.history))
+        if rows and rows[0]["epoch"] != len(self.history) + 1:  # not the next ones (rewritten?): all of them again
+            rows, stats = store.epochs_after(self.run_id, 0)
+            self.history[:], self.layer_stats[:] = rows, stats
+        else:
+            self.history.extend(rows)
+            self.layer_stats.extend(stats)
 
     def _end(self, status: Status, message: str) -> None:
-        """Its result as a local run's: figures and verdict from the store, the model it kept, then the
-        predictions and the inside views made here from that model."""
-        from nnlab.training.inside import load_model_bytes, snapshot
-        from nnlab.training.train import RunResult
-        from nnlab.verdict.diagnose import diagnose_saved
-        from nnlab.verdict.predictions import predict
-
+        """Its result as a local run's, read from the store without TensorFlow (serving/remote_end.py)."""
         self.message = f"{message} Trained on worker {self.worker}." if self.worker else message
         if self.run_id:
-            store = RunStore(self.url, self._workspace)
-            run = store.load(self.run_id)
-            blob = store.model_bytes(self.run_id)
-            model = load_model_bytes(blob) if blob else None
-            verdict = diagnose_saved(run.history, config=self.config, task=run.task, recorded=run.verdict)
-            self.result = RunResult(self.config, list(self.history), status, self.message, dict(run.test), verdict,
-                                    run.params, run.seconds / max(1, run.epochs_run), run.task, model=model)
-            if model is not None and self.history:
-                self.predictions = predict(model, self.dataset)
-                self.inside = snapshot(model, self.dataset, epoch=len(self.history), batch=0)
+            end = remote_end.read(RunStore(self.url, self._workspace), self.run_id, self.config, self.history, status,
+                                  self.message)
+            self.result, self.predictions, self._model_kept = end.result, end.predictions, end.model_kept
+            if end.inside is not None:
+                self.inside = end.inside
                 self.inside_version += 1
         self.finished = time.time()
         self.status = status  # last: the page treats it as done from here
+
+    @property
+    def model_kept(self) -> bool:
+        return self.done and self._model_kept
+
+    def edit_weight(self, layer: str, row: int, column: int, value: float) -> None:
+        if self.result is not None and self.result.model is None and self.model_kept:  # loaded when first needed
+            self.result.model = remote_end.load_model(RunStore(self.url, self._workspace), self.run_id)
+        super().edit_weight(layer, row, column, value)
 
 
 class RemoteFinderJob(_OnWorkers, FinderJob):

@@ -83,7 +83,7 @@ def build(spec: dict, url: str, scheduler: Scheduler, load) -> SlotWork:
         return SearchJob(plan, url=url, key=spec["study"], load=load, scheduler=scheduler,
                          store=RunStore(url, spec["workspace"]) if spec.get("keep", True) else None)
     jobs = [TrainingJob(RunConfig.from_dict(config), load, store=_store(spec, url, extra), label=label,
-                        keep_model=spec.get("keep_model", True), scheduler=scheduler)
+                        keep_model=spec.get("keep_model", True), scheduler=scheduler, keep_views=True)
             for config, label, extra in zip(spec["configs"], spec["labels"], spec["extras"])]
     return jobs[0] if kind == "run" else GROUPS[kind](jobs, scheduler=scheduler)
 

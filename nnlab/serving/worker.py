@@ -15,7 +15,9 @@ saved and shown as a local one; only its worker's name tells.
 - **Faults**: every worker sweeps, every few seconds, the jobs of workers that stopped beating (kill -9,
   a machine gone): their runs end *interrupted* with their epochs kept and the job is marked failed,
   which frees the visitor. Never retried: nothing keeps the weights, so a retry would train from scratch.
-  A SIGTERM or Ctrl-C stops the running work as interrupted (its epochs kept) and leaves.
+  A SIGTERM or Ctrl-C stops the running work as interrupted (its epochs kept) and leaves. The database
+  unreachable for LOST_SECONDS under running work stops it as interrupted too (nobody could follow or stop
+  it); its end is saved and told once the database is back, and the worker takes the next job.
 """
 from __future__ import annotations
 
@@ -48,6 +50,8 @@ KEEP_HOURS = 24  # finished jobs (their events feed the queue's estimate) and wo
 PRUNE_SECONDS = 3600.0
 RECONNECT_SECONDS = 2.0
 WATCH_SECONDS = 1.0  # how often the follower's touches are read
+LOST_SECONDS = 3.0  # the database unreachable this long under running work: it stops, its epochs kept (a blip does not)
+LOST_DATABASE = "Interrupted: its worker lost the database; the completed epochs are kept. Train again to continue."
 
 
 def default_name() -> str:
@@ -63,6 +67,7 @@ class Worker:
         self._running: dict[str, SlotWork] = {}
         self._lock = threading.Lock()
         self._leaving = threading.Event()
+        self._unwritten: set[str] = set()  # works whose news the database refused lately (said once in the log)
         self._app = None
 
     # --- the process ------------------------------------------------------------------------------
@@ -248,32 +253,62 @@ class Worker:
         """Until the job ends: its news into the live row, the follower's touches onto the job, a
         shutdown's abort onto the run."""
         abandon = deployment.current().abandon_seconds
-        written, watched, told = 0.0, 0.0, None
+        written, watched, told, lost_since, interrupted = 0.0, 0.0, None, None, False
         self._tell(key, job)
         while not job.done:
             news.wait(live_state.WRITE_SECONDS)
             news.clear()
             now = time.monotonic()
-            if context.should_abort() and not self._leaving.is_set():
+            if context.should_abort() and not self._leaving.is_set():  # procrastinate's flag: no query
                 _interrupt(job, "Interrupted: its worker was stopped; the completed epochs are kept.")
+            reached = None  # whether the database answered, if it was asked
             if now - watched >= WATCH_SECONDS:
                 watched = now
-                state = live_state.read(self.url, key)
-                if state is not None and time.time() - state.watched < abandon:
-                    job.touch()
-            shown = [(run.status, run.paused, run.holding, run.steps_taken) for run in job.members]
+                try:
+                    state = live_state.read(self.url, key)
+                    if state is not None and time.time() - state.watched < abandon:
+                        job.touch()
+                    reached = True
+                except Exception:  # noqa: BLE001 - the database away: see below
+                    reached = False
+            # What the page must see at once: a status, a pause, a step taken while paused (the steps of a run at
+            # full speed change each batch: they go with the next write, at most every WRITE_SECONDS).
+            shown = [(run.status, run.paused, run.holding, run.steps_taken if run.paused else None)
+                     for run in job.members]
             if shown != told or now - written >= live_state.WRITE_SECONDS:
-                self._tell(key, job)
+                reached = self._tell(key, job) and reached is not False
                 written, told = now, shown
-        self._tell(key, job)  # its end at once: the thread's clean-up (memory given back) comes after
+            if reached is not None:
+                lost_since = None if reached else lost_since or now
+            if lost_since is not None and now - lost_since >= LOST_SECONDS and not interrupted:
+                # Nobody can follow, stop or save it meanwhile, and the queue would soon take its job for stalled.
+                log.warning("worker %s: the database is unreachable; %s stops, its completed epochs kept", self.name,
+                            key)
+                _interrupt(job, LOST_DATABASE)
+                interrupted = True
+        self._tell_end(key, job)  # at once: the thread's clean-up (memory given back) comes after
         job.join()
 
-    def _tell(self, key: str, job: SlotWork | None, state: dict | None = None) -> None:
+    def _tell_end(self, key: str, job: SlotWork) -> None:
+        """The work's end into its live row, tried again while the database is away (as its run's end is,
+        serving/jobs.TrainingJob.save_retry_seconds): a page must not follow a run that ended as running."""
+        deadline = time.monotonic() + deployment.current().save_retry_seconds
+        while not self._tell(key, job) and time.monotonic() < deadline:
+            if self._leaving.wait(RECONNECT_SECONDS):
+                return
+
+    def _tell(self, key: str, job: SlotWork | None, state: dict | None = None) -> bool:
+        """Write the work's news; False if the database did not take it (the next write catches up)."""
         try:
             live_state.write(self.url, key, worker=self.name, run_id=job.members[0].run_id if job and job.members else None,
                              state=state or _state(job))
+            self._unwritten.discard(key)
+            return True
         except Exception as error:  # noqa: BLE001 - the database away: the next write catches up
-            log.warning("worker %s: could not write the news of %s (%s)", self.name, key, type(error).__name__)
+            if key not in self._unwritten:  # once per outage, not four times a second
+                self._unwritten.add(key)
+                log.warning("worker %s: could not write the news of %s (%s)", self.name, key, type(error).__name__)
+            return False
 
 
 def _state(work: SlotWork) -> dict:
@@ -312,7 +347,8 @@ def _search_state(search: SearchJob) -> dict:
 
 def _run_state(job: TrainingJob) -> dict:
     return json_safe({"status": str(job.status), "message": job.message, "progress": list(job.progress),
-                      "epochs": len(job.history), "paused": job.paused, "holding": job.holding,
+                      "epochs": len(job.history), "saved_epochs": job.saved_epochs, "paused": job.paused,
+                      "holding": job.holding,
                       "steps_taken": job.steps_taken, "paused_seconds": job.paused_seconds(),
                       "partial": job.partial, "warnings": list(job.warnings), "eta": job.eta(),
                       "ended": job.status in FINISHED, "run_id": job.run_id})

@@ -12,9 +12,10 @@ visitors, runs as tables and names, and the import of an older nnlab's run folde
     folder_import  runs an older nnlab kept as folders, imported once
     controls       requests (Stop, Pause, a step, a learning rate) for work trained in another process
     live_state     what work trained in another process shows besides its epochs; who still follows it
+    live_notices   the worker's writes of a live row heard as they happen (LISTEN), waking their followers
     workers        the worker processes alive and their slots
     (own: schema, record, cache, files)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
 __all__ = ['database', 'runs', 'groups', 'visitors', 'classes', 'board', 'table', 'names', 'folder_import', 'controls',
-           'live_state', 'workers']
+           'live_state', 'live_notices', 'workers']

@@ -65,8 +65,22 @@ def touch(url: str, work_key: str) -> None:
 def read(url: str, work_key: str) -> LiveState | None:
     with _engine(url).connect() as connection:
         row = connection.execute(select(live).where(live.c.work_key == work_key)).first()
-    if row is None:
-        return None
+    return from_row(row) if row is not None else None
+
+
+def read_with_job(url: str, work_key: str) -> tuple[LiveState | None, str | None]:
+    """The work's row and its queue job's status (procrastinate's: todo, doing, succeeded…; PostgreSQL only), in one
+    query: a follower's one read per look."""
+    job = text("procrastinate_jobs")
+    with _engine(url).connect() as connection:
+        row = connection.execute(select(live, text("procrastinate_jobs.status AS job_status")).select_from(
+            live.outerjoin(job, text("procrastinate_jobs.id = nnlab_live.job_id"))).where(
+            live.c.work_key == work_key)).first()
+    return (from_row(row), row.job_status) if row is not None else (None, None)
+
+
+def from_row(row) -> LiveState:
+    """A row of `live` (with any further columns a caller joined) as a LiveState."""
     return LiveState(row.work_key, row.owner, row.job_id, row.watched, row.version, row.worker, row.run_id,
                      json.loads(row.state or "{}"), row.updated)
 

@@ -45,7 +45,7 @@ from nnlab.core.jsonsafe import json_safe
 from nnlab.store.cache import RecentlyRead
 from nnlab.store.files import Damage
 from nnlab.store.record import FORMAT, DamagedRun, Run, best_epoch, best_json, new_meta, now, run_from_meta
-from nnlab.store.schema import epochs, import_damage, migrate, models, runs
+from nnlab.store.schema import end_views, epochs, import_damage, migrate, models, runs
 from nnlab.core.status import Status
 from nnlab.core.tasks import CLASSIFICATION
 
@@ -133,9 +133,11 @@ class RunStore:
                 updated=meta["updated"], meta=_to_json(meta), heartbeat=time.time()))
 
     def finish(self, run_id: str, *, status: str, message: str = "", test: dict | None = None,
-               verdict: dict | None = None, history: list[dict] | None = None, model=None) -> str:
+               verdict: dict | None = None, history: list[dict] | None = None, model=None,
+               views: bytes | None = None) -> str:
         """The run's final state (and its model, unless bigger than NNLAB_MAX_MODEL_MB or over the
-        workspace's or the server's quota of models), in one transaction; the run's message as
+        workspace's or the server's quota of models; its end views, training/end_views.py, bounded there),
+        in one transaction; the run's message as
         saved (it says when the model was not kept). Raises UserError (StoreUnavailable among them)
         or OSError; call mark_failed then."""
         status = Status(status)
@@ -158,6 +160,9 @@ class RunStore:
             if blob is not None:
                 connection.execute(delete(models).where(models.c.run_id == run_id))
                 connection.execute(insert(models).values(run_id=run_id, data=blob))
+            if views is not None:
+                connection.execute(delete(end_views).where(end_views.c.run_id == run_id))
+                connection.execute(insert(end_views).values(run_id=run_id, data=views))
             meta.update(status=status.value, message=message, test=json_safe(test or {}),
                         verdict=json_safe(verdict or {}), updated=now())
             values = {"status": status.value, "updated": meta["updated"], "meta": _to_json(meta)}
@@ -234,6 +239,7 @@ class RunStore:
             # Children first: SQLite enforces ON DELETE CASCADE only on connections that enabled it.
             connection.execute(delete(epochs).where(epochs.c.run_id == run_id))
             connection.execute(delete(models).where(models.c.run_id == run_id))
+            connection.execute(delete(end_views).where(end_views.c.run_id == run_id))
             connection.execute(delete(runs).where(*self._this(run_id)))
 
     # --- reading ------------------------------------------------------------------------------
@@ -275,6 +281,17 @@ class RunStore:
         run.problems = tuple(dict.fromkeys(run.problems + problems))
         return run
 
+    def epochs_after(self, run_id: str, after: int) -> tuple[list[dict], list[dict]]:
+        """The run's epochs numbered above `after`, as history rows (NaN where a figure is missing), and their
+        layers' statistics: what a follower of a run trained elsewhere has not read yet, in one query."""
+        self._check_id(run_id)
+        with self._reading() as connection:
+            recorded = connection.execute(select(epochs.c.epoch, epochs.c.metrics).join(
+                runs, runs.c.id == epochs.c.run_id).where(*self._this(run_id), epochs.c.epoch > after).order_by(
+                epochs.c.epoch)).all()
+        frame, layer_stats, _ = _history(recorded)
+        return [{**row, "epoch": int(row["epoch"])} for row in frame.to_dict("records")], layer_stats
+
     def has_model(self, run_id: str) -> bool:
         if not RUN_ID.fullmatch(str(run_id)):
             return False
@@ -287,6 +304,14 @@ class RunStore:
             return None
         with self._reading() as connection:
             return connection.execute(select(models.c.data).join(runs, runs.c.id == models.c.run_id).where(
+                *self._this(run_id))).scalar()
+
+    def end_views(self, run_id: str) -> bytes | None:
+        """The run's end views (training/end_views.py), if its trainer kept them (a worker does)."""
+        if not RUN_ID.fullmatch(str(run_id)):
+            return None
+        with self._reading() as connection:
+            return connection.execute(select(end_views.c.data).join(runs, runs.c.id == end_views.c.run_id).where(
                 *self._this(run_id))).scalar()
 
     # --- the database -------------------------------------------------------------------------

@@ -45,6 +45,12 @@ models = Table(
     Column("data", LargeBinary, nullable=False),  # the .keras file's bytes: survives a restart of the app
 )
 
+end_views = Table(  # what a page shows of a run's end without its model: predictions, inside views (training/end_views.py)
+    "nnlab_end_views", metadata,
+    Column("run_id", String(40), ForeignKey("nnlab_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("data", LargeBinary, nullable=False),  # at most end_views.MOST_BYTES
+)
+
 # Run folders an old nnlab left that could not be imported, shown on the Runs page until deleted.
 import_damage = Table(
     "nnlab_import_damage", metadata,
@@ -176,12 +182,16 @@ def _create_queue_tables(connection: Connection) -> None:
     connection.connection.driver_connection.execute(SchemaManager.get_schema())
 
 
+def _create_end_views_table(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[end_views])
+
+
 # Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
 # tables as `metadata` declares them now, so a fresh store already has any later column: a later
 # column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
 # `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
 MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables, _create_class_tables,
-                                                  _create_worker_tables, _create_queue_tables]
+                                                  _create_worker_tables, _create_queue_tables, _create_end_views_table]
 VERSION = len(MIGRATIONS)
 
 

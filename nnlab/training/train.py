@@ -24,7 +24,6 @@ import json
 import math
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -32,13 +31,13 @@ import numpy as np
 from nnlab.config.run_config import RunConfig
 from nnlab.data.datasets import Dataset, load_dataset
 from nnlab.training.dataset_tensors import DATASET_TENSORS, EVAL_BATCH
-from nnlab.verdict.diagnose import Verdict, baseline_loss, diagnose
+from nnlab.verdict.diagnose import baseline_loss, diagnose
 from nnlab.training.early_stopping import BestEpoch, EarlyStopping
 from nnlab.training.hooks import Ending
-from nnlab.core.jsonsafe import json_safe
 from nnlab.training.layer_stats import PERCENTILE_KEYS, STATS_SAMPLE, LayerStatistics  # noqa: F401 - named here too
 from nnlab.training.learning_rates import LearningRates
 from nnlab.training.model import build_model
+from nnlab.training.run_result import RunResult  # noqa: F401 - named here too (its home has no TensorFlow)
 from nnlab.config.settings import SETTINGS
 from nnlab.core.status import Status
 from nnlab.training.step_gate import StepGate
@@ -67,34 +66,6 @@ BEST_WEIGHTS_MAX_PARAMS = 20_000_000
 RUNTIME_SETTINGS = ("seed", "learning_rate", "lr_schedule", "lr_decay", "lr_decay_epochs", "warmup_epochs", "epochs",
                     "early_stopping", "l1", "l2", "dataset", "train_size", "validation_fraction", "test_fraction",
                     "noise", "samples", "csv_path", "target")
-
-
-@dataclass
-class RunResult:
-    config: RunConfig
-    history: list[dict]  # one dict per completed epoch, see `core/tasks.metric_names`
-    status: Status  # completed, stopped, early_stopped or diverged (or a status given to Trainer.stop)
-    message: str  # why training ended, in words
-    test: dict  # test-set figures: {"loss": …, "accuracy": …} or {"loss": …, "mae": …}
-    verdict: Verdict
-    params: int
-    seconds_per_epoch: float
-    task: str
-    steps: int = 0  # gradient steps (mini-batches) taken, the partial epoch of a Stop included
-    model: object | None = field(default=None, repr=False)
-
-    @property
-    def epochs_run(self) -> int:
-        return len(self.history)
-
-    def to_dict(self) -> dict:
-        """Everything but the model, as JSON-ready values (NaN and infinity become None)."""
-        return {
-            "status": self.status, "message": self.message, "epochs_run": self.epochs_run,
-            "task": self.task, "history": json_safe(self.history), "test": json_safe(self.test),
-            "verdict": self.verdict.to_dict(), "params": self.params, "steps": self.steps,
-            "seconds_per_epoch": json_safe(self.seconds_per_epoch), "config": self.config.to_dict(),
-        }
 
 
 class Trainer:

@@ -144,7 +144,7 @@ def _maps(snapshot: inside.InsideSnapshot, dataset, key: str, job: TrainingJob |
     st.caption(inside_charts.NETWORK_CAPTION if maps.kernels else inside_charts.TOO_MANY_LINKS)
     if maps.kernels:
         _chart(f"{key}_network", version, lambda: inside_charts.network_chart(maps, dataset.class_names), stretch=False)
-        if job is not None and job.done and job.result is not None and job.result.model is not None:
+        if job is not None and job.model_kept:
             _weight_editor(job, snapshot, dataset, key)
     _chart(f"{key}_prediction", version,
            lambda: inside_charts.prediction_chart(maps, _plane_points(dataset), dataset.class_names))
