@@ -132,6 +132,30 @@ def test_classes_and_joins_are_bounded(database_url, monkeypatch):
         classes.join(url, made.id, "w1", "One", visitor="v4")
 
 
+def test_a_full_server_makes_room_by_ending_its_oldest_class_nobody_joined_within_an_hour(database_url, monkeypatch):
+    """Classes made and left empty (by visitors without cookies, say) cannot hold a server's classes for good."""
+    from sqlalchemy import update
+
+    from nnlab.store.schema import classes as class_table
+
+    url = database_url
+    monkeypatch.setattr(classes, "CLASSES_PER_SERVER", 2)
+    monkeypatch.setattr(classes, "_CREATES", classes._Rate("classes made", classes._create_limits))
+    joined, _ = classes.create(url, "t1", "Joined")
+    empty, _ = classes.create(url, "t2", "Empty")
+    with pytest.raises(UserError, match="as many classes as it can"):  # both made just now
+        classes.create(url, "t3", "Third")
+    classes.join(url, joined.id, "w1", "One", visitor="v1")
+    with classes.engine(url).begin() as connection:  # both made two hours ago
+        connection.execute(update(class_table).values(created="2000-01-01T00:00:00.000000+00:00"))
+    third, _ = classes.create(url, "t3", "Third")
+    with pytest.raises(UserError, match="no such class"):
+        classes.find(url, empty.id)
+    assert classes.find(url, joined.id).name == "Joined" and classes.find(url, third.id).name == "Third"
+    with pytest.raises(UserError, match="as many classes as it can"):  # the one left is joined, the other new
+        classes.create(url, "t4", "Fourth")
+
+
 def test_names_that_look_alike_on_a_projector_are_one_name(database_url):
     url = database_url
     made, _ = classes.create(url, "t-alike", "Look-alikes")

@@ -23,6 +23,7 @@ import time
 import unicodedata
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +36,9 @@ from nnlab.store.schema import class_entries, class_members, classes
 
 CLASSES_PER_TEACHER = 10  # classes one workspace keeps at once (end one to make room)
 CLASSES_PER_SERVER = 500
+# A full server makes room by ending its oldest class that nobody joined within this long: classes made and
+# left empty (a visitor who refuses cookies making them) cannot hold the server's classes for good.
+EMPTY_CLASS_HOURS = 1
 STUDENTS_PER_CLASS = 200
 NAME_LENGTH = 30  # a student's display name
 NAME_KEY_LENGTH = 120  # the folded name's column (schema.py)
@@ -126,7 +130,7 @@ def create(url: str, owner: str, name: str, lesson: str = "", *, visitor: str = 
         if mine >= CLASSES_PER_TEACHER:
             raise UserError(f"you have {mine} classes already (at most {CLASSES_PER_TEACHER}): end one you no longer "
                             f"need with its teacher link")
-        if count >= CLASSES_PER_SERVER:
+        if count >= CLASSES_PER_SERVER and not _end_oldest_empty_class(connection):
             raise UserError("this server holds as many classes as it can: ask its keeper, or end an old class")
         connection.execute(insert(classes).values(id=made.id, name=made.name, lesson=made.lesson,
                                                   key_hash=_key_hash(key), owner=owner, created=made.created,
@@ -303,6 +307,19 @@ def end(url: str, class_id: str, key: str) -> None:
         for table in (class_entries, class_members):  # children first: SQLite enforces no cascade by default
             connection.execute(delete(table).where(table.c.class_id == class_id))
         connection.execute(delete(classes).where(classes.c.id == class_id))
+
+
+def _end_oldest_empty_class(connection) -> bool:
+    """End the oldest class nobody joined, made over EMPTY_CLASS_HOURS ago; False if there is none."""
+    made_before = (datetime.now(timezone.utc) - timedelta(hours=EMPTY_CLASS_HOURS)).isoformat(timespec="microseconds")
+    joined = select(class_members.c.class_id).where(class_members.c.class_id == classes.c.id).exists()
+    oldest = connection.execute(select(classes.c.id).where(classes.c.created < made_before, ~joined)
+                                .order_by(classes.c.created).limit(1)).scalar()
+    if oldest is None:
+        return False
+    connection.execute(delete(class_entries).where(class_entries.c.class_id == oldest))
+    connection.execute(delete(classes).where(classes.c.id == oldest))
+    return True
 
 
 class _Rate:
