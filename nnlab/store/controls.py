@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from nnlab.store import database
 from nnlab.store.runs import RunStore
@@ -110,13 +109,13 @@ class ControlListener:
                         pass
                 except Exception as error:  # noqa: BLE001 - the database went away: the poll goes on
                     self._trouble(f"LISTEN lost ({type(error).__name__})")
-                    self._close_quietly(connection)
+                    database.close_quietly(connection)
                     connection = None
                     self._closed.wait(self.poll_seconds)
             else:
                 self._closed.wait(self.poll_seconds)
             self._poll()
-        self._close_quietly(connection)
+        database.close_quietly(connection)
 
     def _poll(self) -> None:
         with self._lock:
@@ -138,32 +137,20 @@ class ControlListener:
                     log.exception("control request %s for %s could not be applied", request.action, work_key)
 
     def _connect(self):
-        import psycopg
-
         try:
-            conninfo = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
-            connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
-            connection.execute(f"LISTEN {CHANNEL}")
-            if self._troubled:
-                self._troubled = False
-                log.info("control listener: listening again")
-            return connection
+            connection = database.listening(self.url, CHANNEL)
         except Exception as error:  # noqa: BLE001 - the poll carries on without it
             self._trouble(f"cannot LISTEN ({database.without_secrets(str(error), self.url)})")
             return None
+        if self._troubled:
+            self._troubled = False
+            log.info("control listener: listening again")
+        return connection
 
     def _trouble(self, what: str) -> None:
         if not self._troubled:
             self._troubled = True
             log.warning("control listener: %s; trying again every %g s", what, self.poll_seconds)
-
-    @staticmethod
-    def _close_quietly(connection) -> None:
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception:  # noqa: BLE001
-                pass
 
 
 def _engine(url: str):

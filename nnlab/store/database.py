@@ -178,6 +178,26 @@ def forget(url: str) -> None:
         found.dispose()
 
 
+def listening(url: str, channel: str):
+    """A psycopg connection of its own to the PostgreSQL at `url`, LISTENing on `channel` (autocommit, so each
+    notification arrives as it is sent); psycopg's error if the database cannot be reached."""
+    import psycopg
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+    connection.execute(f"LISTEN {channel}")
+    return connection
+
+
+def close_quietly(connection) -> None:
+    """Close a listening connection, which may be broken already (the database went away)."""
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - gone anyway
+            pass
+
+
 def unavailable(url: str, error: Exception) -> StoreUnavailable:
     """One line a user can act on, for a database that refused or could not be reached."""
     reason = without_secrets(" ".join(str(getattr(error, "orig", None) or error).split()), url)[:300]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy.engine import make_url
 
 from nnlab.store import database, live_state
 
@@ -89,10 +88,10 @@ class _Listener:
                                 heard.set()
                 except Exception as error:  # noqa: BLE001 - the database went away: connect again
                     self._trouble(f"LISTEN lost ({type(error).__name__})")
-                    _close_quietly(connection)
+                    database.close_quietly(connection)
                     connection = None
         finally:
-            _close_quietly(connection)
+            database.close_quietly(connection)
 
     def _wake_all(self) -> None:
         with _LOCK:
@@ -101,12 +100,8 @@ class _Listener:
                     heard.set()
 
     def _connect(self):
-        import psycopg
-
         try:
-            conninfo = make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
-            connection = psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
-            connection.execute(f"LISTEN {live_state.CHANNEL}")
+            connection = database.listening(self.url, live_state.CHANNEL)
         except Exception as error:  # noqa: BLE001 - the followers read at their own pace meanwhile
             self._trouble(f"cannot LISTEN ({database.without_secrets(str(error), self.url)})")
             return None
@@ -119,11 +114,3 @@ class _Listener:
         if not self.troubled:
             self.troubled = True
             log.warning("live notices: %s; trying again every %g s", what, RECONNECT_SECONDS)
-
-
-def _close_quietly(connection) -> None:
-    if connection is not None:
-        try:
-            connection.close()
-        except Exception:  # noqa: BLE001
-            pass
