@@ -48,12 +48,14 @@ def idle_runs(page, runs: list, before: int = -1) -> int:
     return len(runs)
 
 
-def runs_before_told(page, runs: list) -> int:
-    """The page's runs finished before its live chart told it the training had ended (`runs` on time.time()): a
-    short training can end while the journey takes a photograph, and the told trigger's own rerun is then over
-    before the journey looks."""
+def runs_around_training(page, runs: list, idle_at: float) -> tuple[int, int]:
+    """The page's runs (`runs` on time.time()) finished before the training could have made any (before its page
+    was idle after the chart's first point, at `idle_at`, or before the chart told the end if that came first),
+    and those finished before the chart told the page the training had ended. Equal when nothing ran while it
+    trained. A short training can end while the journey waits or takes a photograph: the told trigger's own
+    rerun may then be over before the journey looks, and is counted in neither."""
     told_at = page.evaluate("() => window.__nnlabLive.toldAt[0]") / 1000
-    return sum(finished < told_at for finished in runs)
+    return sum(t < min(idle_at, told_at) for t in runs), sum(t < told_at for t in runs)
 
 
 def _trained_live(page, url: str, button: str, drawn: str, name: str, unfold: str = "") -> tuple[list, int, dict]:
@@ -68,11 +70,12 @@ def _trained_live(page, url: str, button: str, drawn: str, name: str, unfold: st
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=button, exact=True).click()
     # The first point, drawn by the browser's live chart after epoch 1 (an event, waited for with a deadline).
     page.wait_for_function(f"() => (window.__nnlabLive || {{{drawn}: []}}).{drawn}.length > 0", timeout=DEADLINE * 1000)
-    at_first_point = idle_runs(page, runs, before)
+    idle_runs(page, runs, before)
+    idle_at = time.time()
     shoot(page, f"{name}-first-point")
     # The training ends: the chart tells the page (one trigger), after drawing the last epoch.
     page.wait_for_function("() => window.__nnlabLive.told.length > 0", timeout=DEADLINE * 1000)
-    at_end = runs_before_told(page, runs)
+    at_first_point, at_end = runs_around_training(page, runs, idle_at)
     live = page.evaluate("() => window.__nnlabLive")
     assert live["told"] == ["ended"], live
     assert at_end == at_first_point, f"{at_end - at_first_point} script or fragment runs while training"
@@ -144,14 +147,15 @@ def test_a_searchs_trials_are_fetched_with_no_rerun_until_it_ends(live_server, p
     before = idle_runs(page, runs, 0)
     page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Search", exact=True).click()
     page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)
-    at_first_point = idle_runs(page, runs, before)
+    idle_runs(page, runs, before)
+    idle_at = time.time()
     page.wait_for_function("() => window.__nnlabLive.trials.some((n) => n > 0)", timeout=3 * DEADLINE * 1000)
     table = page.locator("[data-nnlab-live] table.trials")  # inside the component's shadow root
     if table.count():
         table.evaluate("(table) => table.scrollIntoView({block: 'center'})")
     shoot(page, "live-fetch-search-trials")  # the browser's table of the trials told so far (unless it has ended)
     page.wait_for_function("() => window.__nnlabLive.told.includes('ended')", timeout=3 * DEADLINE * 1000)
-    at_end = runs_before_told(page, runs)
+    at_first_point, at_end = runs_around_training(page, runs, idle_at)
     live = page.evaluate("() => window.__nnlabLive")
     assert live["told"] == ["ended"] and not live["errors"], live
     assert at_end == at_first_point, f"{at_end - at_first_point} script or fragment runs while the search ran"
