@@ -27,8 +27,10 @@ def test_input_toggles_then_the_l2_penalty_changed_while_the_run_trains(server, 
         main.get_by_role("button", name=name, exact=True).click()
         page.wait_for_function("(n) => location.href.includes(n)", arg="features=x1%2Cx2%2C" if name == "x₁²" else
                                "x1_squared%2Cx2_squared", timeout=60_000)
-    for name in ("x₁", "x₂"):  # … and off
-        main.get_by_role("button", name=name, exact=True).click()
+    main.get_by_role("button", name="x₁", exact=True).click()  # … and off, each click's link awaited before the
+    page.wait_for_function("(n) => location.href.includes(n)", arg="features=x2%2Cx1_squared%2Cx2_squared",
+                           timeout=60_000)  # next (under load, a click during the rerun of the last went nowhere)
+    main.get_by_role("button", name="x₂", exact=True).click()
     page.wait_for_function("() => location.href.includes('features=x1_squared%2Cx2_squared&') || "
                            "location.href.endsWith('features=x1_squared%2Cx2_squared')", timeout=60_000)
     main.get_by_text("6 parameters").first.wait_for()  # 2 inputs × 2 outputs + 2 biases: no hidden layer
