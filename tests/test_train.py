@@ -104,6 +104,16 @@ def test_a_stop_set_before_training_trains_nothing(iris):
     assert result.status == "stopped" and result.history == [] and result.verdict.kind == "no_data"
 
 
+def test_a_stop_from_outside_counts_the_epochs_kept_as_the_run_ends_and_no_epoch_is_added_after(iris):
+    trainer = Trainer(TINY, iris)
+    trainer.run_epoch()
+    trainer.stop(Status.ABANDONED, lambda kept: f"nobody watched; its {kept} epochs are kept")
+    assert trainer.status == Status.ABANDONED and trainer.message == "nobody watched; its 1 epochs are kept"
+    assert trainer.run_epoch() is None and len(trainer.history) == 1  # stopped: nothing trains any more
+    trainer.stop(Status.STOPPED, "a later stop")  # the run has ended: it changes nothing
+    assert trainer.status == Status.ABANDONED and trainer.message.startswith("nobody watched")
+
+
 @pytest.mark.slow  # over 3.5 s: out of the edit loop
 def test_early_stopping_restores_the_best_epoch():
     config = RunConfig(dataset="digits", train_size=60, hidden=(256, 256), epochs=200, early_stopping=3, batch_size=8)

@@ -147,8 +147,8 @@ class TrainingJob(SlotWork):
 
     def _stop_trainer(self, trainer, keep_best: bool) -> None:
         if self._request.abandoned:
-            trainer.stop(Status.ABANDONED, (f"Stopped: nobody watched this run for {self._abandon_time()} (the page "
-                                            f"was closed); its {len(trainer.history)} epochs are kept."))
+            trainer.stop(Status.ABANDONED, lambda kept: (f"Stopped: nobody watched this run for {self._abandon_time()} "
+                                                         f"(the page was closed); its {kept} epochs are kept."))
         else:
             trainer.stop(keep_best=keep_best)
 

@@ -205,7 +205,10 @@ class Trainer:
             "l1": self.step.penalties[0], "l2": self.step.penalties[1],
             "seconds": time.perf_counter() - started - waited,
         }
-        self.history.append(row)
+        with self._lock:  # a Stop that came after the epoch's last batch drops it, as one within it does: the
+            if self.done:  # epochs its message counts are the epochs kept
+                return None
+            self.history.append(row)
         self.position, self.partial = (epoch + 1, 0), {}
         self._end_after(epoch, row)
         return row
@@ -320,26 +323,32 @@ class Trainer:
         if asked is not None and self.step.set_penalties(*asked):
             self._compile()
 
-    def stop(self, status: Status = Status.STOPPED, message: str | None = None, *, keep_best: bool = False) -> None:
+    def stop(self, status: Status = Status.STOPPED, message: str | Callable[[int], str] | None = None, *,
+             keep_best: bool = False) -> None:
         """End the run from outside, e.g. ABANDONED by a scheduler; an epoch in flight ends within
-        one batch and is dropped. `keep_best`: finish() puts back the weights of the epoch with the
-        lowest validation loss (if `keeps_best_weights`) before the test, and says so. Nothing
-        happens if the run has already ended."""
-        kept = len(self.history)
-        if message is None:
-            message = (f"Stopped by you after epoch {kept}; {kept} completed epoch(s) kept." if status == Status.STOPPED
-                       else f"Ended ({status}) after {kept} completed epoch(s), which are kept.")
+        one batch and is dropped. `message`: the words, or made from the number of epochs kept (counted as
+        the run ends, so that an epoch ending meanwhile is not miscounted). `keep_best`: finish() puts back
+        the weights of the epoch with the lowest validation loss (if `keeps_best_weights`) before the test,
+        and says so. Nothing happens if the run has already ended."""
         with self._lock:  # keep_best belongs to the Stop that ends the run, not to a later one
-            if not self.done:
-                self.best.restore_at_end, self._stopped = keep_best, True
-        self._end(status, message)
+            if self.done:
+                return
+            self.best.restore_at_end, self._stopped = keep_best, True
+            kept = len(self.history)
+            if message is None:
+                message = (f"Stopped by you after epoch {kept}; {kept} completed epoch(s) kept."
+                           if status == Status.STOPPED else f"Ended ({status}) after {kept} completed epoch(s), which are kept.")
+            self._end_locked(status, message(kept) if callable(message) else message)
 
     def _end(self, status: Status, message: str) -> None:
         with self._lock:
-            if self.done:
-                return
-            self.gate.close()  # an epoch in flight in another thread ends within one batch; a hold at once
-            self.status, self.message = status, message
+            self._end_locked(status, message)
+
+    def _end_locked(self, status: Status, message: str) -> None:
+        if self.done:
+            return
+        self.gate.close()  # an epoch in flight in another thread ends within one batch; a hold at once
+        self.status, self.message = status, message
 
     # --- the end --------------------------------------------------------------------------------
 
