@@ -136,11 +136,51 @@ def browser():
         instance.close()
 
 
+_PAGES: list = []  # the pages the running journey opened: what they show goes into its failure report
+
+# What a page shows, for a failure report that CI prints (its artefacts are not kept): the address, whether the
+# script runs, the live charts' probe (ui/live_chart.js) and the main area's words.
+_PAGE_STATE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]');
+  const live = window.__nnlabLive || {};
+  const now = Date.now();
+  return JSON.stringify({
+    url: location.href, script: app && app.getAttribute('data-test-script-state'),
+    stale: document.querySelectorAll('[data-stale="true"]').length,
+    live: {calls: live.calls, fetches: live.fetches, answers: live.answers, errors: (live.errors || []).slice(-5),
+           told: live.told, toldSecondsAgo: (live.toldAt || []).map((t) => Math.round((now - t) / 100) / 10)},
+    text: (main ? main.innerText : document.body.innerText).replace(/\\s+/g, ' ').slice(0, 1500)});
+}"""
+
+
+def failure_report(servers: list | None = None) -> str:
+    """The open pages' state and the last log lines of `servers` (processes; every running one if None)."""
+    lines = []
+    for number, page in enumerate(_PAGES):
+        if page.is_closed():
+            continue
+        try:
+            lines.append(f"page {number}: {page.evaluate(_PAGE_STATE_JS)}")
+        except Exception as error:  # noqa: BLE001 - a report must not hide the failure it reports
+            lines.append(f"page {number}: could not be read ({type(error).__name__})")
+    for process, log in list(_LOGS.items()):
+        if (servers is None or process in servers) and Path(log).exists():
+            tail = Path(log).read_text(errors="replace").splitlines()[-25:]
+            lines.append(f"server {process.pid} ({'running' if process.poll() is None else 'ended'}), its last lines:")
+            lines.extend("    " + line for line in tail)
+    return "\n".join(lines)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
     if report.when == "call":
         item.passed_call = report.passed  # read by `page`: a journey that failed is photographed as it ended
+        if report.failed and any(not page.is_closed() for page in _PAGES):
+            report.sections.append(("what the journey's pages showed", failure_report()))
+    if report.when == "teardown":
+        _PAGES.clear()
     return report
 
 
@@ -150,6 +190,7 @@ def page(browser, request):
     page = context.new_page()
     page.set_default_timeout(60_000)
     sockets = record_sockets(page)
+    _PAGES.append(page)
     yield page
     if not getattr(request.node, "passed_call", False):  # what the page showed when it failed (a PNG costs CPU)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -198,6 +239,7 @@ class Browsers:
         page = (context or self.context()).new_page()
         page.set_default_timeout(60_000)
         self.sockets.append(record_sockets(page))
+        _PAGES.append(page)
         return page
 
     def socket_lines(self) -> list[str]:
@@ -215,6 +257,8 @@ def journey_server(browser, folder: Path, name: str, **env: str):
         yield browsers
     except BaseException:
         keep_for_failure(name, browsers.socket_lines())
+        # its pages close before the failure is reported: what they showed goes to the captured output
+        print(f"what the journey's pages showed:\n{failure_report([process])}\n" + "\n".join(browsers.socket_lines()))
         raise
     finally:
         for context in browsers.contexts:
