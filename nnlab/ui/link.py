@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from nnlab.config.run_config import RunConfig
 from nnlab.core.errors import UserError
@@ -38,6 +39,7 @@ NOT_SETTINGS = (LOCK, HIDE)  # other parameters pages keep in the link (never a 
 UPLOAD = "csv"
 RACE_PREFIXES = ("a_", "b_", "c_", "d_")  # the race's configurations A–D (also their controls' key prefixes)
 RACE_COUNT = "n"  # how many configurations race (2 unless the link says)
+WRITTEN_KEPT = 8  # the links a page wrote last that a rerun may still carry (see _written_here)
 
 
 def settings_from_link() -> None:
@@ -48,8 +50,9 @@ def settings_from_link() -> None:
     if teacher and teacher != st.session_state.get(TEACHER_LINK):
         _fix_settings(params, teacher)
     lock_note()
-    if not params or params == st.session_state.get("_link_written"):
+    if not params or _written_here("_link_written", params):
         return
+    _remember_written("_link_written", dict(params))  # a rerun that still carries it is not the link opened again
     preset = params.pop("preset", None)
     if preset is not None:
         if preset in PRESETS:
@@ -90,8 +93,25 @@ def settings_to_link(config: RunConfig | None) -> None:
     for key, value in {**wanted, **teacher}.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
-    st.session_state["_link_written"] = wanted
+    _remember_written("_link_written", wanted)
     st.session_state[CURRENT_SETTINGS] = config  # where a race starts from
+
+
+def _written_here(key: str, params: dict) -> bool:
+    """Whether the link's `params` are ones this page wrote or took in itself lately (kept under `key`). Every
+    rerun the browser asks for carries the address it has at that moment, and a rerun asked for (a click, a live
+    chart's trigger) before the page's newest link reached the browser carries an older one: taken for a new
+    link, it put the older settings back, and a slider just moved sprang back (the slider journey, on CI). A page
+    opened with a link, or a step back in the browser's history, is the visitor's own: applied."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if navigation.arrived() or (ctx is not None and ctx.is_history_navigation):
+        return False
+    return params in st.session_state.get(key, [])
+
+
+def _remember_written(key: str, link: dict) -> None:
+    links = [seen for seen in st.session_state.get(key, []) if seen != link]
+    st.session_state[key] = [*links[1 - WRITTEN_KEPT:], link]
 
 
 def lock_note() -> None:
@@ -148,8 +168,9 @@ def race_from_link(count_key: str) -> None:
     if teacher and teacher != st.session_state.get(TEACHER_LINK):  # a race link may lock, at A's values
         _fix_settings({key[2:] if key.startswith("a_") else key: value for key, value in params.items()}, teacher)
     lock_note()
-    if not params or params == st.session_state.get("_race_link_written"):
+    if not params or _written_here("_race_link_written", params):
         return
+    _remember_written("_race_link_written", dict(params))
     problems = []
     lesson = params.pop("lesson", None)
     if lesson is not None:
@@ -212,7 +233,7 @@ def race_to_link(configs: list[RunConfig]) -> None:
     for key, value in {**wanted, **st.session_state.get(TEACHER_LINK, {})}.items():  # a lock travels with the race
         if st.query_params.get(key) != value:
             st.query_params[key] = value
-    st.session_state["_race_link_written"] = wanted
+    _remember_written("_race_link_written", wanted)
 
 
 def teacher_link_maker(config: RunConfig | None) -> None:

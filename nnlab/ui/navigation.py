@@ -69,11 +69,19 @@ def navigation():
                        default=page is HOME)
 
     page = st.navigation({"": [entry(HOME)], **{name: [entry(p) for p in pages] for name, pages in SECTIONS.items()}})
-    st.session_state[_CURRENT] = "" if page is None else (page.url_path or "")
+    now = "" if page is None else (page.url_path or "")
+    st.session_state[_ARRIVED] = st.session_state.get(_CURRENT) != now
+    st.session_state[_CURRENT] = now
     return page
 
 
-_CURRENT = "_page_url_path"
+_CURRENT, _ARRIVED = "_page_url_path", "_page_arrived"
+
+
+def arrived() -> bool:
+    """Whether this run is the first of its page since another page (or the session's first): the page was
+    opened, with its link, rather than rerun by a click on it. True where no navigation ran (a page test)."""
+    return st.session_state.get(_ARRIVED, True)
 
 
 def current_url_path() -> str:
