@@ -1,4 +1,7 @@
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ SHARED_KERAS = next(
      if p.is_dir()),
     Path("/nonexistent"),
 )
+ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = [name for name in DATASETS if name != "fashion_mnist"]
 
 
@@ -110,6 +114,31 @@ def test_fashion_mnist_loads_offline_from_a_keras_cache(tmp_path, monkeypatch):
     out = _load_fashion(tmp_path / "keras", monkeypatch)
     assert out.startswith("OK Fashion-MNIST: 54,000 train / 6,000 validation / 10,000 test"), out
     assert "Ankle boot" in out
+
+
+@pytest.mark.skipif(not SHARED_KERAS.is_dir(), reason="needs the shared Fashion-MNIST cache")
+def test_fashion_mnist_loads_without_tensorflow(tmp_path):
+    """A web server whose runs train on workers loads Fashion-MNIST for its pages: with no TensorFlow (issue 25),
+    from Keras' folder as $KERAS_HOME names it."""
+    shutil.copytree(SHARED_KERAS, tmp_path / "keras")
+    script = ("import sys; from nnlab.config.run_config import RunConfig; from nnlab.data.datasets import load_dataset; "
+              "data = load_dataset(RunConfig(dataset='fashion_mnist')); "
+              "print(data.summary(), data.class_names[int(data.y_test[0])], 'tensorflow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=ROOT, env={**os.environ, "KERAS_HOME": str(tmp_path / "keras")})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("Fashion-MNIST: 54,000 train / 6,000 validation / 10,000 test"), done.stdout
+    assert done.stdout.split()[-1] == "False", done.stdout  # no TensorFlow loaded
+
+
+def test_fashion_mnist_files_cut_short_are_named_not_a_traceback(tmp_path, monkeypatch):
+    folder = tmp_path / "keras" / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz"):
+        (folder / name).write_bytes(b"\x1f\x8b cut short")
+    out = _load_fashion(tmp_path / "keras", monkeypatch)
+    assert out.startswith("DataError Fashion-MNIST's files in fashion-mnist/ of Keras' folder could not be read"), out
 
 
 def test_fashion_mnist_without_cache_or_internet_gives_a_clear_message(tmp_path, monkeypatch):

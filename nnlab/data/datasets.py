@@ -16,6 +16,8 @@ of tensors per Examples.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -238,22 +240,60 @@ def _mnist(_config) -> RawData:
         )
 
 
-def _fashion_mnist(_config) -> RawData:
-    try:
-        from nnlab.core.tf_runtime import keras  # only here: the other data sets load without TensorFlow
+FASHION_FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz")  # Keras' cache of Fashion-MNIST: the four published IDX archives
 
-        with contextlib.redirect_stdout(sys.stderr):  # Keras prints "Downloading …" on stdout
-            (x, y), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
-    except Exception as error:  # Keras raises a bare Exception when the download fails
-        raise DataError(
-            "Fashion-MNIST is not on this computer and could not be downloaded "
-            f"({_reason(error)}). Connect to the internet once, or copy its four "
-            "files into ~/.keras/datasets/fashion-mnist/ (or $KERAS_HOME/datasets/fashion-mnist/)."
-        ) from None
+
+def _fashion_mnist(_config) -> RawData:
+    """From Keras' cache folder, read here (no TensorFlow on a web server for it, issue 25); where the cache is
+    not whole, through Keras' own loader, which downloads it."""
+    folder = _keras_home() / "datasets" / "fashion-mnist"
+    if all((folder / name).is_file() for name in FASHION_FILES):
+        try:
+            x, y, x_test, y_test = (_idx(folder / name) for name in FASHION_FILES)
+        except (OSError, ValueError, EOFError) as error:
+            raise DataError(f"Fashion-MNIST's files in {folder.name}/ of Keras' folder could not be read "
+                            f"({type(error).__name__}): copy the four files there again.") from None
+        if not (len(x) == len(y) and len(x_test) == len(y_test)):
+            raise DataError("Fashion-MNIST's files in Keras' folder do not match (images and labels differ in "
+                            "number): copy the four files there again.")
+    else:
+        try:
+            from nnlab.core.tf_runtime import keras  # only here: every other data set loads without TensorFlow
+
+            with contextlib.redirect_stdout(sys.stderr):  # Keras prints "Downloading …" on stdout
+                (x, y), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
+        except Exception as error:  # Keras raises a bare Exception when the download fails
+            raise DataError(
+                "Fashion-MNIST is not on this computer and could not be downloaded "
+                f"({_reason(error)}). Connect to the internet once, or copy its four "
+                "files into ~/.keras/datasets/fashion-mnist/ (or $KERAS_HOME/datasets/fashion-mnist/)."
+            ) from None
     return RawData(
         x=x.reshape(-1, 784), y=y.astype(np.int64), x_test=x_test.reshape(-1, 784),
         y_test=y_test.astype(np.int64), class_names=FASHION_CLASSES,
     )
+
+
+def _keras_home() -> Path:
+    """Keras' folder, as Keras finds it: its own answer once it is imported, else $KERAS_HOME, else ~/.keras
+    (/tmp/.keras where the home folder cannot be written)."""
+    config = sys.modules.get("keras.src.backend.config")
+    if config is not None:
+        return Path(config.keras_home())
+    if os.environ.get("KERAS_HOME"):
+        return Path(os.environ["KERAS_HOME"])
+    home = Path(os.path.expanduser("~"))
+    return (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
+
+
+def _idx(path: Path) -> np.ndarray:
+    """An IDX archive's array, as Keras' loader reads it: labels after an 8-byte header, 28×28 images after 16."""
+    with gzip.open(path, "rb") as file:
+        raw = file.read()
+    if "labels" in path.name:
+        return np.frombuffer(raw, np.uint8, offset=8)
+    return np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28)
 
 
 def _reason(error: Exception) -> str:
