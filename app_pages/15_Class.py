@@ -24,6 +24,10 @@ if class_id:
         class_ui.teacher_panel(school_class, key)
     elif st.query_params.get(class_ui.KEY):
         st.error("This teacher link's key is wrong: copy the whole link again.")
+    elif st.query_params.get(class_ui.CLASS):  # the teacher's page reloaded: its key left the address bar
+        st.info(f"This is the teacher's page of **{markdown(school_class.name)}**. Its controls need the teacher "
+                "link: open it again (this page's address no longer holds its key, so that a projected page never "
+                "shows it). To join as a student, use the student link.", icon=":material/key:")
     else:
         class_ui.join_panel(school_class)
 else:

@@ -42,8 +42,9 @@ def make_class(name: str = "Lesson 3") -> tuple:
     student_link, teacher_link = codes
     folded = [e for e in teacher.expander if "Teacher link" in e.label]  # projecting the student link shows no key
     assert folded and [c.value for c in folded[0].code] == [teacher_link] and not folded[0].proto.expanded
-    class_id, key = str(teacher.query_params["class"]), str(teacher.query_params["key"])
-    assert f"join={class_id}" in student_link and key not in student_link and f"key={key}" in teacher_link
+    class_id, key = str(teacher.query_params["class"]), teacher_link.rsplit("key=", 1)[1]
+    assert "key" not in teacher.query_params  # the tab keeps the key; its address bar, projected, never shows it
+    assert f"join={class_id}" in student_link and key not in student_link and f"class={class_id}" in teacher_link
     return teacher, class_id, key
 
 
@@ -116,6 +117,13 @@ def test_a_teacher_makes_a_class_students_join_and_the_board_shows_what_they_sha
     assert "key is wrong" in texts(wrong) and key not in texts(wrong)
     again = open_page(CLASS, **{"class": class_id, "key": key})  # the teacher link, in a new tab
     assert any("Teacher link" in e.label for e in again.expander) and "2 students: [Ann](http://x.io) :smile:, Bob" in texts(again)
+    assert dict(again.query_params) == {"class": class_id}  # the key left the address bar, the tab kept it
+    again.run()
+    assert any("Teacher link" in e.label for e in again.expander)
+    reloaded = open_page(CLASS, **{"class": class_id})  # that address, reloaded: a new session, no key
+    assert "Its controls need the teacher link" in texts(reloaded) and key not in texts(reloaded)
+    assert not any("Teacher link" in e.label for e in reloaded.expander)
+    assert not [b for b in reloaded.button if (b.key or "").startswith("class_") or "Join" in b.label]  # nor joins as a student
 
     teacher.switch_page(BOARD).run()  # the tab that made the class holds its key: the teacher's board
     teacher.query_params["class"] = class_id

@@ -2,9 +2,9 @@
 class" tick on a student's runs, and the teacher's controls. The rules are nnlab/store/classes.py's.
 
 Links: the student link is `/Class?join=<id>`, the teacher link `/Class?class=<id>&key=<key>`; the board is
-`/Board?class=<id>`, for everyone, so a projected board's address never shows the key: the tab that
-opened the teacher link (or made the class) keeps the key in its session and shows the teacher's
-controls there. Actions are `on_click` callbacks (a click whose run is cut short is not lost,
+`/Board?class=<id>`, for everyone. The tab that opened the teacher link (or made the class) keeps the key in
+its session, takes it out of its address bar (`/Class?class=<id>`: a projected page never shows it) and shows
+the teacher's controls there; reloaded, it asks for the teacher link again. Actions are `on_click` callbacks (a click whose run is cut short is not lost,
 ARCHITECTURE.md's traps) and say their outcome from `st.session_state`."""
 from __future__ import annotations
 
@@ -34,12 +34,16 @@ def app_link(page: str, **params: str) -> str:
 
 
 def teacher_key(class_id: str) -> str | None:
-    """The teacher's key for `class_id` if this tab holds the right one (from the link or from making it)."""
+    """The teacher's key for `class_id` if this tab holds the right one (from the link or from making it). A right
+    key leaves the address bar at once, kept by the tab: the teacher's page gets projected (to show the student
+    link), and an address bar holding the key handed every student the teacher's controls."""
+    url = workspace.database_url()
     given = st.query_params.get(KEY) if st.query_params.get(CLASS) == class_id else None
-    if given:
+    if given and classes.is_teacher(url, class_id, given):
         st.session_state.setdefault(TEACHER_KEYS, {})[class_id] = given
+        del st.query_params[KEY]
     key = st.session_state.get(TEACHER_KEYS, {}).get(class_id)
-    return key if key and classes.is_teacher(workspace.database_url(), class_id, key) else None
+    return key if key and classes.is_teacher(url, class_id, key) else None
 
 
 def notice() -> None:
@@ -87,7 +91,7 @@ def _create() -> None:
                                    st.session_state.get("class_name", ""), lesson_query(st.session_state.get("class_lesson", "")),
                                    visitor=workspace.visitor(), address=st.context.ip_address)
         st.session_state.setdefault(TEACHER_KEYS, {})[made.id] = key
-        st.query_params.from_dict({CLASS: made.id, KEY: key})
+        st.query_params.from_dict({CLASS: made.id})  # the key stays in this tab, out of the address bar
     act(make, "Your class is made. Give the student link to your class; keep the teacher link to yourself.")
 
 

@@ -38,6 +38,7 @@ def test_a_class_trains_and_its_board_follows(browser, tmp_path):
         student_link, teacher_link = codes.nth(0).inner_text().strip(), codes.nth(1).inner_text().strip()
         key = re.search(r"key=([\w-]+)", teacher_link).group(1)
         assert "join=" in student_link and key not in student_link
+        teacher.wait_for_function("(key) => !location.href.includes(key)", arg=key)  # the Class page, projected, neither
         _main(teacher).get_by_role("link", name="Open the board (project it)").click()
         _main(teacher).get_by_text(re.compile("No runs on the board yet")).wait_for()
         assert key not in teacher.url  # a projected board's address never shows the key
