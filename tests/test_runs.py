@@ -416,6 +416,32 @@ def test_an_sqlite_files_folder_is_never_shown():
     assert database.shown("sqlite:////srv/class/runs/nnlab.sqlite") == "sqlite:///…/nnlab.sqlite"
 
 
+def test_end_views_count_with_the_models_against_the_quotas(database_url, deployment):
+    """A worker's run keeps its end views (predictions, inside views: up to 4 MB) beside its model: they count
+    against NNLAB_WORKSPACE_MODELS_MB too, or runs on workers passed the quota meant to bound them."""
+    from nnlab.data.datasets import load_dataset
+    from nnlab.training.train import train
+
+    config = RunConfig(dataset="iris", hidden=(4,), epochs=1)
+    result = train(config, load_dataset(config))
+    store = RunStore(database_url, "carol")
+    views = bytes(200_000)
+    first = store.create(config)
+    assert store.finish(first, status=result.status, message="Trained.", model=result.model, views=views) == "Trained."
+    size = store.models_bytes()
+    assert size > len(views) and store.end_views(first) == views  # the views are counted
+    deployment(workspace_models_mb=1.2 * size / 1e6)  # room for one run's model and views, not two
+    second = store.create(config)
+    message = store.finish(second, status=result.status, message="Trained.", model=result.model, views=views)
+    assert "your runs' models already take" in message and "were not kept either" in message
+    assert not store.load(second).has_model and store.end_views(second) is None
+    model = size - len(views)
+    deployment(workspace_models_mb=(size + 1000 + model / 2) / 1e6)  # no room for a model, room for small views
+    third = store.create(config)
+    message = store.finish(third, status=result.status, message="Trained.", model=result.model, views=bytes(1000))
+    assert "The model (" in message and "not kept either" not in message and store.end_views(third) == bytes(1000)
+
+
 def test_models_over_the_workspace_quota_are_not_kept_and_the_run_says_so(database_url, deployment):
     """Issue 20: a Sweep of 12 big networks wrote 1.1 GB of models; nothing bounded a workspace's models."""
     from nnlab.data.datasets import load_dataset

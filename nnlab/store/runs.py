@@ -148,10 +148,13 @@ class RunStore:
                        f"{max_model_mb:g} MB.").strip()
             blob = None
         with self._writing() as connection:
-            if blob is not None:
-                refusal = self._over_model_quota(connection, run_id, len(blob))
+            if blob is not None:  # the model and the end views count together against the quotas
+                refusal = self._over_model_quota(connection, run_id, len(blob) + len(views or b""))
                 if refusal:
                     message, blob = f"{message} {refusal}".strip(), None
+            if views is not None and self._over_model_quota(connection, run_id, len(views)):
+                views = None  # its page then shows what the run's figures alone show
+                message = f"{message} Its test predictions and inside views were not kept either.".strip()
             meta = self._meta_for_update(connection, run_id)
             if history is not None:
                 self._write_epochs(connection, run_id, history, 0, rewrite=True)
@@ -172,19 +175,24 @@ class RunStore:
         return message
 
     def models_bytes(self, connection: Connection | None = None, *, everyone: bool = False) -> int:
-        """Bytes of the models kept in this workspace (`everyone`: in the whole database)."""
-        query = select(func.coalesce(func.sum(func.length(models.c.data)), 0))
-        if not everyone:
-            query = query.join(runs, runs.c.id == models.c.run_id).where(runs.c.workspace == self.workspace)
-        if connection is not None:
-            return int(connection.execute(query).scalar())
-        with self._reading() as reading:
-            return int(reading.execute(query).scalar())
+        """Bytes of the models and end views (a worker's runs keep both) kept in this workspace (`everyone`: in
+        the whole database): what NNLAB_WORKSPACE_MODELS_MB and NNLAB_SERVER_MODELS_MB bound."""
+        total = 0
+        for table in (models, end_views):
+            query = select(func.coalesce(func.sum(func.length(table.c.data)), 0))
+            if not everyone:
+                query = query.join(runs, runs.c.id == table.c.run_id).where(runs.c.workspace == self.workspace)
+            if connection is not None:
+                total += int(connection.execute(query).scalar())
+            else:
+                with self._reading() as reading:
+                    total += int(reading.execute(query).scalar())
+        return total
 
     def _over_model_quota(self, connection: Connection, run_id: str, size: int) -> str:
-        """Why a model of `size` bytes cannot be kept (a quota would be passed), or ""."""
-        replaced = connection.execute(select(func.coalesce(func.length(models.c.data), 0)).where(
-            models.c.run_id == run_id)).scalar() or 0
+        """Why a model (and end views) of `size` bytes cannot be kept (a quota would be passed), or ""."""
+        replaced = sum(connection.execute(select(func.coalesce(func.length(table.c.data), 0)).where(
+            table.c.run_id == run_id)).scalar() or 0 for table in (models, end_views))
         settings = deployment.current()
         quotas = ((settings.workspace_models_mb, False, "your runs' models",
                    "delete runs whose models you no longer need on the Runs page"),
