@@ -119,6 +119,19 @@ def test_train_queue_is_trained_by_a_worker_and_reported_as_a_local_run(queue_ur
     assert started_once(queue_url, result["run_id"])
 
 
+def test_a_csv_run_is_trained_by_a_worker_from_the_file_kept_in_the_database(queue_url, worker_processes, tmp_path):
+    """Issue 25: a CSV file is on the web server's (here the CLI's) disk; the worker trains on the bytes the
+    database holds, so the run goes to the workers as any other."""
+    table = tmp_path / "points.csv"
+    table.write_text("x1,x2,kind\n" + "\n".join(f"{i % 7},{(i * 3) % 5},{'ab'[i % 2]}" for i in range(150)) + "\n")
+    done = train_queued(queue_url, "--csv", str(table), "--target", "kind", "--hidden", "4", "--epochs", "2")
+    out, err = done.communicate(timeout=DEADLINE)
+    assert done.returncode == 0, err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["status"] == "completed" and result["epochs_run"] == 2 and result["worker"] in NAMES
+    assert result["config"]["csv_path"] == str(table)
+
+
 def test_a_train_page_run_is_trained_by_a_worker_and_shown_as_a_local_one(queue_url, worker_processes, deployment,
                                                                          tmp_path):
     from apptest_helpers import button, charts, open_page, wait_until

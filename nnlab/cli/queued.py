@@ -36,7 +36,7 @@ def train_queued(args: argparse.Namespace, config) -> int:
         raise UserError("--seeds trains here only for now: leave out --queue or --seeds")
     store = RunStore(url, args.workspace)
     store.engine()  # an unusable database: said before anything is queued
-    spec = work_spec.run_spec(config, workspace=args.workspace)
+    spec = work_spec.run_spec(config, workspace=args.workspace, url=url)
     work = RemoteWork(url, spec["key"], submit(url, spec))
     # Ctrl-C: stop it, keep its epochs, report. The handler only notes it: an Event set from a signal handler
     # can deadlock with the main thread waiting on that Event (the handler runs in that thread, maybe inside

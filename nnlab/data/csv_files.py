@@ -46,7 +46,7 @@ def read_csv(source: str | Path | bytes, *, inside: str | Path | None = None) ->
 
     With `inside`, only a file in that folder is read (the web app's uploads: a path from a link must
     not reach the server's other files). Messages name a file by its name alone, never its folder."""
-    raw = _file_bytes(Path(source), inside) if isinstance(source, (str, Path)) else bytes(source)
+    raw = file_bytes(Path(source), inside) if isinstance(source, (str, Path)) else bytes(source)
     if len(raw) > MAX_BYTES:
         raise DataError(_too_large(len(raw)))
     if not raw or raw.isspace():
@@ -73,7 +73,7 @@ def read_csv(source: str | Path | bytes, *, inside: str | Path | None = None) ->
     return frame
 
 
-def _file_bytes(path: Path, inside: str | Path | None) -> bytes:
+def file_bytes(path: Path, inside: str | Path | None = None) -> bytes:
     """The file's bytes, if it is an ordinary file: not a folder, a device (/dev/zero never ends), a
     pipe (opening one waits for a writer) or a system file (/proc reports size 0)."""
     name = path.name or str(path)

@@ -17,8 +17,8 @@ from nnlab.serving.search_job import SearchJob
 from nnlab.serving.slot_work import SlotWork
 from nnlab.store import database
 
-MIXED = ("A CSV file is kept on this server, which the workers cannot read, so its runs train here while the "
-         "others train on the workers: race the CSV configuration separately, or use the same data in all.")
+MIXED = ("Some of these runs would train here and others on the workers: race them separately, or all in one place "
+         "(NNLAB_TRAINING).")
 
 
 def runs_on_workers(url: str) -> bool:

@@ -137,7 +137,7 @@ def start_group(group) -> object:
     first = runs[0]
     kind = "sweep" if isinstance(group, SweepJob) else "seeds" if isinstance(group, SeedsJob) else "race"
     spec = work_spec.work_spec(kind, [(job.config, job.label, job.tags) for job in runs], owner=first.owner,
-                               workspace=first.workspace)
+                               workspace=first.workspace, url=first.url)
     return _follow_group(group, RemoteWork(first.url, spec["key"], submit(first.url, spec)))
 
 
@@ -269,7 +269,7 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         visitor already trains), then follow it in a thread."""
         budget.check_together([self.measure()])
         return self._queue(work_spec.run_spec(self.config, owner=self.owner, workspace=self._workspace,
-                                              label=self.label, extra=self._extra))
+                                              label=self.label, extra=self._extra, url=self.url))
 
     def follow(self, work: RemoteWork):
         self.work = work
@@ -421,7 +421,7 @@ class RemoteFinderJob(_OnWorkers, FinderJob):
 
         self.dataset = self._load(self.config)
         lr_finder.check_budget(self.config, self.dataset, self.steps)
-        return self._queue(work_spec.finder_spec(self.config, owner=self.owner, steps=self.steps))
+        return self._queue(work_spec.finder_spec(self.config, owner=self.owner, steps=self.steps, url=self.url))
 
     def mirror(self, state: live_state.LiveState, told: int | None, no_worker: str | None) -> None:
         """Take the worker's latest word (as RemoteTrainingJob.mirror): its batches, then its curve at its end."""
@@ -458,7 +458,8 @@ class RemoteSearchJob(_OnWorkers, SearchJob):
         """Check it here (its data, the costliest trial's budget, the study), queue it for the workers (a
         UserError if the visitor already trains), then follow it in a thread."""
         self.prepare()
-        return self._queue(work_spec.search_spec(self.plan, self.key, owner=self.owner, workspace=self.workspace))
+        return self._queue(work_spec.search_spec(self.plan, self.key, owner=self.owner, workspace=self.workspace,
+                                                 url=self.url))
 
     def stop(self) -> None:
         self._stopping = True  # its end says "stopped by you"

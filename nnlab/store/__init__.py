@@ -14,8 +14,9 @@ visitors, runs as tables and names, and the import of an older nnlab's run folde
     live_state     what work trained in another process shows besides its epochs; who still follows it
     live_notices   the worker's writes of a live row heard as they happen (LISTEN), waking their followers
     workers        the worker processes alive and their slots
+    csv_files      CSV files kept for the workers, which cannot read a web server's disk
     (own: schema, record, cache, files)
 
 Other packages import only the submodules named in __all__ (ARCHITECTURE.md, "Layers")."""
 __all__ = ['database', 'runs', 'groups', 'visitors', 'classes', 'board', 'table', 'names', 'folder_import', 'controls',
-           'live_state', 'live_notices', 'workers']
+           'live_state', 'live_notices', 'workers', 'csv_files']

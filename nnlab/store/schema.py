@@ -51,6 +51,14 @@ end_views = Table(  # what a page shows of a run's end without its model: predic
     Column("data", LargeBinary, nullable=False),  # at most end_views.MOST_BYTES
 )
 
+csv_files = Table(  # CSV files a worker reads instead of the web server's disk (store/csv_files.py)
+    "nnlab_csv_files", metadata,
+    Column("id", String(16), primary_key=True),  # the start of the bytes' SHA-256, as an upload's id
+    Column("data", LargeBinary, nullable=False),  # at most data/csv_files.MAX_BYTES
+    Column("size", Integer, nullable=False),
+    Column("used", Float, nullable=False),  # Unix time it was last queued: the oldest go first
+)
+
 # Run folders an old nnlab left that could not be imported, shown on the Runs page until deleted.
 import_damage = Table(
     "nnlab_import_damage", metadata,
@@ -186,12 +194,17 @@ def _create_end_views_table(connection: Connection) -> None:
     metadata.create_all(connection, tables=[end_views])
 
 
+def _create_csv_files_table(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[csv_files])
+
+
 # Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
 # tables as `metadata` declares them now, so a fresh store already has any later column: a later
 # column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
 # `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
 MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables, _create_class_tables,
-                                                  _create_worker_tables, _create_queue_tables, _create_end_views_table]
+                                                  _create_worker_tables, _create_queue_tables, _create_end_views_table,
+                                                  _create_csv_files_table]
 VERSION = len(MIGRATIONS)
 
 

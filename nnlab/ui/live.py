@@ -47,8 +47,8 @@ def new_job(config: RunConfig, label: str = "", *, extra: dict | None = None) ->
     """A run of this visitor's (Train's, or one of a race, sweep or group of seeds), saved into their store, with
     `extra` tagging its record wherever it trains (a group's run, a class's share tick). Trained on the workers
     where the deployment sends runs there (serving/placement.py), else here on the shared cached data (unsaved,
-    and saying so, while the database cannot be used). A run on a CSV upload trains here: the file is on this
-    server's disk."""
+    and saying so, while the database cannot be used). A run on a CSV upload goes to the workers with its file's
+    bytes (store/csv_files.py)."""
     remote = workspace.workers_store(config)
     if remote is not None:
         return RemoteTrainingJob(config, load_data, url=remote.url, workspace=remote.workspace,

@@ -303,9 +303,9 @@ def visitor() -> str:
 
 
 def workers_store(config) -> RunStore | None:
-    """This visitor's store when a run of `config` trains on the workers (serving/placement.py), else None. A CSV
-    upload trains here: the file is on this server's disk. A UserError for workers asked of an SQLite database."""
+    """This visitor's store when a run of `config` trains on the workers (serving/placement.py), else None (a CSV
+    upload's bytes go with it, through the database). A UserError for workers asked of an SQLite database."""
     from nnlab.serving import placement
 
     runs = store()
-    return runs if runs is not None and config.dataset != "csv" and placement.runs_on_workers(runs.url) else None
+    return runs if runs is not None and placement.runs_on_workers(runs.url) else None
