@@ -351,6 +351,33 @@ def test_pause_one_epoch_and_stop_reach_the_worker(queue_url, worker_processes):
     submit(queue_url, again)  # the visitor's one training has ended: the next is accepted
 
 
+def test_a_workers_run_sends_its_inside_views_while_a_page_looks_at_them(queue_url, worker_processes):
+    """The inside panel of a worker's run is live as a local run's (issue 25): a page looking asks the worker, which
+    sends the views through the run's record while it trains; nobody looking, nothing is sent."""
+    from nnlab.data.cache import DATA_CACHE
+    from nnlab.serving.remote_work import RemoteTrainingJob
+    from nnlab.ui.live_inside import inside_answer
+
+    config = RunConfig.from_dict({"dataset": "digits", "hidden": [16], "batch_size": 4, "epochs": 1000})
+    job = RemoteTrainingJob(config, DATA_CACHE.load, url=queue_url, workspace="shared", owner="visitor-inside").start()
+    try:
+        wait_for("the run to train", lambda: len(job.history) >= 2)
+        assert job.inside is None and job.work.look().state.get("inside_version") == 0  # nobody looked: none sent
+        first = wait_for("its views, once a page looks", lambda: inside_answer(job, 0, "weights")["view"] is not None
+                         and job.inside)
+        assert first.weights is not None and first.weights.layer == "hidden_1" and len(first.weights.neurons) == 16
+        assert not job.done and job.status == Status.RUNNING
+        seen = job.inside_version
+        later = wait_for("newer views while it trains", lambda: (job.want_inside(), job.inside_version > seen)[1]
+                         and job.inside)
+        assert (later.epoch, later.batch) > (first.epoch, first.batch)
+    finally:
+        job.stop()
+    wait_for("the run to end", lambda: job.done)
+    assert job.status == Status.STOPPED and job.inside is not None  # the end's views, kept as ever
+    assert job.inside.epoch == len(job.history)
+
+
 def test_work_nobody_follows_any_more_is_stopped_as_abandoned_by_its_worker(queue_url, worker_processes):
     spec = work_spec.run_spec(RunConfig.from_dict({"dataset": "spiral", "hidden": [32, 32], "batch_size": 4,
                                                    "epochs": 1000, "samples": 5000}),  # ≈10× the abandon time

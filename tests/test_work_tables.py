@@ -69,6 +69,22 @@ def test_the_live_row_is_written_by_the_worker_and_touched_by_its_follower(datab
     assert live_state.read(database_url, "nothing") is None
 
 
+def test_a_runs_inside_views_are_one_row_each_replaced_as_sent_and_pruned_with_its_work(database_url):
+    store = RunStore(database_url)
+    with store.engine().begin() as connection:
+        live_state.open_work(connection, "views", "visitor-hash")
+    assert live_state.read_views(database_url, "views", 0) is None
+    live_state.write_views(database_url, "views", 0, 3, b"first")
+    live_state.write_views(database_url, "views", 1, 5, b"a race's second run")
+    live_state.write_views(database_url, "views", 0, 7, b"newer")
+    assert live_state.read_views(database_url, "views", 0) == (7, b"newer")
+    assert live_state.read_views(database_url, "views", 1) == (5, b"a race's second run")
+    with store.engine().begin() as connection:  # its work nobody wrote nor followed for a day
+        connection.execute(update(live_state.live).values(updated=0, watched=0))
+    assert live_state.prune(database_url, 3600) == 1
+    assert live_state.read_views(database_url, "views", 0) is None and live_state.read_views(database_url, "views", 1) is None
+
+
 def test_slots_are_the_live_workers_concurrency(database_url):
     assert workers.slots(database_url) == 0
     workers.register(database_url, "a:1", 2)

@@ -69,6 +69,8 @@ class TrainingJob(SlotWork):
         self.snapshot = None  # snapshot(model, dataset) after the latest epoch, e.g. a fitted curve
         self.inside = None  # training/inside.InsideSnapshot: the network as it stands (weights images, neuron maps)
         self.inside_version = 0  # grows with each snapshot taken (the inside panel's live view redraws)
+        # on a worker: until when (monotonic) a page looks at its inside views, and the version of them sent
+        self.inside_wanted_until, self.inside_sent = 0.0, 0
         self._edits = None  # training/weight_edit.WeightEdits: weights set by hand after the run, on a copy
         self._edit_lock = threading.Lock()  # two tabs of one visitor may set weights at once
         self.history: list[dict] = []  # appended by the job thread, read by the page
@@ -418,6 +420,10 @@ class TrainingJob(SlotWork):
         if self.run_id:
             self._save_history()
         self.bulletin.publish()
+
+    def want_inside(self) -> None:
+        """A page shows this run's inside views now: here they are taken anyway (SNAPSHOT_SECONDS); a worker's run
+        asks its worker for them (serving/remote_work.RemoteTrainingJob)."""
 
     def _look(self, model, epoch: int, batch: int, edits: tuple = ()) -> None:
         """Take the page's snapshot (e.g. a fitted curve) and the inside views of the model as it stands."""

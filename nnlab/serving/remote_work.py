@@ -10,6 +10,7 @@ races in the prototype); neither of procrastinate's locks alone gives "one queue
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import weakref
@@ -26,12 +27,13 @@ from nnlab.serving.lr_finder_job import FinderJob
 from nnlab.serving.search_job import SearchJob
 from nnlab.store import controls, database, live_state
 from nnlab.store.runs import RunStore
-from nnlab.training import budget
+from nnlab.training import budget, end_views
 
 log = logging.getLogger(__name__)
 
 ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
            "to finish, then start this one.")
+INSIDE_ASK_SECONDS = 5.0  # a page looking at a worker's run's inside views asks for them again this often
 QUEUE_WORD_SECONDS = 0.1  # the queue's word on a job is read again after this (one look reads it once for every run)
 
 
@@ -252,6 +254,8 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
         self._remote: dict = {}  # the worker's latest word on it (store/live_state.py's state)
         self._model_kept = False  # its worker kept its model in the store (loaded here only when needed)
         self.queued_at = time.monotonic()
+        self._inside_asked, self._inside_read = -math.inf, 0  # when a page last asked for its inside views; the
+        # worker's version of them read last
 
     @property
     def workspace(self) -> str:
@@ -340,6 +344,32 @@ class RemoteTrainingJob(_OnWorkers, TrainingJob):
     def _ask(self, action: str, value: float | None = None, seen: int | None = None) -> None:
         if self.work is not None and not self.done:
             self.work.ask(action, value=value, seen=seen)
+
+    def want_inside(self) -> None:
+        """A page shows its inside views: the worker is asked to send them while it trains (renewed every
+        INSIDE_ASK_SECONDS while someone looks; unwatched, they cost the database nothing), and the newest it sent
+        is read here (store/live_state.read_views)."""
+        if self.done or self.work is None or self.status != Status.RUNNING:
+            return
+        now = time.monotonic()
+        if now - self._inside_asked >= INSIDE_ASK_SECONDS:
+            self._inside_asked = now
+            try:
+                self._ask("inside")
+            except Exception:  # noqa: BLE001 - the database away: the views wait, the run goes on
+                return
+        sent = int(self._remote.get("inside_version") or 0)
+        if sent > self._inside_read:
+            self._inside_read = sent
+            try:
+                found = live_state.read_views(self.url, self.work.key, self.index or 0)
+                inside = end_views.decode(found[1])[1] if found else None
+            except Exception:  # noqa: BLE001 - damaged, or the database away: the next views sent replace them
+                return
+            if inside is not None and not self.done:
+                self.inside = inside
+                self.inside_version += 1
+                self.bulletin.publish()
 
     # --- the mirror (serving/remote_follower's thread) ----------------------------------------------
 

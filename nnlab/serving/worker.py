@@ -51,6 +51,8 @@ PRUNE_SECONDS = 3600.0
 RECONNECT_SECONDS = 2.0
 WATCH_SECONDS = 1.0  # how often the follower's touches are read
 LOST_SECONDS = 3.0  # the database unreachable this long under running work: it stops, its epochs kept (a blip does not)
+INSIDE_SECONDS = 1.0  # a run's inside views go to the database at most this often, while a page looks at them
+INSIDE_WANTED_SECONDS = 15.0  # how long a page's ask for them lasts (it asks again every few seconds while it looks)
 LOST_DATABASE = "Interrupted: its worker lost the database; the completed epochs are kept. Train again to continue."
 
 
@@ -253,7 +255,7 @@ class Worker:
         """Until the job ends: its news into the live row, the follower's touches onto the job, a
         shutdown's abort onto the run."""
         abandon = deployment.current().abandon_seconds
-        written, watched, told, lost_since, interrupted = 0.0, 0.0, None, None, False
+        written, watched, told, lost_since, interrupted, inside_at = 0.0, 0.0, None, None, False, 0.0
         self._tell(key, job)
         while not job.done:
             news.wait(live_state.WRITE_SECONDS)
@@ -275,6 +277,8 @@ class Worker:
             # full speed change each batch: they go with the next write, at most every WRITE_SECONDS).
             shown = [(run.status, run.paused, run.holding, run.steps_taken if run.paused else None)
                      for run in job.members]
+            if now - inside_at >= INSIDE_SECONDS and _send_inside(self.url, key, job, now):
+                inside_at, told = now, None  # the live row says so at once
             if shown != told or now - written >= live_state.WRITE_SECONDS:
                 reached = self._tell(key, job) and reached is not False
                 written, told = now, shown
@@ -309,6 +313,27 @@ class Worker:
                 self._unwritten.add(key)
                 log.warning("worker %s: could not write the news of %s (%s)", self.name, key, type(error).__name__)
             return False
+
+
+def _send_inside(url: str, key: str, work: SlotWork, now: float) -> bool:
+    """The inside views of each run a page looks at (asked within INSIDE_WANTED_SECONDS), taken since they were
+    last sent, into the work's live views (store/live_state.write_views); whether any went."""
+    from nnlab.training import end_views
+
+    sent = False
+    for member, run in enumerate(work.members if isinstance(work, TrainingJob) else ()):
+        inside, version = run.inside, run.inside_version
+        if now < run.inside_wanted_until and inside is not None and version != run.inside_sent \
+                and run.status == Status.RUNNING:
+            blob = end_views.encode(None, inside)
+            if blob is None:
+                continue
+            try:
+                live_state.write_views(url, key, member, version, blob)
+            except Exception:  # noqa: BLE001 - the database away: the next views go when it is back
+                continue
+            run.inside_sent, sent = version, True
+    return sent
 
 
 def _state(work: SlotWork) -> dict:
@@ -351,7 +376,8 @@ def _run_state(job: TrainingJob) -> dict:
                       "holding": job.holding,
                       "steps_taken": job.steps_taken, "paused_seconds": job.paused_seconds(),
                       "partial": job.partial, "warnings": list(job.warnings), "eta": job.eta(),
-                      "ended": job.status in FINISHED, "run_id": job.run_id})
+                      "ended": job.status in FINISHED, "run_id": job.run_id,
+                      "inside_version": job.inside_sent})
 
 
 def _interrupt(work: SlotWork, message: str) -> None:
@@ -383,6 +409,8 @@ def _apply(job: SlotWork, request: Request) -> None:
         job.step_batch(request.seen)
     elif action == "step_epoch":
         job.step_epoch(request.seen)
+    elif action == "inside":  # a page looks at its inside views: they go to the database for a while
+        job.inside_wanted_until = time.monotonic() + INSIDE_WANTED_SECONDS
     elif action in ("learning_rate", "l1", "l2") and request.value is not None:  # from the next batch or epoch
         try:
             if action == "learning_rate":

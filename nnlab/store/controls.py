@@ -24,7 +24,8 @@ from nnlab.store.schema import controls
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("stop", "pause", "resume", "step_batch", "step_epoch", "learning_rate", "l1", "l2")
+ACTIONS = ("stop", "pause", "resume", "step_batch", "step_epoch", "learning_rate", "l1", "l2",
+           "inside")  # inside: a page shows its inside views, send them for a while (serving/worker.py)
 CHANNEL = "nnlab_control"  # pg_notify's channel; the payload is the work's key
 POLL_SECONDS = 0.5  # the rows are looked at this often even when no notification came
 

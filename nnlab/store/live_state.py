@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, insert, select, text, update
 
 from nnlab.store import database
 from nnlab.store.runs import RunStore
-from nnlab.store.schema import live
+from nnlab.store.schema import live, live_views
 
 WRITE_SECONDS = 0.25  # the worker writes the row at most this often while nothing important changes
 CHANNEL = "nnlab_runs"  # pg_notify's channel, with the work's key, at each write
@@ -85,14 +85,31 @@ def from_row(row) -> LiveState:
                      json.loads(row.state or "{}"), row.updated)
 
 
+def write_views(url: str, work_key: str, member: int, version: int, data: bytes) -> None:
+    """A run's inside views as its worker sends them (training/end_views.encode), in the place of the last sent: one
+    row a run, deleted with its work's live row."""
+    with database.writing(_engine(url)) as connection:
+        connection.execute(delete(live_views).where(live_views.c.work_key == work_key, live_views.c.member == member))
+        connection.execute(insert(live_views).values(work_key=work_key, member=member, version=version, data=data))
+
+
+def read_views(url: str, work_key: str, member: int) -> tuple[int, bytes] | None:
+    """(version, bytes) of the views last sent for that run, or None."""
+    with _engine(url).connect() as connection:
+        row = connection.execute(select(live_views.c.version, live_views.c.data).where(
+            live_views.c.work_key == work_key, live_views.c.member == member)).first()
+    return (int(row.version), bytes(row.data)) if row is not None else None
+
+
 def prune(url: str, older_than_seconds: float) -> int:
-    """Forget the works (their live rows and requests) nobody has written or followed for this long; how many."""
+    """Forget the works (their live rows, requests and views) nobody has written or followed for this long; how many."""
     from nnlab.store.schema import controls
 
     before = time.time() - older_than_seconds
     with database.writing(_engine(url)) as connection:
         keys = select(live.c.work_key).where(live.c.updated < before, live.c.watched < before)
         connection.execute(delete(controls).where(controls.c.work_key.in_(keys)))
+        connection.execute(delete(live_views).where(live_views.c.work_key.in_(keys)))
         return connection.execute(delete(live).where(live.c.updated < before, live.c.watched < before)).rowcount
 
 

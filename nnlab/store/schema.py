@@ -154,6 +154,14 @@ live = Table(  # what a piece of work trained elsewhere shows besides its runs' 
     Column("updated", Float, nullable=False),
 )
 
+live_views = Table(  # a run's inside views as its worker sends them while a page looks (store/live_state.py)
+    "nnlab_live_views", metadata,
+    Column("work_key", String(40), primary_key=True),
+    Column("member", Integer, primary_key=True),  # the run's place in its work (0: a work of one run)
+    Column("version", Integer, nullable=False),  # the run's snapshot count when sent
+    Column("data", LargeBinary, nullable=False),  # training/end_views.encode, at most its MOST_BYTES
+)
+
 workers = Table(  # the live workers and their slots (procrastinate's own table has no concurrency)
     "nnlab_workers", metadata,
     Column("name", String(200), primary_key=True),
@@ -198,13 +206,17 @@ def _create_csv_files_table(connection: Connection) -> None:
     metadata.create_all(connection, tables=[csv_files])
 
 
+def _create_live_views_table(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[live_views])
+
+
 # Step n brings a store from version n - 1 to n; never edit a released step. Step 1 creates the
 # tables as `metadata` declares them now, so a fresh store already has any later column: a later
 # column goes into `metadata` AND into a new step that adds it only where it is missing, e.g.
 # `lambda c: "x" in {col["name"] for col in inspect(c).get_columns("nnlab_runs")} or c.execute(text("ALTER …"))`.
 MIGRATIONS: list[Callable[[Connection], None]] = [_create_first_tables, _create_visitor_tables, _create_class_tables,
                                                   _create_worker_tables, _create_queue_tables, _create_end_views_table,
-                                                  _create_csv_files_table]
+                                                  _create_csv_files_table, _create_live_views_table]
 VERSION = len(MIGRATIONS)
 
 

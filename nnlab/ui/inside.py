@@ -82,6 +82,8 @@ def _live_views(key: str) -> None:
     cache = st.session_state.setdefault("_inside_specs", {})
     for old in [name for name in cache if name.startswith(prefix) and not name.startswith(f"{prefix}{job.serial}_")]:
         del cache[old]  # an earlier run's charts
+    if not job.done:
+        job.want_inside()  # a worker's run: its views come while someone looks (a polled page too)
     views(job.dataset, job.inside, list(job.layer_stats), f"{prefix}{job.serial}", job)
 
 

@@ -29,6 +29,8 @@ def stamp(job) -> int:
 
 def inside_answer(job, after: int, tab: str) -> dict:
     """The `tab` view of `job` (a TrainingJob) if its stamp is past `after`, else only where the run stands."""
+    if tab != "stats":
+        job.want_inside()  # a worker's run: its views come while someone looks
     now = stamp(job)
     answer = {"rows": [], "next": now, "done": job.done, "status": progress_text(job), "view": None}
     if now == after:
