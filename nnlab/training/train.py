@@ -220,9 +220,7 @@ class Trainer:
         order = tf.constant(self.dataset.train_index[self._rng.permutation(self.dataset.n_train)])
         sums, done, outputs, waited = [0.0, 0.0, 0.0], 0, None, 0.0
         while done < self._batches:
-            waited += self._hold(epoch, done)
-            if self.gate.stop_requested():
-                break
+            waited += self._hold(epoch, done)  # a Stop meanwhile: the call below trains no batch and ends the loop
             last = self._batches if self._folded else min(self._batches, done + self._chunk)
             extra = (*self._val_tensors, *self.statistics.sample) if self._folded else ()
             outputs = self._train_fn(*self.train_tensors, order, tf.constant(done), tf.constant(last), *extra)
