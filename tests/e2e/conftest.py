@@ -150,7 +150,9 @@ _PAGE_STATE_JS = """() => {
     stale: document.querySelectorAll('[data-stale="true"]').length,
     live: {calls: live.calls, fetches: live.fetches, answers: live.answers, errors: (live.errors || []).slice(-5),
            told: live.told, toldSecondsAgo: (live.toldAt || []).map((t) => Math.round((now - t) / 100) / 10)},
-    text: (main ? main.innerText : document.body.innerText).replace(/\\s+/g, ' ').slice(0, 1500)});
+    alerts: [...document.querySelectorAll('[data-testid="stAlert"], [data-testid="stException"]')]
+      .map((e) => e.innerText.replace(/\\s+/g, ' ').slice(0, 400)),
+    text: (main ? main.innerText : document.body.innerText).replace(/\\s+/g, ' ').slice(-2500)});
 }"""
 
 
