@@ -21,8 +21,9 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // progress: each fraction a progress line was told; fits: the epochs told with each fitted curve drawn;
 // inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table;
 // marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves;
-// links: the links of the inside panel's network drawing, counted at each drawing.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], toldAt: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [] });
+// links: the links of the inside panel's network drawing, counted at each drawing; trialStarts: a search's trials'
+// first epoch drawn, one per trial.
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], toldAt: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [], trialStarts: [] });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -524,6 +525,7 @@ function watchSearch({ data, parentElement, setTriggerValue }) {
         for (const [c] of charts) line(c, null);
       }
       if (answer.rows.length) {
+        if (!rows.length) probe.trialStarts.push(answer.rows[0].epoch);  // where this trial's curves begin
         rows.push(...answer.rows);
         for (const [c, field, pct] of charts) drawChart(c, [rows], field, now.epochs, pct);
         host.setAttribute("data-nnlab-drawn-epoch", String(rows[rows.length - 1].epoch));
