@@ -4,8 +4,8 @@ class" tick on a student's runs, and the teacher's controls. The rules are nnlab
 Links: the student link is `/Class?join=<id>`, the teacher link `/Class?class=<id>&key=<key>`; the board is
 `/Board?class=<id>`, for everyone. The tab that opened the teacher link (or made the class) keeps the key in
 its session, takes it out of its address bar (`/Class?class=<id>`: a projected page never shows it) and shows
-the teacher's controls there; reloaded, it asks for the teacher link again. Actions are `on_click` callbacks (a click whose run is cut short is not lost,
-ARCHITECTURE.md's traps) and say their outcome from `st.session_state`."""
+the teacher's controls there; reloaded, it asks for the teacher link again. Actions are `on_click` callbacks (a
+click whose run is cut short is not lost, ARCHITECTURE.md's traps) and say their outcome from `st.session_state`."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit
