@@ -13,6 +13,7 @@ const fetchedMarks = new Map();  // run serial -> the rates set by hand it was l
 const drawnVerdict = new Map();  // run serial -> its live verdict's button as its page last drew it (live_answer.verdict_state)
 const loops = new Map();  // run serial, or "group:" + the runs' serials -> {stop, cleanup, host, stopped}
 const W = 480, H = 220, LEFT = 52, RIGHT = 10, TOP = 12, BOTTOM = 30;
+const FETCH_TIMEOUT_MS = 25000;  // a long poll's answer comes within 15 s (the route's hold) and its gap
 const SVG = "http://www.w3.org/2000/svg";
 // Vega's tableau10, the scheme of the compare charts (charts/training.run_colours): each run keeps its colour at the end.
 const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac"];
@@ -22,8 +23,8 @@ const RUN_COLOURS = ["#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b", "#ee
 // inside: the stamp of each inside view drawn; trials: the number of a search's trials at each drawing of its table;
 // marks: the short labels of the rates set by hand (learning rate, L1, L2), at each drawing of them on Train's curves;
 // links: the links of the inside panel's network drawing, counted at each drawing; trialStarts: a search's trials'
-// first epoch drawn, one per trial.
-const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], toldAt: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [], trialStarts: [] });
+// first epoch drawn, one per trial; timeouts: long polls given up as stalled (and asked again).
+const probe = (window.__nnlabLive = window.__nnlabLive || { fetches: 0, answers: 0, errors: [], calls: 0, drawn: [], told: [], toldAt: [], drawnRuns: [], progress: [], fits: [], inside: [], trials: [], marks: [], links: [], trialStarts: [], timeouts: 0 });
 
 function apiUrl(page) {  // from the page's own address: works under server.baseUrlPath and behind a proxy's prefix
   let path = window.location.pathname;
@@ -166,6 +167,10 @@ function follow(id, host, data, setTriggerValue, query, answered) {
       if (pause) await new Promise((resolve) => setTimeout(resolve, pause));
       if (stopped) return;
       control = new AbortController();
+      // A long poll the server holds at most 15 s (ui/live_route.HOLD_SECONDS): one that neither answers nor fails
+      // long after that (a connection stalled on the way) is given up and asked again, not waited on for ever.
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; control.abort(); }, FETCH_TIMEOUT_MS);
       let answer;
       try {
         probe.fetches++;
@@ -177,9 +182,12 @@ function follow(id, host, data, setTriggerValue, query, answered) {
         answer = await response.json();
       } catch (error) {
         if (stopped) return;
+        if (timedOut) { probe.timeouts++; pause = 0; continue; }
         probe.errors.push(String(error));
         pause = Math.min(5000, (pause || 250) * 2);  // the server restarting, the network gone: try again, slower
         continue;
+      } finally {
+        clearTimeout(timer);
       }
       pause = 0;
       probe.answers++;

@@ -148,7 +148,7 @@ _PAGE_STATE_JS = """() => {
   return JSON.stringify({
     url: location.href, script: app && app.getAttribute('data-test-script-state'),
     stale: document.querySelectorAll('[data-stale="true"]').length,
-    live: {calls: live.calls, fetches: live.fetches, answers: live.answers, errors: (live.errors || []).slice(-5),
+    live: {calls: live.calls, fetches: live.fetches, answers: live.answers, timeouts: live.timeouts, errors: (live.errors || []).slice(-5),
            told: live.told, toldSecondsAgo: (live.toldAt || []).map((t) => Math.round((now - t) / 100) / 10)},
     alerts: [...document.querySelectorAll('[data-testid="stAlert"], [data-testid="stException"]')]
       .map((e) => e.innerText.replace(/\\s+/g, ' ').slice(0, 400)),
