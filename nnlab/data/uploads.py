@@ -37,6 +37,16 @@ _ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 _MB = 1_000_000
 
 
+def content_id(data: bytes) -> str:
+    """The id of these bytes: the start of their SHA-256 (the same file uploaded twice is one upload)."""
+    return hashlib.sha256(data).hexdigest()[:ID_LENGTH]
+
+
+def is_id(text) -> bool:
+    """Whether `text` has an id's shape (checked before it touches a disk or a database)."""
+    return isinstance(text, str) and _ID.fullmatch(text) is not None
+
+
 @dataclass(frozen=True)
 class Upload:
     id: str
@@ -83,7 +93,7 @@ class UploadStore:
         """Keep the bytes; the same bytes again give the same id (and the newer name)."""
         if not data:
             raise UserError("The file is empty: choose a CSV file with a header row and data rows.")
-        upload_id = hashlib.sha256(data).hexdigest()[:ID_LENGTH]
+        upload_id = content_id(data)
         target = self.root / f"{upload_id}.csv"
         extra = 0 if target.is_file() else len(data)
         used = self.used_bytes()
@@ -185,7 +195,7 @@ class UploadStore:
 
     def _checked(self, upload_id) -> str:
         # Ids come back from the browser: only the exact form reaches the disk.
-        if not isinstance(upload_id, str) or not _ID.fullmatch(upload_id):
+        if not is_id(upload_id):
             raise UserError(f"{str(upload_id)[:40]!r} is not an upload id; choose the file again from your uploads.")
         return upload_id
 

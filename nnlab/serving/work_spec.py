@@ -66,10 +66,10 @@ def work_spec(kind: str, runs: list[tuple[RunConfig, str, dict | None]], *, owne
     if kind not in KINDS or not runs or (kind in ("run", "finder", "search") and len(runs) != 1):
         raise ValueError(f"no work of kind {kind!r} with {len(runs)} runs")
     files = {}
-    for config in {config.csv_path for config, _, _ in runs if config.dataset == "csv"}:
+    for path in {config.csv_path for config, _, _ in runs if config.dataset == "csv"}:
         if url is None:
             raise ValueError(CSV_HERE)
-        files[config] = csv_files.keep(url, file_bytes(Path(config)))
+        files[path] = csv_files.keep(url, file_bytes(Path(path)))
     return {"kind": kind, "key": new_key(), "owner": owner, "workspace": workspace, "keep": keep,
             "keep_model": keep_model, "configs": [config.to_dict() for config, _, _ in runs],
             "labels": [label for _, label, _ in runs], "extras": [dict(extra or {}) for _, _, extra in runs],

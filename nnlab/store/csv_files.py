@@ -11,9 +11,7 @@ goes; the worker's copies by LOCAL_BYTES.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -24,17 +22,12 @@ from nnlab.core import deployment
 from nnlab.core.atomic_file import write_atomic
 from nnlab.core.errors import DataError, UserError
 from nnlab.data.csv_files import MAX_BYTES
-from nnlab.data.uploads import ID_LENGTH
+from nnlab.data.uploads import content_id as file_id, is_id
 from nnlab.store.database import writing
 from nnlab.store.runs import RunStore
 from nnlab.store.schema import csv_files
 
-_ID = re.compile(rf"[0-9a-f]{{{ID_LENGTH}}}")
 LOCAL_BYTES = 500_000_000  # a worker's copies: the least lately used go beyond this
-
-
-def file_id(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:ID_LENGTH]
 
 
 def keep(url: str, data: bytes) -> str:
@@ -63,7 +56,7 @@ def keep(url: str, data: bytes) -> str:
 
 def fetch(url: str, wanted: str) -> bytes | None:
     """The bytes kept under `wanted`, or None (never kept, or gone since)."""
-    if not isinstance(wanted, str) or not _ID.fullmatch(wanted):
+    if not is_id(wanted):
         return None
     with RunStore(url).engine().connect() as connection:
         return connection.execute(select(csv_files.c.data).where(csv_files.c.id == wanted)).scalar()
@@ -72,7 +65,7 @@ def fetch(url: str, wanted: str) -> bytes | None:
 def local_copy(url: str, wanted: str, folder: Path | None = None) -> Path:
     """A worker's copy of the file kept under `wanted` (made once, checked against its id); a DataError saying
     what to do when the database no longer holds it."""
-    if not isinstance(wanted, str) or not _ID.fullmatch(wanted):
+    if not is_id(wanted):
         raise DataError("this run names no CSV file a worker can read: train it again")
     folder = Path(folder or Path(tempfile.gettempdir()) / "nnlab-worker-csv")
     path = folder / f"{wanted}.csv"
