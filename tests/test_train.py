@@ -393,6 +393,44 @@ def test_a_graph_that_reads_anything_but_the_listed_variables_stays_its_own():
     assert float(reused(tf.constant(2.0))) == 12.0  # its own trace: a graph shared onto `other` would give 16
 
 
+def _count_to(limit):
+    return tf.while_loop(lambda i, total: i < limit, lambda i, total: (i + 1, total + tf.cast(i, tf.float32)),
+                         (tf.constant(0), tf.constant(0.0)))[1]
+
+
+def _lowered_loops(call: TracedCall) -> list[bool]:
+    """For each while loop in the call's graph, whether it is to be lowered to low-level control flow
+    (which the single-threaded executor refuses)."""
+    return [op.node_def.attr["_lower_using_switch_merge"].b for op in call.concrete_function.graph.get_operations()
+            if op.type in ("While", "StatelessWhile")]
+
+
+def test_a_single_threaded_call_runs_its_loop_on_the_calling_thread_and_keeps_its_graph_apart():
+    from tensorflow.python.eager import context
+
+    shared = SharedTraces()
+    signature = [tf.TensorSpec((), tf.int32)]
+    threaded = TracedCall(_count_to, signature, [], key="k", shared=shared)
+    single = TracedCall(_count_to, signature, [], key="k", shared=shared, single_threaded=True)
+    assert float(single(tf.constant(5))) == float(threaded(tf.constant(5))) == 10.0
+    assert _lowered_loops(single) == [False] and _lowered_loops(threaded) == [True]
+    assert single.concrete_function is not threaded.concrete_function  # one key, two executors: two graphs
+    assert context.context().function_call_options.executor_type in (None, "")  # the thread's default is back
+
+
+def test_a_short_epoch_runs_single_threaded_and_a_long_one_on_the_thread_pool(monkeypatch, iris):
+    SHARED_TRACES.clear()
+    short = Trainer(TINY, iris)
+    assert short._folded and short.run_epoch() is not None
+    assert _lowered_loops(short._train_fn) == [False]
+    monkeypatch.setattr(train_module, "FOLD_SECONDS", 0.0)
+    long = Trainer(TINY, iris)
+    assert not long._folded and long.run_epoch() is not None
+    assert _lowered_loops(long._train_fn) == [True]
+    assert long.history[0]["loss"] == pytest.approx(short.history[0]["loss"], rel=1e-5)  # the same step either way
+    short.stop(), long.stop()
+
+
 def test_forgetting_touches_only_custom_gradient_entries():
     assert "MatMul" in _registry()
     assert forget_gradient_functions({"MatMul", "CustomGradient-no-such-entry"}) == 0

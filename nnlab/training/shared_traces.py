@@ -19,6 +19,7 @@ keeps what it made for each run's variables as long as the graph lives); with th
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from typing import Callable, Hashable, Sequence
@@ -90,12 +91,20 @@ def _positions(captured: Sequence, variables: Sequence) -> tuple[int, ...] | Non
 
 class TracedCall:
     """One run's compiled piece: `python_function` traced for `signature` when first called, or the graph
-    another run traced under the same `key` (None: never shared), run on this run's `variables`."""
+    another run traced under the same `key` (None: never shared), run on this run's `variables`.
+
+    `single_threaded`: run it with TensorFlow's single-threaded executor, every operation in turn on the
+    calling thread. On a tiny network a step is a few dozen operations of microseconds each, and the
+    default executor's scheduling across its thread pool costs more than they do: the spiral's Trainer ran
+    ≈1.9× the epochs a second (bench/speed.py --plane). On large layers it is slower (784-512-512-10: ×0.7,
+    the default executor runs a layer's two gradient products at once), hence a choice."""
 
     def __init__(self, python_function: Callable, signature: Sequence[tf.TensorSpec], variables: Sequence,
-                 key: Hashable | None = None, shared: SharedTraces = SHARED_TRACES):
+                 key: Hashable | None = None, shared: SharedTraces = SHARED_TRACES, single_threaded: bool = False):
         self._python_function, self._signature = python_function, signature
-        self._variables, self._key, self._shared = list(variables), key, shared
+        self._executor = "SINGLE_THREADED_EXECUTOR" if single_threaded else ""
+        # its graph is traced for its executor (no low-level control flow for this one): a key apart
+        self._variables, self._key, self._shared = list(variables), key and (key, self._executor), shared
         self._function = self._captures = None
 
     @property
@@ -108,12 +117,18 @@ class TracedCall:
     def __call__(self, *args):
         if self._function is None:
             self._bind()
-        return self._function._call_flat(list(args), self._captures)  # noqa: SLF001 - with other captured inputs
+        with self._executing():
+            return self._function._call_flat(list(args), self._captures)  # noqa: SLF001 - with other captured inputs
+
+    def _executing(self):
+        """This thread's calls (and traces) made with the chosen executor."""
+        return tf.experimental.function_executor_type(self._executor) if self._executor else contextlib.nullcontext()
 
     def _bind(self) -> None:
         entry = self._shared.get(self._key) if self._key is not None else None
         if entry is None:
-            function = trace(self._python_function, self._signature)
+            with self._executing():  # a while_loop is lowered to low-level control flow unless traced for this one
+                function = trace(self._python_function, self._signature)
             positions = _positions(function.captured_inputs, self._variables)
             if positions is None or self._key is None:  # this run's own graph, on its own captured inputs
                 self._function, self._captures = function, list(function.captured_inputs)

@@ -136,7 +136,9 @@ class Trainer:
         variables = [*self.model.variables, *self._optimizer.variables, *self.step.variables, *self.gate.variables]
 
         def compiled(piece: str, python_function, signature):
-            return TracedCall(python_function, signature, variables, key=shape and (piece, shape))
+            # a short epoch's operations are tiny: run them in turn, not spread over threads (TracedCall)
+            return TracedCall(python_function, signature, variables, key=shape and (piece, shape),
+                              single_threaded=self._folded)
 
         if self._folded:
             self._val_tensors = next(DATASET_TENSORS.batches(self.dataset, "val", self.step.encoding))
