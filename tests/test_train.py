@@ -418,17 +418,19 @@ def test_a_single_threaded_call_runs_its_loop_on_the_calling_thread_and_keeps_it
     assert context.context().function_call_options.executor_type in (None, "")  # the thread's default is back
 
 
-def test_a_short_epoch_runs_single_threaded_and_a_long_one_on_the_thread_pool(monkeypatch, iris):
+def test_short_epochs_and_small_steps_run_single_threaded_and_large_steps_on_the_thread_pool(monkeypatch, iris):
     SHARED_TRACES.clear()
     short = Trainer(TINY, iris)
     assert short._folded and short.run_epoch() is not None
     assert _lowered_loops(short._train_fn) == [False]
-    monkeypatch.setattr(train_module, "FOLD_SECONDS", 0.0)
-    long = Trainer(TINY, iris)
-    assert not long._folded and long.run_epoch() is not None
-    assert _lowered_loops(long._train_fn) == [True]
-    assert long.history[0]["loss"] == pytest.approx(short.history[0]["loss"], rel=1e-5)  # the same step either way
-    short.stop(), long.stop()
+    monkeypatch.setattr(train_module, "FOLD_SECONDS", 0.0)  # epochs in chunks
+    small_steps = Trainer(TINY, iris)
+    assert not small_steps._folded and _lowered_loops(small_steps._train_fn) == [False]
+    monkeypatch.setattr(train_module, "SINGLE_THREADED_STEP_FLOPS", 0)  # every step counts as large
+    large_steps = Trainer(TINY, iris)
+    assert large_steps.run_epoch() is not None and _lowered_loops(large_steps._train_fn) == [True]
+    assert large_steps.history[0]["loss"] == pytest.approx(short.history[0]["loss"], rel=1e-5)  # the same step
+    short.stop(), small_steps.stop(), large_steps.stop()
 
 
 def test_forgetting_touches_only_custom_gradient_entries():

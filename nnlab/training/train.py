@@ -54,6 +54,13 @@ CHUNKS_PER_EPOCH = 10  # progress reports (and Python round trips) per epoch
 # set the pace (bench/speed.py). Its cost is estimated from the batches (≈0.1 ms of overhead each)
 # and the arithmetic (6 FLOPs per parameter per example at a pessimistic 5 GFLOP/s).
 FOLD_SECONDS = 0.05
+# A step of up to this many FLOPs (6 per parameter per example) runs its operations in turn on the training
+# thread (TensorFlow's single-threaded executor, shared_traces.TracedCall): their scheduling over the thread pool
+# cost more than it gave. Measured side by side, s/epoch on MNIST: course network at batch 32 (3 MFLOP a step)
+# ×1.4 faster, 784-128-10 at 32 (20 MFLOP) ×1.1, 64-64 with batch norm at 64 (21 MFLOP) ×1.2; 784-256-256-10 at
+# 32 (52 MFLOP) ×0.8 and 784-512-512-10 at 128 (515 MFLOP) ×0.7, where the pool runs a layer's two gradient
+# products at once; 784-128-10 at 128 (78 MFLOP) even. Every short (folded) epoch does too: spiral ×1.8.
+SINGLE_THREADED_STEP_FLOPS = 25e6
 # A copy of the best epoch's weights is kept for networks up to this size: 20 M float32 parameters
 # are 80 MB per training run, beside the ≈1.3 GB an MNIST run peaks at on a 2.7 GB server. A copy
 # is made on a new best only and costs ≈0.06 % of an epoch, measured side by side: 1.3 ms against
@@ -135,10 +142,11 @@ class Trainer:
         shape = self._trace_key(x_spec, y_spec)
         variables = [*self.model.variables, *self._optimizer.variables, *self.step.variables, *self.gate.variables]
 
+        single_threaded = self._folded or self._step_flops() <= SINGLE_THREADED_STEP_FLOPS
+
         def compiled(piece: str, python_function, signature):
-            # a short epoch's operations are tiny: run them in turn, not spread over threads (TracedCall)
             return TracedCall(python_function, signature, variables, key=shape and (piece, shape),
-                              single_threaded=self._folded)
+                              single_threaded=single_threaded)
 
         if self._folded:
             self._val_tensors = next(DATASET_TENSORS.batches(self.dataset, "val", self.step.encoding))
@@ -380,6 +388,9 @@ class Trainer:
 
     def _expected_epoch_seconds(self) -> float:
         return self._batches * 1e-4 + 6 * self.dataset.n_train * self.model.count_params() / 5e9
+
+    def _step_flops(self) -> float:
+        return 6 * self._batch_size * self.model.count_params()
 
     def _train_batches_py(self, x, y, order, first, last):
         """Train on batches first..last-1 of the shuffled order: (the batch it got to, sums of loss,
