@@ -15,6 +15,9 @@ epochs/s for the Trainer.
     python bench/speed.py            # both networks, 3 rounds (≈2 minutes on 2 cores)
     python bench/speed.py --quick    # 1 round, fewer epochs
     python bench/speed.py --plane    # the 2-D set only
+    python bench/speed.py --plane --against ../other-tree --repeat 6
+        # the Trainer's epochs/s on the 2-D set here and in another checkout (e.g. `git worktree add
+        # ../other-tree HEAD~1`), alternated round by round, each round in fresh processes
 """
 from __future__ import annotations
 
@@ -119,13 +122,37 @@ def plane(rounds: int) -> bool:
     return trainer >= PLANE_TARGET
 
 
+def plane_against(other: Path, rounds: int) -> None:
+    """The Trainer's epochs/s on the 2-D set in this tree and in `other`, alternated, each in a fresh process
+    (the VM's pace drifts 20–40 % over minutes: only rounds taken side by side compare)."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent.parent
+    probe = ("import sys; sys.path.insert(0, sys.argv[1]); import bench.speed as s; "
+             "from nnlab.data.datasets import load_dataset; print(s.plane_trainer(s.PLANE, load_dataset(s.PLANE)))")
+    figures: dict[Path, list[float]] = {here: [], other: []}
+    for _ in range(rounds):
+        for tree in (other, here):
+            done = subprocess.run([sys.executable, "-c", probe, str(tree)], capture_output=True, text=True, check=True)
+            figures[tree].append(float(done.stdout.split()[-1]))
+    mine, theirs = statistics.median(figures[here]), statistics.median(figures[other])
+    print(f"2-D: spiral, 8-8 tanh, batch 10, Adam; the Trainer's epochs/s, {rounds} alternated round(s), medians")
+    print(f"  {other}: {theirs:.0f}   ({', '.join(f'{f:.0f}' for f in figures[other])})")
+    print(f"  {here}: {mine:.0f}   ({', '.join(f'{f:.0f}' for f in figures[here])})")
+    print(f"  ratio: ×{mine / theirs:.2f}; target ≥ {PLANE_TARGET} epochs/s: {'met' if mine >= PLANE_TARGET else 'missed'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one round, 3 epochs each")
     parser.add_argument("--plane", action="store_true", help="only the 2-D set")
+    parser.add_argument("--against", type=Path, help="with --plane: another checkout to compare the Trainer with")
     args = parser.parse_args()
     rounds = 1 if args.quick else args.repeat
+    if args.against:
+        plane_against(args.against.resolve(), rounds)
+        return
     failed = [] if plane(rounds) else ["2-D set"]
     for title, (config, target) in ({} if args.plane else NETWORKS).items():
         if args.quick:
