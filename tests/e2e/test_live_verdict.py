@@ -15,7 +15,8 @@ DEADLINE = 180  # seconds any wait here may take
 @pytest.fixture(scope="module")
 def verdict_server(tmp_path_factory):
     """A server of its own: these runs train for minutes and must not hold the journeys' slot."""
-    url, process = start_server(tmp_path_factory.mktemp("verdict-runs"), NNLAB_RUNS="shared")
+    # Its compute budget ×10: the blow-up's run below must outlast a loaded browser's clicks on any machine
+    url, process = start_server(tmp_path_factory.mktemp("verdict-runs"), NNLAB_RUNS="shared", NNLAB_MAX_COMPUTE="1e13")
     yield url
     stop_server(process)
 
@@ -26,11 +27,12 @@ def _main(page):
 
 def test_a_run_that_blows_up_is_called_out_live_and_stopped_at_its_best_epoch(verdict_server, page):
     # Spiral, plain SGD at learning rate 50: the loss explodes in the first epoch and stays far above
-    # a network that knows nothing. 1,000 epochs of 3,000 points at batch 4 (within the server's compute budget)
-    # last minutes, so the run is still going when the click lands (300 epochs of 500 points took 41 s: a
-    # loaded browser clicked after the end).
+    # a network that knows nothing. 1,000 epochs of 3,000 points at batch 1 (2.2 million steps: beyond the default
+    # compute budget, within this server's) last minutes, so the run is still going when the click lands: 300
+    # epochs of 500 points took 41 s and a loaded browser clicked after the end; so did 1,000 of 3,000 at batch 4
+    # (42 s) once tiny steps ran single-threaded.
     open_app(page, f"{verdict_server}/Train?dataset=spiral&samples=3000&optimizer=sgd&learning_rate=50&hidden=8,8"
-                   "&batch_size=4&epochs=1000")
+                   "&batch_size=1&epochs=1000")
     _main(page).get_by_role("button", name="Train", exact=True).click(timeout=DEADLINE * 1000)  # a busy server
     keep = _main(page).get_by_role("button", name=re.compile(r"^Stop and keep epoch \d+$"))
     keep.wait_for(timeout=DEADLINE * 1000)
