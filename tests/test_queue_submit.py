@@ -68,6 +68,28 @@ def test_the_place_in_line_follows_the_queue_and_a_stop_leaves_it(postgres_url):
     assert "python -m nnlab worker" in queue_state.NO_WORKER and "NNLAB_TRAINING=in-process" in queue_state.NO_WORKER
 
 
+def test_a_runs_status_is_judged_on_the_queues_word_read_with_its_row_not_a_later_one(postgres_url):
+    """A race on a worker: its first run's end took a moment to mirror, its job succeeded meanwhile, and its second
+    run, judged on the row read before (still training) beside the newer word, was said to have ended without a
+    last word (a full run's failure). The word read with the row is the one that counts; the next look hears the end."""
+    from sqlalchemy import text
+
+    from nnlab.store import live_state
+
+    work = RemoteWork(postgres_url, (race := spec("visitor-race"))["key"], submit(postgres_url, race))
+    members = [{"status": Status.COMPLETED.value}, {"status": Status.RUNNING.value}]
+    live_state.write(postgres_url, work.key, worker="w", run_id=None, state={"status": "running", "members": members})
+    with database.writing(database.engine(postgres_url)) as connection:  # a worker has taken it
+        connection.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = :id"), {"id": work.job_id})
+    state = work.read()
+    with database.writing(database.engine(postgres_url)) as connection:  # the worker ends it with its last word
+        connection.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = :id"), {"id": work.job_id})
+    time.sleep(0.2)  # the first run's mirroring took a while
+    assert [work.status(state, index) for index in (0, 1)] == [Status.COMPLETED, Status.RUNNING]
+    # A row that says the run still trains beside a job that has ended, read together: no last word
+    assert work.status(work.read(), 1) == Status.INTERRUPTED
+
+
 CSV_TEXT = "x1,x2,kind\n" + "\n".join(f"{i % 7},{i % 5},{'ab'[i % 2]}" for i in range(120)) + "\n"
 
 

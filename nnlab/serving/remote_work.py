@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 ALREADY = ("You already have a run training or waiting for a worker on this deployment: stop it or wait for it "
            "to finish, then start this one.")
 INSIDE_ASK_SECONDS = 5.0  # a page looking at a worker's run's inside views asks for them again this often
-QUEUE_WORD_SECONDS = 0.1  # the queue's word on a job is read again after this (one look reads it once for every run)
 
 
 def submit(url: str, spec: dict, *, priority: int = 0) -> int:
@@ -64,8 +63,9 @@ class RemoteWork:
     key: str
     job_id: int
     touched: float = 0.0  # when its follower last said it is still here (monotonic)
-    # The queue's word on its job, read at most once per look for all the runs of a race or sweep: (when, status).
-    _queue_word: tuple[float, str | None] = field(default=(-1.0, None), init=False, repr=False)
+    # The queue's word on its job, read in the same query as the live row it judges (one look, every run of a race or
+    # sweep): (that row, the job's status).
+    _queue_word: tuple[object, str | None] = field(default=(None, None), init=False, repr=False)
     _stops_asked: set = field(default_factory=set, init=False, repr=False)  # Stop (and keep best) asked once, not once per run of a group
 
     def look(self) -> live_state.LiveState:
@@ -77,7 +77,7 @@ class RemoteWork:
     def read(self) -> live_state.LiveState:
         """The worker's latest news, with the queue's word on its job (`status`) in the same query."""
         state, job = live_state.read_with_job(self.url, self.key)
-        self._queue_word = (time.monotonic(), job)
+        self._queue_word = (state, job)
         return state
 
     def touch(self) -> None:
@@ -90,19 +90,19 @@ class RemoteWork:
         told = Status(told_of(state, index).get("status", Status.QUEUED))
         if told in FINISHED:
             return told
-        job = self._job_status()
+        job = self._job_status(state)
         if job == "cancelled":
             return Status.STOPPED
         if job in queue_state.ENDED:  # a worker took it and ended without a last word (its database was lost)
             return Status.FAILED if told == Status.QUEUED else Status.INTERRUPTED
         return told
 
-    def _job_status(self) -> str | None:
-        when, word = self._queue_word
-        if time.monotonic() - when >= QUEUE_WORD_SECONDS:
-            word = queue_state.job_status(self.url, self.job_id)
-            self._queue_word = (time.monotonic(), word)
-        return word
+    def _job_status(self, state: live_state.LiveState) -> str | None:
+        """The queue's word on the job as of `state`. A word read after the row would be newer than it: a race's
+        first run took a moment to mirror its end, the job meanwhile succeeded, and its second run, judged on the
+        row read before (still training), was said to have ended without a last word."""
+        read_with, word = self._queue_word
+        return word if read_with is state else queue_state.job_status(self.url, self.job_id)
 
     def place(self) -> int | None:
         return queue_state.place(self.url, self.job_id)
