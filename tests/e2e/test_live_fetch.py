@@ -188,7 +188,7 @@ def test_the_live_verdict_is_drawn_by_the_chart_and_its_stop_keeps_the_best_epoc
     asks (the verdict's "Stop and keep epoch N" button to draw), and that button keeps the best epoch."""
     runs = script_runs(page)
     open_app(page, live_server + "/Train?dataset=digits&train_size=60&hidden=256,256&learning_rate=0.01&batch_size=8"
-                                 "&epochs=300")
+                                 "&epochs=1000")  # ≈15 s: 300 epochs took ≈5 s once small steps ran single-threaded
     main = page.get_by_test_id("stMainBlockContainer")
     before = idle_runs(page, runs, 0)
     main.get_by_role("button", name="Train", exact=True).click()
@@ -225,7 +225,9 @@ def test_the_inside_panel_is_fetched_while_the_run_trains_with_no_rerun(live_ser
     runs = script_runs(page)
     asked = []
     page.on("request", lambda request: asked.append(request.url) if "/api/live?" in request.url else None)
-    open_app(page, live_server + "/Train?dataset=spiral&hidden=4,3&activation=tanh&samples=200&batch_size=1&epochs=500")
+    # 1,440 points at batch 1: minutes (200 points, 144 steps an epoch, ended in ≈8 s once tiny steps ran
+    # single-threaded: the Stop below could come after the end)
+    open_app(page, live_server + "/Train?dataset=spiral&hidden=4,3&activation=tanh&samples=2000&batch_size=1&epochs=500")
     main = page.get_by_test_id("stMainBlockContainer")
     main.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function("() => (window.__nnlabLive || {drawn: []}).drawn.length > 0", timeout=DEADLINE * 1000)

@@ -20,8 +20,9 @@ def _wait_for_epoch(page, epoch: int, timeout: float = 120) -> int:
 
 
 def test_input_toggles_then_the_l2_penalty_changed_while_the_run_trains(server, page):
-    # 1,440 batches of one point an epoch, 60 epochs: ≈1 s an epoch here, so the change lands mid-run; stopped early.
-    open_app(page, f"{server}/Train?dataset=circle&samples=2000&hidden=&batch_size=1&epochs=60")
+    # 1,440 batches of one point an epoch, 400 epochs (≈0.12 s an epoch here since tiny steps run single-threaded:
+    # 60 epochs ended in 8 s, before a loaded browser's change landed), so the change lands mid-run; stopped early.
+    open_app(page, f"{server}/Train?dataset=circle&samples=2000&hidden=&batch_size=1&epochs=400")
     main = _main(page)
     for name in ("x₁²", "x₂²"):  # Playground's toggles: on …
         main.get_by_role("button", name=name, exact=True).click()
