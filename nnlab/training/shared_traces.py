@@ -104,7 +104,8 @@ class TracedCall:
         self._python_function, self._signature = python_function, signature
         self._executor = "SINGLE_THREADED_EXECUTOR" if single_threaded else ""
         # its graph is traced for its executor (no low-level control flow for this one): a key apart
-        self._variables, self._key, self._shared = list(variables), key and (key, self._executor), shared
+        self._variables, self._shared = list(variables), shared
+        self._key = None if key is None else (key, self._executor)
         self._function = self._captures = None
 
     @property
