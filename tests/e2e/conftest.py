@@ -152,6 +152,11 @@ _PAGE_STATE_JS = """() => {
            told: live.told, toldSecondsAgo: (live.toldAt || []).map((t) => Math.round((now - t) / 100) / 10)},
     alerts: [...document.querySelectorAll('[data-testid="stAlert"], [data-testid="stException"]')]
       .map((e) => e.innerText.replace(/\\s+/g, ' ').slice(0, 400)),
+    expanders: [...document.querySelectorAll('[data-testid="stExpander"] details')]
+      .map((d) => (d.open ? 'open: ' : 'closed: ') + (d.querySelector('summary') || d).innerText.replace(/\\s+/g, ' ').slice(0, 60)),
+    sliders: [...document.querySelectorAll('[data-testid="stSlider"] input[type="range"]')]
+      .map((s) => `${s.getAttribute('aria-label') || '?'}=${s.value}${s.checkVisibility() ? '' : ' (hidden)'}`),
+    focused: document.activeElement && `${document.activeElement.tagName} ${document.activeElement.getAttribute('aria-label') || ''}`,
     text: (main ? main.innerText : document.body.innerText).replace(/\\s+/g, ' ').slice(-2500)});
 }"""
 
